@@ -1,0 +1,85 @@
+"""The seed demo's logger: an examiner instance that logs each webhook POST as a multi-line record.
+
+What it prints per Flagger event (examiner >= 1.8):
+
+    2023-03-04 20:31:12,345 INFO  [io.git.heu.Logger] (executor-thread-1) |
+    POST http://logger.monitoring/ from 10.244.0.23:51234:
+    {"name":"examiner","namespace":"apps","phase":"Progressing",...}
+
+Older examiners printed `POST '':` instead of the URI line. The parser keeps only JSON payloads, tolerates
+a payload broken over several lines, an optional kubectl timestamp prefix, and anything else in between.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+
+from tui.flagger.payload import EventPayload, PayloadError, decode, encode
+
+MAX_CONTINUATION_LINES = 8
+MAX_PENDING_CHARS = 64 * 1024
+
+
+def render_record(
+    payload: EventPayload, *, peer: str = "10.244.0.23:51234", thread: str = "executor-thread-1"
+) -> list[str]:
+    """The three lines the logger pod prints for one event, stamped with the payload's own time."""
+    seconds, millis = divmod(payload.timestamp_ms, 1000)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+    return [
+        f"{stamp},{millis:03d} INFO  [io.git.heu.Logger] ({thread}) |",
+        f"POST http://logger.monitoring/ from {peer}:",
+        encode(payload),
+    ]
+
+
+def _strip_kubectl_timestamp(line: str) -> str:
+    # `kubectl logs --timestamps` / timestamps=true prefixes RFC3339Nano and a space.
+    if len(line) > 20 and line[4] == "-" and line[10] == "T":
+        head, sep, rest = line.partition(" ")
+        if sep and head.endswith("Z"):
+            return rest
+    return line
+
+
+class LoggerStreamParser:
+    """Feed lines (or chunks); collect the event payloads they carry. Bounded: never holds more than one record."""
+
+    def __init__(self) -> None:
+        self._pending: list[str] = []
+        self.skipped_payloads = 0
+
+    def feed_line(self, raw: str) -> Iterator[EventPayload]:
+        line = _strip_kubectl_timestamp(raw.rstrip("\r\n"))
+        if self._pending:
+            self._pending.append(line)
+            yield from self._try_pending()
+            return
+        if line.lstrip().startswith("{"):
+            self._pending = [line.strip()]
+            yield from self._try_pending()
+
+    def _try_pending(self) -> Iterator[EventPayload]:
+        text = "".join(self._pending)
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            if len(self._pending) > MAX_CONTINUATION_LINES or len(text) > MAX_PENDING_CHARS:
+                self._pending = []
+                self.skipped_payloads += 1
+            return
+        self._pending = []
+        try:
+            yield decode(document)
+        except PayloadError:
+            self.skipped_payloads += 1
+
+
+def parse_lines(lines: Iterable[str]) -> list[EventPayload]:
+    parser = LoggerStreamParser()
+    out: list[EventPayload] = []
+    for line in lines:
+        out.extend(parser.feed_line(line))
+    return out

@@ -1,0 +1,246 @@
+"""Parse Kubernetes objects (plain dicts, as the API serves them) into canaryscope's frozen values.
+
+Never raises on malformed input: anything missing or of the wrong type becomes None (shown as `?`).
+The simulation produces the same dicts, so both sources share these parsers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from tui.flagger.hashing import object_hash
+from tui.model import Analysis, CanaryInfo, CanaryKey, DeploymentInfo, RouterInfo, Webhook
+
+RELEASE_ANNOTATION = "canaryscope.io/release"
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _bool(value: Any) -> bool:
+    return value is True
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """RFC 3339 (`2026-03-04T12:00:00Z`, with or without fraction) to epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.timestamp()
+
+
+def parse_interval(value: Any) -> float | None:
+    """Flagger's `^[0-9]+(m|s)` durations (and ms/h for tolerance) to seconds."""
+    if not isinstance(value, str):
+        return None
+    match = _DURATION.match(value.strip())
+    if not match:
+        return None
+    number, unit = int(match.group(1)), match.group(2)
+    return number * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
+
+
+def _meta(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    meta = _dict(obj.get("metadata"))
+    return _str(meta.get("namespace")), _str(meta.get("name"))
+
+
+def parse_canary(obj: Any) -> CanaryInfo | None:
+    """A Canary dict to CanaryInfo; None when it lacks a namespace/name (nothing to key it by)."""
+    obj = _dict(obj)
+    namespace, name = _meta(obj)
+    if not namespace or not name:
+        return None
+    spec = _dict(obj.get("spec"))
+    status = _dict(obj.get("status"))
+    target_ref = _dict(spec.get("targetRef"))
+    analysis = _dict(spec.get("analysis") or spec.get("canaryAnalysis"))
+    success_min: float | None = None
+    duration_max: float | None = None
+    metric_interval: float | None = None
+    for metric in _list(analysis.get("metrics")):
+        metric = _dict(metric)
+        bounds = _dict(metric.get("thresholdRange"))
+        if metric.get("name") == "request-success-rate":
+            success_min = _float(bounds.get("min"))
+            if success_min is None:
+                success_min = _float(metric.get("threshold"))
+            metric_interval = parse_interval(metric.get("interval")) or 60.0
+        elif metric.get("name") == "request-duration":
+            duration_max = _float(bounds.get("max"))
+            if duration_max is None:
+                duration_max = _float(metric.get("threshold"))
+            if metric_interval is None:
+                metric_interval = parse_interval(metric.get("interval")) or 60.0
+    step_weights = tuple(w for w in (_int(x) for x in _list(analysis.get("stepWeights"))) if w is not None)
+    hooks = tuple(
+        Webhook(name=_str(h.get("name")) or "?", type=_str(h.get("type")) or "rollout", url=_str(h.get("url")) or "")
+        for h in (_dict(x) for x in _list(analysis.get("webhooks")))
+    )
+    meta = _dict(obj.get("metadata"))
+    return CanaryInfo(
+        key=CanaryKey(namespace, name),
+        target=_str(target_ref.get("name")) or name,
+        target_kind=_str(target_ref.get("kind")) or "Deployment",
+        service=_str(_dict(spec.get("service")).get("name")),
+        provider=_str(spec.get("provider")),
+        analysis=Analysis(
+            interval_s=parse_interval(analysis.get("interval")),
+            threshold=_int(analysis.get("threshold")),
+            max_weight=_int(analysis.get("maxWeight")),
+            step_weight=_int(analysis.get("stepWeight")),
+            step_weights=step_weights,
+            step_weight_promotion=_int(analysis.get("stepWeightPromotion")),
+            iterations=_int(analysis.get("iterations")),
+            success_rate_min=success_min,
+            duration_max_ms=duration_max,
+            metric_interval_s=metric_interval,
+        ),
+        webhooks=hooks,
+        suspend=_bool(spec.get("suspend")),
+        skip_analysis=_bool(spec.get("skipAnalysis")),
+        progress_deadline_s=_int(spec.get("progressDeadlineSeconds")),
+        phase=_str(status.get("phase")) or None,
+        canary_weight=_int(status.get("canaryWeight")),
+        failed_checks=_int(status.get("failedChecks")),
+        iterations=_int(status.get("iterations")),
+        last_applied_spec=_str(status.get("lastAppliedSpec")),
+        last_promoted_spec=_str(status.get("lastPromotedSpec")),
+        last_transition_time=parse_timestamp(status.get("lastTransitionTime")),
+        created=parse_timestamp(meta.get("creationTimestamp")),
+    )
+
+
+def pod_template_env(template: Any) -> dict[str, str]:
+    """Env values of the first container (only literal values; valueFrom is left out)."""
+    spec = _dict(_dict(template).get("spec"))
+    containers = _list(spec.get("containers"))
+    if not containers:
+        return {}
+    env: dict[str, str] = {}
+    for item in _list(_dict(containers[0]).get("env")):
+        item = _dict(item)
+        key, value = _str(item.get("name")), item.get("value")
+        if key and isinstance(value, str):
+            env[key] = value
+    return env
+
+
+def parse_deployment(obj: Any) -> DeploymentInfo | None:
+    obj = _dict(obj)
+    namespace, name = _meta(obj)
+    if not namespace or not name:
+        return None
+    meta = _dict(obj.get("metadata"))
+    spec = _dict(obj.get("spec"))
+    status = _dict(obj.get("status"))
+    template = _dict(spec.get("template"))
+    containers = _list(_dict(template.get("spec")).get("containers"))
+    image = _str(_dict(containers[0]).get("image")) if containers else None
+    env = pod_template_env(template)
+    annotations = _dict(_dict(template.get("metadata")).get("annotations"))
+    labels = _dict(meta.get("labels"))
+    return DeploymentInfo(
+        namespace=namespace,
+        name=name,
+        desired=_int(spec.get("replicas")) if "replicas" in spec else 1,
+        ready=_int(status.get("readyReplicas")) or 0,
+        updated=_int(status.get("updatedReplicas")) or 0,
+        available=_int(status.get("availableReplicas")) or 0,
+        image=image,
+        echo_value=env.get("ECHO_VALUE"),
+        error_rate=env.get("SERVER_ERROR_RATE"),
+        release=_str(annotations.get(RELEASE_ANNOTATION)),
+        template_hash=object_hash(template) if template else None,
+        created=parse_timestamp(meta.get("creationTimestamp")),
+        managed_by=_str(labels.get("app.kubernetes.io/managed-by")) or _str(labels.get("helm.toolkit.fluxcd.io/name")),
+    )
+
+
+def _weight_of(value: Any) -> int | None:
+    # TrafficSplit v1alpha1 weights are quantities serialised as strings ("10"); later versions use ints.
+    weight = _int(value)
+    if weight is None:
+        number = _float(value)
+        weight = int(number) if number is not None else None
+    return weight
+
+
+def parse_router(obj: Any) -> RouterInfo | None:
+    """TrafficSplit (SMI v1alpha1..v1alpha4) or HTTPRoute (Gateway API): primary and canary weights."""
+    obj = _dict(obj)
+    namespace, name = _meta(obj)
+    if not namespace or not name:
+        return None
+    kind = _str(obj.get("kind")) or "?"
+    api_version = _str(obj.get("apiVersion")) or "?"
+    spec = _dict(obj.get("spec"))
+    backends: list[tuple[str, int | None]] = []
+    if kind == "TrafficSplit":
+        for backend in _list(spec.get("backends")):
+            backend = _dict(backend)
+            service = _str(backend.get("service"))
+            if service:
+                backends.append((service, _weight_of(backend.get("weight"))))
+    elif kind == "HTTPRoute":
+        # Flagger reads the rule that has both backends (A/B routes add a primary-only rule).
+        for rule in _list(spec.get("rules")):
+            refs = [_dict(r) for r in _list(_dict(rule).get("backendRefs"))]
+            if len(refs) >= 2:
+                backends = [(_str(r.get("name")) or "", _weight_of(r.get("weight"))) for r in refs]
+                break
+    primary = canary = None
+    for service, weight in backends:
+        if service == f"{name}-primary":
+            primary = weight
+        elif service == f"{name}-canary":
+            canary = weight
+    return RouterInfo(namespace, name, kind, api_version, primary, canary)

@@ -1,0 +1,170 @@
+"""What the sources observe, as plain frozen values. Parsed once at the edge; unknown fields are None."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, order=True)
+class CanaryKey:
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class Phase(StrEnum):
+    INITIALIZING = "Initializing"
+    INITIALIZED = "Initialized"
+    WAITING = "Waiting"
+    PROGRESSING = "Progressing"
+    WAITING_PROMOTION = "WaitingPromotion"
+    PROMOTING = "Promoting"
+    FINALISING = "Finalising"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    TERMINATING = "Terminating"
+    TERMINATED = "Terminated"
+
+
+ACTIVE_PHASES = frozenset({Phase.PROGRESSING, Phase.WAITING_PROMOTION, Phase.PROMOTING, Phase.FINALISING})
+RESTING_PHASES = frozenset({Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED})
+
+
+@dataclass(frozen=True)
+class Webhook:
+    name: str
+    type: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    interval_s: float | None = None
+    threshold: int | None = None
+    max_weight: int | None = None
+    step_weight: int | None = None
+    step_weights: tuple[int, ...] = ()
+    step_weight_promotion: int | None = None
+    iterations: int | None = None
+    success_rate_min: float | None = None
+    duration_max_ms: float | None = None
+    metric_interval_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CanaryInfo:
+    key: CanaryKey
+    target: str
+    target_kind: str = "Deployment"
+    service: str | None = None
+    provider: str | None = None
+    analysis: Analysis = field(default_factory=Analysis)
+    webhooks: tuple[Webhook, ...] = ()
+    suspend: bool = False
+    skip_analysis: bool = False
+    progress_deadline_s: int | None = None
+    phase: str | None = None
+    canary_weight: int | None = None
+    failed_checks: int | None = None
+    iterations: int | None = None
+    last_applied_spec: str | None = None
+    last_promoted_spec: str | None = None
+    last_transition_time: float | None = None
+    created: float | None = None
+
+    @property
+    def apex(self) -> str:
+        return self.service or self.target
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    namespace: str
+    name: str
+    desired: int | None = None
+    ready: int | None = None
+    updated: int | None = None
+    available: int | None = None
+    image: str | None = None
+    echo_value: str | None = None
+    error_rate: str | None = None
+    release: str | None = None
+    template_hash: str | None = None
+    created: float | None = None
+    managed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RouterInfo:
+    namespace: str
+    name: str
+    kind: str
+    api_version: str
+    primary_weight: int | None
+    canary_weight: int | None
+
+
+@dataclass(frozen=True)
+class FlaggerEvent:
+    t: float
+    namespace: str
+    name: str
+    type: str
+    message: str
+    phase: str | None = None
+    checksum: str | None = None
+    source: str = "logger"
+
+    @property
+    def key(self) -> CanaryKey:
+        return CanaryKey(self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class MetricSample:
+    namespace: str
+    deployment: str
+    t: float
+    success_rate: float | None
+    rps: float | None
+    p99_ms: float | None
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    id: str
+    label: str
+    url: str
+    concurrency: int
+    rate_per_worker: float
+    duration_s: float | None
+    started_at: float
+    running: bool
+    requests: int = 0
+    status_counts: tuple[tuple[int, int], ...] = ()
+    transport_errors: int = 0
+    rps: float = 0.0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+
+
+class Health(StrEnum):
+    CONNECTED = "connected"
+    CONNECTING = "connecting"
+    RECONNECTING = "reconnecting"
+    FORBIDDEN = "forbidden"
+    NOT_INSTALLED = "not installed"
+    UNREACHABLE = "unreachable"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source: str
+    state: Health
+    detail: str = ""
+    attempt: int = 0

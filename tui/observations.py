@@ -1,0 +1,128 @@
+"""Observations: what a source reports. Every source (simulation or cluster) emits only these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.model import (
+    CanaryInfo,
+    CanaryKey,
+    DeploymentInfo,
+    FlaggerEvent,
+    LoadStats,
+    MetricSample,
+    RouterInfo,
+    SourceHealth,
+)
+
+
+@dataclass(frozen=True)
+class ClockTick:
+    now: float
+
+
+@dataclass(frozen=True)
+class CanaryObserved:
+    info: CanaryInfo
+    t: float
+
+
+@dataclass(frozen=True)
+class CanaryDeleted:
+    key: CanaryKey
+    t: float
+
+
+@dataclass(frozen=True)
+class CanariesListed:
+    """A fresh list (start-up or re-list): replaces every canary in `namespace` (None: all namespaces)."""
+
+    items: tuple[CanaryInfo, ...]
+    namespace: str | None
+    t: float
+
+
+@dataclass(frozen=True)
+class DeploymentObserved:
+    info: DeploymentInfo
+
+
+@dataclass(frozen=True)
+class DeploymentDeleted:
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DeploymentsListed:
+    items: tuple[DeploymentInfo, ...]
+    namespace: str | None
+
+
+@dataclass(frozen=True)
+class RouterObserved:
+    info: RouterInfo
+
+
+@dataclass(frozen=True)
+class RouterDeleted:
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RoutersListed:
+    items: tuple[RouterInfo, ...]
+    namespace: str | None
+
+
+@dataclass(frozen=True)
+class EventObserved:
+    event: FlaggerEvent
+
+
+@dataclass(frozen=True)
+class MetricsObserved:
+    samples: tuple[MetricSample, ...]
+
+
+@dataclass(frozen=True)
+class LoadObserved:
+    stats: LoadStats
+
+
+@dataclass(frozen=True)
+class LoadRemoved:
+    id: str
+
+
+@dataclass(frozen=True)
+class HealthObserved:
+    health: SourceHealth
+
+
+@dataclass(frozen=True)
+class CanarySelected:
+    """Not from a source: the user chose which canary the rollout screen follows."""
+
+    key: CanaryKey | None
+
+
+Observation = (
+    ClockTick
+    | CanaryObserved
+    | CanaryDeleted
+    | CanariesListed
+    | DeploymentObserved
+    | DeploymentDeleted
+    | DeploymentsListed
+    | RouterObserved
+    | RouterDeleted
+    | RoutersListed
+    | EventObserved
+    | MetricsObserved
+    | LoadObserved
+    | LoadRemoved
+    | HealthObserved
+    | CanarySelected
+)

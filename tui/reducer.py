@@ -1,0 +1,215 @@
+"""The one place observations become state: `reduce(state, observation) -> state`, pure and total.
+
+Interpretation that users rely on lives here: sticky failed checks (Flagger resets them to 0 on rollback),
+phase timing from phase changes rather than lastTransitionTime, tick inference for the countdown, event
+de-duplication across the logger stream and Kubernetes Events, and bounded histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import reduce as _fold
+
+from tui.flagger.messages import classify
+from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, Phase
+from tui.observations import (
+    CanariesListed,
+    CanaryDeleted,
+    CanaryObserved,
+    CanarySelected,
+    ClockTick,
+    DeploymentDeleted,
+    DeploymentObserved,
+    DeploymentsListed,
+    EventObserved,
+    HealthObserved,
+    LoadObserved,
+    LoadRemoved,
+    MetricsObserved,
+    Observation,
+    RouterDeleted,
+    RouterObserved,
+    RoutersListed,
+)
+from tui.state import EVENT_LOG_LIMIT, METRIC_SAMPLES_LIMIT, AppState, CanaryView, LoggedEvent
+
+# Two records of one Flagger event (logger stream and Events API) arrive within this many seconds.
+DUPLICATE_WINDOW_S = 5.0
+DUPLICATE_LOOKBACK = 256
+
+_NEW_RELEASE_KINDS = frozenset({"new-revision", "restart"})
+
+
+def reduce(state: AppState, observation: Observation) -> AppState:
+    match observation:
+        case ClockTick(now=now):
+            return replace(state, now=max(state.now, now)) if now != state.now else state
+        case CanaryObserved(info=info, t=t):
+            return _select_default(_put_canary(state, info, t))
+        case CanariesListed(items=items, namespace=namespace, t=t):
+            return _list_canaries(state, items, namespace, t)
+        case CanaryDeleted(key=key):
+            canaries = dict(state.canaries)
+            canaries.pop(key, None)
+            selected = state.selected if state.selected in canaries else None
+            return _select_default(replace(state, canaries=canaries, selected=selected))
+        case DeploymentObserved(info=info):
+            if state.deployments.get((info.namespace, info.name)) == info:
+                return state
+            return replace(state, deployments={**state.deployments, (info.namespace, info.name): info})
+        case DeploymentDeleted(namespace=ns, name=name):
+            deployments = dict(state.deployments)
+            deployments.pop((ns, name), None)
+            return replace(state, deployments=deployments)
+        case DeploymentsListed(items=items, namespace=namespace):
+            kept = {k: v for k, v in state.deployments.items() if namespace is not None and k[0] != namespace}
+            kept.update({(d.namespace, d.name): d for d in items})
+            return replace(state, deployments=kept)
+        case RouterObserved(info=info):
+            if state.routers.get((info.namespace, info.name)) == info:
+                return state
+            return replace(state, routers={**state.routers, (info.namespace, info.name): info})
+        case RouterDeleted(namespace=ns, name=name):
+            routers = dict(state.routers)
+            routers.pop((ns, name), None)
+            return replace(state, routers=routers)
+        case RoutersListed(items=items, namespace=namespace):
+            kept = {k: v for k, v in state.routers.items() if namespace is not None and k[0] != namespace}
+            kept.update({(r.namespace, r.name): r for r in items})
+            return replace(state, routers=kept)
+        case EventObserved(event=event):
+            return _add_event(state, event)
+        case MetricsObserved(samples=samples):
+            if not samples:
+                return state
+            metrics = dict(state.metrics)
+            for sample in samples:
+                key = (sample.namespace, sample.deployment)
+                series = metrics.get(key, ())
+                if series and series[-1].t >= sample.t:
+                    continue  # a late or repeated sample must not scramble the series order
+                series = (*series, sample)
+                if len(series) > METRIC_SAMPLES_LIMIT:
+                    series = series[-METRIC_SAMPLES_LIMIT:]
+                metrics[key] = series
+            return replace(state, metrics=metrics)
+        case LoadObserved(stats=stats):
+            if state.loads.get(stats.id) == stats:
+                return state
+            return replace(state, loads={**state.loads, stats.id: stats})
+        case LoadRemoved(id=load_id):
+            if load_id not in state.loads:
+                return state
+            loads = dict(state.loads)
+            del loads[load_id]
+            return replace(state, loads=loads)
+        case HealthObserved(health=health):
+            if state.health.get(health.source) == health:
+                return state
+            return replace(state, health={**state.health, health.source: health})
+        case CanarySelected(key=key):
+            if key is not None and key not in state.canaries:
+                return state
+            return replace(state, selected=key)
+    return state
+
+
+def reduce_all(state: AppState, observations: list[Observation]) -> AppState:
+    return _fold(reduce, observations, state)
+
+
+def _select_default(state: AppState) -> AppState:
+    if state.selected is None and state.canaries:
+        return replace(state, selected=min(state.canaries))
+    return state
+
+
+def _status_changed(old: CanaryInfo, new: CanaryInfo) -> bool:
+    return (
+        old.phase != new.phase
+        or old.canary_weight != new.canary_weight
+        or old.failed_checks != new.failed_checks
+        or old.iterations != new.iterations
+        or old.last_transition_time != new.last_transition_time
+    )
+
+
+def _next_view(previous: CanaryView | None, info: CanaryInfo, t: float) -> CanaryView:
+    if previous is None:
+        return CanaryView(
+            info=info,
+            phase_since=info.last_transition_time if info.last_transition_time is not None else t,
+            last_tick_at=None,
+            sticky_failed_checks=info.failed_checks or 0,
+        )
+    old = previous.info
+    view = replace(previous, info=info)
+    if old.phase != info.phase:
+        view = replace(view, phase_since=t)
+    if _status_changed(old, info):
+        view = replace(view, last_tick_at=max(t, previous.last_tick_at or t))
+    new_release = info.phase == Phase.PROGRESSING and (
+        old.phase in (Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED, Phase.WAITING)
+        or (old.last_applied_spec is not None and old.last_applied_spec != info.last_applied_spec)
+    )
+    if new_release:
+        view = replace(view, sticky_failed_checks=0, release_started_at=t)
+    if info.failed_checks:
+        view = replace(view, sticky_failed_checks=info.failed_checks)
+    return view
+
+
+def _put_canary(state: AppState, info: CanaryInfo, t: float) -> AppState:
+    previous = state.canaries.get(info.key)
+    if previous is not None and previous.info == info:
+        return state
+    return replace(state, canaries={**state.canaries, info.key: _next_view(previous, info, t)})
+
+
+def _list_canaries(state: AppState, items: tuple[CanaryInfo, ...], namespace: str | None, t: float) -> AppState:
+    canaries = {k: v for k, v in state.canaries.items() if namespace is not None and k.namespace != namespace}
+    for info in items:
+        canaries[info.key] = _next_view(state.canaries.get(info.key), info, t)
+    selected = state.selected if state.selected in canaries else None
+    return _select_default(replace(state, canaries=canaries, selected=selected))
+
+
+def _is_duplicate(state: AppState, event: FlaggerEvent) -> bool:
+    for logged in reversed(state.events[-DUPLICATE_LOOKBACK:]):
+        other = logged.event
+        if (
+            other.message == event.message
+            and other.name == event.name
+            and other.namespace == event.namespace
+            and abs(other.t - event.t) <= DUPLICATE_WINDOW_S
+        ):
+            return True
+    return False
+
+
+def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
+    if _is_duplicate(state, event):
+        return state
+    seq = state.event_seq + 1
+    events = (*state.events, LoggedEvent(seq, event))
+    if len(events) > EVENT_LOG_LIMIT:
+        events = events[-EVENT_LOG_LIMIT:]
+    state = replace(state, events=events, event_seq=seq)
+    key = CanaryKey(event.namespace, event.name)
+    view = state.canaries.get(key)
+    if view is None:
+        return state
+    kind = classify(event.message)
+    view = replace(
+        view,
+        last_event=event,
+        last_tick_at=max(event.t, view.last_tick_at or event.t),
+    )
+    if event.type == "Warning":
+        view = replace(view, last_warning=event)
+    if kind.kind in _NEW_RELEASE_KINDS:
+        view = replace(view, sticky_failed_checks=0, release_started_at=event.t, last_warning=None)
+    elif kind.kind == "threshold-rollback":
+        # The pattern only matches digits here.
+        view = replace(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))
+    return replace(state, canaries={**state.canaries, key: view})

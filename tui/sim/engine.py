@@ -1,0 +1,409 @@
+"""The simulated cluster as a source: steps virtual time in whole seconds and reports observations.
+
+Everything random draws from generators seeded by `seed`, and actions apply between steps, so the same
+seed and the same actions at the same virtual times give the same run.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.clock import VirtualClock
+from tui.flagger.logger_stream import LoggerStreamParser
+from tui.kube.parse import RELEASE_ANNOTATION, parse_canary, parse_deployment, parse_router, pod_template_env
+from tui.model import CanaryKey, FlaggerEvent, Health, MetricSample, SourceHealth
+from tui.observations import (
+    CanaryDeleted,
+    CanaryObserved,
+    ClockTick,
+    DeploymentDeleted,
+    DeploymentObserved,
+    EventObserved,
+    HealthObserved,
+    LoadObserved,
+    LoadRemoved,
+    MetricsObserved,
+    Observation,
+    RouterDeleted,
+    RouterObserved,
+)
+from tui.sim.flagger import SimFlagger
+from tui.sim.loadtester import SimLoadtester
+from tui.sim.logger_pod import LoggerPod
+from tui.sim.scenario import CanaryScenario, LoadSpec, Scenario
+from tui.sim.store import ObjectStore
+from tui.sim.traffic import SimLoadGenerator, TrafficModel
+from tui.sim.workloads import Workloads
+
+LOAD_STATS_EVERY_S = 2
+GATE_URLS = {
+    "confirm-rollout": "/gate/check",
+    "confirm-traffic-increase": "/gate/check",
+    "confirm-promotion": "/gate/check",
+    "rollback": "/rollback/check",
+}
+
+
+@dataclass
+class _FollowUp:
+    """Undo something once a canary reaches a phase (close a gate, unset skipAnalysis)."""
+
+    key: CanaryKey
+    phases: frozenset[str]
+    undo: Callable[[], None]
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, seed: int = 1) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.clock = VirtualClock(scenario.start)
+        self.store = ObjectStore(self.clock.now)
+        self.workloads = Workloads(self.store, {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries})
+        self.traffic = TrafficModel(random.Random(f"{seed}:traffic"))
+        self.loadtester = SimLoadtester()
+        self.logger = LoggerPod()
+        self.flagger = SimFlagger(self.store, self.workloads, self.traffic, self.loadtester, self.logger)
+        self._parser = LoggerStreamParser()
+        self._pending: list[Observation] = []
+        self._loads: dict[str, SimLoadGenerator] = {}
+        self._error_runs = 0
+        self._releases: dict[CanaryKey, int] = {}
+        self._follow_ups: list[_FollowUp] = []
+        self.canaries = {CanaryKey(c.namespace, c.name): c for c in scenario.canaries}
+        self._pending.append(HealthObserved(SourceHealth("simulation", Health.CONNECTED, f"seed {seed}")))
+        for spec in scenario.canaries:
+            self._create_app(spec)
+            if scenario.background_on:
+                self.set_background(CanaryKey(spec.namespace, spec.name), True)
+        self.workloads.sync(self.clock.now())
+        self._collect()
+        if scenario.warmup_s:
+            self.advance(scenario.warmup_s)
+
+    # --- time -------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward, one whole second at a time."""
+        target = self.clock.now() + seconds
+        while self.clock.now() + 1 <= target + 1e-9:
+            self.clock.advance(1)
+            self._step(int(self.clock.now()))
+        self._pending.append(ClockTick(self.clock.now()))
+
+    def drain(self) -> list[Observation]:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def _step(self, second: int) -> None:
+        self.workloads.sync(second)
+        for gen_id in sorted(self._loads):
+            generator = self._loads[gen_id]
+            self.traffic.send(second, generator, self._backends(generator.app))
+        self.flagger.step(second)
+        for gen_id in sorted(self._loads):
+            generator = self._loads[gen_id]
+            if generator.expired(second):
+                generator.running = False
+                self._pending.append(LoadObserved(generator.stats(second)))
+                del self._loads[gen_id]
+            elif second % LOAD_STATS_EVERY_S == 0:
+                self._pending.append(LoadObserved(generator.stats(second)))
+        if second % int(self.scenario.sample_every_s) == 0:
+            self._sample(second)
+        self._run_follow_ups()
+        self._collect()
+
+    # --- observations -----------------------------------------------------------------------------------
+
+    def _collect(self) -> None:
+        now = self.clock.now()
+        for change, obj in self.store.drain():
+            kind = obj.get("kind")
+            meta = obj["metadata"]
+            if kind == "Canary":
+                if change == "DELETED":
+                    self._pending.append(CanaryDeleted(CanaryKey(meta["namespace"], meta["name"]), now))
+                elif (info := parse_canary(obj)) is not None:
+                    self._pending.append(CanaryObserved(info, now))
+            elif kind == "Deployment":
+                if change == "DELETED":
+                    self._pending.append(DeploymentDeleted(meta["namespace"], meta["name"]))
+                elif (dep := parse_deployment(obj)) is not None:
+                    self._pending.append(DeploymentObserved(dep))
+            elif kind == "TrafficSplit":
+                if change == "DELETED":
+                    self._pending.append(RouterDeleted(meta["namespace"], meta["name"]))
+                elif (router := parse_router(obj)) is not None:
+                    self._pending.append(RouterObserved(router))
+        for line in self.logger.read_new():
+            for payload in self._parser.feed_line(line):
+                self._pending.append(
+                    EventObserved(
+                        FlaggerEvent(
+                            t=payload.timestamp_ms / 1000,
+                            namespace=payload.namespace,
+                            name=payload.name,
+                            type=payload.event_type,
+                            message=payload.message,
+                            phase=payload.phase or None,
+                            checksum=payload.checksum,
+                            source="logger",
+                        )
+                    )
+                )
+
+    def _sample(self, second: int) -> None:
+        samples = []
+        for spec in self.scenario.canaries:
+            for deployment in (spec.name, f"{spec.name}-primary"):
+                window = self.traffic.metrics(spec.namespace, deployment).window(second, spec.metric_interval_s)
+                samples.append(
+                    MetricSample(
+                        namespace=spec.namespace,
+                        deployment=deployment,
+                        t=float(second),
+                        success_rate=window.success_rate,
+                        rps=window.rps,
+                        p99_ms=window.quantile(0.99),
+                    )
+                )
+        self._pending.append(MetricsObserved(tuple(samples)))
+
+    def _backends(self, app: tuple[str, str]) -> list[tuple[str, int, dict[str, str]]]:
+        namespace, target = app
+        split = self.store.get("TrafficSplit", namespace, target)
+        if split is None:
+            choices = [(target, 100)]
+        else:
+            weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
+            choices = [
+                (f"{target}-primary", weights.get(f"{target}-primary", 0)),
+                (target, weights.get(f"{target}-canary", 0)),
+            ]
+        backends = []
+        for name, weight in choices:
+            template, ready = self.workloads.serving(namespace, name)
+            if ready > 0 and template is not None:
+                backends.append((name, weight, pod_template_env(template)))
+        return backends
+
+    # --- the cluster's initial objects ------------------------------------------------------------------
+
+    def _create_app(self, spec: CanaryScenario) -> None:
+        labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name}
+        self.store.create(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": dict(labels)},
+                "spec": {
+                    "replicas": spec.replicas,
+                    "selector": {"matchLabels": dict(labels)},
+                    "template": {
+                        "metadata": {"labels": dict(labels), "annotations": {RELEASE_ANNOTATION: "initial"}},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "examiner",
+                                    "image": "quay.io/heubeck/examiner:1.14.8",
+                                    "env": [
+                                        {"name": "ECHO_VALUE", "value": spec.echo_value},
+                                        {"name": "SERVER_ERROR_RATE", "value": "0"},
+                                    ],
+                                }
+                            ]
+                        },
+                    },
+                },
+            }
+        )
+        hooks: list[dict[str, Any]] = [
+            {"name": gate, "type": gate, "url": f"http://flagger-loadtester.{spec.namespace}{GATE_URLS[gate]}"}
+            for gate in spec.gates
+        ]
+        hooks.append({"name": "Event Log", "type": "event", "url": "http://logger.monitoring"})
+        analysis: dict[str, Any] = {
+            "interval": f"{int(spec.interval_s)}s",
+            "threshold": spec.threshold,
+            "maxWeight": spec.max_weight,
+            "stepWeightPromotion": spec.step_weight_promotion,
+            "metrics": [
+                {
+                    "name": "request-success-rate",
+                    "thresholdRange": {"min": spec.success_rate_min},
+                    "interval": f"{int(spec.metric_interval_s)}s",
+                },
+                {
+                    "name": "request-duration",
+                    "thresholdRange": {"max": spec.duration_max_ms},
+                    "interval": f"{int(spec.metric_interval_s)}s",
+                },
+            ],
+            "webhooks": hooks,
+        }
+        if spec.step_weight is not None:
+            analysis["stepWeight"] = spec.step_weight
+        if spec.step_weights:
+            analysis["stepWeights"] = list(spec.step_weights)
+        self.store.create(
+            {
+                "apiVersion": "flagger.app/v1beta1",
+                "kind": "Canary",
+                "metadata": {"name": spec.name, "namespace": spec.namespace},
+                "spec": {
+                    "provider": "linkerd",
+                    "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+                    "progressDeadlineSeconds": spec.progress_deadline_s,
+                    "service": {"port": 80, "targetPort": "http"},
+                    "analysis": analysis,
+                },
+            }
+        )
+
+    # --- commands (what the action keys do to this cluster) --------------------------------------------
+
+    def spec_of(self, key: CanaryKey) -> CanaryScenario:
+        return self.canaries[key]
+
+    def release(self, key: CanaryKey, *, faulty: bool) -> str:
+        """Change the target's pod template: a new ECHO_VALUE (and SERVER_ERROR_RATE when faulty)."""
+        spec = self.canaries[key]
+        count = self._releases.get(key, 0) + 1
+        self._releases[key] = count
+        values = self.scenario.release_values
+        value = f"{values[(count - 1) % len(values)]} #{count + 1}"
+        target = self.store.get("Deployment", key.namespace, spec.name)
+        template = copy.deepcopy(target["spec"]["template"])
+        error_rate = str(self.scenario.faulty_error_rate) if faulty else "0"
+        template["spec"]["containers"][0]["env"] = [
+            {"name": "ECHO_VALUE", "value": value},
+            {"name": "SERVER_ERROR_RATE", "value": error_rate},
+        ]
+        template["metadata"].setdefault("annotations", {})[RELEASE_ANNOTATION] = (
+            f"r{count + 1}{'-faulty' if faulty else ''}"
+        )
+        self.store.replace_spec_field("Deployment", key.namespace, spec.name, "template", template)
+        self.workloads.sync(self.now)
+        self._collect()
+        return value
+
+    def _url(self, spec: CanaryScenario, load: LoadSpec) -> str:
+        url = f"http://{spec.host}/examine?delay={load.delay}"
+        if load.status is not None:
+            url += f"&status={load.status}"
+        return url
+
+    def background_id(self, key: CanaryKey) -> str:
+        return f"background:{key}"
+
+    def background_on(self, key: CanaryKey) -> bool:
+        return self.background_id(key) in self._loads
+
+    def set_background(self, key: CanaryKey, on: bool) -> None:
+        gen_id = self.background_id(key)
+        if on and gen_id not in self._loads:
+            spec, load = self.canaries[key], self.scenario.background
+            self._loads[gen_id] = SimLoadGenerator(
+                gen_id,
+                "background load",
+                (key.namespace, spec.name),
+                self._url(spec, load),
+                load.concurrency,
+                load.rate,
+                load.duration_s,
+                self.now,
+            )
+            self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
+        elif not on and gen_id in self._loads:
+            del self._loads[gen_id]
+            self._pending.append(LoadRemoved(gen_id))
+
+    def inject_errors(self, key: CanaryKey) -> str:
+        self._error_runs += 1
+        gen_id = f"errors:{key}:{self._error_runs}"
+        spec, load = self.canaries[key], self.scenario.errors
+        self._loads[gen_id] = SimLoadGenerator(
+            gen_id,
+            "error injection",
+            (key.namespace, spec.name),
+            self._url(spec, load),
+            load.concurrency,
+            load.rate,
+            load.duration_s,
+            self.now,
+        )
+        self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
+        return gen_id
+
+    def stop_load(self, gen_id: str) -> bool:
+        if self._loads.pop(gen_id, None) is None:
+            return False
+        self._pending.append(LoadRemoved(gen_id))
+        return True
+
+    def has_gate(self, key: CanaryKey, gate: str) -> bool:
+        return gate in self.canaries[key].gates
+
+    def open_promotion_gate(self, key: CanaryKey) -> None:
+        self.loadtester.set_gate(key.name, key.namespace, True)
+        self._follow_ups.append(
+            _FollowUp(
+                key,
+                frozenset({"Promoting", "Finalising", "Succeeded", "Failed"}),
+                lambda: self.loadtester.set_gate(key.name, key.namespace, False),
+            )
+        )
+
+    def open_rollback_gate(self, key: CanaryKey) -> None:
+        self.loadtester.set_rollback(key.name, key.namespace, True)
+        # Closed again once rolled back, or the next release would be rolled back on its first tick.
+        self._follow_ups.append(
+            _FollowUp(key, frozenset({"Failed"}), lambda: self.loadtester.set_rollback(key.name, key.namespace, False))
+        )
+
+    def set_suspend(self, key: CanaryKey, suspend: bool) -> None:
+        self.store.patch("Canary", key.namespace, key.name, {"spec": {"suspend": suspend or None}})
+        self._collect()
+
+    def promote_now(self, key: CanaryKey) -> None:
+        """spec.skipAnalysis, unset again once promoted so later releases are analysed."""
+        self.store.patch("Canary", key.namespace, key.name, {"spec": {"skipAnalysis": True}})
+        self._follow_ups.append(
+            _FollowUp(
+                key,
+                frozenset({"Succeeded", "Failed"}),
+                lambda: self.store.patch("Canary", key.namespace, key.name, {"spec": {"skipAnalysis": None}}),
+            )
+        )
+        self._collect()
+
+    def _run_follow_ups(self) -> None:
+        remaining = []
+        for follow_up in self._follow_ups:
+            canary = self.store.get("Canary", follow_up.key.namespace, follow_up.key.name)
+            phase = ((canary or {}).get("status") or {}).get("phase")
+            if canary is None or phase in follow_up.phases:
+                follow_up.undo()
+            else:
+                remaining.append(follow_up)
+        self._follow_ups = remaining
+
+    def phase(self, key: CanaryKey) -> str | None:
+        canary = self.store.get("Canary", key.namespace, key.name)
+        return ((canary or {}).get("status") or {}).get("phase")
+
+    def weights(self, key: CanaryKey) -> tuple[int, int] | None:
+        split = self.store.get("TrafficSplit", key.namespace, key.name)
+        if split is None:
+            return None
+        weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
+        return weights.get(f"{key.name}-primary", 0), weights.get(f"{key.name}-canary", 0)

@@ -1,0 +1,497 @@
+"""Flagger's canary scheduler (v1.44, canary strategy) re-enacted against the simulated object store.
+
+One job per Canary ticks every analysis interval (floored at 10 s), first when the control loop picks the
+canary up. Each tick follows Flagger's order of checks and writes the router before the status, with
+Flagger's exact event wording, event types and webhook phases. Blue/Green and A/B are not simulated.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from tui.flagger import messages as msg
+from tui.flagger.hashing import object_hash
+from tui.flagger.payload import EventPayload
+from tui.flagger.weights import max_weight, next_step
+from tui.kube.parse import parse_interval
+from tui.sim.loadtester import SimLoadtester
+from tui.sim.logger_pod import LoggerPod
+from tui.sim.store import ObjectStore, rfc3339
+from tui.sim.traffic import TrafficModel
+from tui.sim.workloads import Workloads
+
+PROVIDER = "linkerd"
+CONTROL_LOOP_S = 10
+MIN_INTERVAL_S = 10
+HISTORY_LIMIT = 5000
+
+_PROMOTED = {
+    "Initializing": ("Unknown", "New Deployment detected, starting initialization."),
+    "Initialized": ("True", "Deployment initialization completed."),
+    "Waiting": ("Unknown", "Waiting for approval."),
+    "Progressing": ("Unknown", "New revision detected, progressing canary analysis."),
+    "WaitingPromotion": ("Unknown", "Waiting for approval."),
+    "Promoting": ("Unknown", "Canary analysis completed, starting primary rolling update."),
+    "Finalising": ("Unknown", "Canary analysis completed, routing all traffic to primary."),
+    "Succeeded": ("True", "Canary analysis completed successfully, promotion finished."),
+    "Failed": ("False", "Canary analysis failed, Deployment scaled to zero."),
+}
+# Writing any other phase resets canaryWeight and iterations to 0 (Flagger's status quirk).
+_KEEPS_WEIGHT = frozenset({"Progressing", "Waiting", "Promoting"})
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One event as Flagger recorded it, for fidelity tests."""
+
+    t: float
+    namespace: str
+    name: str
+    type: str
+    message: str
+    phase: str
+
+
+@dataclass
+class _Job:
+    namespace: str
+    name: str
+    interval_s: int
+    next_at: float
+
+
+class SimFlagger:
+    def __init__(
+        self,
+        store: ObjectStore,
+        workloads: Workloads,
+        traffic: TrafficModel,
+        loadtester: SimLoadtester,
+        logger: LoggerPod,
+    ) -> None:
+        self._store = store
+        self._workloads = workloads
+        self._traffic = traffic
+        self._loadtester = loadtester
+        self._logger = logger
+        self._jobs: dict[tuple[str, str], _Job] = {}
+        self._now = 0.0
+        self._event_index = 0
+        self.history: deque[Recorded] = deque(maxlen=HISTORY_LIMIT)
+
+    # --- scheduling -------------------------------------------------------------------------------------
+
+    def step(self, now: float) -> None:
+        """Run the control loop and every analysis tick due at `now`."""
+        self._now = now
+        if now % CONTROL_LOOP_S == 0:
+            self._control_loop(now)
+        for key in sorted(self._jobs):
+            job = self._jobs.get(key)
+            if job is not None and job.next_at <= now:
+                job.next_at = now + job.interval_s
+                self._tick(job.namespace, job.name)
+
+    def _control_loop(self, now: float) -> None:
+        canaries = {(c["metadata"]["namespace"], c["metadata"]["name"]): c for c in self._store.list("Canary")}
+        for key in list(self._jobs):
+            if key not in canaries:
+                del self._jobs[key]
+        for key, canary in canaries.items():
+            interval = self._interval(canary)
+            job = self._jobs.get(key)
+            if job is not None and job.interval_s == interval:
+                continue
+            if not (canary.get("status") or {}).get("phase"):
+                self._write_status(canary, phase="Initializing")
+            # A new or re-timed job ticks at once, then once per interval.
+            self._jobs[key] = _Job(key[0], key[1], interval, now)
+
+    @staticmethod
+    def _interval(canary: dict[str, Any]) -> int:
+        seconds = parse_interval((canary["spec"].get("analysis") or {}).get("interval"))
+        if seconds is None:
+            return 60
+        return max(MIN_INTERVAL_S, int(seconds))
+
+    def next_tick(self, namespace: str, name: str) -> float | None:
+        job = self._jobs.get((namespace, name))
+        return job.next_at if job else None
+
+    # --- effects ----------------------------------------------------------------------------------------
+
+    def _event(self, canary: dict[str, Any], event_type: str, message: str, phase: str | None = None) -> None:
+        meta, status = canary["metadata"], canary.get("status") or {}
+        phase = phase if phase is not None else (status.get("phase") or "")
+        self._event_index += 1
+        # Events within one tick are a few milliseconds apart, as in a real tick.
+        stamp = int(self._now * 1000) + (self._event_index % 97) * 3
+        self.history.append(Recorded(self._now, meta["namespace"], meta["name"], event_type, message, phase))
+        hooks = [h for h in (canary["spec"].get("analysis") or {}).get("webhooks") or [] if h.get("type") == "event"]
+        if not hooks:
+            return
+        checksum = object_hash(
+            {"tracked": status.get("trackedConfigs") or {}, "spec": status.get("lastAppliedSpec", "")}
+        )
+        payload = EventPayload(
+            name=meta["name"],
+            namespace=meta["namespace"],
+            phase=phase,
+            message=message,
+            event_type=event_type,
+            timestamp_ms=stamp,
+            checksum=checksum,
+        )
+        self._logger.receive(payload)
+
+    def _write_status(self, canary: dict[str, Any], **fields: Any) -> None:
+        status = copy.deepcopy(canary.get("status") or {})
+        phase = fields.pop("phase", None)
+        if phase is not None:
+            status["phase"] = phase
+            if phase not in _KEEPS_WEIGHT:
+                status["canaryWeight"] = 0
+                status["iterations"] = 0
+        names = {
+            "weight": "canaryWeight",
+            "failed": "failedChecks",
+            "iterations": "iterations",
+            "applied": "lastAppliedSpec",
+            "promoted": "lastPromotedSpec",
+        }
+        for name, value in fields.items():
+            status[names[name]] = value
+        status.setdefault("canaryWeight", 0)
+        status.setdefault("failedChecks", 0)
+        status.setdefault("iterations", 0)
+        status["lastTransitionTime"] = rfc3339(self._now)
+        condition, message = _PROMOTED.get(status.get("phase", ""), ("Unknown", ""))
+        status["conditions"] = [
+            {
+                "type": "Promoted",
+                "status": condition,
+                "reason": status.get("phase", ""),
+                "message": message,
+                "lastUpdateTime": rfc3339(self._now),
+                "lastTransitionTime": rfc3339(self._now),
+            }
+        ]
+        meta = canary["metadata"]
+        self._store.patch("Canary", meta["namespace"], meta["name"], status, status=True)
+        canary["status"] = self._store.get("Canary", meta["namespace"], meta["name"])["status"]
+
+    def _route(self, namespace: str, apex: str, primary: int, canary: int) -> None:
+        backends = [
+            {"service": f"{apex}-canary", "weight": str(canary)},
+            {"service": f"{apex}-primary", "weight": str(primary)},
+        ]
+        self._store.patch("TrafficSplit", namespace, apex, {"spec": {"backends": backends}})
+
+    def _weights(self, namespace: str, apex: str) -> tuple[int, int]:
+        split = self._store.get("TrafficSplit", namespace, apex)
+        primary = canary = 0
+        for backend in split["spec"]["backends"]:
+            if backend["service"] == f"{apex}-primary":
+                primary = int(backend["weight"])
+            elif backend["service"] == f"{apex}-canary":
+                canary = int(backend["weight"])
+        return primary, canary
+
+    def _scale(self, namespace: str, name: str, replicas: int) -> None:
+        self._store.patch("Deployment", namespace, name, {"spec": {"replicas": replicas}})
+        self._workloads.sync(self._now)
+
+    def _hook_passes(self, hook: dict[str, Any], name: str, namespace: str) -> bool:
+        status, _ = self._loadtester.call(hook.get("url", ""), name, namespace)
+        return status <= 202
+
+    @staticmethod
+    def _hooks(canary: dict[str, Any], hook_type: str) -> list[dict[str, Any]]:
+        hooks = (canary["spec"].get("analysis") or {}).get("webhooks") or []
+        return [h for h in hooks if (h.get("type") or "rollout") == hook_type]
+
+    # --- one tick ---------------------------------------------------------------------------------------
+
+    def _tick(self, namespace: str, name: str) -> None:
+        canary = self._store.get("Canary", namespace, name)
+        if canary is None:
+            return
+        spec = canary["spec"]
+        analysis = spec.get("analysis") or {}
+        obj = msg.dotted(name, namespace)
+        target_name = spec["targetRef"]["name"]
+        target = msg.dotted(target_name, namespace)
+        primary_name = f"{target_name}-primary"
+        apex = (spec.get("service") or {}).get("name") or target_name
+
+        if spec.get("suspend"):
+            self._event(canary, msg.NORMAL, msg.suspended())
+            return
+        status = copy.deepcopy(canary.get("status") or {})
+        phase = status.get("phase") or ""
+        skip = bool(spec.get("skipAnalysis"))
+        initializing = phase in ("", "Initializing")
+        if initializing and not skip:
+            self._event(canary, msg.NORMAL, msg.metrics_providers_available())
+
+        target_obj = self._store.get("Deployment", namespace, target_name)
+        if target_obj is None:
+            self._event(canary, msg.WARNING, f'deployments.apps "{target_name}" not found')
+            return
+        if self._store.get("Deployment", namespace, primary_name) is None:
+            self._create_primary(target_obj, primary_name)
+        if initializing:
+            reason = self._workloads.readiness(namespace, primary_name)
+            if reason:
+                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(primary_name, namespace), reason))
+                return
+            self._scale(namespace, target_name, 0)
+        if self._store.get("TrafficSplit", namespace, apex) is None:
+            self._create_split(namespace, apex)
+        if initializing:
+            spec_hash = object_hash(target_obj["spec"]["template"])
+            self._write_status(
+                canary, phase="Initialized", weight=0, failed=0, iterations=0, applied=spec_hash, promoted=spec_hash
+            )
+            self._event(canary, msg.NORMAL, msg.initialization_done(obj), "Initialized")
+            return
+
+        changed = self._changed(canary, target_obj)
+        if phase in ("Initialized", "Succeeded", "Failed") and not changed:
+            return
+        if not skip:
+            reason = self._workloads.readiness(namespace, primary_name)
+            if reason:
+                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(primary_name, namespace), reason))
+                return
+        primary_w, canary_w = self._weights(namespace, apex)
+
+        if phase in ("Initialized", "Succeeded", "Failed", "Waiting"):
+            for hook in self._hooks(canary, "confirm-rollout"):
+                if not self._hook_passes(hook, name, namespace):
+                    if phase != "Waiting":
+                        self._write_status(canary, phase="Waiting")
+                        self._event(canary, msg.WARNING, msg.waiting_for_approval(obj, hook["name"]), phase)
+                    return
+                self._event(canary, msg.NORMAL, msg.confirm_rollout_passed(hook["name"]))
+            self._event(canary, msg.NORMAL, msg.new_revision(target), "Progressing")
+            primary = self._store.get("Deployment", namespace, primary_name)
+            replicas = int(target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
+            self._scale(namespace, target_name, replicas)
+            self._write_status(
+                canary,
+                phase="Progressing",
+                weight=0,
+                failed=0,
+                iterations=0,
+                applied=object_hash(target_obj["spec"]["template"]),
+            )
+            return
+
+        if phase in ("Progressing", "WaitingPromotion") and changed:
+            self._event(canary, msg.NORMAL, msg.restarting_analysis(target))
+            self._route(namespace, apex, 100, 0)
+            self._write_status(
+                canary,
+                phase="Progressing",
+                weight=0,
+                failed=0,
+                iterations=0,
+                applied=object_hash(target_obj["spec"]["template"]),
+            )
+            return
+
+        reason = self._workloads.readiness(namespace, target_name)
+        if reason:
+            self._event(canary, msg.WARNING, msg.canary_not_ready(target, reason))
+            return
+
+        if skip:
+            self._route(namespace, apex, 100, 0)
+            self._event(canary, msg.NORMAL, msg.copying_spec(target, msg.dotted(primary_name, namespace)))
+            self._promote(target_obj, primary_name)
+            self._scale(namespace, target_name, 0)
+            self._write_status(canary, phase="Succeeded", promoted=status.get("lastAppliedSpec"))
+            self._event(canary, msg.NORMAL, msg.promotion_skipped(target), "Succeeded")
+            return
+
+        if phase in ("Progressing", "WaitingPromotion"):
+            for hook in self._hooks(canary, "rollback"):
+                if self._hook_passes(hook, name, namespace):
+                    self._event(canary, msg.WARNING, msg.rollback_check_passed(hook["name"]))
+                    self._event(canary, msg.WARNING, msg.rolling_back_manual(obj))
+                    self._rollback(canary, target_obj, apex, threshold_reached=False)
+                    return
+                self._event(canary, msg.NORMAL, msg.rollback_not_signaling(hook["name"]))
+
+        if phase == "Promoting":
+            self._promotion_step(canary, obj, apex, primary_w, canary_w, int(analysis.get("stepWeightPromotion") or 0))
+            return
+        if phase == "Finalising":
+            self._scale(namespace, target_name, 0)
+            self._write_status(canary, phase="Succeeded", promoted=status.get("lastAppliedSpec"))
+            self._event(canary, msg.NORMAL, msg.promotion_completed(target), "Succeeded")
+            return
+
+        threshold = max(1, int(analysis.get("threshold") or 1))
+        failed = int(status.get("failedChecks") or 0)
+        if phase in ("Progressing", "WaitingPromotion") and failed >= threshold:
+            self._rollback(canary, target_obj, apex, threshold_reached=True)
+            return
+
+        if canary_w == 0 and int(status.get("iterations") or 0) == 0:
+            self._event(canary, msg.NORMAL, msg.starting_analysis(target))
+        else:
+            failure = self._check_metrics(canary, obj, target)
+            if failure:
+                self._event(canary, msg.WARNING, failure)
+                self._write_status(canary, failed=failed + 1)
+                return
+
+        step = next_step(canary_w, analysis.get("stepWeight"), analysis.get("stepWeights") or [])
+        top = max_weight(analysis.get("maxWeight"), analysis.get("stepWeights") or [])
+        if step <= 0:
+            return
+        if phase not in ("Promoting", "WaitingPromotion", "Finalising"):
+            for hook in self._hooks(canary, "confirm-traffic-increase"):
+                if not self._hook_passes(hook, name, namespace):
+                    self._event(canary, msg.WARNING, msg.traffic_increase_waiting(obj, hook["name"]))
+                    return
+                self._event(canary, msg.NORMAL, f"Confirm-traffic-increase check {hook['name']} passed")
+        if canary_w < top:
+            new_canary = min(100, canary_w + step)
+            self._route(namespace, apex, max(0, primary_w - step), new_canary)
+            self._write_status(canary, weight=new_canary)
+            self._event(canary, msg.NORMAL, msg.advance_canary(obj, new_canary))
+            return
+        for hook in self._hooks(canary, "confirm-promotion"):
+            if not self._hook_passes(hook, name, namespace):
+                iterations = int(analysis.get("iterations") or 0) - 1
+                if phase != "WaitingPromotion":
+                    self._write_status(canary, phase="WaitingPromotion", iterations=iterations)
+                    self._event(canary, msg.WARNING, msg.promotion_waiting(obj, hook["name"]), phase)
+                else:
+                    self._write_status(canary, iterations=iterations)
+                return
+            self._event(canary, msg.NORMAL, msg.confirm_promotion_passed(hook["name"]))
+        self._event(canary, msg.NORMAL, msg.copying_spec(target, msg.dotted(primary_name, namespace)))
+        self._promote(target_obj, primary_name)
+        self._write_status(canary, phase="Promoting")
+
+    def _promotion_step(
+        self, canary: dict[str, Any], obj: str, apex: str, primary_w: int, canary_w: int, step: int
+    ) -> None:
+        namespace = canary["metadata"]["namespace"]
+        if step == 0 or canary_w <= 0:
+            self._event(canary, msg.NORMAL, msg.routing_all_to_primary())
+            self._route(namespace, apex, 100, 0)
+            self._write_status(canary, phase="Finalising")
+            return
+        new_primary = min(100, primary_w + step)
+        new_canary = max(0, canary_w - step)
+        self._route(namespace, apex, new_primary, new_canary)
+        self._event(canary, msg.NORMAL, msg.advance_primary(obj, new_primary))
+        if new_primary == 100:
+            self._write_status(canary, phase="Finalising")
+        else:
+            self._write_status(canary, weight=new_canary)
+
+    def _rollback(
+        self, canary: dict[str, Any], target_obj: dict[str, Any], apex: str, *, threshold_reached: bool
+    ) -> None:
+        meta, status = canary["metadata"], canary.get("status") or {}
+        obj = msg.dotted(meta["name"], meta["namespace"])
+        if threshold_reached:
+            self._event(canary, msg.WARNING, msg.threshold_reached(obj, int(status.get("failedChecks") or 0)))
+        self._route(meta["namespace"], apex, 100, 0)
+        self._event(canary, msg.WARNING, msg.canary_failed(obj), "Failed")
+        self._scale(meta["namespace"], target_obj["metadata"]["name"], 0)
+        self._write_status(
+            canary,
+            phase="Failed",
+            weight=0,
+            failed=0,
+            iterations=0,
+            applied=object_hash(target_obj["spec"]["template"]),
+        )
+
+    def _check_metrics(self, canary: dict[str, Any], obj: str, target: str) -> str | None:
+        """The first failing builtin Linkerd check's message, or None when all pass."""
+        meta = canary["metadata"]
+        target_name = canary["spec"]["targetRef"]["name"]
+        series = self._traffic.metrics(meta["namespace"], target_name)
+        for metric in (canary["spec"].get("analysis") or {}).get("metrics") or []:
+            window = parse_interval(metric.get("interval")) or 60.0
+            stats = series.window(int(self._now), window)
+            bounds = metric.get("thresholdRange") or {}
+            if metric.get("name") == "request-success-rate":
+                value = stats.success_rate
+                if value is None:
+                    return msg.no_values_success_rate(PROVIDER, target)
+                if bounds.get("min") is not None and value < float(bounds["min"]):
+                    return msg.success_rate_below(obj, value, float(bounds["min"]))
+                if bounds.get("max") is not None and value > float(bounds["max"]):
+                    return msg.success_rate_above(obj, value, float(bounds["max"]))
+            elif metric.get("name") == "request-duration":
+                p99 = stats.quantile(0.99)
+                if p99 is None:
+                    return msg.no_values_duration(PROVIDER, target)
+                millis = int(p99)  # Flagger truncates to whole milliseconds before comparing
+                if bounds.get("max") is not None and millis > float(bounds["max"]):
+                    return msg.duration_above(obj, millis, float(bounds["max"]))
+        return None
+
+    # --- objects Flagger creates ------------------------------------------------------------------------
+
+    def _changed(self, canary: dict[str, Any], target_obj: dict[str, Any]) -> bool:
+        status = canary.get("status") or {}
+        current = object_hash(target_obj["spec"]["template"])
+        if not status.get("lastAppliedSpec"):
+            return True
+        if current == status.get("lastPromotedSpec"):
+            return False
+        return current != status.get("lastAppliedSpec")
+
+    def _create_primary(self, target_obj: dict[str, Any], primary_name: str) -> None:
+        meta = target_obj["metadata"]
+        primary = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": primary_name,
+                "namespace": meta["namespace"],
+                "labels": {"app.kubernetes.io/name": primary_name},
+            },
+            "spec": {
+                "replicas": int(target_obj["spec"].get("replicas") or 1),
+                "selector": {"matchLabels": {"app.kubernetes.io/name": primary_name}},
+                "template": copy.deepcopy(target_obj["spec"]["template"]),
+            },
+        }
+        self._store.create(primary)
+        self._workloads.sync(self._now)
+
+    def _promote(self, target_obj: dict[str, Any], primary_name: str) -> None:
+        namespace = target_obj["metadata"]["namespace"]
+        template = copy.deepcopy(target_obj["spec"]["template"])
+        self._store.replace_spec_field("Deployment", namespace, primary_name, "template", template)
+        self._workloads.sync(self._now)
+
+    def _create_split(self, namespace: str, apex: str) -> None:
+        self._store.create(
+            {
+                "apiVersion": "split.smi-spec.io/v1alpha1",
+                "kind": "TrafficSplit",
+                "metadata": {"name": apex, "namespace": namespace},
+                "spec": {
+                    "service": apex,
+                    "backends": [
+                        {"service": f"{apex}-canary", "weight": "0"},
+                        {"service": f"{apex}-primary", "weight": "100"},
+                    ],
+                },
+            }
+        )

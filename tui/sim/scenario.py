@@ -1,0 +1,346 @@
+"""Scenario files: what the simulated cluster runs. Validated strictly, refused with one line naming the key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
+DEFAULT_START = "2026-03-04T12:00:00Z"
+RELEASE_VALUES = (
+    "Go Flagger go!",
+    "CloudLand! Get ready to rumble",
+    "NRW rockx",
+    "Deployments on a Friday",
+    "Canaries sing",
+    "Progressive delivery",
+)
+
+
+class ScenarioError(ValueError):
+    """A scenario problem, worded as one line that names the key and the value."""
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    concurrency: int
+    rate: float
+    duration_s: float | None
+    delay: str
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class CanaryScenario:
+    name: str
+    namespace: str = "apps"
+    replicas: int = 1
+    echo_value: str = "Hello from examiner"
+    interval_s: float = 30.0
+    step_weight: int | None = 10
+    step_weights: tuple[int, ...] = ()
+    max_weight: int = 50
+    step_weight_promotion: int = 17
+    threshold: int = 2
+    success_rate_min: float = 99.0
+    duration_max_ms: float = 500.0
+    metric_interval_s: float = 30.0
+    progress_deadline_s: int = 90
+    ready_after_s: float = 4.0
+    gates: tuple[str, ...] = ()
+    host: str = "localhost"
+
+    @property
+    def target(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Scenario:
+    canaries: tuple[CanaryScenario, ...]
+    start: float = field(default_factory=lambda: _parse_time(DEFAULT_START, "start"))
+    warmup_s: float = 120.0
+    background: LoadSpec = LoadSpec(concurrency=5, rate=5, duration_s=None, delay="100..250")
+    background_on: bool = True
+    errors: LoadSpec = LoadSpec(concurrency=2, rate=2, duration_s=240, delay="100..500", status=500)
+    faulty_error_rate: int = 10
+    release_values: tuple[str, ...] = RELEASE_VALUES
+    sample_every_s: float = 5.0
+
+
+# --- built-in scenarios ----------------------------------------------------------------------------------
+
+BUILTIN: dict[str, dict[str, Any]] = {
+    # The seed demo's Canary exactly: no hooks but the event webhook.
+    "seed": {"canaries": [{"name": "examiner", "namespace": "apps"}]},
+    # The seed plus a flagger-loadtester rollback hook, so `a` can abort. The default for `demo`.
+    "demo": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
+    # Promotion waits for `p`; `a` aborts.
+    "gated": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["confirm-promotion", "rollback"]}]},
+}
+
+
+# --- validation helpers ----------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_DELAY = re.compile(r"^\d+(\.{2,}\d+)?$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _mapping(value: Any, path: str, allowed: set[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{path or 'scenario'}: expected a mapping, got {_show(value)}")
+    for key in value:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            raise ScenarioError(f"{where}: unknown key (allowed: {', '.join(sorted(allowed))})")
+    return value
+
+
+def _int(value: Any, path: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"{path}: expected an integer, got {_show(value)}")
+    if minimum is not None and value < minimum:
+        raise ScenarioError(f"{path}: must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ScenarioError(f"{path}: must be at most {maximum}, got {value}")
+    return value
+
+
+def _number(value: Any, path: str, minimum: float | None = None, maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{path}: expected a number, got {_show(value)}")
+    if minimum is not None and value < minimum:
+        raise ScenarioError(f"{path}: must be at least {minimum:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise ScenarioError(f"{path}: must be at most {maximum:g}, got {value:g}")
+    return float(value)
+
+
+def _str(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise ScenarioError(f"{path}: expected a string, got {_show(value)}")
+    return value
+
+
+def _bool(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{path}: expected true or false, got {_show(value)}")
+    return value
+
+
+def parse_duration(value: Any, path: str, *, minimum: float = 0.0, allow_zero: bool = True) -> float:
+    """`30s`, `4m`, `1h`, `500ms` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value.strip())):
+        seconds = float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    elif isinstance(value, str) and value.strip().startswith("-"):
+        raise ScenarioError(f"{path}: must not be negative, got {_show(value)}")
+    else:
+        raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
+    if seconds < 0:
+        raise ScenarioError(f"{path}: must not be negative, got {_show(value)}")
+    if not allow_zero and seconds == 0:
+        raise ScenarioError(f"{path}: must be longer than 0, got {_show(value)}")
+    if seconds < minimum:
+        raise ScenarioError(f"{path}: must be at least {minimum:g}s, got {_show(value)}")
+    return seconds
+
+
+def _parse_time(value: Any, path: str) -> float:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ScenarioError(f"{path}: expected an RFC 3339 time like {DEFAULT_START}, got {_show(value)}") from None
+    else:
+        raise ScenarioError(f"{path}: expected an RFC 3339 time like {DEFAULT_START}, got {_show(value)}")
+    if moment.tzinfo is None:
+        raise ScenarioError(f"{path}: the time needs a zone (Z or +01:00), got {_show(value)}")
+    return moment.timestamp()
+
+
+def _delay(value: Any, path: str) -> str:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not _DELAY.match(text.strip()):
+        raise ScenarioError(f"{path}: expected milliseconds like 200 or a range like 100..250, got {_show(value)}")
+    parts = [int(p) for p in re.split(r"\.{2,}", text.strip())]
+    if len(parts) == 2 and parts[0] > parts[1]:
+        raise ScenarioError(f"{path}: the range must go from low to high, got {_show(value)}")
+    return text.strip()
+
+
+def _load(value: Any, path: str, base: LoadSpec) -> LoadSpec:
+    raw = _mapping(value, path, {"concurrency", "rate", "duration", "delay", "status"})
+    duration = base.duration_s
+    if "duration" in raw:
+        duration = (
+            None if raw["duration"] is None else parse_duration(raw["duration"], f"{path}.duration", allow_zero=False)
+        )
+    status = base.status
+    if "status" in raw:
+        status = None if raw["status"] is None else _int(raw["status"], f"{path}.status", 200, 599)
+    return LoadSpec(
+        concurrency=_int(raw.get("concurrency", base.concurrency), f"{path}.concurrency", 1, 50),
+        rate=_number(raw.get("rate", base.rate), f"{path}.rate", 0.1, 100),
+        duration_s=duration,
+        delay=_delay(raw.get("delay", base.delay), f"{path}.delay"),
+        status=status,
+    )
+
+
+_CANARY_KEYS = {
+    "name",
+    "namespace",
+    "replicas",
+    "echoValue",
+    "analysis",
+    "gates",
+    "readyAfter",
+    "host",
+    "progressDeadlineSeconds",
+}
+_ANALYSIS_KEYS = {
+    "interval",
+    "stepWeight",
+    "stepWeights",
+    "maxWeight",
+    "stepWeightPromotion",
+    "threshold",
+    "successRateMin",
+    "durationMaxMs",
+    "metricInterval",
+}
+
+
+def _canary(value: Any, path: str, index: int) -> CanaryScenario:
+    raw = _mapping(value, path, _CANARY_KEYS)
+    if "name" not in raw:
+        raise ScenarioError(f"{path}.name: missing (every canary needs a name)")
+    name = _str(raw["name"], f"{path}.name")
+    namespace = _str(raw.get("namespace", "apps"), f"{path}.namespace")
+    for key, text in (("name", name), ("namespace", namespace)):
+        if not _NAME.match(text) or len(text) > 50:
+            raise ScenarioError(f"{path}.{key}: not a valid Kubernetes name: {_show(text)}")
+    analysis = _mapping(raw.get("analysis"), f"{path}.analysis", _ANALYSIS_KEYS)
+    a = f"{path}.analysis"
+    step_weights: tuple[int, ...] = ()
+    if "stepWeights" in analysis:
+        items = analysis["stepWeights"]
+        if not isinstance(items, list) or not items:
+            raise ScenarioError(f"{a}.stepWeights: expected a non-empty list of weights, got {_show(items)}")
+        step_weights = tuple(_int(w, f"{a}.stepWeights[{i}]", 1, 100) for i, w in enumerate(items))
+        if list(step_weights) != sorted(set(step_weights)):
+            raise ScenarioError(f"{a}.stepWeights: weights must rise, got {list(step_weights)}")
+    step_weight: int | None = 10 if not step_weights else None
+    if "stepWeight" in analysis:
+        step_weight = _int(analysis["stepWeight"], f"{a}.stepWeight", 1, 100)
+    max_weight = _int(analysis.get("maxWeight", 50), f"{a}.maxWeight", 1, 100)
+    gates_raw = raw.get("gates", [])
+    if not isinstance(gates_raw, list):
+        raise ScenarioError(f"{path}.gates: expected a list of {', '.join(GATE_TYPES)}, got {_show(gates_raw)}")
+    gates: list[str] = []
+    for i, gate in enumerate(gates_raw):
+        if gate not in GATE_TYPES:
+            raise ScenarioError(f"{path}.gates[{i}]: unknown gate {_show(gate)} (allowed: {', '.join(GATE_TYPES)})")
+        gates.append(gate)
+    return CanaryScenario(
+        name=name,
+        namespace=namespace,
+        replicas=_int(raw.get("replicas", 1), f"{path}.replicas", 1, 20),
+        echo_value=_str(raw.get("echoValue", "Hello from examiner"), f"{path}.echoValue"),
+        interval_s=parse_duration(analysis.get("interval", "30s"), f"{a}.interval", minimum=1, allow_zero=False),
+        step_weight=step_weight,
+        step_weights=step_weights,
+        max_weight=max_weight,
+        step_weight_promotion=_int(analysis.get("stepWeightPromotion", 17), f"{a}.stepWeightPromotion", 0, 100),
+        threshold=_int(analysis.get("threshold", 2), f"{a}.threshold", 1, 100),
+        success_rate_min=_number(analysis.get("successRateMin", 99), f"{a}.successRateMin", 0, 100),
+        duration_max_ms=_number(analysis.get("durationMaxMs", 500), f"{a}.durationMaxMs", 1, 600_000),
+        metric_interval_s=parse_duration(analysis.get("metricInterval", "30s"), f"{a}.metricInterval", minimum=1),
+        progress_deadline_s=_int(raw.get("progressDeadlineSeconds", 90), f"{path}.progressDeadlineSeconds", 1, 86_400),
+        ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter"),
+        gates=tuple(gates),
+        host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
+    )
+
+
+_TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery"}
+
+
+def from_mapping(raw: Any) -> Scenario:
+    top = _mapping(raw, "", _TOP_KEYS)
+    items = top.get("canaries")
+    if not isinstance(items, list) or not items:
+        raise ScenarioError("canaries: expected a non-empty list of canaries")
+    canaries = tuple(_canary(item, f"canaries[{i}]", i) for i, item in enumerate(items))
+    seen: set[tuple[str, str]] = set()
+    for i, c in enumerate(canaries):
+        if (c.namespace, c.name) in seen:
+            raise ScenarioError(f"canaries[{i}]: {c.namespace}/{c.name} is listed twice")
+        seen.add((c.namespace, c.name))
+    defaults = Scenario(canaries=canaries)
+    load = _mapping(top.get("load"), "load", {"background", "errors", "backgroundOn"})
+    release = _mapping(top.get("release"), "release", {"faultyErrorRate", "values"})
+    values = defaults.release_values
+    if "values" in release:
+        if not isinstance(release["values"], list) or not release["values"]:
+            raise ScenarioError(f"release.values: expected a non-empty list of strings, got {_show(release['values'])}")
+        values = tuple(_str(v, f"release.values[{i}]") for i, v in enumerate(release["values"]))
+    return Scenario(
+        canaries=canaries,
+        start=_parse_time(top["start"], "start") if "start" in top else defaults.start,
+        warmup_s=parse_duration(top.get("warmup", "120s"), "warmup"),
+        background=_load(load.get("background"), "load.background", defaults.background),
+        background_on=_bool(load.get("backgroundOn", True), "load.backgroundOn"),
+        errors=_load(load.get("errors"), "load.errors", defaults.errors),
+        faulty_error_rate=_int(release.get("faultyErrorRate", 10), "release.faultyErrorRate", 1, 100),
+        release_values=values,
+        sample_every_s=parse_duration(top.get("sampleEvery", "5s"), "sampleEvery", minimum=1),
+    )
+
+
+def load_scenario(spec: str | None) -> Scenario:
+    """A built-in name (demo, seed, gated) or a YAML file path; None means the demo."""
+    if spec is None:
+        return from_mapping(BUILTIN["demo"])
+    if spec in BUILTIN and not Path(spec).exists():
+        return from_mapping(BUILTIN[spec])
+    path = Path(spec)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{spec}: no such file (built-in scenarios: {', '.join(BUILTIN)})") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{spec}: is a directory, not a scenario file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{spec}: cannot be read: {exc.__class__.__name__}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{spec}: not valid YAML{where}: {problem}") from None
+    try:
+        return from_mapping(raw)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{spec}: {exc}") from None

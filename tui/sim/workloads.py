@@ -1,0 +1,95 @@
+"""A tiny Deployment controller: new pods become ready a little after a template or scale change.
+
+It decides which pod template the ready pods serve (what the traffic sees) and what Flagger's readiness
+checks report while a rollout is in progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui.flagger import messages
+from tui.sim.store import ObjectStore
+
+
+@dataclass
+class _Rollout:
+    template: Any
+    replicas: int
+    serving: Any = None
+    serving_replicas: int = 0
+    ready_at: float | None = None
+    created: bool = True
+
+
+class Workloads:
+    def __init__(self, store: ObjectStore, ready_after_s: dict[tuple[str, str], float]) -> None:
+        self._store = store
+        self._ready_after = ready_after_s
+        self._rollouts: dict[tuple[str, str], _Rollout] = {}
+
+    def _delay(self, namespace: str, name: str) -> float:
+        base = name[: -len("-primary")] if name.endswith("-primary") else name
+        return self._ready_after.get((namespace, base), 4.0)
+
+    def sync(self, now: float) -> None:
+        """React to spec changes and finish rollouts whose pods are ready by `now`."""
+        for obj in self._store.list("Deployment"):
+            meta = obj["metadata"]
+            key = (meta["namespace"], meta["name"])
+            spec = obj["spec"]
+            template, replicas = spec["template"], int(spec.get("replicas", 1))
+            rollout = self._rollouts.get(key)
+            if rollout is None:
+                rollout = _Rollout(template=template, replicas=replicas, ready_at=now + self._delay(*key))
+                self._rollouts[key] = rollout
+                self._write(obj, rollout, now)
+                continue
+            if template != rollout.template or replicas != rollout.replicas:
+                template_changed = template != rollout.template
+                rollout.template, rollout.replicas = template, replicas
+                rollout.created = False
+                if replicas == 0:
+                    rollout.serving, rollout.serving_replicas, rollout.ready_at = None, 0, None
+                elif template_changed or rollout.serving_replicas < replicas:
+                    rollout.ready_at = now + self._delay(*key)
+                else:
+                    rollout.serving_replicas, rollout.ready_at = replicas, None
+                self._write(obj, rollout, now)
+            elif rollout.ready_at is not None and rollout.ready_at <= now:
+                self._write(obj, rollout, now)
+
+    def _write(self, obj: dict[str, Any], rollout: _Rollout, now: float) -> None:
+        if rollout.ready_at is not None and rollout.ready_at <= now:
+            rollout.serving, rollout.serving_replicas, rollout.ready_at = rollout.template, rollout.replicas, None
+        done = rollout.ready_at is None
+        ready = rollout.serving_replicas if rollout.serving is not None else 0
+        status = {
+            "observedGeneration": obj["metadata"].get("generation", 1),
+            "replicas": rollout.replicas if done else max(rollout.replicas, ready),
+            "updatedReplicas": rollout.replicas if done or rollout.serving is None else 0,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+        }
+        if obj.get("status") != status:
+            meta = obj["metadata"]
+            self._store.patch("Deployment", meta["namespace"], meta["name"], status, status=True)
+
+    def readiness(self, namespace: str, name: str) -> str | None:
+        """None when ready, else Flagger's reason text (all retriable here)."""
+        rollout = self._rollouts.get((namespace, name))
+        if rollout is None:
+            return f'deployment "{name}" not found'
+        if rollout.ready_at is None and (rollout.serving is not None or rollout.replicas == 0):
+            return None
+        if rollout.serving is not None and rollout.serving != rollout.template:
+            return f"waiting for rollout to finish: {rollout.serving_replicas} old replicas are pending termination"
+        return messages.rollout_unavailable(0, rollout.replicas)
+
+    def serving(self, namespace: str, name: str) -> tuple[Any, int]:
+        """(pod template the ready pods run, ready replicas)."""
+        rollout = self._rollouts.get((namespace, name))
+        if rollout is None or rollout.serving is None:
+            return None, 0
+        return rollout.serving, rollout.serving_replicas

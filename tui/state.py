@@ -1,0 +1,112 @@
+"""The rollout state the widgets render. Immutable; only the reducer makes new ones."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from tui.flagger import weights
+from tui.model import (
+    CanaryInfo,
+    CanaryKey,
+    DeploymentInfo,
+    FlaggerEvent,
+    LoadStats,
+    MetricSample,
+    RouterInfo,
+    SourceHealth,
+)
+
+EVENT_LOG_LIMIT = 2000
+METRIC_SAMPLES_LIMIT = 720
+# Flagger's own floor and default for analysis.interval.
+MIN_INTERVAL_S = 10.0
+DEFAULT_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    event: FlaggerEvent
+
+
+@dataclass(frozen=True)
+class CanaryView:
+    info: CanaryInfo
+    phase_since: float | None = None
+    last_tick_at: float | None = None
+    sticky_failed_checks: int = 0
+    release_started_at: float | None = None
+    last_event: FlaggerEvent | None = None
+    last_warning: FlaggerEvent | None = None
+
+    @property
+    def key(self) -> CanaryKey:
+        return self.info.key
+
+    @property
+    def interval_s(self) -> float:
+        interval = self.info.analysis.interval_s
+        if interval is None or interval <= 0:
+            return DEFAULT_INTERVAL_S
+        return max(MIN_INTERVAL_S, interval)
+
+    @property
+    def max_weight(self) -> int:
+        a = self.info.analysis
+        return weights.max_weight(a.max_weight, a.step_weights)
+
+    @property
+    def rungs(self) -> list[int]:
+        a = self.info.analysis
+        return weights.ladder(a.step_weight, a.step_weights, a.max_weight)
+
+    @property
+    def threshold(self) -> int | None:
+        t = self.info.analysis.threshold
+        if t is None:
+            return None
+        return max(1, t)
+
+    def next_tick_in(self, now: float) -> float | None:
+        """Seconds to the next analysis tick, inferred from the last one seen (ticks are periodic)."""
+        if self.last_tick_at is None:
+            return None
+        interval = self.interval_s
+        elapsed = max(0.0, now - self.last_tick_at)
+        periods = math.floor(elapsed / interval) + 1
+        return self.last_tick_at + periods * interval - now
+
+
+@dataclass(frozen=True)
+class AppState:
+    now: float = 0.0
+    canaries: dict[CanaryKey, CanaryView] = field(default_factory=dict)
+    deployments: dict[tuple[str, str], DeploymentInfo] = field(default_factory=dict)
+    routers: dict[tuple[str, str], RouterInfo] = field(default_factory=dict)
+    metrics: dict[tuple[str, str], tuple[MetricSample, ...]] = field(default_factory=dict)
+    events: tuple[LoggedEvent, ...] = ()
+    event_seq: int = 0
+    loads: dict[str, LoadStats] = field(default_factory=dict)
+    health: dict[str, SourceHealth] = field(default_factory=dict)
+    selected: CanaryKey | None = None
+
+    @property
+    def selected_view(self) -> CanaryView | None:
+        if self.selected is None:
+            return None
+        return self.canaries.get(self.selected)
+
+    def router_for(self, view: CanaryView) -> RouterInfo | None:
+        return self.routers.get((view.key.namespace, view.info.apex))
+
+    def deployment(self, namespace: str, name: str) -> DeploymentInfo | None:
+        return self.deployments.get((namespace, name))
+
+    def series(self, namespace: str, deployment: str) -> tuple[MetricSample, ...]:
+        return self.metrics.get((namespace, deployment), ())
+
+    def events_for(self, key: CanaryKey | None) -> list[LoggedEvent]:
+        if key is None:
+            return list(self.events)
+        return [e for e in self.events if e.event.namespace == key.namespace and e.event.name == key.name]
