@@ -80,7 +80,7 @@ class Simulation:
             self._create_app(spec)
             if scenario.background_on:
                 self.set_background(CanaryKey(spec.namespace, spec.name), True)
-        self.workloads.sync(self.clock.now())
+        self.workloads.settle(self.clock.now())
         self._collect()
         if scenario.warmup_s:
             self.advance(scenario.warmup_s)

@@ -60,6 +60,18 @@ class Workloads:
             elif rollout.ready_at is not None and rollout.ready_at <= now:
                 self._write(obj, rollout, now)
 
+    def settle(self, now: float) -> None:
+        """Make every pending rollout ready at once (the cluster was running before we looked)."""
+        self.sync(now)
+        for rollout in self._rollouts.values():
+            if rollout.ready_at is not None:
+                rollout.ready_at = now
+        for obj in self._store.list("Deployment"):
+            meta = obj["metadata"]
+            rollout = self._rollouts.get((meta["namespace"], meta["name"]))
+            if rollout is not None:
+                self._write(obj, rollout, now)
+
     def _write(self, obj: dict[str, Any], rollout: _Rollout, now: float) -> None:
         if rollout.ready_at is not None and rollout.ready_at <= now:
             rollout.serving, rollout.serving_replicas, rollout.ready_at = rollout.template, rollout.replicas, None

@@ -1,0 +1,61 @@
+"""The action interface shared by the simulation and the cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from tui.model import CanaryKey
+
+
+class ActionKind(StrEnum):
+    RELEASE = "release"
+    FAULTY_RELEASE = "faulty_release"
+    TOGGLE_LOAD = "toggle_load"
+    INJECT_ERRORS = "inject_errors"
+    PROMOTE = "promote"
+    ABORT = "abort"
+    TOGGLE_SUSPEND = "toggle_suspend"
+
+
+ACTION_TITLES: dict[ActionKind, str] = {
+    ActionKind.RELEASE: "Release a new version",
+    ActionKind.FAULTY_RELEASE: "Release a faulty version",
+    ActionKind.TOGGLE_LOAD: "Background load on/off",
+    ActionKind.INJECT_ERRORS: "Inject errors",
+    ActionKind.PROMOTE: "Promote the canary",
+    ActionKind.ABORT: "Abort (roll back) the canary",
+    ActionKind.TOGGLE_SUSPEND: "Suspend/resume the canary",
+}
+
+# Every action changes the cluster or sends load to it.
+MUTATING = frozenset(ActionKind)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str
+
+    @property
+    def severity(self) -> str:
+        return "information" if self.ok else "warning"
+
+
+class RolloutActions(Protocol):
+    read_only: bool
+    # On a real cluster every change asks first (unless the user opted out).
+    needs_confirmation: bool
+    # Blocking I/O: the app calls perform() from a worker thread when this is set.
+    blocking: bool
+
+    def describe(self, kind: ActionKind, key: CanaryKey) -> str:
+        """What will change, naming the object, for a confirmation prompt."""
+        ...
+
+    def perform(self, kind: ActionKind, key: CanaryKey) -> Outcome: ...
+
+    def stop(self) -> None:
+        """Stop everything the actions started (load generators) when the app quits."""
+        ...

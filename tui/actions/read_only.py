@@ -1,0 +1,21 @@
+"""Read-only mode: an implementation that refuses, so a mutating request cannot slip through."""
+
+from __future__ import annotations
+
+from tui.actions.base import ACTION_TITLES, ActionKind, Outcome
+from tui.model import CanaryKey
+
+
+class ReadOnlyActions:
+    read_only = True
+    needs_confirmation = False
+    blocking = False
+
+    def describe(self, kind: ActionKind, key: CanaryKey) -> str:
+        return f"{ACTION_TITLES[kind]} is disabled: canaryscope runs with --read-only"
+
+    def perform(self, kind: ActionKind, key: CanaryKey) -> Outcome:
+        return Outcome(False, f"Read-only: '{ACTION_TITLES[kind].lower()}' is disabled (started with --read-only)")
+
+    def stop(self) -> None:
+        pass

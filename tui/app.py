@@ -1,0 +1,160 @@
+"""The canaryscope application: applies observations through the reducer and lets screens render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from styles import STYLESHEET
+from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
+from tui.observations import CanarySelected, Observation
+from tui.reducer import reduce_all
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+from tui.screens.rollout import RolloutScreen
+from tui.sources import ObservationBatch, Source
+from tui.state import AppState
+
+
+class CanaryscopeApp(App[int]):
+    CSS_PATH = str(STYLESHEET)
+    TITLE = "canaryscope"
+    BINDINGS = [
+        Binding("r", "act('release')", "Release", id="release"),
+        Binding("R", "act('faulty_release')", "Faulty release", id="faulty-release", key_display="R"),
+        Binding("l", "act('toggle_load')", "Load", id="load"),
+        Binding("e", "act('inject_errors')", "Errors", id="errors"),
+        Binding("p", "act('promote')", "Promote", id="promote"),
+        Binding("a", "act('abort')", "Abort", id="abort"),
+        Binding("s", "act('toggle_suspend')", "Suspend", id="suspend"),
+        Binding("d", "detail", "Detail", id="detail"),
+        Binding("slash", "filter_events", "Filter", show=False, id="filter"),
+        Binding("n", "next_canary", "Next canary", show=False, id="next-canary"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, source: Source, actions: RolloutActions) -> None:
+        super().__init__()
+        self.source = source
+        self.actions = actions
+        self.state = AppState()
+        self.rollout_screen = RolloutScreen(source.label)
+
+    # --- data flow --------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.rollout_screen)
+        self.source.start(self)
+
+    def apply(self, observations: list[Observation]) -> None:
+        if not observations:
+            return
+        state = reduce_all(self.state, observations)
+        if state is self.state:
+            return
+        self.state = state
+        self._show(state)
+
+    @on(ObservationBatch)
+    def _batch(self, message: ObservationBatch) -> None:
+        self.apply(message.observations)
+
+    def _show(self, state: AppState) -> None:
+        screen = self.screen
+        show = getattr(screen, "show_state", None)
+        if show is not None:
+            with self.batch_update():
+                show(state)
+
+    async def action_quit(self) -> None:
+        self.source.stop()
+        self.actions.stop()
+        self.exit(0)
+
+    # --- actions ----------------------------------------------------------------------------------------
+
+    def action_act(self, name: str) -> None:
+        kind = ActionKind(name)
+        key = self.state.selected
+        if self.actions.read_only:
+            self._report(self.actions.perform(kind, key) if key else Outcome(False, "Read-only"), kind)
+            return
+        reason = why_not(kind, self.state.selected_view)
+        if reason is not None:
+            self._report(Outcome(False, reason), kind)
+            return
+        if key is None:
+            self._report(Outcome(False, "No canary selected"), kind)
+            return
+        if self.actions.needs_confirmation:
+            question = self.actions.describe(kind, key)
+            self.push_screen(ConfirmScreen(question), partial(self._confirmed, kind, key))
+            return
+        self._perform(kind, key)
+
+    def _confirmed(self, kind: ActionKind, key, answer: bool | None) -> None:  # type: ignore[no-untyped-def]
+        if answer:
+            self._perform(kind, key)
+        else:
+            self.notify("Nothing was changed", title=ACTION_TITLES[kind])
+
+    def _perform(self, kind: ActionKind, key) -> None:  # type: ignore[no-untyped-def]
+        if self.actions.blocking:
+            self.run_worker(
+                partial(self._perform_in_thread, kind, key), thread=True, group="actions", exit_on_error=False
+            )
+            return
+        outcome = self.actions.perform(kind, key)
+        self.source.pump()
+        self._report(outcome, kind)
+
+    def _perform_in_thread(self, kind: ActionKind, key) -> None:  # type: ignore[no-untyped-def]
+        try:
+            outcome = self.actions.perform(kind, key)
+        except Exception as exc:  # an unexpected failure must reach the screen, not vanish in a worker
+            outcome = Outcome(False, f"{ACTION_TITLES[kind]} failed: {exc.__class__.__name__}: {exc}")
+        self.call_from_thread(self._report, outcome, kind)
+
+    def _report(self, outcome: Outcome, kind: ActionKind) -> None:
+        self.notify(
+            outcome.message, title=ACTION_TITLES[kind], severity=outcome.severity, timeout=4 if outcome.ok else 7
+        )
+
+    # --- navigation -------------------------------------------------------------------------------------
+
+    def action_detail(self) -> None:
+        if isinstance(self.screen, DetailScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(DetailScreen())
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
+
+    def action_filter_events(self) -> None:
+        if self.screen is self.rollout_screen:
+            self.rollout_screen.open_filter()
+
+    def action_next_canary(self) -> None:
+        keys = sorted(self.state.canaries)
+        if len(keys) < 2:
+            return
+        current = self.state.selected
+        index = keys.index(current) if current in keys else -1
+        self.apply([CanarySelected(keys[(index + 1) % len(keys)])])
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for kind, title in ACTION_TITLES.items():
+            yield SystemCommand(title, f"canaryscope action ({kind})", partial(self.action_act, kind.value))
+        yield SystemCommand("Detail charts", "Success rate, latency and request rate as charts", self.action_detail)
+        yield SystemCommand("Keys", "Show canaryscope's keys", self.action_help)
+        yield SystemCommand("Next canary", "Follow the next canary in scope", self.action_next_canary)
+        yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)

@@ -1,0 +1,1 @@
+"""Screens: the rollout view, the detail charts, help and confirmation."""

@@ -1,0 +1,55 @@
+"""Detail charts (key `d`): success rate, p99 latency and request rate of primary and canary."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.state import AppState
+from widgets import formatting as fmt
+from widgets.detail_charts import CHART_SPAN_S, MetricChart
+from widgets.metrics_panel import thresholds
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("d", "app.pop_screen", "Back", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-title")
+        yield MetricChart("success rate %", "success_rate", id="chart-success")
+        yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")
+        yield MetricChart("requests per second", "rps", id="chart-rate")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        state = getattr(self.app, "state", None)
+        if isinstance(state, AppState):
+            self.show_state(state)
+
+    def show_state(self, state: AppState) -> None:
+        if not self.is_mounted:
+            return
+        view = state.selected_view
+        title = self.query_one("#detail-title", Static)
+        if view is None:
+            title.update("No canary selected")
+            return
+        ns, target = view.key.namespace, view.info.target
+        primary = state.series(ns, f"{target}-primary")
+        canary = state.series(ns, target)
+        success_min, duration_max = thresholds(view)
+        title.update(
+            f"{view.key} · last {int(CHART_SPAN_S // 60)} minutes · success rate min {fmt.percent(success_min, 0)}"
+            f" · p99 max {fmt.millis(duration_max)} · Esc to go back"
+        )
+        now = state.now
+        self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
+        self.query_one("#chart-latency", MetricChart).draw(
+            now, primary, canary, duration_max, f"max {duration_max:g}ms"
+        )
+        self.query_one("#chart-rate", MetricChart).draw(now, primary, canary, None, "")

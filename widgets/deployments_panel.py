@@ -1,0 +1,106 @@
+"""Deployments: the target (runs the canary), its -primary copy, replicas and what tells revisions apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from tui.model import DeploymentInfo
+from tui.state import AppState
+from widgets import formatting as fmt
+from widgets.panel import StatePanel
+
+
+def revision_text(dep: DeploymentInfo) -> str:
+    """ECHO_VALUE (what examiner answers) or the image; a faulty build shows its error rate."""
+    if dep.echo_value is not None:
+        text = f'"{dep.echo_value}"'
+    elif dep.image:
+        text = dep.image.rsplit("/", 1)[-1]
+    else:
+        text = fmt.UNKNOWN
+    if dep.error_rate not in (None, "", "0"):
+        text += f" errors {dep.error_rate}%"
+    return text
+
+
+def _cell(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(1, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class DeploymentsPanel(StatePanel):
+    TITLE = "Deployments"
+
+    def _rows(self, state: AppState) -> list[tuple[str, DeploymentInfo | None]]:
+        view = state.selected_view
+        if view is None:
+            return []
+        ns, target = view.key.namespace, view.info.target
+        return [
+            ("primary", state.deployment(ns, f"{target}-primary")),
+            ("canary", state.deployment(ns, target)),
+        ]
+
+    def slice_key(self, state: AppState) -> Any:
+        rows = self._rows(state)
+        ages = tuple(fmt.age(state.now - d.created) if d and d.created else None for _, d in rows)
+        return tuple(d for _, d in rows), ages, self.size.width, state.selected
+
+    def render_state(self, state: AppState) -> Content:
+        view = state.selected_view
+        if view is None:
+            return Content.styled("No canary selected", "$text-muted")
+        width = max(40, self.content_region.width or 80)
+        name_w = max(len(view.info.target) + 9, 12)
+        if self.compact:
+            fixed = name_w + 8 + 7 + 11 + 5
+            rev_w = max(8, width - fixed)
+            header = f"{'NAME':<{name_w}}{'ROLE':<8}{'D/R/U':<7}{'REVISION':<{rev_w}}{'TEMPLATE':<11}AGE"
+        else:
+            fixed = name_w + 9 + 8 + 6 + 8 + 12 + 5
+            rev_w = max(10, width - fixed)
+            header = (
+                f"{'NAME':<{name_w}}{'ROLE':<9}{'DESIRED':<8}{'READY':<6}{'UPDATED':<8}"
+                f"{'REVISION':<{rev_w}}{'TEMPLATE':<12}AGE"
+            )
+        lines = [Content.styled(header, "$text-muted bold")]
+        for role, dep in self._rows(state):
+            name = f"{view.info.target}-primary" if role == "primary" else view.info.target
+            role_style = "$primary" if role == "primary" else "$warning"
+            if dep is None:
+                lines.append(
+                    Content.assemble(_cell(name, name_w), (_cell(role, 8), role_style), ("not found", "$text-muted"))
+                )
+                continue
+            ready_style = "$success" if dep.ready == dep.desired else "$warning"
+            template = _cell(dep.template_hash or fmt.UNKNOWN, 11 if self.compact else 12)
+            age = fmt.age(state.now - dep.created) if dep.created else fmt.UNKNOWN
+            if self.compact:
+                counts = f"{fmt.number(dep.desired)}/{fmt.number(dep.ready)}/{fmt.number(dep.updated)}"
+                lines.append(
+                    Content.assemble(
+                        _cell(name, name_w),
+                        (_cell(role, 8), role_style),
+                        (_cell(counts, 7), ready_style),
+                        _cell(revision_text(dep), rev_w),
+                        (template, "$text-muted"),
+                        age,
+                    )
+                )
+            else:
+                lines.append(
+                    Content.assemble(
+                        _cell(name, name_w),
+                        (_cell(role, 9), role_style),
+                        _cell(fmt.number(dep.desired), 8),
+                        (_cell(fmt.number(dep.ready), 6), ready_style),
+                        _cell(fmt.number(dep.updated), 8),
+                        _cell(revision_text(dep), rev_w),
+                        (template, "$text-muted"),
+                        age,
+                    )
+                )
+        return Content("\n").join(lines)

@@ -1,0 +1,113 @@
+"""Success rate and p99 latency of primary and canary over the last minutes, with Flagger's thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from tui.model import MetricSample
+from tui.state import AppState, CanaryView
+from widgets import formatting as fmt
+from widgets.panel import StatePanel
+from widgets.sparkline import bucketed, sparkline
+
+SPAN_S = 300.0
+DEFAULT_SUCCESS_MIN = 99.0
+DEFAULT_DURATION_MAX = 500.0
+
+
+def thresholds(view: CanaryView) -> tuple[float, float]:
+    a = view.info.analysis
+    success = a.success_rate_min if a.success_rate_min is not None else DEFAULT_SUCCESS_MIN
+    duration = a.duration_max_ms if a.duration_max_ms is not None else DEFAULT_DURATION_MAX
+    return success, duration
+
+
+def latest(series: tuple[MetricSample, ...], now: float, stale_after: float) -> MetricSample | None:
+    """The newest sample, unless it is too old to stand for now."""
+    if not series or now - series[-1].t > stale_after:
+        return None
+    return series[-1]
+
+
+class MetricsPanel(StatePanel):
+    TITLE = "Success rate · latency"
+
+    def slice_key(self, state: AppState) -> Any:
+        view = state.selected_view
+        if view is None:
+            return None
+        ns, target = view.key.namespace, view.info.target
+        return (
+            state.series(ns, f"{target}-primary")[-1:],
+            state.series(ns, target)[-1:],
+            len(state.series(ns, target)),
+            view.info.analysis,
+            int(state.now // 5),
+            self.size.width,
+        )
+
+    def render_state(self, state: AppState) -> Content:
+        view = state.selected_view
+        if view is None:
+            return Content.styled("No canary selected", "$text-muted")
+        success_min, duration_max = thresholds(view)
+        width = max(40, self.content_region.width or 80)
+        label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
+        if self.compact:
+            spark_total = width - label_w - value_w - rps_w - p99_w - 2
+            sr_w, lat_w, rows = max(8, spark_total * 3 // 5), max(6, spark_total * 2 // 5), 1
+        else:
+            spark_total = width - label_w - value_w - rps_w - p99_w - 4
+            sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 2
+        span = f"last {int(SPAN_S // 60)}m"
+        sr_head = f"success rate · {span} · min {fmt.percent(success_min, 0)}"
+        lat_head = f"p99 · max {fmt.millis(duration_max)}"
+        header = Content.styled(
+            f"{'':<{label_w}}{sr_head:<{sr_w + 1 + value_w}}{'req/s':>{rps_w - 1}} {lat_head}",
+            "$text-muted bold",
+        )
+        lines = [header]
+        ns, target = view.key.namespace, view.info.target
+        stale = 3 * max(view.interval_s, 10.0)
+        for role, deployment in (("primary", f"{target}-primary"), ("canary", target)):
+            series = state.series(ns, deployment)
+            sr_cols = bucketed(
+                [(s.t, s.success_rate) for s in series], now=state.now, span_s=SPAN_S, width=sr_w, pick=min
+            )
+            lat_cols = bucketed([(s.t, s.p99_ms) for s in series], now=state.now, span_s=SPAN_S, width=lat_w, pick=max)
+            low = min([90.0] + [v for v in sr_cols if v is not None])
+            high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
+            sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
+            lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
+            now_sample = latest(series, state.now, stale)
+            if now_sample is None or now_sample.success_rate is None:
+                value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
+            elif now_sample.success_rate < success_min:
+                value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
+            else:
+                value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✔':<{value_w}}", "$success")
+            rps = fmt.rate(now_sample.rps) if now_sample is not None and now_sample.rps is not None else "–"
+            if now_sample is None or now_sample.p99_ms is None:
+                p99 = Content.styled(f"{'–':>{p99_w - 1}}", "$text-muted")
+            elif now_sample.p99_ms > duration_max:
+                p99 = Content.styled(f"{fmt.millis(now_sample.p99_ms):>{p99_w - 1}}", "$error bold")
+            else:
+                p99 = Content(f"{fmt.millis(now_sample.p99_ms):>{p99_w - 1}}")
+            role_style = "$primary bold" if role == "primary" else "$warning bold"
+            for row in range(rows):
+                last = row == rows - 1
+                lines.append(
+                    Content.assemble(
+                        (f"{role if last else '':<{label_w}}", role_style),
+                        sr_lines[row],
+                        " ",
+                        value if last else " " * value_w,
+                        f"{rps if last else '':>{rps_w - 1}} ",
+                        lat_lines[row],
+                        " ",
+                        p99 if last else "",
+                    )
+                )
+        return Content("\n").join(lines)

@@ -1,0 +1,50 @@
+"""The base of every panel: render only when the slice of state it shows has changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.state import AppState
+
+
+class StatePanel(Static):
+    """A bordered panel fed with AppState; subclasses pick their slice and turn it into Content."""
+
+    DEFAULT_CSS = """
+    StatePanel {
+        border: round $panel-lighten-2;
+        border-title-color: $text-accent;
+        padding: 0 1;
+        height: auto;
+    }
+    """
+
+    TITLE = ""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
+        self.border_title = self.TITLE
+        self.compact = False
+        self._last_key: Any = object()
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self._last_key = object()
+
+    def show(self, state: AppState) -> None:
+        key = self.slice_key(state)
+        if key == self._last_key:
+            return
+        self._last_key = key
+        self.update(self.render_state(state))
+
+    def slice_key(self, state: AppState) -> Any:
+        """A value that changes exactly when what this panel shows changes."""
+        return id(state)
+
+    def render_state(self, state: AppState) -> Content:
+        raise NotImplementedError

@@ -1,0 +1,99 @@
+"""Canary status: phase, weight and step towards the max weight, failed checks, timing of the analysis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from tui.flagger.weights import step_position
+from tui.model import Phase
+from tui.state import AppState, CanaryView
+from widgets import formatting as fmt
+from widgets.panel import StatePanel
+
+
+def canary_weight(state: AppState, view: CanaryView) -> tuple[int | None, int | None]:
+    """(weight to show, status.canaryWeight): the router's canary weight wins when it is known."""
+    router = state.router_for(view)
+    status = view.info.canary_weight
+    if router is not None and router.canary_weight is not None:
+        return router.canary_weight, status
+    return status, status
+
+
+def failed_checks_text(view: CanaryView) -> tuple[str, str]:
+    """Failed checks / threshold; after a rollback the last count seen, since Flagger resets it to 0."""
+    threshold = fmt.number(view.threshold)
+    current = view.info.failed_checks
+    if view.info.phase == Phase.FAILED and view.sticky_failed_checks:
+        return f"{view.sticky_failed_checks}/{threshold} at rollback (status now reads {fmt.number(current)})", "$error"
+    if current is None:
+        return f"?/{threshold}", "$text-muted"
+    style = "$warning bold" if current else "$text"
+    return f"{current}/{threshold}", style
+
+
+class StatusPanel(StatePanel):
+    TITLE = "Canary"
+
+    def slice_key(self, state: AppState) -> Any:
+        view = state.selected_view
+        if view is None:
+            return None, len(state.canaries)
+        return view, state.router_for(view), int(state.now)
+
+    def render_state(self, state: AppState) -> Content:
+        view = state.selected_view
+        if view is None:
+            if state.canaries:
+                return Content("No canary selected")
+            return Content.styled("Waiting for a Canary in scope…", "$text-muted")
+        info = view.info
+        phase_text, phase_style = fmt.phase_label(info.phase)
+        weight, status_weight = canary_weight(state, view)
+        rungs = view.rungs
+        position = step_position(weight, rungs) if weight is not None else None
+        step = f"{fmt.number(position)}/{len(rungs)}" if rungs else "?"
+        failed_text, failed_style = failed_checks_text(view)
+        next_tick = view.next_tick_in(state.now)
+        next_text = fmt.duration(next_tick) if next_tick is not None else "?"
+        in_phase = fmt.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
+        transition = (
+            fmt.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
+        )
+        weight_text = f"{fmt.number(weight)}%"
+        status_note = ""
+        if status_weight != weight:
+            status_note = f" (status.canaryWeight {fmt.number(status_weight)})"
+        flags: list[tuple[str, str]] = []
+        if info.suspend:
+            flags.append(("  ॥ suspended", "$warning bold"))
+        if info.skip_analysis:
+            flags.append(("  ⏭ skipAnalysis", "$warning"))
+        iterations = fmt.number(info.iterations)
+        interval = fmt.duration(view.interval_s)
+        if self.compact:
+            return Content("\n").join(
+                [
+                    Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
+                    Content.assemble(
+                        "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_note
+                    ),
+                    Content.assemble("failed ", (failed_text, failed_style), f" · iterations {iterations}"),
+                    Content(f"every {interval} · next {next_text} · changed {transition} ago"),
+                ]
+            )
+        lines = [
+            Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
+            Content.assemble(
+                "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
+            ),
+            Content.assemble("checks     failed ", (failed_text, failed_style), f"   iterations {iterations}"),
+            Content(f"analysis   every {interval} · next tick in {next_text}"),
+            Content(f"changed    {transition} ago (status.lastTransitionTime)"),
+        ]
+        warning = view.last_warning
+        if warning is not None and info.phase not in (Phase.SUCCEEDED, Phase.INITIALIZED):
+            lines.append(Content.assemble(("⚠ ", "$warning"), (warning.message, "$warning")))
+        return Content("\n").join(lines)

@@ -1,0 +1,56 @@
+"""The top line: where canaryscope looks, and the health of every source (never fails silently)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from tui.model import Health
+from tui.state import AppState
+from widgets import formatting as fmt
+from widgets.panel import StatePanel
+
+HEALTH_MARKS: dict[Health, tuple[str, str]] = {
+    Health.CONNECTED: ("●", "$success"),
+    Health.CONNECTING: ("◌", "$text-muted"),
+    Health.RECONNECTING: ("◌", "$warning"),
+    Health.FORBIDDEN: ("⊘", "$error"),
+    Health.NOT_INSTALLED: ("✖", "$error"),
+    Health.UNREACHABLE: ("✖", "$error"),
+    Health.DISABLED: ("○", "$text-muted"),
+}
+
+
+class TopBar(StatePanel):
+    DEFAULT_CSS = """
+    TopBar { border: none; padding: 0 1; height: 1; background: $panel; }
+    """
+
+    def __init__(self, mode: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.mode = mode
+
+    def slice_key(self, state: AppState) -> Any:
+        return state.selected, tuple(sorted(state.health.items())), int(state.now), self.compact, len(state.canaries)
+
+    def render_state(self, state: AppState) -> Content:
+        where = str(state.selected) if state.selected else "no canary"
+        count = f" (1 of {len(state.canaries)})" if len(state.canaries) > 1 else ""
+        parts: list[str | tuple[str, str] | Content] = [
+            ("canaryscope", "bold $accent"),
+            f" · {self.mode} · ",
+            (where, "bold"),
+            count,
+            "   ",
+        ]
+        for health in sorted(state.health.values(), key=lambda h: h.source):
+            mark, style = HEALTH_MARKS.get(health.state, ("?", "$text-muted"))
+            label = health.state.value
+            if health.state is Health.RECONNECTING and health.attempt:
+                label += f" (attempt {health.attempt})"
+            detail = f": {health.detail}" if health.detail and not self.compact else ""
+            parts.extend([(mark, style), f" {health.source} ", (label, style), detail, "  "])
+        if state.now:
+            parts.append((fmt.clock(state.now), "$text-muted"))
+        return Content.assemble(*parts)

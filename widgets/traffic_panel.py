@@ -1,0 +1,100 @@
+"""Traffic split: primary vs canary as a bar, the router's weights beside status.canaryWeight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from tui.model import Phase
+from tui.state import AppState
+from widgets import formatting as fmt
+from widgets.panel import StatePanel
+
+PRIMARY_GLYPH = "█"
+CANARY_GLYPH = "▒"
+
+
+def split_bar(primary: int, canary: int, width: int) -> Content:
+    total = max(1, primary + canary)
+    canary_cells = round(width * canary / total)
+    if canary > 0:
+        canary_cells = max(1, canary_cells)
+    primary_cells = width - canary_cells
+    return Content.assemble((PRIMARY_GLYPH * primary_cells, "$primary"), (CANARY_GLYPH * canary_cells, "$warning"))
+
+
+class TrafficPanel(StatePanel):
+    TITLE = "Traffic split"
+
+    def slice_key(self, state: AppState) -> Any:
+        view = state.selected_view
+        if view is None:
+            return None
+        return view.info.phase, view.info.canary_weight, state.router_for(view), self.size.width
+
+    def render_state(self, state: AppState) -> Content:
+        view = state.selected_view
+        if view is None:
+            return Content.styled("No canary selected", "$text-muted")
+        router = state.router_for(view)
+        status = view.info.canary_weight
+        if router is not None and router.primary_weight is not None and router.canary_weight is not None:
+            primary, canary = router.primary_weight, router.canary_weight
+            source = router.kind
+        elif status is not None:
+            primary, canary = 100 - status, status
+            source = None
+        else:
+            primary = canary = None
+            source = None
+        inner = self.content_region.width or 56
+        width = max(6, inner - 25)
+        lines: list[Content] = []
+        if primary is None or canary is None:
+            lines.append(Content.styled("weights unknown", "$text-muted"))
+        else:
+            lines.append(
+                Content.assemble(
+                    ("primary ", "$primary"),
+                    (f"{primary:>3}% ", "bold"),
+                    split_bar(primary, canary, width),
+                    (f" {canary:>3}%", "bold"),
+                    (" canary", "$warning"),
+                )
+            )
+        if router is None or source is None:
+            lines.append(Content.styled("router   none yet (Flagger creates it)", "$text-muted"))
+        else:
+            weights = f"{fmt.number(router.primary_weight)} / {fmt.number(router.canary_weight)}"
+            if self.compact:
+                lines.append(Content(f"router   {weights} ({router.kind})"))
+            else:
+                lines.append(Content(f"router   {router.kind} {router.namespace}/{router.name} · {weights}"))
+                lines.append(Content.styled(f"         {router.api_version}", "$text-muted"))
+        mismatch = router is not None and status is not None and router.canary_weight != status
+        if mismatch:
+            why = ""
+            if view.info.phase == Phase.WAITING_PROMOTION:
+                why = " — Flagger reports 0 while waiting for promotion; traffic still flows"
+            elif view.info.phase in (Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED):
+                why = " — routing catches up at the next tick"
+            lines.append(
+                Content.assemble(
+                    "status   canaryWeight ",
+                    (str(status), "$warning bold"),
+                    f" ≠ router {router.canary_weight}",
+                    ("" if self.compact else why, "$text-muted"),
+                )
+            )
+        else:
+            lines.append(Content(f"status   canaryWeight {fmt.number(status)}"))
+        if not self.compact:
+            lines.append(
+                Content.styled(
+                    f"{PRIMARY_GLYPH} primary = {view.info.target}-primary   "
+                    f"{CANARY_GLYPH} canary = {view.info.target}",
+                    "$text-muted",
+                )
+            )
+        return Content("\n").join(lines)
