@@ -139,7 +139,8 @@ def _next_view(previous: CanaryView | None, info: CanaryInfo, t: float) -> Canar
         return CanaryView(
             info=info,
             phase_since=info.last_transition_time if info.last_transition_time is not None else t,
-            last_tick_at=None,
+            # Flagger writes status only during ticks, so lastTransitionTime marks one.
+            last_tick_at=info.last_transition_time,
             sticky_failed_checks=info.failed_checks or 0,
         )
     old = previous.info
@@ -147,7 +148,8 @@ def _next_view(previous: CanaryView | None, info: CanaryInfo, t: float) -> Canar
     if old.phase != info.phase:
         view = replace(view, phase_since=t)
     if _status_changed(old, info):
-        view = replace(view, last_tick_at=max(t, previous.last_tick_at or t))
+        tick = info.last_transition_time if info.last_transition_time is not None else t
+        view = replace(view, last_tick_at=max(tick, previous.last_tick_at or tick))
     new_release = info.phase == Phase.PROGRESSING and (
         old.phase in (Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED, Phase.WAITING)
         or (old.last_applied_spec is not None and old.last_applied_spec != info.last_applied_spec)

@@ -53,9 +53,13 @@ class MetricChart(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(self.chart_title)
+        title = self.chart_title
+        if threshold is not None:
+            title += f"  (red line: {threshold_label})"
+        plt.title(title)
         plt.xlabel("minutes ago")
-        start = now - CHART_SPAN_S
+        oldest = min((s.t for s in (*primary[:1], *canary[:1])), default=now)
+        start = max(now - CHART_SPAN_S, oldest)
         drawn_any = False
         for label, series, color in (("primary", primary, "blue"), ("canary", canary, "orange")):
             points = [((s.t - now) / 60.0, getattr(s, self.field)) for s in series if s.t > start]
@@ -66,8 +70,7 @@ class MetricChart(PlotextPlot):
                 drawn_any = True
         if threshold is not None:
             plt.hline(threshold, color="red")
-            plt.text(threshold_label, x=-CHART_SPAN_S / 60.0 + 0.2, y=threshold, color="red")
-        plt.xlim(-CHART_SPAN_S / 60.0, 0)
+        plt.xlim((start - now) / 60.0 if start < now else -1.0, 0)
         if not drawn_any:
-            plt.title(f"{self.chart_title} (no data yet)")
+            plt.title(f"{title} (no data yet)")
         self.refresh()

@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
-from textual.widgets import Input, Static
+from textual.color import Color
+from textual.containers import Vertical
+from textual.widgets import Input, RichLog
 
 from tui.model import CanaryKey, FlaggerEvent
 from tui.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
 from widgets import formatting as fmt
 
 
-def event_line(event: FlaggerEvent, *, compact: bool) -> Content:
+@dataclass(frozen=True)
+class LogColours:
+    """Concrete colours from the current theme (the log renders Rich text, which knows no theme variables)."""
+
+    muted: str
+    warning: str
+
+    @classmethod
+    def from_theme(cls, variables: dict[str, str]) -> LogColours:
+        foreground = Color.parse(variables.get("foreground", "#e0e0e0"))
+        background = Color.parse(variables.get("background", "#000000"))
+        return cls(muted=foreground.blend(background, 0.4).hex, warning=variables.get("warning", "yellow"))
+
+
+def event_line(event: FlaggerEvent, colours: LogColours, *, compact: bool) -> Text:
     warning = event.type == "Warning"
-    icon, style = ("⚠", "$warning bold") if warning else ("·", "$text-muted")
-    message_style = "$warning" if warning else ""
-    stamp = (fmt.clock(event.t) + " ", "$text-muted")
+    icon, style = ("⚠", f"bold {colours.warning}") if warning else ("·", colours.muted)
+    message_style = colours.warning if warning else ""
+    stamp = (fmt.clock(event.t) + " ", colours.muted)
     if compact:
-        return Content.assemble(stamp, (icon + " ", style), (event.message, message_style))
-    kind = (f"{icon} {event.type:<8}", style)
-    origin = ("" if event.source == "logger" else f"  ({event.source})", "$text-muted")
-    return Content.assemble(stamp, kind, (event.message, message_style), origin)
+        return Text.assemble(stamp, (icon + " ", style), (event.message, message_style))
+    origin = ("" if event.source == "logger" else f"  ({event.source})", colours.muted)
+    return Text.assemble(stamp, (f"{icon} {event.type:<8}", style), (event.message, message_style), origin)
 
 
 def matches(event: FlaggerEvent, needle: str) -> bool:
@@ -49,7 +65,7 @@ class EventsPanel(Vertical):
         border-title-color: $text-accent;
         padding: 0 0 0 1;
     }
-    EventsPanel VerticalScroll { scrollbar-size-vertical: 1; }
+    EventsPanel RichLog { background: transparent; scrollbar-size-vertical: 1; overflow-x: hidden; }
     EventsPanel EventFilter { display: none; height: 1; border: none; padding: 0; margin: 0 1 0 0; }
     """
 
@@ -62,18 +78,22 @@ class EventsPanel(Vertical):
         self._filter = ""
         self._state: AppState | None = None
         self._shown = 0
-        self._lines: list[Content] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="event-scroll"):
-            yield Static("", id="event-log")
+        yield RichLog(max_lines=EVENT_LOG_LIMIT, wrap=True, min_width=20, auto_scroll=True, id="event-log")
         yield EventFilter(placeholder="filter events (Esc clears)", id="event-filter")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._refresh_all())
+
+    def _refresh_all(self) -> None:
+        if self._state is not None:
+            self._rewrite(self._state)
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
             self.compact = compact
-            if self._state is not None:
-                self._rewrite(self._state)
+            self._refresh_all()
 
     def open_filter(self) -> None:
         box = self.query_one(EventFilter)
@@ -83,8 +103,7 @@ class EventsPanel(Vertical):
     @on(Input.Changed, "#event-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._filter = event.value.strip()
-        if self._state is not None:
-            self._rewrite(self._state)
+        self._refresh_all()
 
     def _selected(self, events: list[LoggedEvent]) -> list[LoggedEvent]:
         key = self._key
@@ -99,34 +118,39 @@ class EventsPanel(Vertical):
         suffix = f" · filter “{self._filter}”: {self._shown}" if self._filter else ""
         self.border_title = f"Flagger events{suffix}"
 
-    def _rewrite(self, state: AppState) -> None:
-        chosen = self._selected(list(state.events))
-        self._lines = [event_line(logged.event, compact=self.compact) for logged in chosen]
-        self._last_seq = state.event_seq
-        self._render_lines()
+    def _write(self, events: list[LoggedEvent]) -> None:
+        log = self.query_one(RichLog)
+        colours = LogColours.from_theme(self.app.theme_variables)
+        for logged in events:
+            log.write(event_line(logged.event, colours, compact=self.compact))
+        self._shown += len(events)
 
-    def _render_lines(self) -> None:
-        scroll = self.query_one("#event-scroll", VerticalScroll)
-        # Follow the newest event unless the user has scrolled up to read older ones.
-        follow = scroll.scroll_y >= scroll.max_scroll_y - 1
-        self.query_one("#event-log", Static).update(Content("\n").join(self._lines))
-        self._shown = len(self._lines)
+    def _rewrite(self, state: AppState) -> None:
+        self.query_one(RichLog).clear()
+        self._shown = 0
+        self._write(self._selected(list(state.events)))
+        self._last_seq = state.event_seq
         self._update_title()
-        if follow:
-            scroll.call_after_refresh(scroll.scroll_end, animate=False)
 
     def show(self, state: AppState) -> None:
         self._state = state
-        if state.selected != self._key:
+        if state.selected != self._key or state.event_seq < self._last_seq:
             self._key = state.selected
             self._rewrite(state)
             return
         if state.event_seq == self._last_seq:
             return
-        fresh = [e for e in state.events if e.seq > self._last_seq]
+        fresh: list[LoggedEvent] = []
+        for logged in reversed(state.events):
+            if logged.seq <= self._last_seq:
+                break
+            fresh.append(logged)
+        fresh.reverse()
         self._last_seq = state.event_seq
-        added = [event_line(logged.event, compact=self.compact) for logged in self._selected(fresh)]
-        if not added:
-            return
-        self._lines = (self._lines + added)[-EVENT_LOG_LIMIT:]
-        self._render_lines()
+        self._write(self._selected(fresh))
+        if self._filter:
+            self._update_title()
+
+    def visible_text(self) -> str:
+        """The log's lines as plain text (for tests and screen readers)."""
+        return "\n".join(strip.text for strip in self.query_one(RichLog).lines)

@@ -89,8 +89,8 @@ class StatusPanel(StatePanel):
             Content.assemble(
                 "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
             ),
-            Content.assemble("checks     failed ", (failed_text, failed_style), f"   iterations {iterations}"),
-            Content(f"analysis   every {interval} · next tick in {next_text}"),
+            Content.assemble("checks     failed ", (failed_text, failed_style)),
+            Content(f"analysis   every {interval} · next tick in {next_text} · iterations {iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
         warning = view.last_warning

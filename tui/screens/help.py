@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -39,17 +39,16 @@ class HelpScreen(ModalScreen[None]):
         self.read_only = read_only
 
     def compose(self) -> ComposeResult:
-        lines = [Content.styled("canaryscope keys", "bold $accent"), Content("")]
-        for key, text in KEYS:
-            lines.append(Content.assemble((f"{key:>7}  ", "bold $accent"), text))
-        lines.append(Content(""))
-        note = f"Source: {self.mode}. The same keys act in the simulation and on a cluster."
-        if self.read_only:
-            note += " Read-only: every action that changes the cluster or sends load is disabled."
-        lines.append(Content.styled(note, "$text-muted"))
-        lines.append(Content.styled("Esc closes this help.", "$text-muted"))
         with VerticalScroll(id="help-box"):
-            yield Static(Content("\n").join(lines))
+            yield Static(Content.styled("canaryscope keys", "bold $accent"), classes="help-title")
+            for key, text in KEYS:
+                with Horizontal(classes="help-row"):
+                    yield Static(Content.styled(key, "bold $accent"), classes="help-key")
+                    yield Static(text, classes="help-text")
+            note = f"Source: {self.mode}. The same keys act in the simulation and on a cluster."
+            if self.read_only:
+                note += " Read-only: every action that changes the cluster or sends load is disabled."
+            yield Static(Content.styled(f"{note}\nEsc closes this help.", "$text-muted"), classes="help-note")
 
     def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

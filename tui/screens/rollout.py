@@ -66,9 +66,13 @@ class RolloutScreen(Screen[None]):
         self.query_one("#too-small", Static).update(
             f"Terminal too small: {width}x{height}\ncanaryscope needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}"
         )
+        # Re-render with whatever state is current once the new layout has sizes.
+        self.call_after_refresh(self._show_current)
+
+    def _show_current(self) -> None:
         state = getattr(self.app, "state", None)
         if isinstance(state, AppState):
-            self.call_after_refresh(self.show_state, state)
+            self.show_state(state)
 
     def on_screen_resume(self) -> None:
         state = getattr(self.app, "state", None)
