@@ -1,0 +1,116 @@
+"""canaryscope in a real terminal: tmux runs `canaryscope demo`, keys go in, the screen is read back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TMUX = shutil.which("tmux")
+if TMUX is None and os.environ.get("CI"):
+    raise RuntimeError("tmux is required in CI (apt-get install tmux)")
+
+
+def canaryscope_command() -> str:
+    script = Path(sys.executable).with_name("canaryscope")
+    return str(script) if script.exists() else f"{sys.executable} -m tui"
+
+
+class Terminal:
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def screen(self) -> str:
+        done = subprocess.run([TMUX, "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([TMUX, "send-keys", "-t", self.session, *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} did not appear within {timeout}s; screen was:\n{screen}")
+
+    def wait_gone(self, text: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text in self.screen():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} still on screen after {timeout}s:\n{self.screen()}")
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return subprocess.run([TMUX, "has-session", "-t", self.session], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def demo() -> Iterator[Terminal]:
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    session = f"canaryscope-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "TERM": "xterm-256color", "TZ": "UTC"}
+    command = f"{canaryscope_command()} demo --speed 40 --seed 3 --scenario seed"
+    subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True, env=env)
+    terminal = Terminal(session)
+    try:
+        yield terminal
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+
+
+def test_release_goes_all_the_way_to_succeeded(demo: Terminal) -> None:
+    screen = demo.wait_for("Initialized")
+    for panel in ("Canary", "Traffic split", "Deployments", "Success rate", "Flagger events", "Load"):
+        assert panel in screen
+    assert "Initialization done! examiner.apps" in screen
+    demo.keys("r")
+    demo.wait_for("Progressing")
+    screen = demo.wait_for("Advance examiner.apps canary weight 30")
+    assert "New revision detected! Scaling up examiner.apps" in screen
+    screen = demo.wait_for("✔ Succeeded", timeout=60)
+    assert "Promotion completed! Scaling down examiner.apps" in screen
+    demo.keys("q")
+    deadline = time.monotonic() + 10
+    while demo.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not demo.alive(), "q quits canaryscope"
+
+
+def test_help_and_refusals_are_visible(demo: Terminal) -> None:
+    demo.wait_for("Initialized")
+    demo.keys("p")
+    demo.wait_for("Nothing to promote")
+    demo.keys("?")
+    demo.wait_for("canaryscope keys")
+    demo.keys("Escape")
+    demo.wait_gone("canaryscope keys")
+
+
+def test_a_small_terminal_says_so(demo: Terminal) -> None:
+    demo.wait_for("Initialized")
+    subprocess.run([TMUX, "resize-window", "-t", demo.session, "-x", "60", "-y", "20"], check=True)
+    demo.wait_for("Terminal too small")
+    subprocess.run([TMUX, "resize-window", "-t", demo.session, "-x", "80", "-y", "24"], check=True)
+    demo.wait_for("Traffic split")
+    demo.wait_gone("Terminal too small")
+    for _ in range(5):
+        subprocess.run([TMUX, "resize-window", "-t", demo.session, "-x", "40", "-y", "12"], check=True)
+        demo.wait_for("Terminal too small")
+        subprocess.run([TMUX, "resize-window", "-t", demo.session, "-x", "120", "-y", "40"], check=True)
+        demo.wait_for("Flagger events")
+        demo.wait_gone("Terminal too small")
+    assert demo.alive()

@@ -1,0 +1,51 @@
+"""The command line refuses mistakes with one line and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["demo", "--speed", "0"], "--speed: must be above 0"),
+        (["demo", "--speed", "fast"], "--speed: expected a number, got 'fast'"),
+        (["demo", "--seed", "-1"], "--seed: must not be negative"),
+        (["demo", "--scenario", "/no/such/file.yaml"], "/no/such/file.yaml: no such file"),
+        (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["bogus"], "invalid choice: 'bogus'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert err.count("\n") == 1 and err.startswith("canaryscope: ")
+
+
+def test_a_broken_scenario_file_from_a_real_process(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("canaries:\n  - name: examiner\n    analysis: {stepWeight: 0}\n")
+    done = run("demo", "--scenario", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"canaryscope: scenario {bad}: canaries[0].analysis.stepWeight: must be at least 1, got 0"
+    )
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_version() -> None:
+    done = run("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("canaryscope ")
