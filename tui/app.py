@@ -17,8 +17,9 @@ from tui.reducer import reduce_all
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.screens.overview import OverviewScreen
 from tui.screens.rollout import RolloutScreen
-from tui.sources import ObservationBatch, Source
+from tui.sources import ObservationBatch, ObservationsPending, Source
 from tui.state import AppState
 
 
@@ -36,21 +37,25 @@ class CanaryscopeApp(App[int]):
         Binding("d", "detail", "Detail", id="detail"),
         Binding("slash", "filter_events", "Filter", show=False, id="filter"),
         Binding("n", "next_canary", "Next canary", show=False, id="next-canary"),
+        Binding("o", "overview", "Overview", show=False, id="overview"),
+        Binding("escape", "back", "Back", show=False, id="back"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, source: Source, actions: RolloutActions) -> None:
+    def __init__(self, source: Source, actions: RolloutActions, *, start_with_overview: bool = False) -> None:
         super().__init__()
         self.source = source
         self.actions = actions
         self.state = AppState()
         self.rollout_screen = RolloutScreen(source.label)
+        self.overview_screen = OverviewScreen(source.label)
+        self.start_with_overview = start_with_overview
 
     # --- data flow --------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(self.rollout_screen)
+        self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         self.source.start(self)
 
     def apply(self, observations: list[Observation]) -> None:
@@ -65,6 +70,10 @@ class CanaryscopeApp(App[int]):
     @on(ObservationBatch)
     def _batch(self, message: ObservationBatch) -> None:
         self.apply(message.observations)
+
+    @on(ObservationsPending)
+    def _pending(self, _message: ObservationsPending) -> None:
+        self.source.pump()
 
     def _show(self, state: AppState) -> None:
         screen = self.screen
@@ -135,6 +144,26 @@ class CanaryscopeApp(App[int]):
         else:
             self.push_screen(DetailScreen())
 
+    def action_overview(self) -> None:
+        if self.screen is self.overview_screen:
+            return
+        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+            self.pop_screen()
+        else:
+            self.push_screen(self.overview_screen)
+
+    def open_rollout(self) -> None:
+        """From the overview to the selected canary's rollout screen."""
+        if self.rollout_screen in self.screen_stack:
+            while self.screen is not self.rollout_screen:
+                self.pop_screen()
+        else:
+            self.push_screen(self.rollout_screen)
+
+    def action_back(self) -> None:
+        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+            self.pop_screen()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
 
@@ -157,4 +186,5 @@ class CanaryscopeApp(App[int]):
         yield SystemCommand("Detail charts", "Success rate, latency and request rate as charts", self.action_detail)
         yield SystemCommand("Keys", "Show canaryscope's keys", self.action_help)
         yield SystemCommand("Next canary", "Follow the next canary in scope", self.action_next_canary)
+        yield SystemCommand("Overview", "Every canary in scope", self.action_overview)
         yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)

@@ -43,6 +43,22 @@ def _seed(text: str) -> int:
     return value
 
 
+def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> float:
+        try:
+            value = float(text.rstrip("s"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: expected seconds, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g} seconds, got {text}")
+        return value
+
+    return parse
+
+
+SUBCOMMANDS = ("demo", "watch")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="canaryscope", description="Watch and drive Flagger canary rollouts live.")
     parser.add_argument("--version", action="version", version=f"canaryscope {__version__}")
@@ -58,7 +74,66 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated"
     )
+    watch = commands.add_parser("watch", help="watch a real cluster (the default command)")
+    watch.add_argument("canary", nargs="?", metavar="CANARY", help="open this canary (NAME or NAMESPACE/NAME)")
+    watch.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    watch.add_argument("--context", help="kubeconfig context (default: the current context)")
+    scope = watch.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
+    watch.add_argument("--prometheus", default="svc/monitoring/prometheus-operated:9090",
+                       help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip")
+    watch.add_argument("--logger", default="monitoring/app.kubernetes.io/name=logger",
+                       help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' to skip")
+    watch.add_argument("--read-only", action="store_true", help="never change the cluster or send load")
+    watch.add_argument("--read-timeout", type=_seconds("--read-timeout", 5, 300), default=45.0,
+                       help="seconds of silence after which a watch or log stream reconnects (default 45)")
+    watch.add_argument("--refresh", type=_seconds("--refresh", 1, 300), default=5.0,
+                       help="seconds between Prometheus queries (default 5)")
     return parser
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect
+    from tui.cluster.logger_follow import parse_logger_option
+    from tui.cluster.prometheus import parse_prometheus_option
+    from tui.cluster.source import ClusterOptions, ClusterSource
+
+    try:
+        prometheus = None if args.prometheus == "none" else parse_prometheus_option(args.prometheus)
+        logger = None if args.logger == "none" else parse_logger_option(args.logger)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    canary, namespace = args.canary, args.namespace
+    if canary and "/" in canary:
+        canary_namespace, _, canary = canary.partition("/")
+        if namespace and namespace != canary_namespace:
+            raise UsageError(f"CANARY {args.canary!r} names namespace {canary_namespace!r} but -n says {namespace!r}")
+        if args.all_namespaces:
+            raise UsageError("-A watches every namespace; drop it to open one canary")
+        namespace = canary_namespace
+    if canary and args.all_namespaces:
+        raise UsageError("a CANARY needs one namespace: give -n NAMESPACE or NAMESPACE/NAME instead of -A")
+    try:
+        connection = connect(args.kubeconfig, args.context)
+    except ClusterConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.all_namespaces and namespace is None:
+        namespace = connection.namespace
+    target = ClusterTarget(args.kubeconfig, connection.context, None if args.all_namespaces else namespace, canary)
+    options = ClusterOptions(prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout,
+                             refresh_s=args.refresh)
+    source = ClusterSource(connection, target, options)
+    from tui.actions import ReadOnlyActions
+    from tui.app import CanaryscopeApp
+
+    actions = ReadOnlyActions()
+    app = CanaryscopeApp(source, actions, start_with_overview=canary is None)
+    try:
+        result = app.run()
+    finally:
+        source.stop()
+    return result or 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -81,13 +156,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Plain `canaryscope [flags] [CANARY]` watches the current context, as kubectl-style tools do.
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "watch")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command == "demo":
             return run_demo(args)
-        parser.print_help()
-        return 0
+        return run_watch(args)
     except UsageError as exc:
         print(f"canaryscope: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -72,8 +72,11 @@ class RouterDeleted:
 
 @dataclass(frozen=True)
 class RoutersListed:
+    """A fresh list of one router kind (TrafficSplit or HTTPRoute); other kinds are kept."""
+
     items: tuple[RouterInfo, ...]
     namespace: str | None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,12 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             routers = dict(state.routers)
             routers.pop((ns, name), None)
             return replace(state, routers=routers)
-        case RoutersListed(items=items, namespace=namespace):
-            kept = {k: v for k, v in state.routers.items() if namespace is not None and k[0] != namespace}
+        case RoutersListed(items=items, namespace=namespace, kind=kind):
+            kept = {
+                k: v
+                for k, v in state.routers.items()
+                if (namespace is not None and k[0] != namespace) or (kind is not None and v.kind != kind)
+            }
             kept.update({(r.namespace, r.name): r for r in items})
             return replace(state, routers=kept)
         case EventObserved(event=event):

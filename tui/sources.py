@@ -22,6 +22,10 @@ class ObservationBatch(Message):
         self.observations = observations
 
 
+class ObservationsPending(Message):
+    """Posted (thread-safely) when a burst of observations is waiting; the app drains them all at once."""
+
+
 class Sink(Protocol):
     def apply(self, observations: list[Observation]) -> None: ...
 

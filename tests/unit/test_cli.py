@@ -23,7 +23,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["demo", "--seed", "-1"], "--seed: must not be negative"),
         (["demo", "--scenario", "/no/such/file.yaml"], "/no/such/file.yaml: no such file"),
         (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-        (["bogus"], "invalid choice: 'bogus'"),
+        (["examiner", "--kubeconfig", "/nonexistent/kubeconfig"], "no kubeconfig found at /nonexistent/kubeconfig"),
+        (["-A", "examiner"], "a CANARY needs one namespace"),
+        (["-n", "apps", "-A"], "not allowed with argument"),
+        (["--prometheus", "prometheus:9090"], "--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT"),
+        (["--logger", "logger"], "--logger: expected NAMESPACE/LABEL-SELECTOR"),
+        (["--read-timeout", "1"], "--read-timeout: must be between 5 and 300 seconds"),
+        (["-n", "x", "other/examiner"], "names namespace 'other' but -n says 'x'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:

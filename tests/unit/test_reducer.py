@@ -185,3 +185,13 @@ def test_loads_come_and_go_and_unchanged_observations_keep_the_state() -> None:
     assert reduce(state, LoadObserved(stats)) is state
     assert reduce(state, LoadRemoved("bg")).loads == {}
     assert reduce(state, ClockTick(state.now)) is state
+
+
+def test_a_router_list_replaces_only_its_own_kind() -> None:
+    from tui.observations import RoutersListed
+
+    split = RouterInfo("apps", "examiner", "TrafficSplit", "split.smi-spec.io/v1alpha1", 90, 10)
+    route = RouterInfo("apps", "podinfo", "HTTPRoute", "gateway.networking.k8s.io/v1", 100, 0)
+    state = reduce_all(AppState(), [RouterObserved(split), RouterObserved(route)])
+    state = reduce(state, RoutersListed((), "apps", "HTTPRoute"))
+    assert set(state.routers) == {("apps", "examiner")}

@@ -1,0 +1,68 @@
+"""Kubernetes Events about Canaries, with the Events API's merging undone as far as it can be.
+
+client-go on Flagger's side folds repeats into one Event whose `count` grows, and after ten similar events
+in ten minutes rewrites messages as "(combined from similar events): …". Each count increase is reported
+as its own occurrence at lastTimestamp; the prefix is stripped.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from tui.flagger.messages import strip_combined
+from tui.kube.parse import parse_timestamp
+from tui.model import FlaggerEvent
+
+TRACKED_EVENTS_LIMIT = 10_000
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+
+class EventTracker:
+    def __init__(self) -> None:
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def occurrences(self, obj: dict[str, Any]) -> list[FlaggerEvent]:
+        involved = obj.get("involvedObject") if isinstance(obj.get("involvedObject"), dict) else {}
+        if involved.get("kind") != "Canary":
+            return []
+        name = involved.get("name")
+        namespace = involved.get("namespace") or (obj.get("metadata") or {}).get("namespace")
+        message = obj.get("message")
+        if not isinstance(name, str) or not isinstance(namespace, str) or not isinstance(message, str):
+            return []
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        uid = str(meta.get("uid") or f"{namespace}/{meta.get('name')}")
+        count = _int(obj.get("count") or (obj.get("series") or {}).get("count"))
+        series = obj.get("series") if isinstance(obj.get("series"), dict) else {}
+        last = (
+            parse_timestamp(series.get("lastObservedTime"))
+            or parse_timestamp(obj.get("lastTimestamp"))
+            or parse_timestamp(obj.get("eventTime"))
+            or parse_timestamp(meta.get("creationTimestamp"))
+        )
+        first = parse_timestamp(obj.get("firstTimestamp")) or last
+        if last is None:
+            return []
+        text, _ = strip_combined(message)
+        kind = obj.get("type") if obj.get("type") in ("Normal", "Warning") else "Normal"
+
+        def occurrence(t: float) -> FlaggerEvent:
+            return FlaggerEvent(t=t, namespace=namespace, name=name, type=kind, message=text, source="events")
+
+        seen = self._counts.get(uid)
+        self._counts[uid] = count
+        self._counts.move_to_end(uid)
+        while len(self._counts) > TRACKED_EVENTS_LIMIT:
+            self._counts.popitem(last=False)
+        if seen is None:
+            # First sight: the first and the latest occurrence are known, those between are not.
+            if count > 1 and first is not None and first != last:
+                return [occurrence(first), occurrence(last)]
+            return [occurrence(last)]
+        if count > seen:
+            return [occurrence(last)]
+        return []

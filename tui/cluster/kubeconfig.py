@@ -1,0 +1,80 @@
+"""Kubeconfig and contexts: one independent API client per context, never the global configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ClusterConfigError(Exception):
+    """A kubeconfig problem, worded as one line (it never contains credentials)."""
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    kubeconfig: str | None
+    context: str | None
+    namespace: str | None  # None: all namespaces (-A)
+    canary: str | None
+
+
+@dataclass
+class Connection:
+    api_client: Any
+    context: str
+    server: str
+    namespace: str
+
+
+def kubeconfig_paths(explicit: str | None) -> list[Path]:
+    if explicit:
+        return [Path(explicit).expanduser()]
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    return [Path("~/.kube/config").expanduser()]
+
+
+def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32) -> Connection:
+    """Build an ApiClient for the context; raises ClusterConfigError with one line on any problem."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    paths = kubeconfig_paths(kubeconfig)
+    existing = [p for p in paths if p.is_file()]
+    if not existing:
+        where = ", ".join(str(p) for p in paths)
+        raise ClusterConfigError(f"no kubeconfig found at {where} (use --kubeconfig or KUBECONFIG)")
+    config_file = str(existing[0]) if kubeconfig else os.pathsep.join(str(p) for p in existing)
+    try:
+        contexts, active = config.list_kube_config_contexts(config_file=config_file)
+    except (ConfigException, OSError, ValueError, TypeError, AttributeError) as exc:
+        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {_first_line(exc)}") from None
+    except Exception as exc:  # YAML errors surface as several exception types
+        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {exc.__class__.__name__}") from None
+    names = [c.get("name") for c in contexts or []]
+    chosen = context or (active or {}).get("name")
+    if not chosen:
+        raise ClusterConfigError(f"kubeconfig {config_file} has no current context; pass --context")
+    if chosen not in names:
+        known = ", ".join(n for n in names if n) or "none"
+        raise ClusterConfigError(f"context {chosen!r} is not in {config_file} (contexts: {known})")
+    configuration = client.Configuration()
+    try:
+        config.load_kube_config(
+            config_file=config_file, context=chosen, client_configuration=configuration, persist_config=False
+        )
+    except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
+        raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
+    # Each watch and log follow holds a connection for its lifetime.
+    configuration.connection_pool_maxsize = pool_size
+    entry = next(c for c in contexts if c.get("name") == chosen)
+    namespace = (entry.get("context") or {}).get("namespace") or "default"
+    return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__

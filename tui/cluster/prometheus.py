@@ -1,0 +1,213 @@
+"""Success rate, request rate and p99 of every primary and canary in scope, from Linkerd's proxy metrics.
+
+Three grouped PromQL queries per refresh (by namespace and deployment), however many canaries there are.
+The queries compute what Flagger's builtin Linkerd checks compute, over the canaries' metric interval.
+Unreachable or empty answers become gaps and a health notice, never 0 %.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.cluster.emitter import Backoff, Emitter
+from tui.model import Health, MetricSample
+from tui.observations import MetricsObserved
+
+SOURCE = "prometheus"
+DEFAULT_WINDOW_S = 60.0
+QUERIES_PER_REFRESH = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to ask for: (namespace, target) pairs and their metric intervals; namespace None = all."""
+
+    namespace: str | None
+    targets: tuple[tuple[str, str, float | None], ...]
+
+
+def window_for(targets: tuple[tuple[str, str, float | None], ...]) -> float:
+    """One window for every canary (the commonest metric interval), so the query count stays constant."""
+    intervals = Counter(t[2] for t in targets if t[2])
+    if not intervals:
+        return DEFAULT_WINDOW_S
+    best = max(intervals.values())
+    return min(i for i, n in intervals.items() if n == best)
+
+
+def promql_duration(seconds: float) -> str:
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{int(seconds * 1000)}ms"
+
+
+def queries(namespace: str | None, window_s: float) -> dict[str, str]:
+    selector = 'direction="inbound"'
+    if namespace:
+        selector += f', namespace="{namespace}"'
+    w = promql_duration(window_s)
+    by = "sum by (namespace, deployment)"
+    return {
+        "success_rate": (
+            f'{by} (rate(response_total{{{selector}, classification!="failure"}}[{w}])) / '
+            f"{by} (rate(response_total{{{selector}}}[{w}])) * 100"
+        ),
+        "rps": f"{by} (rate(response_total{{{selector}}}[{w}]))",
+        "p99_ms": (
+            f"histogram_quantile(0.99, sum by (le, namespace, deployment) "
+            f"(rate(response_latency_ms_bucket{{{selector}}}[{w}])))"
+        ),
+    }
+
+
+def _value(sample: Any) -> float | None:
+    try:
+        value = float(sample["value"][1])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def by_deployment(result: Any) -> dict[tuple[str, str], float | None]:
+    out: dict[tuple[str, str], float | None] = {}
+    for sample in result if isinstance(result, list) else []:
+        metric = sample.get("metric") if isinstance(sample, dict) else None
+        if not isinstance(metric, dict):
+            continue
+        ns, dep = metric.get("namespace"), metric.get("deployment")
+        if isinstance(ns, str) and isinstance(dep, str):
+            out[(ns, dep)] = _value(sample)
+    return out
+
+
+class PrometheusPoller:
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        describe: str,
+        scope: Callable[[], Scope],
+        emitter: Emitter,
+        stop: threading.Event,
+        *,
+        refresh_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.connect = connect
+        self.describe = describe
+        self.scope = scope
+        self.emitter = emitter
+        self.stop = stop
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self.rand = rand
+        self.requests = 0
+        self.refreshes = 0
+
+    def run(self) -> None:
+        backoff = Backoff(initial=self.refresh_s, cap=60.0)
+        self.emitter.health(SOURCE, Health.CONNECTING, self.describe)
+        prom = None
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                if prom is None:
+                    prom = self.connect()
+                self.refresh(prom)
+                backoff.reset()
+                delay = self.refresh_s - (time.monotonic() - started)
+            except Exception as exc:  # every failure is a notice on screen and a retry, never a crash
+                prom = None
+                self.emitter.health(SOURCE, Health.UNREACHABLE, f"{self.describe}: {_why(exc)}", backoff.attempt + 1)
+                delay = backoff.next_delay(self.rand)
+            self.stop.wait(max(0.1, delay))
+
+    def refresh(self, prom: Any) -> None:
+        scope = self.scope()
+        if not scope.targets:
+            self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe} (no canary in scope yet)")
+            return
+        window = window_for(scope.targets)
+        results: dict[str, dict[tuple[str, str], float | None]] = {}
+        for name, query in queries(scope.namespace, window).items():
+            self.requests += 1
+            results[name] = by_deployment(prom.custom_query(query))
+        self.refreshes += 1
+        now = self.clock()
+        samples = []
+        empty = True
+        for namespace, target, _interval in scope.targets:
+            for deployment in (target, f"{target}-primary"):
+                key = (namespace, deployment)
+                values = {name: results[name].get(key) for name in results}
+                empty = empty and all(v is None for v in values.values())
+                samples.append(
+                    MetricSample(namespace, deployment, now, values["success_rate"], values["rps"], values["p99_ms"])
+                )
+        self.emitter.emit(MetricsObserved(tuple(samples)))
+        note = f" · no Linkerd metrics for these deployments over {promql_duration(window)}" if empty else ""
+        self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe}{note}")
+
+
+def _why(exc: BaseException) -> str:
+    name = exc.__class__.__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if "ConnectionError" in name or "Connection refused" in text or "NewConnectionError" in text:
+        return "connection refused"
+    if "Timeout" in name or "timed out" in text:
+        return "timed out"
+    return f"{name}: {text}"[:160]
+
+
+def parse_prometheus_option(value: str) -> tuple[str, str] | str:
+    """A URL, or `svc/NAMESPACE/NAME:PORT` -> (namespace, name:port) for the API server's service proxy."""
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    if value.startswith("svc/"):
+        parts = value[4:].split("/")
+        if len(parts) == 2 and parts[0] and ":" in parts[1]:
+            name, _, port = parts[1].partition(":")
+            if name and port:
+                return parts[0], f"{name}:{port}"
+    raise ValueError(f"--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT, got {value!r}")
+
+
+def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout_s: float = 3.0) -> tuple[Any, str]:
+    """A PrometheusConnect with a timeout and no retries; through the API server's proxy for svc/…"""
+    import requests
+    from prometheus_api_client import PrometheusConnect
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    headers: dict[str, str] = {}
+    if isinstance(target, str):
+        url, describe = target, target
+        verify = True
+    else:
+        namespace, service = target
+        configuration = api_client.configuration
+        url = f"{configuration.host.rstrip('/')}/api/v1/namespaces/{namespace}/services/{service}/proxy"
+        describe = f"svc/{namespace}/{service} (through the API server)"
+        if configuration.refresh_api_key_hook is not None:
+            configuration.refresh_api_key_hook(configuration)  # exec plugins hand out short-lived tokens
+        token = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        if token:
+            headers["Authorization"] = token
+        if configuration.cert_file and configuration.key_file:
+            session.cert = (configuration.cert_file, configuration.key_file)
+        verify = configuration.ssl_ca_cert or configuration.verify_ssl
+    session.verify = verify
+    prom = PrometheusConnect(
+        url=url,
+        headers=headers or None,
+        disable_ssl=verify is False,
+        retry=Retry(total=0),
+        session=session,
+        timeout=timeout_s,
+    )
+    return prom, describe

@@ -1,0 +1,389 @@
+"""The cluster as a source: discovery, then one thread per watch, the logger stream and Prometheus."""
+
+from __future__ import annotations
+
+import functools
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.cluster.discovery import ServedGroups, discover
+from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.kube_events import EventTracker
+from tui.cluster.kubeconfig import ClusterTarget, Connection
+from tui.cluster.logger_follow import LoggerFollower
+from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
+from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
+from tui.kube.parse import parse_canary, parse_deployment, parse_router
+from tui.model import CanaryInfo, CanaryKey, Health
+from tui.observations import (
+    CanariesListed,
+    CanaryDeleted,
+    CanaryObserved,
+    CanarySelected,
+    DeploymentDeleted,
+    DeploymentObserved,
+    DeploymentsListed,
+    EventObserved,
+    Observation,
+    RouterDeleted,
+    RouterObserved,
+    RoutersListed,
+)
+from tui.sources import ObservationsPending, Sink
+
+KUBERNETES = "kubernetes"
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    prometheus: tuple[str, str] | str | None = ("monitoring", "prometheus-operated:9090")
+    logger: tuple[str, str] | None = ("monitoring", "app.kubernetes.io/name=logger")
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    refresh_s: float = 5.0
+
+
+class ClusterSource:
+    def __init__(
+        self,
+        connection: Connection,
+        target: ClusterTarget,
+        options: ClusterOptions = ClusterOptions(),
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.connection = connection
+        self.target = target
+        self.options = options
+        self.clock = clock
+        self.namespace = target.namespace  # None: all namespaces
+        scope = self.namespace or "all namespaces"
+        self.label = f"cluster {connection.context} · {scope}"
+        self.stop_event = threading.Event()
+        self.emitter: Emitter | None = None
+        self.loops: dict[str, WatchLoop] = {}
+        self.follower: LoggerFollower | None = None
+        self.poller: PrometheusPoller | None = None
+        self.served: ServedGroups | None = None
+        self._threads: list[threading.Thread] = []
+        self._app: Sink | None = None
+        self._canaries: dict[CanaryKey, CanaryInfo] = {}
+        self._canaries_lock = threading.Lock()
+        self._events = EventTracker()
+        self._selected_sent = False
+
+    # --- Source protocol ---------------------------------------------------------------------------------
+
+    def start(self, app: Sink) -> None:
+        self._app = app
+        post = getattr(app, "post_message", None)
+        self.emitter = Emitter(wake=(lambda: post(ObservationsPending())) if post else (lambda: None))
+        self._spawn("cluster-discovery", self._discover_and_watch)
+
+    def pump(self) -> None:
+        if self._app is not None and self.emitter is not None:
+            self._app.apply(self.emitter.drain())
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for loop in list(self.loops.values()):
+            loop.close()
+        if self.follower is not None:
+            self.follower.close()
+
+    def join(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _emit(self, *observations: Observation) -> None:
+        assert self.emitter is not None
+        self.emitter.emit(*observations)
+
+    # --- discovery ---------------------------------------------------------------------------------------
+
+    def _discover_and_watch(self) -> None:
+        import urllib3.exceptions
+        from kubernetes.client.exceptions import ApiException
+
+        assert self.emitter is not None
+        where = f"{self.connection.context} · {self.connection.server}"
+        self.emitter.health(KUBERNETES, Health.CONNECTING, where)
+        backoff = Backoff()
+        while not self.stop_event.is_set():
+            try:
+                self.served = discover(self.connection.api_client)
+                break
+            except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError, Exception) as exc:
+                status = getattr(exc, "status", None)
+                if status in (401, 403):
+                    self.emitter.health(KUBERNETES, Health.FORBIDDEN, f"{where}: discovery refused ({status})")
+                else:
+                    self.emitter.health(
+                        KUBERNETES, Health.UNREACHABLE, f"{where}: {exc.__class__.__name__}", backoff.attempt + 1
+                    )
+                self.stop_event.wait(backoff.next_delay(random.random))
+        if self.stop_event.is_set() or self.served is None:
+            return
+        self.emitter.health(KUBERNETES, Health.CONNECTED, where)
+        for spec, on_list, on_event in self._watch_specs(self.served):
+            loop = WatchLoop(
+                spec, self.emitter, on_list, on_event, self.stop_event, read_timeout_s=self.options.read_timeout_s
+            )
+            self.loops[spec.source] = loop
+            self._spawn(f"watch-{spec.source}", loop.run)
+        self._start_logger()
+        self._start_prometheus()
+
+    def _calls(self) -> tuple[Any, Any, Any]:
+        from kubernetes import client
+
+        api = self.connection.api_client
+        return client.CustomObjectsApi(api), client.AppsV1Api(api), client.CoreV1Api(api)
+
+    def _custom(self, custom: Any, group: str, version: str, plural: str) -> tuple[Callable[..., Any], dict[str, Any]]:
+        if self.namespace is None:
+            return functools.partial(custom.list_cluster_custom_object, group, version, plural), {}
+        return functools.partial(custom.list_namespaced_custom_object, group, version, self.namespace, plural), {}
+
+    def _watch_specs(self, served: ServedGroups) -> list[tuple[WatchSpec, Any, Any]]:
+        assert self.emitter is not None
+        custom, apps, core = self._calls()
+        ns_text = f"in {self.namespace}" if self.namespace else "in all namespaces"
+        context = self.connection.context
+        specs: list[tuple[WatchSpec, Any, Any]] = []
+        flagger = served.version("flagger.app")
+        if flagger is None:
+            self.emitter.health(
+                "canaries",
+                Health.NOT_INSTALLED,
+                f"Flagger's Canary CRD (flagger.app) is not installed in context {context}",
+            )
+        else:
+            call, kwargs = self._custom(custom, "flagger.app", flagger, "canaries")
+            specs.append(
+                (
+                    WatchSpec(
+                        "canaries",
+                        f"list canaries.flagger.app {ns_text}",
+                        f"canaries.flagger.app/{flagger} is not served in context {context}",
+                        call,
+                        kwargs,
+                    ),
+                    self._canaries_listed,
+                    self._canary_event,
+                )
+            )
+        if self.namespace is None:
+            deployments = apps.list_deployment_for_all_namespaces
+        else:
+            deployments = functools.partial(apps.list_namespaced_deployment, self.namespace)
+        specs.append(
+            (
+                WatchSpec("deployments", f"list deployments.apps {ns_text}", "apps/v1 is not served", deployments),
+                self._deployments_listed,
+                self._deployment_event,
+            )
+        )
+        routers = [
+            ("split.smi-spec.io", "trafficsplits", "TrafficSplit"),
+            ("gateway.networking.k8s.io", "httproutes", "HTTPRoute"),
+        ]
+        found_router = False
+        for group, plural, kind in routers:
+            version = served.version(group)
+            if version is None:
+                continue
+            found_router = True
+            call, kwargs = self._custom(custom, group, version, plural)
+            specs.append(
+                (
+                    WatchSpec(
+                        f"{plural}",
+                        f"list {plural}.{group} {ns_text}",
+                        f"{plural}.{group}/{version} is not served in context {context}",
+                        call,
+                        kwargs,
+                    ),
+                    functools.partial(self._routers_listed, kind),
+                    self._router_event,
+                )
+            )
+        if not found_router:
+            self.emitter.health(
+                "routers",
+                Health.NOT_INSTALLED,
+                f"neither SMI TrafficSplit nor Gateway API HTTPRoute is installed in context {context}",
+            )
+        selector = "involvedObject.kind=Canary"
+        if self.target.canary and self.namespace:
+            selector += f",involvedObject.name={self.target.canary}"
+        if self.namespace is None:
+            events = functools.partial(core.list_event_for_all_namespaces)
+        else:
+            events = functools.partial(core.list_namespaced_event, self.namespace)
+        specs.append(
+            (
+                WatchSpec(
+                    "events", f"list events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
+                ),
+                self._events_listed,
+                self._event_event,
+            )
+        )
+        return specs
+
+    # --- callbacks from the watch threads ----------------------------------------------------------------
+
+    def _in_scope(self, namespace: str, name: str) -> bool:
+        return self.namespace is None or namespace == self.namespace
+
+    def _canaries_listed(self, items: list[dict[str, Any]]) -> None:
+        infos = tuple(info for info in map(parse_canary, items) if info is not None)
+        with self._canaries_lock:
+            self._canaries = {info.key: info for info in infos}
+        self._emit(CanariesListed(infos, self.namespace, self.clock()))
+        self._select_requested()
+
+    def _canary_event(self, kind: str, obj: dict[str, Any]) -> None:
+        info = parse_canary(obj)
+        if info is None:
+            return
+        with self._canaries_lock:
+            if kind == "DELETED":
+                self._canaries.pop(info.key, None)
+            else:
+                self._canaries[info.key] = info
+        if kind == "DELETED":
+            self._emit(CanaryDeleted(info.key, self.clock()))
+        else:
+            self._emit(CanaryObserved(info, self.clock()))
+            self._select_requested()
+
+    def _select_requested(self) -> None:
+        if self._selected_sent or not self.target.canary:
+            return
+        namespace = self.namespace or self.connection.namespace
+        key = CanaryKey(namespace, self.target.canary)
+        with self._canaries_lock:
+            present = key in self._canaries
+        if present:
+            self._selected_sent = True
+            self._emit(CanarySelected(key))
+
+    def canaries(self) -> list[CanaryInfo]:
+        with self._canaries_lock:
+            return list(self._canaries.values())
+
+    def _deployments_listed(self, items: list[dict[str, Any]]) -> None:
+        infos = tuple(d for d in map(parse_deployment, items) if d is not None)
+        self._emit(DeploymentsListed(infos, self.namespace))
+
+    def _deployment_event(self, kind: str, obj: dict[str, Any]) -> None:
+        info = parse_deployment(obj)
+        if info is None:
+            return
+        if kind == "DELETED":
+            self._emit(DeploymentDeleted(info.namespace, info.name))
+        else:
+            self._emit(DeploymentObserved(info))
+
+    def _routers_listed(self, kind: str, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            item.setdefault("kind", kind)
+        infos = tuple(r for r in map(parse_router, items) if r is not None)
+        self._emit(RoutersListed(infos, self.namespace, kind))
+
+    def _router_event(self, kind: str, obj: dict[str, Any]) -> None:
+        info = parse_router(obj)
+        if info is None:
+            return
+        if kind == "DELETED":
+            self._emit(RouterDeleted(info.namespace, info.name))
+        else:
+            self._emit(RouterObserved(info))
+
+    def _events_listed(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            self._event_event("ADDED", item)
+
+    def _event_event(self, kind: str, obj: dict[str, Any]) -> None:
+        if kind == "DELETED":
+            return  # an expired Event says nothing new about the rollout
+        occurrences = self._events.occurrences(obj)
+        if self.target.canary:
+            occurrences = [e for e in occurrences if e.name == self.target.canary or self.namespace is None]
+        self._emit(*(EventObserved(e) for e in occurrences if self._in_scope(e.namespace, e.name)))
+
+    # --- logger and Prometheus ---------------------------------------------------------------------------
+
+    def _start_logger(self) -> None:
+        assert self.emitter is not None
+        if self.options.logger is None:
+            self.emitter.health("logger", Health.DISABLED, "no --logger given")
+            return
+        namespace, selector = self.options.logger
+        follower = LoggerFollower(
+            self.connection.api_client,
+            namespace,
+            selector,
+            self.emitter,
+            self.stop_event,
+            accept=self._in_scope,
+            read_timeout_s=max(self.options.read_timeout_s, 30.0),
+        )
+        self.follower = follower
+        _, _, core = self._calls()
+        pods = WatchSpec(
+            "logger pods",
+            f"list pods in {namespace}",
+            f"v1 pods in {namespace}",
+            functools.partial(core.list_namespaced_pod, namespace),
+            {"label_selector": selector},
+        )
+        loop = WatchLoop(
+            pods,
+            self.emitter,
+            follower.pods_listed,
+            follower.pod_event,
+            self.stop_event,
+            read_timeout_s=self.options.read_timeout_s,
+        )
+        self.loops["logger pods"] = loop
+        self._spawn("watch-logger-pods", loop.run)
+        self._spawn("logger-follow", follower.run)
+
+    def _scope(self) -> Scope:
+        targets = tuple(sorted((c.key.namespace, c.target, c.analysis.metric_interval_s) for c in self.canaries()))
+        return Scope(self.namespace, targets)
+
+    def _start_prometheus(self) -> None:
+        assert self.emitter is not None
+        option = self.options.prometheus
+        if option is None:
+            self.emitter.health("prometheus", Health.DISABLED, "no --prometheus given")
+            return
+        describe = option if isinstance(option, str) else f"svc/{option[0]}/{option[1]}"
+
+        def connect() -> Any:
+            prom, _ = prometheus_client(option, self.connection.api_client)
+            return prom
+
+        self.poller = PrometheusPoller(
+            connect,
+            describe,
+            self._scope,
+            self.emitter,
+            self.stop_event,
+            refresh_s=self.options.refresh_s,
+            clock=self.clock,
+        )
+        self._spawn("prometheus", self.poller.run)
