@@ -126,4 +126,3 @@ def schema_dir() -> Path:
             schemas.write_crd_schemas(schemas.crd_documents(crd_files), definitions, out)
             done.write_text("ok\n")
     return out
-

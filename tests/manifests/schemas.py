@@ -145,7 +145,7 @@ _CRDLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loade
 def crd_documents(paths: Iterable[Path]) -> Iterator[Schema]:
     """CustomResourceDefinitions (apiextensions.k8s.io/v1) found in the given YAML files."""
     for path in paths:
-        for doc in yaml.load_all(path.read_text(), Loader=_CRDLoader):  # noqa: S506 - a SafeLoader subclass
+        for doc in yaml.load_all(path.read_text(), Loader=_CRDLoader):
             if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
                 if doc.get("apiVersion") != "apiextensions.k8s.io/v1":
                     raise ValueError(f"{path}: only apiextensions.k8s.io/v1 CRDs are supported")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import re
 
 import pytest
 
@@ -62,7 +62,8 @@ def test_the_router_value_selects_trafficsplit_or_httproute(chart_renders) -> No
     ]
     assert smi["provider"] == "linkerd"
     assert "gatewayRefs" not in smi["service"]
-    assert smi["autoscalerRef"] == {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "name": "examiner"}
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "name": "examiner"}
+    assert smi["autoscalerRef"] == hpa
 
 
 def test_config_change_changes_the_pod_template(helm, releases) -> None:
@@ -78,19 +79,15 @@ def test_config_change_changes_the_pod_template(helm, releases) -> None:
 
 
 def test_unknown_router_is_refused(helm, releases) -> None:
-    with pytest.raises(AssertionError, match="/canary/router': value must be one of 'gatewayapi', 'smi'"):
+    with pytest.raises(AssertionError, match=re.escape("/canary/router': value must be one of 'gatewayapi', 'smi'")):
         helm_template(helm, releases["examiner"], ["canary.enabled=true", "canary.router=istio"])
     # the template refuses it too, for renderers that skip the values schema
     args = [helm, "template", "x", CHART, "--kube-version", KUBE_VERSION, "--skip-schema-validation"]
-    with pytest.raises(AssertionError, match='canary.router must be gatewayapi or smi, not "istio"'):
+    with pytest.raises(AssertionError, match=re.escape('canary.router must be gatewayapi or smi, not "istio"')):
         run([*args, "--set", "canary.enabled=true", "--set", "canary.router=istio"])
 
 
 def test_values_schema_rejects_wrong_types(helm) -> None:
-    result = subprocess.run(
-        [str(helm), "template", "x", str(CHART), "--kube-version", KUBE_VERSION, "--set", "canary.analysis.stepWeight=ten"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode != 0
-    assert "stepWeight" in result.stderr
+    args = [helm, "template", "x", CHART, "--kube-version", KUBE_VERSION, "--set", "canary.analysis.stepWeight=ten"]
+    with pytest.raises(AssertionError, match=re.escape("/canary/analysis/stepWeight")):
+        run(args)

@@ -96,6 +96,7 @@ def test_flagger_routes_are_valid_gateway_api(kubeconform, schema_dir, chart_ren
     canary = find(chart_renders["examiner canary gatewayapi"], "Canary", "examiner")
     service = canary["spec"]["service"]
     apex = service.get("name", canary["spec"]["targetRef"]["name"])
+    port = service["port"]
     route = {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
@@ -106,8 +107,8 @@ def test_flagger_routes_are_valid_gateway_api(kubeconform, schema_dir, chart_ren
                 {
                     "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                     "backendRefs": [
-                        {"group": "", "kind": "Service", "name": f"{apex}-primary", "port": service["port"], "weight": 100},
-                        {"group": "", "kind": "Service", "name": f"{apex}-canary", "port": service["port"], "weight": 0},
+                        {"group": "", "kind": "Service", "name": f"{apex}-primary", "port": port, "weight": 100},
+                        {"group": "", "kind": "Service", "name": f"{apex}-canary", "port": port, "weight": 0},
                     ],
                 }
             ],

@@ -131,9 +131,7 @@ def module_dir(key: str) -> Path:
 
 def run(args: list[str | Path], *, stdin: str | None = None, cwd: Path | None = None) -> str:
     """Run a tool; a non-zero exit raises with the tool's stderr so a failing test says why."""
-    result = subprocess.run(
-        [str(a) for a in args], input=stdin, capture_output=True, text=True, timeout=600, cwd=cwd
-    )
+    result = subprocess.run([str(a) for a in args], input=stdin, capture_output=True, text=True, timeout=600, cwd=cwd)
     if result.returncode != 0:
         cmd = " ".join(str(a) for a in args)
         raise AssertionError(f"{cmd} exited {result.returncode}:\n{result.stderr[-4000:]}{result.stdout[-2000:]}")
