@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from . import schemas
 from .render import (
@@ -17,6 +18,7 @@ from .render import (
     Obj,
     Release,
     build_bootstrap,
+    helm_chart_template,
     helm_template,
     kustomize_build,
     load_all,
@@ -86,6 +88,21 @@ CHART_VARIANTS: list[tuple[str, str, list[str]]] = [
 @pytest.fixture(scope="session")
 def chart_renders(helm: Path, releases: dict[str, Release]) -> dict[str, list[Obj]]:
     return {label: helm_template(helm, releases[name], sets) for label, name, sets in CHART_VARIANTS}
+
+
+@pytest.fixture(scope="session")
+def flagger_render(helm: Path, layers: dict[str, list[Obj]]) -> list[Obj]:
+    """Flagger's own chart (shipped in its Go module) rendered with the values of the flagger HelmRelease."""
+    release = next(
+        o for o in layers["infrastructure-layer-1"] if o["kind"] == "HelmRelease" and o["metadata"]["name"] == "flagger"
+    )
+    chart_dir = module_dir("flagger") / "charts" / "flagger"
+    pinned = release["spec"]["chart"]["spec"]["version"]
+    shipped = yaml.safe_load((chart_dir / "Chart.yaml").read_text())["version"]
+    assert pinned == shipped, f"flagger HelmRelease pins {pinned}, tests render {shipped}: update tools.MODULES"
+    return helm_chart_template(
+        helm, chart_dir, release["spec"]["releaseName"], release["metadata"]["namespace"], release["spec"]["values"]
+    )
 
 
 @pytest.fixture(scope="session")

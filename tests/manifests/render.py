@@ -21,6 +21,7 @@ LAYERS = ("infrastructure-layer-1", "infrastructure-layer-2", "apps")
 KUBE_VERSION = "1.37.0"
 
 Obj = dict[str, Any]
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
 
 
 def load_all(text: str) -> list[Obj]:
@@ -68,19 +69,28 @@ def local_chart_releases(objects: list[Obj]) -> list[Release]:
     return releases
 
 
-def helm_template(helm: Path, release: Release, overrides: list[str] = ()) -> list[Obj]:
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as values:
-        yaml.safe_dump(release.values, values, allow_unicode=True)
-        values.flush()
-        args: list[str | Path] = [helm, "template", release.name, CHART, "--namespace", release.namespace]
-        args += ["--kube-version", KUBE_VERSION, "--values", values.name]
+def helm_chart_template(
+    helm: Path, chart: Path, name: str, namespace: str, values: Obj, overrides: list[str] = ()
+) -> list[Obj]:
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as values_file:
+        yaml.safe_dump(values, values_file, allow_unicode=True)
+        values_file.flush()
+        args: list[str | Path] = [helm, "template", name, chart, "--namespace", namespace]
+        args += ["--kube-version", KUBE_VERSION, "--values", values_file.name]
         for override in overrides:
             args += ["--set", override]
         objects = load_all(run(args))
-    # Helm's template output leaves the release namespace implicit, as `helm install -n` would fill it in.
+    # Helm's template output leaves the release namespace implicit (`helm install -n` fills it in); cluster-scoped
+    # kinds get none.
     for obj in objects:
-        obj.setdefault("metadata", {}).setdefault("namespace", release.namespace)
+        if obj["kind"] not in CLUSTER_SCOPED:
+            obj.setdefault("metadata", {}).setdefault("namespace", namespace)
     return objects
+
+
+def helm_template(helm: Path, release: Release, overrides: list[str] = ()) -> list[Obj]:
+    """The local chart as Flux would install it for this release."""
+    return helm_chart_template(helm, CHART, release.name, release.namespace, release.values, overrides)
 
 
 def find(objects: list[Obj], kind: str, name: str, namespace: str | None = None) -> Obj:

@@ -96,6 +96,25 @@ def test_prometheus_is_prometheus_operated_in_monitoring(layers) -> None:
     assert flagger["meshProvider"] == "linkerd"
 
 
+def test_flagger_runs_with_linkerd_and_that_prometheus(flagger_render) -> None:
+    deployment = find(flagger_render, "Deployment", "flagger", "flagger")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert "-mesh-provider=linkerd" in args
+    assert f"-metrics-server=http://{PROMETHEUS_SERVICE}.{PROMETHEUS_NAMESPACE}:{PROMETHEUS_PORT}" in args
+    # the PodMonitor for Flagger's own metrics selects these pods on their `http` port
+    labels = _pod_labels(deployment)
+    assert {"app.kubernetes.io/name": "flagger", "app.kubernetes.io/instance": "flagger"}.items() <= labels.items()
+    ports = [p["name"] for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]]
+    assert "http" in ports
+
+
+def test_flagger_podmonitor_matches_flagger_pods(layers, flagger_render) -> None:
+    monitor = find(layers["infrastructure-layer-2"], "PodMonitor", "flagger", PROMETHEUS_NAMESPACE)
+    deployment = find(flagger_render, "Deployment", "flagger", "flagger")
+    assert monitor["spec"]["namespaceSelector"]["matchNames"] == [deployment["metadata"]["namespace"]]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= _pod_labels(deployment).items()
+
+
 def _relabel(rules: list[dict], labels: dict[str, str]) -> dict[str, str] | None:
     """Prometheus relabelling (the actions the PodMonitor uses); None when the target is dropped."""
     labels = dict(labels)

@@ -39,9 +39,12 @@ def _problems(resources: list[dict]) -> list[str]:
     ]
 
 
-def test_every_object_matches_its_schema(kubeconform, schema_dir, layers, chart_renders, identity_objects, tmp_path):
+def test_every_object_matches_its_schema(
+    kubeconform, schema_dir, layers, chart_renders, flagger_render, identity_objects, tmp_path
+):
     sources = {f"flux path {k}": v for k, v in layers.items()}
     sources |= {f"chart: {k}": v for k, v in chart_renders.items()}
+    sources["flagger chart with the HelmRelease values"] = flagger_render
     sources["linkerd-identity.sh output"] = identity_objects
     resources = kubeconform_check(kubeconform, schema_dir, sources, tmp_path)
 
