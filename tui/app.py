@@ -56,6 +56,9 @@ class CanaryscopeApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
+        bind = getattr(self.actions, "bind", None)
+        if bind is not None:
+            bind(lambda observations: self.post_message(ObservationBatch(observations)))
         self.source.start(self)
 
     def apply(self, observations: list[Observation]) -> None:
@@ -66,6 +69,9 @@ class CanaryscopeApp(App[int]):
             return
         self.state = state
         self._show(state)
+        after = getattr(self.actions, "after_state", None)
+        if after is not None:
+            after(state)
 
     @on(ObservationBatch)
     def _batch(self, message: ObservationBatch) -> None:

@@ -81,15 +81,29 @@ def build_parser() -> argparse.ArgumentParser:
     scope = watch.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
-    watch.add_argument("--prometheus", default="svc/monitoring/prometheus-operated:9090",
-                       help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip")
-    watch.add_argument("--logger", default="monitoring/app.kubernetes.io/name=logger",
-                       help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' to skip")
+    watch.add_argument(
+        "--prometheus",
+        default="svc/monitoring/prometheus-operated:9090",
+        help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip",
+    )
+    watch.add_argument(
+        "--logger",
+        default="monitoring/app.kubernetes.io/name=logger",
+        help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' to skip",
+    )
     watch.add_argument("--read-only", action="store_true", help="never change the cluster or send load")
-    watch.add_argument("--read-timeout", type=_seconds("--read-timeout", 5, 300), default=45.0,
-                       help="seconds of silence after which a watch or log stream reconnects (default 45)")
-    watch.add_argument("--refresh", type=_seconds("--refresh", 1, 300), default=5.0,
-                       help="seconds between Prometheus queries (default 5)")
+    watch.add_argument(
+        "--read-timeout",
+        type=_seconds("--read-timeout", 5, 300),
+        default=45.0,
+        help="seconds of silence after which a watch or log stream reconnects (default 45)",
+    )
+    watch.add_argument(
+        "--refresh",
+        type=_seconds("--refresh", 1, 300),
+        default=5.0,
+        help="seconds between Prometheus queries (default 5)",
+    )
     return parser
 
 
@@ -121,8 +135,9 @@ def run_watch(args: argparse.Namespace) -> int:
     if not args.all_namespaces and namespace is None:
         namespace = connection.namespace
     target = ClusterTarget(args.kubeconfig, connection.context, None if args.all_namespaces else namespace, canary)
-    options = ClusterOptions(prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout,
-                             refresh_s=args.refresh)
+    options = ClusterOptions(
+        prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout, refresh_s=args.refresh
+    )
     source = ClusterSource(connection, target, options)
     from tui.actions import ReadOnlyActions
     from tui.app import CanaryscopeApp

@@ -95,6 +95,8 @@ class DeploymentInfo:
     template_hash: str | None = None
     created: float | None = None
     managed_by: str | None = None
+    # The Flux HelmRelease (namespace, name) that renders this Deployment, from the labels Flux sets.
+    helm_release: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

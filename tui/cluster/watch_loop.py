@@ -81,6 +81,9 @@ class WatchLoop:
                 self.resource_version = None
             except (HttpProblem, ApiException) as exc:
                 status = getattr(exc, "status", 0) or 0
+                if status == 410:
+                    self.resource_version = None
+                    continue
                 self._problem(status, str(getattr(exc, "reason", exc)))
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 if self.stop.is_set():

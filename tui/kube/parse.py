@@ -188,6 +188,8 @@ def parse_deployment(obj: Any) -> DeploymentInfo | None:
     env = pod_template_env(template)
     annotations = _dict(_dict(template.get("metadata")).get("annotations"))
     labels = _dict(meta.get("labels"))
+    helm_name = _str(labels.get("helm.toolkit.fluxcd.io/name"))
+    helm_namespace = _str(labels.get("helm.toolkit.fluxcd.io/namespace")) or namespace
     return DeploymentInfo(
         namespace=namespace,
         name=name,
@@ -201,7 +203,8 @@ def parse_deployment(obj: Any) -> DeploymentInfo | None:
         release=_str(annotations.get(RELEASE_ANNOTATION)),
         template_hash=object_hash(template) if template else None,
         created=parse_timestamp(meta.get("creationTimestamp")),
-        managed_by=_str(labels.get("app.kubernetes.io/managed-by")) or _str(labels.get("helm.toolkit.fluxcd.io/name")),
+        managed_by=_str(labels.get("app.kubernetes.io/managed-by")),
+        helm_release=(helm_namespace, helm_name) if helm_name else None,
     )
 
 
