@@ -59,20 +59,30 @@ class RequestLog:
         self._entries: deque[RecordedRequest] = deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def record(self, method: str, path: str, query: dict[str, str], content_type: str, body: bytes,
-               authorization: str | None) -> RecordedRequest:
+    def record(
+        self, method: str, path: str, query: dict[str, str], content_type: str, body: bytes, authorization: str | None
+    ) -> RecordedRequest:
         entry = RecordedRequest(method, path, dict(query), content_type, body, authorization, time.time())
         with self._lock:
             self._entries.append(entry)
         return entry
 
-    def entries(self, method: str | None = None, path: str | None = None, verb: str | None = None,
-                path_prefix: str | None = None) -> list[RecordedRequest]:
+    def entries(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        verb: str | None = None,
+        path_prefix: str | None = None,
+    ) -> list[RecordedRequest]:
         with self._lock:
-            return [e for e in self._entries
-                    if (method is None or e.method == method) and (path is None or e.path == path)
-                    and (verb is None or e.verb == verb)
-                    and (path_prefix is None or e.path.startswith(path_prefix))]
+            return [
+                e
+                for e in self._entries
+                if (method is None or e.method == method)
+                and (path is None or e.path == path)
+                and (verb is None or e.verb == verb)
+                and (path_prefix is None or e.path.startswith(path_prefix))
+            ]
 
     def clear(self) -> None:
         with self._lock:
@@ -88,9 +98,13 @@ class Faults:
 
     def is_forbidden(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
         with self.lock:
-            return any(key == rt.key and (rule_sub is None or rule_sub == sub)
-                       and (verbs is None or verb in verbs) and (ns is None or ns == namespace)
-                       for key, rule_sub, verbs, ns in self.forbidden)
+            return any(
+                key == rt.key
+                and (rule_sub is None or rule_sub == sub)
+                and (verbs is None or verb in verbs)
+                and (ns is None or ns == namespace)
+                for key, rule_sub, verbs, ns in self.forbidden
+            )
 
     def is_silent(self, rt: ResourceType) -> bool:
         with self.lock:
@@ -106,11 +120,22 @@ class Faults:
 
 
 class ApiServer:
-    def __init__(self, *, crds: Iterable[ResourceType] = (), port: int = 0, token: str | None = FAKE_TOKEN,
-                 user: str = DEFAULT_USER, git_version: str = "v1.33.4", bookmark_interval: float = 1.0,
-                 history_size: int = 1000, watch_queue_size: int = 1000, request_log_size: int = 2000,
-                 log_lines: int = 10_000, clock: Callable[[], datetime] | None = None,
-                 namespaces: Iterable[str] = ("default", "kube-system", "kube-public")) -> None:
+    def __init__(
+        self,
+        *,
+        crds: Iterable[ResourceType] = (),
+        port: int = 0,
+        token: str | None = FAKE_TOKEN,
+        user: str = DEFAULT_USER,
+        git_version: str = "v1.33.4",
+        bookmark_interval: float = 1.0,
+        history_size: int = 1000,
+        watch_queue_size: int = 1000,
+        request_log_size: int = 2000,
+        log_lines: int = 10_000,
+        clock: Callable[[], datetime] | None = None,
+        namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
+    ) -> None:
         self.token = token
         self.user = user
         self.git_version = git_version
@@ -122,6 +147,7 @@ class ApiServer:
         self.listener = Listener(Handler, self, port=port)
         self._known: dict[tuple[str, str], ResourceType] = {rt.key: rt for rt in (*BUILTINS, *DEMO_CRDS)}
         self._timer: threading.Timer | None = None
+        self.startup_seconds: float | None = None
         for rt in BUILTINS:
             self.store.install(rt)
         for rt in crds:
@@ -132,7 +158,9 @@ class ApiServer:
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
     def start(self) -> ApiServer:
+        started = time.perf_counter()
         self.listener.start()
+        self.startup_seconds = time.perf_counter() - started
         return self
 
     def stop(self) -> None:
@@ -160,10 +188,17 @@ class ApiServer:
 
     def version_info(self) -> dict:
         major, minor = self.git_version.lstrip("v").split(".")[:2]
-        return {"major": major, "minor": minor, "gitVersion": self.git_version,
-                "gitCommit": "6f3bd8a1e9c0b2d4f5a67890c1e2d3f4a5b6c7d8", "gitTreeState": "clean",
-                "buildDate": "2025-08-12T10:33:38Z", "goVersion": "go1.24.5", "compiler": "gc",
-                "platform": "linux/amd64"}
+        return {
+            "major": major,
+            "minor": minor,
+            "gitVersion": self.git_version,
+            "gitCommit": "6f3bd8a1e9c0b2d4f5a67890c1e2d3f4a5b6c7d8",
+            "gitTreeState": "clean",
+            "buildDate": "2025-08-12T10:33:38Z",
+            "goVersion": "go1.24.5",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
 
     # --- resource types -------------------------------------------------------------------------------------------
 
@@ -226,8 +261,9 @@ class ApiServer:
     def patch_status(self, resource: Resource, name: str, namespace: str | None, status: Mapping[str, Any]) -> dict:
         """Merge-patch the status, as a controller writing /status would."""
         patch = {"status": json.loads(json.dumps(status))}
-        return self.store.patch(self.resolve(resource), namespace, name, lambda cur: merge_patch(cur, patch),
-                                subresource="status")
+        return self.store.patch(
+            self.resolve(resource), namespace, name, lambda cur: merge_patch(cur, patch), subresource="status"
+        )
 
     @property
     def resource_version(self) -> int:
@@ -239,8 +275,9 @@ class ApiServer:
 
     # --- pod logs -------------------------------------------------------------------------------------------------
 
-    def append_log(self, namespace: str, pod: str, *lines: str, container: str | None = None,
-                   at: datetime | None = None) -> None:
+    def append_log(
+        self, namespace: str, pod: str, *lines: str, container: str | None = None, at: datetime | None = None
+    ) -> None:
         if container is None:
             existing = self.get(PODS, pod, namespace)
             containers = ((existing or {}).get("spec") or {}).get("containers") or []
@@ -312,8 +349,13 @@ class ApiServer:
 
     # --- observation ----------------------------------------------------------------------------------------------
 
-    def requests(self, method: str | None = None, path: str | None = None, verb: str | None = None,
-                 path_prefix: str | None = None) -> list[RecordedRequest]:
+    def requests(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        verb: str | None = None,
+        path_prefix: str | None = None,
+    ) -> list[RecordedRequest]:
         return self.request_log.entries(method, path, verb, path_prefix)
 
     def open_watches(self, resource: Resource | None = None) -> int:
@@ -329,10 +371,17 @@ class ApiServer:
 
     # --- client configuration -------------------------------------------------------------------------------------
 
-    def write_kubeconfig(self, path: str | Path, *, namespace: str | None = None, context: str = "standin",
-                         extra_contexts: Mapping[str, str] | None = None) -> Path:
-        return write_kubeconfig(Path(path), self.url, token=self.token, namespace=namespace, context=context,
-                                extra_contexts=extra_contexts)
+    def write_kubeconfig(
+        self,
+        path: str | Path,
+        *,
+        namespace: str | None = None,
+        context: str = "standin",
+        extra_contexts: Mapping[str, str] | None = None,
+    ) -> Path:
+        return write_kubeconfig(
+            Path(path), self.url, token=self.token, namespace=namespace, context=context, extra_contexts=extra_contexts
+        )
 
     def client_configuration(self) -> Any:
         from kubernetes import client

@@ -50,7 +50,8 @@ def already_exists(rt: ResourceType, name: str) -> ApiError:
 
 def conflict(rt: ResourceType, name: str) -> ApiError:
     return ApiError(
-        409, "Conflict",
+        409,
+        "Conflict",
         f'Operation cannot be fulfilled on {rt.qualified} "{name}": the object has been modified; '
         "please apply your changes to the latest version and try again",
         _details(rt, name),
@@ -77,26 +78,34 @@ def expired(message: str) -> ApiError:
 
 
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
-    return ApiError(
-        415, "UnsupportedMediaType",
-        f"the body of the request was in an unknown format - accepted media types include: {', '.join(accepted)}",
-    ) if content_type else ApiError(415, "UnsupportedMediaType", "missing content type")
+    return (
+        ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: {', '.join(accepted)}",
+        )
+        if content_type
+        else ApiError(415, "UnsupportedMediaType", "missing content type")
+    )
 
 
 def method_not_allowed(method: str) -> ApiError:
-    return ApiError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource "
-                    f"({method})")
+    return ApiError(
+        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({method})"
+    )
 
 
 def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized", "Unauthorized")
 
 
-def forbidden(rt: ResourceType, verb: str, namespace: str | None, name: str | None, user: str,
-              subresource: str | None = None) -> ApiError:
+def forbidden(
+    rt: ResourceType, verb: str, namespace: str | None, name: str | None, user: str, subresource: str | None = None
+) -> ApiError:
     what = f'{rt.qualified} "{name}"' if name else rt.qualified
     resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-    message = (f'{what} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
-               f'in API group "{rt.group}" {scope}')
+    message = (
+        f'{what} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group "{rt.group}" {scope}'
+    )
     return ApiError(403, "Forbidden", message, _details(rt, name))

@@ -52,8 +52,16 @@ class _Bucket:
 
 
 class EventRecorder:
-    def __init__(self, api: ApiServer, *, component: str = "flagger", host: str = "", aggregate: bool = False,
-                 spam_filter: bool = False, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        api: ApiServer,
+        *,
+        component: str = "flagger",
+        host: str = "",
+        aggregate: bool = False,
+        spam_filter: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.api = api
         self.component = component
         self.host = host
@@ -76,11 +84,23 @@ class EventRecorder:
         when the spam filter dropped it."""
         now = self.clock()
         meta = obj.get("metadata") or {}
-        involved = {"kind": obj.get("kind", ""), "namespace": meta.get("namespace", ""), "name": meta["name"],
-                    "uid": meta.get("uid", ""), "apiVersion": obj.get("apiVersion", ""),
-                    "resourceVersion": meta.get("resourceVersion", "")}
-        source = (self.component, self.host, involved["kind"], involved["namespace"], involved["name"],
-                  involved["uid"], involved["apiVersion"])
+        involved = {
+            "kind": obj.get("kind", ""),
+            "namespace": meta.get("namespace", ""),
+            "name": meta["name"],
+            "uid": meta.get("uid", ""),
+            "apiVersion": obj.get("apiVersion", ""),
+            "resourceVersion": meta.get("resourceVersion", ""),
+        }
+        source = (
+            self.component,
+            self.host,
+            involved["kind"],
+            involved["namespace"],
+            involved["name"],
+            involved["uid"],
+            involved["apiVersion"],
+        )
         similar_key = (*source, type_, reason)
         key: tuple = (*similar_key, message)
         if self.aggregate:
@@ -103,13 +123,20 @@ class EventRecorder:
                 if exc.code != 404:
                     raise  # else the Event expired or was deleted: create it again, as client-go does
         event = {
-            "apiVersion": "v1", "kind": "Event",
+            "apiVersion": "v1",
+            "kind": "Event",
             "metadata": {"name": observed.name, "namespace": ns},
             "involvedObject": involved,
-            "reason": reason, "message": message,
+            "reason": reason,
+            "message": message,
             "source": {"component": self.component, **({"host": self.host} if self.host else {})},
-            "firstTimestamp": observed.first, "lastTimestamp": stamp, "count": observed.count, "type": type_,
-            "eventTime": None, "reportingComponent": self.component, "reportingInstance": self.host,
+            "firstTimestamp": observed.first,
+            "lastTimestamp": stamp,
+            "count": observed.count,
+            "type": type_,
+            "eventTime": None,
+            "reportingComponent": self.component,
+            "reportingInstance": self.host,
         }
         return self.api.store.create(EVENTS, ns, event)
 

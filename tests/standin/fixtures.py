@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +16,7 @@ from tests.standin.resources import DEMO_CRDS
 def apiserver() -> Iterator[ApiServer]:
     """A started stand-in with the demo CRDs installed (Canary, TrafficSplit, HTTPRoute, HelmRelease), a 0.5 s
     bookmark interval, and a check at teardown that it never failed internally."""
-    started = time.perf_counter()
     api = ApiServer(crds=DEMO_CRDS, bookmark_interval=0.5).start()
-    api.startup_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
     try:
         yield api
     finally:

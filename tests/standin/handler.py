@@ -31,8 +31,9 @@ POLL = 0.1  # how often streaming handlers look at drops, client hang-ups and de
 
 
 class _Route:
-    def __init__(self, rt: ResourceType, version: str, namespace: str | None, name: str | None,
-                 sub: str | None) -> None:
+    def __init__(
+        self, rt: ResourceType, version: str, namespace: str | None, name: str | None, sub: str | None
+    ) -> None:
         self.rt, self.version, self.namespace, self.name, self.sub = rt, version, namespace, name, sub
 
 
@@ -85,8 +86,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         self.content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        self.entry = self.app.request_log.record(method, url.path, self.query, self.content_type, self.body,
-                                                 self.headers.get("Authorization"))
+        self.entry = self.app.request_log.record(
+            method, url.path, self.query, self.content_type, self.body, self.headers.get("Authorization")
+        )
         try:
             if not self.app.authorized(self.headers.get("Authorization")):
                 raise errors.unauthorized()
@@ -156,14 +158,28 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.method_not_allowed(method)
         if parts[0] == "api":
             if len(parts) == 1:
-                return self._send_json(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
-                    {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.app.port}"}]})
+                return self._send_json(
+                    200,
+                    {
+                        "kind": "APIVersions",
+                        "versions": ["v1"],
+                        "serverAddressByClientCIDRs": [
+                            {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.app.port}"}
+                        ],
+                    },
+                )
             group, version, rest = "", parts[1], parts[2:]
         else:
             groups = group_versions(self.app.store.types())
             if len(parts) == 1:
-                return self._send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-                    api_group(g, vs) for g, vs in groups.items()]})
+                return self._send_json(
+                    200,
+                    {
+                        "kind": "APIGroupList",
+                        "apiVersion": "v1",
+                        "groups": [api_group(g, vs) for g, vs in groups.items()],
+                    },
+                )
             group = parts[1]
             if group not in groups:
                 raise errors.no_such_path()
@@ -199,8 +215,12 @@ class Handler(BaseHTTPRequestHandler):
             if r.name is None:
                 return "watch" if _truthy(self.query.get("watch")) else "list"
             return "get"
-        return {"POST": "create", "PUT": "update", "PATCH": "patch",
-                "DELETE": "delete" if r.name else "deletecollection"}[method]
+        return {
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete" if r.name else "deletecollection",
+        }[method]
 
     def _resource(self, method: str, r: _Route) -> None:
         verb = self._verb(method, r)
@@ -237,8 +257,9 @@ class Handler(BaseHTTPRequestHandler):
                 details = {"name": r.name, "kind": r.rt.plural, "uid": obj["metadata"]["uid"]}
                 if r.rt.group:
                     details["group"] = r.rt.group
-                return self._send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                             "status": "Success", "details": details})
+                return self._send_json(
+                    200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+                )
             return self._send_json(200 if gone else 202, self._view(r, obj))
         raise errors.method_not_allowed(method)
 
@@ -252,8 +273,11 @@ class Handler(BaseHTTPRequestHandler):
         accepted = [JSON_PATCH, MERGE] + ([STRATEGIC] if rt.builtin else []) + [APPLY]
         ct = self.content_type
         if ct == APPLY:
-            raise ApiError(415, "UnsupportedMediaType",
-                           "server-side apply (application/apply-patch+yaml) is not implemented by the stand-in")
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                "server-side apply (application/apply-patch+yaml) is not implemented by the stand-in",
+            )
         if ct not in accepted:
             raise errors.unsupported_media_type(ct, accepted)
         body = self._json_body()
@@ -301,9 +325,15 @@ class Handler(BaseHTTPRequestHandler):
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
         meta["resourceVersion"] = str(rv)
-        self._send_json(200, {"kind": r.rt.list_kind, "apiVersion": r.rt.api_version(r.version),
-                              "metadata": dict(sorted(meta.items(), key=lambda kv: kv[0] != "resourceVersion")),
-                              "items": [self._view(r, o, in_list=True) for o in items]})
+        self._send_json(
+            200,
+            {
+                "kind": r.rt.list_kind,
+                "apiVersion": r.rt.api_version(r.version),
+                "metadata": dict(sorted(meta.items(), key=lambda kv: kv[0] != "resourceVersion")),
+                "items": [self._view(r, o, in_list=True) for o in items],
+            },
+        )
 
     def _delete_collection(self, r: _Route) -> None:
         labels, fields = self._selectors(r)
@@ -313,9 +343,15 @@ class Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(ApiError):
                 deleted.append(self.app.store.delete(r.rt, o["metadata"].get("namespace"), o["metadata"]["name"])[0])
         _, rv = self.app.store.list(r.rt, r.namespace)
-        self._send_json(200, {"kind": r.rt.list_kind, "apiVersion": r.rt.api_version(r.version),
-                              "metadata": {"resourceVersion": str(rv)},
-                              "items": [self._view(r, o, in_list=True) for o in deleted]})
+        self._send_json(
+            200,
+            {
+                "kind": r.rt.list_kind,
+                "apiVersion": r.rt.api_version(r.version),
+                "metadata": {"resourceVersion": str(rv)},
+                "items": [self._view(r, o, in_list=True) for o in deleted],
+            },
+        )
 
     # --- watch ----------------------------------------------------------------------------------------------------
 
@@ -355,9 +391,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def _initial_events_end(self, w: Watcher) -> None:
         with self.app.store.lock:
-            w.put(("BOOKMARK", {"kind": w.rt.kind, "apiVersion": w.rt.api_version(w.version), "metadata": {
-                "resourceVersion": str(self.app.store.resource_version),
-                "annotations": {"k8s.io/initial-events-end": "true"}}}))
+            w.put(
+                (
+                    "BOOKMARK",
+                    {
+                        "kind": w.rt.kind,
+                        "apiVersion": w.rt.api_version(w.version),
+                        "metadata": {
+                            "resourceVersion": str(self.app.store.resource_version),
+                            "annotations": {"k8s.io/initial-events-end": "true"},
+                        },
+                    },
+                )
+            )
 
     def _pump(self, r: _Route, w: Watcher, timeout: float | None, bookmarks: bool) -> None:
         now = time.monotonic()
@@ -410,8 +456,9 @@ class Handler(BaseHTTPRequestHandler):
         names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
         container = self.query.get("container") or ""
         if not container and len(names) > 1:
-            raise errors.bad_request(f"a container name must be specified for pod {r.name}, "
-                                     f"choose one of: [{' '.join(names)}]")
+            raise errors.bad_request(
+                f"a container name must be specified for pod {r.name}, choose one of: [{' '.join(names)}]"
+            )
         if not container and names:
             container = names[0]
         if names and container not in names:
@@ -434,8 +481,9 @@ class Handler(BaseHTTPRequestHandler):
         limit = self._int_param("limitBytes")
 
         def render(batch: list) -> bytes:
-            return "".join((log_timestamp(line.at) + " " if stamps else "") + line.text + "\n"
-                           for line in batch).encode()
+            return "".join(
+                (log_timestamp(line.at) + " " if stamps else "") + line.text + "\n" for line in batch
+            ).encode()
 
         if not _truthy(self.query.get("follow")):
             data = render(lines)
@@ -483,4 +531,3 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 raise errors.bad_request(f"invalid sinceTime {self.query['sinceTime']!r}") from None
         return None
-

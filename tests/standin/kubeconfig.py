@@ -11,8 +11,15 @@ import yaml
 FAKE_TOKEN = "standin-bearer-7f3a9c1e-NEVER-SHOW-THIS-TOKEN"
 
 
-def write_kubeconfig(path: Path, server: str, *, token: str | None = FAKE_TOKEN, namespace: str | None = None,
-                     context: str = "standin", extra_contexts: Mapping[str, str] | None = None) -> Path:
+def write_kubeconfig(
+    path: Path,
+    server: str,
+    *,
+    token: str | None = FAKE_TOKEN,
+    namespace: str | None = None,
+    context: str = "standin",
+    extra_contexts: Mapping[str, str] | None = None,
+) -> Path:
     """Write a kubeconfig whose current context is `context` -> `server`. `extra_contexts` maps more context names to
     server URLs (e.g. a closed port for an unreachable cluster), all using the same user."""
     user: dict = {"token": token} if token else {}
@@ -24,8 +31,10 @@ def write_kubeconfig(path: Path, server: str, *, token: str | None = FAKE_TOKEN,
         "clusters": [{"name": name, "cluster": {"server": url}} for name, url in contexts.items()],
         "users": [{"name": "standin-user", "user": user}],
         "contexts": [
-            {"name": name, "context": {"cluster": name, "user": "standin-user",
-                                       **({"namespace": namespace} if namespace else {})}}
+            {
+                "name": name,
+                "context": {"cluster": name, "user": "standin-user", **({"namespace": namespace} if namespace else {})},
+            }
             for name in contexts
         ],
         "current-context": context,

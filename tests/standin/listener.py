@@ -92,8 +92,9 @@ class Listener:
                 time.sleep(0.05)
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"listener-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"listener-{self.port}", daemon=True
+        )
         self._thread.start()
 
     def stop_listening(self) -> None:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 
-def pod(name: str, namespace: str = "test", *, labels: dict[str, str] | None = None,
-        containers: tuple[str, ...] = ("app",), phase: str | None = None) -> dict[str, Any]:
+def pod(
+    name: str,
+    namespace: str = "test",
+    *,
+    labels: dict[str, str] | None = None,
+    containers: tuple[str, ...] = ("app",),
+    phase: str | None = None,
+) -> dict[str, Any]:
     obj: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
         "spec": {"containers": [{"name": c, "image": f"ghcr.io/example/{c}:1.0.0"} for c in containers]},
     }
@@ -17,23 +24,35 @@ def pod(name: str, namespace: str = "test", *, labels: dict[str, str] | None = N
     return obj
 
 
-def deployment(name: str, namespace: str = "test", *, image: str = "ghcr.io/example/examiner:1.0.0",
-               env: dict[str, str] | None = None, replicas: int = 1) -> dict[str, Any]:
+def deployment(
+    name: str,
+    namespace: str = "test",
+    *,
+    image: str = "ghcr.io/example/examiner:1.0.0",
+    env: dict[str, str] | None = None,
+    replicas: int = 1,
+) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": dict(labels)},
             "template": {
                 "metadata": {"labels": dict(labels)},
-                "spec": {"containers": [
-                    {"name": "examiner", "image": image,
-                     "env": [{"name": k, "value": v} for k, v in (env or {}).items()],
-                     "ports": [{"name": "http", "containerPort": 8080}]},
-                    {"name": "sidecar", "image": "ghcr.io/example/sidecar:2.0.0"},
-                ]},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "examiner",
+                            "image": image,
+                            "env": [{"name": k, "value": v} for k, v in (env or {}).items()],
+                            "ports": [{"name": "http", "containerPort": 8080}],
+                        },
+                        {"name": "sidecar", "image": "ghcr.io/example/sidecar:2.0.0"},
+                    ]
+                },
             },
         },
     }
@@ -41,15 +60,20 @@ def deployment(name: str, namespace: str = "test", *, image: str = "ghcr.io/exam
 
 def canary(name: str = "examiner", namespace: str = "test", *, status: dict[str, Any] | None = None) -> dict[str, Any]:
     obj: dict[str, Any] = {
-        "apiVersion": "flagger.app/v1beta1", "kind": "Canary",
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "Canary",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "provider": "linkerd",
             "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
             "service": {"port": 80, "targetPort": 8080},
-            "analysis": {"interval": "10s", "threshold": 5, "maxWeight": 50, "stepWeight": 10,
-                         "metrics": [{"name": "request-success-rate", "thresholdRange": {"min": 99},
-                                      "interval": "1m"}]},
+            "analysis": {
+                "interval": "10s",
+                "threshold": 5,
+                "maxWeight": 50,
+                "stepWeight": 10,
+                "metrics": [{"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"}],
+            },
         },
     }
     if status is not None:
@@ -59,10 +83,14 @@ def canary(name: str = "examiner", namespace: str = "test", *, status: dict[str,
 
 def trafficsplit(name: str = "examiner", namespace: str = "test", canary_weight: int = 0) -> dict[str, Any]:
     return {
-        "apiVersion": "split.smi-spec.io/v1alpha1", "kind": "TrafficSplit",
+        "apiVersion": "split.smi-spec.io/v1alpha1",
+        "kind": "TrafficSplit",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"service": name, "backends": [
-            {"service": f"{name}-canary", "weight": str(canary_weight)},
-            {"service": f"{name}-primary", "weight": str(100 - canary_weight)},
-        ]},
+        "spec": {
+            "service": name,
+            "backends": [
+                {"service": f"{name}-canary", "weight": str(canary_weight)},
+                {"service": f"{name}-primary", "weight": str(100 - canary_weight)},
+            ],
+        },
     }

@@ -45,6 +45,7 @@ def merge_patch(target: JSON, patch: JSON) -> JSON:
 
 # --- JSON patch ---------------------------------------------------------------------------------------------------
 
+
 def _pointer(path: str) -> list[str]:
     if path == "":
         return []
@@ -196,13 +197,13 @@ def _smp_map(original: dict, patch: dict, schema: SmpSchema) -> dict:
             result[key] = copy.deepcopy(value)
     for key, value in patch.items():
         if key.startswith(_DELETE_PRIMITIVES):
-            name = key[len(_DELETE_PRIMITIVES):]
+            name = key[len(_DELETE_PRIMITIVES) :]
             drop = value or []
             if isinstance(result.get(name), list):
                 result[name] = [v for v in result[name] if v not in drop]
     for key, value in patch.items():
         if key.startswith(_ORDER):
-            name = key[len(_ORDER):]
+            name = key[len(_ORDER) :]
             spec = schema.get(name)
             if isinstance(result.get(name), list) and isinstance(spec, ListSpec):
                 result[name] = _reorder(result[name], value or [], spec.merge_key)
@@ -223,8 +224,9 @@ def _smp_list(original: list, patch: list, spec: ListSpec) -> list:
     for item in patch:
         if not isinstance(item, dict) or key not in item:
             raise PatchError(f"map: {item!r} does not contain declared merge key: {key}")
-        position = next((i for i, cur in enumerate(merged) if isinstance(cur, dict) and cur.get(key) == item[key]),
-                        None)
+        position = next(
+            (i for i, cur in enumerate(merged) if isinstance(cur, dict) and cur.get(key) == item[key]), None
+        )
         if item.get("$patch") == "delete":
             if position is not None:
                 merged.pop(position)

@@ -109,52 +109,135 @@ SERVICE_SMP: SmpSchema = {"metadata": _OBJECT_META, "spec": {"ports": ListSpec("
 META_ONLY_SMP: SmpSchema = {"metadata": _OBJECT_META}
 
 PODS = ResourceType(
-    "", ("v1",), "pods", "Pod", singular="pod", short_names=("po",), categories=("all",),
-    subresources=frozenset({"status", "log"}), builtin=True,
-    extra_fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                  "status.phase", "status.podIP", "status.nominatedNodeName"),
+    "",
+    ("v1",),
+    "pods",
+    "Pod",
+    singular="pod",
+    short_names=("po",),
+    categories=("all",),
+    subresources=frozenset({"status", "log"}),
+    builtin=True,
+    extra_fields=(
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
     smp=POD_SMP,
 )
 EVENTS = ResourceType(
-    "", ("v1",), "events", "Event", singular="event", short_names=("ev",), builtin=True, has_generation=False,
-    extra_fields=("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-                  "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                  "reason", "reportingComponent", "source", "type"),
+    "",
+    ("v1",),
+    "events",
+    "Event",
+    singular="event",
+    short_names=("ev",),
+    builtin=True,
+    has_generation=False,
+    extra_fields=(
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
     smp=META_ONLY_SMP,
 )
 SERVICES = ResourceType(
-    "", ("v1",), "services", "Service", singular="service", short_names=("svc",), categories=("all",),
-    subresources=frozenset({"status"}), builtin=True, has_generation=False, smp=SERVICE_SMP,
+    "",
+    ("v1",),
+    "services",
+    "Service",
+    singular="service",
+    short_names=("svc",),
+    categories=("all",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    has_generation=False,
+    smp=SERVICE_SMP,
 )
 CONFIGMAPS = ResourceType(
-    "", ("v1",), "configmaps", "ConfigMap", singular="configmap", short_names=("cm",), builtin=True,
-    has_generation=False, smp=META_ONLY_SMP,
+    "",
+    ("v1",),
+    "configmaps",
+    "ConfigMap",
+    singular="configmap",
+    short_names=("cm",),
+    builtin=True,
+    has_generation=False,
+    smp=META_ONLY_SMP,
 )
 NAMESPACES = ResourceType(
-    "", ("v1",), "namespaces", "Namespace", namespaced=False, singular="namespace", short_names=("ns",),
-    subresources=frozenset({"status"}), builtin=True, has_generation=False, extra_fields=("status.phase",),
+    "",
+    ("v1",),
+    "namespaces",
+    "Namespace",
+    namespaced=False,
+    singular="namespace",
+    short_names=("ns",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    has_generation=False,
+    extra_fields=("status.phase",),
     smp=META_ONLY_SMP,
 )
 DEPLOYMENTS = ResourceType(
-    "apps", ("v1",), "deployments", "Deployment", singular="deployment", short_names=("deploy",),
-    categories=("all",), subresources=frozenset({"status"}), builtin=True, smp=DEPLOYMENT_SMP,
+    "apps",
+    ("v1",),
+    "deployments",
+    "Deployment",
+    singular="deployment",
+    short_names=("deploy",),
+    categories=("all",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    smp=DEPLOYMENT_SMP,
 )
 BUILTINS: tuple[ResourceType, ...] = (PODS, EVENTS, SERVICES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS)
 
 CANARIES = ResourceType(
-    "flagger.app", ("v1beta1",), "canaries", "Canary", singular="canary", categories=("all",),
+    "flagger.app",
+    ("v1beta1",),
+    "canaries",
+    "Canary",
+    singular="canary",
+    categories=("all",),
     subresources=frozenset({"status"}),
 )
 TRAFFICSPLITS = ResourceType(
-    "split.smi-spec.io", ("v1alpha1", "v1alpha2"), "trafficsplits", "TrafficSplit", singular="trafficsplit",
+    "split.smi-spec.io",
+    ("v1alpha1", "v1alpha2"),
+    "trafficsplits",
+    "TrafficSplit",
+    singular="trafficsplit",
     short_names=("ts",),
 )
 HTTPROUTES = ResourceType(
-    "gateway.networking.k8s.io", ("v1", "v1beta1"), "httproutes", "HTTPRoute", singular="httproute",
-    categories=("gateway-api",), subresources=frozenset({"status"}),
+    "gateway.networking.k8s.io",
+    ("v1", "v1beta1"),
+    "httproutes",
+    "HTTPRoute",
+    singular="httproute",
+    categories=("gateway-api",),
+    subresources=frozenset({"status"}),
 )
 HELMRELEASES = ResourceType(
-    "helm.toolkit.fluxcd.io", ("v2",), "helmreleases", "HelmRelease", singular="helmrelease", short_names=("hr",),
+    "helm.toolkit.fluxcd.io",
+    ("v2",),
+    "helmreleases",
+    "HelmRelease",
+    singular="helmrelease",
+    short_names=("hr",),
     subresources=frozenset({"status"}),
 )
 DEMO_CRDS: tuple[ResourceType, ...] = (CANARIES, TRAFFICSPLITS, HTTPROUTES, HELMRELEASES)
@@ -186,8 +269,15 @@ def resource_list(group_version: str, types: Iterable[ResourceType]) -> dict:
     for rt in sorted(types, key=lambda r: r.plural):
         resources.append(resource_entry(rt))
         for sub in sorted(rt.subresources):
-            resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                              "kind": rt.kind, "verbs": list(SUBRESOURCE_VERBS[sub])})
+            resources.append(
+                {
+                    "name": f"{rt.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "kind": rt.kind,
+                    "verbs": list(SUBRESOURCE_VERBS[sub]),
+                }
+            )
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
 
 

@@ -117,6 +117,6 @@ def parse_field_selector(text: str | None, supported: Iterable[str]) -> FieldSel
             raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
         label, op, value = m.groups()
         if label not in allowed:
-            raise SelectorError(f'field label not supported: {label}')
+            raise SelectorError(f"field label not supported: {label}")
         terms.append((label, op != "!=", value))
     return FieldSelector(text, tuple(terms))

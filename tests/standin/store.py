@@ -42,8 +42,15 @@ class Change:
 class Watcher:
     """One open watch: a bounded queue of (type, object) filled by the store, drained by an HTTP handler."""
 
-    def __init__(self, rt: ResourceType, version: str, namespace: str | None, labels: LabelSelector | None,
-                 fields: FieldSelector | None, queue_size: int) -> None:
+    def __init__(
+        self,
+        rt: ResourceType,
+        version: str,
+        namespace: str | None,
+        labels: LabelSelector | None,
+        fields: FieldSelector | None,
+        queue_size: int,
+    ) -> None:
         self.rt = rt
         self.version = version
         self.namespace = namespace
@@ -99,8 +106,14 @@ class LogLine:
 
 
 class Store:
-    def __init__(self, clock: Clock, history_size: int = 1000, watch_queue_size: int = 1000,
-                 log_lines: int = 10_000, first_rv: int = 100) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        history_size: int = 1000,
+        watch_queue_size: int = 1000,
+        log_lines: int = 10_000,
+        first_rv: int = 100,
+    ) -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)  # notified on every write and log line
@@ -173,12 +186,21 @@ class Store:
                 raise errors.not_found(rt, name)
             return copy.deepcopy(obj)
 
-    def list(self, rt: ResourceType, namespace: str | None, labels: LabelSelector | None = None,
-             fields: FieldSelector | None = None) -> tuple[list[dict], int]:
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        labels: LabelSelector | None = None,
+        fields: FieldSelector | None = None,
+    ) -> tuple[list[dict], int]:
         with self.lock:
-            items = [copy.deepcopy(o) for k, o in sorted(self._bucket(rt).items())
-                     if (namespace is None or k[0] == namespace)
-                     and (labels is None or labels.matches(o)) and (fields is None or fields.matches(o))]
+            items = [
+                copy.deepcopy(o)
+                for k, o in sorted(self._bucket(rt).items())
+                if (namespace is None or k[0] == namespace)
+                and (labels is None or labels.matches(o))
+                and (fields is None or fields.matches(o))
+            ]
             return items, self._rv
 
     # --- writes ---------------------------------------------------------------------------------------------------
@@ -213,8 +235,9 @@ class Store:
             if rt.namespaced:
                 ns = namespace or meta.get("namespace") or "default"
                 if meta.get("namespace") and namespace and meta["namespace"] != namespace:
-                    raise errors.bad_request("the namespace of the provided object does not match the namespace "
-                                             "sent on the request")
+                    raise errors.bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request"
+                    )
                 meta["namespace"] = ns
             else:
                 ns = ""
@@ -254,8 +277,16 @@ class Store:
         else:
             obj["status"] = {}
 
-    def update(self, rt: ResourceType, namespace: str | None, name: str, body: dict, *,
-               subresource: str | None = None, require_rv: bool | None = None) -> dict:
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: dict,
+        *,
+        subresource: str | None = None,
+        require_rv: bool | None = None,
+    ) -> dict:
         """PUT semantics: replace the object, or only its status when subresource == "status"."""
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request is not a JSON object")
@@ -270,14 +301,22 @@ class Store:
                 raise errors.not_found(rt, name)
             given_rv = meta.get("resourceVersion")
             if given_rv in (None, "") and require_rv:
-                raise errors.invalid(rt, name, "metadata.resourceVersion",
-                                     "Invalid value: 0x0: must be specified for an update")
+                raise errors.invalid(
+                    rt, name, "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update"
+                )
             if given_rv not in (None, "") and given_rv != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, name)
             return self._replace(rt, current, copy.deepcopy(body), subresource)
 
-    def patch(self, rt: ResourceType, namespace: str | None, name: str, apply: Callable[[dict], dict], *,
-              subresource: str | None = None) -> dict:
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        apply: Callable[[dict], dict],
+        *,
+        subresource: str | None = None,
+    ) -> dict:
         with self.lock:
             current = self._bucket(rt).get((namespace or "", name))
             if current is None:
@@ -308,8 +347,14 @@ class Store:
                     obj.pop("status", None)
         meta = obj.setdefault("metadata", {})
         old_meta = current["metadata"]
-        for fixed in ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                      "deletionGracePeriodSeconds"):
+        for fixed in (
+            "name",
+            "namespace",
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ):
             if fixed in old_meta:
                 meta[fixed] = old_meta[fixed]
             else:
@@ -366,8 +411,15 @@ class Store:
 
     # --- watches --------------------------------------------------------------------------------------------------
 
-    def watch(self, rt: ResourceType, version: str, namespace: str | None, labels: LabelSelector | None,
-              fields: FieldSelector | None, resource_version: str | None) -> Watcher:
+    def watch(
+        self,
+        rt: ResourceType,
+        version: str,
+        namespace: str | None,
+        labels: LabelSelector | None,
+        fields: FieldSelector | None,
+        resource_version: str | None,
+    ) -> Watcher:
         w = Watcher(rt, version, namespace, labels, fields, self._watch_queue_size)
         with self.lock:
             bucket = self._bucket(rt)
@@ -394,8 +446,16 @@ class Store:
     def bookmark(self, w: Watcher) -> None:
         """Queue a BOOKMARK behind every event already queued, so its resourceVersion never skips one."""
         with self.lock:
-            w.put(("BOOKMARK", {"kind": w.rt.kind, "apiVersion": w.rt.api_version(w.version),
-                                "metadata": {"resourceVersion": str(self._rv)}}))
+            w.put(
+                (
+                    "BOOKMARK",
+                    {
+                        "kind": w.rt.kind,
+                        "apiVersion": w.rt.api_version(w.version),
+                        "metadata": {"resourceVersion": str(self._rv)},
+                    },
+                )
+            )
 
     def watchers(self, key: tuple[str, str] | None = None) -> list[Watcher]:
         with self.lock:
@@ -427,8 +487,10 @@ class Store:
             raise errors.bad_request("continue key is not valid") from None
         with self.lock:
             if rv < self._compacted_rv:
-                raise errors.expired("The provided continue parameter is too old to display a consistent list "
-                                     "result. You can start a new list without the continue parameter.")
+                raise errors.expired(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter."
+                )
         return rv, start
 
     # --- pod logs -------------------------------------------------------------------------------------------------
@@ -460,8 +522,12 @@ class Store:
 
     def iter_objects(self) -> Iterator[tuple[ResourceType, dict]]:
         with self.lock:
-            snapshot = [(self._types[k], copy.deepcopy(o)) for k, b in self._objects.items() if k in self._types
-                        for o in b.values()]
+            snapshot = [
+                (self._types[k], copy.deepcopy(o))
+                for k, b in self._objects.items()
+                if k in self._types
+                for o in b.values()
+            ]
         yield from snapshot
 
 

@@ -86,6 +86,7 @@ class Streamer(threading.Thread):
 
 # --- discovery and credentials ---------------------------------------------------------------------------------------
 
+
 def test_discovery_through_dynamic_client(apiserver: ApiServer, api_client: client.ApiClient, tmp_path: Path) -> None:
     dc = dynamic.DynamicClient(api_client, cache_file=str(tmp_path / "discovery.json"))
     assert dc.version["kubernetes"]["gitVersion"] == "v1.33.4"
@@ -95,8 +96,9 @@ def test_discovery_through_dynamic_client(apiserver: ApiServer, api_client: clie
     # Both TrafficSplit versions are served; Kubernetes version priority prefers v1alpha2 over v1alpha1.
     splits = {r.api_version: r.preferred for r in dc.resources.search(group="split.smi-spec.io", kind="TrafficSplit")}
     assert splits == {"v1alpha1": False, "v1alpha2": True}
-    routes = {r.api_version: r.preferred for r in dc.resources.search(group="gateway.networking.k8s.io",
-                                                                      kind="HTTPRoute")}
+    routes = {
+        r.api_version: r.preferred for r in dc.resources.search(group="gateway.networking.k8s.io", kind="HTTPRoute")
+    }
     assert routes == {"v1": True, "v1beta1": False}
     assert dc.resources.get(api_version="helm.toolkit.fluxcd.io/v2", kind="HelmRelease").namespaced
     pods = dc.resources.get(api_version="v1", kind="Pod")
@@ -110,14 +112,16 @@ def test_discovery_through_dynamic_client(apiserver: ApiServer, api_client: clie
     assert listing.items[0].status.canaryWeight == 10
     # One object, visible at every served version with apiVersion rewritten (no conversion webhook).
     apiserver.put(trafficsplit(canary_weight=10))
-    v2 = dc.resources.get(api_version="split.smi-spec.io/v1alpha2", kind="TrafficSplit").get(name="examiner",
-                                                                                              namespace=NS)
+    v2 = dc.resources.get(api_version="split.smi-spec.io/v1alpha2", kind="TrafficSplit").get(
+        name="examiner", namespace=NS
+    )
     assert v2.apiVersion == "split.smi-spec.io/v1alpha2"
     assert [b.weight for b in v2.spec.backends] == ["10", "90"]
 
 
 def test_kubeconfig_carries_the_fake_token_and_a_wrong_one_is_refused(
-        apiserver: ApiServer, core: client.CoreV1Api, kubeconfig: Path) -> None:
+    apiserver: ApiServer, core: client.CoreV1Api, kubeconfig: Path
+) -> None:
     assert FAKE_TOKEN in kubeconfig.read_text()
     core.list_namespaced_pod(NS)
     assert apiserver.requests(path=f"/api/v1/namespaces/{NS}/pods")[-1].authorization == f"Bearer {FAKE_TOKEN}"
@@ -130,6 +134,7 @@ def test_kubeconfig_carries_the_fake_token_and_a_wrong_one_is_refused(
 
 # --- list, watch, bookmarks, 410 -------------------------------------------------------------------------------------
 
+
 def test_list_then_watch_from_its_resource_version(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     apiserver.put(pod("a", labels={"app": "examiner"}))
     listing = core.list_namespaced_pod(NS, _request_timeout=(5, 30))
@@ -138,8 +143,14 @@ def test_list_then_watch_from_its_resource_version(apiserver: ApiServer, core: c
     assert int(rv) == apiserver.resource_version
 
     started = time.monotonic()
-    s = Streamer(core.list_namespaced_pod, NS, resource_version=rv, allow_watch_bookmarks=True,
-                 timeout_seconds=3, _request_timeout=(5, 10))
+    s = Streamer(
+        core.list_namespaced_pod,
+        NS,
+        resource_version=rv,
+        allow_watch_bookmarks=True,
+        timeout_seconds=3,
+        _request_timeout=(5, 10),
+    )
     apiserver.wait_for_watches("pods")
     core.create_namespaced_pod(NS, pod("b"))
     core.patch_namespaced_pod("a", NS, {"metadata": {"labels": {"release": "2"}}})
@@ -156,6 +167,22 @@ def test_list_then_watch_from_its_resource_version(apiserver: ApiServer, core: c
     assert s.w.resource_version == str(apiserver.resource_version)
 
 
+def test_bookmarks_keep_a_watch_with_a_short_read_timeout_alive(apiserver: ApiServer, core: client.CoreV1Api) -> None:
+    """The fixture's bookmarks come every 0.5 s, so a 1 s client read timeout never fires on an idle watch."""
+    started = time.monotonic()
+    s = Streamer(
+        core.list_namespaced_pod,
+        NS,
+        resource_version="0",
+        allow_watch_bookmarks=True,
+        timeout_seconds=3,
+        _request_timeout=(5, 1),
+    )
+    assert s.finish() is None
+    assert 2.9 <= time.monotonic() - started < 4.0
+    assert s.events.qsize() >= 4  # bookmarks only
+
+
 def test_watch_replays_the_history_after_an_older_rv(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     apiserver.put(pod("a"))
     rv = core.list_namespaced_pod(NS).metadata.resource_version
@@ -163,7 +190,9 @@ def test_watch_replays_the_history_after_an_older_rv(apiserver: ApiServer, core:
     apiserver.delete("pods", "a", NS)
     s = Streamer(core.list_namespaced_pod, NS, resource_version=rv, timeout_seconds=1)
     assert [(ev["type"], ev["object"].metadata.name) for ev in (s.next(), s.next())] == [
-        ("ADDED", "b"), ("DELETED", "a")]
+        ("ADDED", "b"),
+        ("DELETED", "a"),
+    ]
     assert s.finish() is None
 
 
@@ -234,6 +263,7 @@ def test_selectors_on_list_and_watch(apiserver: ApiServer, core: client.CoreV1Ap
 
 # --- faults ----------------------------------------------------------------------------------------------------------
 
+
 def test_dropped_connection_breaks_a_watch_with_protocol_error(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     rv = core.list_namespaced_pod(NS).metadata.resource_version
     s = Streamer(core.list_namespaced_pod, NS, resource_version=rv, timeout_seconds=30, _request_timeout=(5, 30))
@@ -249,8 +279,14 @@ def test_dropped_connection_breaks_a_watch_with_protocol_error(apiserver: ApiSer
 def test_silent_watch_ends_with_the_client_read_timeout(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     apiserver.silence_watches("pods")
     started = time.monotonic()
-    s = Streamer(core.list_namespaced_pod, NS, resource_version="0", allow_watch_bookmarks=True,
-                 timeout_seconds=60, _request_timeout=(5, 2))
+    s = Streamer(
+        core.list_namespaced_pod,
+        NS,
+        resource_version="0",
+        allow_watch_bookmarks=True,
+        timeout_seconds=60,
+        _request_timeout=(5, 2),
+    )
     err = s.finish()
     elapsed = time.monotonic() - started
     assert isinstance(err, ReadTimeoutError), repr(err)
@@ -263,7 +299,8 @@ def test_silent_watch_ends_with_the_client_read_timeout(apiserver: ApiServer, co
 
 
 def test_forbidden_resource_has_a_status_naming_verb_resource_and_namespace(
-        apiserver: ApiServer, custom: client.CustomObjectsApi, core: client.CoreV1Api) -> None:
+    apiserver: ApiServer, custom: client.CustomObjectsApi, core: client.CoreV1Api
+) -> None:
     apiserver.forbid("canaries.flagger.app", verbs=["list", "watch"], namespace=NS)
     with pytest.raises(ApiException) as err:
         custom.list_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries")
@@ -272,7 +309,8 @@ def test_forbidden_resource_has_a_status_naming_verb_resource_and_namespace(
     assert (status["reason"], status["code"]) == ("Forbidden", 403)
     assert status["message"] == (
         'canaries.flagger.app is forbidden: User "system:serviceaccount:monitoring:canaryscope" '
-        'cannot list resource "canaries" in API group "flagger.app" in the namespace "test"')
+        'cannot list resource "canaries" in API group "flagger.app" in the namespace "test"'
+    )
     custom.list_namespaced_custom_object("flagger.app", "v1beta1", "other", "canaries")  # other namespace allowed
     apiserver.forbid("pods/log")
     apiserver.put(pod("a"))
@@ -285,19 +323,32 @@ def test_forbidden_resource_has_a_status_naming_verb_resource_and_namespace(
 
 
 def test_missing_crd_is_404_in_discovery_and_paths(
-        apiserver: ApiServer, api_client: client.ApiClient, custom: client.CustomObjectsApi, core: client.CoreV1Api,
-        tmp_path: Path) -> None:
+    apiserver: ApiServer,
+    api_client: client.ApiClient,
+    custom: client.CustomObjectsApi,
+    core: client.CoreV1Api,
+    tmp_path: Path,
+) -> None:
     apiserver.put(canary())
     rv = custom.list_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries")["metadata"]["resourceVersion"]
-    s = Streamer(custom.list_namespaced_custom_object, "flagger.app", "v1beta1", NS, "canaries",
-                 resource_version=rv, timeout_seconds=30)
+    s = Streamer(
+        custom.list_namespaced_custom_object,
+        "flagger.app",
+        "v1beta1",
+        NS,
+        "canaries",
+        resource_version=rv,
+        timeout_seconds=30,
+    )
     apiserver.wait_for_watches(CANARIES)
     apiserver.uninstall_crd(CANARIES)
     assert s.finish() is None  # the server ends the watch
     assert "flagger.app" not in [g.name for g in client.ApisApi(api_client).get_api_versions().groups]
-    for call in (lambda: custom.get_api_resources("flagger.app", "v1beta1"),
-                 lambda: custom.list_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries"),
-                 lambda: custom.get_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries", "examiner")):
+    for call in (
+        lambda: custom.get_api_resources("flagger.app", "v1beta1"),
+        lambda: custom.list_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries"),
+        lambda: custom.get_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries", "examiner"),
+    ):
         with pytest.raises(ApiException) as err:
             call()
         assert err.value.status == 404
@@ -339,12 +390,13 @@ def test_refusing_drops_open_watches(apiserver: ApiServer, core: client.CoreV1Ap
 
 # --- pod logs --------------------------------------------------------------------------------------------------------
 
-def test_pod_log_follow_streams_appended_lines_until_the_pod_goes(apiserver: ApiServer,
-                                                                  core: client.CoreV1Api) -> None:
+
+def test_pod_log_follow_streams_appended_lines_until_the_pod_goes(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     apiserver.put(pod("logger-0", namespace="monitoring"))
     apiserver.append_log("monitoring", "logger-0", "old 1", "old 2", "old 3")
-    resp = core.read_namespaced_pod_log("logger-0", "monitoring", follow=True, tail_lines=2,
-                                        _preload_content=False, _request_timeout=(5, 10))
+    resp = core.read_namespaced_pod_log(
+        "logger-0", "monitoring", follow=True, tail_lines=2, _preload_content=False, _request_timeout=(5, 10)
+    )
     got: queue.Queue[bytes] = queue.Queue()
 
     def read() -> None:
@@ -397,39 +449,67 @@ def test_pod_log_through_watch_helper_ends_with_the_pod(apiserver: ApiServer, co
 
 # --- writes, patches, status -----------------------------------------------------------------------------------------
 
+
 def test_patches_are_recorded_and_applied_per_content_type(
-        apiserver: ApiServer, apps: client.AppsV1Api, custom: client.CustomObjectsApi,
-        api_client: client.ApiClient, tmp_path: Path) -> None:
+    apiserver: ApiServer,
+    apps: client.AppsV1Api,
+    custom: client.CustomObjectsApi,
+    api_client: client.ApiClient,
+    tmp_path: Path,
+) -> None:
     apps.create_namespaced_deployment(NS, deployment("examiner", env={"SERVER_ERROR_RATE": "0", "MODE": "x"}))
     apiserver.request_log.clear()
 
     # Strategic merge (the typed client's default for a dict): containers merge by name, env by name.
-    body = {"spec": {"template": {"spec": {"containers": [
-        {"name": "examiner", "image": "ghcr.io/example/examiner:1.1.0",
-         "env": [{"name": "SERVER_ERROR_RATE", "value": "0.5"}]}]}}}}
+    body = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "examiner",
+                            "image": "ghcr.io/example/examiner:1.1.0",
+                            "env": [{"name": "SERVER_ERROR_RATE", "value": "0.5"}],
+                        }
+                    ]
+                }
+            }
+        }
+    }
     d = apps.patch_namespaced_deployment("examiner", NS, body)
     containers = d.spec.template.spec.containers
-    assert [(c.name, c.image) for c in containers] == [("examiner", "ghcr.io/example/examiner:1.1.0"),
-                                                       ("sidecar", "ghcr.io/example/sidecar:2.0.0")]
+    assert [(c.name, c.image) for c in containers] == [
+        ("examiner", "ghcr.io/example/examiner:1.1.0"),
+        ("sidecar", "ghcr.io/example/sidecar:2.0.0"),
+    ]
     assert {e.name: e.value for e in containers[0].env} == {"SERVER_ERROR_RATE": "0.5", "MODE": "x"}
     assert d.metadata.generation == 2
 
     # JSON patch (a list body).
-    d = apps.patch_namespaced_deployment("examiner", NS, [
-        {"op": "replace", "path": "/spec/replicas", "value": 3},
-        {"op": "add", "path": "/metadata/annotations", "value": {"canaryscope/release": "r2"}}])
+    d = apps.patch_namespaced_deployment(
+        "examiner",
+        NS,
+        [
+            {"op": "replace", "path": "/spec/replicas", "value": 3},
+            {"op": "add", "path": "/metadata/annotations", "value": {"canaryscope/release": "r2"}},
+        ],
+    )
     assert d.spec.replicas == 3 and d.metadata.annotations == {"canaryscope/release": "r2"}
 
     # Merge patch replaces lists wholesale.
     d = apps.patch_namespaced_deployment(
-        "examiner", NS, {"spec": {"template": {"spec": {"containers": [{"name": "only", "image": "i"}]}}}},
-        _content_type="application/merge-patch+json")
+        "examiner",
+        NS,
+        {"spec": {"template": {"spec": {"containers": [{"name": "only", "image": "i"}]}}}},
+        _content_type="application/merge-patch+json",
+    )
     assert [c.name for c in d.spec.template.spec.containers] == ["only"]
 
     # Custom resources: CustomObjectsApi sends merge patch; strategic merge is refused with 415.
     apiserver.put(canary())
-    c = custom.patch_namespaced_custom_object("flagger.app", "v1beta1", NS, "canaries", "examiner",
-                                              {"spec": {"suspend": True}})
+    c = custom.patch_namespaced_custom_object(
+        "flagger.app", "v1beta1", NS, "canaries", "examiner", {"spec": {"suspend": True}}
+    )
     assert c["spec"]["suspend"] is True
     dc = dynamic.DynamicClient(api_client, cache_file=str(tmp_path / "discovery.json"))
     canaries = dc.resources.get(api_version="flagger.app/v1beta1", kind="Canary")
@@ -440,15 +520,33 @@ def test_patches_are_recorded_and_applied_per_content_type(
     patches = [(r.path, r.content_type, r.json(), r.status) for r in apiserver.requests(method="PATCH")]
     assert patches == [
         (f"/apis/apps/v1/namespaces/{NS}/deployments/examiner", "application/strategic-merge-patch+json", body, 200),
-        (f"/apis/apps/v1/namespaces/{NS}/deployments/examiner", "application/json-patch+json",
-         [{"op": "replace", "path": "/spec/replicas", "value": 3},
-          {"op": "add", "path": "/metadata/annotations", "value": {"canaryscope/release": "r2"}}], 200),
-        (f"/apis/apps/v1/namespaces/{NS}/deployments/examiner", "application/merge-patch+json",
-         {"spec": {"template": {"spec": {"containers": [{"name": "only", "image": "i"}]}}}}, 200),
-        (f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/examiner", "application/merge-patch+json",
-         {"spec": {"suspend": True}}, 200),
-        (f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/examiner", "application/strategic-merge-patch+json",
-         {"spec": {"skipAnalysis": True}}, 415),
+        (
+            f"/apis/apps/v1/namespaces/{NS}/deployments/examiner",
+            "application/json-patch+json",
+            [
+                {"op": "replace", "path": "/spec/replicas", "value": 3},
+                {"op": "add", "path": "/metadata/annotations", "value": {"canaryscope/release": "r2"}},
+            ],
+            200,
+        ),
+        (
+            f"/apis/apps/v1/namespaces/{NS}/deployments/examiner",
+            "application/merge-patch+json",
+            {"spec": {"template": {"spec": {"containers": [{"name": "only", "image": "i"}]}}}},
+            200,
+        ),
+        (
+            f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/examiner",
+            "application/merge-patch+json",
+            {"spec": {"suspend": True}},
+            200,
+        ),
+        (
+            f"/apis/flagger.app/v1beta1/namespaces/{NS}/canaries/examiner",
+            "application/strategic-merge-patch+json",
+            {"spec": {"skipAnalysis": True}},
+            415,
+        ),
     ]
 
 
@@ -462,18 +560,21 @@ def test_status_subresource_and_generation(apiserver: ApiServer, custom: client.
         custom.create_namespaced_custom_object(*args, canary())
     assert err.value.status == 409 and "AlreadyExists" in err.value.body
 
-    s = custom.patch_namespaced_custom_object_status(*args, "examiner", {"status": {"phase": "Progressing",
-                                                                                   "canaryWeight": 10}})
+    s = custom.patch_namespaced_custom_object_status(
+        *args, "examiner", {"status": {"phase": "Progressing", "canaryWeight": 10}}
+    )
     assert s["status"] == {"phase": "Progressing", "canaryWeight": 10}
     assert s["metadata"]["generation"] == 1  # status writes do not bump generation
     # Status in a main-resource patch is ignored; the spec change bumps generation.
-    p = custom.patch_namespaced_custom_object(*args, "examiner", {"spec": {"suspend": True},
-                                                                  "status": {"phase": "Failed"}})
+    p = custom.patch_namespaced_custom_object(
+        *args, "examiner", {"spec": {"suspend": True}, "status": {"phase": "Failed"}}
+    )
     assert p["status"]["phase"] == "Progressing" and p["metadata"]["generation"] == 2
     # Metadata-only changes bump resourceVersion, not generation; a no-op keeps the resourceVersion.
     m = custom.patch_namespaced_custom_object(*args, "examiner", {"metadata": {"labels": {"x": "y"}}})
     assert m["metadata"]["generation"] == 2 and int(m["metadata"]["resourceVersion"]) > int(
-        p["metadata"]["resourceVersion"])
+        p["metadata"]["resourceVersion"]
+    )
     same = custom.patch_namespaced_custom_object(*args, "examiner", {"metadata": {"labels": {"x": "y"}}})
     assert same["metadata"]["resourceVersion"] == m["metadata"]["resourceVersion"]
 
@@ -509,6 +610,7 @@ def test_list_pagination(apiserver: ApiServer, core: client.CoreV1Api) -> None:
 
 # --- events ----------------------------------------------------------------------------------------------------------
 
+
 def test_flagger_events_dedupe_and_aggregate(apiserver: ApiServer, core: client.CoreV1Api) -> None:
     c = apiserver.put(canary())
     recorder = EventRecorder(apiserver, aggregate=True)
@@ -533,8 +635,11 @@ def test_flagger_events_dedupe_and_aggregate(apiserver: ApiServer, core: client.
     assert f"{AGGREGATE_PREFIX}Advance examiner.test canary weight 90" in messages
     assert len(events) == 10  # 1 deduplicated + 8 distinct + 1 aggregate
     recorder.warning(c, "Halt examiner.test advancement success rate 91.60% < 99%")
-    agg = [e for e in core.list_namespaced_event(NS, field_selector=selector).items
-           if e.message.startswith(AGGREGATE_PREFIX) and e.type == "Normal"]
+    agg = [
+        e
+        for e in core.list_namespaced_event(NS, field_selector=selector).items
+        if e.message.startswith(AGGREGATE_PREFIX) and e.type == "Normal"
+    ]
     assert len(agg) == 1 and agg[0].count == 1  # Warnings aggregate separately (type is part of the key)
     s.w.stop()
     s.finish()
@@ -550,11 +655,14 @@ def test_spam_filter_drops_after_a_burst(apiserver: ApiServer) -> None:
 
 # --- concurrency -----------------------------------------------------------------------------------------------------
 
+
 def test_many_threads_share_one_client_without_deadlock(apiserver: ApiServer, api_client: client.ApiClient) -> None:
     api_client.configuration.connection_pool_maxsize = 32
     core = client.CoreV1Api(api_client)
-    watchers = [Streamer(core.list_namespaced_pod, NS, resource_version="0", timeout_seconds=4,
-                         _request_timeout=(5, 10)) for _ in range(6)]
+    watchers = [
+        Streamer(core.list_namespaced_pod, NS, resource_version="0", timeout_seconds=4, _request_timeout=(5, 10))
+        for _ in range(6)
+    ]
     apiserver.wait_for_watches("pods", count=6)
 
     def writer(k: int) -> None:
@@ -575,12 +683,14 @@ def test_many_threads_share_one_client_without_deadlock(apiserver: ApiServer, ap
         assert s.finish() is None
 
 
-def test_client_quirk_deserialize_false_turns_a_410_into_key_error(apiserver: ApiServer,
-                                                                   core: client.CoreV1Api) -> None:
+def test_client_quirk_deserialize_false_turns_a_410_into_key_error(
+    apiserver: ApiServer, core: client.CoreV1Api
+) -> None:
     """kubernetes 37.0.2: with deserialize=False the ERROR event lacks `raw_object`, so the 410 check itself fails.
     Code that watches with deserialize=False must treat KeyError('raw_object') as "re-list"."""
     apiserver.expire_next_watch("pods")
     with pytest.raises(KeyError, match="raw_object"):
-        for _ in watch.Watch().stream(core.list_namespaced_pod, NS, resource_version="1", timeout_seconds=5,
-                                      deserialize=False):
+        for _ in watch.Watch().stream(
+            core.list_namespaced_pod, NS, resource_version="1", timeout_seconds=5, deserialize=False
+        ):
             pass
