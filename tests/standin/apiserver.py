@@ -11,6 +11,11 @@ Usage:
         api.requests(method="PATCH")          # what clients sent
 
 Thread-safe: handlers run on their own threads and the Python API may be called from any thread.
+
+Not emulated (tests must not rely on them): validation and defaulting (no default replicas, strategy, ...),
+admission, controllers (a Deployment never gets ReplicaSets, Pods or status unless the test writes them), garbage
+collection of owned objects, server-side apply (415), namespace existence checks, protobuf and Table output,
+consistent snapshots across list pages, and waiting on a resourceVersion newer than the store's.
 """
 
 from __future__ import annotations

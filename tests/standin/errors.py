@@ -78,15 +78,8 @@ def expired(message: str) -> ApiError:
 
 
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
-    return (
-        ApiError(
-            415,
-            "UnsupportedMediaType",
-            f"the body of the request was in an unknown format - accepted media types include: {', '.join(accepted)}",
-        )
-        if content_type
-        else ApiError(415, "UnsupportedMediaType", "missing content type")
-    )
+    message = "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted)
+    return ApiError(415, "UnsupportedMediaType", message if content_type else "missing content type")
 
 
 def method_not_allowed(method: str) -> ApiError:

@@ -260,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send_json(
                     200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
                 )
-            return self._send_json(200 if gone else 202, self._view(r, obj))
+            return self._send_json(200, self._view(r, obj))  # 200 also while finalizers hold it, as upstream
         raise errors.method_not_allowed(method)
 
     def _json_body(self) -> Any:
@@ -313,24 +313,24 @@ class Handler(BaseHTTPRequestHandler):
     def _list(self, r: _Route) -> None:
         labels, fields = self._selectors(r)
         items, rv = self.app.store.list(r.rt, r.namespace, labels, fields)
-        meta: dict = {}
         token = self.query.get("continue")
         if token:
+            # Pages come from the current state, not an etcd snapshot; the token keeps the first page's RV.
             rv, start = self.app.store.parse_continue(token)
             items = [o for o in items if ((o["metadata"].get("namespace") or ""), o["metadata"]["name"]) > start]
+        meta: dict = {"resourceVersion": str(rv)}
         limit = self._int_param("limit")
         if 0 < limit < len(items):
             last = items[limit - 1]["metadata"]
             meta["continue"] = self.app.store.continue_token(rv, (last.get("namespace") or "", last["name"]))
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
-        meta["resourceVersion"] = str(rv)
         self._send_json(
             200,
             {
                 "kind": r.rt.list_kind,
                 "apiVersion": r.rt.api_version(r.version),
-                "metadata": dict(sorted(meta.items(), key=lambda kv: kv[0] != "resourceVersion")),
+                "metadata": meta,
                 "items": [self._view(r, o, in_list=True) for o in items],
             },
         )

@@ -497,6 +497,8 @@ class Store:
 
     def append_log(self, namespace: str, pod: str, container: str, text: str, at: datetime | None) -> None:
         key = (namespace, pod, container)
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)  # naive times are taken as UTC, like the kubelet's log timestamps
         with self.lock:
             lines = self._logs.setdefault(key, deque(maxlen=self._log_lines))
             seq = self._log_seq.get(key, 0)
