@@ -1,0 +1,1 @@
+"""A Kubernetes API stand-in for tests that talk to it with the real `kubernetes` client over HTTP."""

@@ -1,0 +1,3 @@
+from tests.standin.fixtures import apiserver, kubeconfig
+
+__all__ = ["apiserver", "kubeconfig"]

@@ -1,0 +1,295 @@
+"""Resource types the stand-in serves, and the discovery documents generated from them.
+
+A resource is stored once per (group, plural); every served version sees the same objects with `apiVersion`
+rewritten, which is what a CRD without a conversion webhook does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from tests.standin.patching import ListSpec, SmpSchema
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "log": ("get",)}
+COMMON_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str
+    versions: tuple[str, ...]
+    plural: str
+    kind: str
+    namespaced: bool = True
+    singular: str = ""
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    subresources: frozenset[str] = frozenset()
+    builtin: bool = False  # built-ins accept strategic merge patches; custom resources answer 415
+    has_generation: bool = True
+    extra_fields: tuple[str, ...] = ()  # field-selector labels beyond metadata.name/namespace
+    smp: SmpSchema = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.group, self.plural)
+
+    @property
+    def list_kind(self) -> str:
+        return self.kind + "List"
+
+    @property
+    def preferred_version(self) -> str:
+        return sort_versions(self.versions)[0]
+
+    @property
+    def qualified(self) -> str:
+        """`pods`, `deployments.apps`, `canaries.flagger.app` — as API error messages name resources."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def has_status(self) -> bool:
+        return "status" in self.subresources
+
+    @property
+    def field_labels(self) -> tuple[str, ...]:
+        return COMMON_FIELDS + self.extra_fields
+
+    def api_version(self, version: str | None = None) -> str:
+        v = version or self.preferred_version
+        return f"{self.group}/{v}" if self.group else v
+
+
+_VERSION_RE = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def _version_rank(v: str) -> tuple[int, int, int, str]:
+    m = _VERSION_RE.match(v)
+    if not m:
+        return (3, 0, 0, v)  # non-Kubernetes-style versions sort last, alphabetically
+    stability = {None: 0, "beta": 1, "alpha": 2}[m.group(2)]
+    return (stability, -int(m.group(1)), -int(m.group(3) or 0), v)
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    """Kubernetes version priority: GA > beta > alpha, then higher major, then higher minor."""
+    return sorted(versions, key=_version_rank)
+
+
+# Strategic-merge keys, as declared by `patchMergeKey` in k8s.io/api.
+_OBJECT_META: SmpSchema = {"finalizers": ListSpec(None), "ownerReferences": ListSpec("uid")}
+_CONTAINER: SmpSchema = {
+    "env": ListSpec("name"),
+    "ports": ListSpec("containerPort"),
+    "volumeMounts": ListSpec("mountPath"),
+    "volumeDevices": ListSpec("devicePath"),
+}
+_POD_SPEC: SmpSchema = {
+    "containers": ListSpec("name", _CONTAINER),
+    "initContainers": ListSpec("name", _CONTAINER),
+    "ephemeralContainers": ListSpec("name", _CONTAINER),
+    "volumes": ListSpec("name"),
+    "imagePullSecrets": ListSpec("name"),
+    "hostAliases": ListSpec("ip"),
+}
+_CONDITIONS: SmpSchema = {"conditions": ListSpec("type")}
+
+POD_SMP: SmpSchema = {"metadata": _OBJECT_META, "spec": _POD_SPEC, "status": _CONDITIONS}
+DEPLOYMENT_SMP: SmpSchema = {
+    "metadata": _OBJECT_META,
+    "spec": {"template": {"metadata": _OBJECT_META, "spec": _POD_SPEC}},
+    "status": _CONDITIONS,
+}
+SERVICE_SMP: SmpSchema = {"metadata": _OBJECT_META, "spec": {"ports": ListSpec("port")}}
+META_ONLY_SMP: SmpSchema = {"metadata": _OBJECT_META}
+
+PODS = ResourceType(
+    "",
+    ("v1",),
+    "pods",
+    "Pod",
+    singular="pod",
+    short_names=("po",),
+    categories=("all",),
+    subresources=frozenset({"status", "log"}),
+    builtin=True,
+    extra_fields=(
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    smp=POD_SMP,
+)
+EVENTS = ResourceType(
+    "",
+    ("v1",),
+    "events",
+    "Event",
+    singular="event",
+    short_names=("ev",),
+    builtin=True,
+    has_generation=False,
+    extra_fields=(
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
+    smp=META_ONLY_SMP,
+)
+SERVICES = ResourceType(
+    "",
+    ("v1",),
+    "services",
+    "Service",
+    singular="service",
+    short_names=("svc",),
+    categories=("all",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    has_generation=False,
+    smp=SERVICE_SMP,
+)
+CONFIGMAPS = ResourceType(
+    "",
+    ("v1",),
+    "configmaps",
+    "ConfigMap",
+    singular="configmap",
+    short_names=("cm",),
+    builtin=True,
+    has_generation=False,
+    smp=META_ONLY_SMP,
+)
+NAMESPACES = ResourceType(
+    "",
+    ("v1",),
+    "namespaces",
+    "Namespace",
+    namespaced=False,
+    singular="namespace",
+    short_names=("ns",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    has_generation=False,
+    extra_fields=("status.phase",),
+    smp=META_ONLY_SMP,
+)
+DEPLOYMENTS = ResourceType(
+    "apps",
+    ("v1",),
+    "deployments",
+    "Deployment",
+    singular="deployment",
+    short_names=("deploy",),
+    categories=("all",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    smp=DEPLOYMENT_SMP,
+)
+BUILTINS: tuple[ResourceType, ...] = (PODS, EVENTS, SERVICES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS)
+
+CANARIES = ResourceType(
+    "flagger.app",
+    ("v1beta1",),
+    "canaries",
+    "Canary",
+    singular="canary",
+    categories=("all",),
+    subresources=frozenset({"status"}),
+)
+TRAFFICSPLITS = ResourceType(
+    "split.smi-spec.io",
+    ("v1alpha1", "v1alpha2"),
+    "trafficsplits",
+    "TrafficSplit",
+    singular="trafficsplit",
+    short_names=("ts",),
+)
+HTTPROUTES = ResourceType(
+    "gateway.networking.k8s.io",
+    ("v1", "v1beta1"),
+    "httproutes",
+    "HTTPRoute",
+    singular="httproute",
+    categories=("gateway-api",),
+    subresources=frozenset({"status"}),
+)
+HELMRELEASES = ResourceType(
+    "helm.toolkit.fluxcd.io",
+    ("v2",),
+    "helmreleases",
+    "HelmRelease",
+    singular="helmrelease",
+    short_names=("hr",),
+    subresources=frozenset({"status"}),
+)
+DEMO_CRDS: tuple[ResourceType, ...] = (CANARIES, TRAFFICSPLITS, HTTPROUTES, HELMRELEASES)
+
+
+def _storage_hash(rt: ResourceType) -> str:
+    digest = hashlib.sha256(f"{rt.group}/{rt.plural}".encode()).digest()[:8]
+    return base64.b64encode(digest).decode()
+
+
+def resource_entry(rt: ResourceType) -> dict:
+    entry: dict = {
+        "name": rt.plural,
+        "singularName": rt.singular or rt.kind.lower(),
+        "namespaced": rt.namespaced,
+        "kind": rt.kind,
+        "verbs": list(ALL_VERBS),
+        "storageVersionHash": _storage_hash(rt),
+    }
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    return entry
+
+
+def resource_list(group_version: str, types: Iterable[ResourceType]) -> dict:
+    resources: list[dict] = []
+    for rt in sorted(types, key=lambda r: r.plural):
+        resources.append(resource_entry(rt))
+        for sub in sorted(rt.subresources):
+            resources.append(
+                {
+                    "name": f"{rt.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "kind": rt.kind,
+                    "verbs": list(SUBRESOURCE_VERBS[sub]),
+                }
+            )
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
+
+
+def api_group(name: str, versions: Iterable[str]) -> dict:
+    ordered = sort_versions(set(versions))
+    entries = [{"groupVersion": f"{name}/{v}", "version": v} for v in ordered]
+    return {"name": name, "versions": entries, "preferredVersion": entries[0]}
+
+
+def group_versions(types: Iterable[ResourceType]) -> Mapping[str, set[str]]:
+    groups: dict[str, set[str]] = {}
+    for rt in types:
+        if rt.group:
+            groups.setdefault(rt.group, set()).update(rt.versions)
+    return groups
