@@ -149,6 +149,8 @@ class ApiServer:
         self.request_log = RequestLog(request_log_size)
         self.faults = Faults()
         self.internal_errors: list[str] = []
+        # (namespace, "name:port") -> upstream base URL, for the service proxy
+        self.service_proxies: dict[tuple[str, str], str] = {}
         self.listener = Listener(Handler, self, port=port)
         self._known: dict[tuple[str, str], ResourceType] = {rt.key: rt for rt in (*BUILTINS, *DEMO_CRDS)}
         self._timer: threading.Timer | None = None
@@ -373,6 +375,10 @@ class ApiServer:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"expected {count} watch(es) on {key}, have {len(self.store.watchers(key))}")
             time.sleep(0.02)
+
+    def proxy_service(self, namespace: str, service: str, upstream: str) -> None:
+        """Serve /api/v1/namespaces/NS/services/SERVICE/proxy/... by relaying to `upstream` (http://host:port)."""
+        self.service_proxies[(namespace, service)] = upstream.rstrip("/")
 
     # --- client configuration -------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import queue
 import socket
@@ -152,6 +153,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_text(200, "ok")
         if parts == ["version"]:
             return self._send_json(200, self.app.version_info())
+        if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "services" and (
+            parts[6] == "proxy"
+        ):
+            return self._service_proxy(method, parts[3], parts[5], "/" + "/".join(parts[7:]))
         if not parts or parts[0] not in ("api", "apis"):
             raise errors.no_such_path()
         if method != "GET" and len(parts) <= (2 if parts[0] == "api" else 3):
@@ -193,6 +198,30 @@ class Handler(BaseHTTPRequestHandler):
             gv = f"{group}/{version}" if group else version
             return self._send_json(200, resource_list(gv, types))
         self._resource(method, self._parse_route(group, version, rest))
+
+    def _service_proxy(self, method: str, namespace: str, service: str, path: str) -> None:
+        """The API server's service proxy: relay to the upstream a test registered for `service` (name:port)."""
+        upstream = self.app.service_proxies.get((namespace, service))
+        if upstream is None:
+            raise ApiError(503, "ServiceUnavailable", f'no endpoints available for service "{service}"')
+        target = urlsplit(upstream)
+        query = urlsplit(self.path).query
+        connection = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=60)
+        try:
+            headers = {"Content-Type": self.content_type} if self.body else {}
+            connection.request(method, path + (f"?{query}" if query else ""), body=self.body or None, headers=headers)
+            answer = connection.getresponse()
+            data = answer.read()
+        except OSError as exc:
+            raise ApiError(503, "ServiceUnavailable", f"error trying to reach service: {exc}") from None
+        finally:
+            connection.close()
+        self.entry.status = answer.status
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.getheader("Content-Type") or "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _parse_route(self, group: str, version: str, rest: list[str]) -> _Route:
         namespace = None

@@ -47,7 +47,7 @@ class EventTracker:
         first = parse_timestamp(obj.get("firstTimestamp")) or last
         if last is None:
             return []
-        text, _ = strip_combined(message)
+        text, combined = strip_combined(message)
         kind = obj.get("type") if obj.get("type") in ("Normal", "Warning") else "Normal"
 
         def occurrence(t: float) -> FlaggerEvent:
@@ -59,8 +59,9 @@ class EventTracker:
         while len(self._counts) > TRACKED_EVENTS_LIMIT:
             self._counts.popitem(last=False)
         if seen is None:
-            # First sight: the first and the latest occurrence are known, those between are not.
-            if count > 1 and first is not None and first != last:
+            # First sight: the first and the latest occurrence are known, those between are not. A combined
+            # Event only keeps its latest message, so its first occurrence said something else: skip it.
+            if count > 1 and first is not None and first != last and not combined:
                 return [occurrence(first), occurrence(last)]
             return [occurrence(last)]
         if count > seen:
