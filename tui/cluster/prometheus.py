@@ -157,10 +157,12 @@ class PrometheusPoller:
 def _why(exc: BaseException) -> str:
     name = exc.__class__.__name__
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if "ConnectionError" in name or "Connection refused" in text or "NewConnectionError" in text:
-        return "connection refused"
-    if "Timeout" in name or "timed out" in text:
+    if "Timeout" in name or "timed out" in text.lower():
         return "timed out"
+    if "refused" in text.lower():
+        return "connection refused"
+    if "ConnectionError" in name:
+        return "cannot connect"
     return f"{name}: {text}"[:160]
 
 

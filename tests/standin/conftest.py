@@ -1,3 +1,0 @@
-from tests.standin.fixtures import apiserver, kubeconfig
-
-__all__ = ["apiserver", "kubeconfig"]
