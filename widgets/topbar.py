@@ -44,13 +44,26 @@ class TopBar(StatePanel):
             count,
             "   ",
         ]
+        healthy, troubled = [], []
         for health in sorted(state.health.values(), key=lambda h: h.source):
+            (healthy if health.state is Health.CONNECTED else troubled).append(health)
+        # Problems first, with their details: they must never be cut off by the width.
+        for health in troubled:
             mark, style = HEALTH_MARKS.get(health.state, ("?", "$text-muted"))
             label = health.state.value
             if health.state is Health.RECONNECTING and health.attempt:
                 label += f" (attempt {health.attempt})"
-            detail = f": {health.detail}" if health.detail and not self.compact else ""
+            detail = f": {health.detail}" if health.detail else ""
             parts.extend([(mark, style), f" {health.source} ", (label, style), detail, "  "])
+        if healthy:
+            mark, style = HEALTH_MARKS[Health.CONNECTED]
+            if len(healthy) == 1 and not troubled:
+                only = healthy[0]
+                detail = f": {only.detail}" if only.detail and not self.compact else ""
+                parts.extend([(mark, style), f" {only.source} ", ("connected", style), detail, "  "])
+            else:
+                names = ", ".join(h.source for h in healthy)
+                parts.extend([(mark, style), " ", (f"{len(healthy)} connected", style), f" ({names})  "])
         if state.now:
             parts.append((fmt.clock(state.now), "$text-muted"))
         return Content.assemble(*parts)

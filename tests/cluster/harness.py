@@ -28,12 +28,19 @@ class StateSink:
 
 
 class Harness:
-    def __init__(self, kubeconfig: Path, *, namespace: str | None = "test", canary: str | None = None,
-                 options: ClusterOptions | None = None) -> None:
+    def __init__(
+        self,
+        kubeconfig: Path,
+        *,
+        namespace: str | None = "test",
+        canary: str | None = None,
+        options: ClusterOptions | None = None,
+    ) -> None:
         connection = connect(str(kubeconfig), None)
         target = ClusterTarget(str(kubeconfig), connection.context, namespace, canary)
-        self.source = ClusterSource(connection, target, options or ClusterOptions(prometheus=None, logger=None,
-                                                                                   read_timeout_s=5.0))
+        self.source = ClusterSource(
+            connection, target, options or ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0)
+        )
         self.sink = StateSink()
 
     def __enter__(self) -> Harness:

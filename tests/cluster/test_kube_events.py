@@ -7,13 +7,18 @@ from typing import Any
 from tui.cluster.kube_events import EventTracker
 
 
-def event(count: int, message: str, *, last: str, first: str = "2026-03-04T12:00:00Z", uid: str = "e1",
-          kind: str = "Canary") -> dict[str, Any]:
+def event(
+    count: int, message: str, *, last: str, first: str = "2026-03-04T12:00:00Z", uid: str = "e1", kind: str = "Canary"
+) -> dict[str, Any]:
     return {
         "metadata": {"name": "examiner.17a", "namespace": "apps", "uid": uid},
         "involvedObject": {"kind": kind, "name": "examiner", "namespace": "apps"},
-        "type": "Warning", "reason": "Synced", "message": message, "count": count,
-        "firstTimestamp": first, "lastTimestamp": last,
+        "type": "Warning",
+        "reason": "Synced",
+        "message": message,
+        "count": count,
+        "firstTimestamp": first,
+        "lastTimestamp": last,
     }
 
 
@@ -34,8 +39,14 @@ def test_each_count_increase_is_a_new_occurrence() -> None:
 
 def test_the_combined_prefix_is_stripped() -> None:
     tracker = EventTracker()
-    got = tracker.occurrences(event(3, "(combined from similar events): Advance examiner.apps canary weight 30",
-                                    last="2026-03-04T12:10:00Z", first="2026-03-04T12:09:00Z"))
+    got = tracker.occurrences(
+        event(
+            3,
+            "(combined from similar events): Advance examiner.apps canary weight 30",
+            last="2026-03-04T12:10:00Z",
+            first="2026-03-04T12:09:00Z",
+        )
+    )
     assert [e.message for e in got] == ["Advance examiner.apps canary weight 30"], (
         "a combined Event keeps only its latest message; its first occurrence said something else"
     )

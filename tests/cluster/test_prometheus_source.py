@@ -31,8 +31,13 @@ def settled(state: AppState, namespace: str) -> bool:
     canary = latest(state, namespace, "examiner")
     primary = latest(state, namespace, "examiner-primary")
     return (
-        canary is not None and primary is not None and canary.success_rate is not None and canary.rps is not None
-        and abs(canary.rps - CANARY.rps) < 0.5 and primary.rps is not None and abs(primary.rps - PRIMARY.rps) < 1
+        canary is not None
+        and primary is not None
+        and canary.success_rate is not None
+        and canary.rps is not None
+        and abs(canary.rps - CANARY.rps) < 0.5
+        and primary.rps is not None
+        and abs(primary.rps - PRIMARY.rps) < 1
     )
 
 
@@ -42,14 +47,19 @@ def start_traffic(linkerd: LinkerdScenario) -> None:
     linkerd.set("examiner", Traffic(rps=5, error_ratio=0.5), direction="outbound")  # must not count
 
 
-def test_success_rate_and_p99_match_what_the_exporter_produced(apiserver: ApiServer, tmp_path: Path,
-                                                             prometheus: PrometheusServer,
-                                                             linkerd: LinkerdScenario) -> None:
+def test_success_rate_and_p99_match_what_the_exporter_produced(
+    apiserver: ApiServer, tmp_path: Path, prometheus: PrometheusServer, linkerd: LinkerdScenario
+) -> None:
     namespace = linkerd.namespace
-    apiserver.put(objects.canary(namespace=namespace, metrics=[
-        {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "5s"},
-        {"name": "request-duration", "thresholdRange": {"max": 500}, "interval": "5s"},
-    ]))
+    apiserver.put(
+        objects.canary(
+            namespace=namespace,
+            metrics=[
+                {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "5s"},
+                {"name": "request-duration", "thresholdRange": {"max": 500}, "interval": "5s"},
+            ],
+        )
+    )
     start_traffic(linkerd)
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace=namespace)
     options = ClusterOptions(prometheus=prometheus.url, logger=None, refresh_s=1.0, read_timeout_s=5.0)
@@ -73,19 +83,24 @@ def test_through_the_api_servers_service_proxy_with_the_kubeconfig_credentials(
     apiserver.proxy_service("monitoring", "prometheus-operated:9090", prometheus.url)
     start_traffic(linkerd)
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace=namespace)
-    options = ClusterOptions(prometheus=("monitoring", "prometheus-operated:9090"), logger=None, refresh_s=1.0,
-                             read_timeout_s=5.0)
+    options = ClusterOptions(
+        prometheus=("monitoring", "prometheus-operated:9090"), logger=None, refresh_s=1.0, read_timeout_s=5.0
+    )
     with Harness(kubeconfig, namespace=namespace, options=options) as h:
-        h.wait_for(lambda s: (latest(s, namespace, "examiner") or MetricSample("", "", 0, None, None, None)).rps,
-                   timeout=30, what="metrics through the service proxy")
+        h.wait_for(
+            lambda s: (latest(s, namespace, "examiner") or MetricSample("", "", 0, None, None, None)).rps,
+            timeout=30,
+            what="metrics through the service proxy",
+        )
     proxied = [r for r in apiserver.requests() if "/services/prometheus-operated:9090/proxy/api/v1/query" in r.path]
     assert proxied, "Prometheus was reached through the API server"
     assert all(r.authorization == f"Bearer {apiserver.token}" for r in proxied)
 
 
 @pytest.mark.parametrize("canaries", [1, 10, 1000])
-def test_promql_requests_per_refresh_stay_constant(apiserver: ApiServer, tmp_path: Path, prom_front: PromFront,
-                                                   canaries: int) -> None:
+def test_promql_requests_per_refresh_stay_constant(
+    apiserver: ApiServer, tmp_path: Path, prom_front: PromFront, canaries: int
+) -> None:
     for i in range(canaries):
         apiserver.put(objects.canary(name=f"app{i:04d}", namespace="team"))
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace="team")
@@ -100,17 +115,20 @@ def test_promql_requests_per_refresh_stay_constant(apiserver: ApiServer, tmp_pat
     assert poller.requests == 3 * poller.refreshes
 
 
-def test_unreachable_empty_and_nan_answers_are_gaps_with_a_notice(apiserver: ApiServer, tmp_path: Path,
-                                                                 prom_front: PromFront,
-                                                                 linkerd: LinkerdScenario) -> None:
+def test_unreachable_empty_and_nan_answers_are_gaps_with_a_notice(
+    apiserver: ApiServer, tmp_path: Path, prom_front: PromFront, linkerd: LinkerdScenario
+) -> None:
     namespace = linkerd.namespace
     apiserver.put(objects.canary(namespace=namespace))
     start_traffic(linkerd)
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace=namespace)
     options = ClusterOptions(prometheus=prom_front.url, logger=None, refresh_s=0.5, read_timeout_s=5.0)
     with Harness(kubeconfig, namespace=namespace, options=options) as h:
-        h.wait_for(lambda s: "prometheus" in s.health and s.health["prometheus"].state is Health.CONNECTED,
-                   timeout=20, what="prometheus connected")
+        h.wait_for(
+            lambda s: "prometheus" in s.health and s.health["prometheus"].state is Health.CONNECTED,
+            timeout=20,
+            what="prometheus connected",
+        )
         prom_front.down()
         h.wait_for(lambda s: s.health["prometheus"].state is Health.UNREACHABLE, timeout=20, what="unreachable")
         assert "connection refused" in h.state.health["prometheus"].detail

@@ -31,8 +31,10 @@ def health(h: Harness, source: str) -> Health | None:
 def test_lists_then_watches_every_resource(apiserver: ApiServer, kubeconfig: Path) -> None:
     seed(apiserver)
     with Harness(kubeconfig) as h:
-        h.wait_for(lambda s: KEY in s.canaries and ("test", "examiner") in s.routers and len(s.deployments) == 2,
-                   what="the initial lists")
+        h.wait_for(
+            lambda s: KEY in s.canaries and ("test", "examiner") in s.routers and len(s.deployments) == 2,
+            what="the initial lists",
+        )
         view = h.state.canaries[KEY]
         assert (view.info.phase, view.info.canary_weight, view.info.failed_checks) == ("Progressing", 20, 1)
         assert h.state.routers[("test", "examiner")].canary_weight == 20
@@ -42,8 +44,10 @@ def test_lists_then_watches_every_resource(apiserver: ApiServer, kubeconfig: Pat
         apiserver.wait_for_watches("canaries.flagger.app")
         apiserver.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 30, "failedChecks": 2})
         apiserver.put(objects.traffic_split(primary=70, canary_weight=30))
-        h.wait_for(lambda s: s.canaries[KEY].info.canary_weight == 30 and s.routers[("test", "examiner")].canary_weight
-                   == 30, what="the watched changes")
+        h.wait_for(
+            lambda s: s.canaries[KEY].info.canary_weight == 30 and s.routers[("test", "examiner")].canary_weight == 30,
+            what="the watched changes",
+        )
         assert h.state.canaries[KEY].sticky_failed_checks == 2
         apiserver.delete("canaries.flagger.app", "examiner", "test")
         h.wait_for(lambda s: KEY not in s.canaries, what="the deletion")
@@ -104,8 +108,11 @@ def test_a_silent_watch_is_detected_within_the_read_timeout(apiserver: ApiServer
         time.sleep(1.0)
         assert h.state.canaries[KEY].info.canary_weight == 20, "the silent watch hides the change"
         apiserver.silence_watches("canaries.flagger.app", False)
-        waited = h.wait_for(lambda s: s.canaries[KEY].info.canary_weight == 40, timeout=15,
-                            what="the change once the silent watch timed out")
+        waited = h.wait_for(
+            lambda s: s.canaries[KEY].info.canary_weight == 40,
+            timeout=15,
+            what="the change once the silent watch timed out",
+        )
         assert waited < 5.0 + 3.0
 
 
@@ -141,8 +148,10 @@ def test_logger_stream_is_followed_across_pod_replacement(apiserver: ApiServer, 
     apiserver.append_log("monitoring", "logger-7d9f-abcde", "noise before", *first)
     options = ClusterOptions(prometheus=None, logger=LOGGER, read_timeout_s=5.0)
     with Harness(kubeconfig, options=options) as h:
-        h.wait_for(lambda s: any(e.event.message == "Advance examiner.test canary weight 10" for e in s.events),
-                   what="the first payload")
+        h.wait_for(
+            lambda s: any(e.event.message == "Advance examiner.test canary weight 10" for e in s.events),
+            what="the first payload",
+        )
         second = objects.logger_lines("Advance examiner.test canary weight 20", t_ms=1_772_625_660_000)
         apiserver.append_log("monitoring", "logger-7d9f-abcde", *second)
         h.wait_for(lambda s: len(s.events) == 2, what="a followed line")
@@ -151,8 +160,11 @@ def test_logger_stream_is_followed_across_pod_replacement(apiserver: ApiServer, 
         apiserver.put(objects.pod("logger-7d9f-fghij", created="2026-03-04T12:30:00Z"))
         third = objects.logger_lines("Advance examiner.test canary weight 30", t_ms=1_772_625_690_000)
         apiserver.append_log("monitoring", "logger-7d9f-fghij", *second, *third)
-        h.wait_for(lambda s: any(e.event.message.endswith("weight 30") for e in s.events), timeout=15,
-                   what="the new pod's lines")
+        h.wait_for(
+            lambda s: any(e.event.message.endswith("weight 30") for e in s.events),
+            timeout=15,
+            what="the new pod's lines",
+        )
         assert [e.event.message for e in h.state.events] == [
             "Advance examiner.test canary weight 10",
             "Advance examiner.test canary weight 20",
@@ -167,9 +179,15 @@ def test_events_api_aggregation_is_undone_and_merged_with_the_logger(apiserver: 
     stored = apiserver.put(objects.canary())
     recorder = EventRecorder(apiserver, aggregate=True)
     apiserver.put(objects.pod("logger-1"))
-    apiserver.append_log("monitoring", "logger-1", *objects.logger_lines(
-        "Halt examiner.test advancement success rate 91.60% < 99%", t_ms=int(time.time() * 1000),
-        event_type="Warning"))
+    apiserver.append_log(
+        "monitoring",
+        "logger-1",
+        *objects.logger_lines(
+            "Halt examiner.test advancement success rate 91.60% < 99%",
+            t_ms=int(time.time() * 1000),
+            event_type="Warning",
+        ),
+    )
     recorder.warning(stored, "Halt examiner.test advancement success rate 91.60% < 99%")
     for step in range(1, 12):
         recorder.normal(stored, f"Advance examiner.test canary weight {step}")

@@ -24,6 +24,7 @@ from tui.observations import (
     CanaryDeleted,
     CanaryObserved,
     CanarySelected,
+    ClockTick,
     DeploymentDeleted,
     DeploymentObserved,
     DeploymentsListed,
@@ -82,6 +83,7 @@ class ClusterSource:
         post = getattr(app, "post_message", None)
         self.emitter = Emitter(wake=(lambda: post(ObservationsPending())) if post else (lambda: None))
         self._spawn("cluster-discovery", self._discover_and_watch)
+        self._spawn("cluster-clock", self._tick)
 
     def pump(self) -> None:
         if self._app is not None and self.emitter is not None:
@@ -107,6 +109,12 @@ class ClusterSource:
     def _emit(self, *observations: Observation) -> None:
         assert self.emitter is not None
         self.emitter.emit(*observations)
+
+    def _tick(self) -> None:
+        """The time the screen shows (ages, countdowns) moves once a second."""
+        while not self.stop_event.is_set():
+            self._emit(ClockTick(self.clock()))
+            self.stop_event.wait(1.0)
 
     # --- discovery ---------------------------------------------------------------------------------------
 
