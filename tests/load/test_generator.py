@@ -1,0 +1,199 @@
+"""The generator against a real examiner-compatible server: what the server saw is what was asked for."""
+
+from __future__ import annotations
+
+import socket
+import time
+from itertools import pairwise
+
+import pytest
+
+from tui.load.generator import LoadGenerator
+from tui.load.policy import LoadPolicy
+from tui.load.spec import LoadSpec
+
+from .examiner_server import ExaminerServer
+
+TOLERANCE = 0.10
+
+
+def within(measured: float, asked: float, tolerance: float = TOLERANCE) -> bool:
+    return abs(measured - asked) <= tolerance * asked
+
+
+def run(spec: LoadSpec, policy: LoadPolicy, limit_s: float = 15.0) -> tuple[LoadGenerator, float, float]:
+    """Start, wait for the end; (generator, start instant, wall seconds)."""
+    gen = LoadGenerator(spec, policy)
+    began = time.monotonic()
+    gen.start()
+    assert gen.wait(limit_s), "the run did not end on its own"
+    return gen, began, time.monotonic() - began
+
+
+def test_rate_duration_and_statistics(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    spec = LoadSpec(examiner.url(), concurrency=5, rate_per_worker=5, duration_s=4.0)
+    gen, began, wall = run(spec, local_policy)
+    arrivals = examiner.arrivals()
+    measured_rate = len(arrivals) / spec.duration_s
+    assert within(measured_rate, spec.max_rate), f"asked 25 req/s, server saw {measured_rate:.2f}"
+    assert within(wall, 4.0), f"asked 4 s, ran {wall:.3f} s"
+    assert within(arrivals[-1].t - began, 4.0), "requests kept coming after the duration"
+    # Every worker respects its own limit: no second of the run saw more than c * q arrivals (plus a tick).
+    for second in range(4):
+        inside = sum(1 for a in arrivals if second <= a.t - began < second + 1)
+        assert inside <= 25 + 5
+    stats = gen.stats()
+    assert not stats.running
+    assert stats.requests == len(arrivals)
+    assert stats.status_counts == ((200, len(arrivals)),)
+    assert stats.transport_errors == 0
+    assert within(stats.rps, 25.0)
+    assert stats.p50_ms is not None and stats.p50_ms < 50
+
+
+def test_concurrency_measured_server_side(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    # Responses (300 ms) are slower than the ticks (100 ms): every worker always has one request in flight.
+    spec = LoadSpec(examiner.url("/examine?delay=300"), concurrency=6, rate_per_worker=10, duration_s=3.0)
+    gen, began, _ = run(spec, local_policy)
+    assert examiner.max_in_flight == 6
+    mean = examiner.mean_in_flight(began + 0.5, began + 2.5)
+    assert within(mean, 6.0), f"asked concurrency 6, server averaged {mean:.2f} in flight"
+    # Back to back, not catching up: each worker manages about 1 / 0.3 s.
+    assert within(len(examiner.arrivals()) / 3.0, 6 / 0.3, 0.15)
+    assert gen.stats().requests == len(examiner.arrivals())
+
+
+def test_no_burst_after_a_slow_response(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    examiner.delay_plan = [450]  # the first answer is slow, the rest are instant
+    run(LoadSpec(examiner.url(), concurrency=1, rate_per_worker=10, duration_s=1.5), local_policy)
+    times = [a.t for a in examiner.arrivals()]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    assert gaps[0] >= 0.45
+    assert min(gaps) > 0.03, f"requests bunched up after the slow one: {gaps}"
+    assert len(times) <= 15
+
+
+def test_request_count_is_exact(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    gen, _, wall = run(LoadSpec(examiner.url(), concurrency=4, rate_per_worker=10, requests=30), local_policy)
+    assert len(examiner.arrivals()) == 30
+    assert gen.stats().requests == 30
+    assert examiner.max_in_flight <= 4
+    assert wall < 1.5  # 30 requests at 40/s
+
+
+def test_status_and_fixed_delay(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    url = examiner.url("/examine?status=500&delay=200")
+    gen, _, _ = run(LoadSpec(url, concurrency=4, rate_per_worker=5, requests=24), local_policy)
+    stats = gen.stats()
+    assert stats.status_counts == ((500, 24),)
+    assert {a.status for a in examiner.arrivals()} == {500}
+    assert stats.p50_ms is not None and stats.p99_ms is not None
+    assert 200 <= stats.p50_ms < 200 * 1.1
+    assert stats.p99_ms < 300
+    snap = gen.snapshot()
+    assert snap.fastest_s is not None and snap.fastest_s >= 0.2
+
+
+def test_delay_range_and_echo_body(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    examiner.echo_value = "v1"
+    url = examiner.url("/examine?delay=100...300")
+    gen, _, _ = run(LoadSpec(url, concurrency=5, rate_per_worker=10, requests=40), local_policy)
+    delays = [a.delay_ms for a in examiner.arrivals()]
+    assert min(delays) >= 100 and max(delays) <= 300 and max(delays) - min(delays) > 100
+    snap = gen.snapshot()
+    assert snap.fastest_s is not None and snap.slowest_s is not None
+    assert snap.fastest_s >= min(delays) / 1000
+    assert snap.slowest_s >= max(delays) / 1000
+    assert snap.slowest_s < max(delays) / 1000 + 0.1
+    # Latency is the server's delay plus a few ms. Compare by rank (the 40 delays are sparse around the middle)
+    # and on average.
+    ordered = sorted(delays)
+    p50 = snap.percentile_s(50)
+    assert p50 is not None and ordered[15] / 1000 <= p50 <= ordered[24] / 1000 + 0.03
+    assert snap.mean_s is not None and 0 <= snap.mean_s - sum(delays) / 40000 < 0.03
+    assert snap.bytes_received == 40 * len("v1")
+
+
+def test_server_error_rate_counted_per_status(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    examiner.server_error_rate = 50
+    gen, _, _ = run(LoadSpec(examiner.url(), concurrency=5, rate_per_worker=10, requests=100), local_policy)
+    server = {200: 0, 500: 0}
+    for arrival in examiner.arrivals():
+        server[arrival.status] += 1
+    assert dict(gen.stats().status_counts) == server
+    assert server[500] > 20 and server[200] > 20
+
+
+def test_connection_refused_is_a_transport_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/examine"
+    gen, _, _ = run(LoadSpec(url, concurrency=2, rate_per_worker=10, requests=6), LoadPolicy(allowed_host="127.0.0.1"))
+    stats, snap = gen.stats(), gen.snapshot()
+    assert (stats.requests, stats.transport_errors, stats.status_counts) == (6, 6, ())
+    assert snap.error_counts == (("connection refused", 6),)
+    assert stats.p50_ms is None
+
+
+def test_timeout_is_a_transport_error(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    url = examiner.url("/examine?delay=3000")
+    gen, _, wall = run(LoadSpec(url, concurrency=2, rate_per_worker=10, requests=2, timeout_s=0.3), local_policy)
+    assert gen.snapshot().error_counts == (("timeout", 2),)
+    assert wall < 1.0
+
+
+def test_stop_is_prompt_with_slow_requests_in_flight(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    url = examiner.url("/examine?delay=10000")
+    gen = LoadGenerator(LoadSpec(url, concurrency=5, rate_per_worker=5, duration_s=60), local_policy).start()
+    deadline = time.monotonic() + 3
+    while examiner.in_flight < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert examiner.in_flight == 5 and gen.running
+    began = time.monotonic()
+    assert gen.stop(timeout=1.0)
+    took = time.monotonic() - began
+    assert took < 1.0, f"stop() took {took:.3f} s"
+    assert not gen.running and gen.failure is None
+    snap = gen.snapshot()
+    assert (snap.requests, snap.cancelled) == (0, 5)
+    stopped_at = len(examiner.arrivals())
+    time.sleep(0.3)
+    assert len(examiner.arrivals()) == stopped_at
+
+
+def test_duration_cap_applies_to_request_count_runs(examiner: ExaminerServer) -> None:
+    policy = LoadPolicy(allowed_host="127.0.0.1", max_duration_s=1.0)
+    gen, _, wall = run(LoadSpec(examiner.url(), concurrency=1, rate_per_worker=10, requests=1000), policy)
+    assert within(wall, 1.0, 0.2)
+    assert len(examiner.arrivals()) == 10
+    assert gen.stats().requests == 10
+
+
+def test_stats_while_running_describe_the_recent_window(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    url = examiner.url("/examine?delay=50")
+    ticks = []
+    gen = LoadGenerator(
+        LoadSpec(url, concurrency=2, rate_per_worker=10, duration_s=30), local_policy, label="bg", clock=lambda: 1234.5
+    )
+    gen.start()
+    try:
+        time.sleep(2.0)
+        stats = gen.stats()
+        ticks.append(stats)
+    finally:
+        assert gen.stop()
+    assert stats.running and stats.label == "bg" and stats.started_at == 1234.5
+    assert stats.url == url and stats.concurrency == 2 and stats.rate_per_worker == 10 and stats.duration_s == 30
+    assert within(stats.rps, 20.0, 0.15)
+    assert stats.p50_ms is not None and 50 <= stats.p50_ms < 80
+    assert not gen.stats().running
+
+
+def test_stop_before_start_and_twice(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
+    idle = LoadGenerator(LoadSpec(examiner.url()), local_policy)
+    assert idle.stop() and not idle.running and idle.wait(0)
+    gen = LoadGenerator(LoadSpec(examiner.url(), duration_s=10), local_policy).start()
+    assert gen.stop() and gen.stop()
+    with pytest.raises(RuntimeError):
+        gen.start()
