@@ -61,7 +61,7 @@ class ExaminerServer:
         self._closing = threading.Event()
         self.counters = Counters()
         self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="examiner-test-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="examiner-test-server", daemon=True)
 
     @property
     def port(self) -> int:
@@ -69,6 +69,9 @@ class ExaminerServer:
 
     def url(self, path: str = "/examine") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        self._httpd.serve_forever(poll_interval=0.05)  # shutdown() waits up to one poll interval
 
     def start(self) -> ExaminerServer:
         self._thread.start()

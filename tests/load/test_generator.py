@@ -116,7 +116,7 @@ def test_delay_range_and_echo_body(examiner: ExaminerServer, local_policy: LoadP
 
 def test_server_error_rate_counted_per_status(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
     examiner.server_error_rate = 50
-    gen, _, _ = run(LoadSpec(examiner.url(), concurrency=5, rate_per_worker=10, requests=100), local_policy)
+    gen, _, _ = run(LoadSpec(examiner.url(), concurrency=10, rate_per_worker=10, requests=100), local_policy)
     server = {200: 0, 500: 0}
     for arrival in examiner.arrivals():
         server[arrival.status] += 1

@@ -103,11 +103,11 @@ def main(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None
         return 2
 
     gen = LoadGenerator(spec, policy, label="cli")
-    print(banner(spec, policy.run_limit_s(spec)), file=out, flush=True)
-    gen.start()
     try:
+        print(banner(spec, policy.run_limit_s(spec)), file=out, flush=True)
+        gen.start()
         while not gen.wait(PROGRESS_EVERY_S):
-            print(progress_line(gen.snapshot()), file=out, flush=True)
+            print(progress_line(gen.snapshot(spread=False)), file=out, flush=True)
     except KeyboardInterrupt:
         print("Interrupted, stopping.", file=out, flush=True)
     finally:

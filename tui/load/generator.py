@@ -126,13 +126,13 @@ class LoadGenerator:
 
     # -- statistics (any thread) -----------------------------------------------------------------------------
 
-    def snapshot(self) -> LoadSnapshot:
-        return self._recorder.snapshot(time.monotonic())
+    def snapshot(self, spread: bool = True) -> LoadSnapshot:
+        return self._recorder.snapshot(time.monotonic(), spread)
 
     def stats(self) -> LoadStats:
         """The Load panel's view. While running, rps and percentiles cover the last few seconds (what the target
         does now); once over, the whole run (what hey's summary would say). `requests` counts transport errors."""
-        snap = self.snapshot()
+        snap = self.snapshot(spread=False)
         running = self.running
         if running:
             rps, p50, p95, p99 = snap.rps_recent, snap.recent_p50_s, snap.recent_p95_s, snap.recent_p99_s
@@ -183,6 +183,7 @@ class LoadGenerator:
             headers={"User-Agent": USER_AGENT},
         ) as client:
             start = loop.time()
+            self._recorder.begin(time.monotonic())
             deadline = start + self.policy.run_limit_s(spec)
             budget = _Budget(spec.requests)
             workers = [loop.create_task(self._worker(client, start, deadline, budget)) for _ in range(spec.concurrency)]

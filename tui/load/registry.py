@@ -46,9 +46,9 @@ class LoadRegistry:
             if running >= self._max_running:
                 raise LoadError(f"{running} load generators are already running (limit {self._max_running})")
             gen = LoadGenerator(spec, self.policy, label=label, gen_id=f"load-{next(self._ids)}", clock=self._clock)
-            self._generators[gen.id] = gen
             self._forget_old_finished()
-            return gen.start()
+            self._generators[gen.id] = gen.start()
+            return gen
 
     def toggle(self, spec: LoadSpec, label: str) -> LoadGenerator | None:
         """Stop the running generator labelled `label` (returns None), or start `spec` under that label."""

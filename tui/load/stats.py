@@ -46,6 +46,7 @@ class LoadSnapshot:
     recent_p95_s: float | None
     recent_p99_s: float | None
     spread: tuple[tuple[float, int], ...]
+    """hey's response time histogram (empty unless asked for)."""
 
     def percentile_s(self, p: float) -> float | None:
         return dict(self.percentiles_s).get(p)
@@ -64,6 +65,11 @@ class StatsRecorder:
         # (finished at, latency or None for a transport error), newest last.
         self._recent: deque[tuple[float, float | None]] = deque(maxlen=WINDOW_CAP)
 
+    def begin(self, at: float) -> None:
+        """The first request may go now: elapsed time and overall rates count from here."""
+        with self._lock:
+            self._started = at
+
     def record_response(self, finished: float, latency_s: float, status: int, size: int) -> None:
         with self._lock:
             self._histogram.add(latency_s)
@@ -73,8 +79,8 @@ class StatsRecorder:
 
     def record_error(self, finished: float, kind: str) -> None:
         with self._lock:
-            if kind not in self._errors and len(self._errors) >= MAX_ERROR_KINDS:
-                kind = "other"
+            if kind not in self._errors and len(self._errors) >= MAX_ERROR_KINDS - 1:
+                kind = "other"  # the last slot
             self._errors[kind] = self._errors.get(kind, 0) + 1
             self._recent.append((finished, None))
 
@@ -87,7 +93,8 @@ class StatsRecorder:
             if self._ended is None:
                 self._ended = at
 
-    def snapshot(self, now: float) -> LoadSnapshot:
+    def snapshot(self, now: float, spread: bool = True) -> LoadSnapshot:
+        """Statistics as of `now` (time.monotonic()); `spread` adds the summary's response time histogram."""
         with self._lock:
             end = self._ended if self._ended is not None else now
             elapsed = max(end - self._started, 0.0)
@@ -121,7 +128,7 @@ class StatsRecorder:
                 recent_p50_s=_nearest_rank(latencies, 50),
                 recent_p95_s=_nearest_rank(latencies, 95),
                 recent_p99_s=_nearest_rank(latencies, 99),
-                spread=tuple(histogram.spread()),
+                spread=tuple(histogram.spread()) if spread else (),
             )
 
 
