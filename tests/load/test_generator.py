@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from itertools import pairwise
 
 import pytest
 
@@ -32,15 +31,19 @@ def run(spec: LoadSpec, policy: LoadPolicy, limit_s: float = 15.0) -> tuple[Load
 
 def test_rate_duration_and_statistics(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
     spec = LoadSpec(examiner.url(), concurrency=5, rate_per_worker=5, duration_s=4.0)
-    gen, began, wall = run(spec, local_policy)
+    gen, _, wall = run(spec, local_policy)
     arrivals = examiner.arrivals()
-    measured_rate = len(arrivals) / spec.duration_s
+    # Server side: requests arrive on the ticks 0.2 s .. 4.0 s after the first request could go.
+    sending = arrivals[-1].t - arrivals[0].t + 1 / spec.rate_per_worker
+    assert within(sending, 4.0), f"asked 4 s, requests arrived over {sending:.3f} s"
+    measured_rate = len(arrivals) / sending
     assert within(measured_rate, spec.max_rate), f"asked 25 req/s, server saw {measured_rate:.2f}"
-    assert within(wall, 4.0), f"asked 4 s, ran {wall:.3f} s"
-    assert within(arrivals[-1].t - began, 4.0), "requests kept coming after the duration"
+    assert within(gen.snapshot().elapsed_s, 4.0)
+    assert wall < 4.0 + 0.5, f"the run took {wall:.3f} s to end"  # thread and client start-up included
     # Every worker respects its own limit: no second of the run saw more than c * q arrivals (plus a tick).
+    first = arrivals[0].t - 1 / spec.rate_per_worker
     for second in range(4):
-        inside = sum(1 for a in arrivals if second <= a.t - began < second + 1)
+        inside = sum(1 for a in arrivals if second <= a.t - first < second + 1)
         assert inside <= 25 + 5
     stats = gen.stats()
     assert not stats.running
@@ -48,28 +51,35 @@ def test_rate_duration_and_statistics(examiner: ExaminerServer, local_policy: Lo
     assert stats.status_counts == ((200, len(arrivals)),)
     assert stats.transport_errors == 0
     assert within(stats.rps, 25.0)
-    assert stats.p50_ms is not None and stats.p50_ms < 50
+    assert stats.p50_ms is not None and stats.p50_ms < 100  # no delay asked; generous for a busy machine
 
 
 def test_concurrency_measured_server_side(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
-    # Responses (300 ms) are slower than the ticks (100 ms): every worker always has one request in flight.
-    spec = LoadSpec(examiner.url("/examine?delay=300"), concurrency=6, rate_per_worker=10, duration_s=3.0)
+    # Responses (600 ms) are slower than the ticks (100 ms): every worker always has one request in flight,
+    # apart from the few ms between an answer and the next request.
+    spec = LoadSpec(examiner.url("/examine?delay=600"), concurrency=6, rate_per_worker=10, duration_s=3.0)
     gen, began, _ = run(spec, local_policy)
     assert examiner.max_in_flight == 6
     mean = examiner.mean_in_flight(began + 0.5, began + 2.5)
     assert within(mean, 6.0), f"asked concurrency 6, server averaged {mean:.2f} in flight"
-    # Back to back, not catching up: each worker manages about 1 / 0.3 s.
-    assert within(len(examiner.arrivals()) / 3.0, 6 / 0.3, 0.15)
+    # Back to back, not catching up: each worker manages about 1 / 0.6 s.
+    assert within(len(examiner.arrivals()) / 3.0, 6 / 0.6, 0.2)
     assert gen.stats().requests == len(examiner.arrivals())
 
 
 def test_no_burst_after_a_slow_response(examiner: ExaminerServer, local_policy: LoadPolicy) -> None:
-    examiner.delay_plan = [450]  # the first answer is slow, the rest are instant
+    examiner.delay_plan = [750]  # the first answer is slow, the rest are instant
     run(LoadSpec(examiner.url(), concurrency=1, rate_per_worker=10, duration_s=1.5), local_policy)
     times = [a.t for a in examiner.arrivals()]
-    gaps = [later - earlier for earlier, later in pairwise(times)]
-    assert gaps[0] >= 0.45
-    assert min(gaps) > 0.03, f"requests bunched up after the slow one: {gaps}"
+    assert times[1] - times[0] >= 0.75
+    # hey's ticker: any three consecutive sends of a worker span more than one period (the kept tick, then grid
+    # points after each send). Seen at the server, a delayed arrival can close up on the next one, which adds
+    # one more: at most floor(w * q) + 3 arrivals in any window of length w. Catching up on the seven ticks
+    # missed during the slow answer would put 7 requests within a few ms.
+    for i, start in enumerate(times):
+        for j in range(i, len(times)):
+            width = times[j] - start
+            assert j - i + 1 <= int(width * 10) + 3, f"requests bunched up: {times}"
     assert len(times) <= 15
 
 
@@ -88,8 +98,9 @@ def test_status_and_fixed_delay(examiner: ExaminerServer, local_policy: LoadPoli
     assert stats.status_counts == ((500, 24),)
     assert {a.status for a in examiner.arrivals()} == {500}
     assert stats.p50_ms is not None and stats.p99_ms is not None
-    assert 200 <= stats.p50_ms < 200 * 1.1
-    assert stats.p99_ms < 300
+    # Latency is the delay plus scheduling: a few ms on an idle machine, tens of ms on a saturated one.
+    assert 200 <= stats.p50_ms < 250
+    assert stats.p99_ms < 400
     snap = gen.snapshot()
     assert snap.fastest_s is not None and snap.fastest_s >= 0.2
 
@@ -104,13 +115,13 @@ def test_delay_range_and_echo_body(examiner: ExaminerServer, local_policy: LoadP
     assert snap.fastest_s is not None and snap.slowest_s is not None
     assert snap.fastest_s >= min(delays) / 1000
     assert snap.slowest_s >= max(delays) / 1000
-    assert snap.slowest_s < max(delays) / 1000 + 0.1
+    assert snap.slowest_s < max(delays) / 1000 + 0.2
     # Latency is the server's delay plus a few ms. Compare by rank (the 40 delays are sparse around the middle)
     # and on average.
     ordered = sorted(delays)
     p50 = snap.percentile_s(50)
-    assert p50 is not None and ordered[15] / 1000 <= p50 <= ordered[24] / 1000 + 0.03
-    assert snap.mean_s is not None and 0 <= snap.mean_s - sum(delays) / 40000 < 0.03
+    assert p50 is not None and ordered[15] / 1000 <= p50 <= ordered[24] / 1000 + 0.05
+    assert snap.mean_s is not None and 0 <= snap.mean_s - sum(delays) / 40000 < 0.05
     assert snap.bytes_received == 40 * len("v1")
 
 
@@ -186,7 +197,7 @@ def test_stats_while_running_describe_the_recent_window(examiner: ExaminerServer
     assert stats.running and stats.label == "bg" and stats.started_at == 1234.5
     assert stats.url == url and stats.concurrency == 2 and stats.rate_per_worker == 10 and stats.duration_s == 30
     assert within(stats.rps, 20.0, 0.15)
-    assert stats.p50_ms is not None and 50 <= stats.p50_ms < 80
+    assert stats.p50_ms is not None and 50 <= stats.p50_ms < 100
     assert not gen.stats().running
 
 

@@ -19,6 +19,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -181,6 +182,9 @@ class LoadGenerator:
             follow_redirects=False,  # a redirect could lead off the allowed host
             trust_env=False,  # no proxy from the environment between us and the target
             headers={"User-Agent": USER_AGENT},
+            # Plain http never uses TLS (and redirects are not followed), so skip loading the CA bundle: that
+            # costs 50-300 ms of CPU per start on a busy laptop. https targets are verified as usual.
+            verify=urlsplit(spec.url).scheme.lower() == "https",
         ) as client:
             start = loop.time()
             self._recorder.begin(time.monotonic())
