@@ -77,10 +77,15 @@ def test_delay_and_invalid_delay(examiner: ExaminerServer) -> None:
 
 
 def test_counts_concurrent_requests(examiner: ExaminerServer) -> None:
-    def call() -> None:
-        httpx.get(examiner.url("/examine?delay=300"))
+    clients = [httpx.Client() for _ in range(4)]
+    ready = threading.Barrier(4)
 
-    threads = [threading.Thread(target=call) for _ in range(4)]
+    def call(client: httpx.Client) -> None:
+        ready.wait()
+        client.get(examiner.url("/examine?delay=500"))
+        client.close()
+
+    threads = [threading.Thread(target=call, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -208,10 +208,11 @@ class LoadGenerator:
         loop = asyncio.get_running_loop()
         ticker = Ticker(self.spec.rate_per_worker, start)
         while True:
-            due = ticker.due()
-            if due > deadline + 1e-6:  # the last tick may fall exactly on the deadline, as in hey
+            due, now = ticker.due(), loop.time()
+            # Send on the tick (or at once with a kept tick) only while that is not after the deadline; a tick
+            # exactly on the deadline still counts, however late the timer wakes us for it.
+            if max(due, now) > deadline + 1e-6:
                 return
-            now = loop.time()
             if due > now:
                 await asyncio.sleep(due - now)
             if not budget.take():
