@@ -30,11 +30,11 @@ from tui.load.spec import LoadSpec
 PROG = "canaryscope load"
 DEFAULT_REQUESTS = 200  # hey's -n default, used when neither -n nor -z is given
 PROGRESS_EVERY_S = 1.0
-_FLAG_FOR_LIMIT = {
-    "max_concurrency": "--max-concurrency",
-    "max_rate_per_worker": "--max-rate",
-    "max_duration_s": "--max-duration",
-    "allowed_host": "--allow-host",
+_HINT_FOR_LIMIT = {
+    "max_concurrency": "raise it with --max-concurrency",
+    "max_rate_per_worker": "raise it with --max-rate",
+    "max_duration_s": "raise it with --max-duration",
+    "allowed_host": "allow it with --allow-host",
 }
 
 
@@ -94,9 +94,8 @@ def main(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None
     try:
         spec, policy = _configure(argv)
     except LoadError as problem:
-        flag = _FLAG_FOR_LIMIT.get(problem.limit or "")
-        hint = f" (raise it with {flag})" if flag else ""
-        print(f"{PROG}: {problem}{hint}", file=err)
+        hint = _HINT_FOR_LIMIT.get(problem.limit or "")
+        print(f"{PROG}: {problem}" + (f" ({hint})" if hint else ""), file=err)
         return 2
     except _UsageError as problem:
         print(f"{PROG}: {' '.join(str(problem).split())}", file=err)
@@ -124,12 +123,12 @@ class _sigint_ignored:
     """A second Ctrl-C while stopping must not replace the summary with a traceback."""
 
     def __enter__(self) -> None:
-        self._previous = None
-        if threading.current_thread() is threading.main_thread():
+        self._swapped = threading.current_thread() is threading.main_thread()
+        if self._swapped:
             self._previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
+        if self._swapped:
             signal.signal(signal.SIGINT, self._previous)
 
 

@@ -81,7 +81,8 @@ class LoadPolicy:
             )
         rate = spec.rate_per_worker
         if not _finite(rate) or rate <= 0:
-            raise LoadError(f"rate {rate!r} req/s per worker must be a number above 0 (unlimited is not allowed)")
+            shown = f"{rate:g}" if _finite(rate) else repr(rate)
+            raise LoadError(f"rate {shown} req/s per worker must be a number above 0 (unlimited is not allowed)")
         if rate > self.max_rate_per_worker:
             raise LoadError(
                 f"rate {rate:g} req/s per worker is above the limit of {self.max_rate_per_worker:g}",
