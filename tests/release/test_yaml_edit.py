@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -273,3 +274,23 @@ def test_any_values_edit_only_their_lines(values: dict[str, str]) -> None:
     assert {k: config(edited)[k] for k in values} == values
     touched = {line.split(":")[0].strip("+- ") for line in diff(TEXT, edited)}
     assert touched <= set(values)
+
+
+def test_the_check_stops_an_insertion_the_editor_would_misplace() -> None:
+    # The last entry ends in an alias to a node inside the same list; the editor cannot see where the alias sits,
+    # so its insertion point is wrong. The check after the edit refuses instead of writing a broken release.
+    text = "spec:\n  values:\n    configuration:\n      LIST:\n        - &a one\n        - *a\n"
+    assert error(text, {"NEW": "x"}) == (
+        "examiner.yaml left unchanged: setting NEW under spec.values.configuration in examiner.yaml"
+        " would change more than that"
+    )
+
+
+def test_the_project_s_own_helmrelease() -> None:
+    path = Path(__file__).resolve().parents[2] / "manifests" / "cluster" / "apps" / "examiner.yaml"
+    text = path.read_text(encoding="utf-8")
+    edited = set_scalars(text, PATH, {"ECHO_VALUE": "Go Flagger go!", "SERVER_ERROR_RATE": "10"})
+    changes = diff(text, edited)
+    assert changes[2:] == ['+      ECHO_VALUE: "Go Flagger go!"', '+      SERVER_ERROR_RATE: "10"']
+    assert [line.split(":")[0] for line in changes[:2]] == ["-      ECHO_VALUE", "-      SERVER_ERROR_RATE"]
+    assert set_scalars(text, "spec.values.canary", {"enabled": True}).count("\n") == text.count("\n")
