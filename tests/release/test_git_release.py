@@ -331,3 +331,20 @@ def test_a_checkout_subdirectory_with_a_relative_file(repos: Repos) -> None:
     release = release_via_git(repos.work / "manifests", "cluster/apps/examiner.yaml", good_release("sub"), message="s")
     assert release.pushed
     assert configuration(repos.remote_file())["ECHO_VALUE"] == "sub"
+
+
+def test_a_hook_that_hangs_after_the_commit_keeps_the_commit_and_pushes_nothing(repos: Repos) -> None:
+    hook = repos.work / ".git" / "hooks" / "post-commit"
+    hook.write_text("#!/bin/sh\nsleep 30\n")
+    hook.chmod(0o755)
+    before = repos.remote_count()
+    with pytest.raises(ReleaseError) as caught:
+        release_via_git(repos.work, FILE, good_release("kept"), message="m", timeout_s=2)
+    head = git(repos.work, "rev-parse", "HEAD").strip()
+    assert str(caught.value) == (
+        f"git commit did not finish within 2s in {repos.work}, after committing {head[:12]}; it was not pushed"
+    )
+    assert git(repos.work, "log", "-1", "--format=%s").strip() == "m"
+    assert git(repos.work, "status", "--porcelain") == ""
+    assert configuration((repos.work / FILE).read_text())["ECHO_VALUE"] == "kept"
+    assert repos.remote_count() == before

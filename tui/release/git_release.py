@@ -125,15 +125,27 @@ def _release(
     if edited == text:
         raise ReleaseError(f"{file} already has these values; nothing to release")
 
+    head_before = _head(git)
     try:
         path.write_bytes(edited.encode("utf-8"))
         _git(git, repo, "add", "--", rel)
         # `-- rel` commits this file only, even when other changes are staged in the checkout.
         _git(git, repo, "commit", "--quiet", "-m", message, "--", rel, config=_NO_GUESSED_IDENTITY)
-    except BaseException:  # whatever stopped the commit (also Ctrl-C), the checkout goes back to how it was
-        _restore(git, path, original, rel)
+    except BaseException as exc:  # whatever stopped the commit (also Ctrl-C)
+        made = _head(git)
+        if made == head_before:  # no commit: the checkout goes back to how it was
+            _restore(git, path, original, rel)
+            raise
+        # A post-commit hook hung after the commit was made: keep it, say so, push nothing.
+        if isinstance(exc, ReleaseError | GitTimeout):
+            raise ReleaseError(f"{exc} in {repo}, after committing {made[:12]}; it was not pushed") from None
         raise
-    full, short, subject = _git(git, repo, "log", "-1", "--format=%H%n%h%n%s").stdout.splitlines()[:3]
+    # Outside the deadline: the commit exists, so a timeout here must not claim that nothing was committed.
+    try:
+        log = git.run("log", "-1", "--format=%H%n%h%n%s", cleanup=True).stdout
+    except GitTimeout:
+        log = ""
+    full, short, subject = [*log.splitlines(), "", "", ""][:3]
     outcome = _push(git, *target) if target else None
     return GitRelease(repo, file, current, full, short, subject, tuple(values.items()), outcome)
 
@@ -143,6 +155,10 @@ def _git(git: Git, repo: Path, *args: str, config: tuple[str, ...] = ()) -> GitR
     if not result.ok:
         raise ReleaseError(f"git {args[0]} failed in {repo}: {result.last_error_line() or f'exit {result.returncode}'}")
     return result
+
+
+def _head(git: Git) -> str:
+    return git.run("rev-parse", "--verify", "--quiet", "HEAD", cleanup=True).stdout.strip()
 
 
 def _checkout_root(git: Git, repo: Path) -> Path:
