@@ -15,8 +15,8 @@ import pytest
 
 from tests.release.helmrelease import FILE, TEXT
 
-if shutil.which("git") is None:
-    pytest.skip("the git command is not installed", allow_module_level=True)
+# For test modules that run git: `pytestmark = needs_git`.
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="the git command is not installed")
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.release.conftest import Repos, git
+from tests.release.conftest import Repos, git, needs_git
 from tests.release.helmrelease import FILE
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+pytestmark = needs_git
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.release.conftest import Repos, git
+from tests.release.conftest import Repos, git, needs_git
 from tests.release.helmrelease import FILE, OLD_ECHO, TEXT
 from tui.release import ReleaseError, commit_message, faulty_release, good_release, release_via_git
+
+pytestmark = needs_git
 
 
 def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
