@@ -1,0 +1,94 @@
+"""`python -m tui.release`: make one release from the shell and print the commit and the push result.
+
+    python -m tui.release --git-repo . --git-file manifests/cluster/apps/examiner.yaml --echo "Go Flagger go!"
+    python -m tui.release --git-repo . --git-file ... --echo "broken" --faulty 10
+
+Mistakes end in one line on stderr and exit code 2; a rejected push exits 1 (the commit stays local).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui.release.errors import ReleaseError, one_line
+from tui.release.git_release import DEFAULT_VALUE_PATH, release_via_git
+from tui.release.values import commit_message, faulty_release, good_release
+
+EXIT_PUSH_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default prints usage over several lines
+        raise _UsageError(message)
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="python -m tui.release", description="Release the Examiner by commit and push.")
+    p.add_argument("--git-repo", required=True, type=Path, metavar="PATH", help="local checkout of the cluster repo")
+    p.add_argument("--git-file", required=True, metavar="FILE", help="HelmRelease file, relative to the checkout")
+    p.add_argument("--value-path", default=DEFAULT_VALUE_PATH, help=f"dotted path (default {DEFAULT_VALUE_PATH})")
+    p.add_argument("--echo", metavar="TEXT", help="new ECHO_VALUE; sets SERVER_ERROR_RATE to 0 unless --faulty")
+    p.add_argument("--faulty", metavar="RATE", help="with --echo: SERVER_ERROR_RATE of a faulty release, e.g. 10")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any other value (repeatable)")
+    p.add_argument("-m", "--message", help="commit message (default: says what was released)")
+    p.add_argument("--no-push", action="store_true", help="commit only")
+    p.add_argument("--remote", help="push here instead of the branch's upstream remote")
+    p.add_argument("--branch", help="remote branch to push to (default: the upstream's)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds for the whole release (default 60)")
+    return p
+
+
+def _values(args: argparse.Namespace) -> dict[str, str]:
+    if args.faulty is not None and args.echo is None:
+        raise _UsageError("--faulty needs --echo")
+    values: dict[str, str] = {}
+    if args.echo is not None:
+        values.update(faulty_release(args.echo, args.faulty) if args.faulty is not None else good_release(args.echo))
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _UsageError(f"--set: expected KEY=VALUE, got {item!r}")
+        values[key] = value
+    if not values:
+        raise _UsageError("nothing to release: give --echo or --set")
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        values = _values(args)
+        message = args.message or commit_message(Path(args.git_file).stem, values)
+        release = release_via_git(
+            args.git_repo,
+            args.git_file,
+            values,
+            value_path=args.value_path,
+            message=message,
+            push=not args.no_push,
+            remote=args.remote,
+            branch=args.branch,
+            timeout_s=args.timeout,
+        )
+    except (_UsageError, ReleaseError) as exc:
+        print(f"release: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"commit {release.commit} ({release.short}) on {release.branch}")
+    print(f"subject {release.subject}")
+    if release.push is None:
+        print("push    not asked for")
+        return 0
+    print(f"push    {release.push.describe()}")
+    return 0 if release.push.ok else EXIT_PUSH_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
