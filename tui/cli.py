@@ -56,7 +56,7 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
     return parse
 
 
-SUBCOMMANDS = ("demo", "watch")
+SUBCOMMANDS = ("demo", "watch", "load")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +104,95 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         help="seconds between Prometheus queries (default 5)",
     )
+    act = watch.add_argument_group("actions (ignored with --read-only)")
+    act.add_argument("-y", "--yes", action="store_true", help="do not ask before changing the cluster or sending load")
+    act.add_argument(
+        "--release",
+        choices=("deployment", "helmrelease", "git"),
+        help="how r/R release (default: helmrelease when Flux manages the target, else deployment)",
+    )
+    act.add_argument(
+        "--value-path",
+        default="spec.values.configuration",
+        help="where ECHO_VALUE lives in the HelmRelease (default spec.values.configuration)",
+    )
+    act.add_argument("--git-repo", help="local checkout for --release git")
+    act.add_argument(
+        "--git-file",
+        default="manifests/cluster/apps/examiner.yaml",
+        help="HelmRelease file in --git-repo (default manifests/cluster/apps/examiner.yaml)",
+    )
+    act.add_argument(
+        "--faulty-error-rate",
+        type=_percent,
+        default=10,
+        metavar="PERCENT",
+        help="SERVER_ERROR_RATE of a faulty release (default 10)",
+    )
+    act.add_argument(
+        "--target",
+        default="http://localhost/examine",
+        help="URL the load and error injection go to (default http://localhost/examine)",
+    )
+    act.add_argument("--loadtester", help="flagger-loadtester URL (default: through the API server, as the hooks say)")
+    act.add_argument("--max-concurrency", type=int, default=10, help="cap on load workers (default 10)")
+    act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
+    act.add_argument("--max-duration", default="1h", help="cap on a load's duration (default 1h)")
+    commands.add_parser("load", help="send hey-like load: canaryscope load URL -c 5 -q 5 -z 60m", add_help=False)
     return parser
+
+
+def _percent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole percentage, got {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 100, got {value}")
+    return value
+
+
+def build_actions(args: argparse.Namespace, connection, source, state):  # type: ignore[no-untyped-def]
+    """The actions for a cluster: read-only, or the real ones with confirmation unless --yes."""
+    from tui.actions import ReadOnlyActions
+
+    if args.read_only:
+        return ReadOnlyActions()
+    from tui.cluster.actions import ClusterActions
+    from tui.cluster.release import ReleaseConfig
+    from tui.load.duration import parse_duration
+    from tui.load.errors import LoadError
+    from tui.load.policy import LoadPolicy
+    from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
+    from tui.load.registry import LoadRegistry
+
+    if args.release == "git" and not args.git_repo:
+        raise UsageError("--release git needs --git-repo PATH (a local checkout of the GitOps repository)")
+    try:
+        policy = LoadPolicy.for_target(
+            args.target, args.max_concurrency, args.max_rate, parse_duration(args.max_duration, "--max-duration")
+        )
+        policy.check_url(args.target)
+    except LoadError as exc:
+        raise UsageError(str(exc)) from None
+    return ClusterActions(
+        connection,
+        state,
+        served=lambda: source.served,
+        release=ReleaseConfig(
+            strategy=args.release,
+            value_path=args.value_path,
+            git_repo=args.git_repo,
+            git_file=args.git_file,
+            faulty_error_rate=args.faulty_error_rate,
+        ),
+        target_url=args.target,
+        loads=LoadRegistry(policy),
+        background=BACKGROUND_LOAD,
+        errors=ERROR_INJECTION,
+        loadtester_url=args.loadtester,
+        confirm=not args.yes,
+    )
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -139,15 +227,17 @@ def run_watch(args: argparse.Namespace) -> int:
         prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout, refresh_s=args.refresh
     )
     source = ClusterSource(connection, target, options)
-    from tui.actions import ReadOnlyActions
     from tui.app import CanaryscopeApp
 
-    actions = ReadOnlyActions()
+    holder: list[CanaryscopeApp] = []
+    actions = build_actions(args, connection, source, lambda: holder[0].state)
     app = CanaryscopeApp(source, actions, start_with_overview=canary is None)
+    holder.append(app)
     try:
         result = app.run()
     finally:
         source.stop()
+        actions.stop()
     return result or 0
 
 
@@ -174,6 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Plain `canaryscope [flags] [CANARY]` watches the current context, as kubectl-style tools do.
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "watch")
+    if argv[0] == "load":
+        from tui.load.cli import main as load_main
+
+        return load_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tui.actions.base import ActionKind, Outcome
@@ -212,7 +213,7 @@ class ClusterActions:
                 return Outcome(False, "The git strategy needs --git-repo PATH")
             try:
                 result = release_via_git(
-                    self.release.git_repo,
+                    Path(self.release.git_repo),
                     self.release.git_file,
                     values,
                     value_path=self.release.value_path,
@@ -221,8 +222,8 @@ class ClusterActions:
                 )
             except ReleaseError as exc:
                 return Outcome(False, str(exc))
-            pushed = "pushed" if result.pushed else f"NOT pushed: {result.push_message}"
-            return Outcome(result.pushed, f"Committed {result.short} '{result.subject}', {pushed}")
+            pushed = result.push.describe() if result.push is not None else "not pushed"
+            return Outcome(result.pushed, f"Committed {result.short} '{result.subject}'; {pushed}")
         if strategy == "helmrelease":
             dep = get_json(apps.read_namespaced_deployment, name=target, namespace=namespace)
             owner = rel.helm_release_of(dep) or (namespace, target)
