@@ -38,6 +38,17 @@ PACKAGES: dict[str, str] = {
     "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
 }
 
+
+def pinned_versions() -> dict[str, str]:
+    return {
+        "kubernetes": KUBERNETES_VERSION,
+        "etcd": ETCD_VERSION,
+        "kwok": KWOK_VERSION,
+        "flagger": FLAGGER_VERSION,
+        "gateway-api": GATEWAY_API_VERSION,
+    }
+
+
 _GO_FALLBACKS = ("/usr/local/go/bin/go", "/usr/lib/go/bin/go")
 
 

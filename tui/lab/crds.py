@@ -7,6 +7,7 @@ so that one is defined here: a permissive schema, served at every version Flagge
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,35 @@ def gateway_api_crds() -> list[dict[str, Any]]:
 
 def lab_crds() -> list[dict[str, Any]]:
     return [*flagger_crds(), traffic_split_crd(), *gateway_api_crds()]
+
+
+def install_crds(api_client: Any, docs: list[dict[str, Any]], timeout: float = 60.0) -> None:
+    """Create (or replace) ``docs`` and wait until the API server reports every one Established."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    api = client.ApiextensionsV1Api(api_client)
+    for doc in docs:
+        name = doc["metadata"]["name"]
+        try:
+            api.create_custom_resource_definition(doc)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise RuntimeError(f"installing CRD {name}: {exc.status} {exc.reason}") from exc
+            current = api.read_custom_resource_definition(name)
+            doc = {**doc, "metadata": {**doc["metadata"], "resourceVersion": current.metadata.resource_version}}
+            api.replace_custom_resource_definition(name, doc)
+
+    wanted = {d["metadata"]["name"] for d in docs}
+    deadline = time.monotonic() + timeout
+    while True:
+        established = {
+            crd.metadata.name
+            for crd in api.list_custom_resource_definition().items
+            if any(c.type == "Established" and c.status == "True" for c in (crd.status.conditions or []))
+        }
+        if wanted <= established:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"CRDs not established after {timeout:.0f}s: {sorted(wanted - established)}")
+        time.sleep(0.3)
