@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,19 +27,48 @@ def _skip_reason() -> str | None:
     return None
 
 
+# Pods in this namespace serve the file LOGS_FILE_NAME (in the lab dir, CRI log format) as their logs.
+LOGS_NAMESPACE = "lab-logs"
+LOGS_FILE_NAME = "lab-logs.cri"
+
+
+def _cluster_logs(path: Path) -> dict[str, object]:
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterLogs",
+        "metadata": {"name": LOGS_NAMESPACE},
+        "spec": {
+            "selector": {"matchNamespaces": [LOGS_NAMESPACE]},
+            "logs": [{"containers": ["app"], "logsFile": str(path), "follow": True}],
+        },
+    }
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
     lab_dir = tmp_path_factory.mktemp("lab")
-    info = controlplane.up(lab_dir, prometheus_url=os.environ.get("CANARYSCOPE_LAB_PROMETHEUS"))
+    logs_file = lab_dir / LOGS_FILE_NAME
+    logs_file.touch()
+    info = controlplane.up(
+        lab_dir,
+        prometheus_url=os.environ.get("CANARYSCOPE_LAB_PROMETHEUS"),
+        kwok_config_docs=[_cluster_logs(logs_file)],
+    )
     try:
         yield info
     finally:
         controlplane.down(lab_dir)
         leftovers = [r.name for r in processes.records(lab_dir) if processes.is_alive(r)]
         assert not leftovers, f"lab processes still running after down: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def lab_logs(lab: LabInfo) -> tuple[str, Path]:
+    """(namespace, file): pods in that namespace serve the file (CRI log format) as their container logs."""
+    return LOGS_NAMESPACE, lab.lab_dir / LOGS_FILE_NAME
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,43 @@ def test_status_from_another_process(lab: LabInfo) -> None:
     assert seen["healthy"] is True
     assert set(seen["running"]) == set(controlplane.STOP_ORDER)
     assert seen["kubeconfig"] == str(lab.kubeconfig)
+
+
+def _cri(text: str) -> str:
+    return f"2026-01-01T00:00:00.000000000Z stdout F {text}\n"
+
+
+def test_pod_logs_served_through_api_server_and_followed(
+    lab_logs: tuple[str, Path], kube_api: Any, wait_for: Wait
+) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(kube_api)
+    namespace, logs_file = lab_logs
+    logs_file.write_text(_cri("first") + _cri("second"))
+    core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        pod = {"metadata": {"name": "logger"}, "spec": {"containers": [{"name": "app", "image": "registry.invalid/l"}]}}
+        core.create_namespaced_pod(namespace, pod)
+        wait_for(lambda: core.read_namespaced_pod("logger", namespace).status.phase == "Running", 60, "pod Running")
+
+        # API server -> kwok's kubelet-like server (TLS, lab CA) -> the file, CRI prefixes stripped.
+        assert core.read_namespaced_pod_log("logger", namespace, container="app") == "first\nsecond\n"
+
+        stream = core.read_namespaced_pod_log(
+            "logger", namespace, container="app", follow=True, _preload_content=False, _request_timeout=30
+        )
+        try:
+            lines = stream.stream(amt=1024)
+            seen = ""
+            while seen.count("\n") < 2:
+                seen += next(lines).decode()
+            with logs_file.open("a") as f:
+                f.write(_cri("appended while following"))
+            while "appended while following\n" not in seen:
+                seen += next(lines).decode()
+        finally:
+            stream.release_conn()
+        assert seen == "first\nsecond\nappended while following\n"
+    finally:
+        core.delete_namespace(namespace)

@@ -90,6 +90,8 @@ def version_ldflags() -> str:
 def _go_env(go: str, in_module: bool) -> dict[str, str]:
     env = dict(os.environ)
     env["CGO_ENABLED"] = "0"
+    # Identical bytes for identical pins, wherever the checkout lives.
+    env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -buildvcs=false").strip()
     if in_module:
         # The pinned go.mod must never be rewritten by a build.
         env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -mod=readonly").strip()
@@ -201,3 +203,23 @@ def module_dir(module: str, version: str | None = None) -> Path:
     if info.get("Error") or not info.get("Dir"):
         raise BuildError(f"go mod download {target}: {info.get('Error', 'no directory')}")
     return Path(info["Dir"])
+
+
+def main() -> int:
+    """`python -m tui.lab.binaries`: build (or find) the lab binaries and print where they are."""
+    import sys
+
+    try:
+        paths, report = ensure_binaries_report()
+    except (GoUnavailableError, BuildError) as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 1
+    state = f"built {len(report.built)} in {report.seconds:.0f}s" if report.built else "all cached"
+    print(f"lab: binaries in {report.bin_dir} ({state})")
+    for name, path in paths.items():
+        print(f"  {name:<24}{path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
