@@ -1,0 +1,109 @@
+"""Session-wide lab: real etcd, kube-apiserver, controller-manager, scheduler, kwok and Flagger on loopback.
+
+The first run on a machine builds the binaries from Go modules (many minutes); later runs reuse them from
+${CANARYSCOPE_CACHE:-~/.cache/canaryscope}/lab. Set CANARYSCOPE_LAB_PROMETHEUS to point Flagger at a running
+Prometheus; otherwise Flagger gets a reserved, unused port (enough for initialisation, not for analysis).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.lab import binaries, controlplane, processes
+from tui.lab.controlplane import LabInfo
+
+
+def _skip_reason() -> str | None:
+    if binaries.find_go() is None:
+        return "lab needs a Go toolchain (>= 1.26) to build its binaries; none found on PATH or /usr/local/go"
+    if shutil.which("openssl") is None:
+        return "lab needs the openssl command (Debian package openssl) to make its certificates"
+    return None
+
+
+# Pods in this namespace serve the file LOGS_FILE_NAME (in the lab dir, CRI log format) as their logs.
+LOGS_NAMESPACE = "lab-logs"
+LOGS_FILE_NAME = "lab-logs.cri"
+
+
+def _cluster_logs(path: Path) -> dict[str, object]:
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterLogs",
+        "metadata": {"name": LOGS_NAMESPACE},
+        "spec": {
+            "selector": {"matchNamespaces": [LOGS_NAMESPACE]},
+            "logs": [{"containers": ["app"], "logsFile": str(path), "follow": True}],
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    lab_dir = tmp_path_factory.mktemp("lab")
+    logs_file = lab_dir / LOGS_FILE_NAME
+    logs_file.touch()
+    info = controlplane.up(
+        lab_dir,
+        prometheus_url=os.environ.get("CANARYSCOPE_LAB_PROMETHEUS"),
+        kwok_config_docs=[_cluster_logs(logs_file)],
+    )
+    try:
+        yield info
+    finally:
+        controlplane.down(lab_dir)
+        leftovers = [r.name for r in processes.records(lab_dir) if processes.is_alive(r)]
+        assert not leftovers, f"lab processes still running after down: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def lab_logs(lab: LabInfo) -> tuple[str, Path]:
+    """(namespace, file): pods in that namespace serve the file (CRI log format) as their container logs."""
+    return LOGS_NAMESPACE, lab.lab_dir / LOGS_FILE_NAME
+
+
+@pytest.fixture(scope="session")
+def kube_api(lab: LabInfo) -> object:
+    """A kubernetes ApiClient authenticated as the lab admin."""
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=str(lab.kubeconfig))
+
+
+@pytest.fixture
+def namespace(kube_api: object) -> Iterator[str]:
+    """A fresh namespace per test, deleted afterwards (the lab is shared by the whole session)."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(kube_api)
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    core.create_namespace({"metadata": {"name": name}})
+    yield name
+    core.delete_namespace(name)
+
+
+def _wait_for(check: Callable[[], object], timeout: float, what: str, interval: float = 0.5) -> object:
+    last: list[object] = [None]
+
+    def probe() -> bool:
+        last[0] = check()
+        return bool(last[0])
+
+    if not processes.wait_until(probe, timeout, interval):
+        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}; last value: {last[0]!r}")
+    return last[0]
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., object]:
+    """wait_for(check, timeout, what): poll until ``check()`` is truthy, else fail naming ``what``."""
+    return _wait_for
