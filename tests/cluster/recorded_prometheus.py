@@ -49,10 +49,11 @@ class RecordedPrometheus:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def set_samples(self, samples: list[dict[str, Any]]) -> None:
+    def set_samples(self, t: float, samples: list[dict[str, Any]]) -> None:
+        """The values Prometheus answers from now on, evaluated at the recorded time `t`."""
         with self._lock:
             for sample in samples:
-                self._samples[(sample["namespace"], sample["deployment"])] = sample
+                self._samples[(sample["namespace"], sample["deployment"])] = {**sample, "t": t}
 
     def answer(self, query: str) -> dict[str, Any]:
         if "histogram_quantile" in query:
@@ -63,7 +64,7 @@ class RecordedPrometheus:
             field = "rps"
         with self._lock:
             result = [
-                {"metric": {"namespace": ns, "deployment": dep}, "value": [0, repr(float(sample[field]))]}
+                {"metric": {"namespace": ns, "deployment": dep}, "value": [sample["t"], repr(float(sample[field]))]}
                 for (ns, dep), sample in sorted(self._samples.items())
                 if sample.get(field) is not None
             ]

@@ -54,6 +54,9 @@ class Replay:
         self.prom.stop()
 
     def apply(self, step: Step) -> None:
+        # Samples before the clock moves: a query stamped with the new time then sees the new values.
+        if step.samples:
+            self.prom.set_samples(step.t, step.samples)
         self.cursor = step.t
         for change in step.changes:
             obj = change["object"]
@@ -63,8 +66,6 @@ class Replay:
                 self.api.put(obj)
         if step.log:
             self.api.append_log("monitoring", LOGGER_POD, *step.log)
-        if step.samples:
-            self.prom.set_samples(step.samples)
 
     async def wait(self, pilot: Pilot, predicate: Callable[[AppState], bool], what: str, timeout: float = 15) -> None:
         started = time.monotonic()
@@ -86,6 +87,10 @@ class Replay:
             await self.settle(pilot, step, expected)
             if check is not None:
                 check(step, expected)
+        # The screen's clock (ages, countdowns, sparkline columns) catches up with the end of the recording.
+        end = self.recording.steps[-1].t
+        await self.wait(pilot, lambda s: s.now == end, "the final time")
+        await pilot.pause()
 
     async def settle(self, pilot: Pilot, step: Step, expected: dict[str, Any]) -> None:
         canary = expected.get("Canary/examiner")
@@ -173,6 +178,7 @@ def test_replayed_overview(replay: Any, snap_compare: Any) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await r.run(pilot)
+        await pilot.pause(0.7)  # the overview refreshes at most twice a second
 
     assert snap_compare(r.app, terminal_size=(120, 40), run_before=run_before)
 

@@ -73,6 +73,16 @@ def _value(sample: Any) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
+def evaluated_at(result: Any) -> float | None:
+    """The evaluation time Prometheus stamps on an instant vector's samples."""
+    for sample in result if isinstance(result, list) else []:
+        try:
+            return float(sample["value"][0])
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return None
+
+
 def by_deployment(result: Any) -> dict[tuple[str, str], float | None]:
     out: dict[tuple[str, str], float | None] = {}
     for sample in result if isinstance(result, list) else []:
@@ -133,12 +143,18 @@ class PrometheusPoller:
             self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe} (no canary in scope yet)")
             return
         window = window_for(scope.targets)
+        asked = self.clock()
+        stamps: list[float] = []
         results: dict[str, dict[tuple[str, str], float | None]] = {}
         for name, query in queries(scope.namespace, window).items():
             self.requests += 1
-            results[name] = by_deployment(prom.custom_query(query))
+            answer = prom.custom_query(query)
+            results[name] = by_deployment(answer)
+            if (stamp := evaluated_at(answer)) is not None:
+                stamps.append(stamp)
+        # A sample describes the window ending where Prometheus evaluated it (else when we asked).
+        now = min(stamps) if stamps else asked
         self.refreshes += 1
-        now = self.clock()
         samples = []
         empty = True
         for namespace, target, _interval in scope.targets:

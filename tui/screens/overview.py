@@ -16,6 +16,8 @@ from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "last event")
+# Fixed widths: a column sized by whatever arrived first would change with the order of updates.
+WIDTHS = (12, 18, 20, 16, 7, 10, 10, 48)
 REFRESH_S = 0.5
 
 
@@ -33,14 +35,14 @@ def row_for(state: AppState, view: CanaryView) -> tuple[str, ...]:
     failed = view.sticky_failed_checks if info.phase == "Failed" else info.failed_checks
     event = view.last_event.message if view.last_event else ""
     return (
-        info.key.namespace,
-        info.key.name,
+        info.key.namespace[: WIDTHS[0]],
+        info.key.name[: WIDTHS[1]],
         fmt.phase_label(info.phase)[0] + (" ॥" if info.suspend else ""),
         weight_text,
         f"{fmt.number(failed)}/{fmt.number(view.threshold)}",
         fmt.percent(_latest_rate(state, info.key.namespace, f"{info.target}-primary")),
         fmt.percent(_latest_rate(state, info.key.namespace, info.target)),
-        event[:70],
+        event[: WIDTHS[7]],
     )
 
 
@@ -76,8 +78,8 @@ class OverviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
         table: DataTable[str] = DataTable(id="overview", cursor_type="row", zebra_stripes=True)
-        for index, title in enumerate(COLUMNS):
-            table.add_column(title, key=str(index))
+        for index, (title, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
+            table.add_column(title, key=str(index), width=width)
         yield table
         yield Footer()
 
