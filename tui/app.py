@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -12,15 +14,19 @@ from textual.screen import Screen
 
 from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
-from tui.observations import CanarySelected, Observation
+from tui.observations import CanarySelected, NoticeObserved, Observation
+from tui.recording import ANSI_CODES, CastRecorder, screen_ansi
 from tui.reducer import reduce_all
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.screens.overview import OverviewScreen
+from tui.screens.presentation import PresentationScreen
 from tui.screens.rollout import RolloutScreen
-from tui.sources import ObservationBatch, ObservationsPending, Source
+from tui.script import Script, ScriptRunner, ScriptStep
+from tui.sources import ObservationBatch, ObservationsPending, SimulationSource, Source
 from tui.state import AppState
+from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
 
 
 class CanaryscopeApp(App[int]):
@@ -39,11 +45,24 @@ class CanaryscopeApp(App[int]):
         Binding("n", "next_canary", "Next canary", show=False, id="next-canary"),
         Binding("o", "overview", "Overview", show=False, id="overview"),
         Binding("escape", "back", "Back", show=False, id="back"),
+        Binding("z", "presentation", "Present", id="presentation"),
+        Binding("t", "next_theme", "Theme", show=False, id="theme"),
+        Binding("ctrl+s", "screenshot_svg", "Screenshot", show=False, id="screenshot"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, source: Source, actions: RolloutActions, *, start_with_overview: bool = False) -> None:
+    def __init__(
+        self,
+        source: Source,
+        actions: RolloutActions,
+        *,
+        start_with_overview: bool = False,
+        theme: str = DEFAULT_THEME,
+        script: Script | None = None,
+        recorder: CastRecorder | None = None,
+        screenshot_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.source = source
         self.actions = actions
@@ -51,14 +70,38 @@ class CanaryscopeApp(App[int]):
         self.rollout_screen = RolloutScreen(source.label)
         self.overview_screen = OverviewScreen(source.label)
         self.start_with_overview = start_with_overview
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = THEMES.get(theme, theme)
+        self.script = ScriptRunner(script) if script is not None else None
+        self._script_armed = False
+        self.recorder = recorder
+        self._frame_pending = False
+        self.screenshot_dir = screenshot_dir or Path.cwd()
+        if recorder is not None and isinstance(source, SimulationSource):
+            # One frame per step of virtual time, whatever the machine's load: the same seed and script give
+            # the same recording.
+            source.hold = lambda: self._frame_pending
 
     # --- data flow --------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.recorder is not None:
+            self._frame_pending = True  # time stands still until the first frame is on record
+            self.call_after_refresh(self._record_frame)
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
+        if self.script is not None:
+            if self.actions.needs_confirmation:
+                steps = len(self.script.script.steps)
+                question = (
+                    f"Run the script {self.script.script.name} ({steps} steps) against "
+                    f"{self.source.label}? Its actions will not ask again."
+                )
+                self.push_screen(ConfirmScreen(question), self._script_confirmed)
+            else:
+                self._arm_script()
         self.source.start(self)
 
     def apply(self, observations: list[Observation]) -> None:
@@ -72,6 +115,11 @@ class CanaryscopeApp(App[int]):
         after = getattr(self.actions, "after_state", None)
         if after is not None:
             after(state)
+        if self._script_armed and not isinstance(self.source, SimulationSource):
+            self._script_tick(state.now)
+        if self.recorder is not None and not self._frame_pending:
+            self._frame_pending = True
+            self.call_after_refresh(self._record_frame)
 
     @on(ObservationBatch)
     def _batch(self, message: ObservationBatch) -> None:
@@ -91,12 +139,135 @@ class CanaryscopeApp(App[int]):
     async def action_quit(self) -> None:
         self.source.stop()
         self.actions.stop()
+        if self.recorder is not None:
+            self._record_frame()
+            self.recorder.close()
         self.exit(0)
+
+    # --- scripts, recordings, screenshots ----------------------------------------------------------------
+
+    def _script_confirmed(self, answer: bool | None) -> None:
+        if answer:
+            self._arm_script()
+        else:
+            self.notify("The script will not run", title="Script")
+
+    def _arm_script(self) -> None:
+        self._script_armed = True
+        if isinstance(self.source, SimulationSource):
+            # In the simulation, steps fire before the exact virtual second they are due.
+            self.source.before_step = self._script_tick
+
+    def _script_tick(self, now: float) -> None:
+        if self.script is None:
+            return
+        due = self.script.due(now)
+        if not due:
+            return
+        self.source.pump()  # act on the state as it is at this very second
+        for step in due:
+            self._script_step(step)
+
+    def _script_step(self, step: ScriptStep) -> None:
+        assert self.script is not None
+        if self.script.script.canary is not None and self.script.script.canary in self.state.canaries:
+            self.apply([CanarySelected(self.script.script.canary)])
+        if step.action == "say":
+            self.notify(step.text, title="Script")
+        elif step.action == "quit":
+            self.call_later(self.action_quit)
+        elif step.action == "screenshot":
+            self.action_screenshot_svg()
+        else:
+            kind = self._script_kind(step.action)
+            if kind is not None:
+                self._act(kind, confirmed=True)
+
+    def _script_kind(self, action: str) -> ActionKind | None:
+        """The action for a step, or None when the state already is what the step asks (load-on when on)."""
+        view = self.state.selected_view
+        running = any(s.label == "background load" and s.running for s in self.state.loads.values())
+        simple = {
+            "release": ActionKind.RELEASE,
+            "faulty-release": ActionKind.FAULTY_RELEASE,
+            "inject-errors": ActionKind.INJECT_ERRORS,
+            "promote": ActionKind.PROMOTE,
+            "abort": ActionKind.ABORT,
+        }
+        if action in simple:
+            return simple[action]
+        if action in ("load-on", "load-off"):
+            return ActionKind.TOGGLE_LOAD if running != (action == "load-on") else None
+        if action in ("suspend", "resume"):
+            suspended = bool(view and view.info.suspend)
+            return ActionKind.TOGGLE_SUSPEND if suspended != (action == "suspend") else None
+        return None
+
+    def _record_frame(self) -> None:
+        if self.recorder is None or not self.is_running:
+            self._frame_pending = False
+            return
+        ansi = screen_ansi(self)
+        last_line = ANSI_CODES.sub("", ansi.rstrip("\n").rsplit("\n", 1)[-1])
+        if self.screen.query("Footer") and not last_line.strip():
+            # Only finished screens go on record: the footer refills a moment after each change of bindings.
+            self._frame_pending = True
+            self.set_timer(0.05, self._record_frame)
+            return
+        self._frame_pending = False
+        width, height = self.size
+        self.recorder.frame(width, height, ansi)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",  # type: ignore[override]
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        if self.recorder is not None:
+            # Toasts come and go by the wall clock; in a recording the narration line says it, on virtual time.
+            text = f"{title}: {message}" if title else message
+            self.apply([NoticeObserved(text, severity, self.state.now, self.state.now + 8)])
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_screenshot_svg(self) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.state.now or time.time()))
+        name = f"canaryscope-{stamp}.svg"
+        try:
+            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(name, str(self.screenshot_dir))
+        except OSError as exc:
+            self.notify(
+                f"Could not save the screenshot in {self.screenshot_dir}: {exc.strerror or exc}",
+                title="Screenshot",
+                severity="error",
+            )
+            return
+        self.notify(f"Saved {path}", title="Screenshot")
+
+    def action_presentation(self) -> None:
+        if isinstance(self.screen, PresentationScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(PresentationScreen())
+
+    def action_next_theme(self) -> None:
+        names = list(THEMES.values())
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        label = next(k for k, v in THEMES.items() if v == self.theme)
+        self.notify(f"Theme: {label}", title="Theme")
 
     # --- actions ----------------------------------------------------------------------------------------
 
     def action_act(self, name: str) -> None:
-        kind = ActionKind(name)
+        self._act(ActionKind(name))
+
+    def _act(self, kind: ActionKind, *, confirmed: bool = False) -> None:
         key = self.state.selected
         if self.actions.read_only:
             self._report(self.actions.perform(kind, key) if key else Outcome(False, "Read-only"), kind)
@@ -108,7 +279,7 @@ class CanaryscopeApp(App[int]):
         if key is None:
             self._report(Outcome(False, "No canary selected"), kind)
             return
-        if self.actions.needs_confirmation:
+        if self.actions.needs_confirmation and not confirmed:
             question = self.actions.describe(kind, key)
             self.push_screen(ConfirmScreen(question), partial(self._confirmed, kind, key))
             return
@@ -193,4 +364,6 @@ class CanaryscopeApp(App[int]):
         yield SystemCommand("Keys", "Show canaryscope's keys", self.action_help)
         yield SystemCommand("Next canary", "Follow the next canary in scope", self.action_next_canary)
         yield SystemCommand("Overview", "Every canary in scope", self.action_overview)
+        yield SystemCommand("Presentation mode", "Phase, traffic and success rates, large", self.action_presentation)
+        yield SystemCommand("Save an SVG screenshot", f"Into {self.screenshot_dir}", self.action_screenshot_svg)
         yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)

@@ -59,6 +59,51 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
 SUBCOMMANDS = ("demo", "watch", "load")
 
 
+def _presenting(parser: argparse.ArgumentParser) -> None:
+    from tui.themes import THEMES
+
+    group = parser.add_argument_group("presenting and recording")
+    group.add_argument(
+        "--theme", choices=sorted(THEMES), default="dark", help="colours (t cycles them; NO_COLOR works)"
+    )
+    group.add_argument("--script", help="a YAML timeline of actions to run by itself")
+    group.add_argument("--record", metavar="FILE.cast", help="write an asciicast v2 recording of the session")
+    group.add_argument("--screenshot-dir", metavar="DIR", help="where ctrl+s saves SVG screenshots (default: here)")
+
+
+def _presentation_options(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """Script, recorder and screenshot folder, each checked before the UI starts."""
+    from pathlib import Path
+
+    from tui.script import ScriptError, load_script
+
+    script = None
+    if args.script:
+        try:
+            script = load_script(args.script)
+        except ScriptError as exc:
+            raise UsageError(f"script {exc}") from None
+    if args.record and not args.record.endswith(".cast"):
+        raise UsageError(f"--record: the file should end in .cast (asciicast v2), got {args.record!r}")
+    screenshot_dir = Path(args.screenshot_dir) if args.screenshot_dir else None
+    if screenshot_dir is not None and screenshot_dir.exists() and not screenshot_dir.is_dir():
+        raise UsageError(f"--screenshot-dir: {args.screenshot_dir} is not a directory")
+    return {"theme": args.theme, "script": script, "screenshot_dir": screenshot_dir}
+
+
+def _open_recorder(path: str | None, clock, start_epoch: float, title: str):  # type: ignore[no-untyped-def]
+    if not path:
+        return None
+    from tui.recording import CastRecorder
+
+    recorder = CastRecorder(path, clock, start_epoch=start_epoch, title=title)
+    try:
+        recorder.open()
+    except OSError as exc:
+        raise UsageError(f"--record: cannot write {path}: {exc.strerror or exc}") from None
+    return recorder
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="canaryscope", description="Watch and drive Flagger canary rollouts live.")
     parser.add_argument("--version", action="version", version=f"canaryscope {__version__}")
@@ -74,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated"
     )
+    _presenting(demo)
     watch = commands.add_parser("watch", help="watch a real cluster (the default command)")
     watch.add_argument("canary", nargs="?", metavar="CANARY", help="open this canary (NAME or NAMESPACE/NAME)")
     watch.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
@@ -104,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         help="seconds between Prometheus queries (default 5)",
     )
+    _presenting(watch)
     act = watch.add_argument_group("actions (ignored with --read-only)")
     act.add_argument("-y", "--yes", action="store_true", help="do not ask before changing the cluster or sending load")
     act.add_argument(
@@ -230,14 +277,23 @@ def run_watch(args: argparse.Namespace) -> int:
     from tui.app import CanaryscopeApp
 
     holder: list[CanaryscopeApp] = []
+    extra = _presentation_options(args)
     actions = build_actions(args, connection, source, lambda: holder[0].state)
-    app = CanaryscopeApp(source, actions, start_with_overview=canary is None)
+    import time
+
+    started = time.monotonic()
+    recorder = _open_recorder(
+        args.record, lambda: time.monotonic() - started, time.time(), f"canaryscope {connection.context}"
+    )
+    app = CanaryscopeApp(source, actions, start_with_overview=canary is None, recorder=recorder, **extra)
     holder.append(app)
     try:
         result = app.run()
     finally:
         source.stop()
         actions.stop()
+        if recorder is not None:
+            recorder.close()
     return result or 0
 
 
@@ -253,9 +309,17 @@ def run_demo(args: argparse.Namespace) -> int:
     from tui.sim.engine import Simulation
     from tui.sources import SimulationSource
 
+    extra = _presentation_options(args)
     sim = Simulation(scenario, seed=args.seed)
-    app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim))
-    result = app.run()
+    start = sim.now
+    # Virtual time, so the same seed and script give the same recording.
+    recorder = _open_recorder(args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo")
+    app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    try:
+        result = app.run()
+    finally:
+        if recorder is not None:
+            recorder.close()
     return result or 0
 
 

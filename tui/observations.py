@@ -111,6 +111,16 @@ class CanarySelected:
     key: CanaryKey | None
 
 
+@dataclass(frozen=True)
+class NoticeObserved:
+    """Something to tell the viewer in the narration line until `until` (recordings use it instead of toasts)."""
+
+    text: str
+    severity: str
+    t: float
+    until: float
+
+
 Observation = (
     ClockTick
     | CanaryObserved
@@ -128,4 +138,5 @@ Observation = (
     | LoadRemoved
     | HealthObserved
     | CanarySelected
+    | NoticeObserved
 )

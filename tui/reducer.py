@@ -26,6 +26,7 @@ from tui.observations import (
     LoadObserved,
     LoadRemoved,
     MetricsObserved,
+    NoticeObserved,
     Observation,
     RouterDeleted,
     RouterObserved,
@@ -38,6 +39,7 @@ DUPLICATE_WINDOW_S = 5.0
 DUPLICATE_LOOKBACK = 256
 
 _NEW_RELEASE_KINDS = frozenset({"new-revision", "restart"})
+_HALT_KINDS = frozenset({"success-rate-halt", "duration-halt", "no-values", "external-check-halt", "pre-rollout-halt"})
 
 
 def reduce(state: AppState, observation: Observation) -> AppState:
@@ -111,6 +113,8 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             if state.health.get(health.source) == health:
                 return state
             return replace(state, health={**state.health, health.source: health})
+        case NoticeObserved(text=text, severity=severity, until=until):
+            return replace(state, notice=(text, severity, until))
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state
@@ -213,8 +217,10 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
     )
     if event.type == "Warning":
         view = replace(view, last_warning=event)
+    if kind.kind in _HALT_KINDS:
+        view = replace(view, last_halt=event)
     if kind.kind in _NEW_RELEASE_KINDS:
-        view = replace(view, sticky_failed_checks=0, release_started_at=event.t, last_warning=None)
+        view = replace(view, sticky_failed_checks=0, release_started_at=event.t, last_warning=None, last_halt=None)
     elif kind.kind == "threshold-rollback":
         # The pattern only matches digits here.
         view = replace(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))

@@ -3,6 +3,7 @@ cluster sources run in worker threads and post ObservationBatch messages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
@@ -57,6 +58,10 @@ class SimulationSource:
         self._app: Sink | None = None
         self._timer: Timer | None = None
         self._carry = 0.0
+        # Called before every virtual second (scripts fire at exact virtual times).
+        self.before_step: Callable[[float], None] | None = None
+        # While this says so, time stands still (a recording waits until each frame is captured).
+        self.hold: Callable[[], bool] | None = None
 
     def start(self, app: Sink) -> None:
         self._app = app
@@ -65,6 +70,8 @@ class SimulationSource:
             self._timer = app.set_interval(self.TICK_S, self._tick)
 
     def _tick(self) -> None:
+        if self.hold is not None and self.hold():
+            return
         self._carry += self.TICK_S * self.speed
         whole = int(self._carry)
         if whole:
@@ -73,7 +80,7 @@ class SimulationSource:
 
     def advance(self, seconds: float) -> None:
         """Move virtual time on by whole seconds and show the result (tests call this directly)."""
-        self.sim.advance(seconds)
+        self.sim.advance(seconds, self.before_step)
         self.pump()
 
     def pump(self) -> None:

@@ -39,6 +39,8 @@ class CanaryView:
     release_started_at: float | None = None
     last_event: FlaggerEvent | None = None
     last_warning: FlaggerEvent | None = None
+    # The last check that failed in this release (a Halt), the reason behind failed checks.
+    last_halt: FlaggerEvent | None = None
 
     @property
     def key(self) -> CanaryKey:
@@ -90,6 +92,8 @@ class AppState:
     loads: dict[str, LoadStats] = field(default_factory=dict)
     health: dict[str, SourceHealth] = field(default_factory=dict)
     selected: CanaryKey | None = None
+    # (text, severity, until): a notice shown in the narration line while now < until.
+    notice: tuple[str, str, float] | None = None
 
     @property
     def selected_view(self) -> CanaryView | None:

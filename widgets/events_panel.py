@@ -26,9 +26,16 @@ class LogColours:
 
     @classmethod
     def from_theme(cls, variables: dict[str, str]) -> LogColours:
-        foreground = Color.parse(variables.get("foreground", "#e0e0e0"))
-        background = Color.parse(variables.get("background", "#000000"))
-        return cls(muted=foreground.blend(background, 0.4).hex, warning=variables.get("warning", "yellow"))
+        try:
+            foreground = Color.parse(variables.get("foreground", "#e0e0e0"))
+            background = Color.parse(variables.get("background", "#000000"))
+            muted = foreground.blend(background, 0.4).hex
+        except Exception:  # ANSI themes name terminal colours ("ansi_default") that cannot be blended
+            muted = "bright_black"
+        warning = variables.get("warning", "yellow")
+        if warning.startswith("ansi_"):
+            warning = warning.removeprefix("ansi_")
+        return cls(muted=muted, warning=warning)
 
 
 def event_line(event: FlaggerEvent, colours: LogColours, *, compact: bool) -> Text:

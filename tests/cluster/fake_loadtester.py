@@ -58,8 +58,10 @@ class FakeLoadtester:
                 return 400, "Error: name or namespace not found in payload"
             gate, rollback = f"{name}.{namespace}", f"rollback.{name}.{namespace}"
             actions = {
-                "/gate/open": (self.open.add, gate), "/gate/close": (self.open.discard, gate),
-                "/rollback/open": (self.open.add, rollback), "/rollback/close": (self.open.discard, rollback),
+                "/gate/open": (self.open.add, gate),
+                "/gate/close": (self.open.discard, gate),
+                "/rollback/open": (self.open.add, rollback),
+                "/rollback/close": (self.open.discard, rollback),
             }
             if path in actions:
                 do, key = actions[path]

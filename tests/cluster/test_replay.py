@@ -35,17 +35,23 @@ class Replay:
     def __init__(self, tmp_path: Path, *, canary: str | None) -> None:
         self.recording = Recording.load("gated-then-faulty")
         self.cursor = self.recording.steps[0].t
-        self.api = ApiServer(crds=DEMO_CRDS, bookmark_interval=0.5,
-                             clock=lambda: datetime.fromtimestamp(self.cursor, UTC)).start()
+        self.api = ApiServer(
+            crds=DEMO_CRDS, bookmark_interval=0.5, clock=lambda: datetime.fromtimestamp(self.cursor, UTC)
+        ).start()
         self.prom = RecordedPrometheus().start()
         self.api.put(objects.pod(LOGGER_POD, created="2026-03-04T11:00:00Z"))
         self.apply(self.recording.steps[0])
         kubeconfig = self.api.write_kubeconfig(tmp_path / "kubeconfig", namespace="apps")
         connection = connect(str(kubeconfig), None)
-        options = ClusterOptions(prometheus=self.prom.url, logger=("monitoring", "app.kubernetes.io/name=logger"),
-                                 read_timeout_s=10.0, refresh_s=0.05)
-        self.source = ClusterSource(connection, ClusterTarget(str(kubeconfig), "standin", "apps", canary), options,
-                                    clock=lambda: self.cursor)
+        options = ClusterOptions(
+            prometheus=self.prom.url,
+            logger=("monitoring", "app.kubernetes.io/name=logger"),
+            read_timeout_s=10.0,
+            refresh_s=0.05,
+        )
+        self.source = ClusterSource(
+            connection, ClusterTarget(str(kubeconfig), "standin", "apps", canary), options, clock=lambda: self.cursor
+        )
         self.app = CanaryscopeApp(self.source, ReadOnlyActions(), start_with_overview=canary is None)
 
     def close(self) -> None:
@@ -150,8 +156,10 @@ async def test_every_step_of_the_recorded_rollout_is_shown(replay: Any) -> None:
         traffic_text = panel(r.app, "#traffic")
         assert phase in status_text
         assert f"weight     {weights['examiner-canary']}%" in status_text
-        assert f"router   TrafficSplit apps/examiner · {weights['examiner-primary']} / {weights['examiner-canary']}" \
+        assert (
+            f"router   TrafficSplit apps/examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
             in traffic_text
+        )
         if status["canaryWeight"] != weights["examiner-canary"]:
             assert f"canaryWeight {status['canaryWeight']} ≠ router {weights['examiner-canary']}" in traffic_text
         else:
@@ -166,10 +174,22 @@ async def test_every_step_of_the_recorded_rollout_is_shown(replay: Any) -> None:
     async with r.app.run_test(size=(120, 40)) as pilot:
         await r.run(pilot, check)
         logged = [e.event.message for e in r.app.state.events]
-    assert seen_phases == ["Initialized", "Progressing", "WaitingPromotion", "Promoting", "Finalising", "Succeeded",
-                           "Progressing", "Failed"]
-    recorded = [json.loads(line)["metadata"]["eventMessage"] for step in r.recording.steps for line in step.log
-                if line.startswith("{")]
+    assert seen_phases == [
+        "Initialized",
+        "Progressing",
+        "WaitingPromotion",
+        "Promoting",
+        "Finalising",
+        "Succeeded",
+        "Progressing",
+        "Failed",
+    ]
+    recorded = [
+        json.loads(line)["metadata"]["eventMessage"]
+        for step in r.recording.steps
+        for line in step.log
+        if line.startswith("{")
+    ]
     assert logged == recorded, "every Flagger event once, in order"
 
 

@@ -153,8 +153,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_text(200, "ok")
         if parts == ["version"]:
             return self._send_json(200, self.app.version_info())
-        if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "services" and (
-            parts[6] == "proxy"
+        if (
+            len(parts) >= 7
+            and parts[:3] == ["api", "v1", "namespaces"]
+            and parts[4] == "services"
+            and (parts[6] == "proxy")
         ):
             return self._service_proxy(method, parts[3], parts[5], "/" + "/".join(parts[7:]))
         if not parts or parts[0] not in ("api", "apis"):

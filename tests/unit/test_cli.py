@@ -55,3 +55,20 @@ def test_version() -> None:
     done = run("--version")
     assert done.returncode == 0
     assert done.stdout.startswith("canaryscope ")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["demo", "--record", "out.txt"], "--record: the file should end in .cast"),
+        (["demo", "--script", "/no/script.yaml"], "script /no/script.yaml: no such file"),
+        (["demo", "--theme", "neon"], "invalid choice: 'neon'"),
+        (["demo", "--record", "/proc/forbidden/x.cast"], "--record: cannot write /proc/forbidden/x.cast"),
+    ],
+)
+def test_presenting_options_are_checked_before_the_screen_opens(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1

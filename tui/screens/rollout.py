@@ -13,6 +13,7 @@ from widgets.deployments_panel import DeploymentsPanel
 from widgets.events_panel import EventsPanel
 from widgets.load_panel import LoadPanel
 from widgets.metrics_panel import MetricsPanel
+from widgets.narration_bar import NarrationBar
 from widgets.status_panel import StatusPanel
 from widgets.topbar import TopBar
 from widgets.traffic_panel import TrafficPanel
@@ -38,6 +39,7 @@ class RolloutScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             yield TopBar(self.mode, id="topbar")
+            yield NarrationBar(id="narration")
             with Horizontal(id="row-top"):
                 yield StatusPanel(id="status")
                 yield TrafficPanel(id="traffic")

@@ -91,10 +91,12 @@ class Simulation:
     def now(self) -> float:
         return self.clock.now()
 
-    def advance(self, seconds: float) -> None:
-        """Move virtual time forward, one whole second at a time."""
+    def advance(self, seconds: float, before_step: Callable[[float], None] | None = None) -> None:
+        """Move virtual time forward, one whole second at a time; `before_step(now)` runs before each second."""
         target = self.clock.now() + seconds
         while self.clock.now() + 1 <= target + 1e-9:
+            if before_step is not None:
+                before_step(self.clock.now())
             self.clock.advance(1)
             self._step(int(self.clock.now()))
         self._pending.append(ClockTick(self.clock.now()))

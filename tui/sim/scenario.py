@@ -87,7 +87,8 @@ BUILTIN: dict[str, dict[str, Any]] = {
 
 # --- validation helpers ----------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _DELAY = re.compile(r"^\d+(\.{2,}\d+)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -147,8 +148,9 @@ def parse_duration(value: Any, path: str, *, minimum: float = 0.0, allow_zero: b
         raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
     if isinstance(value, int | float):
         seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value.strip())):
-        seconds = float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    elif isinstance(value, str) and _DURATION.match(value.strip()):
+        units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+        seconds = sum(float(n) * units[u] for n, u in _DURATION_PART.findall(value.strip()))
     elif isinstance(value, str) and value.strip().startswith("-"):
         raise ScenarioError(f"{path}: must not be negative, got {_show(value)}")
     else:
