@@ -349,3 +349,12 @@ def test_wait_is_a_subcommand_of_canaryscope(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().err.startswith("canaryscope wait: --timeout 'never' is not a duration")
     assert cli.main(["wait", "--help"]) == 0
     assert "[NAMESPACE/]CANARY" in capsys.readouterr().out
+
+
+def test_an_unreachable_api_server_exits_3(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.refuse_connections(None)
+    wait = WaitProcess(kubeconfig, "test/examiner", "--timeout", "3s")
+    assert wait.finish() == 3
+    assert wait.stderr.startswith("canaryscope wait: canary test/examiner not seen within 3s (kubernetes ")
+    assert "unreachable" in wait.stderr and wait.stderr.count("\n") == 1
+    apiserver.resume_listening()
