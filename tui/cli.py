@@ -56,7 +56,7 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
     return parse
 
 
-SUBCOMMANDS = ("demo", "watch", "load")
+SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve")
 
 
 def _presenting(parser: argparse.ArgumentParser) -> None:
@@ -186,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
     act.add_argument("--max-duration", default="1h", help="cap on a load's duration (default 1h)")
     commands.add_parser("load", help="send hey-like load: canaryscope load URL -c 5 -q 5 -z 60m", add_help=False)
+    # wait and serve parse their own arguments (tui/wait/cli.py, tui/serve.py); listed here for --help.
+    commands.add_parser(
+        "wait", help="no TUI: follow one rollout and exit 0/1/2/3 (succeeded/failed/timeout/error)", add_help=False
+    )
+    commands.add_parser("serve", help="serve the UI in a web browser (127.0.0.1:8000): serve -- demo", add_help=False)
     return parser
 
 
@@ -332,6 +337,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.load.cli import main as load_main
 
         return load_main(argv[1:])
+    if argv[0] == "wait":
+        from tui.wait.cli import main as wait_main
+
+        return wait_main(argv[1:])
+    if argv[0] == "serve":
+        from tui.serve import main as serve_main
+
+        return serve_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -1,0 +1,246 @@
+"""`canaryscope serve [--host H] [--port P] [-- ARGS]`: the UI in a browser, through textual-serve.
+
+Every browser tab that opens the page gets its own `canaryscope ARGS` process (default `demo`), run with this
+same Python. The server binds to exactly the address given, 127.0.0.1 unless told otherwise, and says so on
+stderr when told otherwise. Because the page can drive a rollout, requests are checked the way a loopback
+service must be: on a loopback address only loopback Host names are answered (no DNS rebinding), and a browser's
+websocket must come from the page's own origin (no other site can open it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import re
+import shlex
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, TextIO
+from urllib.parse import urlsplit
+
+PROG = "canaryscope serve"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_ARGS = ("demo",)
+EXIT_USAGE = 2
+# Commands that are not the TUI make no sense in a browser terminal.
+NOT_SERVABLE = ("serve", "wait", "load")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?")
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+class ServeUsageError(Exception):
+    """A mistake in what the user asked for, worded as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ServeUsageError(message)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    args: tuple[str, ...]
+    loopback: bool
+
+    @property
+    def command(self) -> str:
+        """The shell command textual-serve runs per browser session: this Python, this canaryscope."""
+        return shlex.join([sys.executable, "-m", "tui", *self.args])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def cluster_mode(self) -> bool:
+        return not self.args or self.args[0] != "demo"
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        usage=f"{PROG} [--host HOST] [--port PORT] [-- CANARYSCOPE-ARGS]",
+        description="Serve canaryscope in a web browser (one canaryscope process per browser tab).",
+        epilog=f"Everything after -- is what each tab runs (default: {' '.join(DEFAULT_ARGS)}), "
+        "e.g. -- demo --speed 10, or -- --context kind-kind -n apps examiner.",
+    )
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}; anything else makes the UI reachable from the network)",
+    )
+    parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"TCP port (default {DEFAULT_PORT})")
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise ServeUsageError(f"--port: expected a whole number, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise ServeUsageError(f"--port: must be between 1 and 65535, got {text}")
+    return port
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` stands for is a loopback address; raises ServeUsageError if unknown."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if not _HOSTNAME.fullmatch(host) or host.replace(".", "").isdigit():
+        raise ServeUsageError(f"--host: {host!r} is neither an IP address nor a host name")
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ServeUsageError(f"--host: {host!r} does not resolve on this machine") from None
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
+
+
+def _check_served_args(args: Sequence[str]) -> None:
+    """Catch a mistake in the served command now, not once per browser tab."""
+    from tui.cli import SUBCOMMANDS, UsageError, build_parser
+
+    argv = list(args)
+    if argv and argv[0] in NOT_SERVABLE:
+        raise ServeUsageError(f"only the TUI can be served (demo or watch), not {argv[0]!r}")
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        raise ServeUsageError("the served command cannot be --help or --version")
+    if not argv or argv[0] not in SUBCOMMANDS:
+        argv.insert(0, "watch")
+    try:
+        build_parser().parse_args(argv)
+    except UsageError as exc:
+        raise ServeUsageError(f"served command: {exc}") from None
+
+
+def parse_options(argv: Sequence[str]) -> ServeOptions:
+    argv = list(argv)
+    own, served = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    args = _parser().parse_args(own)
+    host = args.host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host:
+        raise ServeUsageError("--host: must not be empty")
+    port = _port(args.port)
+    loopback = is_loopback(host)
+    served_args = tuple(served) or DEFAULT_ARGS
+    _check_served_args(served_args)
+    return ServeOptions(host, port, served_args, loopback)
+
+
+def exposure_warning(options: ServeOptions) -> str:
+    reach = "the UI (and this kubeconfig's access to the cluster)" if options.cluster_mode else "the UI"
+    return (
+        f"{PROG}: warning: listening on {options.host}:{options.port}, not loopback: {reach} is reachable from the "
+        "network and anyone who can connect can drive it"
+    )
+
+
+def _host_name(host_header: str) -> str:
+    """The name in a Host header value, without the port (IPv6 literals keep no brackets)."""
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if host_header.count(":") == 1 else host_header
+
+
+def host_allowed(host_header: str | None, options: ServeOptions) -> bool:
+    """On a loopback address, only loopback names: a DNS-rebound name must not reach the UI."""
+    if not host_header:
+        return False
+    if not options.loopback:
+        return True
+    name = _host_name(host_header).lower()
+    if name in LOOPBACK_NAMES or name == options.host.lower():
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_allowed(origin: str | None, host_header: str | None) -> bool:
+    """A browser sends Origin with every websocket; it must be the page this server handed out."""
+    if origin is None:
+        return True  # not a browser: nothing cross-site to guard against
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and bool(host_header) and parts.netloc.lower() == host_header.lower()
+
+
+def build_server(options: ServeOptions, out: TextIO) -> Any:
+    from aiohttp import web
+    from textual_serve.server import Server
+
+    class CanaryscopeServer(Server):  # type: ignore[misc]
+        async def handle_index(self, request: web.Request) -> web.StreamResponse:
+            if not host_allowed(request.headers.get("Host"), options):
+                raise web.HTTPForbidden(text="unexpected Host header\n")
+            # The page's websocket URL follows the name the browser used (localhost, an IP, a DNS name).
+            self.public_url = f"{request.scheme}://{request.host}"
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+            host = request.headers.get("Host")
+            if not host_allowed(host, options) or not origin_allowed(request.headers.get("Origin"), host):
+                raise web.HTTPForbidden(text="cross-origin websocket refused\n")
+            return await super().handle_websocket(request)
+
+        async def on_startup(self, app: web.Application) -> None:
+            served = " ".join(options.args)
+            print(f"{PROG}: serving `canaryscope {served}` on {options.url} (Ctrl+C to stop)", file=out, flush=True)
+
+    return CanaryscopeServer(options.command, host=options.host, port=options.port, title="canaryscope")
+
+
+def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    own = list(argv[: list(argv).index("--")] if "--" in argv else argv)
+    if any(a in ("-h", "--help") for a in own):
+        _parser().print_help(out)
+        return 0
+    try:
+        options = parse_options(argv)
+    except ServeUsageError as exc:
+        print(f"{PROG}: {' '.join(str(exc).split())}", file=err)
+        return EXIT_USAGE
+    if not options.loopback:
+        print(exposure_warning(options), file=err, flush=True)
+    try:
+        _free(options.host, options.port)
+    except OSError as exc:
+        print(f"{PROG}: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=err)
+        return EXIT_USAGE
+    server = build_server(options, out)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:  # the port was taken between the check and the bind
+        print(f"{PROG}: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=err)
+        return EXIT_USAGE
+    return 0
+
+
+def _free(host: str, port: int) -> None:
+    """Fail with one line now if the address is taken or not ours, instead of a traceback from the server."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,207 @@
+"""`canaryscope wait [NAMESPACE/]CANARY [--timeout D]`: follow one rollout without a TUI, for pipelines.
+
+Prints one line per phase or weight change and one per Flagger event, unbuffered, each starting with a UTC
+timestamp. Exit codes: 0 the new revision succeeded, 1 it failed (was rolled back), 2 the timeout passed (also
+when no rollout started), 3 an error: a missing Canary or Flagger CRD, refused access, a kubeconfig problem, or
+a mistake on the command line (so that 2 always means "not finished in time").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from tui.model import CanaryKey
+from tui.observations import Observation
+from tui.reducer import reduce
+from tui.state import AppState
+from tui.wait.tracker import Outcome, WaitTracker
+
+if TYPE_CHECKING:
+    from tui.cluster.source import ClusterSource
+
+PROG = "canaryscope wait"
+DEFAULT_TIMEOUT = "30m"
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+# Before the canary has been seen once, only this long (at most the timeout) is spent on reaching the cluster.
+CONNECT_GRACE_S = 20.0
+# After the outcome, the last events (rollback reasons, "Promotion completed!") may still be on their way.
+LINGER_S = 1.0
+# Flagger writes the router, then the status: both arrive within a burst this long and make one line.
+SETTLE_S = 0.1
+DEFAULT_LOGGER = "monitoring/app.kubernetes.io/name=logger"
+
+
+class WaitUsageError(Exception):
+    """A mistake on the command line or in the kubeconfig, worded as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise WaitUsageError(message)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Follow one canary's rollout and exit with its outcome: 0 succeeded, 1 failed, "
+        "2 timeout or no rollout started, 3 error.",
+    )
+    parser.add_argument("canary", metavar="[NAMESPACE/]CANARY", help="the Canary to follow")
+    parser.add_argument(
+        "--timeout", default=DEFAULT_TIMEOUT, help=f"give up after this long, e.g. 90s, 20m (default {DEFAULT_TIMEOUT})"
+    )
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--context", help="kubeconfig context (default: the current context)")
+    parser.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
+    parser.add_argument(
+        "--logger",
+        default=DEFAULT_LOGGER,
+        help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' for Events only",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        default="45",
+        help="seconds of silence after which a watch or log stream reconnects (default 45)",
+    )
+    return parser
+
+
+def _duration(text: str, name: str, low: float, high: float) -> float:
+    from tui.load.duration import parse_duration
+    from tui.load.errors import LoadError
+
+    try:
+        value = parse_duration(text, name)
+    except LoadError as exc:
+        raise WaitUsageError(str(exc)) from None
+    if not low <= value <= high:
+        raise WaitUsageError(f"{name} must be between {low:g}s and {high:g}s, got {text}")
+    return value
+
+
+class _Sink:
+    """What ClusterSource reports to: wake-ups from its threads, then observations folded on this thread."""
+
+    def __init__(self, on_change: Callable[[AppState], None]) -> None:
+        self.state = AppState()
+        self.woke = threading.Event()
+        self._on_change = on_change
+
+    def post_message(self, _message: object) -> bool:
+        self.woke.set()
+        return True
+
+    def apply(self, observations: list[Observation]) -> None:
+        for observation in observations:
+            self.state = reduce(self.state, observation)
+            self._on_change(self.state)
+
+    def set_interval(self, interval: float, callback: object) -> NoReturn:
+        raise NotImplementedError("the cluster source keeps its own threads")
+
+
+def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    if any(a in ("-h", "--help") for a in argv):
+        _parser().print_help(out)
+        return 0
+    try:
+        return _run(list(argv), out, err)
+    except WaitUsageError as exc:
+        print(f"{PROG}: {' '.join(str(exc).split())}", file=err)
+        return int(Outcome.ERROR)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect
+    from tui.cluster.logger_follow import parse_logger_option
+    from tui.cluster.source import ClusterOptions, ClusterSource
+
+    args = _parser().parse_args(argv)
+    timeout_s = _duration(args.timeout, "--timeout", 1, MAX_TIMEOUT_S)
+    read_timeout_s = _duration(args.read_timeout, "--read-timeout", 5, 300)
+    try:
+        logger = None if args.logger == "none" else parse_logger_option(args.logger)
+    except ValueError as exc:
+        raise WaitUsageError(str(exc)) from None
+    namespace, slash, name = args.canary.rpartition("/")
+    if not name or (slash and not namespace) or "/" in namespace:
+        raise WaitUsageError(f"CANARY: expected NAME or NAMESPACE/NAME, got {args.canary!r}")
+    if namespace and args.namespace and namespace != args.namespace:
+        raise WaitUsageError(f"CANARY {args.canary!r} names namespace {namespace!r} but -n says {args.namespace!r}")
+    try:
+        connection = connect(args.kubeconfig, args.context)
+    except ClusterConfigError as exc:
+        raise WaitUsageError(str(exc)) from None
+    key = CanaryKey(namespace or args.namespace or connection.namespace, name)
+    target = ClusterTarget(args.kubeconfig, connection.context, key.namespace, key.name)
+    options = ClusterOptions(prometheus=None, logger=logger, read_timeout_s=read_timeout_s)
+
+    started = time.time()
+    tracker = WaitTracker(key, connection.context, started)
+
+    def emit(lines: list[str]) -> None:
+        for line in lines:
+            print(line, file=out, flush=True)
+
+    sink = _Sink(lambda state: emit(tracker.observe(state, time.time())))
+    source = ClusterSource(connection, target, options)
+    source.start(sink)
+    try:
+        _follow(source, sink, tracker, emit, timeout_s)
+    finally:
+        source.stop()
+        source.join(2.0)
+    verdict = tracker.verdict
+    assert verdict is not None
+    if verdict.outcome is Outcome.ERROR:
+        print(f"{PROG}: {verdict.detail}", file=err, flush=True)
+    else:
+        emit([tracker.final_line(sink.state, time.time())])
+    return int(verdict.outcome)
+
+
+def _follow(
+    source: ClusterSource, sink: _Sink, tracker: WaitTracker, emit: Callable[[list[str]], None], timeout_s: float
+) -> None:
+    began = time.monotonic()
+    deadline = began + timeout_s
+    connect_deadline = began + min(timeout_s, CONNECT_GRACE_S)
+    linger_until: float | None = None
+    while True:
+        now = time.monotonic()
+        if linger_until is None and tracker.verdict is not None:
+            if tracker.verdict.outcome is Outcome.ERROR:
+                return
+            linger_until = now + LINGER_S
+        if linger_until is not None:
+            if now >= linger_until:
+                return
+            until = linger_until
+        elif tracker.start is None:
+            if now >= connect_deadline:
+                tracker.timeout(sink.state, time.time(), connect_deadline - began)
+                return
+            until = connect_deadline
+        else:
+            if now >= deadline:
+                tracker.timeout(sink.state, time.time(), timeout_s)
+                return
+            until = deadline
+        if sink.woke.wait(max(0.0, min(until - now, 1.0))):
+            time.sleep(SETTLE_S)
+            sink.woke.clear()
+            source.pump()
+            emit(tracker.flush(sink.state, time.time()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

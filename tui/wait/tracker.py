@@ -1,0 +1,320 @@
+"""Follow one canary's rollout in folded state and decide how `canaryscope wait` ends.
+
+Which release counts: the one in flight when the wait begins (phase Progressing, Waiting, WaitingPromotion,
+Promoting or Finalising), else the next one. A finished earlier release never counts: success is a phase *change*
+into Succeeded (or a Succeeded canary whose lastAppliedSpec differs from the one the wait started from, when the
+steps in between were missed), failure a phase change into Failed. A changed lastAppliedSpec alone is not
+trusted while Failed, because Flagger re-syncs it there before it starts the next analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+
+from tui.flagger.messages import classify
+from tui.model import ACTIVE_PHASES, CanaryKey, Health, Phase
+from tui.state import AppState, CanaryView
+
+# Logger tails and the Events API replay history; events this much older than the start are not this wait's.
+EVENT_GRACE_S = 5.0
+# Warnings during a rollout that are not why it failed: gates waiting for a person, readiness waits, and the
+# rollback's own announcements. Every other Warning (a metric, hook or query failure, a progress deadline) is.
+NOT_A_CAUSE_KINDS = frozenset(
+    {
+        "approval-halt",
+        "traffic-increase-halt",
+        "promotion-halt",
+        "not-ready",
+        "canary-not-ready",
+        "suspended",
+        "threshold-rollback",
+        "canary-failed",
+    }
+)
+REASON_CHARS = 300
+RELEASE_KINDS = frozenset({"new-revision", "restart"})
+IN_FLIGHT = ACTIVE_PHASES | {Phase.WAITING}
+# Health worth a line: problems, and the recovery after one. Sources not listed do not matter to a wait.
+REPORTED_SOURCES = ("kubernetes", "canaries", "logger", "trafficsplits", "httproutes", "routers")
+PROBLEMS = frozenset({Health.RECONNECTING, Health.UNREACHABLE, Health.FORBIDDEN, Health.NOT_INSTALLED})
+REASONS_SHOWN = 3
+ROUTER_SOURCES = ("trafficsplits", "httproutes")
+START_LINE_WAIT_S = 2.0
+HEALTH_SETTLE_S = 2.0
+
+
+class Outcome(IntEnum):
+    SUCCEEDED = 0
+    FAILED = 1
+    TIMEOUT = 2
+    ERROR = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    detail: str = ""
+
+
+def stamp(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def span(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    minutes, secs = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def _number(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+class WaitTracker:
+    def __init__(self, key: CanaryKey, context: str, started_at: float) -> None:
+        self.key = key
+        self.context = context
+        self.started_at = started_at
+        self.events_since = started_at - EVENT_GRACE_S
+        self.start: CanaryView | None = None
+        self.in_flight_at_start = False
+        self.rollout_seen = False
+        self.rollout_since: float | None = None
+        self.phase: str | None = None
+        self.verdict: Verdict | None = None
+        self.decided_at: float | None = None
+        self._printed: tuple[str | None, int | None, int | None] | None = None
+        self._first_seen = 0.0
+        self._start_pending = False
+        self._event_seq = 0
+        self._health_since: dict[str, tuple[tuple[Health, str], float]] = {}
+        self._health_printed: dict[str, tuple[Health, str]] = {}
+        self._causes: list[str] = []
+
+    # --- what a line says ---------------------------------------------------------------------------------
+
+    def _status(self, state: AppState, view: CanaryView) -> tuple[str | None, int | None, int | None]:
+        router = state.router_for(view)
+        return view.info.phase, view.info.canary_weight, router.canary_weight if router else None
+
+    def _describe(self, state: AppState, view: CanaryView) -> str:
+        phase, weight, router = self._status(state, view)
+        return f"phase {phase or '?'} weight {_number(weight)}/{view.max_weight} (router {_number(router)})"
+
+    # --- folding ------------------------------------------------------------------------------------------
+
+    def observe(self, state: AppState, now: float) -> list[str]:
+        """Lines for what changed in `state` (called after every observation); may set `verdict`."""
+        lines: list[str] = []
+        self._health_lines(state, now, lines)
+        if self.verdict is not None and self.verdict.outcome is Outcome.ERROR:
+            return lines
+        view = state.canaries.get(self.key)
+        if self.start is None:
+            if view is None:
+                self._not_found(state, now)
+                return lines
+            self._begin(view, now)
+        events = self._event_lines(state)
+        if events:
+            self._start_line(state, now, lines, force=True)
+        lines.extend(events)
+        if view is None:
+            if self.verdict is None:
+                self._decide(Outcome.ERROR, f"canary {self.key} was deleted", now)
+            return lines
+        self._start_line(state, now, lines, force=view.info.phase != self.phase)
+        self._follow_phase(state, view, now, lines)
+        return lines
+
+    def flush(self, state: AppState, now: float) -> list[str]:
+        """At the end of a burst: one line if the phase or a weight changed (router and status move together)."""
+        lines: list[str] = []
+        self._health_lines(state, now, lines)
+        view = state.canaries.get(self.key)
+        if view is None or self.start is None:
+            return lines
+        self._start_line(state, now, lines, force=now - self._first_seen >= START_LINE_WAIT_S)
+        if self._start_pending:
+            return lines
+        status = self._status(state, view)
+        if status != self._printed:
+            self._printed = status
+            lines.append(f"{stamp(now)} {self._describe(state, view)}")
+        return lines
+
+    def _begin(self, view: CanaryView, now: float) -> None:
+        self.start = view
+        self.phase = view.info.phase
+        self._first_seen = now
+        self._start_pending = True
+        self.in_flight_at_start = view.info.phase in IN_FLIGHT
+        if self.in_flight_at_start:
+            self.rollout_seen = True
+            self.rollout_since = now
+
+    def _start_line(self, state: AppState, now: float, lines: list[str], *, force: bool) -> None:
+        """Say where the wait starts from once the router is known too (its list may come a moment later)."""
+        if not self._start_pending or self.start is None:
+            return
+        start = self.start
+        if not force and not self._router_known(state, start):
+            return
+        self._start_pending = False
+        router = state.router_for(start)
+        status = (start.info.phase, start.info.canary_weight, router.canary_weight if router else None)
+        self._printed = status
+        goal = "following the rollout in flight" if self.in_flight_at_start else "waiting for a new revision"
+        lines.append(
+            f"{stamp(now)} start {self.key} phase {status[0] or '?'} weight {_number(status[1])}/{start.max_weight} "
+            f"(router {_number(status[2])}) revision {start.info.last_applied_spec or '?'}: {goal}"
+        )
+
+    @staticmethod
+    def _router_known(state: AppState, view: CanaryView) -> bool:
+        if state.router_for(view) is not None or "routers" in state.health:  # "routers": none is installed
+            return True
+        watches = [state.health.get(source) for source in ROUTER_SOURCES]
+        listed = [h for h in watches if h is not None]
+        return bool(listed) and all(h.state is not Health.CONNECTING for h in listed)
+
+    def _not_found(self, state: AppState, now: float) -> None:
+        canaries = state.health.get("canaries")
+        # The watch reports connected only after its list has been folded in.
+        if canaries is not None and canaries.state is Health.CONNECTED:
+            self._decide(Outcome.ERROR, f"canary {self.key} not found in context {self.context}", now)
+
+    def _health_lines(self, state: AppState, now: float, lines: list[str]) -> None:
+        """A line for trouble that lasts (start-up races flap for milliseconds), and one when it is over."""
+        for source in REPORTED_SOURCES:
+            health = state.health.get(source)
+            if health is None:
+                continue
+            # Keyed without the attempt count: retries of one trouble make one line.
+            seen = (health.state, health.detail)
+            since = self._health_since.get(source)
+            if since is None or since[0] != seen:
+                since = self._health_since[source] = (seen, now)
+            fatal = (source == "canaries" and health.state in (Health.NOT_INSTALLED, Health.FORBIDDEN)) or (
+                source == "kubernetes" and health.state is Health.FORBIDDEN
+            )
+            if fatal and self.verdict is None:
+                self._decide(Outcome.ERROR, health.detail or f"{source}: {health.state.value}", now)
+            printed = self._health_printed.get(source)
+            if seen == printed:
+                continue
+            lasting = health.state in PROBLEMS and now - since[1] >= HEALTH_SETTLE_S
+            recovered = health.state is Health.CONNECTED and printed is not None and printed[0] in PROBLEMS
+            if lasting or recovered:
+                self._health_printed[source] = seen
+                detail = f": {health.detail}" if health.detail else ""
+                lines.append(f"{stamp(now)} health {source} {health.state.value}{detail}")
+
+    def _event_lines(self, state: AppState) -> list[str]:
+        lines: list[str] = []
+        fresh = []
+        for logged in reversed(state.events):
+            if logged.seq <= self._event_seq:
+                break
+            fresh.append(logged)
+        if not fresh:
+            return lines
+        self._event_seq = fresh[0].seq
+        for logged in reversed(fresh):
+            event = logged.event
+            if event.key != self.key or event.t < self.events_since:
+                continue
+            lines.append(f"{stamp(event.t)} event {event.type} {event.message}")
+            kind = classify(event.message).kind
+            if kind in RELEASE_KINDS:
+                if self.verdict is None:
+                    self.rollout_seen = True
+                    self.rollout_since = self.rollout_since or event.t
+                self._causes.clear()
+            elif event.type == "Warning" and kind not in NOT_A_CAUSE_KINDS:
+                self._causes.append(event.message)
+        return lines
+
+    def _follow_phase(self, state: AppState, view: CanaryView, now: float, lines: list[str]) -> None:
+        assert self.start is not None
+        phase = view.info.phase
+        if phase != self.phase:
+            self.phase = phase
+            self._printed = self._status(state, view)
+            lines.append(f"{stamp(now)} {self._describe(state, view)}")
+            if phase in IN_FLIGHT and self.verdict is None:
+                self.rollout_seen = True
+                self.rollout_since = self.rollout_since or now
+            if self.verdict is None and phase == Phase.SUCCEEDED:
+                self._decide(Outcome.SUCCEEDED, "", now)
+            elif self.verdict is None and phase == Phase.FAILED:
+                self._decide(Outcome.FAILED, "", now)
+        elif (
+            self.verdict is None
+            and phase == Phase.SUCCEEDED
+            and view.info.last_applied_spec is not None
+            and view.info.last_applied_spec != self.start.info.last_applied_spec
+        ):
+            # A newer revision succeeded while the steps in between went unseen (a re-list after a break).
+            self.rollout_seen = True
+            self._decide(Outcome.SUCCEEDED, "", now)
+
+    def _decide(self, outcome: Outcome, detail: str, now: float) -> None:
+        self.verdict = Verdict(outcome, detail)
+        self.decided_at = now
+
+    # --- the last line ------------------------------------------------------------------------------------
+
+    def final_line(self, state: AppState, now: float) -> str:
+        """What the wait ends with on stdout (success, failure or timeout); errors go to stderr instead."""
+        assert self.verdict is not None
+        view = state.canaries.get(self.key)
+        revision = (view.info.last_applied_spec if view else None) or "?"
+        took = span(now - (self.rollout_since or self.started_at))
+        if self.verdict.outcome is Outcome.SUCCEEDED:
+            return f"{stamp(now)} succeeded {self.key} revision {revision} after {took}"
+        if self.verdict.outcome is Outcome.FAILED:
+            return f"{stamp(now)} failed {self.key} revision {revision} after {took}: {self._failure(view)}"
+        return f"{stamp(now)} timeout {self.key} {self.verdict.detail}"
+
+    def _failure(self, view: CanaryView | None) -> str:
+        """The failed checks Flagger counted (it resets them to 0 on rollback) and the Warnings that were why."""
+        sticky = view.sticky_failed_checks if view else 0
+        threshold = view.threshold if view else None
+        count = f"{sticky}/{threshold} failed checks" if threshold is not None else f"{sticky} failed checks"
+        reasons: list[str] = []
+        for message in reversed(self._causes):
+            if message not in reasons:
+                reasons.append(message)
+            if len(reasons) == REASONS_SHOWN:
+                break
+        shown = [m if len(m) <= REASON_CHARS else m[: REASON_CHARS - 1] + "…" for m in reversed(reasons)]
+        return f"{count}; " + " | ".join(shown) if shown else count
+
+    def timeout(self, state: AppState, now: float, timeout_s: float) -> None:
+        """The deadline passed: say whether a rollout ever started and where it stands."""
+        limit = span(timeout_s)
+        view = state.canaries.get(self.key)
+        if view is None or self.start is None:
+            trouble = [
+                f"{h.source} {h.state.value}" + (f": {h.detail}" if h.detail else "")
+                for h in (state.health.get(source) for source in ("kubernetes", "canaries"))
+                if h is not None and h.state is not Health.CONNECTED
+            ]
+            why = f" ({'; '.join(trouble)})" if trouble else ""
+            self._decide(Outcome.ERROR, f"canary {self.key} not seen within {limit}{why}", now)
+            return
+        if not self.rollout_seen:
+            revision = view.info.last_applied_spec or "?"
+            detail = (
+                f"after {limit}: no rollout started since the wait began (still {view.info.phase or '?'}, revision "
+                f"{revision}; Flagger starts one when the target's pod template changes)"
+            )
+        else:
+            detail = f"after {limit}: the rollout is still in {self._describe(state, view)}"
+        self._decide(Outcome.TIMEOUT, detail, now)
