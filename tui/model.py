@@ -97,6 +97,21 @@ class DeploymentInfo:
     managed_by: str | None = None
     # The Flux HelmRelease (namespace, name) that renders this Deployment, from the labels Flux sets.
     helm_release: tuple[str, str] | None = None
+    # ConfigMaps the first container takes its environment from (the seed chart keeps ECHO_VALUE there).
+    env_from: tuple[str, ...] = ()
+
+
+# The only ConfigMap keys canaryscope shows: what tells an examiner revision apart.
+REVISION_KEYS = ("ECHO_VALUE", "SERVER_ERROR_RATE")
+
+
+@dataclass(frozen=True)
+class ConfigValues:
+    """The revision-relevant values of one ConfigMap (only REVISION_KEYS are kept)."""
+
+    namespace: str
+    name: str
+    values: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tui.model import (
     CanaryInfo,
     CanaryKey,
+    ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
     LoadStats,
@@ -56,6 +57,23 @@ class DeploymentDeleted:
 @dataclass(frozen=True)
 class DeploymentsListed:
     items: tuple[DeploymentInfo, ...]
+    namespace: str | None
+
+
+@dataclass(frozen=True)
+class ConfigObserved:
+    config: ConfigValues
+
+
+@dataclass(frozen=True)
+class ConfigDeleted:
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ConfigsListed:
+    items: tuple[ConfigValues, ...]
     namespace: str | None
 
 
@@ -129,6 +147,9 @@ Observation = (
     | DeploymentObserved
     | DeploymentDeleted
     | DeploymentsListed
+    | ConfigObserved
+    | ConfigDeleted
+    | ConfigsListed
     | RouterObserved
     | RouterDeleted
     | RoutersListed

@@ -18,6 +18,9 @@ from tui.observations import (
     CanaryObserved,
     CanarySelected,
     ClockTick,
+    ConfigDeleted,
+    ConfigObserved,
+    ConfigsListed,
     DeploymentDeleted,
     DeploymentObserved,
     DeploymentsListed,
@@ -67,6 +70,19 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             kept = {k: v for k, v in state.deployments.items() if namespace is not None and k[0] != namespace}
             kept.update({(d.namespace, d.name): d for d in items})
             return replace(state, deployments=kept)
+        case ConfigObserved(config=config):
+            key = (config.namespace, config.name)
+            if state.configs.get(key) == config:
+                return state
+            return replace(state, configs={**state.configs, key: config})
+        case ConfigDeleted(namespace=ns, name=name):
+            configs = dict(state.configs)
+            configs.pop((ns, name), None)
+            return replace(state, configs=configs)
+        case ConfigsListed(items=items, namespace=namespace):
+            kept = {k: v for k, v in state.configs.items() if namespace is not None and k[0] != namespace}
+            kept.update({(c.namespace, c.name): c for c in items})
+            return replace(state, configs=kept)
         case RouterObserved(info=info):
             if state.routers.get((info.namespace, info.name)) == info:
                 return state

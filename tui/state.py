@@ -9,6 +9,7 @@ from tui.flagger import weights
 from tui.model import (
     CanaryInfo,
     CanaryKey,
+    ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
     LoadStats,
@@ -86,6 +87,7 @@ class AppState:
     canaries: dict[CanaryKey, CanaryView] = field(default_factory=dict)
     deployments: dict[tuple[str, str], DeploymentInfo] = field(default_factory=dict)
     routers: dict[tuple[str, str], RouterInfo] = field(default_factory=dict)
+    configs: dict[tuple[str, str], ConfigValues] = field(default_factory=dict)
     metrics: dict[tuple[str, str], tuple[MetricSample, ...]] = field(default_factory=dict)
     events: tuple[LoggedEvent, ...] = ()
     event_seq: int = 0
@@ -106,6 +108,19 @@ class AppState:
 
     def deployment(self, namespace: str, name: str) -> DeploymentInfo | None:
         return self.deployments.get((namespace, name))
+
+    def revision_values(self, dep: DeploymentInfo) -> dict[str, str]:
+        """ECHO_VALUE and SERVER_ERROR_RATE as the pods see them: env first, then the ConfigMaps in envFrom."""
+        values: dict[str, str] = {}
+        for name in dep.env_from:
+            config = self.configs.get((dep.namespace, name))
+            if config is not None:
+                values.update(config.values)
+        if dep.echo_value is not None:
+            values["ECHO_VALUE"] = dep.echo_value
+        if dep.error_rate is not None:
+            values["SERVER_ERROR_RATE"] = dep.error_rate
+        return values
 
     def series(self, namespace: str, deployment: str) -> tuple[MetricSample, ...]:
         return self.metrics.get((namespace, deployment), ())

@@ -12,16 +12,22 @@ from widgets import formatting as fmt
 from widgets.panel import StatePanel
 
 
-def revision_text(dep: DeploymentInfo) -> str:
+def revision_text(dep: DeploymentInfo, values: dict[str, str] | None = None) -> str:
     """ECHO_VALUE (what examiner answers) or the image; a faulty build shows its error rate."""
-    if dep.echo_value is not None:
-        text = f'"{dep.echo_value}"'
+    values = (
+        values
+        if values is not None
+        else {k: v for k, v in (("ECHO_VALUE", dep.echo_value), ("SERVER_ERROR_RATE", dep.error_rate)) if v is not None}
+    )
+    echo, errors = values.get("ECHO_VALUE"), values.get("SERVER_ERROR_RATE")
+    if echo is not None:
+        text = f'"{echo}"'
     elif dep.image:
         text = dep.image.rsplit("/", 1)[-1]
     else:
         text = fmt.UNKNOWN
-    if dep.error_rate not in (None, "", "0"):
-        text += f" errors {dep.error_rate}%"
+    if errors not in (None, "", "0"):
+        text += f" errors {errors}%"
     return text
 
 
@@ -47,7 +53,8 @@ class DeploymentsPanel(StatePanel):
     def slice_key(self, state: AppState) -> Any:
         rows = self._rows(state)
         ages = tuple(fmt.age(state.now - d.created) if d and d.created else None for _, d in rows)
-        return tuple(d for _, d in rows), ages, self.size.width, state.selected
+        values = tuple(tuple(sorted(state.revision_values(d).items())) if d else () for _, d in rows)
+        return tuple(d for _, d in rows), ages, values, self.size.width, state.selected
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -85,7 +92,7 @@ class DeploymentsPanel(StatePanel):
                         _cell(name, name_w),
                         (_cell(role, 8), role_style),
                         (_cell(counts, 7), ready_style),
-                        _cell(revision_text(dep), rev_w),
+                        _cell(revision_text(dep, state.revision_values(dep)), rev_w),
                         (template, "$text-muted"),
                         age,
                     )
@@ -98,7 +105,7 @@ class DeploymentsPanel(StatePanel):
                         _cell(fmt.number(dep.desired), 8),
                         (_cell(fmt.number(dep.ready), 6), ready_style),
                         _cell(fmt.number(dep.updated), 8),
-                        _cell(revision_text(dep), rev_w),
+                        _cell(revision_text(dep, state.revision_values(dep)), rev_w),
                         (template, "$text-muted"),
                         age,
                     )

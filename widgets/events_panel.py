@@ -126,11 +126,18 @@ class EventsPanel(Vertical):
         self.border_title = f"Flagger events{suffix}"
 
     def _write(self, events: list[LoggedEvent]) -> None:
+        if not events:
+            return
         log = self.query_one(RichLog)
+        # Follow the newest event unless the reader has scrolled up to older ones.
+        follow = log.scroll_y >= log.max_scroll_y - 1
         colours = LogColours.from_theme(self.app.theme_variables)
         for logged in events:
-            log.write(event_line(logged.event, colours, compact=self.compact))
+            log.write(event_line(logged.event, colours, compact=self.compact), scroll_end=False)
         self._shown += len(events)
+        if follow:
+            # After the layout has taken the new lines in, or the end would be the old one.
+            log.call_after_refresh(log.scroll_end, animate=False, immediate=True)
 
     def _rewrite(self, state: AppState) -> None:
         self.query_one(RichLog).clear()

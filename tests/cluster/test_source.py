@@ -205,3 +205,49 @@ def test_events_api_aggregation_is_undone_and_merged_with_the_logger(apiserver: 
         assert sorted(advances, key=lambda m: int(m.rsplit(" ", 1)[1])) == [
             f"Advance examiner.test canary weight {step}" for step in [*range(1, 10), 11]
         ]
+
+
+def test_a_revision_kept_in_a_configmap_is_shown(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # The seed chart passes ECHO_VALUE through envFrom; Flagger copies the ConfigMap as <name>-primary.
+    for name, echo, rate in (("examiner", "new value", "10"), ("examiner-primary", "old value", "0")):
+        dep = objects.deployment(name)
+        container = dep["spec"]["template"]["spec"]["containers"][0]
+        del container["env"]
+        container["envFrom"] = [{"configMapRef": {"name": name}}]
+        apiserver.put(dep)
+        apiserver.put(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "test"},
+                "data": {"ECHO_VALUE": echo, "SERVER_ERROR_RATE": rate, "REQUEST_DELAY": "100..250"},
+            }
+        )
+    apiserver.put(objects.canary())
+    with Harness(kubeconfig) as h:
+        h.wait_for(lambda s: len(s.configs) == 2 and len(s.deployments) == 2, what="deployments and configmaps")
+        canary = h.state.deployment("test", "examiner")
+        assert canary is not None and canary.env_from == ("examiner",)
+        assert h.state.revision_values(canary) == {"ECHO_VALUE": "new value", "SERVER_ERROR_RATE": "10"}
+        apiserver.put(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "examiner", "namespace": "test"},
+                "data": {"ECHO_VALUE": "newer", "SERVER_ERROR_RATE": "0"},
+            }
+        )
+        h.wait_for(
+            lambda s: s.revision_values(s.deployment("test", "examiner"))["ECHO_VALUE"] == "newer",
+            what="the changed ConfigMap",
+        )
+    from widgets.deployments_panel import revision_text
+
+    state = h.state
+    assert (
+        revision_text(
+            state.deployment("test", "examiner-primary"),
+            state.revision_values(state.deployment("test", "examiner-primary")),
+        )
+        == '"old value"'
+    )

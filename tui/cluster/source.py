@@ -17,7 +17,7 @@ from tui.cluster.kubeconfig import ClusterTarget, Connection
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
-from tui.kube.parse import parse_canary, parse_deployment, parse_router
+from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
 from tui.model import CanaryInfo, CanaryKey, Health
 from tui.observations import (
     CanariesListed,
@@ -25,6 +25,9 @@ from tui.observations import (
     CanaryObserved,
     CanarySelected,
     ClockTick,
+    ConfigDeleted,
+    ConfigObserved,
+    ConfigsListed,
     DeploymentDeleted,
     DeploymentObserved,
     DeploymentsListed,
@@ -231,6 +234,20 @@ class ClusterSource:
                 Health.NOT_INSTALLED,
                 f"neither SMI TrafficSplit nor Gateway API HTTPRoute is installed in context {context}",
             )
+        if self.namespace is not None:
+            # The seed chart keeps ECHO_VALUE in a ConfigMap (envFrom); only its revision keys are kept.
+            specs.append(
+                (
+                    WatchSpec(
+                        "configmaps",
+                        f"list configmaps {ns_text}",
+                        "v1 configmaps are not served",
+                        functools.partial(core.list_namespaced_config_map, self.namespace),
+                    ),
+                    self._configs_listed,
+                    self._config_event,
+                )
+            )
         selector = "involvedObject.kind=Canary"
         if self.target.canary and self.namespace:
             selector += f",involvedObject.name={self.target.canary}"
@@ -303,6 +320,19 @@ class ClusterSource:
             self._emit(DeploymentDeleted(info.namespace, info.name))
         else:
             self._emit(DeploymentObserved(info))
+
+    def _configs_listed(self, items: list[dict[str, Any]]) -> None:
+        configs = tuple(c for c in map(parse_configmap, items) if c is not None)
+        self._emit(ConfigsListed(configs, self.namespace))
+
+    def _config_event(self, kind: str, obj: dict[str, Any]) -> None:
+        config = parse_configmap(obj)
+        if config is None:
+            return
+        if kind == "DELETED":
+            self._emit(ConfigDeleted(config.namespace, config.name))
+        else:
+            self._emit(ConfigObserved(config))
 
     def _routers_listed(self, kind: str, items: list[dict[str, Any]]) -> None:
         for item in items:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tui.flagger.hashing import object_hash
-from tui.model import Analysis, CanaryInfo, CanaryKey, DeploymentInfo, RouterInfo, Webhook
+from tui.model import REVISION_KEYS, Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, RouterInfo, Webhook
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
@@ -186,6 +186,14 @@ def parse_deployment(obj: Any) -> DeploymentInfo | None:
     containers = _list(_dict(template.get("spec")).get("containers"))
     image = _str(_dict(containers[0]).get("image")) if containers else None
     env = pod_template_env(template)
+    env_from = tuple(
+        name
+        for name in (
+            _str(_dict(_dict(item).get("configMapRef")).get("name"))
+            for item in (_list(_dict(containers[0]).get("envFrom")) if containers else [])
+        )
+        if name
+    )
     annotations = _dict(_dict(template.get("metadata")).get("annotations"))
     labels = _dict(meta.get("labels"))
     helm_name = _str(labels.get("helm.toolkit.fluxcd.io/name"))
@@ -205,7 +213,18 @@ def parse_deployment(obj: Any) -> DeploymentInfo | None:
         created=parse_timestamp(meta.get("creationTimestamp")),
         managed_by=_str(labels.get("app.kubernetes.io/managed-by")),
         helm_release=(helm_namespace, helm_name) if helm_name else None,
+        env_from=env_from,
     )
+
+
+def parse_configmap(obj: Any) -> ConfigValues | None:
+    obj = _dict(obj)
+    namespace, name = _meta(obj)
+    if not namespace or not name:
+        return None
+    data = _dict(obj.get("data"))
+    values = tuple((k, v) for k in REVISION_KEYS if isinstance(v := data.get(k), str))
+    return ConfigValues(namespace, name, values)
 
 
 def _weight_of(value: Any) -> int | None:
