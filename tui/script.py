@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tui.model import CanaryKey
 from tui.sim.scenario import ScenarioError, _mapping, parse_duration
+from tui.yaml_file import read_yaml
 
 ACTIONS = (
     "release",
@@ -94,20 +93,7 @@ def parse_script(raw: Any, name: str = "script") -> Script:
 
 def load_script(path: str) -> Script:
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScriptError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScriptError(f"{path}: is a directory, not a script file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptError(f"{path}: cannot be read: {exc.__class__.__name__}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ScriptError(f"{path}: not valid YAML{where}") from None
+    raw = read_yaml(path, "script", ScriptError)
     try:
         return parse_script(raw, file.name)
     except ScriptError as exc:

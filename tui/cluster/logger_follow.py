@@ -19,8 +19,9 @@ from typing import Any
 from tui.cluster.emitter import Backoff, Emitter
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.flagger.logger_stream import LoggerStreamParser
+from tui.flagger.payload import as_event
 from tui.kube.parse import parse_timestamp
-from tui.model import FlaggerEvent, Health
+from tui.model import Health
 from tui.observations import EventObserved
 
 SOURCE = "logger"
@@ -185,20 +186,7 @@ class LoggerFollower:
                         self._seen.popitem(last=False)
                     if not self.accept(payload.namespace, payload.name):
                         continue
-                    self.emitter.emit(
-                        EventObserved(
-                            FlaggerEvent(
-                                t=payload.timestamp_ms / 1000,
-                                namespace=payload.namespace,
-                                name=payload.name,
-                                type=payload.event_type,
-                                message=payload.message,
-                                phase=payload.phase or None,
-                                checksum=payload.checksum,
-                                source="logger",
-                            )
-                        )
-                    )
+                    self.emitter.emit(EventObserved(as_event(payload)))
                 if self._current_pod() not in (None, pod):
                     return  # a newer pod took over
         finally:

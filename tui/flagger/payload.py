@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from tui.model import FlaggerEvent
+
 
 @dataclass(frozen=True)
 class EventPayload:
@@ -85,4 +87,18 @@ def decode(document: Any) -> EventPayload:
         timestamp_ms=timestamp_ms,
         checksum=checksum if isinstance(checksum, str) else None,
         extra=extra,
+    )
+
+
+def as_event(payload: EventPayload, source: str = "logger") -> FlaggerEvent:
+    """The Flagger event a webhook payload reports."""
+    return FlaggerEvent(
+        t=payload.timestamp_ms / 1000,
+        namespace=payload.namespace,
+        name=payload.name,
+        type=payload.event_type,
+        message=payload.message,
+        phase=payload.phase or None,
+        checksum=payload.checksum,
+        source=source,
     )

@@ -14,8 +14,9 @@ from typing import Any
 
 from tui.clock import VirtualClock
 from tui.flagger.logger_stream import LoggerStreamParser
+from tui.flagger.payload import as_event
 from tui.kube.parse import RELEASE_ANNOTATION, parse_canary, parse_deployment, parse_router, pod_template_env
-from tui.model import CanaryKey, FlaggerEvent, Health, MetricSample, SourceHealth
+from tui.model import CanaryKey, Health, MetricSample, SourceHealth
 from tui.observations import (
     CanaryDeleted,
     CanaryObserved,
@@ -148,20 +149,7 @@ class Simulation:
                     self._pending.append(RouterObserved(router))
         for line in self.logger.read_new():
             for payload in self._parser.feed_line(line):
-                self._pending.append(
-                    EventObserved(
-                        FlaggerEvent(
-                            t=payload.timestamp_ms / 1000,
-                            namespace=payload.namespace,
-                            name=payload.name,
-                            type=payload.event_type,
-                            message=payload.message,
-                            phase=payload.phase or None,
-                            checksum=payload.checksum,
-                            source="logger",
-                        )
-                    )
-                )
+                self._pending.append(EventObserved(as_event(payload)))
 
     def _sample(self, second: int) -> None:
         samples = []

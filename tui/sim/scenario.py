@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tui.yaml_file import read_yaml
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"
@@ -326,22 +326,7 @@ def load_scenario(spec: str | None) -> Scenario:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():
         return from_mapping(BUILTIN[spec])
-    path = Path(spec)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{spec}: no such file (built-in scenarios: {', '.join(BUILTIN)})") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{spec}: is a directory, not a scenario file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{spec}: cannot be read: {exc.__class__.__name__}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{spec}: not valid YAML{where}: {problem}") from None
+    raw = read_yaml(spec, "scenario", ScenarioError, missing_hint=f" (built-in scenarios: {', '.join(BUILTIN)})")
     try:
         return from_mapping(raw)
     except ScenarioError as exc:
