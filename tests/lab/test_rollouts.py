@@ -1,0 +1,152 @@
+"""canaryscope drives real Flagger in the lab: a good release is promoted, a faulty one is rolled back, and the
+simulation decides both exactly as the real Flagger did.
+
+Each release runs once per module (about a minute each with the lab's 10 s interval): canaryscope, headless,
+presses the keys a presenter would (`l` for the seed's background load, `r` / `R` to release, `e` to inject
+errors, each confirmed with `y`), while an independent trace records what Flagger itself did (its webhook
+payloads, the Canary's status and the TrafficSplit's weights).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab.drive import SIZE, Driver, Shown, connected, phase
+from tests.lab.fidelity import Sequences, reduce, simulate
+from tests.lab.trace import FlaggerTrace
+from tui.lab import lab as full_lab
+from tui.lab.controlplane import LabInfo
+
+pytestmark = pytest.mark.lab
+
+STEADY = ("Initialized", "Succeeded", "Failed")
+RELEASE_TIMEOUT_S = 240.0
+GOOD_RELEASE = [
+    "New revision detected! Scaling up examiner.apps",
+    "Starting canary analysis for examiner.apps",
+    "Advance examiner.apps canary weight 25",
+    "Advance examiner.apps canary weight 50",
+    "Copying examiner.apps template spec to examiner-primary.apps",
+    "Advance examiner.apps primary weight 75",
+    "Advance examiner.apps primary weight 100",
+    "Promotion completed! Scaling down examiner.apps",
+]
+
+
+@dataclass
+class Run:
+    shown: Shown
+    trace: FlaggerTrace
+    real: Sequences
+    seconds: float
+
+
+async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
+    trace = FlaggerTrace(kube_api, Path(lab.extras[full_lab.LOGGER_LOG]))
+    driver = Driver(lab)
+    final = "Canary failed! Scaling down examiner.apps" if faulty else GOOD_RELEASE[-1]
+    try:
+        async with driver.app.run_test(size=SIZE) as pilot:
+            await driver.wait(
+                pilot,
+                lambda s: phase(s) in STEADY and connected(s, "kubernetes", "logger", "prometheus", "events"),
+                "a steady canary and every source connected",
+                120,
+            )
+            trace.start()
+            await driver.press(pilot, "l")
+            await driver.wait(pilot, lambda s: any(x.running for x in s.loads.values()), "the background load", 10)
+            await driver.press(pilot, "R" if faulty else "r")
+            if faulty:
+                await driver.press(pilot, "e")
+            seconds = await driver.wait(
+                pilot,
+                lambda s: "Progressing" in driver.shown.phases and phase(s) == ("Failed" if faulty else "Succeeded"),
+                "the end of the release",
+                RELEASE_TIMEOUT_S,
+            )
+            await driver.wait(
+                pilot,
+                lambda s: final in driver.shown.messages("logger") and final in driver.shown.messages("events"),
+                f"{final!r} from both the logger and the Events API",
+                30,
+            )
+            driver.snapshot_panels()
+    finally:
+        driver.close()
+        trace.stop()
+    real_events = [(p.event_type, p.phase, p.message) for p in trace.events()]
+    return Run(driver.shown, trace, reduce(real_events, trace.statuses(), trace.router()), seconds)
+
+
+@pytest.fixture(scope="module")
+def good_run(lab: LabInfo, kube_api: Any) -> Run:
+    return asyncio.run(_release(lab, kube_api, faulty=False))
+
+
+@pytest.fixture(scope="module")
+def faulty_run(lab: LabInfo, kube_api: Any) -> Run:
+    return asyncio.run(_release(lab, kube_api, faulty=True))
+
+
+def test_good_release_is_promoted_and_canaryscope_shows_every_step(good_run: Run) -> None:
+    shown = good_run.shown
+    assert any(n.startswith("Released apps/examiner: ECHO_VALUE=") for n in shown.notes), shown.notes
+    # The router's canary weight as canaryscope showed it: 25, 50, back through 25 to 0 while promoting.
+    assert shown.router_weights == [0, 25, 50, 25, 0]
+    assert shown.phases[1:] == ["Progressing", "Promoting", "Finalising", "Succeeded"]
+    assert shown.status_weights[-5:] == [0, 25, 50, 25, 0]
+    assert "Succeeded" in shown.panels["status"]
+    # Flagger's own words, from the logger pod's log (through kwok and the pods/log API) and from Events.
+    assert [m for m in shown.messages("logger") if m in GOOD_RELEASE] == GOOD_RELEASE
+    from_events = shown.messages("events")
+    assert set(GOOD_RELEASE) <= set(from_events), from_events
+    assert all(m in shown.panels["events"] for m in GOOD_RELEASE[-3:]), shown.panels["events"]
+    # The metrics canaryscope read from the lab's Prometheus: the canary served, and served well.
+    canary = [s for s in shown.samples if s.deployment == "examiner" and s.success_rate is not None]
+    assert canary and all(s.success_rate == 100.0 for s in canary)
+    assert max(s.p99_ms or 0 for s in canary) < 500
+
+
+def test_faulty_release_halts_and_rolls_back(faulty_run: Run) -> None:
+    shown = faulty_run.shown
+    assert any(n.startswith("Released apps/examiner: ") and "SERVER_ERROR_RATE='10'" in n for n in shown.notes)
+    assert any(n.startswith("Injecting errors:") for n in shown.notes), shown.notes
+    assert shown.router_weights == [0, 25, 0]
+    assert shown.phases[1:] == ["Progressing", "Failed"]
+    logged = shown.messages("logger")
+    halts = [m for m in logged if m.startswith("Halt examiner.apps advancement success rate ")]
+    assert len(halts) == 2 and all(m.endswith("% < 99%") for m in halts), logged
+    assert logged[-2:] == [
+        "Rolling back examiner.apps failed checks threshold reached 2",
+        "Canary failed! Scaling down examiner.apps",
+    ]
+    # The failed checks as they grew, and kept after Flagger resets status.failedChecks to 0 on rollback.
+    assert any("failed 1/2" in line for line in shown.failed_lines), shown.failed_lines
+    assert any("failed 2/2" in line for line in shown.failed_lines), shown.failed_lines
+    assert "failed 2/2 at rollback (status now reads 0)" in shown.panels["status"]
+    assert "Failed" in shown.panels["status"]
+    canary = [s for s in shown.samples if s.deployment == "examiner" and s.success_rate is not None]
+    assert canary and min(s.success_rate for s in canary if s.success_rate is not None) < 99
+
+
+def test_good_release_simulation_matches_real_flagger(good_run: Run) -> None:
+    simulated = simulate(faulty=False, inject_errors=False)
+    real = good_run.real
+    assert real.events == simulated.events
+    assert real.statuses == simulated.statuses
+    assert real.router == simulated.router
+    assert [m for _, _, m in real.events] == GOOD_RELEASE
+
+
+def test_faulty_release_simulation_matches_real_flagger(faulty_run: Run) -> None:
+    simulated = simulate(faulty=True, inject_errors=True)
+    real = faulty_run.real
+    assert real.events == simulated.events
+    assert real.statuses == simulated.statuses
+    assert real.router == simulated.router
