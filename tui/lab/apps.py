@@ -15,6 +15,7 @@ release strategy patches.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +151,18 @@ def apply(api_client: Any, objs: list[dict[str, Any]], *, dry_run: bool = False)
     out = []
     for obj in objs:
         resource = dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-        kwargs: dict[str, Any] = {"field_manager": FIELD_MANAGER, "force_conflicts": True}
-        if dry_run:
-            kwargs["dry_run"] = "All"
-        result = dynamic.server_side_apply(resource, body=obj, namespace=obj["metadata"].get("namespace"), **kwargs)
+        namespace = obj["metadata"].get("namespace") if resource.namespaced else None
+        # The body is read as YAML, which refuses the \ud83e-style escapes json.dumps makes of emoji by default.
+        body = json.dumps(obj, ensure_ascii=False)
+        result = dynamic.request(
+            "patch",
+            resource.path(name=obj["metadata"]["name"], namespace=namespace),
+            body=body,
+            content_type="application/apply-patch+yaml",
+            field_manager=FIELD_MANAGER,
+            force_conflicts=True,
+            dry_run="All" if dry_run else None,
+        )
         out.append(result.to_dict())
     return out
 
