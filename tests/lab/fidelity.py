@@ -34,6 +34,9 @@ _MEASURED = (
     (re.compile(r"request duration \S+ "), "request duration <measured> "),
 )
 
+INITIALIZED = "Initialization done! "
+READINESS_REASON = re.compile(r"(not ready: waiting for rollout to finish: ).*$")
+
 Event = tuple[str, str, str]
 Status = tuple[str, int, int]
 
@@ -99,3 +102,19 @@ def simulate(*, faulty: bool, inject_errors: bool, seed: int = 1, limit_s: int =
             break
     events = [(r.type, r.phase, r.message) for r in list(sim.flagger.history)[start:]]
     return reduce(events, statuses, router)
+
+
+def initialisation(events: list[Event]) -> list[Event]:
+    """Events up to `Initialization done!`, with readiness reasons as `<reason>`: that a tick stops on a primary
+    not yet ready is decided by Flagger's order of steps; which of the not-ready reasons it reads depends on
+    whether the Deployment controller has already observed the new primary (it has not, on every lab run so
+    far; tests/sim pins that text)."""
+    end = next((i for i, e in enumerate(events) if e[2].startswith(INITIALIZED)), None)
+    if end is None:
+        raise AssertionError(f"the canary was not initialised; events: {events}")
+    return [(t, phase, READINESS_REASON.sub(r"\1<reason>", m)) for t, phase, m in events[: end + 1]]
+
+
+def simulated_initialisation(seed: int = 1) -> list[Event]:
+    sim = Simulation(load_scenario("lab"), seed=seed)
+    return initialisation([(r.type, r.phase, r.message) for r in sim.flagger.history])

@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 
 from tests.lab.drive import SIZE, Driver, Shown, connected, phase
-from tests.lab.fidelity import Sequences, reduce, simulate
-from tests.lab.trace import FlaggerTrace
+from tests.lab.fidelity import Sequences, initialisation, reduce, simulate, simulated_initialisation
+from tests.lab.trace import FlaggerTrace, payloads, read_log
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
 
 pytestmark = pytest.mark.lab
 
 STEADY = ("Initialized", "Succeeded", "Failed")
+KEY_NAMES = ("apps", "examiner")
 RELEASE_TIMEOUT_S = 240.0
 GOOD_RELEASE = [
     "New revision detected! Scaling up examiner.apps",
@@ -150,3 +151,11 @@ def test_faulty_release_simulation_matches_real_flagger(faulty_run: Run) -> None
     assert real.events == simulated.events
     assert real.statuses == simulated.statuses
     assert real.router == simulated.router
+
+
+def test_initialisation_simulation_matches_real_flagger(lab: LabInfo) -> None:
+    log_file = Path(lab.extras[full_lab.LOGGER_LOG])
+    logged = payloads(read_log(log_file))
+    real = initialisation([(p.event_type, p.phase, p.message) for p in logged if (p.namespace, p.name) == KEY_NAMES])
+    assert real == simulated_initialisation()
+    assert [m for _, _, m in real][-1] == "Initialization done! examiner.apps"

@@ -338,3 +338,22 @@ def test_logger_stream_carries_every_event_as_a_webhook_payload() -> None:
     assert all(line.startswith('{"name":"examiner","namespace":"apps","phase":') for line in payloads)
     assert sum(line.endswith(" |") for line in lines) == len(payloads)
     assert sum(line.startswith("POST http://logger.monitoring/ from ") for line in lines) == len(payloads)
+
+
+def test_initialisation_first_finds_the_new_primary_not_yet_observed() -> None:
+    """Flagger reads the primary Deployment right after creating it, before the Deployment controller has observed
+    it, and so stops its first tick with this warning; the next tick initialises. Recorded from real Flagger
+    v1.44.0 in the local lab (tests/lab/test_rollouts.py); the simulation used to report replicas unavailable."""
+    sim = simulation("seed")
+    events = [(r.type, r.phase, r.message) for r in sim.flagger.history][:4]
+    assert events == [
+        ("Normal", "Initializing", "all the metrics providers are available!"),
+        (
+            "Warning",
+            "Initializing",
+            "examiner-primary.apps not ready: waiting for rollout to finish: observed deployment generation less "
+            "than desired generation",
+        ),
+        ("Normal", "Initializing", "all the metrics providers are available!"),
+        ("Normal", "Initialized", "Initialization done! examiner.apps"),
+    ]
