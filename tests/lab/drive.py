@@ -48,8 +48,9 @@ class Shown:
     panels: dict[str, str] = field(default_factory=dict)
     health: dict[str, str] = field(default_factory=dict)
 
-    def messages(self, source: str) -> list[str]:
-        return [e.message for e in self.received if e.source == source and e.key == KEY]
+    def messages(self, source: str, since: float = 0.0) -> list[str]:
+        """Messages about the lab's canary from one source (`logger` or `events`) from time ``since`` on."""
+        return [e.message for e in self.received if e.source == source and e.key == KEY and e.t >= since]
 
 
 def _add(values: list[Any], value: Any) -> None:

@@ -1,13 +1,15 @@
 """The same release in canaryscope's simulation and on the lab's real Flagger, reduced to comparable sequences.
 
-A run becomes three sequences, from the detection of the new revision to the end of the analysis:
+A run becomes four sequences, from the detection of the new revision to the end of the analysis:
 
-* events: (type, phase sent with the webhook, message), in Flagger's order;
+* events: (type, phase sent with the webhook, message) of each webhook payload, in Flagger's order;
+* releases: for each of those events, which distinct payload `checksum` it carries (0, 1, ...): the checksum
+  itself is a hash of Flagger's own making, but where it changes tells which revision an event speaks for;
 * statuses: the Canary's (phase, canaryWeight, failedChecks) each time it changed;
 * router: the TrafficSplit's canary weight each time it changed.
 
-Timestamps and checksums are left out, and so is what is measured rather than decided: the success rate or
-latency printed in a `Halt` message depends on the random traffic of that run and becomes `<measured>`.
+Timestamps are left out, and so is what is measured rather than decided: the success rate or latency printed in
+a `Halt` message depends on the random traffic of that run and becomes `<measured>`.
 
 One kind of event may be dropped, and only when it shows up: readiness warnings (`... not ready: waiting for
 rollout to finish: ...`). Whether Flagger sees a pod not yet ready depends on how long kwok takes to make it
@@ -21,8 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui.flagger.logger_stream import parse_lines
+from tui.flagger.payload import EventPayload
 from tui.model import CanaryKey
 from tui.sim.engine import Simulation
+from tui.sim.logger_pod import LOG_LINES_LIMIT
 from tui.sim.scenario import load_scenario
 
 KEY = CanaryKey("apps", "examiner")
@@ -44,6 +49,7 @@ Status = tuple[str, int, int]
 @dataclass(frozen=True)
 class Sequences:
     events: list[Event]
+    releases: list[int]
     statuses: list[Status]
     router: list[int]
     dropped: list[str]
@@ -55,31 +61,31 @@ def normalise(message: str) -> str:
     return message
 
 
-def reduce(events: list[Event], statuses: list[Status], router: list[int]) -> Sequences:
+def reduce(payloads: list[EventPayload], statuses: list[Status], router: list[int]) -> Sequences:
     """Cut each sequence to the release (detection to the final event) and normalise what is measured."""
-    start = next((i for i, e in enumerate(events) if e[2].startswith(DETECTED)), None)
+    start = next((i for i, p in enumerate(payloads) if p.message.startswith(DETECTED)), None)
     if start is None:
-        raise AssertionError(f"no new revision was detected; events: {events}")
-    end = next((i for i in range(start, len(events)) if events[i][2].startswith(FINAL)), None)
+        raise AssertionError(f"no new revision was detected; events: {[p.message for p in payloads]}")
+    end = next((i for i in range(start, len(payloads)) if payloads[i].message.startswith(FINAL)), None)
     if end is None:
-        raise AssertionError(f"the release did not finish; events: {events[start:]}")
-    kept, dropped = [], []
-    for event_type, phase, message in events[start : end + 1]:
-        if READINESS.search(message):
-            dropped.append(message)
+        raise AssertionError(f"the release did not finish; events: {[p.message for p in payloads[start:]]}")
+    kept: list[Event] = []
+    checksums: list[str | None] = []
+    dropped: list[str] = []
+    for p in payloads[start : end + 1]:
+        if READINESS.search(p.message):
+            dropped.append(p.message)
         else:
-            kept.append((event_type, phase, normalise(message)))
+            kept.append((p.event_type, p.phase, normalise(p.message)))
+            checksums.append(p.checksum)
+    order = list(dict.fromkeys(checksums))
     first = next((i for i, s in enumerate(statuses) if s[0] == "Progressing"), None)
     if first is None:
         raise AssertionError(f"the Canary never reached Progressing: {statuses}")
-    return Sequences(kept, statuses[first:], router, dropped)
+    return Sequences(kept, [order.index(c) for c in checksums], statuses[first:], router, dropped)
 
 
-def simulate(*, faulty: bool, inject_errors: bool, seed: int = 1, limit_s: int = 900) -> Sequences:
-    """The lab's Canary (the `lab` scenario) through one release in the simulation."""
-    sim = Simulation(load_scenario("lab"), seed=seed)
-    start = len(sim.flagger.history)
-
+def _release(sim: Simulation, *, faulty: bool, inject_errors: bool, limit_s: int) -> tuple[list[Status], list[int]]:
     def status() -> Status:
         st = sim.store.get("Canary", KEY.namespace, KEY.name)["status"]
         return st["phase"], int(st["canaryWeight"]), int(st["failedChecks"])
@@ -90,18 +96,34 @@ def simulate(*, faulty: bool, inject_errors: bool, seed: int = 1, limit_s: int =
 
     statuses, router = [status()], [canary_weight()]
     sim.release(KEY, faulty=faulty)
-    if inject_errors:
-        sim.inject_errors(KEY)
+    errors = sim.inject_errors(KEY) if inject_errors else None
     for _ in range(limit_s):
         sim.advance(1)
         if status() != statuses[-1]:
             statuses.append(status())
         if canary_weight() != router[-1]:
             router.append(canary_weight())
-        if statuses[-1][0] in ("Succeeded", "Failed"):
+        if statuses[-1][0] in ("Succeeded", "Failed") and any(st[0] == "Progressing" for st in statuses):
             break
-    events = [(r.type, r.phase, r.message) for r in list(sim.flagger.history)[start:]]
-    return reduce(events, statuses, router)
+    if errors is not None:
+        sim.stop_load(errors)  # as canaryscope stops its loads when the run's app quits
+    return statuses, router
+
+
+def simulate(*, faulty: bool, inject_errors: bool, after: str = "Initialized", seed: int = 1) -> Sequences:
+    """The lab's Canary (the `lab` scenario) through one release in the simulation, starting in phase ``after``
+    (a release that failed or succeeded first, as the lab tests run them one after the other)."""
+    sim = Simulation(load_scenario("lab"), seed=seed)
+    if after in ("Failed", "Succeeded"):
+        _release(sim, faulty=after == "Failed", inject_errors=after == "Failed", limit_s=900)
+        sim.advance(20)
+    elif after != "Initialized":
+        raise ValueError(f"cannot start a simulated release in phase {after}")
+    before = len(sim.logger.tail(LOG_LINES_LIMIT))
+    statuses, router = _release(sim, faulty=faulty, inject_errors=inject_errors, limit_s=900)
+    lines = sim.logger.tail(LOG_LINES_LIMIT)
+    assert len(lines) < LOG_LINES_LIMIT, "the simulated logger's log overflowed"
+    return reduce(parse_lines(lines[before:]), statuses, router)
 
 
 def initialisation(events: list[Event]) -> list[Event]:

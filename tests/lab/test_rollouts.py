@@ -1,7 +1,8 @@
 """canaryscope drives real Flagger in the lab: a good release is promoted, a faulty one is rolled back, and the
 simulation decides both exactly as the real Flagger did.
 
-Each release runs once per module (about a minute each with the lab's 10 s interval): canaryscope, headless,
+Each release runs once per module (about a minute each with the lab's 10 s interval; the faulty one first, so
+that the good one starts from Failed, where Flagger re-syncs the status on every tick): canaryscope, headless,
 presses the keys a presenter would (`l` for the seed's background load, `r` / `R` to release, `e` to inject
 errors, each confirmed with `y`), while an independent trace records what Flagger itself did (its webhook
 payloads, the Canary's status and the TrafficSplit's weights).
@@ -73,7 +74,10 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
             )
             await driver.wait(
                 pilot,
-                lambda s: final in driver.shown.messages("logger") and final in driver.shown.messages("events"),
+                lambda s: (
+                    final in driver.shown.messages("logger", trace.started)
+                    and final in driver.shown.messages("events", trace.started)
+                ),
                 f"{final!r} from both the logger and the Events API",
                 30,
             )
@@ -81,8 +85,7 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
     finally:
         driver.close()
         trace.stop()
-    real_events = [(p.event_type, p.phase, p.message) for p in trace.events()]
-    return Run(driver.shown, trace, reduce(real_events, trace.statuses(), trace.router()), seconds)
+    return Run(driver.shown, trace, reduce(trace.events(), trace.statuses(), trace.router()), seconds)
 
 
 @pytest.fixture(scope="module")
@@ -95,32 +98,29 @@ def faulty_run(lab: LabInfo, kube_api: Any) -> Run:
     return asyncio.run(_release(lab, kube_api, faulty=True))
 
 
-def test_good_release_is_promoted_and_canaryscope_shows_every_step(good_run: Run) -> None:
-    shown = good_run.shown
-    assert any(n.startswith("Released apps/examiner: ECHO_VALUE=") for n in shown.notes), shown.notes
-    # The router's canary weight as canaryscope showed it: 25, 50, back through 25 to 0 while promoting.
-    assert shown.router_weights == [0, 25, 50, 25, 0]
-    assert shown.phases[1:] == ["Progressing", "Promoting", "Finalising", "Succeeded"]
-    assert shown.status_weights[-5:] == [0, 25, 50, 25, 0]
-    assert "Succeeded" in shown.panels["status"]
-    # Flagger's own words, from the logger pod's log (through kwok and the pods/log API) and from Events.
-    assert [m for m in shown.messages("logger") if m in GOOD_RELEASE] == GOOD_RELEASE
-    from_events = shown.messages("events")
-    assert set(GOOD_RELEASE) <= set(from_events), from_events
-    assert all(m in shown.panels["events"] for m in GOOD_RELEASE[-3:]), shown.panels["events"]
-    # The metrics canaryscope read from the lab's Prometheus: the canary served, and served well.
-    canary = [s for s in shown.samples if s.deployment == "examiner" and s.success_rate is not None]
-    assert canary and all(s.success_rate == 100.0 for s in canary)
-    assert max(s.p99_ms or 0 for s in canary) < 500
+def assert_same(real: Sequences, simulated: Sequences) -> None:
+    assert real.events == simulated.events
+    assert real.releases == simulated.releases
+    assert real.statuses == simulated.statuses
+    assert real.router == simulated.router
+
+
+def test_initialisation_simulation_matches_real_flagger(lab: LabInfo) -> None:
+    log_file = Path(lab.extras[full_lab.LOGGER_LOG])
+    logged = payloads(read_log(log_file))
+    real = initialisation([(p.event_type, p.phase, p.message) for p in logged if (p.namespace, p.name) == KEY_NAMES])
+    assert real == simulated_initialisation()
+    assert [m for _, _, m in real][-1] == "Initialization done! examiner.apps"
 
 
 def test_faulty_release_halts_and_rolls_back(faulty_run: Run) -> None:
-    shown = faulty_run.shown
+    run = faulty_run
+    shown = run.shown
     assert any(n.startswith("Released apps/examiner: ") and "SERVER_ERROR_RATE='10'" in n for n in shown.notes)
     assert any(n.startswith("Injecting errors:") for n in shown.notes), shown.notes
     assert shown.router_weights == [0, 25, 0]
     assert shown.phases[1:] == ["Progressing", "Failed"]
-    logged = shown.messages("logger")
+    logged = shown.messages("logger", run.trace.started)
     halts = [m for m in logged if m.startswith("Halt examiner.apps advancement success rate ")]
     assert len(halts) == 2 and all(m.endswith("% < 99%") for m in halts), logged
     assert logged[-2:] == [
@@ -136,26 +136,32 @@ def test_faulty_release_halts_and_rolls_back(faulty_run: Run) -> None:
     assert canary and min(s.success_rate for s in canary if s.success_rate is not None) < 99
 
 
-def test_good_release_simulation_matches_real_flagger(good_run: Run) -> None:
-    simulated = simulate(faulty=False, inject_errors=False)
-    real = good_run.real
-    assert real.events == simulated.events
-    assert real.statuses == simulated.statuses
-    assert real.router == simulated.router
-    assert [m for _, _, m in real.events] == GOOD_RELEASE
-
-
 def test_faulty_release_simulation_matches_real_flagger(faulty_run: Run) -> None:
-    simulated = simulate(faulty=True, inject_errors=True)
-    real = faulty_run.real
-    assert real.events == simulated.events
-    assert real.statuses == simulated.statuses
-    assert real.router == simulated.router
+    simulated = simulate(faulty=True, inject_errors=True, after=faulty_run.trace.statuses()[0][0])
+    assert_same(faulty_run.real, simulated)
 
 
-def test_initialisation_simulation_matches_real_flagger(lab: LabInfo) -> None:
-    log_file = Path(lab.extras[full_lab.LOGGER_LOG])
-    logged = payloads(read_log(log_file))
-    real = initialisation([(p.event_type, p.phase, p.message) for p in logged if (p.namespace, p.name) == KEY_NAMES])
-    assert real == simulated_initialisation()
-    assert [m for _, _, m in real][-1] == "Initialization done! examiner.apps"
+def test_good_release_is_promoted_and_canaryscope_shows_every_step(good_run: Run) -> None:
+    run = good_run
+    shown = run.shown
+    assert any(n.startswith("Released apps/examiner: ECHO_VALUE=") for n in shown.notes), shown.notes
+    # The router's canary weight as canaryscope showed it: 25, 50, back through 25 to 0 while promoting.
+    assert shown.router_weights == [0, 25, 50, 25, 0]
+    assert shown.phases[1:] == ["Progressing", "Promoting", "Finalising", "Succeeded"]
+    assert shown.status_weights[-5:] == [0, 25, 50, 25, 0]
+    assert "Succeeded" in shown.panels["status"]
+    # Flagger's own words, from the logger pod's log (through kwok and the pods/log API) and from Events.
+    assert [m for m in shown.messages("logger", run.trace.started) if m in GOOD_RELEASE] == GOOD_RELEASE
+    from_events = shown.messages("events", run.trace.started)
+    assert set(GOOD_RELEASE) <= set(from_events), from_events
+    assert all(m in shown.panels["events"] for m in GOOD_RELEASE[-3:]), shown.panels["events"]
+    # The metrics canaryscope read from the lab's Prometheus: the canary served, and served well.
+    canary = [s for s in shown.samples if s.deployment == "examiner" and s.success_rate is not None]
+    assert canary and all(s.success_rate == 100.0 for s in canary)
+    assert max(s.p99_ms or 0 for s in canary) < 500
+
+
+def test_good_release_simulation_matches_real_flagger(good_run: Run) -> None:
+    simulated = simulate(faulty=False, inject_errors=False, after=good_run.trace.statuses()[0][0])
+    assert_same(good_run.real, simulated)
+    assert [m for _, _, m in good_run.real.events] == GOOD_RELEASE
