@@ -116,7 +116,11 @@ def simulate(*, faulty: bool, inject_errors: bool, after: str = "Initialized", s
     sim = Simulation(load_scenario("lab"), seed=seed)
     if after in ("Failed", "Succeeded"):
         _release(sim, faulty=after == "Failed", inject_errors=after == "Failed", limit_s=900)
-        sim.advance(20)
+        # As the lab tests do: the next release starts once the canary's metric window holds no requests.
+        for _ in range(120):
+            sim.advance(1)
+            if sim.traffic.metrics(KEY.namespace, KEY.name).window(int(sim.now), 30).success_rate is None:
+                break
     elif after != "Initialized":
         raise ValueError(f"cannot start a simulated release in phase {after}")
     before = len(sim.logger.tail(LOG_LINES_LIMIT))

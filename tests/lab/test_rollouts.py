@@ -6,11 +6,16 @@ that the good one starts from Failed, where Flagger re-syncs the status on every
 presses the keys a presenter would (`l` for the seed's background load, `r` / `R` to release, `e` to inject
 errors, each confirmed with `y`), while an independent trace records what Flagger itself did (its webhook
 payloads, the Canary's status and the TrafficSplit's weights).
+
+With CANARYSCOPE_RECORD_LAB=DIR each run is also written to DIR as a recording that tests/cluster/test_replay.py
+replays (tests/cluster/recordings/lab-*.json were made this way).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +24,10 @@ import pytest
 
 from tests.lab.drive import SIZE, Driver, Shown, connected, phase
 from tests.lab.fidelity import Sequences, initialisation, reduce, simulate, simulated_initialisation
-from tests.lab.trace import FlaggerTrace, payloads, read_log
+from tests.lab.trace import FlaggerTrace, payloads, read_log, to_recording
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
+from tui.state import AppState
 
 pytestmark = pytest.mark.lab
 
@@ -38,6 +44,12 @@ GOOD_RELEASE = [
     "Advance examiner.apps primary weight 100",
     "Promotion completed! Scaling down examiner.apps",
 ]
+
+
+def canary_window_empty(state: AppState) -> bool:
+    """canaryscope's latest sample of the canary Deployment says it served nothing in the window (NaN)."""
+    series = state.series(*KEY_NAMES)
+    return bool(series) and series[-1].success_rate is None
 
 
 @dataclass
@@ -63,6 +75,9 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
             trace.start()
             await driver.press(pilot, "l")
             await driver.wait(pilot, lambda s: any(x.running for x in s.loads.values()), "the background load", 10)
+            # Flagger judges the canary Deployment over the metric interval (30 s), whichever pods served: a
+            # release starting sooner after the last one would inherit that one's last requests.
+            await driver.wait(pilot, canary_window_empty, "no canary requests in the metric window", 90)
             await driver.press(pilot, "R" if faulty else "r")
             if faulty:
                 await driver.press(pilot, "e")
@@ -85,6 +100,12 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
     finally:
         driver.close()
         trace.stop()
+    record_to = os.environ.get("CANARYSCOPE_RECORD_LAB")
+    if record_to:
+        # Real Flagger, replayable by tests/cluster/test_replay.py.
+        name = "lab-faulty-release" if faulty else f"lab-good-release-after-{trace.statuses()[0][0].lower()}"
+        recording = to_recording(name, trace, driver.shown.samples, until=time.time())
+        (Path(record_to) / f"{name}.json").write_text(recording.to_json(), encoding="utf-8")
     return Run(driver.shown, trace, reduce(trace.events(), trace.statuses(), trace.router()), seconds)
 
 

@@ -15,12 +15,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cluster.emitter import Emitter
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import EventPayload
+from tui.model import MetricSample
+
+if TYPE_CHECKING:
+    from tests.cluster.recording import Recording
 
 CRI_LINE = re.compile(r"^(\S+) (stdout|stderr) [FP] (.*)$")
 
@@ -172,3 +176,41 @@ class FlaggerTrace:
             if not out or out[-1] != weight:
                 out.append(weight)
         return out
+
+
+def to_recording(name: str, trace: FlaggerTrace, samples: list[MetricSample], until: float) -> Recording:
+    """The run as a replayable recording (tests/cluster/recording.py): one step per second with the object
+    changes, the logger pod's new lines and the metric samples canaryscope read in that second."""
+    from tests.cluster.recording import Recording, Step
+
+    start = int(trace.started)
+    first = Step(float(start))
+    first.changes = [{"type": "ADDED", "object": obj} for obj in trace.initial]
+    # What a watcher finds in the logger's log when it starts: the records of the lab so far.
+    with trace.log_file.open("rb") as f:
+        earlier = f.read(trace.log_offset).decode("utf-8", errors="replace").splitlines()
+    first.log = [m.group(3) for m in map(CRI_LINE.match, earlier) if m]
+    steps = {start: first}
+
+    def step(t: float) -> Step:
+        second = max(start, int(t))
+        return steps.setdefault(second, Step(float(second)))
+
+    for change in trace.object_changes():
+        if change.t <= until:
+            step(change.t).changes.append({"type": change.type, "object": change.object})
+    for line in trace.log_lines():
+        if line.t <= until:
+            step(line.t).log.append(line.text)
+    for sample in samples:
+        if trace.started <= sample.t <= until:
+            step(sample.t).samples.append(
+                {
+                    "namespace": sample.namespace,
+                    "deployment": sample.deployment,
+                    "success_rate": sample.success_rate,
+                    "rps": sample.rps,
+                    "p99_ms": sample.p99_ms,
+                }
+            )
+    return Recording(name, [steps[t] for t in sorted(steps)])
