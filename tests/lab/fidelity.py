@@ -85,7 +85,7 @@ def reduce(payloads: list[EventPayload], statuses: list[Status], router: list[in
     return Sequences(kept, [order.index(c) for c in checksums], statuses[first:], router, dropped)
 
 
-def _release(sim: Simulation, *, faulty: bool, inject_errors: bool, limit_s: int) -> tuple[list[Status], list[int]]:
+def _release(sim: Simulation, kind: str, limit_s: int = 900) -> tuple[list[Status], list[int]]:
     def status() -> Status:
         st = sim.store.get("Canary", KEY.namespace, KEY.name)["status"]
         return st["phase"], int(st["canaryWeight"]), int(st["failedChecks"])
@@ -95,12 +95,14 @@ def _release(sim: Simulation, *, faulty: bool, inject_errors: bool, limit_s: int
         return weights[1] if weights else 0
 
     statuses, router = [status()], [canary_weight()]
-    sim.release(KEY, faulty=faulty)
-    errors = sim.inject_errors(KEY) if inject_errors else None
+    sim.release(KEY, faulty=kind == "faulty")
+    errors = sim.inject_errors(KEY) if kind == "faulty" else None
     for _ in range(limit_s):
         sim.advance(1)
         if status() != statuses[-1]:
             statuses.append(status())
+            if kind == "promoted" and statuses[-1][0] == "Progressing":
+                sim.promote_now(KEY)  # `p` as soon as the analysis shows, as the lab test presses it
         if canary_weight() != router[-1]:
             router.append(canary_weight())
         if statuses[-1][0] in ("Succeeded", "Failed") and any(st[0] == "Progressing" for st in statuses):
@@ -110,12 +112,13 @@ def _release(sim: Simulation, *, faulty: bool, inject_errors: bool, limit_s: int
     return statuses, router
 
 
-def simulate(*, faulty: bool, inject_errors: bool, after: str = "Initialized", seed: int = 1) -> Sequences:
-    """The lab's Canary (the `lab` scenario) through one release in the simulation, starting in phase ``after``
-    (a release that failed or succeeded first, as the lab tests run them one after the other)."""
+def simulate(*, kind: str, after: str = "Initialized", seed: int = 1) -> Sequences:
+    """The lab's Canary (the `lab` scenario) through one release in the simulation: `good`, `faulty` (with
+    injected errors) or `promoted` (skipAnalysis once Progressing), starting in phase ``after`` (a release that
+    failed or succeeded first, as the lab tests run them one after the other)."""
     sim = Simulation(load_scenario("lab"), seed=seed)
     if after in ("Failed", "Succeeded"):
-        _release(sim, faulty=after == "Failed", inject_errors=after == "Failed", limit_s=900)
+        _release(sim, "faulty" if after == "Failed" else "good")
         # As the lab tests do: the next release starts once the canary's metric window holds no requests.
         for _ in range(120):
             sim.advance(1)
@@ -124,7 +127,7 @@ def simulate(*, faulty: bool, inject_errors: bool, after: str = "Initialized", s
     elif after != "Initialized":
         raise ValueError(f"cannot start a simulated release in phase {after}")
     before = len(sim.logger.tail(LOG_LINES_LIMIT))
-    statuses, router = _release(sim, faulty=faulty, inject_errors=inject_errors, limit_s=900)
+    statuses, router = _release(sim, kind)
     lines = sim.logger.tail(LOG_LINES_LIMIT)
     assert len(lines) < LOG_LINES_LIMIT, "the simulated logger's log overflowed"
     return reduce(parse_lines(lines[before:]), statuses, router)

@@ -2,10 +2,10 @@
 simulation decides both exactly as the real Flagger did.
 
 Each release runs once per module (about a minute each with the lab's 10 s interval; the faulty one first, so
-that the good one starts from Failed, where Flagger re-syncs the status on every tick): canaryscope, headless,
-presses the keys a presenter would (`l` for the seed's background load, `r` / `R` to release, `e` to inject
-errors, each confirmed with `y`), while an independent trace records what Flagger itself did (its webhook
-payloads, the Canary's status and the TrafficSplit's weights).
+that the good one starts from Failed, where Flagger re-syncs the status on every tick; then one promoted at once
+with `p`): canaryscope, headless, presses the keys a presenter would (`l` for the seed's background load, `r` /
+`R` to release, `e` to inject errors, `p` to promote, each confirmed with `y`), while an independent trace
+records what Flagger itself did (its webhook payloads, the Canary's status and the TrafficSplit's weights).
 
 With CANARYSCOPE_RECORD_LAB=DIR each run is also written to DIR as a recording that tests/cluster/test_replay.py
 replays (tests/cluster/recordings/lab-*.json were made this way).
@@ -27,12 +27,14 @@ from tests.lab.fidelity import Sequences, initialisation, reduce, simulate, simu
 from tests.lab.trace import FlaggerTrace, payloads, read_log, to_recording
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
+from tui.model import CanaryKey
 from tui.state import AppState
 
 pytestmark = pytest.mark.lab
 
 STEADY = ("Initialized", "Succeeded", "Failed")
 KEY_NAMES = ("apps", "examiner")
+KEY = CanaryKey(*KEY_NAMES)
 RELEASE_TIMEOUT_S = 240.0
 GOOD_RELEASE = [
     "New revision detected! Scaling up examiner.apps",
@@ -60,10 +62,18 @@ class Run:
     seconds: float
 
 
-async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
+FINAL = {
+    "faulty": "Canary failed! Scaling down examiner.apps",
+    "good": GOOD_RELEASE[-1],
+    "promoted": "Promotion completed! Canary analysis was skipped for examiner.apps",
+}
+
+
+async def _release(lab: LabInfo, kube_api: Any, *, kind: str) -> Run:
+    """One release driven through canaryscope: `faulty` (R, then e), `good` (r) or `promoted` (r, then p)."""
     trace = FlaggerTrace(kube_api, Path(lab.extras[full_lab.LOGGER_LOG]))
     driver = Driver(lab)
-    final = "Canary failed! Scaling down examiner.apps" if faulty else GOOD_RELEASE[-1]
+    final, end_phase = FINAL[kind], "Failed" if kind == "faulty" else "Succeeded"
     try:
         async with driver.app.run_test(size=SIZE) as pilot:
             await driver.wait(
@@ -78,12 +88,15 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
             # Flagger judges the canary Deployment over the metric interval (30 s), whichever pods served: a
             # release starting sooner after the last one would inherit that one's last requests.
             await driver.wait(pilot, canary_window_empty, "no canary requests in the metric window", 90)
-            await driver.press(pilot, "R" if faulty else "r")
-            if faulty:
+            await driver.press(pilot, "R" if kind == "faulty" else "r")
+            if kind == "faulty":
                 await driver.press(pilot, "e")
+            if kind == "promoted":
+                await driver.wait(pilot, lambda s: phase(s) == "Progressing", "the analysis", 30)
+                await driver.press(pilot, "p")
             seconds = await driver.wait(
                 pilot,
-                lambda s: "Progressing" in driver.shown.phases and phase(s) == ("Failed" if faulty else "Succeeded"),
+                lambda s: "Progressing" in driver.shown.phases and phase(s) == end_phase,
                 "the end of the release",
                 RELEASE_TIMEOUT_S,
             )
@@ -96,14 +109,17 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
                 f"{final!r} from both the logger and the Events API",
                 30,
             )
+            if kind == "promoted":
+                # canaryscope's follow-up: skipAnalysis is unset again once promoted.
+                await driver.wait(pilot, lambda s: not s.canaries[KEY].info.skip_analysis, "skipAnalysis unset", 20)
             driver.snapshot_panels()
     finally:
         driver.close()
         trace.stop()
     record_to = os.environ.get("CANARYSCOPE_RECORD_LAB")
-    if record_to:
+    if record_to and kind != "promoted":
         # Real Flagger, replayable by tests/cluster/test_replay.py.
-        name = "lab-faulty-release" if faulty else f"lab-good-release-after-{trace.statuses()[0][0].lower()}"
+        name = f"lab-{kind}-release-after-{trace.statuses()[0][0].lower()}"
         recording = to_recording(name, trace, driver.shown.samples, until=time.time())
         (Path(record_to) / f"{name}.json").write_text(recording.to_json(), encoding="utf-8")
     return Run(driver.shown, trace, reduce(trace.events(), trace.statuses(), trace.router()), seconds)
@@ -111,12 +127,17 @@ async def _release(lab: LabInfo, kube_api: Any, *, faulty: bool) -> Run:
 
 @pytest.fixture(scope="module")
 def good_run(lab: LabInfo, kube_api: Any) -> Run:
-    return asyncio.run(_release(lab, kube_api, faulty=False))
+    return asyncio.run(_release(lab, kube_api, kind="good"))
 
 
 @pytest.fixture(scope="module")
 def faulty_run(lab: LabInfo, kube_api: Any) -> Run:
-    return asyncio.run(_release(lab, kube_api, faulty=True))
+    return asyncio.run(_release(lab, kube_api, kind="faulty"))
+
+
+@pytest.fixture(scope="module")
+def promoted_run(lab: LabInfo, kube_api: Any) -> Run:
+    return asyncio.run(_release(lab, kube_api, kind="promoted"))
 
 
 def assert_same(real: Sequences, simulated: Sequences) -> None:
@@ -158,7 +179,7 @@ def test_faulty_release_halts_and_rolls_back(faulty_run: Run) -> None:
 
 
 def test_faulty_release_simulation_matches_real_flagger(faulty_run: Run) -> None:
-    simulated = simulate(faulty=True, inject_errors=True, after=faulty_run.trace.statuses()[0][0])
+    simulated = simulate(kind="faulty", after=faulty_run.trace.statuses()[0][0])
     assert_same(faulty_run.real, simulated)
 
 
@@ -187,6 +208,24 @@ def test_good_release_is_promoted_and_canaryscope_shows_every_step(good_run: Run
 
 
 def test_good_release_simulation_matches_real_flagger(good_run: Run) -> None:
-    simulated = simulate(faulty=False, inject_errors=False, after=good_run.trace.statuses()[0][0])
+    simulated = simulate(kind="good", after=good_run.trace.statuses()[0][0])
     assert_same(good_run.real, simulated)
     assert [m for _, _, m in good_run.real.events] == GOOD_RELEASE
+
+
+def test_promote_key_skips_the_analysis(promoted_run: Run) -> None:
+    run = promoted_run
+    shown = run.shown
+    assert any("spec.skipAnalysis=true" in n for n in shown.notes), shown.notes
+    logged = shown.messages("logger", run.trace.started)
+    assert logged[-2:] == [
+        "Copying examiner.apps template spec to examiner-primary.apps",
+        "Promotion completed! Canary analysis was skipped for examiner.apps",
+    ]
+    assert shown.router_weights == [0]  # never shifted: promoted before the first step
+    assert shown.phases[-2:] == ["Progressing", "Succeeded"]
+
+
+def test_promote_key_simulation_matches_real_flagger(promoted_run: Run) -> None:
+    simulated = simulate(kind="promoted", after=promoted_run.trace.statuses()[0][0])
+    assert_same(promoted_run.real, simulated)

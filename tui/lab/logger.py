@@ -106,6 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404)
 
     def do_POST(self) -> None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True  # Flagger always sends a Content-Length
+            self._answer(411)
+            return
         try:
             size = int(self.headers.get("Content-Length") or 0)
         except ValueError:

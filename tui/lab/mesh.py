@@ -199,6 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # no access log: under load it would grow without bound
 
     def _read_body(self) -> bool:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True  # not read here, so the connection cannot carry another request
+            self._send(411, {}, b"")
+            return False
         length = self.headers.get("Content-Length")
         try:
             size = int(length) if length else 0
