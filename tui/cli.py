@@ -56,7 +56,9 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
     return parse
 
 
-SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve")
+SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve", "lab")
+DEFAULT_PROMETHEUS = "svc/monitoring/prometheus-operated:9090"
+DEFAULT_TARGET = "http://localhost/examine"
 
 
 def _presenting(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed and keys give the same run")
     demo.add_argument(
-        "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated"
+        "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated, lab"
     )
     _presenting(demo)
     watch = commands.add_parser("watch", help="watch a real cluster (the default command)")
@@ -129,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
     watch.add_argument(
         "--prometheus",
-        default="svc/monitoring/prometheus-operated:9090",
-        help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip",
+        default=None,
+        help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip "
+        f"(default {DEFAULT_PROMETHEUS}, or the lab's when --kubeconfig is a `canaryscope lab`'s)",
     )
     watch.add_argument(
         "--logger",
@@ -178,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     act.add_argument(
         "--target",
-        default="http://localhost/examine",
-        help="URL the load and error injection go to (default http://localhost/examine)",
+        default=None,
+        help=f"URL the load and error injection go to (default {DEFAULT_TARGET}, or the lab's ingress)",
     )
     act.add_argument("--loadtester", help="flagger-loadtester URL (default: through the API server, as the hooks say)")
     act.add_argument("--max-concurrency", type=int, default=10, help="cap on load workers (default 10)")
@@ -191,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "wait", help="no TUI: follow one rollout and exit 0/1/2/3 (succeeded/failed/timeout/error)", add_help=False
     )
     commands.add_parser("serve", help="serve the UI in a web browser (127.0.0.1:8000): serve -- demo", add_help=False)
+    commands.add_parser("lab", help="a local lab with a real Flagger: canaryscope lab up|status|down", add_help=False)
     return parser
 
 
@@ -247,12 +251,26 @@ def build_actions(args: argparse.Namespace, connection, source, state):  # type:
     )
 
 
+def apply_lab_defaults(args: argparse.Namespace) -> None:
+    """--prometheus and --target left out: the lab's own when --kubeconfig is a running lab's, else the seed's."""
+    lab: dict[str, str] = {}
+    if args.kubeconfig and (args.prometheus is None or args.target is None):
+        from tui.lab.lab import watch_defaults
+
+        lab = watch_defaults(args.kubeconfig)
+    if args.prometheus is None:
+        args.prometheus = lab.get("prometheus", DEFAULT_PROMETHEUS)
+    if args.target is None:
+        args.target = lab.get("target", DEFAULT_TARGET)
+
+
 def run_watch(args: argparse.Namespace) -> int:
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.prometheus import parse_prometheus_option
     from tui.cluster.source import ClusterOptions, ClusterSource
 
+    apply_lab_defaults(args)
     try:
         prometheus = None if args.prometheus == "none" else parse_prometheus_option(args.prometheus)
         logger = None if args.logger == "none" else parse_logger_option(args.logger)
@@ -345,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.serve import main as serve_main
 
         return serve_main(argv[1:])
+    if argv[0] == "lab":
+        from tui.lab.cli import main as lab_main
+
+        return lab_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -107,8 +107,9 @@ def test_promql_requests_per_refresh_stay_constant(
     options = ClusterOptions(prometheus=prom_front.url, logger=None, refresh_s=0.5, read_timeout_s=5.0)
     with Harness(kubeconfig, namespace="team", options=options) as h:
         h.wait_for(lambda s: len(s.canaries) == canaries, timeout=30, what="every canary")
-        h.wait_for(lambda s: h.source.poller is not None and h.source.poller.refreshes >= 4, timeout=30,
-                   what="a few refreshes")
+        h.wait_for(
+            lambda s: h.source.poller is not None and h.source.poller.refreshes >= 4, timeout=30, what="a few refreshes"
+        )
         poller = h.source.poller
         assert poller is not None
         refreshes, queries = poller.refreshes, len([q for q in prom_front.queries() if q.path.endswith("/query")])

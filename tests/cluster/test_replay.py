@@ -32,8 +32,8 @@ LOGGER_POD = "logger-5c8f7d9b6-x2k4q"
 
 
 class Replay:
-    def __init__(self, tmp_path: Path, *, canary: str | None) -> None:
-        self.recording = Recording.load("gated-then-faulty")
+    def __init__(self, tmp_path: Path, *, canary: str | None, recording: str = "gated-then-faulty") -> None:
+        self.recording = Recording.load(recording)
         self.cursor = self.recording.steps[0].t
         self.api = ApiServer(
             crds=DEMO_CRDS, bookmark_interval=0.5, clock=lambda: datetime.fromtimestamp(self.cursor, UTC)
@@ -129,8 +129,8 @@ def panel(app: CanaryscopeApp, selector: str) -> str:
 def replay(tmp_path: Path) -> Any:
     replays: list[Replay] = []
 
-    def make(canary: str | None = "examiner") -> Replay:
-        replays.append(Replay(tmp_path, canary=canary))
+    def make(canary: str | None = "examiner", recording: str = "gated-then-faulty") -> Replay:
+        replays.append(Replay(tmp_path, canary=canary, recording=recording))
         return replays[-1]
 
     yield make
@@ -184,6 +184,43 @@ async def test_every_step_of_the_recorded_rollout_is_shown(replay: Any) -> None:
         "Progressing",
         "Failed",
     ]
+    recorded = [
+        json.loads(line)["metadata"]["eventMessage"]
+        for step in r.recording.steps
+        for line in step.log
+        if line.startswith("{")
+    ]
+    assert logged == recorded, "every Flagger event once, in order"
+
+
+# Recordings of real Flagger v1.44.0 in the local lab (tests/lab/test_rollouts.py with CANARYSCOPE_RECORD_LAB).
+LAB_RECORDINGS = sorted(p.stem for p in (Path(__file__).parent / "recordings").glob("lab-*.json"))
+
+
+@pytest.mark.parametrize("name", LAB_RECORDINGS)
+async def test_every_step_of_a_real_flagger_recording_is_shown(replay: Any, name: str) -> None:
+    r = replay("examiner", recording=name)
+    seen_phases: list[str] = []
+
+    def check(step: Step, expected: dict[str, Any]) -> None:
+        canary = expected.get("Canary/examiner")
+        split = expected.get("TrafficSplit/examiner")
+        if not canary or "status" not in canary or not split:
+            return
+        phase = canary["status"]["phase"]
+        weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
+        if not seen_phases or seen_phases[-1] != phase:
+            seen_phases.append(phase)
+        assert phase in panel(r.app, "#status")
+        assert (
+            f"router   TrafficSplit apps/examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
+            in panel(r.app, "#traffic")
+        )
+
+    async with r.app.run_test(size=(120, 40)) as pilot:
+        await r.run(pilot, check)
+        logged = [e.event.message for e in r.app.state.events]
+    assert "Progressing" in seen_phases and seen_phases[-1] in ("Succeeded", "Failed")
     recorded = [
         json.loads(line)["metadata"]["eventMessage"]
         for step in r.recording.steps

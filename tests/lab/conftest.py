@@ -1,13 +1,12 @@
-"""Session-wide lab: real etcd, kube-apiserver, controller-manager, scheduler, kwok and Flagger on loopback.
+"""Session-wide lab: real etcd, kube-apiserver, controller-manager, scheduler, kwok and Flagger on loopback, with
+Prometheus, the mesh emulator, the webhook logger and the seed's apps (`canaryscope lab up`, tui.lab.lab).
 
 The first run on a machine builds the binaries from Go modules (many minutes); later runs reuse them from
-${CANARYSCOPE_CACHE:-~/.cache/canaryscope}/lab. Set CANARYSCOPE_LAB_PROMETHEUS to point Flagger at a running
-Prometheus; otherwise Flagger gets a reserved, unused port (enough for initialisation, not for analysis).
+${CANARYSCOPE_CACHE:-~/.cache/canaryscope}/lab.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from tui.lab import binaries, controlplane, processes
+from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
+from tui.lab.prometheus import find_prometheus
 
 
 def _skip_reason() -> str | None:
@@ -24,6 +25,8 @@ def _skip_reason() -> str | None:
         return "lab needs a Go toolchain (>= 1.26) to build its binaries; none found on PATH or /usr/local/go"
     if shutil.which("openssl") is None:
         return "lab needs the openssl command (Debian package openssl) to make its certificates"
+    if find_prometheus() is None:
+        return "lab needs Debian's prometheus binary (apt-get install prometheus, or set PROMETHEUS_BIN)"
     return None
 
 
@@ -52,11 +55,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     lab_dir = tmp_path_factory.mktemp("lab")
     logs_file = lab_dir / LOGS_FILE_NAME
     logs_file.touch()
-    info = controlplane.up(
-        lab_dir,
-        prometheus_url=os.environ.get("CANARYSCOPE_LAB_PROMETHEUS"),
-        kwok_config_docs=[_cluster_logs(logs_file)],
-    )
+    info = full_lab.up(lab_dir, kwok_config_docs=[_cluster_logs(logs_file)], seed=7)
     try:
         yield info
     finally:

@@ -338,3 +338,50 @@ def test_logger_stream_carries_every_event_as_a_webhook_payload() -> None:
     assert all(line.startswith('{"name":"examiner","namespace":"apps","phase":') for line in payloads)
     assert sum(line.endswith(" |") for line in lines) == len(payloads)
     assert sum(line.startswith("POST http://logger.monitoring/ from ") for line in lines) == len(payloads)
+
+
+def test_initialisation_first_finds_the_new_primary_not_yet_observed() -> None:
+    """Flagger reads the primary Deployment right after creating it, before the Deployment controller has observed
+    it, and so stops its first tick with this warning; the next tick initialises. Recorded from real Flagger
+    v1.44.0 in the local lab (tests/lab/test_rollouts.py); the simulation used to report replicas unavailable."""
+    sim = simulation("seed")
+    events = [(r.type, r.phase, r.message) for r in sim.flagger.history][:4]
+    assert events == [
+        ("Normal", "Initializing", "all the metrics providers are available!"),
+        (
+            "Warning",
+            "Initializing",
+            "examiner-primary.apps not ready: waiting for rollout to finish: observed deployment generation less "
+            "than desired generation",
+        ),
+        ("Normal", "Initializing", "all the metrics providers are available!"),
+        ("Normal", "Initialized", "Initialization done! examiner.apps"),
+    ]
+
+
+def test_a_failed_canary_is_resynced_every_tick_and_its_next_release_reported_with_the_new_checksum() -> None:
+    """Flagger re-syncs a Failed canary's status on every tick (lastAppliedSpec follows the target, the
+    lastTransitionTime moves), so the `New revision detected!` event after a failure already carries the new
+    revision's checksum; after a success it carries the old one. Recorded from real Flagger v1.44.0 in the lab."""
+    from tui.flagger.logger_stream import parse_lines
+    from tui.sim.logger_pod import LOG_LINES_LIMIT
+
+    sim = simulation("seed")
+    sim.release(EXAMINER, faulty=True)
+    run_until(sim, lambda s: s.phase(EXAMINER) == "Failed", limit_s=600)
+    failed_at = status(sim)["lastTransitionTime"]
+    sim.advance(30)
+    assert status(sim)["phase"] == "Failed" and status(sim)["lastTransitionTime"] != failed_at
+
+    def checksums_of_next_release(faulty: bool) -> list[str | None]:
+        before = len(sim.logger.tail(LOG_LINES_LIMIT))
+        sim.release(EXAMINER, faulty=faulty)
+        run_until(sim, lambda s: s.phase(EXAMINER) == "Progressing", limit_s=120)
+        sim.advance(30)
+        return [p.checksum for p in parse_lines(sim.logger.tail(LOG_LINES_LIMIT)[before:])]
+
+    after_failure = checksums_of_next_release(faulty=False)
+    assert len(after_failure) >= 3 and len(set(after_failure)) == 1
+    run_until(sim, lambda s: s.phase(EXAMINER) == "Succeeded", limit_s=600)
+    after_success = checksums_of_next_release(faulty=False)
+    assert after_success[0] != after_success[1] and len(set(after_success[1:])) == 1

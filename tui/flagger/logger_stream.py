@@ -22,17 +22,28 @@ MAX_CONTINUATION_LINES = 8
 MAX_PENDING_CHARS = 64 * 1024
 
 
+def record_head(
+    timestamp_ms: int,
+    *,
+    peer: str = "10.244.0.23:51234",
+    thread: str = "executor-thread-1",
+    uri: str = "http://logger.monitoring/",
+) -> list[str]:
+    """The two lines before a logged request's body: the log prefix with a lone `|`, then the request line."""
+    seconds, millis = divmod(timestamp_ms, 1000)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+    return [f"{stamp},{millis:03d} INFO  [io.git.heu.Logger] ({thread}) |", f"POST {uri} from {peer}:"]
+
+
 def render_record(
-    payload: EventPayload, *, peer: str = "10.244.0.23:51234", thread: str = "executor-thread-1"
+    payload: EventPayload,
+    *,
+    peer: str = "10.244.0.23:51234",
+    thread: str = "executor-thread-1",
+    uri: str = "http://logger.monitoring/",
 ) -> list[str]:
     """The three lines the logger pod prints for one event, stamped with the payload's own time."""
-    seconds, millis = divmod(payload.timestamp_ms, 1000)
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
-    return [
-        f"{stamp},{millis:03d} INFO  [io.git.heu.Logger] ({thread}) |",
-        f"POST http://logger.monitoring/ from {peer}:",
-        encode(payload),
-    ]
+    return [*record_head(payload.timestamp_ms, peer=peer, thread=thread, uri=uri), encode(payload)]
 
 
 def _strip_kubectl_timestamp(line: str) -> str:

@@ -44,6 +44,10 @@ def canary_not_ready(target: str, reason: str) -> str:
     return f"canary deployment {target} not ready: {reason}"
 
 
+# The Deployment controller has not yet seen the latest spec (status.observedGeneration < metadata.generation).
+GENERATION_NOT_OBSERVED = "waiting for rollout to finish: observed deployment generation less than desired generation"
+
+
 def rollout_unavailable(available: int, desired: int, threshold: int = 100) -> str:
     return (
         f"waiting for rollout to finish: {available} of {desired} "

@@ -31,10 +31,25 @@ from tui.lab import components, fakenode, processes
 from tui.lab import crds as lab_crds
 from tui.lab.pki import Pki, create_pki
 
-# Stop order: consumers of the API first, etcd last.
-STOP_ORDER = ("flagger", "kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd")
+# Stop order: Flagger first, then what it talks to (tui.lab.lab's mesh emulator, logger and Prometheus), then the
+# other consumers of the API, etcd last.
+STOP_ORDER = (
+    "flagger",
+    "mesh",
+    "logger",
+    "prometheus",
+    "kwok",
+    "kube-scheduler",
+    "kube-controller-manager",
+    "kube-apiserver",
+    "etcd",
+)
 
 Log = Callable[[str], None]
+# wait(process name, check, timeout): poll until check() is true, failing early if the process exited.
+Wait = Callable[[str, Callable[[], bool], float], None]
+# Runs once the API and the node are ready and before Flagger starts; returns extra addresses for lab.json.
+BeforeFlagger = Callable[[Any, Path, Wait], dict[str, str]]
 
 
 class LabError(RuntimeError):
@@ -55,6 +70,7 @@ class LabInfo:
     started_at: float
     startup_seconds: float
     health_urls: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -78,6 +94,7 @@ class LabInfo:
         }
         if self.flagger_url:
             out["flagger"] = self.flagger_url
+        out.update(self.extras)
         return out
 
 
@@ -136,6 +153,8 @@ def up(
     with_flagger: bool = True,
     flagger_loop_interval: str = "2s",
     kwok_config_docs: Iterable[dict[str, Any]] = (),
+    before_flagger: BeforeFlagger | None = None,
+    reserved_ports: Iterable[int] = (),
     cache_root: Path | None = None,
     log: Log = print,
 ) -> LabInfo:
@@ -143,7 +162,9 @@ def up(
 
     A lab already running healthily in ``lab_dir`` is returned as it is. ``prometheus_url`` is what Flagger
     queries; without it a free port is reserved and recorded for whoever starts Prometheus.
-    ``kwok_config_docs`` are appended to kwok's config (e.g. a ClusterLogs object).
+    ``kwok_config_docs`` are appended to kwok's config (e.g. a ClusterLogs object). ``before_flagger`` starts
+    whatever Flagger should find in place (tui.lab.lab: Prometheus, the mesh emulator, the apps), on
+    ``reserved_ports``, which the control plane leaves alone.
     """
     lab_dir = Path(lab_dir).resolve()
     current = status(lab_dir)
@@ -156,9 +177,11 @@ def up(
     lab_dir.mkdir(parents=True, exist_ok=True)
 
     bins = lab_binaries.ensure_binaries(cache_root, log=log)
-    starter = _Starter(lab_dir, bins, log)
+    starter = _Starter(lab_dir, bins, log, frozenset(reserved_ports))
     try:
-        info = starter.run(prometheus_url, event_webhook, with_flagger, flagger_loop_interval, list(kwok_config_docs))
+        info = starter.run(
+            prometheus_url, event_webhook, with_flagger, flagger_loop_interval, list(kwok_config_docs), before_flagger
+        )
     except BaseException:
         down(lab_dir, log=lambda _msg: None)
         raise
@@ -190,8 +213,9 @@ def _self_signed_tls() -> ssl.SSLContext:
 
 
 class _Starter:
-    def __init__(self, lab_dir: Path, bins: dict[str, Path], log: Log) -> None:
+    def __init__(self, lab_dir: Path, bins: dict[str, Path], log: Log, reserved: frozenset[int]) -> None:
         self.lab_dir = lab_dir
+        self.reserved = reserved
         self.bins = bins
         self.log = log
         self.t0 = time.monotonic()
@@ -222,9 +246,10 @@ class _Starter:
         with_flagger: bool,
         loop_interval: str,
         kwok_docs: list[dict[str, Any]],
+        before_flagger: BeforeFlagger | None,
     ) -> LabInfo:
         lab, bins = self.lab_dir, self.bins
-        ports = components.Ports(*processes.free_ports(8))
+        ports = components.Ports(*processes.free_ports(8, avoid=self.reserved))
         prometheus_url = prometheus_url or f"http://{components.HOST}:{ports.prometheus}"
         pki = create_pki(lab / "pki")
         kubeconfig = lab / "kubeconfig"
@@ -259,6 +284,8 @@ class _Starter:
         self.wait("kwok", lambda: fakenode.node_ready(api), 60)
         self.log(f"lab: controller-manager, scheduler and node {fakenode.NODE_NAME} ready ({self.elapsed()})")
 
+        extras = before_flagger(api, kubeconfig, self.wait) if before_flagger is not None else {}
+
         health = {
             "kube-apiserver": f"{ports.apiserver_url}/readyz",
             "etcd": f"{ports.etcd_url}/health",
@@ -287,4 +314,5 @@ class _Starter:
             started_at=time.time(),
             startup_seconds=round(time.monotonic() - self.t0, 2),
             health_urls=health,
+            extras=extras,
         )

@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,15 +30,19 @@ class Record:
     log: Path
 
 
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (all held open together so none repeats)."""
+def free_ports(count: int, avoid: Collection[int] = ()) -> list[int]:
+    """Distinct free loopback ports (all held open together so none repeats), none of them in ``avoid``."""
     socks = []
+    ports: list[int] = []
     try:
-        for _ in range(count):
+        while len(ports) < count:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.bind(("127.0.0.1", 0))
             socks.append(s)
-        return [s.getsockname()[1] for s in socks]
+            port = s.getsockname()[1]
+            if port not in avoid:
+                ports.append(port)
+        return ports
     finally:
         for s in socks:
             s.close()

@@ -10,7 +10,6 @@ import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from tui.clock import VirtualClock
 from tui.flagger.logger_stream import LoggerStreamParser
@@ -32,6 +31,7 @@ from tui.observations import (
     RouterDeleted,
     RouterObserved,
 )
+from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -41,12 +41,6 @@ from tui.sim.traffic import SimLoadGenerator, TrafficModel
 from tui.sim.workloads import Workloads
 
 LOAD_STATS_EVERY_S = 2
-GATE_URLS = {
-    "confirm-rollout": "/gate/check",
-    "confirm-traffic-increase": "/gate/check",
-    "confirm-promotion": "/gate/check",
-    "rollback": "/rollback/check",
-}
 
 
 @dataclass
@@ -189,75 +183,8 @@ class Simulation:
     # --- the cluster's initial objects ------------------------------------------------------------------
 
     def _create_app(self, spec: CanaryScenario) -> None:
-        labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name}
-        self.store.create(
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": dict(labels)},
-                "spec": {
-                    "replicas": spec.replicas,
-                    "selector": {"matchLabels": dict(labels)},
-                    "template": {
-                        "metadata": {"labels": dict(labels), "annotations": {RELEASE_ANNOTATION: "initial"}},
-                        "spec": {
-                            "containers": [
-                                {
-                                    "name": "examiner",
-                                    "image": "quay.io/heubeck/examiner:1.14.8",
-                                    "env": [
-                                        {"name": "ECHO_VALUE", "value": spec.echo_value},
-                                        {"name": "SERVER_ERROR_RATE", "value": "0"},
-                                    ],
-                                }
-                            ]
-                        },
-                    },
-                },
-            }
-        )
-        hooks: list[dict[str, Any]] = [
-            {"name": gate, "type": gate, "url": f"http://flagger-loadtester.{spec.namespace}{GATE_URLS[gate]}"}
-            for gate in spec.gates
-        ]
-        hooks.append({"name": "Event Log", "type": "event", "url": "http://logger.monitoring"})
-        analysis: dict[str, Any] = {
-            "interval": f"{int(spec.interval_s)}s",
-            "threshold": spec.threshold,
-            "maxWeight": spec.max_weight,
-            "stepWeightPromotion": spec.step_weight_promotion,
-            "metrics": [
-                {
-                    "name": "request-success-rate",
-                    "thresholdRange": {"min": spec.success_rate_min},
-                    "interval": f"{int(spec.metric_interval_s)}s",
-                },
-                {
-                    "name": "request-duration",
-                    "thresholdRange": {"max": spec.duration_max_ms},
-                    "interval": f"{int(spec.metric_interval_s)}s",
-                },
-            ],
-            "webhooks": hooks,
-        }
-        if spec.step_weight is not None:
-            analysis["stepWeight"] = spec.step_weight
-        if spec.step_weights:
-            analysis["stepWeights"] = list(spec.step_weights)
-        self.store.create(
-            {
-                "apiVersion": "flagger.app/v1beta1",
-                "kind": "Canary",
-                "metadata": {"name": spec.name, "namespace": spec.namespace},
-                "spec": {
-                    "provider": "linkerd",
-                    "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
-                    "progressDeadlineSeconds": spec.progress_deadline_s,
-                    "service": {"port": 80, "targetPort": "http"},
-                    "analysis": analysis,
-                },
-            }
-        )
+        self.store.create(manifests.target_deployment(spec))
+        self.store.create(manifests.canary(spec))
 
     # --- commands (what the action keys do to this cluster) --------------------------------------------
 

@@ -37,19 +37,27 @@ def mean_delay_ms(query: Mapping[str, str], env: Mapping[str, str]) -> float:
     return (delay[0] + delay[1]) / 2 + sum(OVERHEAD_MS) / 2
 
 
-def respond(env: Mapping[str, str], query: Mapping[str, str], rng: random.Random) -> tuple[int, int]:
-    """(status, latency ms) as examiner 1.9 decides them."""
+def decide_status(env: Mapping[str, str], query: Mapping[str, str], rng: random.Random) -> int:
+    """A valid `status` parameter (200-599) wins; otherwise 500 with SERVER_ERROR_RATE percent chance."""
     status_param = query.get("status")
-    status: int | None = None
     if status_param is not None and status_param.isdigit() and 200 <= int(status_param) <= 599:
-        status = int(status_param)
-    if status is None:
-        try:
-            rate = int(env.get("SERVER_ERROR_RATE", "0") or 0)
-        except ValueError:
-            rate = 0
-        status = 500 if rate > 0 and rng.random() * 100 <= rate else 200
-    # A present but invalid delay parameter means no delay at all (the env default is not used).
+        return int(status_param)
+    try:
+        rate = int(env.get("SERVER_ERROR_RATE", "0") or 0)
+    except ValueError:
+        rate = 0
+    return 500 if rate > 0 and rng.random() * 100 <= rate else 200
+
+
+def decide_delay_ms(env: Mapping[str, str], query: Mapping[str, str], rng: random.Random) -> int:
+    """The requested delay: the `delay` parameter, else REQUEST_DELAY; a present but invalid parameter means
+    no delay at all (the env default is not used)."""
     delay = parse_delay(query["delay"]) if "delay" in query else parse_delay(env.get("REQUEST_DELAY"))
-    latency = rng.randint(*delay) if delay else 0
+    return rng.randint(*delay) if delay else 0
+
+
+def respond(env: Mapping[str, str], query: Mapping[str, str], rng: random.Random) -> tuple[int, int]:
+    """(status, latency ms) as examiner 1.9 decides them, plus the proxy's and handler's overhead."""
+    status = decide_status(env, query, rng)
+    latency = decide_delay_ms(env, query, rng)
     return status, latency + rng.randint(*OVERHEAD_MS)

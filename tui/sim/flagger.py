@@ -260,6 +260,10 @@ class SimFlagger:
             return
 
         changed = self._changed(canary, target_obj)
+        if phase == "Failed":
+            # Flagger re-syncs a failed canary's status on every tick, so lastAppliedSpec follows the target (and
+            # lastTransitionTime moves); whether the target changed is still judged against what it read before.
+            self._write_status(canary, applied=object_hash(target_obj["spec"]["template"]))
         if phase in ("Initialized", "Succeeded", "Failed") and not changed:
             return
         if not skip:

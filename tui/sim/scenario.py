@@ -82,6 +82,16 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "demo": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
     # Promotion waits for `p`; `a` aborts.
     "gated": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["confirm-promotion", "rollback"]}]},
+    # The local lab's Canary (tui.lab.apps applies it to a real Flagger): short ticks so a release takes ~1 min.
+    "lab": {
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "analysis": {"interval": "10s", "stepWeight": 25, "maxWeight": 50, "stepWeightPromotion": 25},
+            }
+        ]
+    },
 }
 
 
@@ -321,7 +331,7 @@ def from_mapping(raw: Any) -> Scenario:
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated) or a YAML file path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab) or a YAML file path; None means the demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():

@@ -21,6 +21,7 @@ class _Rollout:
     serving_replicas: int = 0
     ready_at: float | None = None
     created: bool = True
+    changed_at: float | None = None
 
 
 class Workloads:
@@ -28,6 +29,7 @@ class Workloads:
         self._store = store
         self._ready_after = ready_after_s
         self._rollouts: dict[tuple[str, str], _Rollout] = {}
+        self._now: float | None = None
 
     def _delay(self, namespace: str, name: str) -> float:
         base = name[: -len("-primary")] if name.endswith("-primary") else name
@@ -35,6 +37,7 @@ class Workloads:
 
     def sync(self, now: float) -> None:
         """React to spec changes and finish rollouts whose pods are ready by `now`."""
+        self._now = now
         for obj in self._store.list("Deployment"):
             meta = obj["metadata"]
             key = (meta["namespace"], meta["name"])
@@ -42,7 +45,9 @@ class Workloads:
             template, replicas = spec["template"], int(spec.get("replicas", 1))
             rollout = self._rollouts.get(key)
             if rollout is None:
-                rollout = _Rollout(template=template, replicas=replicas, ready_at=now + self._delay(*key))
+                rollout = _Rollout(
+                    template=template, replicas=replicas, ready_at=now + self._delay(*key), changed_at=now
+                )
                 self._rollouts[key] = rollout
                 self._write(obj, rollout, now)
                 continue
@@ -50,6 +55,7 @@ class Workloads:
                 template_changed = template != rollout.template
                 rollout.template, rollout.replicas = template, replicas
                 rollout.created = False
+                rollout.changed_at = now
                 if replicas == 0:
                     rollout.serving, rollout.serving_replicas, rollout.ready_at = None, 0, None
                 elif template_changed or rollout.serving_replicas < replicas:
@@ -93,6 +99,10 @@ class Workloads:
         rollout = self._rollouts.get((namespace, name))
         if rollout is None:
             return f'deployment "{name}" not found'
+        if rollout.changed_at is not None and rollout.changed_at == self._now:
+            # Changed within this second: as on a real cluster, where Flagger reads a Deployment it has just
+            # created before the Deployment controller has observed it (seen on every lab run at initialisation).
+            return messages.GENERATION_NOT_OBSERVED
         if rollout.ready_at is None and (rollout.serving is not None or rollout.replicas == 0):
             return None
         if rollout.serving is not None and rollout.serving != rollout.template:

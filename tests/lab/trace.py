@@ -1,0 +1,216 @@
+"""What the real Flagger did during a lab run, recorded independently of canaryscope.
+
+* events: the webhook payloads in the logger pod's log file (Flagger posts every event, in order);
+* statuses: each change of the Canary's (phase, canaryWeight, failedChecks), from a watch;
+* router: each change of the TrafficSplit's canary weight, from a watch;
+* objects: every Canary, Deployment and TrafficSplit change in the namespace, for a replayable recording.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.cluster.emitter import Emitter
+from tui.cluster.watch_loop import WatchLoop, WatchSpec
+from tui.flagger.logger_stream import LoggerStreamParser
+from tui.flagger.payload import EventPayload
+from tui.model import MetricSample
+
+if TYPE_CHECKING:
+    from tests.cluster.recording import Recording
+
+CRI_LINE = re.compile(r"^(\S+) (stdout|stderr) [FP] (.*)$")
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    t: float
+    type: str
+    object: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LogLine:
+    t: float
+    text: str
+
+
+def read_log(path: Path, offset: int = 0) -> list[LogLine]:
+    """The logger pod's log lines (CRI prefixes stripped) from a byte offset, with their write times."""
+    from tui.kube.parse import parse_timestamp
+
+    out = []
+    with path.open("rb") as f:
+        f.seek(offset)
+        for raw in f.read().decode("utf-8", errors="replace").splitlines():
+            match = CRI_LINE.match(raw)
+            if match:
+                out.append(LogLine(parse_timestamp(match.group(1)) or 0.0, match.group(3)))
+    return out
+
+
+def payloads(lines: list[LogLine]) -> list[EventPayload]:
+    parser = LoggerStreamParser()
+    return [p for line in lines for p in parser.feed_line(line.text)]
+
+
+def _clean(obj: dict[str, Any]) -> dict[str, Any]:
+    obj = copy.deepcopy(obj)
+    (obj.get("metadata") or {}).pop("managedFields", None)
+    return obj
+
+
+@dataclass
+class FlaggerTrace:
+    api_client: Any
+    log_file: Path
+    namespace: str = "apps"
+    name: str = "examiner"
+    started: float = 0.0
+    log_offset: int = 0
+    initial: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[ObjectChange] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _listed: set[str] = field(default_factory=set)
+    _loops: list[WatchLoop] = field(default_factory=list)
+
+    def start(self) -> FlaggerTrace:
+        from kubernetes import client
+
+        self.started = time.time()
+        self.log_offset = self.log_file.stat().st_size
+        custom = client.CustomObjectsApi(self.api_client)
+        apps = client.AppsV1Api(self.api_client)
+        calls = {
+            "Canary": functools.partial(
+                custom.list_namespaced_custom_object, "flagger.app", "v1beta1", self.namespace, "canaries"
+            ),
+            "TrafficSplit": functools.partial(
+                custom.list_namespaced_custom_object, "split.smi-spec.io", "v1alpha1", self.namespace, "trafficsplits"
+            ),
+            "Deployment": functools.partial(apps.list_namespaced_deployment, self.namespace),
+        }
+        emitter = Emitter(wake=lambda: None)
+        for kind, call in calls.items():
+            loop = WatchLoop(
+                WatchSpec(kind, f"list {kind}", f"{kind} not served", call),
+                emitter,
+                functools.partial(self._listed_items, kind),
+                self._changed,
+                self._stop,
+                read_timeout_s=30.0,
+            )
+            self._loops.append(loop)
+            threading.Thread(target=loop.run, name=f"trace-{kind}", daemon=True).start()
+        deadline = time.monotonic() + 30
+        while len(self._listed) < len(calls):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"trace watches not listed: {set(calls) - self._listed}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for loop in self._loops:
+            loop.close()
+
+    def _listed_items(self, kind: str, items: list[dict[str, Any]]) -> None:
+        with self._lock:
+            if kind in self._listed:
+                # A relist after a dropped watch: record the current objects as changes.
+                self.changes += [ObjectChange(time.time(), "MODIFIED", _clean(i)) for i in items]
+            else:
+                self.initial += [_clean(i) for i in items]
+                self._listed.add(kind)
+
+    def _changed(self, event_type: str, obj: dict[str, Any]) -> None:
+        with self._lock:
+            self.changes.append(ObjectChange(time.time(), event_type, _clean(obj)))
+
+    # --- what happened ---------------------------------------------------------------------------------------
+
+    def object_changes(self) -> list[ObjectChange]:
+        with self._lock:
+            return list(self.changes)
+
+    def log_lines(self) -> list[LogLine]:
+        return read_log(self.log_file, self.log_offset)
+
+    def events(self) -> list[EventPayload]:
+        return [p for p in payloads(self.log_lines()) if (p.namespace, p.name) == (self.namespace, self.name)]
+
+    def statuses(self) -> list[tuple[str, int, int]]:
+        """(phase, canaryWeight, failedChecks) each time it changed, starting from the state at start()."""
+        out: list[tuple[str, int, int]] = []
+        canaries = [o for o in self.initial if o.get("kind") == "Canary"] + [
+            c.object for c in self.object_changes() if c.object.get("kind") == "Canary"
+        ]
+        for obj in canaries:
+            if obj["metadata"]["name"] != self.name:
+                continue
+            status = obj.get("status") or {}
+            row = (status.get("phase", ""), int(status.get("canaryWeight") or 0), int(status.get("failedChecks") or 0))
+            if not out or out[-1] != row:
+                out.append(row)
+        return out
+
+    def router(self) -> list[int]:
+        """The TrafficSplit's canary weight each time it changed."""
+        out: list[int] = []
+        splits = [o for o in self.initial if o.get("kind") == "TrafficSplit"] + [
+            c.object for c in self.object_changes() if c.object.get("kind") == "TrafficSplit"
+        ]
+        for obj in splits:
+            if obj["metadata"]["name"] != self.name:
+                continue
+            weights = {b["service"]: int(b["weight"]) for b in obj["spec"]["backends"]}
+            weight = weights.get(f"{self.name}-canary", 0)
+            if not out or out[-1] != weight:
+                out.append(weight)
+        return out
+
+
+def to_recording(name: str, trace: FlaggerTrace, samples: list[MetricSample], until: float) -> Recording:
+    """The run as a replayable recording (tests/cluster/recording.py): one step per second with the object
+    changes, the logger pod's new lines and the metric samples canaryscope read in that second."""
+    from tests.cluster.recording import Recording, Step
+
+    start = int(trace.started)
+    first = Step(float(start))
+    first.changes = [{"type": "ADDED", "object": obj} for obj in trace.initial]
+    # What a watcher finds in the logger's log when it starts: the records of the lab so far.
+    with trace.log_file.open("rb") as f:
+        earlier = f.read(trace.log_offset).decode("utf-8", errors="replace").splitlines()
+    first.log = [m.group(3) for m in map(CRI_LINE.match, earlier) if m]
+    steps = {start: first}
+
+    def step(t: float) -> Step:
+        second = max(start, int(t))
+        return steps.setdefault(second, Step(float(second)))
+
+    for change in trace.object_changes():
+        if change.t <= until:
+            step(change.t).changes.append({"type": change.type, "object": change.object})
+    for line in trace.log_lines():
+        if line.t <= until:
+            step(line.t).log.append(line.text)
+    for sample in samples:
+        if trace.started <= sample.t <= until:
+            step(sample.t).samples.append(
+                {
+                    "namespace": sample.namespace,
+                    "deployment": sample.deployment,
+                    "success_rate": sample.success_rate,
+                    "rps": sample.rps,
+                    "p99_ms": sample.p99_ms,
+                }
+            )
+    return Recording(name, [steps[t] for t in sorted(steps)])

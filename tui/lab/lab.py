@@ -1,0 +1,184 @@
+"""The whole local lab: what `canaryscope lab up|status|down` runs.
+
+On top of the control plane and Flagger (tui.lab.controlplane) it starts, before Flagger:
+
+* Prometheus (Debian's binary) scraping the mesh emulator every second; Flagger's -metrics-server;
+* the webhook receiver that writes the logger pod's log (tui.lab.logger);
+* the mesh emulator: ingress, Linkerd proxies and examiner pods (tui.lab.mesh);
+* the seed's apps (tui.lab.apps): examiner with its Canary in `apps`, the logger in `monitoring`.
+
+and then waits until Flagger has initialised the Canary. Every process records its pid in the lab directory,
+so `down` (or `status`) works from any other process. lab.json keeps every address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tui.lab import apps, controlplane, processes
+from tui.lab import prometheus as lab_prometheus
+from tui.lab.controlplane import LabError, LabInfo, LabStatus, Log, Wait
+
+# Keys of LabInfo.extras (shown by `lab status` as they are).
+INGRESS = "ingress (--target)"
+MESH_METRICS = "mesh metrics (scraped)"
+EVENT_WEBHOOK = "event webhook (logger)"
+LOGGER_POD = "logger pod (--logger)"
+LOGGER_LOG = "logger pod's log file"
+CANARY = "canary"
+INITIALIZE_TIMEOUT_S = 120.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_dir() -> Path:
+    root = Path(os.environ.get("CANARYSCOPE_CACHE", Path.home() / ".cache" / "canaryscope"))
+    return root / "lab" / "run"
+
+
+def _python_env() -> dict[str, str]:
+    # The helper processes import tui from this checkout even when it is not installed.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _get_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2.0) as resp:  # loopback only
+        return bool(resp.status == 200)
+
+
+def up(
+    lab_dir: Path,
+    *,
+    kwok_config_docs: Iterable[dict[str, Any]] = (),
+    wait_initialized: bool = True,
+    seed: int | None = None,
+    cache_root: Path | None = None,
+    log: Log = print,
+) -> LabInfo:
+    """Start everything (building the Go binaries on first use); returns once the Canary is Initialized."""
+    lab_dir = Path(lab_dir).resolve()
+    current = controlplane.status(lab_dir)
+    if current.healthy and current.info is not None and INGRESS in current.info.extras:
+        log(f"lab: already running in {lab_dir}")
+        return current.info
+    binary = lab_prometheus.find_prometheus()
+    if binary is None:
+        raise LabError("the lab needs Prometheus: apt-get install prometheus (or set PROMETHEUS_BIN)")
+    controlplane.down(lab_dir, log=log)
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    log_file = lab_dir / "logger" / "logger.cri"
+    log_file.parent.mkdir(exist_ok=True)
+    log_file.write_bytes(b"")
+    ingress_port, metrics_port, logger_port, prometheus_port = processes.free_ports(4)
+    prometheus_url = f"http://127.0.0.1:{prometheus_port}"
+    logger_url = f"http://127.0.0.1:{logger_port}/"
+    spec = apps.lab_canary()
+
+    def before_flagger(api: Any, kubeconfig: Path, wait: Wait) -> dict[str, str]:
+        started = time.monotonic()
+        lab_prometheus.start(lab_dir, binary, prometheus_port, [f"127.0.0.1:{metrics_port}"])
+        python = [sys.executable, "-m"]
+        env = _python_env()
+        processes.start(
+            lab_dir, "logger", [*python, "tui.lab.logger", "--port", str(logger_port), "--log-file", str(log_file)], env
+        )
+        mesh = [*python, "tui.lab.mesh", "--kubeconfig", str(kubeconfig)]
+        mesh += ["--ingress-port", str(ingress_port), "--metrics-port", str(metrics_port)]
+        if seed is not None:
+            mesh += ["--seed", str(seed)]
+        processes.start(lab_dir, "mesh", mesh, env)
+        wait("logger", lambda: _get_ok(f"{logger_url}.well-known/ready"), 30)
+        wait("mesh", lambda: _get_ok(f"http://127.0.0.1:{metrics_port}/healthz"), 30)
+        wait("prometheus", lambda: _get_ok(f"{prometheus_url}/-/ready"), 60)
+        log(f"lab: prometheus, logger and mesh emulator ready ({time.monotonic() - started:.1f}s)")
+        apps.apply(api, apps.objects(logger_url, spec))
+        targets = [(apps.MONITORING, apps.LOGGER), (spec.namespace, spec.name)]
+        wait("kwok", lambda: apps.deployments_ready(api, targets), 60)
+        log(f"lab: apps applied, examiner and logger ready ({time.monotonic() - started:.1f}s)")
+        return {
+            # localhost, as in the seed's URL, which `canaryscope load` allows without --allow-host.
+            INGRESS: f"http://localhost:{ingress_port}/examine",
+            MESH_METRICS: f"http://127.0.0.1:{metrics_port}/metrics",
+            EVENT_WEBHOOK: logger_url,
+            LOGGER_POD: f"{apps.MONITORING}/{apps.LOGGER_SELECTOR}",
+            LOGGER_LOG: str(log_file),
+            CANARY: f"{spec.namespace}/{spec.name}",
+        }
+
+    info = controlplane.up(
+        lab_dir,
+        prometheus_url=prometheus_url,
+        kwok_config_docs=[apps.cluster_logs(log_file), *kwok_config_docs],
+        before_flagger=before_flagger,
+        reserved_ports=(ingress_port, metrics_port, logger_port, prometheus_port),
+        cache_root=cache_root,
+        log=log,
+    )
+    if wait_initialized:
+        _wait_initialized(info, spec.namespace, spec.name, log)
+    return info
+
+
+def _wait_initialized(info: LabInfo, namespace: str, name: str, log: Log) -> None:
+    from kubernetes import config
+
+    api = config.new_client_from_config(config_file=str(info.kubeconfig))
+    started = time.monotonic()
+    if not processes.wait_until(lambda: apps.canary_phase(api, namespace, name) == "Initialized", INITIALIZE_TIMEOUT_S):
+        phase = None
+        try:
+            phase = apps.canary_phase(api, namespace, name)
+        finally:
+            controlplane.down(info.lab_dir, log=lambda _msg: None)
+        raise LabError(
+            f"Flagger did not initialise canary {namespace}/{name} within {INITIALIZE_TIMEOUT_S:.0f}s "
+            f"(phase {phase!r}); see {info.lab_dir / 'logs' / 'flagger.log'}"
+        )
+    log(f"lab: Flagger initialised canary {namespace}/{name} ({time.monotonic() - started:.1f}s after start-up)")
+
+
+def status(lab_dir: Path) -> LabStatus:
+    return controlplane.status(Path(lab_dir))
+
+
+def watch_command(info: LabInfo) -> str | None:
+    """How to watch the lab's canary with canaryscope (every option spelled out)."""
+    extras = info.extras
+    if INGRESS not in extras:
+        return None
+    namespace, _, name = extras.get(CANARY, "apps/examiner").partition("/")
+    return (
+        f"canaryscope --kubeconfig {info.kubeconfig} -n {namespace} {name} "
+        f"--prometheus {info.prometheus_url} --target {extras[INGRESS]}"
+    )
+
+
+def describe(st: LabStatus) -> str:
+    text = controlplane.describe(st)
+    command = watch_command(st.info) if st.info is not None else None
+    return f"{text}\nwatch it with:\n  {command}" if command and st.healthy else text
+
+
+def down(lab_dir: Path, log: Log = print) -> list[str]:
+    return controlplane.down(Path(lab_dir), log=log)
+
+
+def watch_defaults(kubeconfig: str | os.PathLike[str]) -> dict[str, str]:
+    """--prometheus and --target of the running lab whose kubeconfig this is (empty when it is none)."""
+    path = Path(kubeconfig).expanduser()
+    try:
+        data = json.loads((path.parent / "lab.json").read_text())
+        if Path(data["kubeconfig"]).resolve() != path.resolve():
+            return {}
+        return {"prometheus": str(data["prometheus_url"]), "target": str(data["extras"][INGRESS])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
