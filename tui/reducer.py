@@ -7,6 +7,7 @@ de-duplication across the logger stream and Kubernetes Events, and bounded histo
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 from functools import reduce as _fold
 
@@ -217,7 +218,13 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
     if _is_duplicate(state, event):
         return state
     seq = state.event_seq + 1
-    events = (*state.events, LoggedEvent(seq, event))
+    logged = LoggedEvent(seq, event)
+    if not state.events or event.t >= state.events[-1].event.t:
+        events = (*state.events, logged)
+    else:
+        # A late arrival (an Events API list after the logger's stream): keep the log in time order.
+        index = bisect.bisect_right([e.event.t for e in state.events], event.t)
+        events = (*state.events[:index], logged, *state.events[index:])
     if len(events) > EVENT_LOG_LIMIT:
         events = events[-EVENT_LOG_LIMIT:]
     state = replace(state, events=events, event_seq=seq)
@@ -225,6 +232,8 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
     view = state.canaries.get(key)
     if view is None:
         return state
+    if view.last_event is not None and event.t < view.last_event.t:
+        return state  # older than what the canary already shows: the log has it, the status line does not need it
     kind = classify(event.message)
     view = replace(
         view,

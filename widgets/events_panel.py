@@ -45,8 +45,7 @@ def event_line(event: FlaggerEvent, colours: LogColours, *, compact: bool) -> Te
     stamp = (fmt.clock(event.t) + " ", colours.muted)
     if compact:
         return Text.assemble(stamp, (icon + " ", style), (event.message, message_style))
-    origin = ("" if event.source == "logger" else f"  ({event.source})", colours.muted)
-    return Text.assemble(stamp, (f"{icon} {event.type:<8}", style), (event.message, message_style), origin)
+    return Text.assemble(stamp, (f"{icon} {event.type:<8}", style), (event.message, message_style))
 
 
 def matches(event: FlaggerEvent, needle: str) -> bool:
@@ -154,12 +153,13 @@ class EventsPanel(Vertical):
             return
         if state.event_seq == self._last_seq:
             return
-        fresh: list[LoggedEvent] = []
-        for logged in reversed(state.events):
-            if logged.seq <= self._last_seq:
-                break
-            fresh.append(logged)
-        fresh.reverse()
+        fresh_at = [i for i, logged in enumerate(state.events) if logged.seq > self._last_seq]
+        if fresh_at and fresh_at[0] != len(state.events) - len(fresh_at):
+            # A late event went in between older ones: the log is written again in time order.
+            self._key = state.selected
+            self._rewrite(state)
+            return
+        fresh = [state.events[i] for i in fresh_at]
         self._last_seq = state.event_seq
         self._write(self._selected(fresh))
         if self._filter:

@@ -195,3 +195,14 @@ def test_a_router_list_replaces_only_its_own_kind() -> None:
     state = reduce_all(AppState(), [RouterObserved(split), RouterObserved(route)])
     state = reduce(state, RoutersListed((), "apps", "HTTPRoute"))
     assert set(state.routers) == {("apps", "examiner")}
+
+
+def test_a_late_event_is_filed_in_time_order() -> None:
+    state = reduce_all(AppState(), [
+        canary(0, phase="Progressing"),
+        event(100, "Advance examiner.apps canary weight 10"),
+        event(130, "Advance examiner.apps canary weight 20"),
+        event(70, "New revision detected! Scaling up examiner.apps", source="events"),
+    ])
+    assert [e.event.t for e in state.events] == [70, 100, 130]
+    assert state.canaries[KEY].last_event is not None and state.canaries[KEY].last_event.t == 130
