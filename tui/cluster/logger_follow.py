@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.kube.parse import parse_timestamp
@@ -117,7 +117,7 @@ class LoggerFollower:
         from kubernetes.client.exceptions import ApiException
 
         core = client.CoreV1Api(self.api_client)
-        backoff = Backoff()
+        backoff = Backoff(fast_cap=FAST_CAP_S)
         since: dict[str, float] = {}  # pod -> time of the last line read
         waiting_reported = False
         while not self.stop.is_set():

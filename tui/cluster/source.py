@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.cluster.discovery import ServedGroups, discover
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.kube_events import EventTracker
 from tui.cluster.kubeconfig import ClusterTarget, Connection
 from tui.cluster.logger_follow import LoggerFollower
@@ -125,7 +125,7 @@ class ClusterSource:
         assert self.emitter is not None
         where = f"{self.connection.context} · {self.connection.server}"
         self.emitter.health(KUBERNETES, Health.CONNECTING, where)
-        backoff = Backoff()
+        backoff = Backoff(fast_cap=FAST_CAP_S)
         while not self.stop_event.is_set():
             try:
                 self.served = discover(self.connection.api_client)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.http import Gone, HttpProblem, ListCall, check, get_json, stream_lines
 from tui.model import Health
 
@@ -50,7 +50,7 @@ class WatchLoop:
         self.stop = stop
         self.read_timeout_s = read_timeout_s
         self.rand = rand
-        self.backoff = Backoff()
+        self.backoff = Backoff(fast_cap=FAST_CAP_S)
         self.resource_version: str | None = None
         self._resp: Any = None
         self._lock = threading.Lock()
