@@ -181,7 +181,7 @@ class ClusterSource:
                 (
                     WatchSpec(
                         "canaries",
-                        f"list canaries.flagger.app {ns_text}",
+                        f"canaries.flagger.app {ns_text}",
                         f"canaries.flagger.app/{flagger} is not served in context {context}",
                         call,
                         kwargs,
@@ -196,7 +196,7 @@ class ClusterSource:
             deployments = functools.partial(apps.list_namespaced_deployment, self.namespace)
         specs.append(
             (
-                WatchSpec("deployments", f"list deployments.apps {ns_text}", "apps/v1 is not served", deployments),
+                WatchSpec("deployments", f"deployments.apps {ns_text}", "apps/v1 is not served", deployments),
                 self._deployments_listed,
                 self._deployment_event,
             )
@@ -216,7 +216,7 @@ class ClusterSource:
                 (
                     WatchSpec(
                         f"{plural}",
-                        f"list {plural}.{group} {ns_text}",
+                        f"{plural}.{group} {ns_text}",
                         f"{plural}.{group}/{version} is not served in context {context}",
                         call,
                         kwargs,
@@ -241,7 +241,7 @@ class ClusterSource:
         specs.append(
             (
                 WatchSpec(
-                    "events", f"list events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
+                    "events", f"events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
                 ),
                 self._events_listed,
                 self._event_event,
@@ -352,7 +352,7 @@ class ClusterSource:
         _, _, core = self._calls()
         pods = WatchSpec(
             "logger pods",
-            f"list pods in {namespace}",
+            f"pods in {namespace}",
             f"v1 pods in {namespace}",
             functools.partial(core.list_namespaced_pod, namespace),
             {"label_selector": selector},

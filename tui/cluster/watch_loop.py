@@ -25,7 +25,7 @@ CONNECT_TIMEOUT_S = 5.0
 @dataclass
 class WatchSpec:
     source: str  # health line name, e.g. "canaries"
-    describe: str  # what the call does, for forbidden messages: "list canaries.flagger.app in apps"
+    resource: str  # what is listed and watched, for forbidden messages: "canaries.flagger.app in apps"
     missing: str  # what is not installed when the API answers 404
     call: ListCall
     kwargs: dict[str, Any] = field(default_factory=dict)
@@ -55,6 +55,8 @@ class WatchLoop:
         self._resp: Any = None
         self._lock = threading.Lock()
         self.relists = 0
+        self.verb = "list"
+        self._emptied = False
 
     def close(self) -> None:
         """Unblock a thread waiting on the stream (called from another thread on shutdown)."""
@@ -96,11 +98,16 @@ class WatchLoop:
 
     def _problem(self, status: int, reason: str) -> None:
         if status == 403:
-            self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.spec.describe}")
+            # RBAC grants list and watch separately: name the verb that was refused.
+            self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.verb} {self.spec.resource}")
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 404:
             self.emitter.health(self.spec.source, Health.NOT_INSTALLED, self.spec.missing)
             self.resource_version = None
+            if not self._emptied:
+                # Removed while watched (a CRD uninstalled): its objects are gone too, not merely unseen.
+                self._emptied = True
+                self.on_list([])
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 401:
             self.emitter.health(self.spec.source, Health.FORBIDDEN, "unauthorized: the credentials were refused")
@@ -117,6 +124,7 @@ class WatchLoop:
         self.stop.wait(seconds)
 
     def _list(self) -> None:
+        self.verb = "list"
         document = get_json(self.spec.call, **self.spec.kwargs, _request_timeout=(CONNECT_TIMEOUT_S, 30))
         items = [item for item in document.get("items") or [] if isinstance(item, dict)]
         kind = str(document.get("kind", ""))
@@ -128,11 +136,13 @@ class WatchLoop:
                 item.setdefault("apiVersion", api_version)
         self.resource_version = str((document.get("metadata") or {}).get("resourceVersion") or "") or None
         self.relists += 1
+        self._emptied = False
         self.on_list(items)
         self.emitter.health(self.spec.source, Health.CONNECTED)
         self.backoff.reset()
 
     def _watch(self) -> None:
+        self.verb = "watch"
         server_timeout = max(5, int(self.read_timeout_s) - 10)
         resp = self.spec.call(
             **self.spec.kwargs,
