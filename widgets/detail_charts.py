@@ -38,6 +38,11 @@ class MetricChart(PlotextPlot):
         self.field = field
         self._data: tuple = ()
 
+    def on_unmount(self) -> None:
+        # PlotextPlot subscribes to theme changes with a closure over the widget, which keeps the signal's weak key
+        # alive: without this every detail screen ever opened would stay in memory.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def draw(
         self,
         now: float,
