@@ -50,11 +50,17 @@ class CanaryscopeApp(App[int]):
         self.state = AppState()
         self.rollout_screen = RolloutScreen(source.label)
         self.overview_screen = OverviewScreen(source.label)
+        # Built once and installed, so `d` and `?` neither compose them again nor leave a screen's worth of widgets
+        # for the garbage collector at every press.
+        self.detail_screen = DetailScreen()
+        self.help_screen = HelpScreen(source.label, actions.read_only)
         self.start_with_overview = start_with_overview
 
     # --- data flow --------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.install_screen(self.detail_screen, "detail")
+        self.install_screen(self.help_screen, "help")
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
@@ -145,10 +151,10 @@ class CanaryscopeApp(App[int]):
     # --- navigation -------------------------------------------------------------------------------------
 
     def action_detail(self) -> None:
-        if isinstance(self.screen, DetailScreen):
+        if self.screen is self.detail_screen:
             self.pop_screen()
-        else:
-            self.push_screen(DetailScreen())
+        elif self.detail_screen not in self.screen_stack:
+            self.push_screen(self.detail_screen)
 
     def action_overview(self) -> None:
         if self.screen is self.overview_screen:
@@ -171,7 +177,8 @@ class CanaryscopeApp(App[int]):
             self.pop_screen()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
+        if self.help_screen not in self.screen_stack:
+            self.push_screen(self.help_screen)
 
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
