@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from functools import partial
 
@@ -66,6 +67,13 @@ class CanaryscopeApp(App[int]):
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
         self.source.start(self)
+        # What exists once the first screen is up (libraries, screens) lives as long as the app. Moved out of the
+        # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
+        # objects and stalls whatever key press it happens to interrupt by ~100 ms.
+        self.call_after_refresh(_freeze_heap)
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     def apply(self, observations: list[Observation]) -> None:
         if not observations:
@@ -201,3 +209,8 @@ class CanaryscopeApp(App[int]):
         yield SystemCommand("Next canary", "Follow the next canary in scope", self.action_next_canary)
         yield SystemCommand("Overview", "Every canary in scope", self.action_overview)
         yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)
+
+
+def _freeze_heap() -> None:
+    gc.collect()
+    gc.freeze()
