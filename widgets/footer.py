@@ -32,9 +32,9 @@ class Footer(TextualFooter):
         self._composed_for: tuple[Any, ...] | None = None
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        if self._composed_for is not None and self.is_attached and screen is self.screen:
-            if _shown_bindings(screen) == self._composed_for:
-                return
+        unchanged = self._composed_for is not None and self.is_attached and screen is self.screen
+        if unchanged and _shown_bindings(screen) == self._composed_for:
+            return
         super().bindings_changed(screen)
 
     async def recompose(self) -> None:
