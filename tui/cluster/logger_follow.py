@@ -28,6 +28,15 @@ TAIL_LINES = 3000
 SEEN_LIMIT = 8192
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _pod_name(pod: Any) -> str | None:
+    name = _dict(_dict(pod).get("metadata")).get("name")
+    return name if isinstance(name, str) and name else None
+
+
 def parse_logger_option(value: str) -> tuple[str, str]:
     """`NAMESPACE/LABEL-SELECTOR` -> (namespace, selector); raises ValueError with a one-line reason."""
     namespace, slash, selector = value.partition("/")
@@ -70,12 +79,12 @@ class LoggerFollower:
 
     def pods_listed(self, items: list[dict[str, Any]]) -> None:
         with self._pods_lock:
-            self._pods = {p["metadata"]["name"]: p for p in items if isinstance(p.get("metadata"), dict)}
+            self._pods = {name: p for p in items if (name := _pod_name(p)) is not None}
         self._changed.set()
 
     def pod_event(self, kind: str, pod: dict[str, Any]) -> None:
-        name = (pod.get("metadata") or {}).get("name")
-        if not isinstance(name, str):
+        name = _pod_name(pod)
+        if name is None:
             return
         with self._pods_lock:
             if kind == "DELETED":
@@ -88,16 +97,15 @@ class LoggerFollower:
 
     def _current_pod(self) -> str | None:
         with self._pods_lock:
-            running = [
-                p
-                for p in self._pods.values()
-                if (p.get("status") or {}).get("phase") == "Running"
-                and not (p.get("metadata") or {}).get("deletionTimestamp")
-            ]
+            running = {
+                name: _dict(p.get("metadata"))
+                for name, p in self._pods.items()
+                if _dict(p.get("status")).get("phase") == "Running"
+                and not _dict(p.get("metadata")).get("deletionTimestamp")
+            }
         if not running:
             return None
-        newest = max(running, key=lambda p: parse_timestamp((p.get("metadata") or {}).get("creationTimestamp")) or 0)
-        return newest["metadata"]["name"]
+        return max(running, key=lambda name: parse_timestamp(running[name].get("creationTimestamp")) or 0)
 
     # --- the log stream ----------------------------------------------------------------------------------
 

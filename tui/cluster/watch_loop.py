@@ -134,7 +134,8 @@ class WatchLoop:
             item.setdefault("kind", kind[:-4] if kind.endswith("List") else kind)
             if api_version:
                 item.setdefault("apiVersion", api_version)
-        self.resource_version = str((document.get("metadata") or {}).get("resourceVersion") or "") or None
+        meta = document.get("metadata")
+        self.resource_version = str((meta if isinstance(meta, dict) else {}).get("resourceVersion") or "") or None
         self.relists += 1
         self._emptied = False
         self.on_list(items)
@@ -182,7 +183,8 @@ class WatchLoop:
             if code == 410:
                 raise Gone(str(obj.get("message", "")))
             raise HttpProblem(int(code or 0), str(obj.get("message") or obj.get("reason") or "watch error"))
-        version = (obj.get("metadata") or {}).get("resourceVersion")
+        meta = obj.get("metadata")
+        version = meta.get("resourceVersion") if isinstance(meta, dict) else None
         if version:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
