@@ -159,6 +159,16 @@ class LoggerFollower:
                     break
                 self.emitter.health(SOURCE, Health.RECONNECTING, f"log of {pod} interrupted", backoff.attempt + 1)
                 self.stop.wait(backoff.next_delay(self.rand))
+            except Exception as exc:  # a bug must show and be retried, not end the stream silently
+                if self.stop.is_set():
+                    break
+                self.emitter.health(
+                    SOURCE,
+                    Health.RECONNECTING,
+                    f"log of {pod}: internal error: {exc.__class__.__name__}",
+                    backoff.attempt + 1,
+                )
+                self.stop.wait(backoff.next_delay(self.rand))
 
     def _follow(self, core: Any, pod: str, since: dict[str, float]) -> None:
         kwargs: dict[str, Any] = {"follow": True, "timestamps": True}

@@ -95,6 +95,11 @@ class WatchLoop:
                     self.backoff.attempt = 1
                     continue
                 self._retry(_describe_transport(exc))
+            except Exception as exc:  # a bug must show and be retried, not end this watch and leave stale data
+                if self.stop.is_set():
+                    break
+                self.resource_version = None
+                self._retry(f"internal error: {exc.__class__.__name__}")
 
     def _problem(self, status: int, reason: str) -> None:
         if status == 403:
