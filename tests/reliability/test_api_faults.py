@@ -288,3 +288,35 @@ def test_a_replaced_logger_pod_is_followed_without_repeating_its_tail(
     assert ok
     assert "no running pod matches app.kubernetes.io/name=logger in monitoring" in gap
     assert shown == [f"Advance examiner.test canary weight {w}" for w in (10, 20, 30)], "nothing shown twice"
+
+
+def test_a_failing_callback_is_reported_and_the_watch_goes_on(
+    apiserver: ApiServer, kubeconfig: Path, report: Report
+) -> None:
+    seed(apiserver)
+    with Harness(kubeconfig) as h:
+        handle = h.source._canary_event
+        failures = []
+
+        def flaky(kind: str, obj: dict) -> None:
+            if not failures:
+                failures.append(kind)
+                raise RuntimeError("a bug in handling one event")
+            handle(kind, obj)
+
+        h.source._canary_event = flaky  # type: ignore[method-assign]
+        h.wait_for(lambda s: all_connected(s, ("canaries",)), what="connected")
+        apiserver.wait_for_watches("canaries.flagger.app")
+        apiserver.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 30})
+        h.wait_for(lambda s: s.health["canaries"].state is Health.RECONNECTING, what="the failure reported")
+        detail = h.state.health["canaries"].detail
+        took = h.wait_for(lambda s: s.canaries[KEY].info.canary_weight == 30, what="the update after a re-list")
+    ok = report.outcome(
+        SECTION,
+        "watch-internal-error",
+        "handling one watch event raises (a bug)",
+        "the health line names it; the watch re-lists and goes on instead of ending silently",
+        f"'{detail}', the update shown {took:.1f} s later",
+        detail == "internal error: RuntimeError" and failures == ["MODIFIED"],
+    )
+    assert ok, (detail, failures)
