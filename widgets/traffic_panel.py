@@ -48,13 +48,10 @@ class TrafficPanel(StatePanel):
         status = view.info.canary_weight
         if router is not None and router.primary_weight is not None and router.canary_weight is not None:
             primary, canary = router.primary_weight, router.canary_weight
-            source = router.kind
         elif status is not None:
             primary, canary = 100 - status, status
-            source = None
         else:
             primary = canary = None
-            source = None
         inner = self.content_region.width or 56
         width = max(6, inner - 25)
         lines: list[Content] = []
@@ -73,7 +70,7 @@ class TrafficPanel(StatePanel):
         refused = problem(state, *ROUTER_SOURCES) if router is None else None
         if refused is not None:
             lines.append(Content.styled(f"router   {refused}", "$error"))
-        elif router is None or source is None:
+        elif router is None:
             lines.append(Content.styled("router   none yet (Flagger creates it)", "$text-muted"))
         else:
             weights = f"{fmt.number(router.primary_weight)} / {fmt.number(router.canary_weight)}"
