@@ -57,8 +57,8 @@ from widgets.topbar import TopBar
 from widgets.traffic_panel import TrafficPanel
 
 SECTION = "Bad input"
-FAST = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 examples: Counter[str] = Counter()
 
 
