@@ -1,16 +1,13 @@
-"""One report per session: every reliability test records what it measured; RELIABILITY.md is written at the end."""
+"""One report per session: every reliability test records what it measured; tests/conftest.py writes RELIABILITY.md
+when the session ends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.reliability.report import Report
+from tests.reliability.report import REPORT, Report
 
 
 @pytest.fixture(scope="session")
-def report() -> Iterator[Report]:
-    collected = Report()
-    yield collected
-    collected.save()
+def report() -> Report:
+    return REPORT
