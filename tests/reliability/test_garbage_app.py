@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cluster import objects
 from tests.reliability.apps import cluster_app, panel, wait_state
 from tests.reliability.report import Report
@@ -108,3 +110,38 @@ async def test_garbage_from_the_cluster_shows_as_question_marks(
     assert events.count("Advance examiner.test canary weight 20") == 1 and events.count("\n") == 0, events
     assert all(state in (Health.CONNECTED, Health.DISABLED) for state in health.values()), health
     assert ok
+
+
+async def test_the_detail_charts_survive_samples_ahead_of_the_clock_and_a_failing_plot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    from tests.simkit import sim_app
+    from tui.model import MetricSample
+    from tui.observations import MetricsObserved
+    from tui.screens.detail import DetailScreen
+    from widgets.detail_charts import MetricChart
+
+    app, source, sim = sim_app("seed")
+    async with app.run_test(size=(120, 40)) as pilot:
+        now = app.state.now
+        app.state = replace(app.state, metrics={})
+        # A gap, then the first value stamped two seconds ahead of the screen's clock (Prometheus evaluates later).
+        for t, value in ((now - 10, None), (now + 2, 99.0)):
+            samples = tuple(MetricSample("apps", d, t, value, value, value) for d in ("examiner", "examiner-primary"))
+            app.apply([MetricsObserved(samples)])
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape")
+
+        def broken(self: object) -> str:
+            raise IndexError("list index out of range")
+
+        monkeypatch.setattr("textual_plotext.plot.Plot.build", broken)
+        await pilot.press("d")
+        await pilot.pause()
+        chart = app.screen.query_one("#chart-success", MetricChart)
+        assert "this data cannot be drawn (IndexError)" in str(chart.render())
+        await pilot.press("escape", "q")
