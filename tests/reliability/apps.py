@@ -17,6 +17,17 @@ from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
 from tui.state import AppState
 
+# Sources made by cluster_app; the reliability conftest stops them after each test, failed or not, so no watch
+# thread of one test runs on into the next.
+STARTED: list[ClusterSource] = []
+
+
+def stop_started() -> None:
+    while STARTED:
+        source = STARTED.pop()
+        source.stop()
+        source.join(5.0)
+
 
 def cluster_app(
     kubeconfig: Path,
@@ -28,6 +39,7 @@ def cluster_app(
 ) -> tuple[CanaryscopeApp, ClusterSource]:
     connection = connect(str(kubeconfig), None)
     source = ClusterSource(connection, ClusterTarget(str(kubeconfig), connection.context, namespace, canary), options)
+    STARTED.append(source)
     return CanaryscopeApp(source, actions or ReadOnlyActions(), start_with_overview=canary is None), source
 
 
