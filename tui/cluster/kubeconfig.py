@@ -71,7 +71,9 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
     except Exception as exc:  # a value of the wrong type deep in the file (e.g. a numeric server)
-        raise ClusterConfigError(f"context {chosen!r} cannot be used: {exc.__class__.__name__}") from None
+        raise ClusterConfigError(
+            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type ({exc.__class__.__name__})"
+        ) from None
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
     namespace = (entry.get("context") or {}).get("namespace") or "default"
