@@ -79,7 +79,7 @@ def test_a_simulated_day_keeps_memory_and_every_history_bounded(report: Report) 
     report.outcome(
         SECTION,
         "day-bounds",
-        f"the same {HOURS} hours",
+        f"the same {HOURS} simulated hours",
         "every history within its bound each hour: "
         + ", ".join(f"{k} ≤ {v}" for k, v in BOUNDS.items())
         + "; the number of widgets constant",

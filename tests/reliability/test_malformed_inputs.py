@@ -186,7 +186,7 @@ CASES = [
         "kubeconfig",
         "a server URL that is not a URL",
         KC,
-        "context 'ctx' cannot be used",
+        "context 'ctx' cannot be used: a value in <tmp>/kubeconfig has the wrong type",
         write("kubeconfig", kubeconfig_doc(clusters=[{"name": "c", "cluster": {"server": 42}}])),
     ),
     Case(
