@@ -104,7 +104,7 @@ COVERED_ELSEWHERE: dict[str, tuple[str, str, str]] = {
     ),
     "tests/load/test_policy.py::test_bad_urls_are_refused_with_one_line": (
         "Security",
-        "load URLs with other schemes (file, ftp, javascript, …), other hosts, credentials in the URL",
+        "load URLs with other schemes (ftp, file, ws, none), other hosts, malformed URLs, credentials in the URL",
         "refused in one line before any request",
     ),
     "tests/load/test_policy.py::test_caps_and_ranges": (
