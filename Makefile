@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check tui widgets styles tests
 	$(BIN)/python -m pytest $(ARGS)
+
+# Runs the reliability suite (and the tests it cites) and rewrites RELIABILITY.md with what they measured.
+reliability: $(VENV)/.installed-test
+	CANARYSCOPE_WRITE_RELIABILITY=1 $(BIN)/python -m pytest tests/reliability tests/cluster/test_actions.py \
+		tests/cluster/test_source.py tests/load/test_policy.py tests/e2e $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check tui widgets styles tests

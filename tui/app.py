@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -69,6 +70,11 @@ class CanaryscopeApp(App[int]):
         self.state = AppState()
         self.rollout_screen = RolloutScreen(source.label)
         self.overview_screen = OverviewScreen(source.label)
+        # Built once and installed, so `d` and `?` neither compose them again nor leave a screen's worth of widgets
+        # for the garbage collector at every press.
+        self.detail_screen = DetailScreen()
+        self.help_screen = HelpScreen(source.label, actions.read_only)
+        self.presentation_screen = PresentationScreen()
         self.start_with_overview = start_with_overview
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
@@ -88,6 +94,9 @@ class CanaryscopeApp(App[int]):
         if self.recorder is not None:
             self._frame_pending = True  # time stands still until the first frame is on record
             self.call_after_refresh(self._record_frame)
+        self.install_screen(self.detail_screen, "detail")
+        self.install_screen(self.help_screen, "help")
+        self.install_screen(self.presentation_screen, "presentation")
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
@@ -103,6 +112,13 @@ class CanaryscopeApp(App[int]):
             else:
                 self._arm_script()
         self.source.start(self)
+        # What exists once the first screen is up (libraries, screens) lives as long as the app. Moved out of the
+        # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
+        # objects and stalls whatever key press it happens to interrupt by ~100 ms.
+        self.call_after_refresh(_freeze_heap)
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     def apply(self, observations: list[Observation]) -> None:
         if not observations:
@@ -250,10 +266,10 @@ class CanaryscopeApp(App[int]):
         self.notify(f"Saved {path}", title="Screenshot")
 
     def action_presentation(self) -> None:
-        if isinstance(self.screen, PresentationScreen):
+        if self.screen is self.presentation_screen:
             self.pop_screen()
-        else:
-            self.push_screen(PresentationScreen())
+        elif self.presentation_screen not in self.screen_stack:
+            self.push_screen(self.presentation_screen)
 
     def action_next_theme(self) -> None:
         names = list(THEMES.values())
@@ -316,10 +332,10 @@ class CanaryscopeApp(App[int]):
     # --- navigation -------------------------------------------------------------------------------------
 
     def action_detail(self) -> None:
-        if isinstance(self.screen, DetailScreen):
+        if self.screen is self.detail_screen:
             self.pop_screen()
-        else:
-            self.push_screen(DetailScreen())
+        elif self.detail_screen not in self.screen_stack:
+            self.push_screen(self.detail_screen)
 
     def action_overview(self) -> None:
         if self.screen is self.overview_screen:
@@ -342,7 +358,8 @@ class CanaryscopeApp(App[int]):
             self.pop_screen()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
+        if self.help_screen not in self.screen_stack:
+            self.push_screen(self.help_screen)
 
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
@@ -367,3 +384,8 @@ class CanaryscopeApp(App[int]):
         yield SystemCommand("Presentation mode", "Phase, traffic and success rates, large", self.action_presentation)
         yield SystemCommand("Save an SVG screenshot", f"Into {self.screenshot_dir}", self.action_screenshot_svg)
         yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)
+
+
+def _freeze_heap() -> None:
+    gc.collect()
+    gc.freeze()

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import reduce as _fold
 
 from tui.flagger.messages import classify
-from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, Phase
+from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, Phase
 from tui.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -36,7 +36,14 @@ from tui.observations import (
     RouterObserved,
     RoutersListed,
 )
-from tui.state import EVENT_LOG_LIMIT, METRIC_SAMPLES_LIMIT, AppState, CanaryView, LoggedEvent
+from tui.state import (
+    EVENT_LOG_LIMIT,
+    FINISHED_LOADS_LIMIT,
+    METRIC_SAMPLES_LIMIT,
+    AppState,
+    CanaryView,
+    LoggedEvent,
+)
 
 # Two records of one Flagger event (logger stream and Events API) arrive within this many seconds.
 DUPLICATE_WINDOW_S = 5.0
@@ -119,7 +126,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
         case LoadObserved(stats=stats):
             if state.loads.get(stats.id) == stats:
                 return state
-            return replace(state, loads={**state.loads, stats.id: stats})
+            return replace(state, loads=_bounded_loads({**state.loads, stats.id: stats}))
         case LoadRemoved(id=load_id):
             if load_id not in state.loads:
                 return state
@@ -199,6 +206,13 @@ def _list_canaries(state: AppState, items: tuple[CanaryInfo, ...], namespace: st
         canaries[info.key] = _next_view(state.canaries.get(info.key), info, t)
     selected = state.selected if state.selected in canaries else None
     return _select_default(replace(state, canaries=canaries, selected=selected))
+
+
+def _bounded_loads(loads: dict[str, LoadStats]) -> dict[str, LoadStats]:
+    finished = sorted((s for s in loads.values() if not s.running), key=lambda s: (s.started_at, s.id))
+    for old in finished[: max(0, len(finished) - FINISHED_LOADS_LIMIT)]:
+        del loads[old.id]
+    return loads
 
 
 def _is_duplicate(state: AppState, event: FlaggerEvent) -> bool:

@@ -20,6 +20,8 @@ from tui.model import (
 
 EVENT_LOG_LIMIT = 2000
 METRIC_SAMPLES_LIMIT = 720
+# Finished loads stay on the Load panel for reference; only the newest few (a day of `e` would list dozens).
+FINISHED_LOADS_LIMIT = 8
 # Flagger's own floor and default for analysis.interval.
 MIN_INTERVAL_S = 10.0
 DEFAULT_INTERVAL_S = 60.0

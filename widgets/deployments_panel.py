@@ -10,6 +10,7 @@ from tui.model import DeploymentInfo
 from tui.state import AppState
 from widgets import formatting as fmt
 from widgets.panel import StatePanel
+from widgets.problems import healths, problem
 
 
 def revision_text(dep: DeploymentInfo, values: dict[str, str] | None = None) -> str:
@@ -54,7 +55,7 @@ class DeploymentsPanel(StatePanel):
         rows = self._rows(state)
         ages = tuple(fmt.age(state.now - d.created) if d and d.created else None for _, d in rows)
         values = tuple(tuple(sorted(state.revision_values(d).items())) if d else () for _, d in rows)
-        return tuple(d for _, d in rows), ages, values, self.size.width, state.selected
+        return tuple(d for _, d in rows), ages, values, self.size.width, state.selected, healths(state, "deployments")
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -74,13 +75,13 @@ class DeploymentsPanel(StatePanel):
                 f"{'REVISION':<{rev_w}}{'TEMPLATE':<12}AGE"
             )
         lines = [Content.styled(header, "$text-muted bold")]
+        refused = problem(state, "deployments")
         for role, dep in self._rows(state):
             name = f"{view.info.target}-primary" if role == "primary" else view.info.target
             role_style = "$primary" if role == "primary" else "$warning"
             if dep is None:
-                lines.append(
-                    Content.assemble(_cell(name, name_w), (_cell(role, 8), role_style), ("not found", "$text-muted"))
-                )
+                missing = ("not found", "$text-muted") if refused is None else (refused, "$error")
+                lines.append(Content.assemble(_cell(name, name_w), (_cell(role, 8), role_style), missing))
                 continue
             ready_style = "$success" if dep.ready == dep.desired else "$warning"
             template = _cell(dep.template_hash or fmt.UNKNOWN, 11 if self.compact else 12)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from rich.text import Text
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from tui.model import MetricSample
@@ -38,6 +40,17 @@ class MetricChart(PlotextPlot):
         self.field = field
         self._data: tuple = ()
 
+    def render(self) -> RenderResult:
+        try:
+            return super().render()
+        except (ArithmeticError, IndexError, ValueError) as exc:  # a charting bug must not end the app
+            return Text(f"{self.chart_title}: this data cannot be drawn ({exc.__class__.__name__})", style="dim")
+
+    def on_unmount(self) -> None:
+        # PlotextPlot subscribes to theme changes with a closure over the widget, which keeps the signal's weak key
+        # alive: without this every detail screen ever opened would stay in memory.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def draw(
         self,
         now: float,
@@ -62,7 +75,9 @@ class MetricChart(PlotextPlot):
         start = max(now - CHART_SPAN_S, oldest)
         drawn_any = False
         for label, series, color in (("primary", primary, "blue"), ("canary", canary, "orange")):
-            points = [((s.t - now) / 60.0, getattr(s, self.field)) for s in series if s.t > start]
+            # Only what the x range shows: plotext drops points outside it, and a labelled line left without any
+            # point (a sample stamped a moment ahead of the screen's clock) made it fail building the legend.
+            points = [((s.t - now) / 60.0, getattr(s, self.field)) for s in series if start < s.t <= now]
             first = True
             for xs, ys in segments(points):
                 plt.plot(xs, ys, label=label if first else None, color=color, marker="braille")

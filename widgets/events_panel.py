@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color
@@ -84,6 +84,7 @@ class EventsPanel(Vertical):
         self._filter = ""
         self._state: AppState | None = None
         self._shown = 0
+        self._written_width = 0
 
     def compose(self) -> ComposeResult:
         yield RichLog(max_lines=EVENT_LOG_LIMIT, wrap=True, min_width=20, auto_scroll=True, id="event-log")
@@ -95,6 +96,11 @@ class EventsPanel(Vertical):
     def _refresh_all(self) -> None:
         if self._state is not None:
             self._rewrite(self._state)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The log wraps lines when they are written: a new width means writing them again, once laid out.
+        if event.size.width and event.size.width != self._written_width:
+            self.call_after_refresh(self._refresh_all)
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -141,6 +147,7 @@ class EventsPanel(Vertical):
     def _rewrite(self, state: AppState) -> None:
         self.query_one(RichLog).clear()
         self._shown = 0
+        self._written_width = self.size.width
         self._write(self._selected(list(state.events)))
         self._last_seq = state.event_seq
         self._update_title()

@@ -74,7 +74,10 @@ def age(seconds: float | None) -> str:
 
 def clock(t: float) -> str:
     """Wall-clock time of day in the local zone (tests pin TZ=UTC)."""
-    return time.strftime("%H:%M:%S", time.localtime(t))
+    try:
+        return time.strftime("%H:%M:%S", time.localtime(t))
+    except (OverflowError, OSError, ValueError):  # a time no clock can show
+        return "??:??:??"
 
 
 def number(value: int | None) -> str:

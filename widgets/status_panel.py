@@ -11,6 +11,7 @@ from tui.model import Phase
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.panel import StatePanel
+from widgets.problems import healths, problem
 
 
 def canary_weight(state: AppState, view: CanaryView) -> tuple[int | None, int | None]:
@@ -40,7 +41,7 @@ class StatusPanel(StatePanel):
     def slice_key(self, state: AppState) -> Any:
         view = state.selected_view
         if view is None:
-            return None, len(state.canaries)
+            return None, len(state.canaries), healths(state, "canaries")
         return view, state.router_for(view), int(state.now)
 
     def render_state(self, state: AppState) -> Content:
@@ -48,6 +49,9 @@ class StatusPanel(StatePanel):
         if view is None:
             if state.canaries:
                 return Content("No canary selected")
+            refused = problem(state, "canaries")
+            if refused is not None:
+                return Content.styled(refused, "$error")
             return Content.styled("Waiting for a Canary in scope…", "$text-muted")
         info = view.info
         phase_text, phase_style = fmt.phase_label(info.phase)

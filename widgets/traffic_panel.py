@@ -10,6 +10,7 @@ from tui.model import Phase
 from tui.state import AppState
 from widgets import formatting as fmt
 from widgets.panel import StatePanel
+from widgets.problems import ROUTER_SOURCES, healths, problem
 
 PRIMARY_GLYPH = "█"
 CANARY_GLYPH = "▒"
@@ -31,7 +32,13 @@ class TrafficPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None
-        return view.info.phase, view.info.canary_weight, state.router_for(view), self.size.width
+        return (
+            view.info.phase,
+            view.info.canary_weight,
+            state.router_for(view),
+            self.size.width,
+            healths(state, *ROUTER_SOURCES),
+        )
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -41,13 +48,10 @@ class TrafficPanel(StatePanel):
         status = view.info.canary_weight
         if router is not None and router.primary_weight is not None and router.canary_weight is not None:
             primary, canary = router.primary_weight, router.canary_weight
-            source = router.kind
         elif status is not None:
             primary, canary = 100 - status, status
-            source = None
         else:
             primary = canary = None
-            source = None
         inner = self.content_region.width or 56
         width = max(6, inner - 25)
         lines: list[Content] = []
@@ -63,7 +67,10 @@ class TrafficPanel(StatePanel):
                     (" canary", "$warning"),
                 )
             )
-        if router is None or source is None:
+        refused = problem(state, *ROUTER_SOURCES) if router is None else None
+        if refused is not None:
+            lines.append(Content.styled(f"router   {refused}", "$error"))
+        elif router is None:
             lines.append(Content.styled("router   none yet (Flagger creates it)", "$text-muted"))
         else:
             weights = f"{fmt.number(router.primary_weight)} / {fmt.number(router.canary_weight)}"

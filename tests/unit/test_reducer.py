@@ -187,6 +187,18 @@ def test_loads_come_and_go_and_unchanged_observations_keep_the_state() -> None:
     assert reduce(state, ClockTick(state.now)) is state
 
 
+def test_only_the_newest_finished_loads_are_kept_and_running_ones_never_dropped() -> None:
+    from tui.state import FINISHED_LOADS_LIMIT
+
+    running = LoadStats("bg", "background load", "http://localhost/examine", 5, 5, None, 0.0, True)
+    state = reduce(AppState(), LoadObserved(running))
+    for i in range(FINISHED_LOADS_LIMIT + 5):
+        injected = LoadStats(f"errors:{i}", "error injection", "http://localhost/examine", 2, 2, 240, 10.0 + i, True)
+        state = reduce_all(state, [LoadObserved(injected), LoadObserved(replace(injected, running=False))])
+    assert "bg" in state.loads
+    assert sorted(k for k in state.loads if k != "bg") == sorted(f"errors:{i}" for i in range(5, 13))
+
+
 def test_a_router_list_replaces_only_its_own_kind() -> None:
     from tui.observations import RoutersListed
 
@@ -198,11 +210,14 @@ def test_a_router_list_replaces_only_its_own_kind() -> None:
 
 
 def test_a_late_event_is_filed_in_time_order() -> None:
-    state = reduce_all(AppState(), [
-        canary(0, phase="Progressing"),
-        event(100, "Advance examiner.apps canary weight 10"),
-        event(130, "Advance examiner.apps canary weight 20"),
-        event(70, "New revision detected! Scaling up examiner.apps", source="events"),
-    ])
+    state = reduce_all(
+        AppState(),
+        [
+            canary(0, phase="Progressing"),
+            event(100, "Advance examiner.apps canary weight 10"),
+            event(130, "Advance examiner.apps canary weight 20"),
+            event(70, "New revision detected! Scaling up examiner.apps", source="events"),
+        ],
+    )
     assert [e.event.t for e in state.events] == [70, 100, 130]
     assert state.canaries[KEY].last_event is not None and state.canaries[KEY].last_event.t == 130

@@ -17,6 +17,10 @@ from tui.model import FlaggerEvent
 TRACKED_EVENTS_LIMIT = 10_000
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
@@ -26,18 +30,18 @@ class EventTracker:
         self._counts: OrderedDict[str, int] = OrderedDict()
 
     def occurrences(self, obj: dict[str, Any]) -> list[FlaggerEvent]:
-        involved = obj.get("involvedObject") if isinstance(obj.get("involvedObject"), dict) else {}
+        involved = _dict(obj.get("involvedObject"))
+        meta = _dict(obj.get("metadata"))
+        series = _dict(obj.get("series"))
         if involved.get("kind") != "Canary":
             return []
         name = involved.get("name")
-        namespace = involved.get("namespace") or (obj.get("metadata") or {}).get("namespace")
+        namespace = involved.get("namespace") or meta.get("namespace")
         message = obj.get("message")
         if not isinstance(name, str) or not isinstance(namespace, str) or not isinstance(message, str):
             return []
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         uid = str(meta.get("uid") or f"{namespace}/{meta.get('name')}")
-        count = _int(obj.get("count") or (obj.get("series") or {}).get("count"))
-        series = obj.get("series") if isinstance(obj.get("series"), dict) else {}
+        count = _int(obj.get("count") or series.get("count"))
         last = (
             parse_timestamp(series.get("lastObservedTime"))
             or parse_timestamp(obj.get("lastTimestamp"))

@@ -61,6 +61,8 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
     if chosen not in names:
         known = ", ".join(n for n in names if n) or "none"
         raise ClusterConfigError(f"context {chosen!r} is not in {config_file} (contexts: {known})")
+    entry = next(c for c in contexts if c.get("name") == chosen)
+    _check_references(chosen, entry, existing, config_file)
     configuration = client.Configuration()
     try:
         config.load_kube_config(
@@ -68,11 +70,35 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
         )
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
+    except Exception as exc:  # a value of the wrong type deep in the file (e.g. a numeric server)
+        raise ClusterConfigError(
+            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type ({exc.__class__.__name__})"
+        ) from None
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
-    entry = next(c for c in contexts if c.get("name") == chosen)
     namespace = (entry.get("context") or {}).get("namespace") or "default"
     return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace)
+
+
+def _check_references(name: str, entry: dict[str, Any], paths: list[Path], config_file: str) -> None:
+    """The user and cluster a context names must exist: the client would otherwise go on without credentials (a
+    missing user) and only fail later, far from the cause. kubectl refuses both too."""
+    import yaml
+
+    names: dict[str, set[str]] = {"users": set(), "clusters": set()}
+    for path in paths:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return  # already read once by the client; leave the wording of other problems to it
+        for kind, found in names.items():
+            items = document.get(kind) if isinstance(document, dict) else None
+            found.update(i["name"] for i in items or [] if isinstance(i, dict) and isinstance(i.get("name"), str))
+    context = entry.get("context") if isinstance(entry.get("context"), dict) else {}
+    for key, kind in (("user", "users"), ("cluster", "clusters")):
+        wanted = context.get(key)
+        if wanted and wanted not in names[kind]:
+            raise ClusterConfigError(f"context {name!r} names {key} {wanted!r}, which is not in {config_file}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import as_event
@@ -27,6 +27,15 @@ from tui.observations import EventObserved
 SOURCE = "logger"
 TAIL_LINES = 3000
 SEEN_LIMIT = 8192
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _pod_name(pod: Any) -> str | None:
+    name = _dict(_dict(pod).get("metadata")).get("name")
+    return name if isinstance(name, str) and name else None
 
 
 def parse_logger_option(value: str) -> tuple[str, str]:
@@ -71,12 +80,12 @@ class LoggerFollower:
 
     def pods_listed(self, items: list[dict[str, Any]]) -> None:
         with self._pods_lock:
-            self._pods = {p["metadata"]["name"]: p for p in items if isinstance(p.get("metadata"), dict)}
+            self._pods = {name: p for p in items if (name := _pod_name(p)) is not None}
         self._changed.set()
 
     def pod_event(self, kind: str, pod: dict[str, Any]) -> None:
-        name = (pod.get("metadata") or {}).get("name")
-        if not isinstance(name, str):
+        name = _pod_name(pod)
+        if name is None:
             return
         with self._pods_lock:
             if kind == "DELETED":
@@ -89,16 +98,15 @@ class LoggerFollower:
 
     def _current_pod(self) -> str | None:
         with self._pods_lock:
-            running = [
-                p
-                for p in self._pods.values()
-                if (p.get("status") or {}).get("phase") == "Running"
-                and not (p.get("metadata") or {}).get("deletionTimestamp")
-            ]
+            running = {
+                name: _dict(p.get("metadata"))
+                for name, p in self._pods.items()
+                if _dict(p.get("status")).get("phase") == "Running"
+                and not _dict(p.get("metadata")).get("deletionTimestamp")
+            }
         if not running:
             return None
-        newest = max(running, key=lambda p: parse_timestamp((p.get("metadata") or {}).get("creationTimestamp")) or 0)
-        return newest["metadata"]["name"]
+        return max(running, key=lambda name: parse_timestamp(running[name].get("creationTimestamp")) or 0)
 
     # --- the log stream ----------------------------------------------------------------------------------
 
@@ -118,7 +126,7 @@ class LoggerFollower:
         from kubernetes.client.exceptions import ApiException
 
         core = client.CoreV1Api(self.api_client)
-        backoff = Backoff()
+        backoff = Backoff(fast_cap=FAST_CAP_S)
         since: dict[str, float] = {}  # pod -> time of the last line read
         waiting_reported = False
         while not self.stop.is_set():
@@ -151,6 +159,16 @@ class LoggerFollower:
                 if self.stop.is_set():
                     break
                 self.emitter.health(SOURCE, Health.RECONNECTING, f"log of {pod} interrupted", backoff.attempt + 1)
+                self.stop.wait(backoff.next_delay(self.rand))
+            except Exception as exc:  # a bug must show and be retried, not end the stream silently
+                if self.stop.is_set():
+                    break
+                self.emitter.health(
+                    SOURCE,
+                    Health.RECONNECTING,
+                    f"log of {pod}: internal error: {exc.__class__.__name__}",
+                    backoff.attempt + 1,
+                )
                 self.stop.wait(backoff.next_delay(self.rand))
 
     def _follow(self, core: Any, pod: str, since: dict[str, float]) -> None:

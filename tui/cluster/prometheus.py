@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.model import Health, MetricSample
 from tui.observations import MetricsObserved
 
@@ -120,7 +120,8 @@ class PrometheusPoller:
         self.refreshes = 0
 
     def run(self) -> None:
-        backoff = Backoff(initial=self.refresh_s, cap=60.0)
+        # Early in an outage, retry at the refresh cadence: metrics come back as soon as Prometheus does.
+        backoff = Backoff(initial=self.refresh_s, cap=60.0, fast_cap=max(FAST_CAP_S, self.refresh_s))
         self.emitter.health(SOURCE, Health.CONNECTING, self.describe)
         prom = None
         while not self.stop.is_set():

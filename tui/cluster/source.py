@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.cluster.discovery import ServedGroups, discover
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.kube_events import EventTracker
 from tui.cluster.kubeconfig import ClusterTarget, Connection
 from tui.cluster.logger_follow import LoggerFollower
@@ -128,7 +128,7 @@ class ClusterSource:
         assert self.emitter is not None
         where = f"{self.connection.context} · {self.connection.server}"
         self.emitter.health(KUBERNETES, Health.CONNECTING, where)
-        backoff = Backoff()
+        backoff = Backoff(fast_cap=FAST_CAP_S)
         while not self.stop_event.is_set():
             try:
                 self.served = discover(self.connection.api_client)
@@ -184,7 +184,7 @@ class ClusterSource:
                 (
                     WatchSpec(
                         "canaries",
-                        f"list canaries.flagger.app {ns_text}",
+                        f"canaries.flagger.app {ns_text}",
                         f"canaries.flagger.app/{flagger} is not served in context {context}",
                         call,
                         kwargs,
@@ -199,7 +199,7 @@ class ClusterSource:
             deployments = functools.partial(apps.list_namespaced_deployment, self.namespace)
         specs.append(
             (
-                WatchSpec("deployments", f"list deployments.apps {ns_text}", "apps/v1 is not served", deployments),
+                WatchSpec("deployments", f"deployments.apps {ns_text}", "apps/v1 is not served", deployments),
                 self._deployments_listed,
                 self._deployment_event,
             )
@@ -219,7 +219,7 @@ class ClusterSource:
                 (
                     WatchSpec(
                         f"{plural}",
-                        f"list {plural}.{group} {ns_text}",
+                        f"{plural}.{group} {ns_text}",
                         f"{plural}.{group}/{version} is not served in context {context}",
                         call,
                         kwargs,
@@ -258,7 +258,7 @@ class ClusterSource:
         specs.append(
             (
                 WatchSpec(
-                    "events", f"list events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
+                    "events", f"events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
                 ),
                 self._events_listed,
                 self._event_event,
@@ -382,7 +382,7 @@ class ClusterSource:
         _, _, core = self._calls()
         pods = WatchSpec(
             "logger pods",
-            f"list pods in {namespace}",
+            f"pods in {namespace}",
             f"v1 pods in {namespace}",
             functools.partial(core.list_namespaced_pod, namespace),
             {"label_selector": selector},

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.cluster.emitter import Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.http import Gone, HttpProblem, ListCall, check, get_json, stream_lines
 from tui.model import Health
 
@@ -25,7 +25,7 @@ CONNECT_TIMEOUT_S = 5.0
 @dataclass
 class WatchSpec:
     source: str  # health line name, e.g. "canaries"
-    describe: str  # what the call does, for forbidden messages: "list canaries.flagger.app in apps"
+    resource: str  # what is listed and watched, for forbidden messages: "canaries.flagger.app in apps"
     missing: str  # what is not installed when the API answers 404
     call: ListCall
     kwargs: dict[str, Any] = field(default_factory=dict)
@@ -50,11 +50,13 @@ class WatchLoop:
         self.stop = stop
         self.read_timeout_s = read_timeout_s
         self.rand = rand
-        self.backoff = Backoff()
+        self.backoff = Backoff(fast_cap=FAST_CAP_S)
         self.resource_version: str | None = None
         self._resp: Any = None
         self._lock = threading.Lock()
         self.relists = 0
+        self.verb = "list"
+        self._emptied = False
 
     def close(self) -> None:
         """Unblock a thread waiting on the stream (called from another thread on shutdown)."""
@@ -93,14 +95,24 @@ class WatchLoop:
                     self.backoff.attempt = 1
                     continue
                 self._retry(_describe_transport(exc))
+            except Exception as exc:  # a bug must show and be retried, not end this watch and leave stale data
+                if self.stop.is_set():
+                    break
+                self.resource_version = None
+                self._retry(f"internal error: {exc.__class__.__name__}")
 
     def _problem(self, status: int, reason: str) -> None:
         if status == 403:
-            self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.spec.describe}")
+            # RBAC grants list and watch separately: name the verb that was refused.
+            self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.verb} {self.spec.resource}")
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 404:
             self.emitter.health(self.spec.source, Health.NOT_INSTALLED, self.spec.missing)
             self.resource_version = None
+            if not self._emptied:
+                # Removed while watched (a CRD uninstalled): its objects are gone too, not merely unseen.
+                self._emptied = True
+                self.on_list([])
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 401:
             self.emitter.health(self.spec.source, Health.FORBIDDEN, "unauthorized: the credentials were refused")
@@ -117,6 +129,7 @@ class WatchLoop:
         self.stop.wait(seconds)
 
     def _list(self) -> None:
+        self.verb = "list"
         document = get_json(self.spec.call, **self.spec.kwargs, _request_timeout=(CONNECT_TIMEOUT_S, 30))
         items = [item for item in document.get("items") or [] if isinstance(item, dict)]
         kind = str(document.get("kind", ""))
@@ -126,13 +139,16 @@ class WatchLoop:
             item.setdefault("kind", kind[:-4] if kind.endswith("List") else kind)
             if api_version:
                 item.setdefault("apiVersion", api_version)
-        self.resource_version = str((document.get("metadata") or {}).get("resourceVersion") or "") or None
+        meta = document.get("metadata")
+        self.resource_version = str((meta if isinstance(meta, dict) else {}).get("resourceVersion") or "") or None
         self.relists += 1
+        self._emptied = False
         self.on_list(items)
         self.emitter.health(self.spec.source, Health.CONNECTED)
         self.backoff.reset()
 
     def _watch(self) -> None:
+        self.verb = "watch"
         server_timeout = max(5, int(self.read_timeout_s) - 10)
         resp = self.spec.call(
             **self.spec.kwargs,
@@ -172,7 +188,8 @@ class WatchLoop:
             if code == 410:
                 raise Gone(str(obj.get("message", "")))
             raise HttpProblem(int(code or 0), str(obj.get("message") or obj.get("reason") or "watch error"))
-        version = (obj.get("metadata") or {}).get("resourceVersion")
+        meta = obj.get("metadata")
+        version = meta.get("resourceVersion") if isinstance(meta, dict) else None
         if version:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):

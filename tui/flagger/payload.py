@@ -52,6 +52,10 @@ class PayloadError(ValueError):
     pass
 
 
+# The first millisecond of the year 10000: later times cannot be shown (nor are they meant).
+LATEST_MS = 253_402_300_800_000
+
+
 def decode(document: Any) -> EventPayload:
     """Read a payload dict (already JSON-decoded); raises PayloadError naming what is missing or wrong."""
     if not isinstance(document, dict):
@@ -73,6 +77,8 @@ def decode(document: Any) -> EventPayload:
         timestamp_ms = int(str(raw_ts))
     except (TypeError, ValueError):
         raise PayloadError(f"payload timestamp {raw_ts!r} is not epoch milliseconds") from None
+    if not 0 <= timestamp_ms < LATEST_MS:
+        raise PayloadError(f"payload timestamp {raw_ts!r} is outside years 1970 to 9999")
     phase = document.get("phase")
     checksum = document.get("checksum")
     extra = tuple(

@@ -6,6 +6,7 @@ The simulation produces the same dicts, so both sources share these parsers.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -45,16 +46,18 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
+    """A finite number: NaN and infinities (`"NaN"`, `1e400`) are as unknown as a word."""
     if isinstance(value, bool):
         return None
+    number: float | None = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else None
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
             return None
-    return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _bool(value: Any) -> bool:

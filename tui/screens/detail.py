@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.state import AppState
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart
+from widgets.footer import Footer
 from widgets.metrics_panel import thresholds
 
 

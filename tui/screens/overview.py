@@ -6,12 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from tui.model import CanaryKey
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
+from widgets.footer import Footer
 from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 

@@ -6,11 +6,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.state import AppState
 from widgets.deployments_panel import DeploymentsPanel
 from widgets.events_panel import EventsPanel
+from widgets.footer import Footer
 from widgets.load_panel import LoadPanel
 from widgets.metrics_panel import MetricsPanel
 from widgets.narration_bar import NarrationBar

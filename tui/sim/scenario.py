@@ -97,6 +97,9 @@ BUILTIN: dict[str, dict[str, Any]] = {
 
 # --- validation helpers ----------------------------------------------------------------------------------
 
+# The simulation steps second by second: a duration of years is a mistake, and a warm-up of years never starts.
+DAY_S = 86_400.0
+HOUR_S = 3_600.0
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _DELAY = re.compile(r"^\d+(\.{2,}\d+)?$")
@@ -152,8 +155,10 @@ def _bool(value: Any, path: str) -> bool:
     return value
 
 
-def parse_duration(value: Any, path: str, *, minimum: float = 0.0, allow_zero: bool = True) -> float:
-    """`30s`, `4m`, `1h`, `500ms` or a plain number of seconds."""
+def parse_duration(
+    value: Any, path: str, *, minimum: float = 0.0, maximum: float = DAY_S, allow_zero: bool = True
+) -> float:
+    """`30s`, `4m`, `1h`, `500ms` or a plain number of seconds, at most `maximum`."""
     if isinstance(value, bool):
         raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
     if isinstance(value, int | float):
@@ -171,6 +176,8 @@ def parse_duration(value: Any, path: str, *, minimum: float = 0.0, allow_zero: b
         raise ScenarioError(f"{path}: must be longer than 0, got {_show(value)}")
     if seconds < minimum:
         raise ScenarioError(f"{path}: must be at least {minimum:g}s, got {_show(value)}")
+    if seconds > maximum:
+        raise ScenarioError(f"{path}: must be at most {maximum:g}s, got {_show(value)}")
     return seconds
 
 
@@ -279,7 +286,9 @@ def _canary(value: Any, path: str, index: int) -> CanaryScenario:
         namespace=namespace,
         replicas=_int(raw.get("replicas", 1), f"{path}.replicas", 1, 20),
         echo_value=_str(raw.get("echoValue", "Hello from examiner"), f"{path}.echoValue"),
-        interval_s=parse_duration(analysis.get("interval", "30s"), f"{a}.interval", minimum=1, allow_zero=False),
+        interval_s=parse_duration(
+            analysis.get("interval", "30s"), f"{a}.interval", minimum=1, maximum=HOUR_S, allow_zero=False
+        ),
         step_weight=step_weight,
         step_weights=step_weights,
         max_weight=max_weight,
@@ -287,9 +296,11 @@ def _canary(value: Any, path: str, index: int) -> CanaryScenario:
         threshold=_int(analysis.get("threshold", 2), f"{a}.threshold", 1, 100),
         success_rate_min=_number(analysis.get("successRateMin", 99), f"{a}.successRateMin", 0, 100),
         duration_max_ms=_number(analysis.get("durationMaxMs", 500), f"{a}.durationMaxMs", 1, 600_000),
-        metric_interval_s=parse_duration(analysis.get("metricInterval", "30s"), f"{a}.metricInterval", minimum=1),
+        metric_interval_s=parse_duration(
+            analysis.get("metricInterval", "30s"), f"{a}.metricInterval", minimum=1, maximum=HOUR_S
+        ),
         progress_deadline_s=_int(raw.get("progressDeadlineSeconds", 90), f"{path}.progressDeadlineSeconds", 1, 86_400),
-        ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter"),
+        ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter", maximum=HOUR_S),
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
     )
@@ -320,13 +331,13 @@ def from_mapping(raw: Any) -> Scenario:
     return Scenario(
         canaries=canaries,
         start=_parse_time(top["start"], "start") if "start" in top else defaults.start,
-        warmup_s=parse_duration(top.get("warmup", "120s"), "warmup"),
+        warmup_s=parse_duration(top.get("warmup", "120s"), "warmup", maximum=HOUR_S),
         background=_load(load.get("background"), "load.background", defaults.background),
         background_on=_bool(load.get("backgroundOn", True), "load.backgroundOn"),
         errors=_load(load.get("errors"), "load.errors", defaults.errors),
         faulty_error_rate=_int(release.get("faultyErrorRate", 10), "release.faultyErrorRate", 1, 100),
         release_values=values,
-        sample_every_s=parse_duration(top.get("sampleEvery", "5s"), "sampleEvery", minimum=1),
+        sample_every_s=parse_duration(top.get("sampleEvery", "5s"), "sampleEvery", minimum=1, maximum=HOUR_S),
     )
 
 

@@ -1,0 +1,79 @@
+"""The whole app, headless, on a ClusterSource against the stand-in: what the screen says, and how fast."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from tui.actions import ReadOnlyActions, RolloutActions
+from tui.app import CanaryscopeApp
+from tui.cluster.kubeconfig import ClusterTarget, connect
+from tui.cluster.source import ClusterOptions, ClusterSource
+from tui.state import AppState
+
+# Sources made by cluster_app; the reliability conftest stops them after each test, failed or not, so no watch
+# thread of one test runs on into the next.
+STARTED: list[ClusterSource] = []
+
+
+def stop_started() -> None:
+    while STARTED:
+        source = STARTED.pop()
+        source.stop()
+        source.join(5.0)
+
+
+def cluster_app(
+    kubeconfig: Path,
+    options: ClusterOptions,
+    *,
+    namespace: str = "test",
+    canary: str | None = "examiner",
+    actions: RolloutActions | None = None,
+) -> tuple[CanaryscopeApp, ClusterSource]:
+    connection = connect(str(kubeconfig), None)
+    source = ClusterSource(connection, ClusterTarget(str(kubeconfig), connection.context, namespace, canary), options)
+    STARTED.append(source)
+    return CanaryscopeApp(source, actions or ReadOnlyActions(), start_with_overview=canary is None), source
+
+
+async def wait_state(
+    pilot: Pilot, app: CanaryscopeApp, predicate: Callable[[AppState], bool], what: str, timeout: float = 15.0
+) -> float:
+    started = time.monotonic()
+    while not predicate(app.state):
+        if time.monotonic() - started > timeout:
+            health = {k: (v.state.value, v.detail) for k, v in app.state.health.items()}
+            raise AssertionError(f"the app did not show {what} within {timeout}s; health: {health}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+    return time.monotonic() - started
+
+
+def panel(app: CanaryscopeApp, selector: str) -> str:
+    return str(app.rollout_screen.query_one(selector).render())
+
+
+async def key_latency(
+    app: CanaryscopeApp, key: str, char: str, screen: type[Screen], widget: str
+) -> tuple[float, float]:
+    """Milliseconds from a key arriving (as the terminal driver delivers it) until `screen` is active and `widget`
+    on it has been laid out, and the CPU milliseconds the UI thread spent meanwhile (the part that does not depend on
+    how busy the machine is). Pilot.press is not used: it also waits for the whole process to go idle."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    app.post_message(events.Key(key, char))
+    while True:
+        current = app.screen
+        if isinstance(current, screen) and current.is_mounted:
+            found = current.query(widget)
+            if found and found.first().size.width > 0:
+                return (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000
+        if time.perf_counter() - started > 10:
+            raise AssertionError(f"{key!r} did not show {screen.__name__} within 10 s (screen: {current!r})")
+        await asyncio.sleep(0.001)
