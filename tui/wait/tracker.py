@@ -217,15 +217,13 @@ class WaitTracker:
 
     def _event_lines(self, state: AppState) -> list[str]:
         lines: list[str] = []
-        fresh = []
-        for logged in reversed(state.events):
-            if logged.seq <= self._event_seq:
-                break
-            fresh.append(logged)
-        if not fresh:
+        if state.event_seq == self._event_seq:
             return lines
-        self._event_seq = fresh[0].seq
-        for logged in reversed(fresh):
+        # New events are not always at the end: the log is kept in time order, and a late copy from the Events
+        # API can land between older ones.
+        fresh = [logged for logged in state.events if logged.seq > self._event_seq]
+        self._event_seq = state.event_seq
+        for logged in fresh:
             event = logged.event
             if event.key != self.key or event.t < self.events_since:
                 continue
