@@ -18,16 +18,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
 demo: $(VENV)/.installed
 	$(BIN)/canaryscope demo $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check tui widgets styles tests
+	$(BIN)/ruff check tui widgets styles tests bench
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check tui widgets styles tests
-	$(BIN)/ruff format --check tui widgets styles tests
+	$(BIN)/ruff check tui widgets styles tests bench
+	$(BIN)/ruff format --check tui widgets styles tests bench
+
+# Not part of `make test`: minutes of measurements on real ptys; writes BENCHMARKS.md. ARGS=NAME runs one figure.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
