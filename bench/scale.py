@@ -74,13 +74,13 @@ class Helper:
 
 
 def press_keys(term: Terminal, presses: int) -> list[tuple[str, float]]:
-    """Key press to frame: `]` (the rows re-sorted on the next column), `?` (help open), Escape (overview back).
+    """Key press to frame: `]` (the rows re-sorted on the next column), `?` (help opens), `?` (help closes).
     A sort whose rows happen to be in that order already is not timed (nothing would change)."""
     timed: list[tuple[str, float]] = []
     column = 0
     while len(timed) < presses:
         time.sleep(0.4)
-        kind = ("sort", "help", "back")[len(timed) % 3]
+        kind = ("sort", "help", "close")[len(timed) % 3]
         if kind == "sort":
             column = (column + 1) % len(COLUMNS)
             shown = screens.overview_sorted_on(column)
@@ -95,10 +95,37 @@ def press_keys(term: Terminal, presses: int) -> list[tuple[str, float]]:
             pressed = term.send("?")
             at = term.wait_for(screens.help_open, 10)
         else:
-            pressed = term.send("escape")
+            pressed = term.send("?")
             at = term.wait_for(screens.overview_open, 10)
         timed.append((kind, at - pressed))
     return timed
+
+
+def escape_keys(term: Terminal, presses: int) -> list[float]:
+    """Escape closing help: Textual waits ESCDELAY (100 ms) to tell a lone Escape from an escape sequence."""
+    timed = []
+    for _ in range(presses):
+        time.sleep(0.4)
+        term.send("?")
+        term.wait_for(screens.help_open, 10)
+        time.sleep(0.2)
+        pressed = term.send("escape")
+        timed.append(term.wait_for(screens.overview_open, 10) - pressed)
+    return timed
+
+
+def minimal_keys(presses: int) -> dict[str, float]:
+    """The same measurement on the minimal Textual app: `t` and Escape toggle its text."""
+    with Terminal(commands.minimal_app(), cwd=str(commands.REPO)) as term:
+        term.wait_for(screens.minimal_complete, 30)
+        out: dict[str, list[float]] = {"t": [], "escape": []}
+        for _ in range(presses):
+            for key in out:
+                time.sleep(0.3)
+                before = screens.minimal_shown(term.screen_text())
+                pressed = term.send(key)
+                out[key].append(term.wait_for(lambda text, b=before: screens.minimal_shown(text) != b, 10) - pressed)
+        return {f"minimal_{key}_p50_ms": percentile(v, 50) * 1000 for key, v in out.items()}
 
 
 def one_run(
@@ -122,6 +149,8 @@ def one_run(
                 cpu = 100 * (term.cpu_seconds() - cpu0) / (time.monotonic() - t0)
                 after = helper.stats()
                 keys = press_keys(term, presses)
+                escapes = escape_keys(term, max(2, presses // 4))
+                minimal = minimal_keys(max(2, presses // 4))
                 rss_peak = max(rss_peak, term.rss_bytes())
                 return {
                     "cpu_pct": cpu,
@@ -132,6 +161,8 @@ def one_run(
                         f"{kind}_p50_ms": percentile([v for k, v in keys if k == kind], 50) * 1000
                         for kind in {k for k, _ in keys}
                     },
+                    "escape_p50_ms": percentile(escapes, 50) * 1000,
+                    **minimal,
                     "load_s": loaded_at - started,
                     "changes_per_s": (after["written"] - before["written"]) / seconds,
                     "writer_late": after["late"],
@@ -166,12 +197,16 @@ def run(quick: bool = False, runs: int | None = None) -> Result:
         details=[
             f"{canaries} canaries in {namespaces} namespaces (with Deployments and TrafficSplits), {rate:g} changes/s "
             f"(measured {spread('changes_per_s').median:.1f}/s), {seconds:g} s window, then {presses} key presses "
-            "(`]` sort, `?` help, Escape back, in turn)",
+            "(`]` sort, `?` help opens, `?` help closes, in turn)",
             "canaryscope watch -A --read-only --logger none with a Prometheus stand-in answering for every "
             "deployment (refresh 5 s)",
             f"first full overview after {spread('load_s').text('{:.2f}', ' s')}; key p50 "
             f"{spread('key_p50_ms').median:.0f} ms (sort {spread('sort_p50_ms').median:.0f}, help "
-            f"{spread('help_p50_ms').median:.0f}, back {spread('back_p50_ms').median:.0f})",
+            f"{spread('help_p50_ms').median:.0f}, close {spread('close_p50_ms').median:.0f})",
+            f"Escape (not in the p95): closing help with Escape takes {spread('escape_p50_ms').median:.0f} ms (p50): "
+            "Textual holds a lone Escape for ESCDELAY (100 ms) in case an escape sequence follows. The minimal "
+            f"Textual app alongside: `t` {spread('minimal_t_p50_ms').median:.0f} ms, Escape "
+            f"{spread('minimal_escape_p50_ms').median:.0f} ms",
         ],
         values={"runs": results},
     )

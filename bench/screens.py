@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from bench.minimal_app import READY_TEXT
+from bench.minimal_app import READY_TEXT, TOGGLED_TEXT
 from tui.screens.overview import COLUMNS as OVERVIEW_COLUMNS
 from tui.screens.overview import sort_value
 
@@ -30,6 +30,10 @@ def missing_panels(text: str) -> list[str]:
 
 def rollout_complete(text: str) -> bool:
     return not missing_panels(text)
+
+
+def minimal_shown(text: str) -> str:
+    return "toggled" if TOGGLED_TEXT in text else "ready" if READY_TEXT in text else ""
 
 
 def minimal_complete(text: str) -> bool:
