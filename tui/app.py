@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,6 +16,7 @@ from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
 from tui.observations import CanarySelected, Observation
 from tui.reducer import reduce_all
+from tui.screen_diff import ScreenDiff
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -51,10 +54,42 @@ class CanaryscopeApp(App[int]):
         self.rollout_screen = RolloutScreen(source.label)
         self.overview_screen = OverviewScreen(source.label)
         self.start_with_overview = start_with_overview
+        # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
+        self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
+
+    # --- terminal output --------------------------------------------------------------------------------
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Textual's hook that writes each compositor update: only the changed cells go out."""
+        if self.screen_diff is not None and renderable is not None and self._writes_to_terminal():
+            renderable = self.screen_diff.reduce(renderable, self.size.width)
+        super()._display(screen, renderable)
+
+    def _writes_to_terminal(self) -> bool:
+        # The conditions under which Textual's _display writes; otherwise the update never reaches the terminal
+        # and must not reach the model of it either.
+        return (
+            getattr(self, "_running", False)
+            and not getattr(self, "_closed", True)
+            and not self.is_headless
+            and getattr(self, "_driver", None) is not None
+            and not getattr(self, "_batch_count", 1)
+        )
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._forget_screen()  # a resized terminal reflows what it showed
+
+    def _forget_screen(self) -> None:
+        if self.screen_diff is not None:
+            self.screen_diff.forget()
 
     # --- data flow --------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.screen_diff is not None:
+            # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
+            self.app_suspend_signal.subscribe(self, lambda _app: self._forget_screen())
+            self.app_resume_signal.subscribe(self, lambda _app: self._forget_screen())
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
