@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -17,13 +17,15 @@ from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_
 from tui.observations import CanarySelected, Observation
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
-from tui.screens.overview import OverviewScreen
 from tui.screens.rollout import RolloutScreen
 from tui.sources import ObservationBatch, ObservationsPending, Source
 from tui.state import AppState
+
+if TYPE_CHECKING:
+    from tui.screens.overview import OverviewScreen
+
+# Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
+# every import is paid before the first frame.
 
 
 class CanaryscopeApp(App[int]):
@@ -52,10 +54,22 @@ class CanaryscopeApp(App[int]):
         self.actions = actions
         self.state = AppState()
         self.rollout_screen = RolloutScreen(source.label)
-        self.overview_screen = OverviewScreen(source.label)
+        self._overview_screen: OverviewScreen | None = None
         self.start_with_overview = start_with_overview
         # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
+
+    @property
+    def overview_screen(self) -> OverviewScreen:
+        if self._overview_screen is None:
+            from tui.screens.overview import OverviewScreen
+
+            self._overview_screen = OverviewScreen(self.source.label)
+        return self._overview_screen
+
+    def _overview_below(self) -> bool:
+        """The rollout screen was opened from the overview (so Escape goes back to it)."""
+        return self._overview_screen is not None and self._overview_screen in self.screen_stack
 
     # --- terminal output --------------------------------------------------------------------------------
 
@@ -145,6 +159,8 @@ class CanaryscopeApp(App[int]):
             return
         if self.actions.needs_confirmation:
             question = self.actions.describe(kind, key)
+            from tui.screens.confirm import ConfirmScreen
+
             self.push_screen(ConfirmScreen(question), partial(self._confirmed, kind, key))
             return
         self._perform(kind, key)
@@ -180,15 +196,17 @@ class CanaryscopeApp(App[int]):
     # --- navigation -------------------------------------------------------------------------------------
 
     def action_detail(self) -> None:
+        from tui.screens.detail import DetailScreen
+
         if isinstance(self.screen, DetailScreen):
             self.pop_screen()
         else:
             self.push_screen(DetailScreen())
 
     def action_overview(self) -> None:
-        if self.screen is self.overview_screen:
+        if self.screen is self._overview_screen:
             return
-        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+        if self.screen is self.rollout_screen and self._overview_below():
             self.pop_screen()
         else:
             self.push_screen(self.overview_screen)
@@ -202,10 +220,12 @@ class CanaryscopeApp(App[int]):
             self.push_screen(self.rollout_screen)
 
     def action_back(self) -> None:
-        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+        if self.screen is self.rollout_screen and self._overview_below():
             self.pop_screen()
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
 
     def action_filter_events(self) -> None:

@@ -8,8 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"
 RELEASE_VALUES = (
@@ -333,6 +331,8 @@ def load_scenario(spec: str | None) -> Scenario:
         raise ScenarioError(f"{spec}: is a directory, not a scenario file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{spec}: cannot be read: {exc.__class__.__name__}") from None
+    import yaml  # only scenario files need it, not the built-in scenarios `canaryscope demo` starts with
+
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
