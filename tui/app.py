@@ -109,6 +109,14 @@ class CanaryscopeApp(App[int]):
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
         self.source.start(self)
+        # Once the first frame is out, load what the first `?` needs, so that key is as quick as the rest.
+        self.set_timer(1.0, self._prepare_help)
+
+    def _prepare_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(self.source.label, self.actions.read_only), "help")
 
     def apply(self, observations: list[Observation]) -> None:
         if not observations:
@@ -224,9 +232,10 @@ class CanaryscopeApp(App[int]):
             self.pop_screen()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
-
-        self.push_screen(HelpScreen(self.source.label, self.actions.read_only))
+        # Installed once and kept: composed on the first `?` only.
+        self._prepare_help()
+        if self.screen is not self.get_screen("help"):
+            self.push_screen("help")
 
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
