@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
+from tui.gc_tuning import tune_for_interactive
 
 EXIT_USAGE = 2
 
@@ -233,6 +234,7 @@ def run_watch(args: argparse.Namespace) -> int:
     actions = build_actions(args, connection, source, lambda: holder[0].state)
     app = CanaryscopeApp(source, actions, start_with_overview=canary is None)
     holder.append(app)
+    tune_for_interactive()
     try:
         result = app.run()
     finally:
@@ -255,6 +257,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     sim = Simulation(scenario, seed=args.seed)
     app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim))
+    tune_for_interactive()
     result = app.run()
     return result or 0
 
