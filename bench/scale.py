@@ -162,6 +162,7 @@ def one_run(
                         for kind in {k for k, _ in keys}
                     },
                     "escape_p50_ms": percentile(escapes, 50) * 1000,
+                    "keys_ms": [(kind, round(v * 1000)) for kind, v in keys],
                     **minimal,
                     "load_s": loaded_at - started,
                     "changes_per_s": (after["written"] - before["written"]) / seconds,
