@@ -1,4 +1,4 @@
-# Two entry points for a fresh machine: `make demo` and `make test`.
+# Entry points for a fresh machine: `make demo`, `make test`, and `make bench` (measurements, not tests).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
