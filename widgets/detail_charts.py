@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from textual_plotext import PlotextPlot
 
 from tui.model import MetricSample
+from tui.state import METRIC_HISTORY_S
 
-CHART_SPAN_S = 900.0
+CHART_SPAN_S = METRIC_HISTORY_S
 
 
 def segments(points: Sequence[tuple[float, float | None]]) -> Iterator[tuple[list[float], list[float]]]:
