@@ -39,6 +39,22 @@ def worker(hours: float, seed: int, traced: bool, every: int) -> list[dict[str, 
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def metrics_worker(canaries: int, hours: float) -> list[dict[str, Any]]:
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.memory_worker",
+        "--metrics-canaries",
+        str(canaries),
+        "--hours",
+        f"{hours:g}",
+        "--report-minutes",
+        "15",
+    ]
+    done = subprocess.run(argv, cwd=str(commands.REPO), capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 def run(quick: bool = False, runs: int | None = None) -> Result:
     runs = runs or (1 if quick else 3)
     # Reports every `every` virtual minutes; warm-up ends at report number `warmup`.
@@ -48,6 +64,8 @@ def run(quick: bool = False, runs: int | None = None) -> Result:
         reports = worker(hours, seed, traced=False, every=every)
         growth.append((reports[-1]["rss"] - reports[warmup - 1]["rss"]) / MB)
     traced = worker(hours, 1, traced=True, every=every)
+    metric_canaries, metric_hours = (50, 0.25) if quick else (1000, 1.0)
+    history = metrics_worker(metric_canaries, metric_hours)
     traced_growth = (traced[-1]["traced"] - traced[warmup - 1]["traced"]) / MB
     spread = Spread.of(growth)
     events_full = next((r["hour"] for r in traced if r["events"] >= 2000), None)
@@ -68,6 +86,17 @@ def run(quick: bool = False, runs: int | None = None) -> Result:
                 if events_full
                 else f"held {traced[-1]['events']} events at the end (bound 2000)"
             ),
+            f"metric history at {metric_canaries} canaries (a Prometheus refresh every 5 s, "
+            "python -m bench.memory_worker --metrics-canaries 1000 --hours 1): "
+            + ", ".join(
+                f"+{r['rss'] / MB:.0f} MB and {r['samples']} samples at {r['hour'] * 60:.0f} min" for r in history
+            )
+            + " (bounded by the 15 minutes the detail charts show)",
         ],
-        values={"rss_growth_mb": growth, "traced_growth_mb": traced_growth, "traced_hours": traced},
+        values={
+            "rss_growth_mb": growth,
+            "traced_growth_mb": traced_growth,
+            "traced_hours": traced,
+            "metric_history": history,
+        },
     )
