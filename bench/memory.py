@@ -77,7 +77,7 @@ def run(quick: bool = False, runs: int | None = None) -> Result:
         passed=spread.median < 10 and traced_growth < 10,
         command=commands.reproduce(NAME),
         details=[
-            f"{hours:g} virtual hours, warm-up {warmup * every / 60:g} h, a release every 10 virtual minutes "
+            f"{hours:g} virtual hours, warm-up {warmup * every / 60:.2g} h, a release every 10 virtual minutes "
             "(every third faulty with errors injected); "
             "python -m bench.memory_worker --hours 24 --seed N [--tracemalloc]",
             f"RSS at the end of warm-up {traced[warmup - 1]['rss'] / MB:.1f} MB (tracemalloc run); the event log "
