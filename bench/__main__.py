@@ -24,6 +24,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs per figure (default: per benchmark)")
     parser.add_argument("--output", type=Path, help="report to write (default BENCHMARKS.md; none with --quick)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
+    parser.add_argument("--render", action="store_true", help="only rewrite the report from its .json")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -54,6 +55,7 @@ def run_one(name: str, quick: bool, runs: int | None) -> Result:
     result.quick = quick
     result.seconds = time.monotonic() - started
     result.load = f"{load_before:.2f} → {machine.load_average():.2f}"
+    result.at = machine.now()
     return result
 
 
@@ -61,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     names = args.names or list(BENCHMARKS)
     output = args.output or (None if args.quick else REPO / "BENCHMARKS.md")
+    if args.render:
+        output = args.output or REPO / "BENCHMARKS.md"
+        results = report.load_results(output.with_suffix(".json"))
+        saved = report.load_machine(output.with_suffix(".json"))
+        report.write(output, report.render(saved, [results[n] for n in BENCHMARKS if n in results]), list(BENCHMARKS))
+        print(f"wrote {output}")
+        return 0
     about = machine.describe()
     print(" · ".join(f"{k}: {v}" for k, v in about.items()), flush=True)
     fresh: dict[str, Result] = {}

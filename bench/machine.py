@@ -56,9 +56,13 @@ def describe() -> dict[str, str]:
         "Python": sys.version.split()[0],
         "Textual": _version("textual"),
         "Rich": _version("rich"),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "last run": now(),
         "load average at start": f"{one:.2f} {five:.2f} {fifteen:.2f}",
     }
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def load_average() -> float:

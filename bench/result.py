@@ -19,6 +19,7 @@ class Result:
     quick: bool = False
     load: str = ""
     seconds: float = 0.0
+    at: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
