@@ -1,4 +1,4 @@
-# Two entry points for a fresh machine: `make demo` and `make test`.
+# Entry points for a fresh machine: `make demo`, `make test`, and `make bench` (measurements, not tests).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -18,11 +18,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
 demo: $(VENV)/.installed
 	$(BIN)/canaryscope demo $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check tui widgets styles tests
+	$(BIN)/ruff check tui widgets styles tests bench
 	$(BIN)/python -m pytest $(ARGS)
 
 # Runs the reliability suite (and the tests it cites) and rewrites RELIABILITY.md with what they measured.
@@ -31,8 +35,12 @@ reliability: $(VENV)/.installed-test
 		tests/cluster/test_source.py tests/load/test_policy.py tests/e2e $(ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check tui widgets styles tests
-	$(BIN)/ruff format --check tui widgets styles tests
+	$(BIN)/ruff check tui widgets styles tests bench
+	$(BIN)/ruff format --check tui widgets styles tests bench
+
+# Not part of `make test`: minutes of measurements on real ptys; writes BENCHMARKS.md. ARGS=NAME runs one figure.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

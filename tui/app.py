@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -18,16 +20,21 @@ from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_
 from tui.observations import CanarySelected, NoticeObserved, Observation
 from tui.recording import ANSI_CODES, CastRecorder, screen_ansi
 from tui.reducer import reduce_all
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
-from tui.screens.overview import OverviewScreen
-from tui.screens.presentation import PresentationScreen
+from tui.screen_diff import ScreenDiff
 from tui.screens.rollout import RolloutScreen
 from tui.script import Script, ScriptRunner, ScriptStep
 from tui.sources import ObservationBatch, ObservationsPending, SimulationSource, Source
 from tui.state import AppState
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
+
+if TYPE_CHECKING:
+    from tui.screens.detail import DetailScreen
+    from tui.screens.help import HelpScreen
+    from tui.screens.overview import OverviewScreen
+    from tui.screens.presentation import PresentationScreen
+
+# Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
+# every import is paid before the first frame.
 
 
 class CanaryscopeApp(App[int]):
@@ -69,12 +76,12 @@ class CanaryscopeApp(App[int]):
         self.actions = actions
         self.state = AppState()
         self.rollout_screen = RolloutScreen(source.label)
-        self.overview_screen = OverviewScreen(source.label)
-        # Built once and installed, so `d` and `?` neither compose them again nor leave a screen's worth of widgets
-        # for the garbage collector at every press.
-        self.detail_screen = DetailScreen()
-        self.help_screen = HelpScreen(source.label, actions.read_only)
-        self.presentation_screen = PresentationScreen()
+        # The other screens are built when first opened and then kept (installed), so that a key press neither
+        # composes them again nor leaves a screen's worth of widgets for the garbage collector.
+        self._overview_screen: OverviewScreen | None = None
+        self._detail_screen: DetailScreen | None = None
+        self._help_screen: HelpScreen | None = None
+        self._presentation_screen: PresentationScreen | None = None
         self.start_with_overview = start_with_overview
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
@@ -87,6 +94,73 @@ class CanaryscopeApp(App[int]):
             # One frame per step of virtual time, whatever the machine's load: the same seed and script give
             # the same recording.
             source.hold = lambda: self._frame_pending
+        # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
+        self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
+
+    @property
+    def overview_screen(self) -> OverviewScreen:
+        if self._overview_screen is None:
+            from tui.screens.overview import OverviewScreen
+
+            self._overview_screen = OverviewScreen(self.source.label)
+        return self._overview_screen
+
+    @property
+    def detail_screen(self) -> DetailScreen:
+        if self._detail_screen is None:
+            from tui.screens.detail import DetailScreen
+
+            self._detail_screen = DetailScreen()
+            self.install_screen(self._detail_screen, "detail")
+        return self._detail_screen
+
+    @property
+    def help_screen(self) -> HelpScreen:
+        if self._help_screen is None:
+            from tui.screens.help import HelpScreen
+
+            self._help_screen = HelpScreen(self.source.label, self.actions.read_only)
+            self.install_screen(self._help_screen, "help")
+        return self._help_screen
+
+    @property
+    def presentation_screen(self) -> PresentationScreen:
+        if self._presentation_screen is None:
+            from tui.screens.presentation import PresentationScreen
+
+            self._presentation_screen = PresentationScreen()
+            self.install_screen(self._presentation_screen, "presentation")
+        return self._presentation_screen
+
+    def _overview_below(self) -> bool:
+        """The rollout screen was opened from the overview (so Escape goes back to it)."""
+        return self._overview_screen is not None and self._overview_screen in self.screen_stack
+
+    # --- terminal output --------------------------------------------------------------------------------
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Textual's hook that writes each compositor update: only the changed cells go out."""
+        if self.screen_diff is not None and renderable is not None and self._writes_to_terminal():
+            renderable = self.screen_diff.reduce(renderable, self.size.width)
+        super()._display(screen, renderable)
+
+    def _writes_to_terminal(self) -> bool:
+        # The conditions under which Textual's _display writes; otherwise the update never reaches the terminal
+        # and must not reach the model of it either.
+        return (
+            getattr(self, "_running", False)
+            and not getattr(self, "_closed", True)
+            and not self.is_headless
+            and getattr(self, "_driver", None) is not None
+            and not getattr(self, "_batch_count", 1)
+        )
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._forget_screen()  # a resized terminal reflows what it showed
+
+    def _forget_screen(self) -> None:
+        if self.screen_diff is not None:
+            self.screen_diff.forget()
 
     # --- data flow --------------------------------------------------------------------------------------
 
@@ -94,9 +168,10 @@ class CanaryscopeApp(App[int]):
         if self.recorder is not None:
             self._frame_pending = True  # time stands still until the first frame is on record
             self.call_after_refresh(self._record_frame)
-        self.install_screen(self.detail_screen, "detail")
-        self.install_screen(self.help_screen, "help")
-        self.install_screen(self.presentation_screen, "presentation")
+        if self.screen_diff is not None:
+            # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
+            self.app_suspend_signal.subscribe(self, lambda _app: self._forget_screen())
+            self.app_resume_signal.subscribe(self, lambda _app: self._forget_screen())
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
@@ -108,6 +183,8 @@ class CanaryscopeApp(App[int]):
                     f"Run the script {self.script.script.name} ({steps} steps) against "
                     f"{self.source.label}? Its actions will not ask again."
                 )
+                from tui.screens.confirm import ConfirmScreen
+
                 self.push_screen(ConfirmScreen(question), self._script_confirmed)
             else:
                 self._arm_script()
@@ -116,6 +193,8 @@ class CanaryscopeApp(App[int]):
         # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
         # objects and stalls whatever key press it happens to interrupt by ~100 ms.
         self.call_after_refresh(_freeze_heap)
+        # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
+        self.set_timer(1.0, lambda: self.help_screen)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -297,6 +376,8 @@ class CanaryscopeApp(App[int]):
             return
         if self.actions.needs_confirmation and not confirmed:
             question = self.actions.describe(kind, key)
+            from tui.screens.confirm import ConfirmScreen
+
             self.push_screen(ConfirmScreen(question), partial(self._confirmed, kind, key))
             return
         self._perform(kind, key)
@@ -332,15 +413,15 @@ class CanaryscopeApp(App[int]):
     # --- navigation -------------------------------------------------------------------------------------
 
     def action_detail(self) -> None:
-        if self.screen is self.detail_screen:
+        if self.screen is self._detail_screen:
             self.pop_screen()
         elif self.detail_screen not in self.screen_stack:
             self.push_screen(self.detail_screen)
 
     def action_overview(self) -> None:
-        if self.screen is self.overview_screen:
+        if self.screen is self._overview_screen:
             return
-        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+        if self.screen is self.rollout_screen and self._overview_below():
             self.pop_screen()
         else:
             self.push_screen(self.overview_screen)
@@ -354,7 +435,7 @@ class CanaryscopeApp(App[int]):
             self.push_screen(self.rollout_screen)
 
     def action_back(self) -> None:
-        if self.screen is self.rollout_screen and self.overview_screen in self.screen_stack:
+        if self.screen is self.rollout_screen and self._overview_below():
             self.pop_screen()
 
     def action_help(self) -> None:

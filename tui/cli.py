@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
+from tui.gc_tuning import tune_for_interactive
 
 EXIT_USAGE = 2
 
@@ -310,6 +311,7 @@ def run_watch(args: argparse.Namespace) -> int:
     )
     app = CanaryscopeApp(source, actions, start_with_overview=canary is None, recorder=recorder, **extra)
     holder.append(app)
+    tune_for_interactive()
     try:
         result = app.run()
     finally:
@@ -338,6 +340,7 @@ def run_demo(args: argparse.Namespace) -> int:
     # Virtual time, so the same seed and script give the same recording.
     recorder = _open_recorder(args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo")
     app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    tune_for_interactive()
     try:
         result = app.run()
     finally:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import reduce as _fold
 
 from tui.flagger.messages import classify
-from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, Phase
+from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, MetricSample, Phase
 from tui.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -39,6 +39,7 @@ from tui.observations import (
 from tui.state import (
     EVENT_LOG_LIMIT,
     FINISHED_LOADS_LIMIT,
+    METRIC_HISTORY_S,
     METRIC_SAMPLES_LIMIT,
     AppState,
     CanaryView,
@@ -118,10 +119,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
                 series = metrics.get(key, ())
                 if series and series[-1].t >= sample.t:
                     continue  # a late or repeated sample must not scramble the series order
-                series = (*series, sample)
-                if len(series) > METRIC_SAMPLES_LIMIT:
-                    series = series[-METRIC_SAMPLES_LIMIT:]
-                metrics[key] = series
+                metrics[key] = _appended(series, sample)
             return replace(state, metrics=metrics)
         case LoadObserved(stats=stats):
             if state.loads.get(stats.id) == stats:
@@ -144,6 +142,15 @@ def reduce(state: AppState, observation: Observation) -> AppState:
                 return state
             return replace(state, selected=key)
     return state
+
+
+def _appended(series: tuple[MetricSample, ...], sample: MetricSample) -> tuple[MetricSample, ...]:
+    """The series with `sample` at the end, bounded by count and by age (both from the newest sample)."""
+    cutoff = sample.t - METRIC_HISTORY_S
+    start = max(0, len(series) + 1 - METRIC_SAMPLES_LIMIT)
+    while start < len(series) and series[start].t < cutoff:
+        start += 1
+    return (*series[start:], sample)
 
 
 def reduce_all(state: AppState, observations: list[Observation]) -> AppState:

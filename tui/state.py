@@ -22,6 +22,9 @@ EVENT_LOG_LIMIT = 2000
 METRIC_SAMPLES_LIMIT = 720
 # Finished loads stay on the Load panel for reference; only the newest few (a day of `e` would list dozens).
 FINISHED_LOADS_LIMIT = 8
+# Samples older than the longest span any view shows (the detail charts) are dropped: at 1,000 canaries and a
+# 5 s refresh an hour of 720 samples per series held some 400 MB.
+METRIC_HISTORY_S = 900.0
 # Flagger's own floor and default for analysis.interval.
 MIN_INTERVAL_S = 10.0
 DEFAULT_INTERVAL_S = 60.0

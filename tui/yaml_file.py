@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def read_yaml(path: str, what: str, error: type[Exception], *, missing_hint: str = "") -> Any:
     """The parsed document of `path`; raises `error` with one line on any problem (never a traceback)."""
@@ -18,6 +16,8 @@ def read_yaml(path: str, what: str, error: type[Exception], *, missing_hint: str
         raise error(f"{path}: is a directory, not a {what} file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot be read: {exc.__class__.__name__}") from None
+    import yaml  # only user files need it, not the built-in scenarios `canaryscope demo` starts with
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -9,8 +9,9 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from tui.model import MetricSample
+from tui.state import METRIC_HISTORY_S
 
-CHART_SPAN_S = 900.0
+CHART_SPAN_S = METRIC_HISTORY_S
 
 
 def segments(points: Sequence[tuple[float, float | None]]) -> Iterator[tuple[list[float], list[float]]]:

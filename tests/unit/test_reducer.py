@@ -18,7 +18,7 @@ from tui.observations import (
     RouterObserved,
 )
 from tui.reducer import reduce, reduce_all
-from tui.state import EVENT_LOG_LIMIT, METRIC_SAMPLES_LIMIT, AppState
+from tui.state import EVENT_LOG_LIMIT, METRIC_HISTORY_S, METRIC_SAMPLES_LIMIT, AppState
 
 KEY = CanaryKey("apps", "examiner")
 BASE = CanaryInfo(
@@ -120,6 +120,16 @@ def test_event_log_is_bounded_and_keeps_the_newest() -> None:
     assert state.events[-1].event.message == f"message {EVENT_LOG_LIMIT + 49}"
     assert state.events[0].event.message == "message 50"
     assert state.event_seq == EVENT_LOG_LIMIT + 50
+
+
+def test_metric_series_keep_only_what_the_longest_view_shows() -> None:
+    state = AppState()
+    for i in range(200):
+        state = reduce(state, MetricsObserved((MetricSample("apps", "examiner", i * 10.0, 99.0, 1.0, 200.0),)))
+    series = state.series("apps", "examiner")
+    assert series[-1].t == 1990.0
+    assert series[0].t == 1990.0 - METRIC_HISTORY_S
+    assert len(series) == METRIC_HISTORY_S / 10 + 1
 
 
 def test_metric_series_are_bounded_and_ordered() -> None:

@@ -6,12 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable
 
 from tui.model import CanaryKey
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
+from widgets.canary_table import CanaryTable
 from widgets.footer import Footer
 from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
@@ -58,6 +58,35 @@ def sort_value(column: int, text: str) -> tuple[int, float | str]:
     return (0, text.lower())
 
 
+class RowCache:
+    """row_for per canary, recomputed only when what the row shows came from new objects: the reducer keeps
+    unchanged views, routers and series identical, so a thousand rows cost a thousand identity checks."""
+
+    def __init__(self) -> None:
+        self._rows: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
+
+    def rows(self, state: AppState) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        fresh: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
+        for key, view in state.canaries.items():
+            ns, target = key.namespace, view.info.target
+            sources = (
+                view,
+                state.router_for(view),
+                state.metrics.get((ns, f"{target}-primary")),
+                state.metrics.get((ns, target)),
+            )
+            cached = self._rows.get(key)
+            if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
+                row = cached[1]
+            else:
+                row = row_for(state, view)
+            fresh[key] = (sources, row)
+            out[str(key)] = row
+        self._rows = fresh
+        return out
+
+
 class OverviewScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open", priority=True),
@@ -71,17 +100,13 @@ class OverviewScreen(Screen[None]):
         self.mode = mode
         self.sort_column = 0
         self.sort_reverse = False
-        self._rows: dict[str, tuple[str, ...]] = {}
+        self._row_cache = RowCache()
         self._pending: AppState | None = None
         self._timer_armed = False
-        self._highlight_from_state = False
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
-        table: DataTable[str] = DataTable(id="overview", cursor_type="row", zebra_stripes=True)
-        for index, (title, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-            table.add_column(title, key=str(index), width=width)
-        yield table
+        yield CanaryTable(COLUMNS, WIDTHS, id="overview")
         yield Footer()
 
     def on_screen_resume(self) -> None:
@@ -99,6 +124,10 @@ class OverviewScreen(Screen[None]):
 
     def _flush(self) -> None:
         self._timer_armed = False
+        if not self.is_current:
+            # Under a dialog (help, confirmation) a change would repaint the dialog and everything it dims;
+            # on_screen_resume shows the latest state instead.
+            return
         if self._pending is not None:
             state, self._pending = self._pending, None
             self._apply(state)
@@ -106,67 +135,47 @@ class OverviewScreen(Screen[None]):
     def _apply(self, state: AppState) -> None:
         if not self.is_mounted:
             return
-        table = self.query_one(DataTable)
+        self._pending = None  # whatever was waiting for the timer is shown now
+        table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
-        wanted = {str(key): row_for(state, view) for key, view in state.canaries.items()}
-        changed = False
-        for key in list(self._rows):
+        wanted = self._row_cache.rows(state)
+        resort = False
+        for key in table.row_keys():
             if key not in wanted:
-                table.remove_row(key)
-                del self._rows[key]
-                changed = True
+                table.remove(key)
         for key, row in wanted.items():
-            old = self._rows.get(key)
-            if old is None:
-                table.add_row(*row, key=key)
-                changed = True
-            elif old != row:
-                for index, (before, after) in enumerate(zip(old, row, strict=True)):
-                    if before != after:
-                        table.update_cell(key, str(index), after)
-                        changed = changed or index == self.sort_column
-            self._rows[key] = row
-        if changed:
+            old = table.cells(key) if key in table else None
+            if table.put(key, row):
+                resort = resort or old is None or old[self.sort_column] != row[self.sort_column]
+        if resort:
             self._sort(table)
-        if state.selected is not None and str(state.selected) in self._rows:
-            index = table.get_row_index(str(state.selected))
-            if table.cursor_row != index:
-                self._highlight_from_state = True
-                table.move_cursor(row=index)
-        table.border_title = f"{len(self._rows)} canaries · sorted by {COLUMNS[self.sort_column]}"
+        if state.selected is not None and str(state.selected) in table:
+            table.move_cursor(str(state.selected))
 
-    def _sort(self, table: DataTable[str]) -> None:
+    def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
-        table.sort(str(column), key=lambda value: sort_value(column, str(value)), reverse=self.sort_reverse)
+        table.sort(lambda cells: sort_value(column, cells[column]), reverse=self.sort_reverse)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self._highlight_from_state:
-            self._highlight_from_state = False
-            return
-        if event.row_key.value is None:
-            return
-        namespace, _, name = event.row_key.value.partition("/")
+    @on(CanaryTable.RowHighlighted)
+    def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
+        namespace, _, name = event.key.partition("/")
         self.app.apply([CanarySelected(CanaryKey(namespace, name))])  # type: ignore[attr-defined]
 
-    @on(DataTable.HeaderSelected)
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        column = int(str(event.column_key.value))
-        if column == self.sort_column:
+    @on(CanaryTable.HeaderSelected)
+    def _header(self, event: CanaryTable.HeaderSelected) -> None:
+        if event.column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
-        self.sort_column = column
-        self._sort(self.query_one(DataTable))
+        self.sort_column = event.column
+        self._sort(self.query_one(CanaryTable))
 
     def action_sort(self, step: int) -> None:
         self.sort_column = (self.sort_column + step) % len(COLUMNS)
-        table = self.query_one(DataTable)
-        self._sort(table)
-        table.border_title = f"{len(self._rows)} canaries · sorted by {COLUMNS[self.sort_column]}"
+        self._sort(self.query_one(CanaryTable))
 
     def action_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self._sort(self.query_one(DataTable))
+        self._sort(self.query_one(CanaryTable))
 
     def action_open(self) -> None:
-        if self._rows:
+        if len(self.query_one(CanaryTable)):
             self.app.open_rollout()  # type: ignore[attr-defined]

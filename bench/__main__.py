@@ -1,0 +1,102 @@
+"""python -m bench [NAME ...] [--quick] [--runs N] [--output PATH] [--strict]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench import bandwidth, first_frame, idle_cpu, latency, machine, memory, prom_cost, report, scale
+from bench.commands import REPO, reproduce
+from bench.result import Result
+
+BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory)}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="canaryscope's benchmarks")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}"
+    )
+    parser.add_argument("--quick", action="store_true", help="a short smoke run with tiny sizes (budgets not meant)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default: per benchmark)")
+    parser.add_argument("--output", type=Path, help="report to write (default BENCHMARKS.md; none with --quick)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
+    parser.add_argument("--render", action="store_true", help="only rewrite the report from its .json")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.exit(2, f"python -m bench: unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}\n")
+    if args.runs is not None and args.runs < 1:
+        parser.exit(2, "python -m bench: --runs must be at least 1\n")
+    return args
+
+
+def run_one(name: str, quick: bool, runs: int | None) -> Result:
+    module = BENCHMARKS[name]
+    started, load_before = time.monotonic(), machine.load_average()
+    try:
+        result: Result = module.run(quick=quick, runs=runs)
+    except Exception as exc:  # one broken benchmark must not cost the others their figures
+        traceback.print_exc()
+        result = Result(
+            name,
+            module.TITLE,
+            f"did not run: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            if str(exc)
+            else f"did not run: {exc.__class__.__name__}",
+            module.BUDGET,
+            False,
+            reproduce(name),
+        )
+        result.values["error"] = True
+    result.quick = quick
+    result.seconds = time.monotonic() - started
+    result.load = f"{load_before:.2f} → {machine.load_average():.2f}"
+    result.at = machine.now()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    names = args.names or list(BENCHMARKS)
+    output = args.output or (None if args.quick else REPO / "BENCHMARKS.md")
+    if output is not None and not output.parent.is_dir():
+        print(f"bench: --output {output}: no such directory {output.parent}", file=sys.stderr)
+        return 2
+    if args.render:
+        output = args.output or REPO / "BENCHMARKS.md"
+        results = report.load_results(output.with_suffix(".json"))
+        saved = report.load_machine(output.with_suffix(".json"))
+        report.write(output, report.render(saved, [results[n] for n in BENCHMARKS if n in results]), list(BENCHMARKS))
+        print(f"wrote {output}")
+        return 0
+    about = machine.describe()
+    print(" · ".join(f"{k}: {v}" for k, v in about.items()), flush=True)
+    fresh: dict[str, Result] = {}
+    for name in names:
+        print(f"→ {name} …", flush=True)
+        result = run_one(name, args.quick, args.runs)
+        fresh[name] = result
+        verdict = "pass" if result.passed else "FAIL"
+        print(
+            f"  {result.title}: {result.measured}  [budget {result.budget}: {verdict}, {result.seconds:.0f} s]",
+            flush=True,
+        )
+    if output is not None:
+        data = output.with_suffix(".json")
+        results = {**report.load_results(data), **fresh}
+        ordered = [results[n] for n in BENCHMARKS if n in results]
+        report.save_results(data, about, results)
+        report.write(output, report.render(about, ordered), list(BENCHMARKS))
+        print(f"wrote {output} and {data.name}")
+    broken = [r for r in fresh.values() if r.values.get("error")]
+    if broken or (args.strict and not all(r.passed for r in fresh.values())):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

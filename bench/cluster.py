@@ -1,0 +1,130 @@
+"""The API stand-in (tests/standin) filled with canaries, and a writer that changes them at a steady rate."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.cluster import objects
+from tests.standin.apiserver import ApiServer
+from tests.standin.events import EventRecorder
+from tests.standin.resources import DEMO_CRDS
+from tests.standin.store import rfc3339
+
+PHASES = ("Progressing", "Promoting", "Finalising", "Succeeded", "Progressing", "Failed")
+MESSAGES = (
+    "Advance {name}.{namespace} canary weight {weight}",
+    "Starting canary analysis for {name}.{namespace}",
+    "Halt advancement no values found for linkerd metric request-success-rate probably {name}.{namespace} is not "
+    "receiving traffic",
+    "Copying {name}.{namespace} template spec to {name}-primary.{namespace}",
+)
+
+
+@dataclass(frozen=True)
+class CanaryRef:
+    namespace: str
+    name: str
+
+
+def names(canaries: int, namespaces: int) -> list[CanaryRef]:
+    width = len(str(max(0, namespaces - 1)))
+    return [CanaryRef(f"team-{i % namespaces:0{width}d}", f"app-{i:04d}") for i in range(canaries)]
+
+
+def populate(api: ApiServer, refs: list[CanaryRef], *, routers: bool = True, phase: str = "Succeeded") -> None:
+    """A Canary, its two Deployments and (optionally) its TrafficSplit for each ref."""
+    stamp = rfc3339(datetime.now(UTC))
+    for ref in refs:
+        api.put(objects.canary(ref.name, ref.namespace, phase=phase, transition=stamp))
+        api.put(objects.deployment(ref.name, ref.namespace, replicas=0, ready=0))
+        api.put(objects.deployment(f"{ref.name}-primary", ref.namespace))
+        if routers:
+            api.put(objects.traffic_split(ref.name, ref.namespace))
+
+
+def new_standin(history: int = 10_000) -> ApiServer:
+    # A deep history and watch queue: the writer must never push a watcher into 410 or a cut-off.
+    return ApiServer(crds=DEMO_CRDS, bookmark_interval=5.0, history_size=history, watch_queue_size=100_000).start()
+
+
+@contextmanager
+def standin(refs: list[CanaryRef], tmp: Path, *, routers: bool = True) -> Iterator[tuple[ApiServer, Path]]:
+    api = new_standin()
+    try:
+        populate(api, refs, routers=routers)
+        yield api, api.write_kubeconfig(tmp / "kubeconfig", namespace=refs[0].namespace if refs else "default")
+    finally:
+        api.stop()
+
+
+class ChangeWriter:
+    """`rate` changes per second, alternating between a Canary status change (weight and phase, with the
+    TrafficSplit following) and a core Event about a Canary, as Flagger writes both during rollouts."""
+
+    def __init__(self, api: ApiServer, refs: list[CanaryRef], rate: float, seed: int = 1) -> None:
+        self.api = api
+        self.refs = refs
+        self.rate = rate
+        self.rng = random.Random(seed)
+        self.recorder = EventRecorder(api)
+        self.written = 0
+        self.late = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="change-writer", daemon=True)
+
+    def start(self) -> ChangeWriter:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+
+    def _run(self) -> None:
+        period = 1.0 / self.rate
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self.change_one()
+            next_at += period
+            delay = next_at - time.monotonic()
+            if delay < 0:
+                self.late += 1
+                if delay < -1.0:  # fell a second behind: drop the backlog rather than burst
+                    next_at = time.monotonic()
+            self._stop.wait(max(0.0, delay))
+
+    def change_one(self) -> None:
+        ref = self.rng.choice(self.refs)
+        self.written += 1
+        weight = self.rng.choice((0, 10, 20, 30, 40, 50))
+        if self.written % 2:
+            phase = self.rng.choice(PHASES)
+            self.api.patch_status(
+                "canaries.flagger.app",
+                ref.name,
+                ref.namespace,
+                {
+                    "phase": phase,
+                    "canaryWeight": weight,
+                    "iterations": self.rng.randint(0, 9),
+                    "lastTransitionTime": rfc3339(datetime.now(UTC)),
+                },
+            )
+            return
+        canary = {
+            "apiVersion": "flagger.app/v1beta1",
+            "kind": "Canary",
+            "metadata": {"name": ref.name, "namespace": ref.namespace, "uid": f"uid-{ref.namespace}-{ref.name}"},
+        }
+        message = self.rng.choice(MESSAGES).format(name=ref.name, namespace=ref.namespace, weight=weight)
+        if self.rng.random() < 0.2:
+            self.recorder.warning(canary, message)
+        else:
+            self.recorder.normal(canary, message)

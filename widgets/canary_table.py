@@ -1,0 +1,295 @@
+"""A table of fixed-width text columns for a thousand rows that change many times a second.
+
+Textual's DataTable renders every visible cell again through Rich after any update to any cell (its caches are
+keyed by an update counter), which at 1,000 canaries and dozens of changes a second kept the UI thread busy
+and key presses waiting. Here a row is one line of text built when its cells change; drawing a line is a crop
+and a style. Only the lines of rows that changed are repainted; a re-sort repaints what is on screen.
+
+The header stays on the first line; the rows scroll below it. The cursor follows its row through re-sorts.
+Messages: RowHighlighted when the user moves the cursor (keys or mouse), HeaderSelected on a click on a title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+CELL_PADDING = 1
+HORIZONTAL_STEP = 8
+
+
+@lru_cache(maxsize=4096)
+def _cell_meta(row: int, column: int) -> Style:
+    return Style.from_meta({"row": row, "column": column})
+
+
+class CanaryTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "canary-table--header",
+        "canary-table--cursor",
+        "canary-table--even-row",
+        "canary-table--odd-row",
+    }
+
+    DEFAULT_CSS = """
+    CanaryTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        & > .canary-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .canary-table--odd-row { }
+        & > .canary-table--even-row { background: $surface-lighten-1 50%; }
+        & > .canary-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .canary-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .canary-table--header { background-tint: $foreground 5%; }
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("left", "scroll_columns(-1)", "Left", show=False),
+        Binding("right", "scroll_columns(1)", "Right", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        def __init__(self, table: CanaryTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> CanaryTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        def __init__(self, table: CanaryTable, column: int) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> CanaryTable:
+            return self.table
+
+    def __init__(self, titles: Sequence[str], widths: Sequence[int], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        if len(titles) != len(widths):
+            raise ValueError("one width per column title")
+        self.widths = tuple(widths)
+        self.starts: list[int] = []
+        x = 0
+        for width in self.widths:
+            self.starts.append(x)
+            x += width + 2 * CELL_PADDING
+        self.total_width = x
+        self.header = self._line(titles)
+        self._cells: dict[str, tuple[str, ...]] = {}
+        self._lines: dict[str, tuple[str, ...]] = {}
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._cursor_key: str | None = None
+        self._styles: dict[str, Style] | None = None
+        self.virtual_size = Size(self.total_width, 1)
+
+    # --- content ----------------------------------------------------------------------------------------
+
+    def _line(self, cells: Sequence[str]) -> tuple[str, ...]:
+        """Each cell padded to its column: one segment per cell when drawn."""
+        pad = " " * CELL_PADDING
+        return tuple(pad + set_cell_size(text, width) + pad for text, width in zip(cells, self.widths, strict=True))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._cells
+
+    def row_keys(self) -> list[str]:
+        return list(self._order)
+
+    def cells(self, key: str) -> tuple[str, ...]:
+        return self._cells[key]
+
+    def put(self, key: str, cells: Sequence[str]) -> bool:
+        """Add a row at the end or change one; True when something changed."""
+        cells = tuple(cells)
+        old = self._cells.get(key)
+        if old == cells:
+            return False
+        self._cells[key] = cells
+        self._lines[key] = self._line(cells)
+        if old is None:
+            self._index[key] = len(self._order)
+            self._order.append(key)
+            self._resize()
+            self.refresh_line(len(self._order))
+            if self._cursor_key is None:
+                self._cursor_key = key
+        else:
+            self.refresh_line(self._index[key] + 1)
+        return True
+
+    def remove(self, key: str) -> None:
+        if key not in self._cells:
+            return
+        index = self._index[key]
+        del self._cells[key], self._lines[key]
+        self._order.pop(index)
+        self._reindex()
+        if self._cursor_key == key:
+            self._cursor_key = self._order[min(index, len(self._order) - 1)] if self._order else None
+        self._resize()
+        self.refresh()
+
+    def sort(self, key: Callable[[tuple[str, ...]], Any], *, reverse: bool = False) -> None:
+        """Order the rows by key(cells); the sort is stable, the cursor stays on its row."""
+        order = sorted(self._order, key=lambda k: key(self._cells[k]), reverse=reverse)
+        if order != self._order:
+            self._order = order
+            self._reindex()
+            self.refresh()
+            if self._cursor_key is not None:
+                self._scroll_to_row(self._index[self._cursor_key])
+
+    def _reindex(self) -> None:
+        self._index = {key: index for index, key in enumerate(self._order)}
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self.total_width, len(self._order) + 1)
+
+    # --- cursor -----------------------------------------------------------------------------------------
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self._cursor_key
+
+    @property
+    def cursor_row(self) -> int:
+        return self._index[self._cursor_key] if self._cursor_key is not None else -1
+
+    def row_index(self, key: str) -> int:
+        return self._index[key]
+
+    def move_cursor(self, key: str, *, notify: bool = False) -> None:
+        if key not in self._index or key == self._cursor_key:
+            return
+        old = self._cursor_key
+        self._cursor_key = key
+        if old is not None and old in self._index:
+            self.refresh_line(self._index[old] + 1)
+        self.refresh_line(self._index[key] + 1)
+        self._scroll_to_row(self._index[key])
+        if notify:
+            self.post_message(self.RowHighlighted(self, key))
+
+    def _move_to_index(self, index: int) -> None:
+        if self._order:
+            self.move_cursor(self._order[max(0, min(len(self._order) - 1, index))], notify=True)
+
+    @property
+    def _rows_visible(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_row(self, index: int) -> None:
+        if not self.scrollable_content_region.height:  # not laid out yet: once it is
+            self.call_after_refresh(lambda: self._cursor_key is not None and self._scroll_to_row(self.cursor_row))
+            return
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + self._rows_visible:
+            self.scroll_to(y=index - self._rows_visible + 1, animate=False, immediate=True)
+
+    def action_cursor(self, step: int) -> None:
+        self._move_to_index(self.cursor_row + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to_index(self.cursor_row + direction * self._rows_visible)
+
+    def action_first(self) -> None:
+        self._move_to_index(0)
+
+    def action_last(self) -> None:
+        self._move_to_index(len(self._order) - 1)
+
+    def action_scroll_columns(self, direction: int) -> None:
+        self.scroll_to(x=self.scroll_x + direction * HORIZONTAL_STEP, animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        y, x = event.y, event.x + round(self.scroll_x)
+        if y == 0:
+            column = max((i for i, start in enumerate(self.starts) if start <= x), default=0)
+            self.post_message(self.HeaderSelected(self, column))
+        else:
+            self._move_to_index(round(self.scroll_y) + y - 1)
+
+    # --- drawing ----------------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def on_focus(self) -> None:
+        self._styles = None
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._styles = None
+        self.refresh()
+
+    def _style(self, name: str) -> Style:
+        if self._styles is None:
+            self._styles = {
+                component: self.get_component_rich_style(f"canary-table--{component}")
+                for component in ("header", "cursor", "even-row", "odd-row")
+            }
+        return self._styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if y == 0:
+            index, text, style = -1, self.header, self._style("header")
+        else:
+            index = round(self.scroll_y) + y - 1
+            if not 0 <= index < len(self._order):
+                return Strip.blank(width, self.rich_style)
+            key = self._order[index]
+            text = self._lines[key]
+            if key == self._cursor_key:
+                style = self._style("cursor")
+            else:
+                style = self._style("even-row" if index % 2 else "odd-row")
+        # Row and column as style meta, one segment per cell, as DataTable marks its cells for the mouse.
+        strip = Strip(
+            [Segment(cell, style + _cell_meta(index, column)) for column, cell in enumerate(text)], self.total_width
+        )
+        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width, style)
