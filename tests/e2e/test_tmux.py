@@ -73,9 +73,10 @@ def demo() -> Iterator[Terminal]:
 
 
 def test_release_goes_all_the_way_to_succeeded(demo: Terminal) -> None:
-    screen = demo.wait_for("Initialized")
+    demo.wait_for("Initialized")
+    # Textual paints the events panel's border one frame (some 40 ms) after the first full frame.
     for panel in ("Canary", "Traffic split", "Deployments", "Success rate", "Flagger events", "Load"):
-        assert panel in screen
+        screen = demo.wait_for(panel, timeout=2)
     assert "Initialization done! examiner.apps" in screen
     demo.keys("r")
     demo.wait_for("Progressing")
