@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
@@ -30,6 +31,14 @@ class Footer(TextualFooter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._composed_for: tuple[Any, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        # Textual's Footer starts empty and builds its keys a frame later, once the screen reports its bindings;
+        # they are known already when the screen composes, so the first frame shows them.
+        if self.is_attached:
+            self._bindings_ready = True
+            self._composed_for = _shown_bindings(self.screen)
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         unchanged = self._composed_for is not None and self.is_attached and screen is self.screen
