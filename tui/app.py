@@ -18,20 +18,20 @@ from textual.screen import Screen
 from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
 from tui.observations import CanarySelected, NoticeObserved, Observation
-from tui.recording import ANSI_CODES, CastRecorder, screen_ansi
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
 from tui.screens.rollout import RolloutScreen
-from tui.script import Script, ScriptRunner, ScriptStep
 from tui.sources import ObservationBatch, ObservationsPending, SimulationSource, Source
 from tui.state import AppState
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
 
 if TYPE_CHECKING:
+    from tui.recording import CastRecorder
     from tui.screens.detail import DetailScreen
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
     from tui.screens.presentation import PresentationScreen
+    from tui.script import Script, ScriptStep
 
 # Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
 # every import is paid before the first frame.
@@ -85,7 +85,11 @@ class CanaryscopeApp(App[int]):
         self.start_with_overview = start_with_overview
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
-        self.script = ScriptRunner(script) if script is not None else None
+        self.script = None
+        if script is not None:
+            from tui.script import ScriptRunner  # only sessions with a script need it
+
+            self.script = ScriptRunner(script)
         self._script_armed = False
         self.recorder = recorder
         self._frame_pending = False
@@ -172,6 +176,12 @@ class CanaryscopeApp(App[int]):
             # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
             self.app_suspend_signal.subscribe(self, lambda _app: self._forget_screen())
             self.app_resume_signal.subscribe(self, lambda _app: self._forget_screen())
+        # Textual holds back repaints while it mounts the app and drops a full frame composed meanwhile; later
+        # frames repaint only what changed, so panels that did not change (the events panel's border) stayed
+        # blank until the next full frame. The first screen goes up once the mount is over.
+        self.call_later(self._start)
+
+    def _start(self) -> None:
         self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
@@ -302,6 +312,8 @@ class CanaryscopeApp(App[int]):
         if self.recorder is None or not self.is_running:
             self._frame_pending = False
             return
+        from tui.recording import ANSI_CODES, screen_ansi
+
         ansi = screen_ansi(self)
         last_line = ANSI_CODES.sub("", ansi.rstrip("\n").rsplit("\n", 1)[-1])
         if self.screen.query("Footer") and not last_line.strip():
