@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 _RANGE = re.compile(r"^(\d+)(?:\.{2,}(\d+))?$")
@@ -12,6 +13,7 @@ _RANGE = re.compile(r"^(\d+)(?:\.{2,}(\d+))?$")
 OVERHEAD_MS = (1, 3)
 
 
+@lru_cache(maxsize=64)  # asked once per simulated request, always about the same few strings
 def parse_delay(text: str | None) -> tuple[int, int] | None:
     """`N` or `MIN..MAX` (any number of dots) in ms; None when absent or invalid."""
     if text is None:
