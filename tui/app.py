@@ -312,15 +312,9 @@ class CanaryscopeApp(App[int]):
         if self.recorder is None or not self.is_running:
             self._frame_pending = False
             return
-        from tui.recording import ANSI_CODES, screen_ansi
+        from tui.recording import screen_ansi
 
         ansi = screen_ansi(self)
-        last_line = ANSI_CODES.sub("", ansi.rstrip("\n").rsplit("\n", 1)[-1])
-        if self.screen.query("Footer") and not last_line.strip():
-            # Only finished screens go on record: the footer refills a moment after each change of bindings.
-            self._frame_pending = True
-            self.set_timer(0.05, self._record_frame)
-            return
         self._frame_pending = False
         width, height = self.size
         self.recorder.frame(width, height, ansi)

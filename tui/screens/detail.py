@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.state import AppState
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart
-from widgets.footer import Footer
+from widgets.key_bar import KeyBar
 from widgets.metrics_panel import thresholds
 
 
@@ -25,7 +25,7 @@ class DetailScreen(Screen[None]):
         yield MetricChart("success rate %", "success_rate", id="chart-success")
         yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")
         yield MetricChart("requests per second", "rps", id="chart-rate")
-        yield Footer()
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         state = getattr(self.app, "state", None)

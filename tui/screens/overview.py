@@ -12,7 +12,7 @@ from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.canary_table import CanaryTable
-from widgets.footer import Footer
+from widgets.key_bar import KeyBar
 from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 
@@ -107,7 +107,7 @@ class OverviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
         yield CanaryTable(COLUMNS, WIDTHS, id="overview")
-        yield Footer()
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         state = getattr(self.app, "state", None)

@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 
 from tui.narration import narrate
 from tui.state import AppState
 from widgets import formatting as fmt
+from widgets.key_bar import KeyBar
 from widgets.metrics_panel import thresholds
 from widgets.status_panel import canary_weight
 from widgets.traffic_panel import CANARY_GLYPH, PRIMARY_GLYPH
@@ -73,7 +74,7 @@ class PresentationScreen(Screen[None]):
                 yield Digits("", id="p-canary-rate")
                 yield Static("", id="p-canary-mark", classes="p-mark")
         yield Static("", id="p-narration")
-        yield Footer()
+        yield KeyBar()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.on_screen_resume)

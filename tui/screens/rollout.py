@@ -11,7 +11,7 @@ from textual.widgets import Static
 from tui.state import AppState
 from widgets.deployments_panel import DeploymentsPanel
 from widgets.events_panel import EventsPanel
-from widgets.footer import Footer
+from widgets.key_bar import KeyBar
 from widgets.load_panel import LoadPanel
 from widgets.metrics_panel import MetricsPanel
 from widgets.narration_bar import NarrationBar
@@ -50,7 +50,7 @@ class RolloutScreen(Screen[None]):
                 yield EventsPanel(id="events")
                 yield LoadPanel(id="load")
         yield Static("", id="too-small")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._apply_layout(self.app.size.width, self.app.size.height)
