@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Vertical
-from textual.widgets import Input, RichLog
+
+if TYPE_CHECKING:
+    from textual.widgets import Input
 
 from tui.model import CanaryKey, FlaggerEvent
 from tui.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
 from widgets import formatting as fmt
+from widgets.line_log import LineLog
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,6 @@ def matches(event: FlaggerEvent, needle: str) -> bool:
     return needle in event.message.lower() or needle in event.type.lower()
 
 
-class EventFilter(Input):
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
-
-    def action_clear_filter(self) -> None:
-        self.value = ""
-        self.display = False
-        self.app.set_focus(None)
-
-
 class EventsPanel(Vertical):
     DEFAULT_CSS = """
     EventsPanel {
@@ -71,7 +64,7 @@ class EventsPanel(Vertical):
         border-title-color: $text-accent;
         padding: 0 0 0 1;
     }
-    EventsPanel RichLog { background: transparent; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    EventsPanel LineLog { background: transparent; scrollbar-size-vertical: 1; }
     EventsPanel EventFilter { display: none; height: 1; border: none; padding: 0; margin: 0 1 0 0; }
     """
 
@@ -84,11 +77,9 @@ class EventsPanel(Vertical):
         self._filter = ""
         self._state: AppState | None = None
         self._shown = 0
-        self._written_width = 0
 
     def compose(self) -> ComposeResult:
-        yield RichLog(max_lines=EVENT_LOG_LIMIT, wrap=True, min_width=20, auto_scroll=True, id="event-log")
-        yield EventFilter(placeholder="filter events (Esc clears)", id="event-filter")
+        yield LineLog(EVENT_LOG_LIMIT, id="event-log")
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._refresh_all())
@@ -97,23 +88,24 @@ class EventsPanel(Vertical):
         if self._state is not None:
             self._rewrite(self._state)
 
-    def on_resize(self, event: events.Resize) -> None:
-        # The log wraps lines when they are written: a new width means writing them again, once laid out.
-        if event.size.width and event.size.width != self._written_width:
-            self.call_after_refresh(self._refresh_all)
-
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
             self.compact = compact
             self._refresh_all()
 
     def open_filter(self) -> None:
-        box = self.query_one(EventFilter)
+        from widgets.event_filter import EventFilter
+
+        boxes = self.query(EventFilter)
+        box = boxes.first() if boxes else EventFilter(placeholder="filter events (Esc clears)", id="event-filter")
+        if not boxes:
+            self.mount(box)
         box.display = True
         box.focus()
 
-    @on(Input.Changed, "#event-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "event-filter":
+            return
         self._filter = event.value.strip()
         self._refresh_all()
 
@@ -133,21 +125,20 @@ class EventsPanel(Vertical):
     def _write(self, events: list[LoggedEvent]) -> None:
         if not events:
             return
-        log = self.query_one(RichLog)
+        log = self.query_one(LineLog)
         # Follow the newest event unless the reader has scrolled up to older ones.
         follow = log.scroll_y >= log.max_scroll_y - 1
         colours = LogColours.from_theme(self.app.theme_variables)
         for logged in events:
-            log.write(event_line(logged.event, colours, compact=self.compact), scroll_end=False)
+            log.write(event_line(logged.event, colours, compact=self.compact))
         self._shown += len(events)
         if follow:
             # After the layout has taken the new lines in, or the end would be the old one.
             log.call_after_refresh(log.scroll_end, animate=False, immediate=True)
 
     def _rewrite(self, state: AppState) -> None:
-        self.query_one(RichLog).clear()
+        self.query_one(LineLog).clear()
         self._shown = 0
-        self._written_width = self.size.width
         self._write(self._selected(list(state.events)))
         self._last_seq = state.event_seq
         self._update_title()
@@ -174,4 +165,4 @@ class EventsPanel(Vertical):
 
     def visible_text(self) -> str:
         """The log's lines as plain text (for tests and screen readers)."""
-        return "\n".join(strip.text for strip in self.query_one(RichLog).lines)
+        return "\n".join(strip.text for strip in self.query_one(LineLog).lines)

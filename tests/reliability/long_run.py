@@ -17,14 +17,13 @@ import sys
 import time
 from typing import Any
 
-from textual.widgets import RichLog
-
 from tui.app import CanaryscopeApp
 from tui.model import CanaryKey
 from tui.sim.actions import SimActions
 from tui.sim.engine import Simulation
 from tui.sim.scenario import from_mapping
 from tui.sources import SimulationSource
+from widgets.line_log import LineLog
 
 SCENARIO = {
     "canaries": [
@@ -60,7 +59,7 @@ def rss_mib() -> float:
 
 def sizes(app: CanaryscopeApp, sim: Simulation) -> dict[str, int]:
     state = app.state
-    log = app.rollout_screen.query_one(RichLog)
+    log = app.rollout_screen.query_one(LineLog)
     traffic = sim.traffic
     windows = [len(m._seconds) for m in traffic._metrics.values()] if hasattr(traffic, "_metrics") else [0]
     return {
