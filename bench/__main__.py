@@ -59,6 +59,20 @@ def run_one(name: str, quick: bool, runs: int | None) -> Result:
     return result
 
 
+def compile_sources() -> None:
+    """Bytecode for canaryscope's own modules, as an installed package has it.
+
+    The libraries were compiled when pip installed them; the editable checkout's modules are compiled on first
+    import and cached only if Python may write the cache (not under PYTHONDONTWRITEBYTECODE, which some
+    machines set). Without this, every start would compile some 80 modules and the first frame would measure
+    the compiler.
+    """
+    import compileall
+
+    for package in ("tui", "widgets", "styles", "bench"):
+        compileall.compile_dir(REPO / package, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     names = args.names or list(BENCHMARKS)
@@ -75,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     about = machine.describe()
     print(" · ".join(f"{k}: {v}" for k, v in about.items()), flush=True)
+    compile_sources()
     fresh: dict[str, Result] = {}
     for name in names:
         print(f"→ {name} …", flush=True)
