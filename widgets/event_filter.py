@@ -7,6 +7,9 @@ from textual.widgets import Input
 
 
 class EventFilter(Input):
+    DEFAULT_CSS = """
+    EventFilter, EventFilter:focus { height: 1; border: none; padding: 0; margin: 0 1 0 0; }
+    """
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
 
     def action_clear_filter(self) -> None:

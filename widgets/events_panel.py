@@ -65,7 +65,6 @@ class EventsPanel(Vertical):
         padding: 0 0 0 1;
     }
     EventsPanel LineLog { background: transparent; scrollbar-size-vertical: 1; }
-    EventsPanel EventFilter { display: none; height: 1; border: none; padding: 0; margin: 0 1 0 0; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -190,6 +190,10 @@ async def test_slash_filters_the_event_log() -> None:
         await pilot.press("slash")
         await pilot.press(*"Initialization")
         await pilot.pause()
+        box = app.rollout_screen.query_one("#event-filter")
+        # One line inside the panel, showing what was typed (no tall Input border hiding it).
+        assert box.region.height == 1 and box.styles.border_top[0] in ("", "none")
+        assert "Initialization" in box.render_line(0).text
         text = app.rollout_screen.query_one("#events").visible_text()
         assert "Initialization done! examiner.apps" in text
         assert "all the metrics providers" not in text
