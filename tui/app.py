@@ -93,6 +93,7 @@ class CanaryscopeApp(App[int]):
         self._script_armed = False
         self.recorder = recorder
         self._frame_pending = False
+        self._first_frame_tries = 0
         self.screenshot_dir = screenshot_dir or Path.cwd()
         if recorder is not None and isinstance(source, SimulationSource):
             # One frame per step of virtual time, whatever the machine's load: the same seed and script give
@@ -171,7 +172,6 @@ class CanaryscopeApp(App[int]):
     def on_mount(self) -> None:
         if self.recorder is not None:
             self._frame_pending = True  # time stands still until the first frame is on record
-            self.call_after_refresh(self._record_frame)
         if self.screen_diff is not None:
             # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
             self.app_suspend_signal.subscribe(self, lambda _app: self._forget_screen())
@@ -205,6 +205,9 @@ class CanaryscopeApp(App[int]):
         self.call_after_refresh(_freeze_heap)
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
         self.set_timer(1.0, lambda: self.help_screen)
+        if self.recorder is not None:
+            self._first_frame_tries = 0
+            self.call_after_refresh(self._record_first_frame)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -307,6 +310,16 @@ class CanaryscopeApp(App[int]):
             suspended = bool(view and view.info.suspend)
             return ActionKind.TOGGLE_SUSPEND if suspended != (action == "suspend") else None
         return None
+
+    def _record_first_frame(self) -> None:
+        # The first frame on record is the first screen laid out and showing the state at its real size: when
+        # that happens depends on the machine's load, so waiting for it keeps a seed's recording the same.
+        shown = getattr(self.screen, "shown_at_size", None)
+        self._first_frame_tries += 1
+        if shown is not None and not shown() and self._first_frame_tries < 100:
+            self.call_after_refresh(self._record_first_frame)
+            return
+        self.call_after_refresh(self._record_frame)
 
     def _record_frame(self) -> None:
         if self.recorder is None or not self.is_running:

@@ -36,6 +36,7 @@ class RolloutScreen(Screen[None]):
         super().__init__()
         self.mode = mode
         self.layout_name = "full"
+        self._shown_at: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
@@ -76,6 +77,11 @@ class RolloutScreen(Screen[None]):
         state = getattr(self.app, "state", None)
         if isinstance(state, AppState):
             self.show_state(state)
+            self._shown_at = (self.size.width, self.size.height)
+
+    def shown_at_size(self) -> bool:
+        """The state has been shown since the screen was last laid out at its current size."""
+        return self._shown_at == (self.size.width, self.size.height) and self.size.width > 0
 
     def on_screen_resume(self) -> None:
         state = getattr(self.app, "state", None)
