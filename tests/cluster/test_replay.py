@@ -112,8 +112,11 @@ class Replay:
                 return False
             if weights and (router is None or router.canary_weight != weights["examiner-canary"]):
                 return False
-            if step.samples and not any(s.t == step.t for s in state.series("apps", "examiner")):
-                return False
+            # Every deployment's sample of this step, or the next step's would replace one not yet read.
+            for sample in step.samples:
+                series = state.metrics.get((sample["namespace"], sample["deployment"]), ())
+                if not any(s.t == step.t for s in series):
+                    return False
             logged = [e.event.message for e in state.events]
             return all(m in logged for m in messages)
 
