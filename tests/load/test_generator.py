@@ -180,7 +180,8 @@ def test_stop_is_prompt_with_slow_requests_in_flight(examiner: ExaminerServer, l
 def test_duration_cap_applies_to_request_count_runs(examiner: ExaminerServer) -> None:
     policy = LoadPolicy(allowed_host="127.0.0.1", max_duration_s=1.0)
     gen, _, wall = run(LoadSpec(examiner.url(), concurrency=1, rate_per_worker=10, requests=1000), policy)
-    assert within(wall, 1.0, 0.2)
+    # 1,000 requests at 10/s would take 100 s: ending near the 1 s cap is the point (loose above, for busy CI).
+    assert 0.9 <= wall < 2.0, f"ran {wall:.2f} s"
     assert len(examiner.arrivals()) == 10
     assert gen.stats().requests == 10
 
