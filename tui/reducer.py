@@ -8,8 +8,10 @@ de-duplication across the logger stream and Kubernetes Events, and bounded histo
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import replace
 from functools import reduce as _fold
+from typing import Any, TypeVar
 
 from tui.flagger.messages import classify
 from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, MetricSample, Phase
@@ -46,6 +48,8 @@ from tui.state import (
     LoggedEvent,
 )
 
+T = TypeVar("T")
+
 # Two records of one Flagger event (logger stream and Events API) arrive within this many seconds.
 DUPLICATE_WINDOW_S = 5.0
 DUPLICATE_LOOKBACK = 256
@@ -72,42 +76,31 @@ def reduce(state: AppState, observation: Observation) -> AppState:
                 return state
             return replace(state, deployments={**state.deployments, (info.namespace, info.name): info})
         case DeploymentDeleted(namespace=ns, name=name):
-            deployments = dict(state.deployments)
-            deployments.pop((ns, name), None)
-            return replace(state, deployments=deployments)
+            return replace(state, deployments=_without(state.deployments, (ns, name)))
         case DeploymentsListed(items=items, namespace=namespace):
-            kept = {k: v for k, v in state.deployments.items() if namespace is not None and k[0] != namespace}
-            kept.update({(d.namespace, d.name): d for d in items})
-            return replace(state, deployments=kept)
+            listed = {(d.namespace, d.name): d for d in items}
+            return replace(state, deployments=_relisted(state.deployments, listed, namespace))
         case ConfigObserved(config=config):
             key = (config.namespace, config.name)
             if state.configs.get(key) == config:
                 return state
             return replace(state, configs={**state.configs, key: config})
         case ConfigDeleted(namespace=ns, name=name):
-            configs = dict(state.configs)
-            configs.pop((ns, name), None)
-            return replace(state, configs=configs)
+            return replace(state, configs=_without(state.configs, (ns, name)))
         case ConfigsListed(items=items, namespace=namespace):
-            kept = {k: v for k, v in state.configs.items() if namespace is not None and k[0] != namespace}
-            kept.update({(c.namespace, c.name): c for c in items})
-            return replace(state, configs=kept)
+            listed = {(c.namespace, c.name): c for c in items}
+            return replace(state, configs=_relisted(state.configs, listed, namespace))
         case RouterObserved(info=info):
             if state.routers.get((info.namespace, info.name)) == info:
                 return state
             return replace(state, routers={**state.routers, (info.namespace, info.name): info})
         case RouterDeleted(namespace=ns, name=name):
-            routers = dict(state.routers)
-            routers.pop((ns, name), None)
-            return replace(state, routers=routers)
+            return replace(state, routers=_without(state.routers, (ns, name)))
         case RoutersListed(items=items, namespace=namespace, kind=kind):
-            kept = {
-                k: v
-                for k, v in state.routers.items()
-                if (namespace is not None and k[0] != namespace) or (kind is not None and v.kind != kind)
-            }
-            kept.update({(r.namespace, r.name): r for r in items})
-            return replace(state, routers=kept)
+            listed = {(r.namespace, r.name): r for r in items}
+            # A list of one router kind replaces only that kind (TrafficSplits and HTTPRoutes are listed apart).
+            other_kind = (lambda router: router.kind != kind) if kind is not None else None
+            return replace(state, routers=_relisted(state.routers, listed, namespace, other_kind))
         case EventObserved(event=event):
             return _add_event(state, event)
         case MetricsObserved(samples=samples):
@@ -271,3 +264,26 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
         # The pattern only matches digits here.
         view = replace(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))
     return replace(state, canaries={**state.canaries, key: view})
+
+
+def _without(objects: dict[Any, T], key: Any) -> dict[Any, T]:
+    kept = dict(objects)
+    kept.pop(key, None)
+    return kept
+
+
+def _relisted(
+    objects: dict[tuple[str, str], T],
+    listed: dict[tuple[str, str], T],
+    namespace: str | None,
+    untouched: Callable[[T], bool] | None = None,
+) -> dict[tuple[str, str], T]:
+    """A list replaces what it covers: its namespace (every namespace when None), and only the objects for which
+    `untouched` is false; the rest is kept."""
+    kept = {
+        key: obj
+        for key, obj in objects.items()
+        if (namespace is not None and key[0] != namespace) or (untouched is not None and untouched(obj))
+    }
+    kept.update(listed)
+    return kept
