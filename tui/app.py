@@ -203,6 +203,8 @@ class CanaryscopeApp(App[int]):
         # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
         # objects and stalls whatever key press it happens to interrupt by ~100 ms.
         self.call_after_refresh(_freeze_heap)
+        # Again once a cluster's first lists are in (a thousand canaries arrive a second or two later).
+        self.set_timer(3.0, gc.freeze)
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
         self.set_timer(1.0, lambda: self.help_screen)
         if self.recorder is not None:
