@@ -103,7 +103,7 @@ class Replay:
         split = expected.get("TrafficSplit/examiner")
         phase = canary["status"].get("phase") if canary and "status" in canary else None
         weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]} if split else {}
-        messages = [json.loads(line)["metadata"]["eventMessage"] for line in step.log if line.startswith("{")]
+        messages = logged_messages(step)
 
         def shown(state: AppState) -> bool:
             view = next(iter(state.canaries.values()), None)
@@ -122,6 +122,11 @@ class Replay:
 
         await self.wait(pilot, shown, f"the state at +{step.t - self.recording.steps[0].t:.0f}s")
         await pilot.pause()
+
+
+def logged_messages(step: Step) -> list[str]:
+    """The Flagger events in a recorded step's logger lines (the JSON ones)."""
+    return [json.loads(line)["metadata"]["eventMessage"] for line in step.log if line.startswith("{")]
 
 
 def panel(app: CanaryscopeApp, selector: str) -> str:
@@ -187,12 +192,7 @@ async def test_every_step_of_the_recorded_rollout_is_shown(replay: Any) -> None:
         "Progressing",
         "Failed",
     ]
-    recorded = [
-        json.loads(line)["metadata"]["eventMessage"]
-        for step in r.recording.steps
-        for line in step.log
-        if line.startswith("{")
-    ]
+    recorded = [m for step in r.recording.steps for m in logged_messages(step)]
     assert logged == recorded, "every Flagger event once, in order"
 
 
@@ -224,12 +224,7 @@ async def test_every_step_of_a_real_flagger_recording_is_shown(replay: Any, name
         await r.run(pilot, check)
         logged = [e.event.message for e in r.app.state.events]
     assert "Progressing" in seen_phases and seen_phases[-1] in ("Succeeded", "Failed")
-    recorded = [
-        json.loads(line)["metadata"]["eventMessage"]
-        for step in r.recording.steps
-        for line in step.log
-        if line.startswith("{")
-    ]
+    recorded = [m for step in r.recording.steps for m in logged_messages(step)]
     assert logged == recorded, "every Flagger event once, in order"
 
 
