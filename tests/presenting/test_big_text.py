@@ -5,50 +5,55 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 
-from widgets.big_text import FULL, GLYPHS, LOWER, PIXELS, SIZES, UPPER, BigText, draw, fit, glyph, width
+from widgets.big_text import CONDENSED, FULL, GLYPHS, LOWER, PIXELS, SIZES, UPPER, BigText, draw, fit, glyph, width
 
 REQUIRED = "0123456789.%/:-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def test_the_font_has_every_character_the_screen_needs() -> None:
+DRAWINGS = [(rows, False) for rows in SIZES] + [(5, True), (3, True)]
+
+
+def test_both_faces_have_every_character_the_screen_needs() -> None:
     assert set(REQUIRED) <= set(GLYPHS)
+    assert set(CONDENSED) == set(GLYPHS)
 
 
-@pytest.mark.parametrize("rows", SIZES)
-def test_every_glyph_has_the_same_width_and_height_and_is_solid(rows: int) -> None:
+@pytest.mark.parametrize(("rows", "condensed"), DRAWINGS)
+def test_every_glyph_has_the_same_width_and_height_and_is_solid(rows: int, condensed: bool) -> None:
     widths = set()
     for char in GLYPHS:
-        cells = glyph(char, rows)
+        cells = glyph(char, rows, condensed)
         assert len(cells) == rows, char
         widths.update(len(line) for line in cells)
         assert set("".join(cells)) <= {FULL, UPPER, LOWER, " "}, char
     assert len(widths) == 1
 
 
-def test_every_bitmap_is_square() -> None:
-    for char, bitmap in GLYPHS.items():
-        assert len(bitmap) == PIXELS and all(len(line) == PIXELS for line in bitmap), char
+def test_every_bitmap_is_five_pixels_high_and_as_wide_as_its_face() -> None:
+    for face, pixels_wide in ((GLYPHS, PIXELS), (CONDENSED, 3)):
+        for char, bitmap in face.items():
+            assert len(bitmap) == PIXELS and all(len(line) == pixels_wide for line in bitmap), char
 
 
-@pytest.mark.parametrize("rows", SIZES)
-def test_digits_differ_from_each_other_at_every_size(rows: int) -> None:
-    drawn = {digit: tuple(glyph(digit, rows)) for digit in "0123456789"}
+@pytest.mark.parametrize(("rows", "condensed"), DRAWINGS)
+def test_digits_differ_from_each_other_at_every_size(rows: int, condensed: bool) -> None:
+    drawn = {digit: tuple(glyph(digit, rows, condensed)) for digit in "0123456789"}
     assert len(set(drawn.values())) == 10
 
 
-@pytest.mark.parametrize("rows", SIZES)
-def test_eight_and_zero_differ_in_the_middle_row(rows: int) -> None:
+@pytest.mark.parametrize(("rows", "condensed"), DRAWINGS)
+def test_eight_and_zero_differ_in_the_middle_row(rows: int, condensed: bool) -> None:
     middle = rows // 2
-    assert glyph("8", rows)[middle] != glyph("0", rows)[middle]
-    assert glyph("8", rows)[0] == glyph("0", rows)[0]
+    assert glyph("8", rows, condensed)[middle] != glyph("0", rows, condensed)[middle]
+    assert glyph("8", rows, condensed)[0] == glyph("0", rows, condensed)[0]
 
 
-@pytest.mark.parametrize("rows", SIZES)
-def test_width_is_what_draw_takes(rows: int) -> None:
-    for text in ("88.3%", "▶ PROGRESSING", "100%", "--", "◷ WAITING PROMOTION"):
-        lines = draw(text, rows)
+@pytest.mark.parametrize(("rows", "condensed"), DRAWINGS)
+def test_width_is_what_draw_takes(rows: int, condensed: bool) -> None:
+    for text in ("88.3%", "▶ PROGRESSING", "100%", "--", "◷ WAITING PROMOTION", " 1"):
+        lines = draw(text, rows, condensed)
         assert len(lines) == rows
-        assert {len(line) for line in lines} == {width(text, rows)}
+        assert {len(line) for line in lines} == {width(text, rows, condensed)}
 
 
 def test_fit_draws_the_largest_size_that_fits() -> None:
@@ -57,7 +62,14 @@ def test_fit_draws_the_largest_size_that_fits() -> None:
     assert len(fit("88.3%", width("88.3%", 10) - 1, 10) or []) == 7
     assert len(fit("88.3%", 200, 6) or []) == 5
     assert len(fit("88.3%", 200, 4) or []) == 3
-    assert fit("88.3%", width("88.3%", 5) - 1, 10) is None  # no size is narrower than 5 rows: plain text
+    assert fit("88.3%", width("88.3%", 5) - 1, 10) == draw("88.3%", 5, condensed=True)
+    assert fit("88.3%", width("88.3%", 5, condensed=True) - 1, 10) is None  # nothing narrower: plain text
+
+
+def test_a_long_phase_is_condensed_rather_than_plain_at_80_columns() -> None:
+    phase = "◷ WAITINGPROMOTION"
+    assert width(phase, 5) > 76
+    assert fit(phase, 76, 5) == draw(phase, 5, condensed=True)
 
 
 def test_fit_gives_up_on_characters_without_a_glyph() -> None:
