@@ -122,3 +122,14 @@ async def test_a_suspended_canary_says_so_under_its_phase() -> None:
         await pilot.press("z")
         await pilot.pause()
         assert "॥ SUSPENDED" in str(app.screen.query_one("#p-note").render())
+
+
+async def test_narration_is_shown_literally_never_as_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The narration quotes Flagger's messages, which quote names and values from the cluster.
+    monkeypatch.setattr("tui.screens.presentation.narrate", lambda state: "metric [bold]x[/bold] [link=y]z")
+    app, source, _sim = progressing_with_errors()
+    async with app.run_test(size=(120, 40)) as pilot:
+        source.pump()
+        await pilot.press("z")
+        await pilot.pause()
+        assert str(app.screen.query_one("#p-narration").render()) == "metric [bold]x[/bold] [link=y]z"
