@@ -24,6 +24,16 @@ def thresholds(view: CanaryView) -> tuple[float, float]:
     return success, duration
 
 
+def meets_success_min(rate: float, minimum: float) -> bool:
+    """Flagger's check: a success rate passes unless it is strictly below the minimum."""
+    return rate >= minimum
+
+
+def stale_after(view: CanaryView) -> float:
+    """Seconds after which the newest sample no longer stands for now."""
+    return 3 * max(view.interval_s, 10.0)
+
+
 def latest(series: tuple[MetricSample, ...], now: float, stale_after: float) -> MetricSample | None:
     """The newest sample, unless it is too old to stand for now."""
     if not series or now - series[-1].t > stale_after:
@@ -70,7 +80,7 @@ class MetricsPanel(StatePanel):
         )
         lines = [header]
         ns, target = view.key.namespace, view.info.target
-        stale = 3 * max(view.interval_s, 10.0)
+        stale = stale_after(view)
         for role, deployment in (("primary", f"{target}-primary"), ("canary", target)):
             series = state.series(ns, deployment)
             sr_cols = bucketed(
@@ -84,7 +94,7 @@ class MetricsPanel(StatePanel):
             now_sample = latest(series, state.now, stale)
             if now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
-            elif now_sample.success_rate < success_min:
+            elif not meets_success_min(now_sample.success_rate, success_min):
                 value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
             else:
                 value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✔':<{value_w}}", "$success")

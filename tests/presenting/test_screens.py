@@ -14,6 +14,7 @@ from tui.screens.presentation import PresentationScreen
 from tui.sim.actions import SimActions
 from tui.sources import SimulationSource
 from tui.themes import THEMES
+from widgets.big_text import BigText
 
 
 def progressing_with_errors(theme: str = "dark") -> tuple[CanaryscopeApp, Any]:
@@ -31,9 +32,10 @@ def progressing_with_errors(theme: str = "dark") -> tuple[CanaryscopeApp, Any]:
     return app, run_before
 
 
-def test_presentation_mode(snap_compare: Any) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=lambda size: "{}x{}".format(*size))
+def test_presentation_mode(size: tuple[int, int], snap_compare: Any) -> None:
     app, run_before = progressing_with_errors()
-    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before, press=["z"])
+    assert snap_compare(app, terminal_size=size, run_before=run_before, press=["z"])
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
@@ -57,9 +59,9 @@ async def test_z_toggles_presentation_mode_and_shows_the_essentials() -> None:
         await pilot.press("z")
         assert isinstance(app.screen, PresentationScreen)
         await pilot.pause()
-        assert "PROGRESSING" in str(app.screen.query_one("#p-phase").render())
-        assert app.screen.query_one("#p-canary-weight").value == "20"
-        assert app.screen.query_one("#p-primary-weight").value == "80"
+        assert app.screen.query_one("#p-phase", BigText).text == "▶ PROGRESSING"
+        assert app.screen.query_one("#p-canary-weight", BigText).text == "20%"
+        assert app.screen.query_one("#p-primary-weight", BigText).text == "80%"
         assert "Canary at 20 %" in str(app.screen.query_one("#p-narration").render())
         await pilot.press("z")
         assert app.screen is app.rollout_screen

@@ -3,18 +3,23 @@ of a room; everything else hidden. The same key comes back."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Digits, Static
+from textual.widgets import Static
 
 from tui.narration import narrate
 from tui.state import AppState
+from widgets import big_text
 from widgets import formatting as fmt
+from widgets.big_text import BigText
 from widgets.key_bar import KeyBar
-from widgets.metrics_panel import thresholds
+from widgets.metrics_panel import latest, meets_success_min, stale_after, thresholds
 from widgets.status_panel import canary_weight
 from widgets.traffic_panel import CANARY_GLYPH, PRIMARY_GLYPH
 
@@ -28,6 +33,84 @@ PHASE_CLASSES = {
     "Progressing": "-active",
 }
 
+# Rows that are not block type: title, the note under the phase, the two label rows, the verdicts, the key bar
+# and the smallest traffic bar.
+FIXED_ROWS = 7
+TIERS = (*big_text.SIZES, 1)  # the drawn sizes, then plain text
+TYPICAL_PHASE = "▶ PROGRESSING"
+WIDEST_WEIGHT = "100%"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Rows given to each band of block type, to the traffic bar and to the blank rows between the sections."""
+
+    phase: int
+    weights: int
+    rates: int
+    bar: int
+    gaps: tuple[int, int, int]
+
+
+def widest_rate(decimals: int) -> str:
+    return f"100.{'0' * decimals}%"
+
+
+def plan(width: int, height: int, narration_rows: int, decimals: int = 1) -> Plan:
+    """The largest type that fits the screen's content area (width x height), the success rates first, then the
+    phase, then the weights (never larger than the rates). The bands never differ by more than one size, and the
+    widest value each can show decides, so the layout does not jump while the numbers change."""
+    inner = max(1, width)
+    cell = inner // 2
+
+    def fits(text: str, space: int, rows: int) -> bool:
+        return rows == 1 or big_text.width(text, rows) <= space
+
+    budget = height - FIXED_ROWS - narration_rows
+    best: tuple[int, int, int, int] | None = None
+    for r, rates in enumerate(TIERS):
+        for p, phase in enumerate(TIERS):
+            for w, weights in enumerate(TIERS):
+                if abs(p - r) > 1 or w < r or w - r > 1 or phase + weights + rates > budget:
+                    continue
+                if not (
+                    fits(widest_rate(decimals), cell, rates)
+                    and fits(TYPICAL_PHASE, inner, phase)
+                    and fits(WIDEST_WEIGHT, cell, weights)
+                ):
+                    continue
+                # Even sizes before a larger phase: 5/5/5 reads better than a 7-row phase over 3-row weights.
+                rank = (rates, min(phase, weights), phase, weights)
+                if best is None or rank > best:
+                    best = rank
+    rates, _, phase, weights = best or (1, 1, 1, 1)
+    spare = max(0, budget - rates - phase - weights)
+    bar_extra = min(4, spare // 3)
+    left = spare - bar_extra
+    gaps = (left - 2 * (left // 3), left // 3, left // 3)
+    return Plan(phase=phase, weights=weights, rates=rates, bar=1 + bar_extra, gaps=gaps)
+
+
+def rate_decimals(minimum: float) -> int:
+    """One decimal, or as many as the minimum has, so that the digits can show which side of it a rate is."""
+    text = f"{minimum:g}"
+    return max(1, min(3, len(text.partition(".")[2])))
+
+
+def rate_text(rate: float, decimals: int) -> str:
+    """Truncated, not rounded: 98.96 against a minimum of 99 reads 98.9, never 99.0 beside a failing verdict."""
+    factor = 10**decimals
+    return f"{math.floor(round(rate * factor, 6)) / factor:.{decimals}f}%"
+
+
+def verdict(rate: float | None, minimum: float, decimals: int) -> tuple[str, str, str]:
+    """(digits, style, the verdict under them) for a success rate, judged as Flagger judges it."""
+    if rate is None:
+        return "--", "$text-muted", "no data"
+    if meets_success_min(rate, minimum):
+        return rate_text(rate, decimals), "$success", f"✔ meets ≥ {minimum:g} %"
+    return rate_text(rate, decimals), "$error", f"✖ below {minimum:g} %"
+
 
 class PresentationScreen(Screen[None]):
     BINDINGS = [
@@ -37,42 +120,46 @@ class PresentationScreen(Screen[None]):
 
     DEFAULT_CSS = """
     PresentationScreen { layout: vertical; padding: 0 2; }
-    PresentationScreen #p-title { height: 1; color: $text-muted; }
-    PresentationScreen #p-phase { height: 5; content-align: center middle; text-style: bold; background: $panel;
-                                  margin-top: 1; }
+    PresentationScreen #p-title { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    PresentationScreen #p-phase { background: $panel; }
     PresentationScreen #p-phase.-active { background: $accent 40%; }
     PresentationScreen #p-phase.-good { background: $success 40%; }
     PresentationScreen #p-phase.-bad { background: $error 50%; }
     PresentationScreen #p-phase.-waiting { background: $warning 40%; }
-    PresentationScreen .p-row { height: auto; margin-top: 2; }
-    PresentationScreen .p-cell { width: 1fr; height: auto; align: center top; }
-    PresentationScreen .p-label { width: 100%; text-align: center; color: $text-muted; text-style: bold; }
-    PresentationScreen Digits { width: 100%; text-align: center; }
-    PresentationScreen .p-mark { width: 100%; text-align: center; height: 1; }
-    PresentationScreen #p-bar { height: 5; margin-top: 1; }
-    PresentationScreen #p-narration { height: auto; margin-top: 2; text-style: bold; text-align: center; }
+    PresentationScreen #p-note { height: 1; text-align: center; text-style: bold; }
+    PresentationScreen .p-gap { height: 0; }
+    PresentationScreen .p-row { height: auto; }
+    PresentationScreen .p-cell { width: 1fr; height: auto; }
+    PresentationScreen .p-label, PresentationScreen .p-mark {
+        width: 100%; height: 1; text-align: center; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    PresentationScreen .p-label { color: $text-muted; text-style: bold; }
+    PresentationScreen .p-mark { text-style: bold; }
+    PresentationScreen #p-bar { height: 1; }
+    PresentationScreen #p-narration { height: auto; text-style: bold; text-align: center; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="p-title")
-        yield Static("", id="p-phase")
+        yield BigText(id="p-phase")
+        yield Static("", id="p-note")
+        yield Static("", classes="p-gap")
         with Horizontal(classes="p-row"):
             with Vertical(classes="p-cell"):
                 yield Static("PRIMARY", classes="p-label")
-                yield Digits("", id="p-primary-weight")
+                yield BigText(id="p-primary-weight")
             with Vertical(classes="p-cell"):
                 yield Static("CANARY", classes="p-label")
-                yield Digits("", id="p-canary-weight")
+                yield BigText(id="p-canary-weight")
         yield Static("", id="p-bar")
+        yield Static("", classes="p-gap")
         with Horizontal(classes="p-row"):
-            with Vertical(classes="p-cell"):
-                yield Static("", id="p-primary-label", classes="p-label")
-                yield Digits("", id="p-primary-rate")
-                yield Static("", id="p-primary-mark", classes="p-mark")
-            with Vertical(classes="p-cell"):
-                yield Static("", id="p-canary-label", classes="p-label")
-                yield Digits("", id="p-canary-rate")
-                yield Static("", id="p-canary-mark", classes="p-mark")
+            for role in ("primary", "canary"):
+                with Vertical(classes="p-cell"):
+                    yield Static("", id=f"p-{role}-label", classes="p-label")
+                    yield BigText(id=f"p-{role}-rate")
+                    yield Static("", id=f"p-{role}-mark", classes="p-mark")
+        yield Static("", classes="p-gap")
         yield Static("", id="p-narration")
         yield KeyBar()
 
@@ -88,16 +175,27 @@ class PresentationScreen(Screen[None]):
         if not self.is_mounted:
             return
         view = state.selected_view
-        phase = self.query_one("#p-phase", Static)
+        width, height = self.size  # the content area, inside the padding
+        inner = max(1, width)
+        narration = Content(narrate(state))
+        self.query_one("#p-narration", Static).update(narration)
+        success_min, _ = thresholds(view) if view is not None else (0.0, 0.0)
+        decimals = rate_decimals(success_min)
+        sizes = plan(width, height, len(narration.wrap(inner)), decimals)
+        self.query_one("#p-bar", Static).styles.height = sizes.bar
+        for gap, rows in zip(self.query(".p-gap"), sizes.gaps, strict=True):
+            gap.styles.height = rows
+        phase = self.query_one("#p-phase", BigText)
         if view is None:
-            phase.update("No canary in scope yet")
+            phase.show("No canary in scope yet", rows=sizes.phase)
             return
         info = view.info
         label, _ = fmt.phase_label(info.phase)
-        suspended = "   ॥ SUSPENDED" if info.suspend else ""
-        phase.update(f"{label.upper()}{suspended}")
+        phase.show(label.upper(), rows=sizes.phase)
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
-        self.query_one("#p-title", Static).update(f"{view.key} · {self.app.source.label}")  # type: ignore[attr-defined]
+        note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else ""
+        self.query_one("#p-note", Static).update(note)
+        self.query_one("#p-title", Static).update(Content(f"{view.key} · {self.app.source.label}"))  # type: ignore[attr-defined]
         weight, _status = canary_weight(state, view)
         router = state.router_for(view)
         primary = (
@@ -105,27 +203,21 @@ class PresentationScreen(Screen[None]):
             if router and router.primary_weight is not None
             else (100 - weight if weight is not None else None)
         )
-        self.query_one("#p-primary-weight", Digits).update(f"{fmt.number(primary)}")
-        self.query_one("#p-canary-weight", Digits).update(f"{fmt.number(weight)}")
+        self.query_one("#p-primary-weight", BigText).show(f"{fmt.number(primary)}%", "$primary", sizes.weights)
+        self.query_one("#p-canary-weight", BigText).show(f"{fmt.number(weight)}%", "$warning", sizes.weights)
         bar = self.query_one("#p-bar", Static)
-        width = max(10, bar.size.width or self.size.width - 4)
+        bar_width = max(10, bar.size.width or inner)
         if primary is not None and weight is not None:
-            canary_cells = max(1, round(width * weight / 100)) if weight else 0
+            canary_cells = max(1, round(bar_width * weight / 100)) if weight else 0
             line = Content.assemble(
-                (PRIMARY_GLYPH * (width - canary_cells), "$primary"), (CANARY_GLYPH * canary_cells, "$warning")
+                (PRIMARY_GLYPH * (bar_width - canary_cells), "$primary"), (CANARY_GLYPH * canary_cells, "$warning")
             )
-            bar.update(Content("\n").join([line] * 5))
-        success_min, _ = thresholds(view)
+            bar.update(Content("\n").join([line] * sizes.bar))
+        stale = stale_after(view)
         for role, deployment in (("primary", f"{info.target}-primary"), ("canary", info.target)):
-            series = state.series(view.key.namespace, deployment)
-            rate = series[-1].success_rate if series else None
-            self.query_one(f"#p-{role}-label", Static).update(f"{role.upper()} SUCCESS RATE (min {success_min:g} %)")
-            self.query_one(f"#p-{role}-rate", Digits).update("--" if rate is None else f"{rate:.1f}")
-            mark = self.query_one(f"#p-{role}-mark", Static)
-            if rate is None:
-                mark.update(Content.styled("no traffic", "$text-muted"))
-            elif rate < success_min:
-                mark.update(Content.styled("✖ below the threshold", "$error bold"))
-            else:
-                mark.update(Content.styled("✔ healthy", "$success bold"))
-        self.query_one("#p-narration", Static).update(narrate(state))
+            sample = latest(state.series(view.key.namespace, deployment), state.now, stale)
+            rate = sample.success_rate if sample is not None else None
+            self.query_one(f"#p-{role}-label", Static).update(f"{role.upper()} SUCCESS RATE")
+            digits, style, mark = verdict(rate, success_min, decimals)
+            self.query_one(f"#p-{role}-rate", BigText).show(digits, style, sizes.rates)
+            self.query_one(f"#p-{role}-mark", Static).update(Content.styled(mark, style))
