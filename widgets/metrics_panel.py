@@ -24,9 +24,15 @@ def thresholds(view: CanaryView) -> tuple[float, float]:
     return success, duration
 
 
-def latest(series: tuple[MetricSample, ...], now: float, stale_after: float) -> MetricSample | None:
+def stale_after(series: tuple[MetricSample, ...], fallback: float) -> float:
+    """How old the newest sample may be: two refreshes (the series' own cadence) and a second for the clock."""
+    gaps = [b.t - a.t for a, b in zip(series[-5:], series[-4:], strict=False) if b.t > a.t]
+    return min(fallback, 2 * min(gaps) + 1.0) if gaps else fallback
+
+
+def latest(series: tuple[MetricSample, ...], now: float, stale_after_s: float) -> MetricSample | None:
     """The newest sample, unless it is too old to stand for now."""
-    if not series or now - series[-1].t > stale_after:
+    if not series or now - series[-1].t > stale_after_s:
         return None
     return series[-1]
 
@@ -81,8 +87,12 @@ class MetricsPanel(StatePanel):
             high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
             sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
             lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
-            now_sample = latest(series, state.now, stale)
-            if now_sample is None or now_sample.success_rate is None:
+            now_sample = latest(series, state.now, stale_after(series, stale))
+            if now_sample is None and series and series[-1].success_rate is not None:
+                # Values stopped arriving (Prometheus slow or gone): the last one no longer stands for now.
+                shown = f"stale {fmt.duration(state.now - series[-1].t)}"
+                value = Content.styled(f"{shown if len(shown) < value_w else 'stale':<{value_w}}", "$warning")
+            elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
             elif now_sample.success_rate < success_min:
                 value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")

@@ -99,6 +99,12 @@ class Faults:
     forbidden: list[tuple[tuple[str, str], str | None, frozenset[str] | None, str | None]] = field(default_factory=list)
     silent: set[tuple[str, str]] = field(default_factory=set)
     expiries: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Watches answered 200 and ended at once, with no event.
+    empty: set[tuple[str, str]] = field(default_factory=set)
+    # (status, Retry-After header) answered to every list and watch of the resource.
+    throttled: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    # Watches that send a byte every `trickle` seconds and never a newline.
+    trickle: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def is_forbidden(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
@@ -347,6 +353,30 @@ class ApiServer:
             else:
                 key = self.resolve(resource).key
                 self.faults.forbidden = [r for r in self.faults.forbidden if r[0] != key]
+
+    def empty_watches(self, resource: Resource, on: bool = True) -> None:
+        """Every watch on the resource is answered 200 and ends at once without an event."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            (self.faults.empty.add if on else self.faults.empty.discard)(key)
+
+    def throttle(self, resource: Resource, retry_after: str | None, status: int = 429) -> None:
+        """Every list and watch of the resource is answered `status` with this Retry-After (None: stop)."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            if retry_after is None:
+                self.faults.throttled.pop(key, None)
+            else:
+                self.faults.throttled[key] = (status, retry_after)
+
+    def trickle_watches(self, resource: Resource, every_s: float | None) -> None:
+        """Watches on the resource send one byte every `every_s` seconds and never complete a line (None: stop)."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            if every_s is None:
+                self.faults.trickle.pop(key, None)
+            else:
+                self.faults.trickle[key] = every_s
 
     def expire_next_watch(self, resource: Resource, times: int = 1) -> None:
         """The next `times` watches on the resource are answered with an ERROR 410 Expired event."""
