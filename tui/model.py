@@ -126,7 +126,7 @@ class RouterInfo:
 
 # Flagger's own messages are a line or two; anything past this is cut, so one giant event (anyone who can post
 # to the logger can send one) neither empties the event log nor stalls the screen that wraps it.
-EVENT_MESSAGE_LIMIT = 2000
+EVENT_MESSAGE_LIMIT = 1000
 
 
 def bounded_message(message: str, limit: int = EVENT_MESSAGE_LIMIT) -> str:

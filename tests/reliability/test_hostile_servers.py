@@ -23,6 +23,7 @@ from tui.cluster.source import ClusterOptions
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.model import CanaryKey, Health, SourceHealth
 from tui.observations import HealthObserved
+from tui.state import AppState
 
 SECTION = "Faults survived"
 KEY = CanaryKey("test", "examiner")
@@ -40,6 +41,10 @@ def seed(api: ApiServer) -> dict:
     api.put(objects.deployment("examiner-primary", echo="v1"))
     api.put(objects.traffic_split(primary=80, canary_weight=20))
     return stored
+
+
+def connected(state: AppState) -> bool:
+    return KEY in state.canaries and state.health["canaries"].state is Health.CONNECTED
 
 
 def canary_requests(api: ApiServer, verb: str, since: float) -> int:
@@ -240,3 +245,77 @@ def test_a_trickling_prometheus_times_out_instead_of_looking_healthy(
     )
     assert "timed out" in str(raised.value) or "Timeout" in type(raised.value).__name__
     assert ok
+
+
+LOGGER = ("monitoring", "app.kubernetes.io/name=logger")
+LOGGER_POD = "logger-7d9f-abcde"
+BIG_EVENTS = 100
+KEY_BUDGET_MS = 100.0
+
+
+def big_message(n: int) -> str:
+    return f"Halt examiner.test advancement {n} " + "x" * 1_000_000
+
+
+async def test_giant_events_neither_empty_the_log_nor_freeze_the_keys(
+    apiserver: ApiServer, kubeconfig: Path, report: Report
+) -> None:
+    from tests.reliability.apps import cluster_app, key_latency, wait_state
+    from tests.reliability.test_prometheus_faults import p95
+    from tui.screens.detail import DetailScreen
+    from tui.screens.help import HelpScreen
+    from widgets.events_panel import EventsPanel
+
+    seed(apiserver)
+    apiserver.put(objects.pod(LOGGER_POD))
+    t_ms = int(time.time() * 1000) - 60_000
+    apiserver.append_log("monitoring", LOGGER_POD, *objects.logger_lines("Starting canary analysis", t_ms=t_ms))
+    options = ClusterOptions(prometheus=None, logger=LOGGER, read_timeout_s=10.0)
+    app, source = cluster_app(kubeconfig, options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_state(pilot, app, lambda s: len(s.events) == 1, "the first event", timeout=60)
+        # One giant event between two ordinary ones.
+        apiserver.append_log("monitoring", LOGGER_POD, *objects.logger_lines(big_message(0), t_ms=t_ms + 1000))
+        apiserver.append_log("monitoring", LOGGER_POD, *objects.logger_lines("Advance examiner.test", t_ms=t_ms + 2000))
+        await wait_state(pilot, app, lambda s: len(s.events) == 3, "three events", timeout=60)
+        await pilot.pause()
+        shown = app.rollout_screen.query_one(EventsPanel).visible_text()
+        assert "Starting canary analysis" in shown and "Advance examiner.test" in shown, shown[:2000]
+        assert "MB in all)" in shown and len(shown) < 20_000
+        # A flood of them, delivered while keys are pressed.
+        flood = threading.Thread(
+            target=lambda: [
+                apiserver.append_log(
+                    "monitoring", LOGGER_POD, *objects.logger_lines(big_message(n), t_ms=t_ms + 3000 + n)
+                )
+                for n in range(1, BIG_EVENTS + 1)
+            ],
+            daemon=True,
+        )
+        flood.start()
+        latencies = []
+        for i in range(20):
+            if i % 2 == 0:
+                latencies.append(await key_latency(app, "question_mark", "?", HelpScreen, "KeyTable"))
+            else:
+                latencies.append(await key_latency(app, "d", "d", DetailScreen, "#chart-success"))
+            await pilot.press("escape")
+            await wait_state(pilot, app, lambda s: True, "nothing")
+        await wait_state(pilot, app, lambda s: len(s.events) >= 3 + BIG_EVENTS, "every giant event", timeout=120)
+        shown = app.rollout_screen.query_one(EventsPanel).visible_text()
+        await pilot.press("q")
+    source.stop()
+    wall = [w for w, _ in latencies]
+    cpu = [c for _, c in latencies]
+    ok = report.figure(
+        SECTION,
+        "event-flood",
+        f"one 1 MB event, then {BIG_EVENTS} more through the logger stream while keys are pressed",
+        f"the log keeps its other events and cuts the giant one with `…` and its size; key press to screen "
+        f"({len(latencies)} presses of `?` and `d`) 95th percentile of UI-thread CPU (wall: {p95(wall):.0f} ms)",
+        p95(cpu),
+        KEY_BUDGET_MS,
+        "ms",
+    )
+    assert "Starting canary analysis" in shown or len(app.state.events) >= 3 + BIG_EVENTS
+    assert ok, (p95(cpu), p95(wall))

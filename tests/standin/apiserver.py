@@ -21,6 +21,7 @@ consistent snapshots across list pages, and waiting on a resourceVersion newer t
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -146,6 +147,7 @@ class ApiServer:
         log_lines: int = 10_000,
         clock: Callable[[], datetime] | None = None,
         namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
         self.user = user
@@ -157,7 +159,7 @@ class ApiServer:
         self.internal_errors: list[str] = []
         # (namespace, "name:port") -> upstream base URL, for the service proxy
         self.service_proxies: dict[tuple[str, str], str] = {}
-        self.listener = Listener(Handler, self, port=port)
+        self.listener = Listener(Handler, self, port=port, tls=tls)
         self._known: dict[tuple[str, str], ResourceType] = {rt.key: rt for rt in (*BUILTINS, *DEMO_CRDS)}
         self._timer: threading.Timer | None = None
         self.startup_seconds: float | None = None
@@ -194,7 +196,7 @@ class ApiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.listener.tls else 'http'}://127.0.0.1:{self.port}"
 
     def authorized(self, header: str | None) -> bool:
         return self.token is None or header == f"Bearer {self.token}"
@@ -419,9 +421,16 @@ class ApiServer:
         namespace: str | None = None,
         context: str = "standin",
         extra_contexts: Mapping[str, str] | None = None,
+        insecure: bool = False,
     ) -> Path:
         return write_kubeconfig(
-            Path(path), self.url, token=self.token, namespace=namespace, context=context, extra_contexts=extra_contexts
+            Path(path),
+            self.url,
+            token=self.token,
+            namespace=namespace,
+            context=context,
+            extra_contexts=extra_contexts,
+            insecure=insecure,
         )
 
     def client_configuration(self) -> Any:

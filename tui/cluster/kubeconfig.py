@@ -91,7 +91,7 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
     configuration.retries = Retry(total=3, status=0, respect_retry_after_header=False)
     insecure = configuration.verify_ssl is False
     if insecure:
-        from tui.cluster.tls import quiet_insecure_warnings
+        from tui.cluster.connect_errors import quiet_insecure_warnings
 
         quiet_insecure_warnings()  # said once by the caller instead of once per request
     namespace = (entry.get("context") or {}).get("namespace") or "default"

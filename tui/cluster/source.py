@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.kube_events import EventTracker
@@ -143,7 +144,7 @@ class ClusterSource:
                     self.emitter.health(KUBERNETES, Health.FORBIDDEN, f"{where}: discovery refused ({status})")
                 else:
                     self.emitter.health(
-                        KUBERNETES, Health.UNREACHABLE, f"{where}: {exc.__class__.__name__}", backoff.attempt + 1
+                        KUBERNETES, Health.UNREACHABLE, f"{where}: {describe_transport(exc)}", backoff.attempt + 1
                     )
                 self.stop_event.wait(backoff.next_delay(random.random))
         if self.stop_event.is_set() or self.served is None:

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.cluster.connect_errors import describe_transport
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
-from tui.cluster.tls import describe_connect_error, tls_problem
 from tui.model import Health
 
 DEFAULT_READ_TIMEOUT_S = 45.0
@@ -110,7 +110,7 @@ class WatchLoop:
                     # Silent for a whole read timeout: reconnect at once; it only counts if it happens again.
                     self.backoff.attempt = 1
                     continue
-                self._retry(_describe_transport(exc))
+                self._retry(describe_transport(exc))
             except Exception as exc:  # a bug must show and be retried, not end this watch and leave stale data
                 if self.stop.is_set():
                     break
@@ -249,24 +249,3 @@ class WatchLoop:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self.on_event(kind, obj)
-
-
-def _describe_transport(exc: BaseException) -> str:
-    import urllib3.exceptions
-
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return "no data within the read timeout"
-    if isinstance(exc, urllib3.exceptions.MaxRetryError):
-        reason = exc.reason
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return "connection refused"
-        if isinstance(reason, urllib3.exceptions.SSLError):
-            return tls_problem(reason)
-        return describe_connect_error(reason) if reason else "cannot connect"
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return tls_problem(exc)
-    if isinstance(exc, urllib3.exceptions.ProtocolError):
-        return "connection dropped"
-    if isinstance(exc, ValueError):
-        return "malformed answer from the API server"
-    return exc.__class__.__name__

@@ -1,4 +1,4 @@
-"""TLS and connection failures worded for a person: the certificate problem, not the exception's name."""
+"""Connection and TLS failures worded for a person: the certificate problem, never an exception's name."""
 
 from __future__ import annotations
 
@@ -54,3 +54,37 @@ def quiet_insecure_warnings() -> None:
     import urllib3.exceptions
 
     warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
+def describe_transport(exc: BaseException) -> str:
+    """One line for a failed request to the API server, whatever layer it failed in."""
+    import urllib3.exceptions
+
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status:
+        reason = " ".join(str(getattr(exc, "reason", "") or "").split())[:120]
+        return f"HTTP {status}" + (f": {reason}" if reason else "")
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return "no data within the read timeout"
+    if isinstance(exc, urllib3.exceptions.MaxRetryError):
+        reason = exc.reason
+        if isinstance(reason, urllib3.exceptions.NameResolutionError):
+            return "cannot resolve the server's host name"
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            return describe_connect_error(reason)
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            return tls_problem(reason)
+        return describe_connect_error(reason) if reason else "cannot connect"
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return tls_problem(exc)
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        return "connection dropped"
+    if isinstance(exc, ValueError):
+        return "malformed answer from the API server"
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, OSError):
+        return describe_connect_error(exc)
+    return f"unexpected error ({exc.__class__.__name__})"
