@@ -26,7 +26,8 @@ def thresholds(view: CanaryView) -> tuple[float, float]:
 
 def stale_after(series: tuple[MetricSample, ...], fallback: float) -> float:
     """How old the newest sample may be: two refreshes (the series' own cadence) and a second for the clock."""
-    gaps = [b.t - a.t for a, b in zip(series[-5:], series[-4:], strict=False) if b.t > a.t]
+    recent = series[-5:]
+    gaps = [b.t - a.t for a, b in zip(recent, recent[1:], strict=False) if b.t > a.t]
     return min(fallback, 2 * min(gaps) + 1.0) if gaps else fallback
 
 
