@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from textual.content import Content
@@ -27,7 +28,7 @@ def thresholds(view: CanaryView) -> tuple[float, float]:
 def stale_after(series: tuple[MetricSample, ...], fallback: float) -> float:
     """How old the newest sample may be: two refreshes (the series' own cadence) and a second for the clock."""
     recent = series[-5:]
-    gaps = [b.t - a.t for a, b in zip(recent, recent[1:], strict=False) if b.t > a.t]
+    gaps = [b.t - a.t for a, b in pairwise(recent) if b.t > a.t]
     return min(fallback, 2 * min(gaps) + 1.0) if gaps else fallback
 
 
