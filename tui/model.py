@@ -124,6 +124,20 @@ class RouterInfo:
     canary_weight: int | None
 
 
+# Flagger's own messages are a line or two; anything past this is cut, so one giant event (anyone who can post
+# to the logger can send one) neither empties the event log nor stalls the screen that wraps it.
+EVENT_MESSAGE_LIMIT = 1000
+
+
+def bounded_message(message: str, limit: int = EVENT_MESSAGE_LIMIT) -> str:
+    """The message, or its beginning with `…` and the size it had."""
+    if len(message) <= limit:
+        return message
+    size = len(message.encode("utf-8", "replace"))
+    shown = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+    return f"{message[: limit - 40]}… ({shown} in all)"
+
+
 @dataclass(frozen=True)
 class FlaggerEvent:
     t: float
@@ -134,6 +148,10 @@ class FlaggerEvent:
     phase: str | None = None
     checksum: str | None = None
     source: str = "logger"
+
+    def __post_init__(self) -> None:
+        if len(self.message) > EVENT_MESSAGE_LIMIT:
+            object.__setattr__(self, "message", bounded_message(self.message))
 
     @property
     def key(self) -> CanaryKey:

@@ -29,6 +29,7 @@ class LineLog(ScrollView, can_focus=True):
     def __init__(self, max_lines: int, *, min_width: int = 20, id: str | None = None) -> None:
         super().__init__(id=id)
         self.max_lines = max_lines
+        self.max_entry_lines = max(1, min(20, max_lines // 2))
         self.min_width = min_width
         self._entries: deque[Text] = deque()
         # The entries wrapped at the width in `_wrapped_at` (0: not wrapped yet), and how many lines each took.
@@ -63,8 +64,18 @@ class LineLog(ScrollView, can_focus=True):
 
     def _wrap(self, text: Text, width: int) -> list[Strip]:
         console = self.app.console
+        limit = self.max_entry_lines
+        if len(text) > width * limit:
+            # Wrapping is linear in the text; a giant entry is cut before, not after.
+            text = text[: width * limit]
         segments = console.render(text, console.options.update_width(width))
         lines = [Strip(line).adjust_cell_length(width) for line in Segment.split_lines(segments)]
+        if len(lines) > limit:
+            # One entry never takes more than its share, so it can neither push every other entry out nor be
+            # dropped whole by the trim below.
+            lines = lines[:limit]
+            last = lines[-1]
+            lines[-1] = Strip.join([last.crop(0, width - 1), Strip([Segment("…")])]).adjust_cell_length(width)
         return lines or [Strip.blank(width)]
 
     def _wrap_to(self, width: int) -> None:
@@ -84,7 +95,7 @@ class LineLog(ScrollView, can_focus=True):
         """Drop the oldest entries while there are more than `max_lines` entries or wrapped lines."""
         dropped_lines = 0
         limit = self.max_lines
-        while self._entries and (len(self._lines) - dropped_lines > limit or len(self._entries) > limit):
+        while len(self._entries) > 1 and (len(self._lines) - dropped_lines > limit or len(self._entries) > limit):
             self._entries.popleft()
             if self._counts:
                 dropped_lines += self._counts.popleft()

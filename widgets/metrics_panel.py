@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from textual.content import Content
@@ -29,14 +30,18 @@ def meets_success_min(rate: float, minimum: float) -> bool:
     return rate >= minimum
 
 
-def stale_after(view: CanaryView) -> float:
-    """Seconds after which the newest sample no longer stands for now."""
-    return 3 * max(view.interval_s, 10.0)
+def stale_after(view: CanaryView, series: tuple[MetricSample, ...]) -> float:
+    """How old the newest sample may be to stand for now: two refreshes (the series' own cadence) and a second
+    for the clock, and never more than three analysis intervals."""
+    longest = 3 * max(view.interval_s, 10.0)
+    recent = series[-5:]
+    gaps = [b.t - a.t for a, b in pairwise(recent) if b.t > a.t]
+    return min(longest, 2 * min(gaps) + 1.0) if gaps else longest
 
 
-def latest(series: tuple[MetricSample, ...], now: float, stale_after: float) -> MetricSample | None:
+def latest(series: tuple[MetricSample, ...], now: float, stale_after_s: float) -> MetricSample | None:
     """The newest sample, unless it is too old to stand for now."""
-    if not series or now - series[-1].t > stale_after:
+    if not series or now - series[-1].t > stale_after_s:
         return None
     return series[-1]
 
@@ -80,7 +85,6 @@ class MetricsPanel(StatePanel):
         )
         lines = [header]
         ns, target = view.key.namespace, view.info.target
-        stale = stale_after(view)
         for role, deployment in (("primary", f"{target}-primary"), ("canary", target)):
             series = state.series(ns, deployment)
             sr_cols = bucketed(
@@ -91,8 +95,12 @@ class MetricsPanel(StatePanel):
             high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
             sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
             lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
-            now_sample = latest(series, state.now, stale)
-            if now_sample is None or now_sample.success_rate is None:
+            now_sample = latest(series, state.now, stale_after(view, series))
+            if now_sample is None and series and series[-1].success_rate is not None:
+                # Values stopped arriving (Prometheus slow or gone): the last one no longer stands for now.
+                shown = f"stale {fmt.duration(state.now - series[-1].t)}"
+                value = Content.styled(f"{shown if len(shown) < value_w else 'stale':<{value_w}}", "$warning")
+            elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
             elif not meets_success_min(now_sample.success_rate, success_min):
                 value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")

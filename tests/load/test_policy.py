@@ -113,3 +113,13 @@ def test_bad_allowed_host(allowed: str) -> None:
 def test_generator_refuses_before_any_thread_starts() -> None:
     with pytest.raises(LoadError, match="concurrency 11"):
         LoadGenerator(LoadSpec(OK_URL, concurrency=11))
+
+
+@pytest.mark.parametrize(
+    ("allowed", "url"),
+    [("::1", "http://[::1]/examine"), ("[::1]:8080", "http://[::1]:8080/examine"), ("[::1]", "http://[::1]:9/x")],
+)
+def test_ipv6_allowed_hosts(allowed: str, url: str) -> None:
+    LoadPolicy(allowed_host=allowed).check_url(url)
+    with pytest.raises(LoadError, match="not the allowed target host"):
+        LoadPolicy(allowed_host=allowed).check_url("http://127.0.0.1/examine")

@@ -2,7 +2,8 @@
 
 Modes: "pass" (proxy to the real Prometheus), "slow" (hold every request for `delay` seconds, then proxy),
 "nan" (queries answer one series whose value is NaN, as 0/0 does), "empty" (queries answer no series),
-"error" (every request answers `status` with a Prometheus API error body). `down()` stops listening (connection
+"error" (every request answers `status` with a Prometheus API error body), "trickle" (the real answer, one byte
+every `delay` seconds: each read is quick, the answer never complete in time). `down()` stops listening (connection
 refused) and `up()` listens again on the same port. Query requests are recorded for assertions.
 """
 
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.standin.listener import Listener
 
-MODES = ("pass", "slow", "nan", "empty", "error")
+MODES = ("pass", "slow", "nan", "empty", "error", "trickle")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class _FrontHandler(BaseHTTPRequestHandler):
                 )
             if mode in ("nan", "empty") and url.path in ("/api/v1/query", "/api/v1/query_range"):
                 return self._json(200, _fake_result(url.path, params, nan=mode == "nan"))
-            self._proxy(front.upstream, body)
+            self._proxy(front.upstream, body, trickle_s=delay if mode == "trickle" else None)
         except OSError:
             self.close_connection = True
 
@@ -85,7 +86,7 @@ class _FrontHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _proxy(self, upstream: str | None, body: bytes) -> None:
+    def _proxy(self, upstream: str | None, body: bytes, trickle_s: float | None = None) -> None:
         if upstream is None:
             return self._json(502, {"status": "error", "errorType": "unavailable", "error": "no upstream"})
         req = urllib.request.Request(upstream + self.path, data=body or None, method=self.command)
@@ -102,7 +103,16 @@ class _FrontHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if trickle_s is None:
+            self.wfile.write(data)
+            return
+        front: PromFront = self.server.app  # type: ignore[attr-defined]
+        for i in range(len(data)):
+            self.wfile.write(data[i : i + 1])
+            self.wfile.flush()
+            if front.behaviour()[0] != "trickle" or not front.hold(trickle_s):
+                self.wfile.write(data[i + 1 :])  # released (mode changed, or stopping): the rest at once
+                return
 
 
 def _fake_result(path: str, params: dict[str, str], *, nan: bool) -> dict:

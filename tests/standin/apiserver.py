@@ -21,6 +21,7 @@ consistent snapshots across list pages, and waiting on a resourceVersion newer t
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -99,6 +100,12 @@ class Faults:
     forbidden: list[tuple[tuple[str, str], str | None, frozenset[str] | None, str | None]] = field(default_factory=list)
     silent: set[tuple[str, str]] = field(default_factory=set)
     expiries: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Watches answered 200 and ended at once, with no event.
+    empty: set[tuple[str, str]] = field(default_factory=set)
+    # (status, Retry-After header) answered to every list and watch of the resource.
+    throttled: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    # Watches that send a byte every `trickle` seconds and never a newline.
+    trickle: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def is_forbidden(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
@@ -140,6 +147,7 @@ class ApiServer:
         log_lines: int = 10_000,
         clock: Callable[[], datetime] | None = None,
         namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
         self.user = user
@@ -151,7 +159,7 @@ class ApiServer:
         self.internal_errors: list[str] = []
         # (namespace, "name:port") -> upstream base URL, for the service proxy
         self.service_proxies: dict[tuple[str, str], str] = {}
-        self.listener = Listener(Handler, self, port=port)
+        self.listener = Listener(Handler, self, port=port, tls=tls)
         self._known: dict[tuple[str, str], ResourceType] = {rt.key: rt for rt in (*BUILTINS, *DEMO_CRDS)}
         self._timer: threading.Timer | None = None
         self.startup_seconds: float | None = None
@@ -188,7 +196,7 @@ class ApiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.listener.tls else 'http'}://127.0.0.1:{self.port}"
 
     def authorized(self, header: str | None) -> bool:
         return self.token is None or header == f"Bearer {self.token}"
@@ -348,6 +356,30 @@ class ApiServer:
                 key = self.resolve(resource).key
                 self.faults.forbidden = [r for r in self.faults.forbidden if r[0] != key]
 
+    def empty_watches(self, resource: Resource, on: bool = True) -> None:
+        """Every watch on the resource is answered 200 and ends at once without an event."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            (self.faults.empty.add if on else self.faults.empty.discard)(key)
+
+    def throttle(self, resource: Resource, retry_after: str | None, status: int = 429) -> None:
+        """Every list and watch of the resource is answered `status` with this Retry-After (None: stop)."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            if retry_after is None:
+                self.faults.throttled.pop(key, None)
+            else:
+                self.faults.throttled[key] = (status, retry_after)
+
+    def trickle_watches(self, resource: Resource, every_s: float | None) -> None:
+        """Watches on the resource send one byte every `every_s` seconds and never complete a line (None: stop)."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            if every_s is None:
+                self.faults.trickle.pop(key, None)
+            else:
+                self.faults.trickle[key] = every_s
+
     def expire_next_watch(self, resource: Resource, times: int = 1) -> None:
         """The next `times` watches on the resource are answered with an ERROR 410 Expired event."""
         key = self.resolve(resource).key
@@ -389,9 +421,16 @@ class ApiServer:
         namespace: str | None = None,
         context: str = "standin",
         extra_contexts: Mapping[str, str] | None = None,
+        insecure: bool = False,
     ) -> Path:
         return write_kubeconfig(
-            Path(path), self.url, token=self.token, namespace=namespace, context=context, extra_contexts=extra_contexts
+            Path(path),
+            self.url,
+            token=self.token,
+            namespace=namespace,
+            context=context,
+            extra_contexts=extra_contexts,
+            insecure=insecure,
         )
 
     def client_configuration(self) -> Any:

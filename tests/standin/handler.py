@@ -265,6 +265,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.method_not_allowed(method)
             return self._pod_log(r)
         if method == "GET" and r.name is None:
+            with self.app.faults.lock:
+                throttled = self.app.faults.throttled.get(r.rt.key)
+            if throttled is not None:
+                return self._throttled(*throttled)
             return self._watch(r) if verb == "watch" else self._list(r)
         if method == "GET":
             return self._send_json(200, self._view(r, store.get(r.rt, r.namespace, r.name)))
@@ -401,6 +405,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._watch_error(err)
         if faults.is_silent(r.rt):
             return self._silent_stream()
+        with faults.lock:
+            empty = r.rt.key in faults.empty
+            trickle = faults.trickle.get(r.rt.key)
+        if empty:
+            self._start_stream("application/json")
+            return self._end_stream()
+        if trickle is not None:
+            return self._trickle_stream(trickle)
         try:
             w = self.app.store.watch(r.rt, r.version, r.namespace, labels, fields, rv)
         except ApiError as exc:
@@ -469,6 +481,28 @@ class Handler(BaseHTTPRequestHandler):
         conn = self.conn
         if conn is not None and not conn.dropped.is_set() and not self.app.listener.stopping.is_set():
             self._end_stream()  # the server ended the watch (CRD removed, slow consumer): close it cleanly
+        self.close_connection = True
+
+    def _throttled(self, status: int, retry_after: str) -> None:
+        data = json.dumps(ApiError(status, "TooManyRequests", "too many requests, slow down").status()).encode()
+        self.entry.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", retry_after)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _trickle_stream(self, every_s: float) -> None:
+        """Headers, then a space every `every_s` seconds and never a newline: busy, but delivering nothing."""
+        self._start_stream("application/json")
+        while not self._stream_over():
+            try:
+                self._chunk(b" ")
+                self.wfile.flush()
+            except OSError:
+                break
+            time.sleep(every_s)
         self.close_connection = True
 
     def _silent_stream(self) -> None:

@@ -19,6 +19,7 @@ def write_kubeconfig(
     namespace: str | None = None,
     context: str = "standin",
     extra_contexts: Mapping[str, str] | None = None,
+    insecure: bool = False,
 ) -> Path:
     """Write a kubeconfig whose current context is `context` -> `server`. `extra_contexts` maps more context names to
     server URLs (e.g. a closed port for an unreachable cluster), all using the same user."""
@@ -28,7 +29,10 @@ def write_kubeconfig(
         "apiVersion": "v1",
         "kind": "Config",
         "preferences": {},
-        "clusters": [{"name": name, "cluster": {"server": url}} for name, url in contexts.items()],
+        "clusters": [
+            {"name": name, "cluster": {"server": url, **({"insecure-skip-tls-verify": True} if insecure else {})}}
+            for name, url in contexts.items()
+        ],
         "users": [{"name": "standin-user", "user": user}],
         "contexts": [
             {

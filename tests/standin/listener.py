@@ -9,6 +9,7 @@ import contextlib
 import errno
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -27,8 +28,8 @@ class Connection:
         """True when the peer closed its side (readable with nothing to read) or the socket failed."""
         try:
             readable, _, _ = select.select([self.sock], [], [], 0)
-            if not readable:
-                return False
+            if not readable or isinstance(self.sock, ssl.SSLSocket):
+                return False  # TLS records cannot be peeked at: a gone client shows when a write fails
             return self.sock.recv(1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
@@ -53,6 +54,13 @@ class _Server(ThreadingHTTPServer):
         if sink is not None:
             sink.append("".join(traceback.format_exception(exc)))
 
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.listener.tls is not None:
+            # The handshake happens on the request's own thread, at its first read.
+            sock = self.listener.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         conn = self.listener._register(request)
         try:
@@ -62,9 +70,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class Listener:
-    def __init__(self, handler: type[BaseHTTPRequestHandler], app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        handler: type[BaseHTTPRequestHandler],
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.handler = handler
         self.app = app
+        self.tls = tls
         self.host = host
         self.port = port
         self._lock = threading.Lock()

@@ -26,6 +26,14 @@ class Connection:
     context: str
     server: str
     namespace: str
+    insecure: bool = False  # insecure-skip-tls-verify: the server's certificate is not checked
+
+
+def insecure_notice(connection: Connection) -> str:
+    return (
+        f"TLS verification is off for context {connection.context} (insecure-skip-tls-verify): "
+        "the API server's identity is not checked"
+    )
 
 
 def kubeconfig_paths(explicit: str | None) -> list[Path]:
@@ -76,8 +84,18 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
         ) from None
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
+    # urllib3 would otherwise sleep a whole Retry-After (an hour, if a server says so) inside one request,
+    # unseen; the watch loops honour it themselves, up to a cap, and say so on the health line.
+    from urllib3.util.retry import Retry
+
+    configuration.retries = Retry(total=3, status=0, respect_retry_after_header=False)
+    insecure = configuration.verify_ssl is False
+    if insecure:
+        from tui.cluster.connect_errors import quiet_insecure_warnings
+
+        quiet_insecure_warnings()  # said once by the caller instead of once per request
     namespace = (entry.get("context") or {}).get("namespace") or "default"
-    return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace)
+    return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace, insecure)
 
 
 def _check_references(name: str, entry: dict[str, Any], paths: list[Path], config_file: str) -> None:

@@ -196,13 +196,58 @@ def parse_prometheus_option(value: str) -> tuple[str, str] | str:
     raise ValueError(f"--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT, got {value!r}")
 
 
-def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout_s: float = 3.0) -> tuple[Any, str]:
-    """A PrometheusConnect with a timeout and no retries; through the API server's proxy for svc/…"""
+# An answer larger than this is refused: three grouped queries over a thousand canaries are a few hundred kB.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+def deadline_session(deadline_s: float) -> Any:
+    """A requests Session whose every request has an overall deadline, not only a per-read timeout.
+
+    A server that trickles a byte a second keeps each read within its timeout for ever; here the answer must be
+    complete within `deadline_s`, else the request fails as timed out and the health line says so.
+    """
     import requests
+
+    class DeadlineSession(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            kwargs["stream"] = True
+            started = time.monotonic()
+            response = super().request(method, url, *args, **kwargs)
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                while True:
+                    chunk = response.raw.read1(65536, decode_content=True)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise requests.exceptions.ContentDecodingError(
+                            f"answer larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
+                        )
+                    if time.monotonic() - started > deadline_s:
+                        raise requests.exceptions.Timeout(f"timed out: no complete answer within {deadline_s:g} s")
+                    chunks.append(chunk)
+            except BaseException:
+                response.close()
+                raise
+            response._content = b"".join(chunks)
+            response._content_consumed = True
+            response.close()
+            return response
+
+    return DeadlineSession()
+
+
+def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout_s: float = 3.0) -> tuple[Any, str]:
+    """A PrometheusConnect with a timeout and no retries; through the API server's proxy for svc/…
+
+    Each query must be answered completely within three read timeouts.
+    """
     from prometheus_api_client import PrometheusConnect
     from urllib3.util.retry import Retry
 
-    session = requests.Session()
+    session = deadline_session(3 * timeout_s)
     headers: dict[str, str] = {}
     if isinstance(target, str):
         url, describe = target, target

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.cluster.kube_events import EventTracker
-from tui.cluster.kubeconfig import ClusterTarget, Connection
+from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
@@ -32,6 +33,7 @@ from tui.observations import (
     DeploymentObserved,
     DeploymentsListed,
     EventObserved,
+    NoticeObserved,
     Observation,
     RouterDeleted,
     RouterObserved,
@@ -85,6 +87,9 @@ class ClusterSource:
         self._app = app
         post = getattr(app, "post_message", None)
         self.emitter = Emitter(wake=(lambda: post(ObservationsPending())) if post else (lambda: None))
+        if self.connection.insecure:
+            now = self.clock()
+            self._emit(NoticeObserved(insecure_notice(self.connection), "warning", now, now + 30))
         self._spawn("cluster-discovery", self._discover_and_watch)
         self._spawn("cluster-clock", self._tick)
 
@@ -139,7 +144,7 @@ class ClusterSource:
                     self.emitter.health(KUBERNETES, Health.FORBIDDEN, f"{where}: discovery refused ({status})")
                 else:
                     self.emitter.health(
-                        KUBERNETES, Health.UNREACHABLE, f"{where}: {exc.__class__.__name__}", backoff.attempt + 1
+                        KUBERNETES, Health.UNREACHABLE, f"{where}: {describe_transport(exc)}", backoff.attempt + 1
                     )
                 self.stop_event.wait(backoff.next_delay(random.random))
         if self.stop_event.is_set() or self.served is None:

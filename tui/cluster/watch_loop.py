@@ -1,7 +1,9 @@
 """List, then watch from the list's resourceVersion with bookmarks; re-list on 410; reconnect with backoff.
 
 A client-side read timeout catches connections that go silent (NAT, sleep, a dead proxy); the server-side
-timeout is shorter, so a healthy watch ends politely before the read timeout ever fires.
+timeout is shorter, so a healthy watch ends politely before the read timeout ever fires. A server that keeps
+the connection busy without completing a line, or that ends every watch at once, or answers every watch with
+410, is backed off from like an outage and counted on the health line: the loop never hammers the API server.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ import contextlib
 import json
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.cluster.connect_errors import describe_transport
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
-from tui.cluster.http import Gone, HttpProblem, ListCall, check, get_json, stream_lines
+from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
 from tui.model import Health
 
 DEFAULT_READ_TIMEOUT_S = 45.0
 CONNECT_TIMEOUT_S = 5.0
+# A watch that delivers nothing and ends sooner than this did not do its job: the next one waits (backoff).
+FRUITLESS_WATCH_S = 5.0
+# The longest a Retry-After is honoured: a server asking for an hour is asked again after this.
+RETRY_AFTER_CAP_S = 60.0
 
 
 @dataclass
@@ -42,6 +50,7 @@ class WatchLoop:
         *,
         read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
         rand: Callable[[], float] = random.random,
+        retry_after_cap_s: float = RETRY_AFTER_CAP_S,
     ) -> None:
         self.spec = spec
         self.emitter = emitter
@@ -54,9 +63,12 @@ class WatchLoop:
         self.resource_version: str | None = None
         self._resp: Any = None
         self._lock = threading.Lock()
+        self.retry_after_cap_s = retry_after_cap_s
         self.relists = 0
         self.verb = "list"
         self._emptied = False
+        # Watch events (bookmarks included) handled since the last list: a 410 before any is a loop, not news.
+        self._delivered_since_list = 0
 
     def close(self) -> None:
         """Unblock a thread waiting on the stream (called from another thread on shutdown)."""
@@ -77,16 +89,20 @@ class WatchLoop:
             try:
                 if self.resource_version is None:
                     self._list()
-                self._watch()
-                self.backoff.reset()
+                if not self._watch():
+                    self._retry("the watch ended at once without any event")
             except Gone:
+                self._gone()
+            except StalledStream as exc:
+                # Whatever the stalled watch held back is unknown: list again rather than resume.
                 self.resource_version = None
+                self._retry(f"stalled: {exc}")
             except (HttpProblem, ApiException) as exc:
                 status = getattr(exc, "status", 0) or 0
                 if status == 410:
-                    self.resource_version = None
+                    self._gone()
                     continue
-                self._problem(status, str(getattr(exc, "reason", exc)))
+                self._problem(status, str(getattr(exc, "reason", exc)), getattr(exc, "retry_after_s", None))
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 if self.stop.is_set():
                     break
@@ -94,15 +110,34 @@ class WatchLoop:
                     # Silent for a whole read timeout: reconnect at once; it only counts if it happens again.
                     self.backoff.attempt = 1
                     continue
-                self._retry(_describe_transport(exc))
+                self._retry(describe_transport(exc))
             except Exception as exc:  # a bug must show and be retried, not end this watch and leave stale data
                 if self.stop.is_set():
                     break
                 self.resource_version = None
                 self._retry(f"internal error: {exc.__class__.__name__}")
 
-    def _problem(self, status: int, reason: str) -> None:
-        if status == 403:
+    def _gone(self) -> None:
+        """410: list again; at once the first time, after a backoff when the last list's watch saw nothing."""
+        self.resource_version = None
+        if self._delivered_since_list == 0 and self.relists > 0:
+            self._retry("410 Gone again right after a list")
+
+    def _problem(self, status: int, reason: str, retry_after_s: float | None = None) -> None:
+        if status in (429, 503) and retry_after_s is not None:
+            # The server says when to come back: respect it up to a cap, and say so rather than "connecting".
+            self.backoff.next_delay(self.rand)  # counts as an attempt
+            wait = min(max(retry_after_s, 0.0), self.retry_after_cap_s)
+            asked = f"{retry_after_s:.0f} s" if retry_after_s < 3600 else f"{retry_after_s / 3600:.1f} h"
+            capped = "" if wait >= retry_after_s else f", asking again after {wait:.0f} s"
+            self.emitter.health(
+                self.spec.source,
+                Health.RECONNECTING,
+                f"throttled (HTTP {status}): the API server asked to wait {asked}{capped}",
+                self.backoff.attempt,
+            )
+            self._sleep(wait)
+        elif status == 403:
             # RBAC grants list and watch separately: name the verb that was refused.
             self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.verb} {self.spec.resource}")
             self._sleep(self.backoff.next_delay(self.rand) * 4)
@@ -142,12 +177,13 @@ class WatchLoop:
         meta = document.get("metadata")
         self.resource_version = str((meta if isinstance(meta, dict) else {}).get("resourceVersion") or "") or None
         self.relists += 1
+        self._delivered_since_list = 0
         self._emptied = False
         self.on_list(items)
         self.emitter.health(self.spec.source, Health.CONNECTED)
-        self.backoff.reset()
 
-    def _watch(self) -> None:
+    def _watch(self) -> bool:
+        """One watch request; False when it ended quickly without delivering anything (nothing learnt)."""
         self.verb = "watch"
         server_timeout = max(5, int(self.read_timeout_s) - 10)
         resp = self.spec.call(
@@ -161,20 +197,39 @@ class WatchLoop:
         )
         with self._lock:
             self._resp = resp
+        # The whole request has a deadline too: the server ends a watch after server_timeout, so one still open
+        # well after that is held open by something else (a proxy trickling bytes).
+        deadline = threading.Timer(server_timeout + self.read_timeout_s, self.close)
+        deadline.daemon = True
+        started = time.monotonic()
+        delivered = 0
         try:
             check(resp)
-            self.emitter.health(self.spec.source, Health.CONNECTED)
-            for line in stream_lines(resp):
+            if self.backoff.attempt == 0:
+                self.emitter.health(self.spec.source, Health.CONNECTED)
+            deadline.start()
+            for line in stream_lines(resp, stall_s=self.read_timeout_s):
                 if self.stop.is_set():
-                    return
+                    return True
                 if not line.strip():
                     continue
                 self._handle(json.loads(line))
+                delivered += 1
+                self._delivered_since_list += 1
+                if delivered == 1:
+                    self.backoff.reset()
+                    self.emitter.health(self.spec.source, Health.CONNECTED)
         finally:
+            deadline.cancel()
             with self._lock:
                 self._resp = None
             with contextlib.suppress(Exception):
                 resp.release_conn()
+        if delivered or time.monotonic() - started >= FRUITLESS_WATCH_S:
+            self.backoff.reset()
+            self.emitter.health(self.spec.source, Health.CONNECTED)
+            return True
+        return self.stop.is_set()
 
     def _handle(self, event: Any) -> None:
         if not isinstance(event, dict):
@@ -194,20 +249,3 @@ class WatchLoop:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self.on_event(kind, obj)
-
-
-def _describe_transport(exc: BaseException) -> str:
-    import urllib3.exceptions
-
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return "no data within the read timeout"
-    if isinstance(exc, urllib3.exceptions.MaxRetryError):
-        reason = exc.reason
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return "connection refused"
-        return f"cannot connect ({reason.__class__.__name__})" if reason else "cannot connect"
-    if isinstance(exc, urllib3.exceptions.ProtocolError):
-        return "connection dropped"
-    if isinstance(exc, ValueError):
-        return "malformed answer from the API server"
-    return exc.__class__.__name__

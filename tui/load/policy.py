@@ -142,11 +142,15 @@ def _split_url(url: str) -> SplitResult:
 def _parse_allowed_host(allowed: str) -> tuple[str, int | None]:
     if not isinstance(allowed, str) or not allowed.strip() or "/" in allowed or "@" in allowed:
         raise LoadError(f"allowed host {allowed!r} must be a host name or host:port")
+    allowed = allowed.strip()
+    if allowed.count(":") > 1 and not allowed.startswith("["):
+        # A bare IPv6 address (::1): its colons are not a port. With a port it is written [::1]:8080.
+        allowed = f"[{allowed}]"
     try:
-        parts = urlsplit(f"//{allowed.strip()}")
+        parts = urlsplit(f"//{allowed}")
         port = parts.port
     except ValueError:
-        raise LoadError(f"allowed host {allowed!r} has a malformed port") from None
+        raise LoadError(f"allowed host {allowed!r} has a malformed port (IPv6 with a port: [::1]:8080)") from None
     if not parts.hostname:
         raise LoadError(f"allowed host {allowed!r} must be a host name or host:port")
     return parts.hostname.lower().rstrip("."), port

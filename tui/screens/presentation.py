@@ -213,9 +213,9 @@ class PresentationScreen(Screen[None]):
                 (PRIMARY_GLYPH * (bar_width - canary_cells), "$primary"), (CANARY_GLYPH * canary_cells, "$warning")
             )
             bar.update(Content("\n").join([line] * sizes.bar))
-        stale = stale_after(view)
         for role, deployment in (("primary", f"{info.target}-primary"), ("canary", info.target)):
-            sample = latest(state.series(view.key.namespace, deployment), state.now, stale)
+            series = state.series(view.key.namespace, deployment)
+            sample = latest(series, state.now, stale_after(view, series))
             rate = sample.success_rate if sample is not None else None
             self.query_one(f"#p-{role}-label", Static).update(f"{role.upper()} SUCCESS RATE")
             digits, style, mark = verdict(rate, success_min, decimals)

@@ -121,7 +121,7 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
 
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect
+    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect, insecure_notice
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.source import ClusterOptions, ClusterSource
 
@@ -141,6 +141,8 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         connection = connect(args.kubeconfig, args.context)
     except ClusterConfigError as exc:
         raise WaitUsageError(str(exc)) from None
+    if connection.insecure:
+        print(f"{PROG}: warning: {insecure_notice(connection)}", file=err, flush=True)
     key = CanaryKey(namespace or args.namespace or connection.namespace, name)
     target = ClusterTarget(args.kubeconfig, connection.context, key.namespace, key.name)
     options = ClusterOptions(prometheus=None, logger=logger, read_timeout_s=read_timeout_s)
