@@ -2,14 +2,17 @@
 
 One job per Canary ticks every analysis interval (floored at 10 s), first when the control loop picks the
 canary up. Each tick follows Flagger's order of checks and writes the router before the status, with
-Flagger's exact event wording, event types and webhook phases. Blue/Green and A/B are not simulated.
+Flagger's exact event wording, event types and webhook phases. The tick is split into the steps of Flagger's
+advanceCanary (pkg/controller/scheduler.go), named after its functions (shouldAdvance, checkCanaryStatus,
+hasCanaryRevisionChanged, shouldSkipAnalysis, runRollbackHooks, runAnalysis, runCanary…), so the two can be read
+side by side. Blue/Green and A/B are not simulated.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tui.flagger import messages as msg
@@ -53,6 +56,52 @@ class Recorded:
     type: str
     message: str
     phase: str
+
+
+@dataclass
+class _Run:
+    """What one tick of one canary reads at its start, as Flagger's advanceCanary holds it in locals."""
+
+    canary: dict[str, Any]
+    namespace: str
+    name: str
+    obj: str  # name.namespace of the Canary
+    target_name: str
+    target: str  # name.namespace of the target
+    primary_name: str
+    apex: str  # the service (and router) name
+    analysis: dict[str, Any]
+    status: dict[str, Any]
+    phase: str
+    skip: bool
+    failed: int
+    threshold: int
+    target_obj: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def of(cls, canary: dict[str, Any]) -> _Run:
+        meta, spec = canary["metadata"], canary["spec"]
+        namespace, name = meta["namespace"], meta["name"]
+        analysis = spec.get("analysis") or {}
+        status = copy.deepcopy(canary.get("status") or {})
+        target_name = spec["targetRef"]["name"]
+        return cls(
+            canary=canary,
+            namespace=namespace,
+            name=name,
+            obj=msg.dotted(name, namespace),
+            target_name=target_name,
+            target=msg.dotted(target_name, namespace),
+            primary_name=f"{target_name}-primary",
+            apex=(spec.get("service") or {}).get("name") or target_name,
+            analysis=analysis,
+            status=status,
+            phase=status.get("phase") or "",
+            skip=bool(spec.get("skipAnalysis")),
+            failed=int(status.get("failedChecks") or 0),
+            threshold=max(1, int(analysis.get("threshold") or 1)),
+        )
 
 
 @dataclass
@@ -215,174 +264,210 @@ class SimFlagger:
 
     # --- one tick ---------------------------------------------------------------------------------------
 
+    # --- one tick: Flagger's advanceCanary, step by step (pkg/controller/scheduler.go) -------------------------
+
     def _tick(self, namespace: str, name: str) -> None:
+        """advanceCanary: each step either lets the tick go on or has done what this tick does."""
         canary = self._store.get("Canary", namespace, name)
         if canary is None:
             return
-        spec = canary["spec"]
-        analysis = spec.get("analysis") or {}
-        obj = msg.dotted(name, namespace)
-        target_name = spec["targetRef"]["name"]
-        target = msg.dotted(target_name, namespace)
-        primary_name = f"{target_name}-primary"
-        apex = (spec.get("service") or {}).get("name") or target_name
-
-        if spec.get("suspend"):
+        if canary["spec"].get("suspend"):
             self._event(canary, msg.NORMAL, msg.suspended())
             return
-        status = copy.deepcopy(canary.get("status") or {})
-        phase = status.get("phase") or ""
-        skip = bool(spec.get("skipAnalysis"))
-        initializing = phase in ("", "Initializing")
-        if initializing and not skip:
-            self._event(canary, msg.NORMAL, msg.metrics_providers_available())
-
-        target_obj = self._store.get("Deployment", namespace, target_name)
-        if target_obj is None:
-            self._event(canary, msg.WARNING, f'deployments.apps "{target_name}" not found')
+        run = _Run.of(canary)
+        if not self._initialize(run) or not self._should_advance(run):
             return
-        if self._store.get("Deployment", namespace, primary_name) is None:
-            self._create_primary(target_obj, primary_name)
+        if not run.skip and not self._is_ready(run, run.primary_name, primary=True):
+            return
+        primary_w, canary_w = self._weights(namespace, run.apex)
+        if not self._check_canary_status(run):
+            return
+        if self._has_canary_revision_changed(run):
+            self._restart_analysis(run)
+            return
+        if not self._is_ready(run, run.target_name, primary=False):
+            return
+        if self._should_skip_analysis(run) or self._run_rollback_hooks(run):
+            return
+        if run.phase == "Promoting":
+            step = int(run.analysis.get("stepWeightPromotion") or 0)
+            self._promotion_step(canary, run.obj, run.apex, primary_w, canary_w, step)
+            return
+        if run.phase == "Finalising":
+            self._finalise(run)
+            return
+        if run.phase in ("Progressing", "WaitingPromotion") and run.failed >= run.threshold:
+            self._rollback(canary, run.target_obj, run.apex, threshold_reached=True)
+            return
+        if not self._run_analysis(run, canary_w):
+            return
+        self._run_canary(run, primary_w, canary_w)
+
+    def _initialize(self, run: _Run) -> bool:
+        """canaryController.Initialize, the scale-down and the router's Reconcile, then setPhaseInitialized."""
+        canary, namespace = run.canary, run.namespace
+        initializing = run.phase in ("", "Initializing")
+        if initializing and not run.skip:
+            self._event(canary, msg.NORMAL, msg.metrics_providers_available())
+        target_obj = self._store.get("Deployment", namespace, run.target_name)
+        if target_obj is None:
+            self._event(canary, msg.WARNING, f'deployments.apps "{run.target_name}" not found')
+            return False
+        run.target_obj = target_obj
+        if self._store.get("Deployment", namespace, run.primary_name) is None:
+            self._create_primary(target_obj, run.primary_name)
         if initializing:
-            reason = self._workloads.readiness(namespace, primary_name)
+            reason = self._workloads.readiness(namespace, run.primary_name)
             if reason:
-                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(primary_name, namespace), reason))
-                return
-            self._scale(namespace, target_name, 0)
-        if self._store.get("TrafficSplit", namespace, apex) is None:
-            self._create_split(namespace, apex)
+                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
+                return False
+            self._scale(namespace, run.target_name, 0)
+        if self._store.get("TrafficSplit", namespace, run.apex) is None:
+            self._create_split(namespace, run.apex)
         if initializing:
             spec_hash = object_hash(target_obj["spec"]["template"])
             self._write_status(
                 canary, phase="Initialized", weight=0, failed=0, iterations=0, applied=spec_hash, promoted=spec_hash
             )
-            self._event(canary, msg.NORMAL, msg.initialization_done(obj), "Initialized")
-            return
+            self._event(canary, msg.NORMAL, msg.initialization_done(run.obj), "Initialized")
+            return False
+        return True
 
-        changed = self._changed(canary, target_obj)
-        if phase == "Failed":
+    def _should_advance(self, run: _Run) -> bool:
+        """shouldAdvance: an analysis in flight, or a new revision of a canary at rest."""
+        run.changed = self._changed(run.canary, run.target_obj)
+        if run.phase == "Failed":
             # Flagger re-syncs a failed canary's status on every tick, so lastAppliedSpec follows the target (and
             # lastTransitionTime moves); whether the target changed is still judged against what it read before.
-            self._write_status(canary, applied=object_hash(target_obj["spec"]["template"]))
-        if phase in ("Initialized", "Succeeded", "Failed") and not changed:
-            return
-        if not skip:
-            reason = self._workloads.readiness(namespace, primary_name)
-            if reason:
-                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(primary_name, namespace), reason))
-                return
-        primary_w, canary_w = self._weights(namespace, apex)
+            self._write_status(run.canary, applied=object_hash(run.target_obj["spec"]["template"]))
+        return not (run.phase in ("Initialized", "Succeeded", "Failed") and not run.changed)
 
-        if phase in ("Initialized", "Succeeded", "Failed", "Waiting"):
-            for hook in self._hooks(canary, "confirm-rollout"):
-                if not self._hook_passes(hook, name, namespace):
-                    if phase != "Waiting":
-                        self._write_status(canary, phase="Waiting")
-                        self._event(canary, msg.WARNING, msg.waiting_for_approval(obj, hook["name"]), phase)
-                    return
-                self._event(canary, msg.NORMAL, msg.confirm_rollout_passed(hook["name"]))
-            self._event(canary, msg.NORMAL, msg.new_revision(target), "Progressing")
-            primary = self._store.get("Deployment", namespace, primary_name)
-            replicas = int(target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
-            self._scale(namespace, target_name, replicas)
-            self._write_status(
-                canary,
-                phase="Progressing",
-                weight=0,
-                failed=0,
-                iterations=0,
-                applied=object_hash(target_obj["spec"]["template"]),
-            )
-            return
+    def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
+        """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning."""
+        reason = self._workloads.readiness(run.namespace, deployment)
+        if not reason:
+            return True
+        dotted = msg.dotted(deployment, run.namespace)
+        self._event(
+            run.canary, msg.WARNING, msg.not_ready(dotted, reason) if primary else msg.canary_not_ready(dotted, reason)
+        )
+        return False
 
-        if phase in ("Progressing", "WaitingPromotion") and changed:
-            self._event(canary, msg.NORMAL, msg.restarting_analysis(target))
-            self._route(namespace, apex, 100, 0)
-            self._write_status(
-                canary,
-                phase="Progressing",
-                weight=0,
-                failed=0,
-                iterations=0,
-                applied=object_hash(target_obj["spec"]["template"]),
-            )
-            return
+    def _check_canary_status(self, run: _Run) -> bool:
+        """checkCanaryStatus: a canary at rest with a new revision starts its analysis (after confirm-rollout)."""
+        canary, phase = run.canary, run.phase
+        if phase not in ("Initialized", "Succeeded", "Failed", "Waiting"):
+            return True
+        for hook in self._hooks(canary, "confirm-rollout"):
+            if not self._hook_passes(hook, run.name, run.namespace):
+                if phase != "Waiting":
+                    self._write_status(canary, phase="Waiting")
+                    self._event(canary, msg.WARNING, msg.waiting_for_approval(run.obj, hook["name"]), phase)
+                return False
+            self._event(canary, msg.NORMAL, msg.confirm_rollout_passed(hook["name"]))
+        self._event(canary, msg.NORMAL, msg.new_revision(run.target), "Progressing")
+        primary = self._store.get("Deployment", run.namespace, run.primary_name)
+        replicas = int(run.target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
+        self._scale(run.namespace, run.target_name, replicas)
+        self._write_status(
+            canary,
+            phase="Progressing",
+            weight=0,
+            failed=0,
+            iterations=0,
+            applied=object_hash(run.target_obj["spec"]["template"]),
+        )
+        return False
 
-        reason = self._workloads.readiness(namespace, target_name)
-        if reason:
-            self._event(canary, msg.WARNING, msg.canary_not_ready(target, reason))
-            return
+    def _has_canary_revision_changed(self, run: _Run) -> bool:
+        return run.phase in ("Progressing", "WaitingPromotion") and run.changed
 
-        if skip:
-            self._route(namespace, apex, 100, 0)
-            self._event(canary, msg.NORMAL, msg.copying_spec(target, msg.dotted(primary_name, namespace)))
-            self._promote(target_obj, primary_name)
-            self._scale(namespace, target_name, 0)
-            self._write_status(canary, phase="Succeeded", promoted=status.get("lastAppliedSpec"))
-            self._event(canary, msg.NORMAL, msg.promotion_skipped(target), "Succeeded")
-            return
+    def _restart_analysis(self, run: _Run) -> None:
+        self._event(run.canary, msg.NORMAL, msg.restarting_analysis(run.target))
+        self._route(run.namespace, run.apex, 100, 0)
+        self._write_status(
+            run.canary,
+            phase="Progressing",
+            weight=0,
+            failed=0,
+            iterations=0,
+            applied=object_hash(run.target_obj["spec"]["template"]),
+        )
 
-        if phase in ("Progressing", "WaitingPromotion"):
-            for hook in self._hooks(canary, "rollback"):
-                if self._hook_passes(hook, name, namespace):
-                    self._event(canary, msg.WARNING, msg.rollback_check_passed(hook["name"]))
-                    self._event(canary, msg.WARNING, msg.rolling_back_manual(obj))
-                    self._rollback(canary, target_obj, apex, threshold_reached=False)
-                    return
-                self._event(canary, msg.NORMAL, msg.rollback_not_signaling(hook["name"]))
+    def _should_skip_analysis(self, run: _Run) -> bool:
+        """shouldSkipAnalysis: with spec.skipAnalysis the new revision is promoted at once."""
+        if not run.skip:
+            return False
+        self._route(run.namespace, run.apex, 100, 0)
+        self._event(run.canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
+        self._promote(run.target_obj, run.primary_name)
+        self._scale(run.namespace, run.target_name, 0)
+        self._write_status(run.canary, phase="Succeeded", promoted=run.status.get("lastAppliedSpec"))
+        self._event(run.canary, msg.NORMAL, msg.promotion_skipped(run.target), "Succeeded")
+        return True
 
-        if phase == "Promoting":
-            self._promotion_step(canary, obj, apex, primary_w, canary_w, int(analysis.get("stepWeightPromotion") or 0))
-            return
-        if phase == "Finalising":
-            self._scale(namespace, target_name, 0)
-            self._write_status(canary, phase="Succeeded", promoted=status.get("lastAppliedSpec"))
-            self._event(canary, msg.NORMAL, msg.promotion_completed(target), "Succeeded")
-            return
+    def _run_rollback_hooks(self, run: _Run) -> bool:
+        """runRollbackHooks: an open rollback gate rolls the analysis back now."""
+        if run.phase not in ("Progressing", "WaitingPromotion"):
+            return False
+        for hook in self._hooks(run.canary, "rollback"):
+            if self._hook_passes(hook, run.name, run.namespace):
+                self._event(run.canary, msg.WARNING, msg.rollback_check_passed(hook["name"]))
+                self._event(run.canary, msg.WARNING, msg.rolling_back_manual(run.obj))
+                self._rollback(run.canary, run.target_obj, run.apex, threshold_reached=False)
+                return True
+            self._event(run.canary, msg.NORMAL, msg.rollback_not_signaling(hook["name"]))
+        return False
 
-        threshold = max(1, int(analysis.get("threshold") or 1))
-        failed = int(status.get("failedChecks") or 0)
-        if phase in ("Progressing", "WaitingPromotion") and failed >= threshold:
-            self._rollback(canary, target_obj, apex, threshold_reached=True)
-            return
+    def _finalise(self, run: _Run) -> None:
+        """Finalising: the target scaled to zero, the canary Succeeded."""
+        self._scale(run.namespace, run.target_name, 0)
+        self._write_status(run.canary, phase="Succeeded", promoted=run.status.get("lastAppliedSpec"))
+        self._event(run.canary, msg.NORMAL, msg.promotion_completed(run.target), "Succeeded")
 
-        if canary_w == 0 and int(status.get("iterations") or 0) == 0:
-            self._event(canary, msg.NORMAL, msg.starting_analysis(target))
-        else:
-            failure = self._check_metrics(canary, obj, target)
-            if failure:
-                self._event(canary, msg.WARNING, failure)
-                self._write_status(canary, failed=failed + 1)
-                return
+    def _run_analysis(self, run: _Run, canary_w: int) -> bool:
+        """The first tick of an analysis starts it; later ones run the metric checks (runAnalysis)."""
+        if canary_w == 0 and int(run.status.get("iterations") or 0) == 0:
+            self._event(run.canary, msg.NORMAL, msg.starting_analysis(run.target))
+            return True
+        failure = self._check_metrics(run.canary, run.obj, run.target)
+        if failure:
+            self._event(run.canary, msg.WARNING, failure)
+            self._write_status(run.canary, failed=run.failed + 1)
+            return False
+        return True
 
+    def _run_canary(self, run: _Run, primary_w: int, canary_w: int) -> None:
+        """The canary strategy: confirm-traffic-increase, then one more step, or promotion at the max weight."""
+        canary, analysis = run.canary, run.analysis
         step = next_step(canary_w, analysis.get("stepWeight"), analysis.get("stepWeights") or [])
         top = max_weight(analysis.get("maxWeight"), analysis.get("stepWeights") or [])
         if step <= 0:
             return
-        if phase not in ("Promoting", "WaitingPromotion", "Finalising"):
+        if run.phase not in ("Promoting", "WaitingPromotion", "Finalising"):
             for hook in self._hooks(canary, "confirm-traffic-increase"):
-                if not self._hook_passes(hook, name, namespace):
-                    self._event(canary, msg.WARNING, msg.traffic_increase_waiting(obj, hook["name"]))
+                if not self._hook_passes(hook, run.name, run.namespace):
+                    self._event(canary, msg.WARNING, msg.traffic_increase_waiting(run.obj, hook["name"]))
                     return
                 self._event(canary, msg.NORMAL, f"Confirm-traffic-increase check {hook['name']} passed")
         if canary_w < top:
             new_canary = min(100, canary_w + step)
-            self._route(namespace, apex, max(0, primary_w - step), new_canary)
+            self._route(run.namespace, run.apex, max(0, primary_w - step), new_canary)
             self._write_status(canary, weight=new_canary)
-            self._event(canary, msg.NORMAL, msg.advance_canary(obj, new_canary))
+            self._event(canary, msg.NORMAL, msg.advance_canary(run.obj, new_canary))
             return
         for hook in self._hooks(canary, "confirm-promotion"):
-            if not self._hook_passes(hook, name, namespace):
+            if not self._hook_passes(hook, run.name, run.namespace):
                 iterations = int(analysis.get("iterations") or 0) - 1
-                if phase != "WaitingPromotion":
+                if run.phase != "WaitingPromotion":
                     self._write_status(canary, phase="WaitingPromotion", iterations=iterations)
-                    self._event(canary, msg.WARNING, msg.promotion_waiting(obj, hook["name"]), phase)
+                    self._event(canary, msg.WARNING, msg.promotion_waiting(run.obj, hook["name"]), run.phase)
                 else:
                     self._write_status(canary, iterations=iterations)
                 return
             self._event(canary, msg.NORMAL, msg.confirm_promotion_passed(hook["name"]))
-        self._event(canary, msg.NORMAL, msg.copying_spec(target, msg.dotted(primary_name, namespace)))
-        self._promote(target_obj, primary_name)
+        self._event(canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
+        self._promote(run.target_obj, run.primary_name)
         self._write_status(canary, phase="Promoting")
 
     def _promotion_step(
