@@ -18,9 +18,9 @@ steps:
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def record(tmp_path: Path, name: str) -> Path:
+def record(tmp_path: Path, name: str, text: str = SCRIPT, returncode: int = 0) -> Path:
     script = tmp_path / "script.yaml"
-    script.write_text(SCRIPT)
+    script.write_text(text)
     cast = tmp_path / f"{name}.cast"
     done = subprocess.run(
         [
@@ -45,7 +45,12 @@ def record(tmp_path: Path, name: str) -> Path:
         timeout=120,
         env={**os.environ, "TERM": "xterm-256color", "TZ": "UTC"},
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == returncode, done.stderr[-2000:]
+    if returncode:
+        # Textual draws on stderr; the message is the one line after the terminal is restored.
+        assert "Traceback" not in done.stderr and done.stderr.endswith("\n"), done.stderr[-2000:]
+        last = done.stderr.splitlines()[-1]
+        (tmp_path / f"{name}.stderr").write_text(last[last.rindex("canaryscope: ") :])
     return cast
 
 
@@ -75,6 +80,16 @@ def test_the_same_seed_and_script_give_the_same_recording(tmp_path: Path) -> Non
     assert len(screen) == 24
     text = "\n".join(screen)
     assert "Failed" in text and "Canary failed! Scaling down" in text
-    assert any("Script: Recording starts" in ANSI.sub("", data) for _, _, data in events), (
-        "notices are part of the recorded screen"
-    )
+    assert "❝ Recording starts" in text, "a say stays on screen until the next one"
+    assert "» Rolled back" in text, "the narration stays in view under the caption"
+
+
+def test_a_script_step_that_times_out_ends_the_recording_with_exit_code_1(tmp_path: Path) -> None:
+    never = "steps:\n  - {after: Failed, timeout: 40s, do: say, text: Rolled back}\n  - {wait: 1s, do: quit}\n"
+    cast = record(tmp_path, "failed", never, returncode=1)
+    stderr = (tmp_path / "failed.stderr").read_text()
+    assert stderr.startswith("canaryscope: script script.yaml: steps[0] (do: say) timed out after 40s")
+    assert "waiting for after: Failed" in stderr
+    _header, events, screen = replay(cast)
+    assert 40 / 30 <= events[-1][0] <= 45 / 30, "the recording ends when the step times out"
+    assert "timed out" in "\n".join(screen), "the error is on the last frame"

@@ -89,6 +89,21 @@ async def test_ctrl_s_saves_an_svg_where_asked(tmp_path: Path) -> None:
     assert notes == [f"Saved {files[0]}"]
 
 
+async def test_screenshots_at_the_same_simulated_second_never_overwrite_each_other(tmp_path: Path) -> None:
+    app, source, sim = sim_app("seed")
+    app.screenshot_dir = tmp_path
+    notes: list[str] = []
+    app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await pilot.press("ctrl+s")
+    files = sorted(tmp_path.glob("canaryscope-*.svg"), key=lambda f: len(f.name))
+    assert len(files) == 3, "three files, not one overwritten twice"
+    stem = files[0].stem
+    assert sorted(f.name for f in files) == sorted([f"{stem}.svg", f"{stem}-2.svg", f"{stem}-3.svg"])
+    assert notes == [f"Saved {tmp_path / name}" for name in (f"{stem}.svg", f"{stem}-2.svg", f"{stem}-3.svg")]
+
+
 async def test_a_screenshot_folder_that_cannot_be_written_is_a_notice(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

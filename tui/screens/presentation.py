@@ -128,4 +128,7 @@ class PresentationScreen(Screen[None]):
                 mark.update(Content.styled("✖ below the threshold", "$error bold"))
             else:
                 mark.update(Content.styled("✔ healthy", "$success bold"))
-        self.query_one("#p-narration", Static).update(narrate(state))
+        narration = Content(narrate(state))
+        if state.caption is not None:  # a script's `say`, above what Flagger is doing
+            narration = Content.assemble((state.caption, "$accent"), "\n", narration)
+        self.query_one("#p-narration", Static).update(narration)
