@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from tui.state import AppState
 
 SCRIPT_FAILED_EXIT = 1
+# Refreshes a frame of a recording may wait for the screen to settle.
+SETTLE_TRIES = 20
 # How long a notice stays in the narration line of a recording, in virtual seconds.
 NOTICE_S = 8.0
 SIMPLE_ACTIONS = {
@@ -65,6 +67,7 @@ class Presenter:
         self.frame_pending = False
         self.failure: str | None = None
         self._first_frame_tries = 0
+        self._settle_tries = 0
         self._ticking = False
         # The virtual second the script last looked at: within one advance of the simulation it runs ahead of
         # state.now, which moves when the advance is over.
@@ -111,7 +114,7 @@ class Presenter:
 
     def stop(self) -> None:
         if self.recorder is not None:
-            self._record_frame()
+            self._record_frame(force=True)
             self.recorder.close()
 
     # --- scripts ----------------------------------------------------------------------------------------
@@ -230,13 +233,26 @@ class Presenter:
             return
         self.app.call_after_refresh(self._record_frame)
 
-    def _record_frame(self) -> None:
+    def _settled(self) -> bool:
+        """No widget of the screen has work queued that changes what it shows (the events log scrolls to its
+        newest line after a refresh, in its own task): a frame taken before that would depend on the load."""
+        screen = self.app.screen
+        if getattr(screen, "_callbacks", None):
+            return False
+        return all(widget._message_queue.empty() for widget in screen.walk_children(with_self=True))
+
+    def _record_frame(self, force: bool = False) -> None:
         if self.recorder is None or not self.app.is_running:
             self.frame_pending = False
             return
-        from tui.recording import screen_ansi
+        if not force and not self._settled() and self._settle_tries < SETTLE_TRIES:
+            self._settle_tries += 1
+            self.app.call_after_refresh(self._record_frame)
+            return
+        self._settle_tries = 0
+        from tui.recording import screen_cells
 
-        ansi = screen_ansi(self.app)
+        cells = screen_cells(self.app)
         self.frame_pending = False
         width, height = self.app.size
-        self.recorder.frame(width, height, ansi)
+        self.recorder.frame(width, height, cells)
