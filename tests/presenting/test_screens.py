@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from tests.simkit import EXAMINER, sim_app
 from tui.app import CanaryscopeApp
+from tui.observations import CaptionObserved
 from tui.screens.presentation import PresentationScreen
 from tui.sim.actions import SimActions
 from tui.sources import SimulationSource
@@ -46,6 +47,32 @@ def test_no_color(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app, run_before = progressing_with_errors()
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+CAPTION = "The faulty canary fails its success-rate check, and Flagger counts it [1 of 2] before it rolls back"
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_a_script_caption_stands_above_the_narration(size: tuple[int, int], snap_compare: Any) -> None:
+    app, run_before = progressing_with_errors()
+
+    async def with_caption(pilot: Pilot) -> None:
+        await run_before(pilot)
+        app.apply([CaptionObserved(CAPTION)])
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=with_caption)
+
+
+def test_a_script_caption_in_presentation_mode(snap_compare: Any) -> None:
+    app, run_before = progressing_with_errors()
+
+    async def with_caption(pilot: Pilot) -> None:
+        await run_before(pilot)
+        app.apply([CaptionObserved(CAPTION)])
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=with_caption, press=["z"])
 
 
 async def test_z_toggles_presentation_mode_and_shows_the_essentials() -> None:
