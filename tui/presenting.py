@@ -68,6 +68,7 @@ class Presenter:
         self.failure: str | None = None
         self._first_frame_tries = 0
         self._settle_tries = 0
+        self._settled_in_a_row = 0
         self._ticking = False
         # The virtual second the script last looked at: within one advance of the simulation it runs ahead of
         # state.now, which moves when the advance is over.
@@ -235,7 +236,10 @@ class Presenter:
 
     def _settled(self) -> bool:
         """No widget of the screen has work queued that changes what it shows (the events log scrolls to its
-        newest line after a refresh, in its own task): a frame taken before that would depend on the load."""
+        newest line after a refresh, in its own task): a frame taken before that would depend on the load.
+
+        A callback that runs after this one in the same batch of after-refresh callbacks cannot be seen from
+        here, so a frame is taken only once the screen looked settled after two refreshes in a row."""
         screen = self.app.screen
         if getattr(screen, "_callbacks", None):
             return False
@@ -245,11 +249,13 @@ class Presenter:
         if self.recorder is None or not self.app.is_running:
             self.frame_pending = False
             return
-        if not force and not self._settled() and self._settle_tries < SETTLE_TRIES:
-            self._settle_tries += 1
-            self.app.call_after_refresh(self._record_frame)
-            return
-        self._settle_tries = 0
+        if not force and self._settle_tries < SETTLE_TRIES:
+            self._settled_in_a_row = self._settled_in_a_row + 1 if self._settled() else 0
+            if self._settled_in_a_row < 2:
+                self._settle_tries += 1
+                self.app.call_after_refresh(self._record_frame)
+                return
+        self._settle_tries = self._settled_in_a_row = 0
         from tui.recording import screen_cells
 
         cells = screen_cells(self.app)
