@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -17,11 +16,12 @@ from textual.screen import Screen
 
 from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
-from tui.observations import CanarySelected, NoticeObserved, Observation
+from tui.observations import CanarySelected, Observation
+from tui.presenting import Presenter
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
 from tui.screens.rollout import RolloutScreen
-from tui.sources import ObservationBatch, ObservationsPending, SimulationSource, Source
+from tui.sources import ObservationBatch, ObservationsPending, Source
 from tui.state import AppState
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
     from tui.screens.presentation import PresentationScreen
-    from tui.script import Script, ScriptStep
+    from tui.script import Script
 
 # Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
 # every import is paid before the first frame.
@@ -85,20 +85,8 @@ class CanaryscopeApp(App[int]):
         self.start_with_overview = start_with_overview
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
-        self.script = None
-        if script is not None:
-            from tui.script import ScriptRunner  # only sessions with a script need it
-
-            self.script = ScriptRunner(script)
-        self._script_armed = False
-        self.recorder = recorder
-        self._frame_pending = False
-        self._first_frame_tries = 0
         self.screenshot_dir = screenshot_dir or Path.cwd()
-        if recorder is not None and isinstance(source, SimulationSource):
-            # One frame per step of virtual time, whatever the machine's load: the same seed and script give
-            # the same recording.
-            source.hold = lambda: self._frame_pending
+        self.presenter = Presenter(self, script, recorder)
         # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
 
@@ -170,8 +158,7 @@ class CanaryscopeApp(App[int]):
     # --- data flow --------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.recorder is not None:
-            self._frame_pending = True  # time stands still until the first frame is on record
+        self.presenter.mounted()
         if self.screen_diff is not None:
             # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
             self.app_suspend_signal.subscribe(self, lambda _app: self._forget_screen())
@@ -186,18 +173,6 @@ class CanaryscopeApp(App[int]):
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
-        if self.script is not None:
-            if self.actions.needs_confirmation:
-                steps = len(self.script.script.steps)
-                question = (
-                    f"Run the script {self.script.script.name} ({steps} steps) against "
-                    f"{self.source.label}? Its actions will not ask again."
-                )
-                from tui.screens.confirm import ConfirmScreen
-
-                self.push_screen(ConfirmScreen(question), self._script_confirmed)
-            else:
-                self._arm_script()
         self.source.start(self)
         # What exists once the first screen is up (libraries, screens) lives as long as the app. Moved out of the
         # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
@@ -207,9 +182,7 @@ class CanaryscopeApp(App[int]):
         self.set_timer(3.0, gc.freeze)
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
         self.set_timer(1.0, lambda: self.help_screen)
-        if self.recorder is not None:
-            self._first_frame_tries = 0
-            self.call_after_refresh(self._record_first_frame)
+        self.presenter.started()
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -225,11 +198,7 @@ class CanaryscopeApp(App[int]):
         after = getattr(self.actions, "after_state", None)
         if after is not None:
             after(state)
-        if self._script_armed and not isinstance(self.source, SimulationSource):
-            self._script_tick(state.now)
-        if self.recorder is not None and not self._frame_pending:
-            self._frame_pending = True
-            self.call_after_refresh(self._record_frame)
+        self.presenter.state_changed(state)
 
     @on(ObservationBatch)
     def _batch(self, message: ObservationBatch) -> None:
@@ -249,90 +218,10 @@ class CanaryscopeApp(App[int]):
     async def action_quit(self) -> None:
         self.source.stop()
         self.actions.stop()
-        if self.recorder is not None:
-            self._record_frame()
-            self.recorder.close()
-        self.exit(0)
+        self.presenter.stop()
+        self.exit(self.presenter.exit_code)
 
     # --- scripts, recordings, screenshots ----------------------------------------------------------------
-
-    def _script_confirmed(self, answer: bool | None) -> None:
-        if answer:
-            self._arm_script()
-        else:
-            self.notify("The script will not run", title="Script")
-
-    def _arm_script(self) -> None:
-        self._script_armed = True
-        if isinstance(self.source, SimulationSource):
-            # In the simulation, steps fire before the exact virtual second they are due.
-            self.source.before_step = self._script_tick
-
-    def _script_tick(self, now: float) -> None:
-        if self.script is None:
-            return
-        due = self.script.due(now)
-        if not due:
-            return
-        self.source.pump()  # act on the state as it is at this very second
-        for step in due:
-            self._script_step(step)
-
-    def _script_step(self, step: ScriptStep) -> None:
-        assert self.script is not None
-        if self.script.script.canary is not None and self.script.script.canary in self.state.canaries:
-            self.apply([CanarySelected(self.script.script.canary)])
-        if step.action == "say":
-            self.notify(step.text, title="Script")
-        elif step.action == "quit":
-            self.call_later(self.action_quit)
-        elif step.action == "screenshot":
-            self.action_screenshot_svg()
-        else:
-            kind = self._script_kind(step.action)
-            if kind is not None:
-                self._act(kind, confirmed=True)
-
-    def _script_kind(self, action: str) -> ActionKind | None:
-        """The action for a step, or None when the state already is what the step asks (load-on when on)."""
-        view = self.state.selected_view
-        running = any(s.label == "background load" and s.running for s in self.state.loads.values())
-        simple = {
-            "release": ActionKind.RELEASE,
-            "faulty-release": ActionKind.FAULTY_RELEASE,
-            "inject-errors": ActionKind.INJECT_ERRORS,
-            "promote": ActionKind.PROMOTE,
-            "abort": ActionKind.ABORT,
-        }
-        if action in simple:
-            return simple[action]
-        if action in ("load-on", "load-off"):
-            return ActionKind.TOGGLE_LOAD if running != (action == "load-on") else None
-        if action in ("suspend", "resume"):
-            suspended = bool(view and view.info.suspend)
-            return ActionKind.TOGGLE_SUSPEND if suspended != (action == "suspend") else None
-        return None
-
-    def _record_first_frame(self) -> None:
-        # The first frame on record is the first screen laid out and showing the state at its real size: when
-        # that happens depends on the machine's load, so waiting for it keeps a seed's recording the same.
-        shown = getattr(self.screen, "shown_at_size", None)
-        self._first_frame_tries += 1
-        if shown is not None and not shown() and self._first_frame_tries < 100:
-            self.call_after_refresh(self._record_first_frame)
-            return
-        self.call_after_refresh(self._record_frame)
-
-    def _record_frame(self) -> None:
-        if self.recorder is None or not self.is_running:
-            self._frame_pending = False
-            return
-        from tui.recording import screen_ansi
-
-        ansi = screen_ansi(self)
-        self._frame_pending = False
-        width, height = self.size
-        self.recorder.frame(width, height, ansi)
 
     def notify(
         self,
@@ -343,27 +232,12 @@ class CanaryscopeApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        if self.recorder is not None:
-            # Toasts come and go by the wall clock; in a recording the narration line says it, on virtual time.
-            text = f"{title}: {message}" if title else message
-            self.apply([NoticeObserved(text, severity, self.state.now, self.state.now + 8)])
+        if self.presenter.notice(message, title, severity):
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_screenshot_svg(self) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.state.now or time.time()))
-        name = f"canaryscope-{stamp}.svg"
-        try:
-            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
-            path = self.save_screenshot(name, str(self.screenshot_dir))
-        except OSError as exc:
-            self.notify(
-                f"Could not save the screenshot in {self.screenshot_dir}: {exc.strerror or exc}",
-                title="Screenshot",
-                severity="error",
-            )
-            return
-        self.notify(f"Saved {path}", title="Screenshot")
+        self.presenter.screenshot()
 
     def action_presentation(self) -> None:
         if self.screen is self.presentation_screen:

@@ -319,7 +319,14 @@ def run_watch(args: argparse.Namespace) -> int:
         actions.stop()
         if recorder is not None:
             recorder.close()
+    _report_script_failure(app)
     return result or 0
+
+
+def _report_script_failure(app) -> None:  # type: ignore[no-untyped-def]
+    """A script that timed out says so once more after the screen is gone (exit code 1)."""
+    if app.presenter.failure is not None:
+        print(f"canaryscope: script {app.presenter.failure}", file=sys.stderr)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -346,6 +353,7 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         if recorder is not None:
             recorder.close()
+    _report_script_failure(app)
     return result or 0
 
 

@@ -139,6 +139,13 @@ class NoticeObserved:
     until: float
 
 
+@dataclass(frozen=True)
+class CaptionObserved:
+    """A script's `say`: shown above the narration until the next one replaces it."""
+
+    text: str
+
+
 Observation = (
     ClockTick
     | CanaryObserved
@@ -160,4 +167,5 @@ Observation = (
     | HealthObserved
     | CanarySelected
     | NoticeObserved
+    | CaptionObserved
 )

@@ -20,6 +20,7 @@ from tui.observations import (
     CanaryDeleted,
     CanaryObserved,
     CanarySelected,
+    CaptionObserved,
     ClockTick,
     ConfigDeleted,
     ConfigObserved,
@@ -130,6 +131,8 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return replace(state, health={**state.health, health.source: health})
         case NoticeObserved(text=text, severity=severity, until=until):
             return replace(state, notice=(text, severity, until))
+        case CaptionObserved(text=caption):
+            return state if caption == state.caption else replace(state, caption=caption)
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state

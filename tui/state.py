@@ -101,6 +101,8 @@ class AppState:
     selected: CanaryKey | None = None
     # (text, severity, until): a notice shown in the narration line while now < until.
     notice: tuple[str, str, float] | None = None
+    # A script's latest `say`, shown until the next one.
+    caption: str | None = None
 
     @property
     def selected_view(self) -> CanaryView | None:

@@ -1,4 +1,5 @@
-"""The narration line: what Flagger is doing and why, in plain words (see tui/narration.py)."""
+"""The narration line: what Flagger is doing and why, in plain words (see tui/narration.py). A script's `say`
+stands on its own line above it until the next `say`, so the narration stays in view during a talk."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from widgets.panel import StatePanel
 class NarrationBar(StatePanel):
     DEFAULT_CSS = """
     NarrationBar { border: none; padding: 0 1; height: auto; max-height: 2; color: $text; }
+    NarrationBar.-captioned { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     @staticmethod
@@ -23,11 +25,17 @@ class NarrationBar(StatePanel):
         return None
 
     def slice_key(self, state: AppState) -> Any:
-        return self._notice(state) or narrate(state)
+        return state.caption, self._notice(state) or narrate(state)
 
     def render_state(self, state: AppState) -> Content:
         notice = self._notice(state)
         if notice is not None:
             style = "$warning bold" if notice[1] != "information" else "$accent bold"
-            return Content.assemble(("» ", style), (notice[0], style))
-        return Content.assemble(("» ", "$accent bold"), (narrate(state), "italic"))
+            line = Content.assemble(("» ", style), (notice[0], style))
+        else:
+            line = Content.assemble(("» ", "$accent bold"), (narrate(state), "italic"))
+        # One line each for the caption and the narration, cut with an ellipsis rather than wrapped.
+        self.set_class(state.caption is not None, "-captioned")
+        if state.caption is None:
+            return line
+        return Content.assemble(("❝ ", "$accent bold"), (state.caption, "bold"), "\n", line)

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from tests.simkit import EXAMINER, sim_app
 from tui.app import CanaryscopeApp
+from tui.observations import CaptionObserved
 from tui.screens.presentation import PresentationScreen
 from tui.sim.actions import SimActions
 from tui.sources import SimulationSource
@@ -48,6 +49,32 @@ def test_no_color(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app, run_before = progressing_with_errors()
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+CAPTION = "The faulty canary fails its success-rate check, and Flagger counts it [1 of 2] before it rolls back"
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_a_script_caption_stands_above_the_narration(size: tuple[int, int], snap_compare: Any) -> None:
+    app, run_before = progressing_with_errors()
+
+    async def with_caption(pilot: Pilot) -> None:
+        await run_before(pilot)
+        app.apply([CaptionObserved(CAPTION)])
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=with_caption)
+
+
+def test_a_script_caption_in_presentation_mode(snap_compare: Any) -> None:
+    app, run_before = progressing_with_errors()
+
+    async def with_caption(pilot: Pilot) -> None:
+        await run_before(pilot)
+        app.apply([CaptionObserved(CAPTION)])
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=with_caption, press=["z"])
 
 
 async def test_z_toggles_presentation_mode_and_shows_the_essentials() -> None:
@@ -89,6 +116,21 @@ async def test_ctrl_s_saves_an_svg_where_asked(tmp_path: Path) -> None:
     assert len(files) == 1
     assert "Initialized" in files[0].read_text()
     assert notes == [f"Saved {files[0]}"]
+
+
+async def test_screenshots_at_the_same_simulated_second_never_overwrite_each_other(tmp_path: Path) -> None:
+    app, source, sim = sim_app("seed")
+    app.screenshot_dir = tmp_path
+    notes: list[str] = []
+    app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await pilot.press("ctrl+s")
+    files = sorted(tmp_path.glob("canaryscope-*.svg"), key=lambda f: len(f.name))
+    assert len(files) == 3, "three files, not one overwritten twice"
+    stem = files[0].stem
+    assert sorted(f.name for f in files) == sorted([f"{stem}.svg", f"{stem}-2.svg", f"{stem}-3.svg"])
+    assert notes == [f"Saved {tmp_path / name}" for name in (f"{stem}.svg", f"{stem}-2.svg", f"{stem}-3.svg")]
 
 
 async def test_a_screenshot_folder_that_cannot_be_written_is_a_notice(tmp_path: Path) -> None:

@@ -72,3 +72,21 @@ def test_presenting_options_are_checked_before_the_screen_opens(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "fragment"),
+    [
+        ("{after: Done, do: quit}", "steps[0].after: unknown phase 'Done'"),
+        ("{when: {phase: Failed, weight: high}, do: quit}", "steps[0].when.weight: expected a whole number"),
+        ("{after: Failed, timeout: later, do: quit}", "steps[0].timeout: expected a duration"),
+    ],
+)
+def test_a_mistake_in_a_waiting_step_is_one_line_naming_the_key(
+    step: str, fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "talk.yaml"
+    script.write_text(f"steps:\n  - {step}\n")
+    assert main(["demo", "--script", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert f"canaryscope: script {script}: {fragment}" in err and err.count("\n") == 1

@@ -231,3 +231,13 @@ def test_a_late_event_is_filed_in_time_order() -> None:
     )
     assert [e.event.t for e in state.events] == [70, 100, 130]
     assert state.canaries[KEY].last_event is not None and state.canaries[KEY].last_event.t == 130
+
+
+def test_a_caption_stays_until_the_next_one_whatever_else_happens() -> None:
+    from tui.observations import CaptionObserved, ClockTick, NoticeObserved
+
+    state = reduce(AppState(), CaptionObserved("Promoted"))
+    assert reduce(state, CaptionObserved("Promoted")) is state, "the same caption again changes nothing"
+    later = reduce_all(state, [ClockTick(10_000.0), NoticeObserved("Release: done", "information", 10_000.0, 10_008.0)])
+    assert later.caption == "Promoted" and later.notice is not None
+    assert reduce(later, CaptionObserved("Rolled back")).caption == "Rolled back"

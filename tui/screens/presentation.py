@@ -178,6 +178,8 @@ class PresentationScreen(Screen[None]):
         width, height = self.size  # the content area, inside the padding
         inner = max(1, width)
         narration = Content(narrate(state))
+        if state.caption is not None:  # a script's `say`, above what Flagger is doing
+            narration = Content.assemble((state.caption, "$accent"), "\n", narration)
         self.query_one("#p-narration", Static).update(narration)
         success_min, _ = thresholds(view) if view is not None else (0.0, 0.0)
         decimals = rate_decimals(success_min)
