@@ -37,12 +37,17 @@ PHASE_STYLES: dict[str, str] = {
 UNKNOWN = "?"
 
 
-def phase_label(phase: str | None) -> tuple[str, str]:
+# Narrow forms of the phases longer than the others, for narrow columns.
+SHORT_PHASES = {"WaitingPromotion": "WaitPromote"}
+
+
+def phase_label(phase: str | None, *, short: bool = False) -> tuple[str, str]:
     """(`icon name`, style) for a phase; unknown phases read `? <value>`."""
     if not phase:
         return f"{UNKNOWN} unknown", "$text-muted"
     icon = PHASE_ICONS.get(phase, UNKNOWN)
-    return f"{icon} {phase}", PHASE_STYLES.get(phase, "$text")
+    name = SHORT_PHASES.get(phase, phase) if short else phase
+    return f"{icon} {name}", PHASE_STYLES.get(phase, "$text")
 
 
 def duration(seconds: float | None) -> str:
@@ -147,6 +152,18 @@ def message_tail(message: str) -> str:
 
 
 def short_message(message: str, width: int) -> str:
-    """A Flagger message cut to `width` cells, keeping its values (see message_tail)."""
+    """A Flagger message in at most `width` cells. A halt on a metric has shorter forms that keep its value and
+    threshold (`success rate 87.37% < 99%`, then `SR 87.37% < 99%`); anything else is cut with `…`, keeping the
+    values at its end (see message_tail)."""
+    if cell_len(message) <= width:
+        return message
     tail = message_tail(message)
+    kind = classify(message).kind
+    forms = {
+        "success-rate-halt": (f"Halt: success rate {tail}", f"success rate {tail}", f"SR {tail}"),
+        "duration-halt": (f"Halt: p99 {tail}", f"p99 {tail}"),
+    }.get(kind, ())
+    for form in forms:
+        if cell_len(form) <= width:
+            return form
     return shorten(message, width, keep=tail if tail and message.endswith(tail) else "")

@@ -49,7 +49,9 @@ MAX_ROWS = 2
 def _item(key: KeyShown, *, short: bool = False) -> Content:
     _, display, description, enabled = key
     if short:
-        description = description.split(" ")[0]
+        # The first word, and any arrow after it: `Faulty release` reads `Faulty`, `Sort ←` stays.
+        first, *rest = description.split(" ")
+        description = " ".join([first, *(word for word in rest if not word.isalpha())])
     item = Content.assemble((f" {display} ", KEY_STYLE), (f"{description} ", DESCRIPTION_STYLE))
     return item if enabled else item.stylize("dim")
 

@@ -61,7 +61,7 @@ class LoadPanel(StatePanel):
     TITLE = "Load"
 
     def slice_key(self, state: AppState) -> Any:
-        return tuple(sorted(state.loads.items())), int(state.now), self.compact, self.size.width
+        return tuple(sorted(state.loads.items())), int(state.now), self.compact, self.size
 
     def render_state(self, state: AppState) -> Content:
         loads = [s for s in state.loads.values() if shown(s, state.now)]
@@ -79,8 +79,13 @@ class LoadPanel(StatePanel):
                 timing = f"for {fmt.duration(elapsed)}"
             mark = "▶" if stats.running else "■"
             query = stats.url.split("?", 1)[1] if "?" in stats.url else stats.url
-            title = Content.assemble((f"{mark} {stats.label}", "bold"), f" · {timing}")
-            if title.cell_length > width:  # the timing moves to its own line rather than wrap mid-phrase
+            # `error injection` reads `error` where the full label and its timing do not share a line; failing
+            # that, the timing moves to its own line rather than wrap mid-phrase.
+            for label in (stats.label, stats.label.split(" ")[0]):
+                title = Content.assemble((f"{mark} {label}", "bold"), f" · {timing}")
+                if title.cell_length <= width:
+                    break
+            else:
                 title = Content.assemble((f"{mark} {stats.label}", "bold"), f"\n  {timing}")
             if self.compact:
                 blocks.append(Content("\n").join([title, status_counts(stats, width, indent=f" {stats.rps:.1f}/s ")]))
@@ -99,4 +104,18 @@ class LoadPanel(StatePanel):
                         ]
                     )
                 )
-        return Content("\n").join(blocks)
+        # Newest first when they do not all fit: the one just started matters more than one about to leave.
+        rows = self.content_region.height or 1000
+        fitting: list[Content] = []
+        used = 0
+        for block in reversed(blocks):
+            height = len(block.plain.split("\n"))
+            hidden = len(blocks) - len(fitting) - 1
+            if used + height + (1 if hidden else 0) > rows and fitting:
+                break
+            fitting.insert(0, block)
+            used += height
+        hidden = len(blocks) - len(fitting)
+        if hidden:
+            fitting.insert(0, Content.styled(f"… {hidden} more (older)", "$text-muted"))
+        return Content("\n").join(fitting)

@@ -80,8 +80,8 @@ class StatusPanel(StatePanel):
         iterations = fmt.number(info.iterations)
         interval = fmt.duration(view.interval_s)
         width = self.content_region.width or 60
+        status_short = f" (status {fmt.number(status_weight)})" if status_note else ""
         if self.compact:
-            status_short = f" (status {fmt.number(status_weight)})" if status_note else ""
             failed_line = Content.assemble("failed ", (failed_text, failed_style))
             if failed_line.cell_length + len(f" · iterations {iterations}") <= width:
                 failed_line += Content(f" · iterations {iterations}")
@@ -95,11 +95,16 @@ class StatusPanel(StatePanel):
             ]
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
+        weight_line = Content.assemble(
+            "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
+        )
+        if weight_line.cell_length > width and status_note:
+            weight_line = Content.assemble(
+                "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_short
+            )
         lines = [
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
-            Content.assemble(
-                "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
-            ),
+            weight_line,
             Content.assemble("checks     failed ", (failed_text, failed_style)),
             Content(f"analysis   every {interval} · next tick in {next_text} · iterations {iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),

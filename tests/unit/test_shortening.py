@@ -25,17 +25,20 @@ def test_shortened_text_ends_with_an_ellipsis_and_fits(width: int) -> None:
     assert cut.endswith("…")
 
 
-@pytest.mark.parametrize("width", range(20, len(HALT)))
+@pytest.mark.parametrize("width", range(15, len(HALT)))
 def test_a_halt_message_keeps_its_value_and_threshold(width: int) -> None:
     cut = fmt.short_message(HALT, width)
     assert cell_len(cut) <= width
-    assert cut.endswith("… 87.37% < 99%")
-    assert cut.startswith("Halt ")
+    assert cut.endswith(" 87.37% < 99%")
+
+
+def test_a_kept_tail_survives_a_cut() -> None:
+    assert fmt.shorten(HALT, 30, keep="87.37% < 99%") == "Halt examiner.ap… 87.37% < 99%"
 
 
 def test_a_duration_halt_keeps_its_value_and_threshold() -> None:
     cut = fmt.short_message(SLOW, 30)
-    assert cut == "Halt examiner.a… 612ms > 500ms"
+    assert cut == "Halt: p99 612ms > 500ms"
 
 
 def test_a_tail_wider_than_the_room_gives_way_to_a_plain_cut() -> None:
@@ -52,3 +55,11 @@ def test_a_middle_ellipsis_keeps_both_ends_of_a_name() -> None:
     assert fmt.shorten_middle("payments-gateway-canary-7", 12) == "paymen…ary-7"
     assert fmt.shorten_middle("examiner", 12) == "examiner"
     assert cell_len(fmt.shorten_middle("a" * 40, 9)) == 9
+
+
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [(40, "Halt: success rate 87.37% < 99%"), (28, "success rate 87.37% < 99%"), (16, "SR 87.37% < 99%")],
+)
+def test_a_halt_has_shorter_forms_that_keep_value_and_threshold(width: int, expected: str) -> None:
+    assert fmt.short_message(HALT, width) == expected
