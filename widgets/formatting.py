@@ -158,11 +158,18 @@ def short_message(message: str, width: int) -> str:
     if cell_len(message) <= width:
         return message
     tail = message_tail(message)
-    kind = classify(message).kind
+    found = classify(message)
+    hook = found.values.get("hook", "")
     forms = {
         "success-rate-halt": (f"Halt: success rate {tail}", f"success rate {tail}", f"SR {tail}"),
         "duration-halt": (f"Halt: p99 {tail}", f"p99 {tail}"),
-    }.get(kind, ())
+        "promotion-halt": (f"Halt: waiting for promotion approval {hook}", "Halt: waiting for promotion approval"),
+        "approval-halt": (f"Halt: waiting for approval {hook}", "Halt: waiting for approval"),
+        "traffic-increase-halt": (
+            f"Halt: waiting for traffic increase approval {hook}",
+            "Halt: waiting for traffic increase approval",
+        ),
+    }.get(found.kind, ())
     for form in forms:
         if cell_len(form) <= width:
             return form

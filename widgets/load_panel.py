@@ -90,7 +90,12 @@ class LoadPanel(StatePanel):
             if self.compact:
                 blocks.append(Content("\n").join([title, status_counts(stats, width, indent=f" {stats.rps:.1f}/s ")]))
             else:
-                command = fmt.shorten(f"  {parameters(stats)} {query}", width)
+                command = f"  {parameters(stats)} {query}"
+                if len(command) > width and "&" in query:
+                    # The last parameter (`&status=500`) tells an error injection apart: it survives the cut.
+                    last = "&" + query.rsplit("&", 1)[1]
+                    command = fmt.shorten(command[: -len(last)], max(1, width - len(last))) + last
+                command = fmt.shorten(command, width)
                 rates = f"{stats.rps:.1f} req/s · p99 {fmt.millis(stats.p99_ms)}"
                 sent = f" · {stats.requests} sent"
                 rates_line = Content(f"  {rates}{sent}" if len(rates) + len(sent) + 2 <= width else f"  {rates}")

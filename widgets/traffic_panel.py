@@ -85,7 +85,7 @@ class TrafficPanel(StatePanel):
             if view.info.phase == Phase.WAITING_PROMOTION:
                 whys = (
                     "Flagger reports 0 while waiting for promotion; traffic still flows",
-                    "0 while waiting for promotion; traffic still flows",
+                    "Flagger reports 0 while waiting for promotion",
                 )
             elif view.info.phase in (Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED):
                 whys = ("routing catches up at the next tick",)

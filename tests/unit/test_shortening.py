@@ -63,3 +63,9 @@ def test_a_middle_ellipsis_keeps_both_ends_of_a_name() -> None:
 )
 def test_a_halt_has_shorter_forms_that_keep_value_and_threshold(width: int, expected: str) -> None:
     assert fmt.short_message(HALT, width) == expected
+
+
+def test_an_approval_halt_has_shorter_forms_naming_the_gate() -> None:
+    message = messages.promotion_waiting("examiner.apps", "confirm-promotion")
+    assert fmt.short_message(message, 56) == "Halt: waiting for promotion approval confirm-promotion"
+    assert fmt.short_message(message, 40) == "Halt: waiting for promotion approval"
