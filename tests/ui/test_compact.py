@@ -3,6 +3,7 @@ mid-phrase) and a panel never has more lines than rows; what had to be shortened
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -10,10 +11,13 @@ import pytest
 from rich.cells import cell_len
 
 from tests.simkit import EXAMINER, run_until, sim_app
+from widgets import formatting as fmt
+from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.load_panel import FINISHED_SHOWN_S, LoadPanel, status_counts
 from widgets.narration_bar import NarrationBar
 from widgets.panel import StatePanel
+from widgets.topbar import TopBar
 
 
 def progressing_with_errors(sim) -> None:  # type: ignore[no-untyped-def]
@@ -70,6 +74,8 @@ async def test_every_panel_line_fits_its_panel(name: str, size: tuple[int, int])
             for line in lines:
                 assert cell_len(line) <= region.width, f"{type(panel).__name__} cuts {line!r} at {region.width}"
             assert len(lines) <= region.height, f"{type(panel).__name__}: {len(lines)} lines in {region.height} rows"
+        top = screen.query_one(TopBar).render_state(app.state).plain
+        assert top.rstrip().endswith(fmt.clock(app.state.now)) and "●" in top, "the clock and health stay"
         bar = screen.query_one(KeyBar)
         shown = bar.render().plain
         for key in ("r", "R", "l", "e", "p", "a", "s", "d", "z", "?", "q"):
@@ -110,3 +116,36 @@ async def test_a_status_code_and_its_count_share_a_line() -> None:
         several = replace(stats, status_counts=((200, 6850), (500, 296)), transport_errors=3)
         narrow = status_counts(several, 12, indent="  ").plain.split("\n")
         assert narrow == ["  200 6850", "  500 296", "  errors 3"]
+
+
+SEVERAL = {
+    "canaries": [
+        {"name": "examiner", "namespace": "apps"},
+        {"name": "payments-gateway-eu-west-7", "namespace": "payments-production"},
+        {"name": "payments-gateway-eu-west-8", "namespace": "payments-production"},
+    ]
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_overview_fits_its_width_and_tells_long_names_apart(size: tuple[int, int]) -> None:
+    app, source, sim = sim_app(SEVERAL)
+    async with app.run_test(size=size) as pilot:
+        progressing_with_errors(sim)
+        source.pump()
+        await pilot.press("o")
+        table = app.overview_screen.query_one(CanaryTable)
+        deadline = time.monotonic() + 10
+        while len(table) < 3 and time.monotonic() < deadline:  # the overview refreshes at most twice a second
+            await pilot.pause(0.05)
+        assert table.total_width <= table.scrollable_content_region.width, "no sideways scrolling"
+        assert table.max_scroll_x == 0
+        rows = {key: table.cells(key) for key in table.row_keys()}
+        names = [cells[1] for cells in rows.values()]
+        assert len(set(names)) == 3 and any(name.endswith("-7") for name in names)
+        for cells in rows.values():
+            assert "?" not in cells[5:7], "no data reads as such, not as ?"
+            for text, width in zip(cells, table.widths, strict=True):
+                assert cell_len(text) <= width
+        examiner = rows["apps/examiner"]
+        assert examiner[7].endswith("% < 99%"), "the last halt keeps its value and threshold"
