@@ -101,30 +101,45 @@ class CanaryTable(ScrollView, can_focus=True):
 
     def __init__(self, titles: Sequence[str], widths: Sequence[int], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        if len(titles) != len(widths):
-            raise ValueError("one width per column title")
-        self.widths = tuple(widths)
+        self.widths: tuple[int, ...] = ()
         self.starts: list[int] = []
-        x = 0
-        for width in self.widths:
-            self.starts.append(x)
-            x += width + 2 * CELL_PADDING
-        self.total_width = x
-        self.header = self._line(titles)
+        self.total_width = 0
+        self.padding = (CELL_PADDING, CELL_PADDING)
+        self.header: tuple[str, ...] = ()
         self._cells: dict[str, tuple[str, ...]] = {}
         self._lines: dict[str, tuple[str, ...]] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._cursor_key: str | None = None
         self._styles: dict[str, Style] | None = None
-        self.virtual_size = Size(self.total_width, 1)
+        self.set_columns(titles, widths)
+
+    def set_columns(
+        self, titles: Sequence[str], widths: Sequence[int], padding: tuple[int, int] = (CELL_PADDING, CELL_PADDING)
+    ) -> None:
+        """Column titles, widths and the cells' padding (left, right): a narrow terminal gets narrower columns
+        with one space between them; the caller puts the rows in the matching forms."""
+        if len(titles) != len(widths):
+            raise ValueError("one width per column title")
+        self.widths = tuple(widths)
+        self.padding = padding
+        self.starts = []
+        x = 0
+        for width in self.widths:
+            self.starts.append(x)
+            x += width + sum(padding)
+        self.total_width = x
+        self.header = self._line(titles)
+        self._lines = {key: self._line(cells) for key, cells in self._cells.items()}
+        self._resize()
+        self.refresh()
 
     # --- content ----------------------------------------------------------------------------------------
 
     def _line(self, cells: Sequence[str]) -> tuple[str, ...]:
         """Each cell padded to its column: one segment per cell when drawn."""
-        pad = " " * CELL_PADDING
-        return tuple(pad + set_cell_size(text, width) + pad for text, width in zip(cells, self.widths, strict=True))
+        left, right = " " * self.padding[0], " " * self.padding[1]
+        return tuple(left + set_cell_size(text, width) + right for text, width in zip(cells, self.widths, strict=True))
 
     def __len__(self) -> int:
         return len(self._order)

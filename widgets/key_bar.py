@@ -43,8 +43,15 @@ KEY_STYLE = "bold $footer-key-foreground"
 DESCRIPTION_STYLE = "$footer-description-foreground"
 
 
-def _item(key: KeyShown) -> Content:
+MAX_ROWS = 2
+
+
+def _item(key: KeyShown, *, short: bool = False) -> Content:
     _, display, description, enabled = key
+    if short:
+        # The first word, and any arrow after it: `Faulty release` reads `Faulty`, `Sort ←` stays.
+        first, *rest = description.split(" ")
+        description = " ".join([first, *(word for word in rest if not word.isalpha())])
     item = Content.assemble((f" {display} ", KEY_STYLE), (f"{description} ", DESCRIPTION_STYLE))
     return item if enabled else item.stylize("dim")
 
@@ -62,8 +69,8 @@ class KeyBar(Widget):
     def __init__(self) -> None:
         super().__init__()
         self._keys: tuple[list[KeyShown], KeyShown | None] | None = None
-        # Where each key was drawn (first cell, cell after the last, key), for clicks.
-        self._spans: list[tuple[int, int, str]] = []
+        # Where each key was drawn (row, first cell, cell after the last, key), for clicks.
+        self._spans: list[tuple[int, int, int, str]] = []
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -73,9 +80,11 @@ class KeyBar(Widget):
 
     def _bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen and shown_keys(screen) != self._keys:
+            self._fit_height(self.size.width)
             self.refresh()
 
-    def render(self) -> Content:
+    def _lines(self, width: int) -> tuple[list[Content], list[tuple[int, int, int, str]]]:
+        """The bar's rows and where each key was drawn (row, first cell, cell after the last, key)."""
         self._keys = shown_keys(self.screen)
         keys, palette = self._keys
         right = Content("")
@@ -84,24 +93,53 @@ class KeyBar(Widget):
             right = Content.assemble(
                 ("▏", "$foreground 20%"), (display, KEY_STYLE), (f" {description} ", DESCRIPTION_STYLE)
             )
-        room = max(0, self.size.width - right.cell_length)
-        spans: list[tuple[int, int, str]] = []
-        items: list[Content] = []
-        x = 0
-        for key in keys:
-            item = _item(key)
-            if x < room:  # keys past the palette's place are cut off, and cannot be clicked
-                spans.append((x, min(room, x + item.cell_length), key[0]))
-            items.append(item)
-            x += item.cell_length
+        # Every key is shown: one row with full descriptions, else one-word ones, else two rows.
+        for max_rows, short in ((1, False), (1, True), (MAX_ROWS, False), (MAX_ROWS, True)):
+            rows: list[list[tuple[Content, str]]] = [[]]
+            x = 0
+            for key in keys:
+                item = _item(key, short=short)
+                room = width - right.cell_length if len(rows) == 1 else width
+                if x + item.cell_length > room and rows[-1]:
+                    rows.append([])
+                    x = 0
+                rows[-1].append((item, key[0]))
+                x += item.cell_length
+            if len(rows) <= max_rows:
+                break
+        lines: list[Content] = []
+        spans: list[tuple[int, int, int, str]] = []
+        for y, row in enumerate(rows[:MAX_ROWS]):
+            room = width - right.cell_length if y == 0 else width
+            x = 0
+            for item, key_name in row:
+                if x < room:  # a key past the edge (only on a terminal too small for the app) cannot be clicked
+                    spans.append((y, x, min(room, x + item.cell_length), key_name))
+                x += item.cell_length
+            line = Content.assemble(*(item for item, _ in row)).truncate(room, pad=True)
+            lines.append(line + right if y == 0 else line)
         if palette is not None:
-            spans.append((room, room + right.cell_length, palette[0]))
+            spans.append((0, width - right.cell_length, width, palette[0]))
+        return lines, spans
+
+    def rows_needed(self, width: int) -> int:
+        return len(self._lines(width)[0])
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_height(event.size.width)
+
+    def _fit_height(self, width: int) -> None:
+        if width > 0:
+            self.styles.height = self.rows_needed(width)
+
+    def render(self) -> Content:
+        lines, spans = self._lines(self.size.width)
         self._spans = spans
-        return Content.assemble(*items).truncate(room, pad=True) + right
+        return Content("\n").join(lines)
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
-            if start <= event.x < end:
+        for y, start, end, key in self._spans:
+            if y == event.y and start <= event.x < end:
                 if key == self.app.COMMAND_PALETTE_BINDING:
                     self.app.action_command_palette()
                 else:

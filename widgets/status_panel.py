@@ -23,11 +23,13 @@ def canary_weight(state: AppState, view: CanaryView) -> tuple[int | None, int | 
     return status, status
 
 
-def failed_checks_text(view: CanaryView) -> tuple[str, str]:
+def failed_checks_text(view: CanaryView, *, short: bool = False) -> tuple[str, str]:
     """Failed checks / threshold; after a rollback the last count seen, since Flagger resets it to 0."""
     threshold = fmt.number(view.threshold)
     current = view.info.failed_checks
     if view.info.phase == Phase.FAILED and view.sticky_failed_checks:
+        if short:
+            return f"{view.sticky_failed_checks}/{threshold} at rollback (now {fmt.number(current)})", "$error"
         return f"{view.sticky_failed_checks}/{threshold} at rollback (status now reads {fmt.number(current)})", "$error"
     if current is None:
         return f"?/{threshold}", "$text-muted"
@@ -42,7 +44,7 @@ class StatusPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None, len(state.canaries), healths(state, "canaries")
-        return view, state.router_for(view), int(state.now)
+        return view, state.router_for(view), int(state.now), self.size.width
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -59,7 +61,7 @@ class StatusPanel(StatePanel):
         rungs = view.rungs
         position = step_position(weight, rungs) if weight is not None else None
         step = f"{fmt.number(position)}/{len(rungs)}" if rungs else "?"
-        failed_text, failed_style = failed_checks_text(view)
+        failed_text, failed_style = failed_checks_text(view, short=self.compact)
         next_tick = view.next_tick_in(state.now)
         next_text = fmt.duration(next_tick) if next_tick is not None else "?"
         in_phase = fmt.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
@@ -77,27 +79,38 @@ class StatusPanel(StatePanel):
             flags.append(("  ⏭ skipAnalysis", "$warning"))
         iterations = fmt.number(info.iterations)
         interval = fmt.duration(view.interval_s)
+        width = self.content_region.width or 60
+        status_short = f" (status {fmt.number(status_weight)})" if status_note else ""
         if self.compact:
-            return Content("\n").join(
-                [
-                    Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
-                    Content.assemble(
-                        "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_note
-                    ),
-                    Content.assemble("failed ", (failed_text, failed_style), f" · iterations {iterations}"),
-                    Content(f"every {interval} · next {next_text} · changed {transition} ago"),
-                ]
+            failed_line = Content.assemble("failed ", (failed_text, failed_style))
+            if failed_line.cell_length + len(f" · iterations {iterations}") <= width:
+                failed_line += Content(f" · iterations {iterations}")
+            compact_lines = [
+                Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
+                Content.assemble(
+                    "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_short
+                ),
+                failed_line,
+                Content(f"every {interval} · next {next_text} · changed {transition} ago"),
+            ]
+            # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
+            return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
+        weight_line = Content.assemble(
+            "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
+        )
+        if weight_line.cell_length > width and status_note:
+            weight_line = Content.assemble(
+                "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_short
             )
         lines = [
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
-            Content.assemble(
-                "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
-            ),
+            weight_line,
             Content.assemble("checks     failed ", (failed_text, failed_style)),
             Content(f"analysis   every {interval} · next tick in {next_text} · iterations {iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
         warning = view.last_warning
         if warning is not None and info.phase not in (Phase.SUCCEEDED, Phase.INITIALIZED):
-            lines.append(Content.assemble(("⚠ ", "$warning"), (warning.message, "$warning")))
+            message = fmt.short_message(warning.message, max(10, width - 2))
+            lines.append(Content.assemble(("⚠ ", "$warning"), (message, "$warning")))
         return Content("\n").join(lines)

@@ -32,18 +32,36 @@ class TopBar(StatePanel):
         self.mode = mode
 
     def slice_key(self, state: AppState) -> Any:
-        return state.selected, tuple(sorted(state.health.items())), int(state.now), self.compact, len(state.canaries)
+        return (
+            state.selected,
+            tuple(sorted(state.health.items())),
+            int(state.now),
+            self.compact,
+            len(state.canaries),
+            self.size.width,
+        )
 
     def render_state(self, state: AppState) -> Content:
+        width = max(20, (self.content_region.width or 118))
+        right = self._health(state, short=False)
+        clock = Content.styled(f"  {fmt.clock(state.now)}", "$text-muted") if state.now else Content("")
+        if self.compact or right.cell_length + clock.cell_length + 30 > width:
+            right = self._health(state, short=True)
+        # A long refusal is cut with `…` before it pushes the clock off the line.
+        right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
         count = f" (1 of {len(state.canaries)})" if len(state.canaries) > 1 else ""
-        parts: list[str | tuple[str, str] | Content] = [
-            ("canaryscope", "bold $accent"),
-            f" · {self.mode} · ",
-            (where, "bold"),
-            count,
-            "   ",
-        ]
+        mode = self.mode
+        if self.compact:
+            mode = mode.split(" (")[0]  # `simulation (seed 1, x5)` reads `simulation`
+        left = Content.assemble(("canaryscope", "bold $accent"), f" · {mode} · ", (where, "bold"), count)
+        room = max(1, width - right.cell_length - 1)
+        # The place and the health share the line; the place gives way, with `…`, the health and clock never do.
+        left = left.truncate(room, ellipsis=True, pad=True)
+        return Content.assemble(left, " ", right)
+
+    def _health(self, state: AppState, *, short: bool) -> Content:
+        parts: list[str | tuple[str, str] | Content] = []
         healthy, troubled = [], []
         for health in sorted(state.health.values(), key=lambda h: h.source):
             (healthy if health.state is Health.CONNECTED else troubled).append(health)
@@ -52,18 +70,20 @@ class TopBar(StatePanel):
             mark, style = HEALTH_MARKS.get(health.state, ("?", "$text-muted"))
             label = health.state.value
             if health.state is Health.RECONNECTING and health.attempt:
-                label += f" (attempt {health.attempt})"
-            detail = f": {health.detail}" if health.detail else ""
+                label += f" ({health.attempt})" if short else f" (attempt {health.attempt})"
+            detail = f": {health.detail}" if health.detail and not short else ""
             parts.extend([(mark, style), f" {health.source} ", (label, style), detail, "  "])
         if healthy:
             mark, style = HEALTH_MARKS[Health.CONNECTED]
-            if len(healthy) == 1 and not troubled:
+            total = len(healthy) + len(troubled)
+            if short:
+                # `● 3/3`: sources connected of all sources; troubled ones are named before it.
+                parts.extend([(mark, style), " ", (f"{len(healthy)}/{total}", style), "  "])
+            elif len(healthy) == 1 and not troubled:
                 only = healthy[0]
-                detail = f": {only.detail}" if only.detail and not self.compact else ""
+                detail = f": {only.detail}" if only.detail else ""
                 parts.extend([(mark, style), f" {only.source} ", ("connected", style), detail, "  "])
             else:
                 names = ", ".join(h.source for h in healthy)
                 parts.extend([(mark, style), " ", (f"{len(healthy)} connected", style), f" ({names})  "])
-        if state.now:
-            parts.append((fmt.clock(state.now), "$text-muted"))
-        return Content.assemble(*parts)
+        return Content.assemble(*parts).rstrip()

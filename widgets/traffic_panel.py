@@ -81,19 +81,23 @@ class TrafficPanel(StatePanel):
                 lines.append(Content.styled(f"         {router.api_version}", "$text-muted"))
         mismatch = router is not None and status is not None and router.canary_weight != status
         if mismatch:
-            why = ""
+            whys: tuple[str, ...] = ()
             if view.info.phase == Phase.WAITING_PROMOTION:
-                why = " — Flagger reports 0 while waiting for promotion; traffic still flows"
+                whys = (
+                    "Flagger reports 0 while waiting for promotion; traffic still flows",
+                    "Flagger reports 0 while waiting for promotion",
+                )
             elif view.info.phase in (Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED):
-                why = " — routing catches up at the next tick"
+                whys = ("routing catches up at the next tick",)
             lines.append(
                 Content.assemble(
-                    "status   canaryWeight ",
-                    (str(status), "$warning bold"),
-                    f" ≠ router {router.canary_weight}",
-                    ("" if self.compact else why, "$text-muted"),
+                    "status   canaryWeight ", (str(status), "$warning bold"), f" ≠ router {router.canary_weight}"
                 )
             )
+            if whys and not self.compact:
+                # Its own line: the first form that fits, else the shortest cut with `…`.
+                why = next((w for w in whys if len(w) + 9 <= inner), whys[-1])
+                lines.append(Content.styled(fmt.shorten(f"         {why}", inner), "$text-muted"))
         else:
             lines.append(Content(f"status   canaryWeight {fmt.number(status)}"))
         if not self.compact:

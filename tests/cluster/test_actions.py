@@ -275,6 +275,10 @@ def test_load_and_error_injection_reach_the_target_and_show_up(
         )
         labels = {x.label: x for x in h.state.loads.values()}
         assert dict(labels["error injection"].status_counts).keys() == {500}
+        # A second injection while the first runs is refused, and says so.
+        again = actions.perform(ActionKind.INJECT_ERRORS, KEY)
+        assert not again.ok and again.message.startswith("Errors are already being injected (")
+        assert len(h.state.loads) == 2
         assert labels["background load"].concurrency == 5
         assert actions.perform(ActionKind.TOGGLE_LOAD, KEY).message == "Background load stopped"
         actions.stop()

@@ -119,7 +119,7 @@ def test_rows_are_recomputed_only_for_canaries_that_changed(monkeypatch) -> None
     cache = RowCache()
     calls: list[str] = []
     real = overview.row_for
-    monkeypatch.setattr(overview, "row_for", lambda s, view: calls.append(str(view.key)) or real(s, view))
+    monkeypatch.setattr(overview, "row_for", lambda s, view, *rest: calls.append(str(view.key)) or real(s, view, *rest))
     first = cache.rows(state)
     assert len(first) == 1000 and len(calls) == 1000
     calls.clear()

@@ -85,6 +85,23 @@ async def test_e_injects_errors_that_show_in_the_load_panel() -> None:
         assert all(s.label != "error injection" or not s.running for s in app.state.loads.values())
 
 
+async def test_a_second_e_while_errors_run_is_refused_and_says_so() -> None:
+    app, source, sim = sim_app("seed")
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        source.advance(30)
+        await pilot.pause()
+        await pilot.press("e")
+        assert notes[-1][0].startswith("Errors are already being injected (210s left): one injection at a time")
+        assert notes[-1][1]["severity"] == "warning"
+        assert len([s for s in app.state.loads.values() if s.label == "error injection"]) == 1
+        source.advance(240)
+        await pilot.pause()
+        await pilot.press("e")  # once it has ended, e starts a new one
+        assert notes[-1][0].startswith("Injecting errors")
+
+
 async def test_p_refuses_when_there_is_nothing_to_promote_and_promotes_during_analysis() -> None:
     app, source, sim = sim_app("seed")
     notes = record_notifications(app)

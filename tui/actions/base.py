@@ -43,6 +43,12 @@ class Outcome:
         return "information" if self.ok else "warning"
 
 
+def errors_already_running(seconds_left: float | None) -> Outcome:
+    """A second `e` while errors are injected: refused, since two injections would double the error rate."""
+    left = f" ({int(seconds_left)}s left)" if seconds_left is not None else ""
+    return Outcome(False, f"Errors are already being injected{left}: one injection at a time, e again once it ends")
+
+
 class RolloutActions(Protocol):
     read_only: bool
     # On a real cluster every change asks first (unless the user opted out).

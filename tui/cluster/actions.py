@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.actions.base import ActionKind, Outcome
+from tui.actions.base import ActionKind, Outcome, errors_already_running
 from tui.cluster import release as rel
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
@@ -345,6 +345,11 @@ class ClusterActions:
         )
 
     def _inject_errors(self) -> Outcome:
+        running = self.loads.running_with_label(self.errors.label)
+        if running is not None:
+            stats = running.stats()
+            end = stats.started_at + stats.duration_s if stats.duration_s else None
+            return errors_already_running(max(0.0, end - self.clock()) if end is not None else None)
         gen = self.loads.start(self.errors.spec(self.target_url), self.errors.label)
         self._ensure_reporter()
         duration = f" -z {int(gen.spec.duration_s)}s" if gen.spec.duration_s else ""

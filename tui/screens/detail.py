@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.state import AppState
 from widgets import formatting as fmt
-from widgets.detail_charts import CHART_SPAN_S, MetricChart
+from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
 from widgets.key_bar import KeyBar
 from widgets.metrics_panel import thresholds
 
@@ -22,6 +23,7 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title")
+        yield Static(legend(), id="detail-legend")
         yield MetricChart("success rate %", "success_rate", id="chart-success")
         yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")
         yield MetricChart("requests per second", "rps", id="chart-rate")
@@ -44,10 +46,17 @@ class DetailScreen(Screen[None]):
         primary = state.series(ns, f"{target}-primary")
         canary = state.series(ns, target)
         success_min, duration_max = thresholds(view)
-        title.update(
-            f"{view.key} · last {int(CHART_SPAN_S // 60)} minutes · success rate min {fmt.percent(success_min, 0)}"
-            f" · p99 max {fmt.millis(duration_max)} · Esc to go back"
-        )
+        parts = [
+            str(view.key),
+            f"last {int(CHART_SPAN_S // 60)} minutes",
+            f"success rate min {fmt.percent(success_min, 0)}",
+            f"p99 max {fmt.millis(duration_max)}",
+            "Esc to go back",
+        ]
+        width = max(10, self.size.width - 2)
+        while len(parts) > 2 and len(" · ".join(parts)) > width:
+            parts.pop()  # the thresholds are on the charts' titles too, Esc on the key bar
+        title.update(Content(fmt.shorten(" · ".join(parts), width)))  # names from a cluster are never markup
         now = state.now
         self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
         self.query_one("#chart-latency", MetricChart).draw(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on
+from dataclasses import dataclass
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,9 +19,40 @@ from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "last event")
-# Fixed widths: a column sized by whatever arrived first would change with the order of updates.
-WIDTHS = (12, 18, 20, 16, 7, 10, 10, 48)
+NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "last event")
+# Fixed widths: a column sized by whatever arrived first would change with the order of updates. The last event
+# takes the width that is left, so the table never scrolls sideways.
+FULL_WIDTHS = (10, 16, 18, 15, 6, 10, 9)
+NARROW_WIDTHS = (6, 12, 14, 7, 4, 6, 6)
+FULL_FROM = 120
+SCROLLBAR = 2  # kept free for the vertical scrollbar, so the columns do not move when it appears
+MIN_EVENT = 8
 REFRESH_S = 0.5
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The overview's columns at one terminal width: full titles and forms from 120 columns, narrow below."""
+
+    titles: tuple[str, ...]
+    widths: tuple[int, ...]
+    padding: tuple[int, int]
+
+    @property
+    def narrow(self) -> bool:
+        return self.titles is NARROW_TITLES
+
+
+def columns_for(width: int) -> Columns:
+    if width >= FULL_FROM:
+        titles, fixed, padding = COLUMNS, FULL_WIDTHS, (1, 1)
+    else:
+        titles, fixed, padding = NARROW_TITLES, NARROW_WIDTHS, (0, 1)
+    used = sum(fixed) + len(titles) * sum(padding) + SCROLLBAR
+    return Columns(titles, (*fixed, max(MIN_EVENT, width - used)), padding)
+
+
+FULL_COLUMNS = columns_for(FULL_FROM)
 
 
 def _latest_rate(state: AppState, namespace: str, deployment: str) -> float | None:
@@ -27,24 +60,34 @@ def _latest_rate(state: AppState, namespace: str, deployment: str) -> float | No
     return series[-1].success_rate if series else None
 
 
-def row_for(state: AppState, view: CanaryView) -> tuple[str, ...]:
+def _rate_text(value: float | None, narrow: bool) -> str:
+    if value is None:
+        return "–" if narrow else "no data"
+    return fmt.percent(value, 1 if narrow else 2)
+
+
+def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) -> tuple[str, ...]:
     info = view.info
+    widths, narrow = columns.widths, columns.narrow
     weight, status = canary_weight(state, view)
     weight_text = f"{fmt.number(weight)}%"
     if status != weight:
-        weight_text += f" (status {fmt.number(status)})"
+        weight_text += f" ({fmt.number(status)})" if narrow else f" (status {fmt.number(status)})"
     failed = view.sticky_failed_checks if info.phase == "Failed" else info.failed_checks
     event = view.last_event.message if view.last_event else ""
-    return (
-        info.key.namespace[: WIDTHS[0]],
-        info.key.name[: WIDTHS[1]],
-        fmt.phase_label(info.phase)[0] + (" ॥" if info.suspend else ""),
+    phase = fmt.phase_label(info.phase, short=narrow)[0] + (" ॥" if info.suspend else "")
+    cells = (
+        fmt.shorten_middle(info.key.namespace, widths[0]),
+        fmt.shorten_middle(info.key.name, widths[1]),
+        fmt.shorten(phase, widths[2]),
         weight_text,
         f"{fmt.number(failed)}/{fmt.number(view.threshold)}",
-        fmt.percent(_latest_rate(state, info.key.namespace, f"{info.target}-primary")),
-        fmt.percent(_latest_rate(state, info.key.namespace, info.target)),
-        event[: WIDTHS[7]],
+        _rate_text(_latest_rate(state, info.key.namespace, f"{info.target}-primary"), narrow),
+        _rate_text(_latest_rate(state, info.key.namespace, info.target), narrow),
+        fmt.short_message(event, widths[7]),
     )
+    # Whatever is still too wide is cut with `…`, never silently by the column.
+    return tuple(fmt.shorten(text, width) for text, width in zip(cells, widths, strict=True))
 
 
 def sort_value(column: int, text: str) -> tuple[int, float | str]:
@@ -65,12 +108,13 @@ class RowCache:
     def __init__(self) -> None:
         self._rows: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
 
-    def rows(self, state: AppState) -> dict[str, tuple[str, ...]]:
+    def rows(self, state: AppState, columns: Columns = FULL_COLUMNS) -> dict[str, tuple[str, ...]]:
         out: dict[str, tuple[str, ...]] = {}
         fresh: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
         for key, view in state.canaries.items():
             ns, target = key.namespace, view.info.target
             sources = (
+                columns,
                 view,
                 state.router_for(view),
                 state.metrics.get((ns, f"{target}-primary")),
@@ -80,7 +124,7 @@ class RowCache:
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
                 row = cached[1]
             else:
-                row = row_for(state, view)
+                row = row_for(state, view, columns)
             fresh[key] = (sources, row)
             out[str(key)] = row
         self._rows = fresh
@@ -103,11 +147,23 @@ class OverviewScreen(Screen[None]):
         self._row_cache = RowCache()
         self._pending: AppState | None = None
         self._timer_armed = False
+        self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
-        yield CanaryTable(COLUMNS, WIDTHS, id="overview")
+        yield CanaryTable(self.columns.titles, self.columns.widths, id="overview")
         yield KeyBar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns = columns_for(event.size.width)
+        self.query_one(TopBar).set_compact(event.size.width < FULL_FROM)
+        if columns == self.columns:
+            return
+        self.columns = columns
+        self.query_one(CanaryTable).set_columns(columns.titles, columns.widths, columns.padding)
+        state = getattr(self.app, "state", None)
+        if isinstance(state, AppState):
+            self._apply(state)
 
     def on_screen_resume(self) -> None:
         state = getattr(self.app, "state", None)
@@ -138,7 +194,7 @@ class OverviewScreen(Screen[None]):
         self._pending = None  # whatever was waiting for the timer is shown now
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
-        wanted = self._row_cache.rows(state)
+        wanted = self._row_cache.rows(state, self.columns)
         resort = False
         for key in table.row_keys():
             if key not in wanted:

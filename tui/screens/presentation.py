@@ -183,7 +183,10 @@ class PresentationScreen(Screen[None]):
         self.query_one("#p-narration", Static).update(narration)
         success_min, _ = thresholds(view) if view is not None else (0.0, 0.0)
         decimals = rate_decimals(success_min)
-        sizes = plan(width, height, len(narration.wrap(inner)), decimals)
+        keys = self.query_one(KeyBar)
+        # The key bar takes two rows where one does not hold every key (80 columns).
+        extra_key_rows = keys.rows_needed(keys.size.width or self.app.size.width) - 1
+        sizes = plan(width, height, len(narration.wrap(inner)) + extra_key_rows, decimals)
         self.query_one("#p-bar", Static).styles.height = sizes.bar
         for gap, rows in zip(self.query(".p-gap"), sizes.gaps, strict=True):
             gap.styles.height = rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.actions.base import ActionKind, Outcome
+from tui.actions.base import ActionKind, Outcome, errors_already_running
 from tui.model import CanaryKey
 from tui.sim.engine import Simulation
 
@@ -39,6 +39,10 @@ class SimActions:
                 return Outcome(True, f"Background load on: -c {load.concurrency} -q {load.rate:g} delay {load.delay}")
             return Outcome(True, "Background load off: without traffic Flagger halts with 'no values found'")
         if kind is ActionKind.INJECT_ERRORS:
+            running = sim.errors_running(key)
+            if running is not None:
+                end = running.started_at + running.duration_s if running.duration_s else None
+                return errors_already_running(max(0.0, end - sim.now) if end is not None else None)
             sim.inject_errors(key)
             load = scenario.errors
             duration = f" -z {load.duration_s:g}s" if load.duration_s else ""

@@ -261,6 +261,11 @@ class Simulation:
         self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
         return gen_id
 
+    def errors_running(self, key: CanaryKey) -> SimLoadGenerator | None:
+        """The error injection running against `key`, if any."""
+        prefix = f"errors:{key}:"
+        return next((g for i, g in self._loads.items() if i.startswith(prefix) and g.running), None)
+
     def stop_load(self, gen_id: str) -> bool:
         if self._loads.pop(gen_id, None) is None:
             return False
