@@ -324,15 +324,15 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
         (["apps/examiner", "-n", "test"], "CANARY 'apps/examiner' names namespace 'apps' but -n says 'test'"),
         (["test/examiner", "--logger", "logger"], "--logger: expected NAMESPACE/LABEL-SELECTOR"),
         (
-            ["test/examiner", "--kubeconfig", "/nonexistent/kubeconfig"],
-            "no kubeconfig found at /nonexistent/kubeconfig",
+            ["test/examiner", "--kubeconfig", "{tmp}/missing/kubeconfig"],
+            "no kubeconfig found at {tmp}/missing/kubeconfig",
         ),
     ],
 )
-def test_usage_and_kubeconfig_mistakes_exit_3(argv: list[str], message: str) -> None:
-    code, out, err = run_main(argv)
+def test_usage_and_kubeconfig_mistakes_exit_3(argv: list[str], message: str, tmp_path: Path) -> None:
+    code, out, err = run_main([a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert code == 3
-    assert err.startswith(f"canaryscope wait: {message}")
+    assert err.startswith(f"canaryscope wait: {message.replace('{tmp}', str(tmp_path))}")
     assert err.count("\n") == 1 and out == ""
 
 

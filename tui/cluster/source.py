@@ -139,7 +139,7 @@ class ClusterSource:
                     self.emitter.health(KUBERNETES, Health.FORBIDDEN, f"{where}: discovery refused ({status})")
                 else:
                     self.emitter.health(
-                        KUBERNETES, Health.UNREACHABLE, f"{where}: {exc.__class__.__name__}", backoff.attempt + 1
+                        KUBERNETES, Health.UNREACHABLE, f"{where}: {_discovery_problem(exc)}", backoff.attempt + 1
                     )
                 self.stop_event.wait(backoff.next_delay(random.random))
         if self.stop_event.is_set() or self.served is None:
@@ -425,3 +425,13 @@ class ClusterSource:
             clock=self.clock,
         )
         self._spawn("prometheus", self.poller.run)
+
+
+def _discovery_problem(exc: BaseException) -> str:
+    """What went wrong reaching the API server, in words (never an exception's class name)."""
+    from tui.cluster.watch_loop import describe_transport
+
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status:
+        return f"the API server answered {status}"
+    return describe_transport(exc)

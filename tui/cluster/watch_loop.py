@@ -210,4 +210,9 @@ def _describe_transport(exc: BaseException) -> str:
         return "connection dropped"
     if isinstance(exc, ValueError):
         return "malformed answer from the API server"
-    return exc.__class__.__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return "cannot connect"
+
+
+describe_transport = _describe_transport  # also for discovery, before any watch runs
