@@ -21,7 +21,29 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse prints usage and a multi-line text by default
-        raise UsageError(message)
+        raise UsageError(_without_doubled_option(message))
+
+
+def _without_doubled_option(message: str) -> str:
+    """argparse puts "argument --speed: " before a type's message, which names the option itself already."""
+    head, sep, rest = message.partition(": ")
+    option = head.removeprefix("argument ")
+    if sep and head.startswith("argument ") and rest.startswith(f"{option}:"):
+        return rest
+    return message
+
+
+def _unknown_command(word: str) -> str | None:
+    """A one-line refusal when `word` looks like a misspelt subcommand rather than a canary's name."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.75)
+    if not close or word.startswith("-"):
+        return None
+    return (
+        f"unknown command {word!r}; did you mean `canaryscope {close[0]}`? "
+        f"(to open a canary named {word}: canaryscope watch {word})"
+    )
 
 
 def _speed(text: str) -> float:
@@ -266,7 +288,7 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect
+    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.prometheus import parse_prometheus_option
     from tui.cluster.source import ClusterOptions, ClusterSource
@@ -289,6 +311,8 @@ def run_watch(args: argparse.Namespace) -> int:
         raise UsageError("a CANARY needs one namespace: give -n NAMESPACE or NAMESPACE/NAME instead of -A")
     try:
         connection = connect(args.kubeconfig, args.context)
+    except NoKubeconfig as exc:
+        raise UsageError(f"{exc}; to try canaryscope without a cluster, run `canaryscope demo`") from None
     except ClusterConfigError as exc:
         raise UsageError(str(exc)) from None
     if not args.all_namespaces and namespace is None:
@@ -361,6 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Plain `canaryscope [flags] [CANARY]` watches the current context, as kubectl-style tools do.
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        misspelt = _unknown_command(argv[0]) if argv else None
+        if misspelt:
+            print(f"canaryscope: {misspelt}", file=sys.stderr)
+            return EXIT_USAGE
         argv.insert(0, "watch")
     if argv[0] == "load":
         from tui.load.cli import main as load_main

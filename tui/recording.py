@@ -8,6 +8,7 @@ file.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from functools import lru_cache
@@ -90,6 +91,11 @@ class CastRecorder:
 
     def open(self) -> None:
         """Fail early (before the UI starts) when the file cannot be written."""
+        blocking = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:  # mkdir would only say "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, f"{blocking} is not a directory", str(blocking))
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, f"{self.path} is a directory", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("w", encoding="utf-8")
 

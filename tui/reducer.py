@@ -218,30 +218,77 @@ def _bounded_loads(loads: dict[str, LoadStats]) -> dict[str, LoadStats]:
     return loads
 
 
-def _is_duplicate(state: AppState, event: FlaggerEvent) -> bool:
-    for logged in reversed(state.events[-DUPLICATE_LOOKBACK:]):
-        other = logged.event
-        if (
-            other.message == event.message
-            and other.name == event.name
-            and other.namespace == event.namespace
-            and abs(other.t - event.t) <= DUPLICATE_WINDOW_S
-        ):
-            return True
-    return False
+def _is_coarse(event: FlaggerEvent) -> bool:
+    """An Events API copy stamped to the whole second (lastTimestamp); the logger's copy has milliseconds."""
+    return event.source == "events" and event.t == int(event.t)
+
+
+def _order_key(event: FlaggerEvent) -> tuple[float, int]:
+    """Where an event sorts in the log. A whole-second copy is not known to be earlier than any event of its second
+    already shown, so it sorts after all of them (and before the next second's)."""
+    if _is_coarse(event):
+        return (event.t + 1.0, 0)
+    return (event.t, 1)
+
+
+def _same_event(a: FlaggerEvent, b: FlaggerEvent) -> bool:
+    return (
+        a.message == b.message
+        and a.name == b.name
+        and a.namespace == b.namespace
+        and abs(a.t - b.t) <= DUPLICATE_WINDOW_S
+    )
+
+
+def _copy_of(state: AppState, event: FlaggerEvent) -> tuple[int | None, bool]:
+    """(index of a whole-second copy that `event` replaces, whether `event` is a duplicate to drop)."""
+    start = max(0, len(state.events) - DUPLICATE_LOOKBACK)
+    replaced: int | None = None
+    for index in range(len(state.events) - 1, start - 1, -1):
+        other = state.events[index].event
+        if not _same_event(other, event):
+            continue
+        if _is_coarse(event) or not _is_coarse(other):
+            return None, True
+        # The nearest whole-second copy is this event's: take its place in the log with the precise time.
+        if replaced is None or abs(other.t - event.t) < abs(state.events[replaced].event.t - event.t):
+            replaced = index
+    return replaced, False
+
+
+def _inserted(events: tuple[LoggedEvent, ...], logged: LoggedEvent) -> tuple[tuple[LoggedEvent, ...], int]:
+    """The log with `logged` in Flagger's order (after everything that sorts the same), and its index."""
+    key = _order_key(logged.event)
+    if not events or key >= _order_key(events[-1].event):
+        return (*events, logged), len(events)
+    # A late arrival (an Events API list after the logger's stream): keep the log in Flagger's order.
+    index = bisect.bisect_right([_order_key(e.event) for e in events], key)
+    return (*events[:index], logged, *events[index:]), index
+
+
+def _last_of(events: tuple[LoggedEvent, ...], key: CanaryKey) -> FlaggerEvent | None:
+    for logged in reversed(events):
+        if logged.event.namespace == key.namespace and logged.event.name == key.name:
+            return logged.event
+    return None
 
 
 def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
-    if _is_duplicate(state, event):
+    replaced, duplicate = _copy_of(state, event)
+    if duplicate:
         return state
     seq = state.event_seq + 1
     logged = LoggedEvent(seq, event)
-    if not state.events or event.t >= state.events[-1].event.t:
-        events = (*state.events, logged)
-    else:
-        # A late arrival (an Events API list after the logger's stream): keep the log in time order.
-        index = bisect.bisect_right([e.event.t for e in state.events], event.t)
-        events = (*state.events[:index], logged, *state.events[index:])
+    events = state.events
+    coarse: FlaggerEvent | None = None
+    if replaced is not None:
+        coarse = events[replaced].event
+        logged = LoggedEvent(seq, event, replaces=events[replaced].seq)
+        events = (*events[:replaced], *events[replaced + 1 :])
+    events, index = _inserted(events, logged)
+    newest_of_canary = not any(
+        e.event.namespace == event.namespace and e.event.name == event.name for e in events[index + 1 :]
+    )
     if len(events) > EVENT_LOG_LIMIT:
         events = events[-EVENT_LOG_LIMIT:]
     state = replace(state, events=events, event_seq=seq)
@@ -249,8 +296,13 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
     view = state.canaries.get(key)
     if view is None:
         return state
-    if view.last_event is not None and event.t < view.last_event.t:
-        return state  # older than what the canary already shows: the log has it, the status line does not need it
+    if not newest_of_canary:
+        # Earlier in the log than what the canary already shows: the log has it, the status line does not need it,
+        # unless the copy it replaced was the one shown.
+        if coarse is not None and view.last_event == coarse:
+            view = replace(view, last_event=_last_of(events, key))
+            return replace(state, canaries={**state.canaries, key: view})
+        return state
     kind = classify(event.message)
     view = replace(
         view,

@@ -34,6 +34,8 @@ DEFAULT_INTERVAL_S = 60.0
 class LoggedEvent:
     seq: int
     event: FlaggerEvent
+    # The seq of the whole-second Events API copy this precise copy took over from (it was shown already).
+    replaces: int | None = None
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,13 @@ class EventsPanel(Vertical):
         if state.event_seq == self._last_seq:
             return
         fresh_at = [i for i, logged in enumerate(state.events) if logged.seq > self._last_seq]
-        if fresh_at and fresh_at[0] != len(state.events) - len(fresh_at):
-            # A late event went in between older ones: the log is written again in time order.
+        moved = fresh_at and (
+            fresh_at[0] != len(state.events) - len(fresh_at)
+            or any(state.events[i].replaces is not None for i in fresh_at)
+        )
+        if moved:
+            # A late event went in between older ones, or a precise copy took over a line shown already: the log
+            # is written again in Flagger's order.
             self._key = state.selected
             self._rewrite(state)
             return

@@ -27,6 +27,7 @@ from tui.app import CanaryscopeApp
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
 from tui.state import AppState
+from widgets.line_log import LineLog
 
 LOGGER_POD = "logger-5c8f7d9b6-x2k4q"
 
@@ -73,7 +74,7 @@ class Replay:
         if step.log:
             self.api.append_log("monitoring", LOGGER_POD, *step.log)
 
-    async def wait(self, pilot: Pilot, predicate: Callable[[AppState], bool], what: str, timeout: float = 15) -> None:
+    async def wait(self, pilot: Pilot, predicate: Callable[[AppState], bool], what: str, timeout: float = 60) -> None:
         started = time.monotonic()
         while not predicate(self.app.state):
             if time.monotonic() - started > timeout:
@@ -96,6 +97,17 @@ class Replay:
         # The screen's clock (ages, countdowns, sparkline columns) catches up with the end of the recording.
         end = self.recording.steps[-1].t
         await self.wait(pilot, lambda s: s.now == end, "the final time")
+        # The screen, not only the state, shows the recording's last event: the log scrolls to it after a refresh,
+        # and a snapshot must not catch it on its way.
+        last = next((m for step in reversed(self.recording.steps) for m in reversed(logged_messages(step))), None)
+        if last is not None and self.app.screen is self.app.rollout_screen:
+            events = self.app.rollout_screen.query_one("#events")
+            log = events.query_one(LineLog)
+
+            def at_the_end(_: AppState) -> bool:
+                return last in events.visible_text() and log.scroll_y >= log.max_scroll_y
+
+            await self.wait(pilot, at_the_end, f"{last!r} at the end of the event log")
         await pilot.pause()
 
     async def settle(self, pilot: Pilot, step: Step, expected: dict[str, Any]) -> None:
@@ -233,7 +245,10 @@ def test_replayed_overview(replay: Any, snap_compare: Any) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await r.run(pilot)
-        await pilot.pause(0.7)  # the overview refreshes at most twice a second
+        overview = r.app.overview_screen
+        # The overview refreshes at most twice a second: its last refresh has the final state.
+        await r.wait(pilot, lambda _: overview._pending is None and not overview._timer_armed, "the overview refreshed")
+        await pilot.pause()
 
     assert snap_compare(r.app, terminal_size=(120, 40), run_before=run_before)
 

@@ -40,7 +40,13 @@ def test_background_load_and_error_injection_side_by_side(examiner: ExaminerServ
     err = registry.start(ERROR_INJECTION.spec(examiner.url()), ERROR_INJECTION.label)
     assert bg is not None
     try:
-        time.sleep(2.2)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # 2 workers x 2/s with delays up to 0.5 s: about 2 s on an idle machine
+            by_label = {s.label: s for s in registry.stats()}
+            errors, background = by_label.get("error injection"), by_label.get("background load")
+            if errors and errors.requests >= 4 and background and background.status_counts:
+                break
+            time.sleep(0.05)
         by_label = {s.label: s for s in registry.stats()}
         assert set(by_label) == {"background load", "error injection"}
         assert all(s.running for s in by_label.values())

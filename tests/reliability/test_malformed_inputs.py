@@ -4,6 +4,7 @@ exit, exactly one line on stderr naming the problem, nothing on stdout, never a 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -58,6 +59,14 @@ def write(name: str, content: str | bytes | dict | list | None) -> Callable[[Pat
     return setup
 
 
+def sparse(name: str, size: int) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        with (tmp / name).open("wb") as file:
+            file.truncate(size)
+
+    return setup
+
+
 def good_kubeconfig(tmp: Path) -> None:
     (tmp / "kubeconfig").write_text(yaml.safe_dump(kubeconfig_doc()))
 
@@ -65,8 +74,14 @@ def good_kubeconfig(tmp: Path) -> None:
 KC = ["--kubeconfig", "{tmp}/kubeconfig"]
 SC = ["demo", "--scenario", "{tmp}/scenario.yaml"]
 BINARY = bytes(range(256)) * 4
+PASSWD = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+# A user reads these as noise: a Python exception's name, or argparse naming the option twice.
+EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|'\w+' object|argument (-\S+): \1:")
 
 CASES = [
+    # commands
+    Case("misspelt-demo", "cli", "demmo", ["demmo"], "unknown command 'demmo'; did you mean `canaryscope demo`?"),
+    Case("misspelt-watch", "cli", "wacth -n apps", ["wacth", "-n", "apps"], "did you mean `canaryscope watch`?"),
     # demo flags
     Case("demo-speed-zero", "cli", "demo --speed 0", ["demo", "--speed", "0"], "--speed: must be above 0"),
     Case("demo-speed-word", "cli", "demo --speed fast", ["demo", "--speed", "fast"], "--speed: expected a number"),
@@ -140,7 +155,14 @@ CASES = [
         "kubeconfig",
         write("kubeconfig", yaml.safe_dump(kubeconfig_doc()).replace("apps", "äpps").encode("latin-1")),
     ),
-    Case("kc-directory", "kubeconfig", "a directory", KC, "no kubeconfig", write("kubeconfig", None)),
+    Case(
+        "kc-directory",
+        "kubeconfig",
+        "a directory",
+        KC,
+        "kubeconfig <tmp>/kubeconfig is a directory; name the kubeconfig file in it",
+        write("kubeconfig", None),
+    ),
     Case(
         "kc-no-contexts",
         "kubeconfig",
@@ -195,7 +217,47 @@ CASES = [
         "KUBECONFIG naming missing files",
         [],
         "no kubeconfig found",
-        env={"KUBECONFIG": "/nonexistent/a:/nonexistent/b"},
+        env={"KUBECONFIG": "{tmp}/missing/a:{tmp}/missing/b"},
+    ),
+    Case(
+        "kc-none-at-all",
+        "kubeconfig",
+        "plain canaryscope with no kubeconfig anywhere",
+        [],
+        "no kubeconfig found at <tmp>/.kube/config (use --kubeconfig or KUBECONFIG); to try canaryscope without a "
+        "cluster, run `canaryscope demo`",
+    ),
+    Case(
+        "kc-passwd",
+        "kubeconfig",
+        "a text file that is not a kubeconfig (a copy of /etc/passwd)",
+        KC,
+        "kubeconfig <tmp>/kubeconfig is not a kubeconfig (expected a YAML mapping",
+        write("kubeconfig", PASSWD),
+    ),
+    Case(
+        "kc-huge",
+        "kubeconfig",
+        "a 5 MiB file",
+        KC,
+        "kubeconfig <tmp>/kubeconfig: larger than 4 MiB",
+        sparse("kubeconfig", 5 * 1024 * 1024),
+    ),
+    Case(
+        "kc-yaml-error-words",
+        "kubeconfig",
+        "a YAML syntax error",
+        KC,
+        "kubeconfig <tmp>/kubeconfig cannot be read: not valid YAML at line 2",
+        write("kubeconfig", "clusters: [\n"),
+    ),
+    Case(
+        "wait-kc-passwd",
+        "kubeconfig",
+        "wait with a kubeconfig that is not one",
+        ["wait", "apps/examiner", *KC],
+        "is not a kubeconfig",
+        write("kubeconfig", PASSWD),
     ),
     # scenario files
     Case("sc-builtin", "scenario", "an unknown built-in name", ["demo", "--scenario", "nosuch"], "no such file"),
@@ -272,6 +334,53 @@ CASES = [
         write("scenario.yaml", "canaries:\n  - name: exäminer\n".encode("latin-1")),
     ),
     Case("sc-directory", "scenario", "a directory", SC, "is a directory", write("scenario.yaml", None)),
+    Case(
+        "sc-dev-zero",
+        "scenario",
+        "/dev/zero (a file without end)",
+        ["demo", "--scenario", "/dev/zero"],
+        "scenario /dev/zero: larger than 1 MiB",
+    ),
+    Case(
+        "sc-huge",
+        "scenario",
+        "a 2 MiB file",
+        SC,
+        "scenario <tmp>/scenario.yaml: larger than 1 MiB",
+        sparse("scenario.yaml", 2 * 1024 * 1024),
+    ),
+    Case(
+        "script-huge",
+        "script",
+        "a 2 MiB script",
+        ["demo", "--script", "{tmp}/script.yaml"],
+        "script <tmp>/script.yaml: larger than 1 MiB",
+        sparse("script.yaml", 2 * 1024 * 1024),
+    ),
+    Case(
+        "script-not-utf8",
+        "script",
+        "a Latin-1 script",
+        ["demo", "--script", "{tmp}/script.yaml"],
+        "script <tmp>/script.yaml: cannot be read: not UTF-8 text",
+        write("script.yaml", "steps:\n  - say: Grüße\n".encode("latin-1")),
+    ),
+    Case(
+        "record-under-a-file",
+        "cli",
+        "--record under a regular file",
+        ["demo", "--record", "{tmp}/file/x.cast"],
+        "--record: cannot write <tmp>/file/x.cast: <tmp>/file is not a directory",
+        write("file", "text"),
+    ),
+    Case(
+        "record-a-directory",
+        "cli",
+        "--record naming a directory",
+        ["demo", "--record", "{tmp}/dir.cast"],
+        "<tmp>/dir.cast is a directory",
+        write("dir.cast", None),
+    ),
     Case("sc-binary", "scenario", "a binary file", SC, "scenario", write("scenario.yaml", BINARY)),
     Case(
         "sc-bad-name",
@@ -306,7 +415,8 @@ def run(case: Case, tmp: Path) -> Outcome:
     case.setup(workdir)
     args = [a.replace("{tmp}", str(workdir)) for a in case.args]
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    env.update({"HOME": str(workdir), **case.env})  # never the machine's own ~/.kube/config
+    env.update({"HOME": str(workdir)})  # never the machine's own ~/.kube/config
+    env.update({k: v.replace("{tmp}", str(workdir)) for k, v in case.env.items()})
     done = subprocess.run(
         [sys.executable, "-m", "tui", *args],
         capture_output=True,
@@ -336,6 +446,8 @@ def test_every_malformed_input_is_one_line_and_a_non_zero_exit(tmp_path: Path, r
             problems.append(f"{case.key}: exit {got.code}, stderr {got.stderr!r}")
         elif case.expect not in first:
             problems.append(f"{case.key}: {first!r} does not mention {case.expect!r}")
+        elif EXCEPTION_NAME.search(first):
+            problems.append(f"{case.key}: {first!r} speaks Python, not the user's language")
         elif got.stdout:
             problems.append(f"{case.key}: printed {got.stdout[:80]!r} on stdout")
         if FAKE_TOKEN in got.stderr or FAKE_TOKEN in got.stdout:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,13 @@ async def test_no_credential_is_ever_shown_logged_or_exported(
         await pilot.press("escape", "question_mark")
         screenshots["help"] = app.export_screenshot()
         await pilot.press("escape", "o")
-        await pilot.pause(0.6)
+        overview = app.overview_screen
+        deadline = time.monotonic() + 30
+        # The overview refreshes its table at most twice a second: wait for the refresh with the current state.
+        while app.screen is not overview or overview._pending is not None or overview._timer_armed:
+            assert time.monotonic() < deadline, "the overview did not refresh within 30 s"
+            await pilot.pause(0.02)
+        await pilot.pause()
         screenshots["overview"] = app.export_screenshot()
         await pilot.press("q")
     source.stop()

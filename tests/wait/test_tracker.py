@@ -103,3 +103,15 @@ def test_the_start_line_waits_briefly_for_the_router() -> None:
         "2026-03-04T12:00:02Z start test/examiner phase Succeeded weight 0/50 (router ?) revision 5d4f8c9b7: "
         "waiting for a new revision"
     ]
+
+
+def test_an_event_listed_by_the_events_api_first_is_printed_once() -> None:
+    run = Run()
+    run.feed(canary(phase="Succeeded"), later=3)
+    text = "New revision detected! Scaling up examiner.test"
+    coarse = FlaggerEvent(T0 + 5, "test", "examiner", "Normal", text, source="events")
+    precise = FlaggerEvent(T0 + 5.25, "test", "examiner", "Normal", text)
+    lines = run.feed(EventObserved(coarse))
+    lines += run.feed(EventObserved(precise))
+    assert lines == [f"2026-03-04T12:00:05Z event Normal {text}"]
+    assert [e.event.t for e in run.state.events] == [T0 + 5.25]

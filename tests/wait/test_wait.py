@@ -241,9 +241,9 @@ def test_an_earlier_succeeded_release_does_not_count(apiserver: ApiServer, kubec
     wait = WaitProcess(kubeconfig, "test/examiner", "--timeout", "20s")
     wait.wait_for("start test/examiner phase Succeeded")
     flagger.status(lastTransitionTime="2026-03-04T12:10:00Z")  # a status write that starts nothing
-    time.sleep(1.5)
-    assert wait.process.poll() is None, "a Succeeded canary from before the wait must not end it"
+    # Watch events arrive in order: had the write ended the wait, the next release would never be printed.
     flagger.new_revision(wait)
+    assert wait.process.poll() is None, "a Succeeded canary from before the wait must not end it"
     flagger.advance(wait, 10)
     flagger.promote(wait, 10)
     assert wait.finish() == 0, wait.stderr
@@ -259,9 +259,8 @@ def test_a_failed_canary_resyncing_its_spec_is_not_a_failure_of_the_next(
     wait.wait_for("start test/examiner phase Failed")
     # Flagger re-syncs lastAppliedSpec while Failed before it starts analysing the new revision.
     flagger.status(lastAppliedSpec=NEW)
-    time.sleep(1.5)
+    flagger.new_revision(wait)  # printed only if the re-sync did not end the wait (watch events arrive in order)
     assert wait.process.poll() is None, "a Failed canary whose spec was re-synced has not failed again"
-    flagger.new_revision(wait)
     flagger.advance(wait, 10)
     flagger.promote(wait, 10)
     assert wait.finish() == 0, wait.stderr
@@ -324,15 +323,15 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
         (["apps/examiner", "-n", "test"], "CANARY 'apps/examiner' names namespace 'apps' but -n says 'test'"),
         (["test/examiner", "--logger", "logger"], "--logger: expected NAMESPACE/LABEL-SELECTOR"),
         (
-            ["test/examiner", "--kubeconfig", "/nonexistent/kubeconfig"],
-            "no kubeconfig found at /nonexistent/kubeconfig",
+            ["test/examiner", "--kubeconfig", "{tmp}/missing/kubeconfig"],
+            "no kubeconfig found at {tmp}/missing/kubeconfig",
         ),
     ],
 )
-def test_usage_and_kubeconfig_mistakes_exit_3(argv: list[str], message: str) -> None:
-    code, out, err = run_main(argv)
+def test_usage_and_kubeconfig_mistakes_exit_3(argv: list[str], message: str, tmp_path: Path) -> None:
+    code, out, err = run_main([a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert code == 3
-    assert err.startswith(f"canaryscope wait: {message}")
+    assert err.startswith(f"canaryscope wait: {message.replace('{tmp}', str(tmp_path))}")
     assert err.count("\n") == 1 and out == ""
 
 

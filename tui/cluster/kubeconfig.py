@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.file_limits import KUBECONFIG_LIMIT, FileTooLarge, read_bytes_limited
+
 
 class ClusterConfigError(Exception):
     """A kubeconfig problem, worded as one line (it never contains credentials)."""
+
+
+class NoKubeconfig(ClusterConfigError):
+    """None of the kubeconfig paths exists: a newcomer is better served by `canaryscope demo`."""
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,22 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
     from kubernetes.config.config_exception import ConfigException
 
     paths = kubeconfig_paths(kubeconfig)
-    existing = [p for p in paths if p.is_file()]
+    existing = [p for p in paths if p.exists() and not p.is_dir()]
     if not existing:
+        directory = next((p for p in paths if p.is_dir()), None)
+        if directory is not None:
+            raise ClusterConfigError(f"kubeconfig {directory} is a directory; name the kubeconfig file in it")
         where = ", ".join(str(p) for p in paths)
-        raise ClusterConfigError(f"no kubeconfig found at {where} (use --kubeconfig or KUBECONFIG)")
+        raise NoKubeconfig(f"no kubeconfig found at {where} (use --kubeconfig or KUBECONFIG)")
+    for path in existing:
+        _check_document(path)
     config_file = str(existing[0]) if kubeconfig else os.pathsep.join(str(p) for p in existing)
     try:
         contexts, active = config.list_kube_config_contexts(config_file=config_file)
     except (ConfigException, OSError, ValueError, TypeError, AttributeError) as exc:
         raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {_first_line(exc)}") from None
-    except Exception as exc:  # YAML errors surface as several exception types
-        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {exc.__class__.__name__}") from None
+    except Exception:  # anything else the client trips over in a document of the right shape
+        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: a value has the wrong form") from None
     names = [c.get("name") for c in contexts or []]
     chosen = context or (active or {}).get("name")
     if not chosen:
@@ -78,9 +89,9 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
         )
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
-    except Exception as exc:  # a value of the wrong type deep in the file (e.g. a numeric server)
+    except Exception:  # a value of the wrong type deep in the file (e.g. a numeric server)
         raise ClusterConfigError(
-            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type ({exc.__class__.__name__})"
+            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
         ) from None
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
@@ -96,6 +107,31 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
         quiet_insecure_warnings()  # said once by the caller instead of once per request
     namespace = (entry.get("context") or {}).get("namespace") or "default"
     return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace, insecure)
+
+
+def _check_document(path: Path) -> None:
+    """The file must be a readable YAML mapping of reasonable size: the client would otherwise read /dev/zero
+    without end, or fail inside on a document of another shape with a message about Python objects."""
+    import yaml
+
+    try:
+        text = read_bytes_limited(path, KUBECONFIG_LIMIT).decode("utf-8")
+    except FileTooLarge as exc:
+        raise ClusterConfigError(f"kubeconfig {exc} (a kubeconfig is a few kilobytes)") from None
+    except UnicodeDecodeError as exc:
+        raise ClusterConfigError(f"kubeconfig {path} cannot be read: not UTF-8 text (byte {exc.start + 1})") from None
+    except OSError as exc:
+        raise ClusterConfigError(f"kubeconfig {path} cannot be read: {exc.strerror or 'input/output error'}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ClusterConfigError(f"kubeconfig {path} cannot be read: not valid YAML{where}") from None
+    if document is not None and not isinstance(document, dict):
+        raise ClusterConfigError(
+            f"kubeconfig {path} is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)"
+        )
 
 
 def _check_references(name: str, entry: dict[str, Any], paths: list[Path], config_file: str) -> None:
@@ -121,4 +157,4 @@ def _check_references(name: str, entry: dict[str, Any], paths: list[Path], confi
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
+    return text[0] if text else "an unreadable value"

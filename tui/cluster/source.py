@@ -430,3 +430,4 @@ class ClusterSource:
             clock=self.clock,
         )
         self._spawn("prometheus", self.poller.run)
+

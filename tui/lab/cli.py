@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
+    text = str(exc).strip() or "no detail given"
     return text.splitlines()[0]
 
 
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception as exc:  # e.g. the API server refusing an object: still one line, and nothing left running
         lab.down(lab_dir, log=lambda _msg: None)
-        print(f"canaryscope lab: {exc.__class__.__name__}: {_first_line(exc)}", file=sys.stderr)
+        print(f"canaryscope lab: failed: {_first_line(exc)} (logs in {lab_dir / 'logs'})", file=sys.stderr)
         return EXIT_FAILED
     print(lab.describe(lab.status(lab_dir)))
     return 0

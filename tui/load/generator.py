@@ -163,7 +163,7 @@ class LoadGenerator:
         try:
             asyncio.run(self._run())
         except Exception as err:  # a bug or an environment failure; keep it visible instead of killing the app
-            self.failure = f"{type(err).__name__}: {err}"
+            self.failure = str(err).strip().splitlines()[0] if str(err).strip() else "the load stopped unexpectedly"
         finally:
             self._recorder.end(time.monotonic())
             self._done.set()

@@ -27,7 +27,17 @@ class _UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's default prints usage over several lines
-        raise _UsageError(message)
+        raise _UsageError(message.removeprefix("argument "))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.rstrip("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 3600 seconds, got {text}")
+    return value
 
 
 def _parser() -> _Parser:
@@ -42,7 +52,7 @@ def _parser() -> _Parser:
     p.add_argument("--no-push", action="store_true", help="commit only")
     p.add_argument("--remote", help="push here instead of the branch's upstream remote")
     p.add_argument("--branch", help="remote branch to push to (default: the upstream's)")
-    p.add_argument("--timeout", type=float, default=60, help="seconds for the whole release (default 60)")
+    p.add_argument("--timeout", type=_seconds, default=60, help="seconds for the whole release (default 60)")
     return p
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.file_limits import MANIFEST_LIMIT, FileTooLarge, read_bytes_limited
 from tui.release.errors import ReleaseError
 from tui.release.git_cli import Git, GitMissing, GitResult, GitTimeout
 from tui.release.redact import redact
@@ -116,7 +117,10 @@ def _release(
     if status.stdout:
         raise ReleaseError(f"{file} has uncommitted changes in {repo}; commit or stash them first")
 
-    original = path.read_bytes()
+    try:
+        original = read_bytes_limited(path, MANIFEST_LIMIT)
+    except FileTooLarge as exc:
+        raise ReleaseError(f"{exc} (a HelmRelease file is a few kilobytes)") from None
     try:
         text = original.decode("utf-8")
     except UnicodeDecodeError:

@@ -129,6 +129,7 @@ class SimFlagger:
         self._jobs: dict[tuple[str, str], _Job] = {}
         self._now = 0.0
         self._event_index = 0
+        self._last_stamp_ms = 0
         self.history: deque[Recorded] = deque(maxlen=HISTORY_LIMIT)
 
     # --- scheduling -------------------------------------------------------------------------------------
@@ -176,8 +177,9 @@ class SimFlagger:
         meta, status = canary["metadata"], canary.get("status") or {}
         phase = phase if phase is not None else (status.get("phase") or "")
         self._event_index += 1
-        # Events within one tick are a few milliseconds apart, as in a real tick.
-        stamp = int(self._now * 1000) + (self._event_index % 97) * 3
+        # Events within one tick are a few milliseconds apart, as in a real tick, and never earlier than the last.
+        stamp = max(int(self._now * 1000), self._last_stamp_ms + 3)
+        self._last_stamp_ms = stamp
         self.history.append(Recorded(self._now, meta["namespace"], meta["name"], event_type, message, phase))
         hooks = [h for h in (canary["spec"].get("analysis") or {}).get("webhooks") or [] if h.get("type") == "event"]
         if not hooks:

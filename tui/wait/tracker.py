@@ -225,8 +225,8 @@ class WaitTracker:
         self._event_seq = state.event_seq
         for logged in fresh:
             event = logged.event
-            if event.key != self.key or event.t < self.events_since:
-                continue
+            if event.key != self.key or event.t < self.events_since or logged.replaces is not None:
+                continue  # (a precise copy of an event printed already from the Events API)
             lines.append(f"{stamp(event.t)} event {event.type} {event.message}")
             kind = classify(event.message).kind
             if kind in RELEASE_KINDS:
