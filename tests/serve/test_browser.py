@@ -53,7 +53,7 @@ def test_the_page_draws_the_panels_and_a_key_releases(
     started = time.monotonic()
     browser = Browser(chromium, tmp_path / "profile")
     try:
-        browser.open(f"http://127.0.0.1:{port}/")
+        browser.open(served.url())
         screen = browser.wait_for_screen(*PANELS, "Initialized", "simulation (seed 1")
         drawn_after = time.monotonic() - started
         assert "Progressing" not in screen
