@@ -18,6 +18,7 @@ from textual.screen import Screen
 from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
 from tui.observations import CanarySelected, NoticeObserved, Observation
+from tui.redact import scrub
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
 from tui.screens.rollout import RolloutScreen
@@ -343,6 +344,7 @@ class CanaryscopeApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
+        message, title = scrub(message), scrub(title)  # an error may echo a credential the app holds
         if self.recorder is not None:
             # Toasts come and go by the wall clock; in a recording the narration line says it, on virtual time.
             text = f"{title}: {message}" if title else message

@@ -228,9 +228,7 @@ def test_promote_and_abort_use_the_loadtester_gates_and_close_them_again(
 ELSEWHERE = "http://payments-admin.prod:9000/gate/check"
 
 
-def test_a_gate_hook_naming_another_namespace_is_refused_and_the_confirmation_says_where(
-    apiserver: ApiServer, kubeconfig: Path
-) -> None:
+def test_a_gate_hook_in_another_namespace_is_refused_and_named(apiserver: ApiServer, kubeconfig: Path) -> None:
     elsewhere = FakeLoadtester().start()
     apiserver.proxy_service("prod", "payments-admin:9000", elsewhere.url)
     seeded(apiserver, hooks=[{"name": "promote", "type": "confirm-promotion", "url": ELSEWHERE}])
