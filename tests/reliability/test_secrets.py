@@ -271,7 +271,8 @@ async def test_no_credential_is_ever_shown_logged_or_exported(
     ok = report.outcome(
         "Security",
         "no-secrets",
-        "a bearer token (in use), a password and a client key (of a second user) planted in the kubeconfig",
+        "a bearer token (in use), a password and a client key (of a second user), a token file and an exec plugin "
+        "(of two more users) planted in the kubeconfig",
         "searched for in every notification and health detail, every log record of every logger at DEBUG, and "
         f"{len(screenshots)} exported screenshots (rollout, detail, help, overview, confirmations), after 403s, "
         "an unreachable Prometheus behind the service proxy, refused releases and a load to a closed port",
