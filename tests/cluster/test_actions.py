@@ -240,7 +240,7 @@ def test_a_gate_hook_in_another_namespace_is_refused_and_named(apiserver: ApiSer
             outcome = actions.perform(ActionKind.PROMOTE, KEY)
     finally:
         elsewhere.stop()
-    assert "service payments-admin:9000 in namespace prod" in question and "refused" in question
+    assert "service payments-admin:9000 in namespace prod" in question and "Refused, nothing will be sent" in question
     assert "flagger-loadtester" not in question
     assert not outcome.ok and "outside the canary's namespace test" in outcome.message
     assert "--loadtester svc/prod/payments-admin:9000" in outcome.message

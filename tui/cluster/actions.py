@@ -105,12 +105,13 @@ class ClusterActions:
     def describe(self, kind: ActionKind, key: CanaryKey) -> str:
         return scrub(self._describe(kind, key))
 
-    def _where(self, info: CanaryInfo, webhook: Webhook) -> str:
-        """The exact service (or URL) a gate action posts to, or why it will not post at all."""
+    def _gate_question(self, info: CanaryInfo, webhook: Webhook, what: str, then: str = "") -> str:
+        """`what` on the exact service (or URL) it posts to, or why nothing will be posted at all."""
         try:
-            return f"on {gate_route(info, webhook, self.loadtester_url).describe()}"
+            where = gate_route(info, webhook, self.loadtester_url).describe()
         except LoadtesterError as exc:
-            return f"— refused: {exc}; nothing would be sent"
+            return f"{what}? Refused, nothing will be sent: {exc}."
+        return f"{what} on {where}?{then}"
 
     def _describe(self, kind: ActionKind, key: CanaryKey) -> str:
         info = self._info(key)
@@ -152,20 +153,23 @@ class ClusterActions:
         if kind is ActionKind.PROMOTE:
             gate = _promotion_hook(info)
             if gate is not None:
-                return f"Open the promotion gate of {key} (POST /gate/open) {self._where(info, gate)}?"
+                return self._gate_question(info, gate, f"Open the promotion gate of {key} (POST /gate/open)")
             return f"Set spec.skipAnalysis=true on Canary {key}? {SKIP_ANALYSIS_WARNING}."
         if kind is ActionKind.ABORT:
             rollback = hook(info, "rollback", ROLLBACK_CHECK)
             if rollback is not None:
-                return (
-                    f"Open the rollback gate of {key} (POST /rollback/open) {self._where(info, rollback)}? Flagger "
-                    "rolls back at its next tick; canaryscope closes the gate again once the canary has failed."
+                return self._gate_question(
+                    info,
+                    rollback,
+                    f"Open the rollback gate of {key} (POST /rollback/open)",
+                    " Flagger rolls back at its next tick; canaryscope closes the gate again once the canary "
+                    "has failed.",
                 )
             return f"{key} has no rollback webhook; nothing can abort it from here."
         if kind is ActionKind.TOGGLE_SUSPEND:
             traffic = hook(info, "confirm-traffic-increase", GATE_CHECK)
             if traffic is not None:
-                return f"Toggle the traffic-increase gate of {key} (pause/resume) {self._where(info, traffic)}?"
+                return self._gate_question(info, traffic, f"Toggle the traffic-increase gate of {key} (pause/resume)")
             verb = "Resume" if info.suspend else "Suspend"
             effect = "Flagger continues the analysis" if info.suspend else "Flagger skips it, routing stays as it is"
             return f"{verb} Canary {key} (spec.suspend={'false' if info.suspend else 'true'}): {effect}?"
