@@ -309,6 +309,7 @@ def build_server(options: ServeOptions, out: TextIO, token: str) -> Any:
             if not token_matches(request.query.get("token"), token):
                 raise web.HTTPForbidden(text=NO_TOKEN)
             if self.sessions >= options.max_sessions:
+                self._refused_tab()
                 return web.Response(status=503, text=sessions_full(options) + "\n", headers=_PRIVATE)
             # The page's websocket URL follows the name the browser used (localhost, an IP, a DNS name).
             secure = request.scheme == "https"
@@ -331,6 +332,7 @@ def build_server(options: ServeOptions, out: TextIO, token: str) -> Any:
             websocket = web.WebSocketResponse(heartbeat=15)
             if self.sessions >= options.max_sessions:
                 # Said in the tab's own terminal; no process starts. The socket stays until the tab goes.
+                self._refused_tab()
                 await websocket.prepare(request)
                 await websocket.send_bytes(f"\r\n {sessions_full(options)}\r\n".encode())
                 async for _ in websocket:
@@ -342,6 +344,9 @@ def build_server(options: ServeOptions, out: TextIO, token: str) -> Any:
             finally:
                 self.sessions -= 1
             return websocket
+
+        def _refused_tab(self) -> None:
+            print(f"{PROG}: a tab was turned away: {options.max_sessions} sessions are in use", file=out, flush=True)
 
         async def _run_session(self, request: web.Request, websocket: web.WebSocketResponse) -> None:
             """textual-serve's session, with the credentials in the child's environment."""

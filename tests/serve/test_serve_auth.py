@@ -98,6 +98,7 @@ def test_sessions_are_capped_and_one_more_tab_is_told_so(demo: tuple[Served, int
             page = client.get(f"http://127.0.0.1:{port}/", params={"token": token})
         assert page.status_code == 503 and "close another canaryscope tab" in page.text
         assert len(sessions(served)) == 1, "over the cap, nothing starts"
+        assert served.stdout.count("a tab was turned away: 1 sessions are in use") == 2, "the one running serve sees it"
     wait_until(lambda: sessions(served) == [], "the closed tab's canaryscope ended")
     with httpx.Client(trust_env=False, timeout=10) as client:
         assert client.get(f"http://127.0.0.1:{port}/", params={"token": token}).status_code == 200
