@@ -414,3 +414,15 @@ async def test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_co
     assert len([n for n in notes if n.startswith("Read-only")]) == 14
     assert {r.method for r in apiserver.requests()} == {"GET"}
     assert loadtester.calls == [] and examiner.arrivals() == []
+
+
+@pytest.mark.parametrize("value", ["svc/prod", "svc/prod/payments-admin", "svc//x:1", "payments-admin.prod:9000"])
+def test_a_malformed_loadtester_option_is_one_line_and_exit_2(
+    kubeconfig: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui import cli
+
+    assert cli.main(["--kubeconfig", str(kubeconfig), "--loadtester", value]) == 2
+    assert capsys.readouterr().err == (
+        f"canaryscope: --loadtester: expected a URL or svc/NAMESPACE/NAME:PORT, got {value!r}\n"
+    )
