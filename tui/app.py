@@ -18,6 +18,7 @@ from styles import STYLESHEET
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
 from tui.observations import CanarySelected, Observation
 from tui.presenting import Presenter
+from tui.redact import scrub
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
 from tui.screens.rollout import RolloutScreen
@@ -232,6 +233,7 @@ class CanaryscopeApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
+        message, title = scrub(message), scrub(title)  # an error may echo a credential the app holds
         if self.presenter.notice(message, title, severity):
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)

@@ -6,6 +6,7 @@ Every user mistake ends in one line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {DEFAULT_PROMETHEUS}, or the lab's when --kubeconfig is a `canaryscope lab`'s)",
     )
     watch.add_argument(
+        "--prometheus-password-file",
+        metavar="FILE",
+        help="Prometheus basic-auth password, the file's first line (or $CANARYSCOPE_PROMETHEUS_PASSWORD; the user "
+        "from the URL, http://USER@host, or $CANARYSCOPE_PROMETHEUS_USER); keeps it out of ps and shell history",
+    )
+    watch.add_argument(
         "--logger",
         default="monitoring/app.kubernetes.io/name=logger",
         help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' to skip",
@@ -207,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"URL the load and error injection go to (default {DEFAULT_TARGET}, or the lab's ingress)",
     )
-    act.add_argument("--loadtester", help="flagger-loadtester URL (default: through the API server, as the hooks say)")
+    act.add_argument(
+        "--loadtester",
+        help="flagger-loadtester URL, or svc/NAMESPACE/NAME:PORT through the API server (default: the service the "
+        "action's own hook names, through the API server, only in the canary's namespace)",
+    )
     act.add_argument("--max-concurrency", type=int, default=10, help="cap on load workers (default 10)")
     act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
     act.add_argument("--max-duration", default="1h", help="cap on a load's duration (default 1h)")
@@ -245,6 +256,13 @@ def build_actions(args: argparse.Namespace, connection, source, state):  # type:
     from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
     from tui.load.registry import LoadRegistry
 
+    if args.loadtester:
+        from tui.cluster.loadtester import parse_loadtester_option
+
+        try:
+            parse_loadtester_option(args.loadtester)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if args.release == "git" and not args.git_repo:
         raise UsageError("--release git needs --git-repo PATH (a local checkout of the GitOps repository)")
     try:
@@ -290,12 +308,18 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
 def run_watch(args: argparse.Namespace) -> int:
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.logger_follow import parse_logger_option
-    from tui.cluster.prometheus import parse_prometheus_option
+    from tui.cluster.prometheus import USER_ENV, parse_prometheus_option, read_password
     from tui.cluster.source import ClusterOptions, ClusterSource
 
     apply_lab_defaults(args)
     try:
-        prometheus = None if args.prometheus == "none" else parse_prometheus_option(args.prometheus)
+        password = read_password(args.prometheus_password_file, os.environ)
+        user = os.environ.get(USER_ENV) or None
+        prometheus = (
+            None
+            if args.prometheus == "none"
+            else parse_prometheus_option(args.prometheus, password=password, user=user)
+        )
         logger = None if args.logger == "none" else parse_logger_option(args.logger)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -383,6 +407,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from tui.redact import scrub_logs
+
+    scrub_logs()  # whatever a library logs, no credential this process holds reaches a log
     # Plain `canaryscope [flags] [CANARY]` watches the current context, as kubectl-style tools do.
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         misspelt = _unknown_command(argv[0]) if argv else None

@@ -55,6 +55,7 @@ def actions_for(
     target: str = "http://127.0.0.1:9/examine",
     confirm: bool = False,
     state: Any = None,
+    loadtester_url: str | None = None,
 ) -> ClusterActions:
     actions = ClusterActions(
         h.source.connection,
@@ -65,6 +66,7 @@ def actions_for(
         loads=LoadRegistry(LoadPolicy.for_target(target)),
         background=BACKGROUND_LOAD,
         errors=ERROR_INJECTION,
+        loadtester_url=loadtester_url,
         confirm=confirm,
     )
     actions.bind(h.sink.apply)
@@ -203,6 +205,7 @@ def test_promote_and_abort_use_the_loadtester_gates_and_close_them_again(
         ready(h)
         actions = actions_for(h)
         assert "POST /gate/open" in actions.describe(ActionKind.PROMOTE, KEY)
+        assert "service flagger-loadtester:80 in namespace test" in actions.describe(ActionKind.PROMOTE, KEY)
         assert actions.perform(ActionKind.PROMOTE, KEY).ok
         assert actions.perform(ActionKind.ABORT, KEY).ok
         assert loadtester.open == {"examiner.test", "rollback.examiner.test"}
@@ -220,6 +223,67 @@ def test_promote_and_abort_use_the_loadtester_gates_and_close_them_again(
     proxied = [r for r in apiserver.requests() if "/services/flagger-loadtester:80/proxy/" in r.path]
     assert len(proxied) == 4 and all(r.method == "POST" for r in proxied)
     assert [r for r in writes(apiserver) if "/proxy/" not in r.path] == [], "gates change nothing in the cluster"
+
+
+ELSEWHERE = "http://payments-admin.prod:9000/gate/check"
+
+
+def test_a_gate_hook_in_another_namespace_is_refused_and_named(apiserver: ApiServer, kubeconfig: Path) -> None:
+    elsewhere = FakeLoadtester().start()
+    apiserver.proxy_service("prod", "payments-admin:9000", elsewhere.url)
+    seeded(apiserver, hooks=[{"name": "promote", "type": "confirm-promotion", "url": ELSEWHERE}])
+    try:
+        with Harness(kubeconfig) as h:
+            ready(h)
+            actions = actions_for(h)
+            question = actions.describe(ActionKind.PROMOTE, KEY)
+            outcome = actions.perform(ActionKind.PROMOTE, KEY)
+    finally:
+        elsewhere.stop()
+    assert "service payments-admin:9000 in namespace prod" in question and "Refused, nothing will be sent" in question
+    assert "flagger-loadtester" not in question
+    assert not outcome.ok and "outside the canary's namespace test" in outcome.message
+    assert "--loadtester svc/prod/payments-admin:9000" in outcome.message
+    assert elsewhere.calls == [], "nothing was posted with the presenter's rights"
+    assert [r for r in apiserver.requests() if "/proxy" in r.path] == []
+
+
+def test_loadtester_option_naming_the_service_allows_it(apiserver: ApiServer, kubeconfig: Path) -> None:
+    elsewhere = FakeLoadtester().start()
+    apiserver.proxy_service("prod", "payments-admin:9000", elsewhere.url)
+    seeded(apiserver, hooks=[{"name": "promote", "type": "confirm-promotion", "url": ELSEWHERE}])
+    try:
+        with Harness(kubeconfig) as h:
+            ready(h)
+            actions = actions_for(h, loadtester_url="svc/prod/payments-admin:9000")
+            question = actions.describe(ActionKind.PROMOTE, KEY)
+            outcome = actions.perform(ActionKind.PROMOTE, KEY)
+    finally:
+        elsewhere.stop()
+    assert "on service payments-admin:9000 in namespace prod (through the API server" in question
+    assert outcome.ok, outcome.message
+    assert [path for path, _ in elsewhere.calls] == ["/gate/open"]
+
+
+def test_abort_posts_to_the_rollback_hooks_own_service(
+    apiserver: ApiServer, kubeconfig: Path, loadtester: FakeLoadtester
+) -> None:
+    rollbacker = FakeLoadtester().start()
+    apiserver.proxy_service("test", "rollbacker:8080", rollbacker.url)
+    hooks = [GATES[0], {"name": "rollback", "type": "rollback", "url": "http://rollbacker.test:8080/rollback/check"}]
+    seeded(apiserver, hooks=hooks)
+    try:
+        with Harness(kubeconfig) as h:
+            ready(h)
+            actions = actions_for(h)
+            question = actions.describe(ActionKind.ABORT, KEY)
+            outcome = actions.perform(ActionKind.ABORT, KEY)
+    finally:
+        rollbacker.stop()
+    assert "on service rollbacker:8080 in namespace test" in question
+    assert outcome.ok, outcome.message
+    assert [path for path, _ in rollbacker.calls] == ["/rollback/open"]
+    assert loadtester.calls == [], "the first gate hook's service gets nothing"
 
 
 def test_abort_without_a_rollback_hook_says_what_is_needed(apiserver: ApiServer, kubeconfig: Path) -> None:
@@ -354,3 +418,15 @@ async def test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_co
     assert len([n for n in notes if n.startswith("Read-only")]) == 14
     assert {r.method for r in apiserver.requests()} == {"GET"}
     assert loadtester.calls == [] and examiner.arrivals() == []
+
+
+@pytest.mark.parametrize("value", ["svc/prod", "svc/prod/payments-admin", "svc//x:1", "payments-admin.prod:9000"])
+def test_a_malformed_loadtester_option_is_one_line_and_exit_2(
+    kubeconfig: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui import cli
+
+    assert cli.main(["--kubeconfig", str(kubeconfig), "--loadtester", value]) == 2
+    assert capsys.readouterr().err == (
+        f"canaryscope: --loadtester: expected a URL or svc/NAMESPACE/NAME:PORT, got {value!r}\n"
+    )

@@ -57,6 +57,15 @@ ORDER = (
     "day-bounds",
     "screens-memory",
     "no-secrets",
+    "echoed-token",
+    "echoed-token-file",
+    "echoed-exec-plugin",
+    "serve/test_serve_auth.py::test_without_the_token_every_request_gets_403_and_nothing_starts",
+    "serve/test_serve_auth.py::test_another_local_account_cannot_drive_a_cluster_session",
+    "serve/test_serve_auth.py::test_sessions_are_capped_and_one_more_tab_is_told_so",
+    "serve/test_serve_auth.py::test_a_prometheus_password_reaches_the_tab_in_its_environment_only",
+    "cluster/test_actions.py::test_a_gate_hook_in_another_namespace_is_refused_and_named",
+    "cluster/test_actions.py::test_abort_posts_to_the_rollback_hooks_own_service",
 )
 
 
@@ -95,6 +104,38 @@ def round_figure(value: float) -> float:
 # Items of the issue already checked by tests outside tests/reliability: their outcome in this session becomes a
 # row here, so the document covers the whole list. Keys are test names without parameters.
 COVERED_ELSEWHERE: dict[str, tuple[str, str, str]] = {
+    "tests/serve/test_serve_auth.py::test_without_the_token_every_request_gets_403_and_nothing_starts": (
+        "Security",
+        "`serve`: pages and websockets requested without this start's token, with a wrong one, or no Origin",
+        "403 every time and no canaryscope process started; the token printed once and absent from argv",
+    ),
+    "tests/serve/test_serve_auth.py::test_another_local_account_cannot_drive_a_cluster_session": (
+        "Security",
+        "`serve` run by root in cluster mode; another local account (nobody) opens the page and the websocket",
+        "403 for the page, /ws and guessed tokens; the token in no /proc cmdline or environ nobody can read; "
+        "no session and no request but GETs at the API server",
+    ),
+    "tests/serve/test_serve_auth.py::test_sessions_are_capped_and_one_more_tab_is_told_so": (
+        "Security",
+        "`serve --max-sessions 1` and a second tab",
+        "the second tab's terminal and the page (503) say all sessions are in use; no second process starts",
+    ),
+    "tests/serve/test_serve_auth.py::test_a_prometheus_password_reaches_the_tab_in_its_environment_only": (
+        "Security",
+        "`serve -- --prometheus http://admin:PASSWORD@…`",
+        "the password in no child's argv, not in serve's output nor the tab's terminal; only in the child's "
+        "environment",
+    ),
+    "tests/cluster/test_actions.py::test_a_gate_hook_in_another_namespace_is_refused_and_named": (
+        "Security",
+        "a gate hook naming a service in another namespace (http://payments-admin.prod:9000/gate/check)",
+        "the confirmation names the service and namespace; nothing is posted with the user's rights",
+    ),
+    "tests/cluster/test_actions.py::test_abort_posts_to_the_rollback_hooks_own_service": (
+        "Security",
+        "`a` when the rollback hook names another service than the promotion gate hook",
+        "the rollback hook's own service gets /rollback/open; the other gets nothing",
+    ),
     "tests/cluster/test_actions.py::test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_command": (
         "Security",
         "--read-only: every action key and every palette command",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -68,10 +69,10 @@ def alive(pid: int) -> bool:
 class Served:
     """`python -m tui serve ARGS` with its output in files (a full pipe must never stall the server)."""
 
-    def __init__(self, args: list[str], workdir: Path) -> None:
+    def __init__(self, args: list[str], workdir: Path, env: dict[str, str] | None = None) -> None:
         self.out_path = workdir / "serve.out"
         self.err_path = workdir / "serve.err"
-        env = {**os.environ, "TZ": "UTC", "TEXTUAL_ANIMATIONS": "none"}
+        env = {**os.environ, "TZ": "UTC", "TEXTUAL_ANIMATIONS": "none", **(env or {})}
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tui", "serve", *args], stdout=out, stderr=err, env=env
@@ -84,6 +85,22 @@ class Served:
     @property
     def stderr(self) -> str:
         return self.err_path.read_text(errors="replace")
+
+    def url(self, timeout: float = 30.0) -> str:
+        """The URL with its token, as printed once on stdout when the server is up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(r" on (http://\S+/\?token=\S+) ", self.stdout)
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited with {self.process.returncode}: {self.stderr}")
+            time.sleep(0.05)
+        raise AssertionError(f"serve printed no URL within {timeout}s: {self.stdout}")
+
+    @property
+    def token(self) -> str:
+        return self.url().rpartition("token=")[2]
 
     def wait_listening(self, port: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

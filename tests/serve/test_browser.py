@@ -53,7 +53,7 @@ def test_the_page_draws_the_panels_and_a_key_releases(
     started = time.monotonic()
     browser = Browser(chromium, tmp_path / "profile")
     try:
-        browser.open(f"http://127.0.0.1:{port}/")
+        browser.open(served.url())
         screen = browser.wait_for_screen(*PANELS, "Initialized", "simulation (seed 1")
         drawn_after = time.monotonic() - started
         assert "Progressing" not in screen
@@ -78,3 +78,31 @@ def test_the_page_draws_the_panels_and_a_key_releases(
     assert served.process.poll() is None
     assert served.stop() == 0
     assert "Traceback" not in served.stderr
+
+
+def test_over_the_session_cap_the_page_says_so(chromium: str, tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    port = free_port()
+    served = Served(["--port", str(port), "--max-sessions", "1", "--", "demo", "--seed", "1"], tmp_path)
+    browser = None
+    try:
+        served.wait_listening(port)
+        token = served.token
+        # Another tab holds the only session.
+        with connect(f"ws://127.0.0.1:{port}/ws/{token}?width=80&height=24", proxy=None, open_timeout=15):
+            deadline = time.monotonic() + 30
+            while not descendants(served.process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            browser = Browser(chromium, tmp_path / "profile")
+            browser.open(served.url())
+            text = ""
+            while "sessions are in use" not in text and time.monotonic() < deadline + 30:
+                text = browser.evaluate("document.body ? document.body.innerText : ''") or ""
+                time.sleep(0.1)
+            browser.screenshot(artifacts_dir(tmp_path) / "serve-sessions-full.png")
+        assert "all 1 sessions are in use (--max-sessions 1)" in text
+    finally:
+        if browser is not None:
+            browser.close()
+        served.stop()

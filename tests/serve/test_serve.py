@@ -53,6 +53,8 @@ def test_everything_after_the_double_dash_is_the_served_command() -> None:
         (["--", "wait", "test/examiner"], "only the TUI can be served (demo or watch), not 'wait'"),
         (["--", "--help"], "the served command cannot be --help or --version"),
         (["--verbose"], "unrecognized arguments: --verbose"),
+        (["--max-sessions", "0"], "--max-sessions: must be between 1 and 64, got 0"),
+        (["--max-sessions", "many"], "--max-sessions: expected a whole number, got 'many'"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(argv: list[str], message: str) -> None:
@@ -105,7 +107,9 @@ def test_listens_on_127_0_0_1_only_by_default(served: tuple[Served, int]) -> Non
     process, port = served
     assert listening_addresses(port) == {"127.0.0.1"}
     assert process.stderr == "", "no warning on loopback"
-    assert process.stdout.startswith(f"canaryscope serve: serving `canaryscope demo` on http://127.0.0.1:{port}")
+    assert process.stdout.startswith(
+        f"canaryscope serve: serving `canaryscope demo` on http://127.0.0.1:{port}/?token={process.token} "
+    )
 
 
 def test_listens_on_exactly_the_host_given(tmp_path: Path) -> None:
@@ -120,17 +124,22 @@ def test_listens_on_exactly_the_host_given(tmp_path: Path) -> None:
 
 
 def test_pages_and_websockets_only_for_this_origin(served: tuple[Served, int]) -> None:
-    _, port = served
+    process, port = served
+    token = process.token
     with httpx.Client(trust_env=False, timeout=10) as client:
-        page = client.get(f"http://127.0.0.1:{port}/")
+        page = client.get(f"http://127.0.0.1:{port}/", params={"token": token})
         assert page.status_code == 200
-        assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page.text
-        by_name = client.get(f"http://127.0.0.1:{port}/", headers={"Host": f"localhost:{port}"})
-        assert f'data-session-websocket-url="ws://localhost:{port}/ws"' in by_name.text
-        rebound = client.get(f"http://127.0.0.1:{port}/", headers={"Host": f"rebound.example:{port}"})
+        assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws/{token}"' in page.text
+        by_name = client.get(
+            f"http://127.0.0.1:{port}/", params={"token": token}, headers={"Host": f"localhost:{port}"}
+        )
+        assert f'data-session-websocket-url="ws://localhost:{port}/ws/{token}"' in by_name.text
+        rebound = client.get(
+            f"http://127.0.0.1:{port}/", params={"token": token}, headers={"Host": f"rebound.example:{port}"}
+        )
         assert rebound.status_code == 403
     with pytest.raises(InvalidStatus) as refused:
-        connect(f"ws://127.0.0.1:{port}/ws", origin="http://evil.example", proxy=None, open_timeout=10)
+        connect(f"ws://127.0.0.1:{port}/ws/{token}", origin="http://evil.example", proxy=None, open_timeout=10)
     assert refused.value.response.status_code == 403
 
 

@@ -19,9 +19,10 @@ from tui.cluster import release as rel
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
 from tui.cluster.kubeconfig import Connection
-from tui.cluster.loadtester import GATE_CHECK, ROLLBACK_CHECK, LoadtesterError, hook, loadtester_for
-from tui.model import CanaryInfo, CanaryKey, Phase
+from tui.cluster.loadtester import GATE_CHECK, ROLLBACK_CHECK, LoadtesterError, gate_route, hook, loadtester_for
+from tui.model import CanaryInfo, CanaryKey, Phase, Webhook
 from tui.observations import LoadObserved, LoadRemoved, Observation
+from tui.redact import scrub
 from tui.state import AppState
 
 SKIP_ANALYSIS_WARNING = (
@@ -102,6 +103,17 @@ class ClusterActions:
         return "helmrelease" if dep is not None and dep.helm_release else "deployment"
 
     def describe(self, kind: ActionKind, key: CanaryKey) -> str:
+        return scrub(self._describe(kind, key))
+
+    def _gate_question(self, info: CanaryInfo, webhook: Webhook, what: str, then: str = "") -> str:
+        """`what` on the exact service (or URL) it posts to, or why nothing will be posted at all."""
+        try:
+            where = gate_route(info, webhook, self.loadtester_url).describe()
+        except LoadtesterError as exc:
+            return f"{what}? Refused, nothing will be sent: {exc}."
+        return f"{what} on {where}?{then}"
+
+    def _describe(self, kind: ActionKind, key: CanaryKey) -> str:
         info = self._info(key)
         if kind in (ActionKind.TOGGLE_LOAD, ActionKind.INJECT_ERRORS):
             preset = self.background if kind is ActionKind.TOGGLE_LOAD else self.errors
@@ -139,19 +151,25 @@ class ClusterActions:
                 "analysis at its next tick. Continue?"
             )
         if kind is ActionKind.PROMOTE:
-            if hook(info, "confirm-promotion", GATE_CHECK) or hook(info, "confirm-traffic-increase", GATE_CHECK):
-                return f"Open the promotion gate of {key} on flagger-loadtester (POST /gate/open)?"
+            gate = _promotion_hook(info)
+            if gate is not None:
+                return self._gate_question(info, gate, f"Open the promotion gate of {key} (POST /gate/open)")
             return f"Set spec.skipAnalysis=true on Canary {key}? {SKIP_ANALYSIS_WARNING}."
         if kind is ActionKind.ABORT:
-            if hook(info, "rollback", ROLLBACK_CHECK):
-                return (
-                    f"Open the rollback gate of {key} (POST /rollback/open)? Flagger rolls back at its next "
-                    "tick; canaryscope closes the gate again once the canary has failed."
+            rollback = hook(info, "rollback", ROLLBACK_CHECK)
+            if rollback is not None:
+                return self._gate_question(
+                    info,
+                    rollback,
+                    f"Open the rollback gate of {key} (POST /rollback/open)",
+                    " Flagger rolls back at its next tick; canaryscope closes the gate again once the canary "
+                    "has failed.",
                 )
             return f"{key} has no rollback webhook; nothing can abort it from here."
         if kind is ActionKind.TOGGLE_SUSPEND:
-            if hook(info, "confirm-traffic-increase", GATE_CHECK):
-                return f"Toggle the traffic-increase gate of {key} on flagger-loadtester (pause/resume)?"
+            traffic = hook(info, "confirm-traffic-increase", GATE_CHECK)
+            if traffic is not None:
+                return self._gate_question(info, traffic, f"Toggle the traffic-increase gate of {key} (pause/resume)")
             verb = "Resume" if info.suspend else "Suspend"
             effect = "Flagger continues the analysis" if info.suspend else "Flagger skips it, routing stays as it is"
             return f"{verb} Canary {key} (spec.suspend={'false' if info.suspend else 'true'}): {effect}?"
@@ -271,16 +289,15 @@ class ClusterActions:
         )
         _release_conn(resp)
 
-    def _loadtester(self, info: CanaryInfo) -> Any:
-        tester = loadtester_for(info, self.loadtester_url, self.connection.api_client)
-        if tester is None:
-            raise LoadtesterError("no flagger-loadtester address in this canary's webhooks")
-        return tester
+    def _loadtester(self, info: CanaryInfo, webhook: Webhook) -> Any:
+        """The loadtester of this very hook (the rollback hook's for `a`), never another hook's host."""
+        return loadtester_for(gate_route(info, webhook, self.loadtester_url), self.connection.api_client)
 
     def _promote(self, info: CanaryInfo) -> Outcome:
         key = info.key
-        if hook(info, "confirm-promotion", GATE_CHECK) or hook(info, "confirm-traffic-increase", GATE_CHECK):
-            tester = self._loadtester(info)
+        gate = _promotion_hook(info)
+        if gate is not None:
+            tester = self._loadtester(info, gate)
             tester.open_gate(key.name, key.namespace)
             self._follow(
                 key,
@@ -300,13 +317,14 @@ class ClusterActions:
 
     def _abort(self, info: CanaryInfo) -> Outcome:
         key = info.key
-        if not hook(info, "rollback", ROLLBACK_CHECK):
+        rollback = hook(info, "rollback", ROLLBACK_CHECK)
+        if rollback is None:
             return Outcome(
                 False,
                 f"Abort needs a rollback webhook on {key} pointing at a flagger-loadtester's "
                 "/rollback/check (the demo chart's loadtester.enabled adds one)",
             )
-        tester = self._loadtester(info)
+        tester = self._loadtester(info, rollback)
         tester.open_rollback(key.name, key.namespace)
         # Left open, the next release would be rolled back on its first tick.
         self._follow(
@@ -319,8 +337,9 @@ class ClusterActions:
 
     def _suspend(self, info: CanaryInfo) -> Outcome:
         key = info.key
-        if hook(info, "confirm-traffic-increase", GATE_CHECK):
-            tester = self._loadtester(info)
+        traffic = hook(info, "confirm-traffic-increase", GATE_CHECK)
+        if traffic is not None:
+            tester = self._loadtester(info, traffic)
             if tester.gate_open(key.name, key.namespace):
                 tester.close_gate(key.name, key.namespace)
                 return Outcome(True, f"Paused {key}: the traffic-increase gate is closed, weights stay as they are")
@@ -415,6 +434,10 @@ class ClusterActions:
         self._known_loads = current
         if observations:
             self._report(observations)
+
+
+def _promotion_hook(info: CanaryInfo) -> Webhook | None:
+    return hook(info, "confirm-promotion", GATE_CHECK) or hook(info, "confirm-traffic-increase", GATE_CHECK)
 
 
 def _release_conn(resp: Any) -> None:

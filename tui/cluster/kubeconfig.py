@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui import redact
 from tui.file_limits import KUBECONFIG_LIMIT, FileTooLarge, read_bytes_limited
 
 
@@ -93,6 +96,7 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
         raise ClusterConfigError(
             f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
         ) from None
+    _register_credentials(existing, configuration)
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
     # urllib3 would otherwise sleep a whole Retry-After (an hour, if a server says so) inside one request,
@@ -132,6 +136,68 @@ def _check_document(path: Path) -> None:
         raise ClusterConfigError(
             f"kubeconfig {path} is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)"
         )
+
+
+def _register_credentials(paths: list[Path], configuration: Any) -> None:
+    """Every credential in the kubeconfig (every user's, not only this context's) and the client's own, after
+    each refresh too (exec plugins and token files hand out new tokens), is masked in anything shown or logged."""
+    import yaml
+
+    for path in paths:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        users = document.get("users") if isinstance(document, dict) else None
+        for item in users if isinstance(users, list) else []:
+            user = item.get("user") if isinstance(item, dict) else None
+            if isinstance(user, dict):
+                _register_user(user)
+    _register_client(configuration)
+    hook = configuration.refresh_api_key_hook
+    if hook is not None:
+
+        def refresh_and_register(conf: Any) -> None:
+            hook(conf)
+            _register_client(conf)
+
+        configuration.refresh_api_key_hook = refresh_and_register
+
+
+def _register_user(user: dict[str, Any]) -> None:
+    if isinstance(user.get("username"), str) and isinstance(user.get("password"), str):
+        redact.register_basic_auth(user["username"], user["password"])
+    for key in ("token", "password", "client-key-data"):
+        if isinstance(user.get(key), str):
+            redact.register(user[key])
+    if isinstance(user.get("client-key-data"), str):
+        with contextlib.suppress(ValueError):
+            redact.register(base64.b64decode(user["client-key-data"]))
+    for key in ("tokenFile", "client-key"):
+        if isinstance(user.get(key), str):
+            redact.register(_small_file(user[key]))
+    provider = user.get("auth-provider")
+    config = provider.get("config") if isinstance(provider, dict) else None
+    for name, value in config.items() if isinstance(config, dict) else ():
+        if isinstance(value, str) and ("token" in str(name).lower() or "secret" in str(name).lower()):
+            redact.register(value)
+
+
+def _register_client(configuration: Any) -> None:
+    for value in (configuration.api_key or {}).values():
+        redact.register(value)
+    if configuration.username and configuration.password:
+        redact.register_basic_auth(configuration.username, configuration.password)
+    if configuration.key_file:
+        redact.register(_small_file(configuration.key_file))
+
+
+def _small_file(path: str, limit: int = 64 * 1024) -> str | None:
+    try:
+        with open(Path(path).expanduser(), encoding="utf-8", errors="replace") as handle:
+            return handle.read(limit)
+    except OSError:
+        return None
 
 
 def _check_references(name: str, entry: dict[str, Any], paths: list[Path], config_file: str) -> None:

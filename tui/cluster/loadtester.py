@@ -1,7 +1,10 @@
 """flagger-loadtester's gate API from canaryscope: open/close the promotion gate and the rollback gate.
 
-The loadtester is reached directly (`--loadtester URL`) or, by default, through the API server's service
-proxy at the address the canary's own webhooks name (e.g. http://flagger-loadtester.apps/gate/check).
+The loadtester is reached directly (`--loadtester URL`), through the API server's service proxy at a service the
+user names (`--loadtester svc/NAMESPACE/NAME:PORT`), or, by default, through the proxy at the service the action's
+own hook names (e.g. http://flagger-loadtester.apps/gate/check). A POST through the proxy carries the user's
+credentials, and a Canary's hooks are written by whoever may edit the Canary: by default only services in the
+canary's own namespace are posted to, so a hook cannot aim the user's rights at another namespace's service.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.model import CanaryInfo, Webhook
+from tui.redact import redact
 
 GATE_CHECK = "/gate/check"
 ROLLBACK_CHECK = "/rollback/check"
@@ -81,17 +85,63 @@ class Loadtester:
         return status == 200
 
 
-def loadtester_for(info: CanaryInfo, explicit_url: str | None, api_client: Any) -> Loadtester | None:
-    """The loadtester this canary's gate hooks talk to, or None when it has no gate hooks."""
-    gates = [w for w in info.webhooks if urlsplit(w.url).path.rstrip("/") in (GATE_CHECK, ROLLBACK_CHECK)]
-    if not gates:
-        return None
-    if explicit_url:
-        return Loadtester(explicit_url, {}, True, None)
-    target = service_of(gates[0].url)
+def parse_loadtester_option(value: str) -> tuple[str, str, int] | str:
+    """`--loadtester`: a URL (posted to directly) or svc/NAMESPACE/NAME:PORT (through the API server)."""
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    if value.startswith("svc/"):
+        parts = value[4:].split("/")
+        if len(parts) == 2 and parts[0] and ":" in parts[1]:
+            name, _, port = parts[1].partition(":")
+            if name and port.isdigit() and 0 < int(port) < 65536:
+                return parts[0], name, int(port)
+    raise ValueError(f"--loadtester: expected a URL or svc/NAMESPACE/NAME:PORT, got {redact(value)!r}")
+
+
+@dataclass(frozen=True)
+class GateRoute:
+    """Where one gate action posts: a URL, or a service through the API server (with the user's credentials)."""
+
+    url: str | None = None
+    service: tuple[str, str, int] | None = None  # (namespace, name, port)
+
+    def describe(self) -> str:
+        if self.service is not None:
+            namespace, name, port = self.service
+            return f"service {name}:{port} in namespace {namespace} (through the API server, with your credentials)"
+        return f"{redact(self.url or '')} (--loadtester)"
+
+
+def gate_route(info: CanaryInfo, webhook: Webhook, explicit: str | None) -> GateRoute:
+    """The route for an action on `webhook`; LoadtesterError when its host is not one canaryscope may post to."""
+    if explicit:
+        try:
+            named = parse_loadtester_option(explicit)
+        except ValueError as exc:
+            raise LoadtesterError(str(exc)) from None
+        return GateRoute(url=named) if isinstance(named, str) else GateRoute(service=named)
+    target = service_of(webhook.url)
     if target is None:
-        return None
+        raise LoadtesterError(
+            f"the {webhook.type} hook of {info.key} ({redact(webhook.url)}) names no in-cluster service; "
+            "give --loadtester URL"
+        )
     namespace, service, port = target
+    if namespace != info.key.namespace:
+        raise LoadtesterError(
+            f"the {webhook.type} hook of {info.key} names service {service}:{port} in namespace {namespace}, "
+            f"outside the canary's namespace {info.key.namespace}: canaryscope does not post there with your "
+            f"credentials unless --loadtester svc/{namespace}/{service}:{port} names it"
+        )
+    return GateRoute(service=(namespace, service, port))
+
+
+def loadtester_for(route: GateRoute, api_client: Any) -> Loadtester:
+    """A client for the route: direct, or through the API server's service proxy with the client's credentials."""
+    if route.url is not None:
+        return Loadtester(route.url, {}, True, None)
+    assert route.service is not None
+    namespace, service, port = route.service
     configuration = api_client.configuration
     if configuration.refresh_api_key_hook is not None:
         configuration.refresh_api_key_hook(configuration)

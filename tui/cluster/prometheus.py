@@ -12,10 +12,12 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from tui import redact
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.model import Health, MetricSample
 from tui.observations import MetricsObserved
@@ -183,17 +185,71 @@ def _why(exc: BaseException) -> str:
     return f"{name}: {text}"[:160]
 
 
-def parse_prometheus_option(value: str) -> tuple[str, str] | str:
-    """A URL, or `svc/NAMESPACE/NAME:PORT` -> (namespace, name:port) for the API server's service proxy."""
+PASSWORD_ENV = "CANARYSCOPE_PROMETHEUS_PASSWORD"
+USER_ENV = "CANARYSCOPE_PROMETHEUS_USER"
+
+
+class PrometheusURL(str):
+    """A Prometheus URL without userinfo (so it can be shown), carrying its basic-auth pair beside it."""
+
+    auth: tuple[str, str] | None = None
+
+    def __new__(cls, url: str, auth: tuple[str, str] | None = None) -> PrometheusURL:
+        made = super().__new__(cls, url)
+        made.auth = auth
+        return made
+
+
+def parse_prometheus_option(
+    value: str, *, password: str | None = None, user: str | None = None
+) -> tuple[str, str] | PrometheusURL:
+    """A URL, or `svc/NAMESPACE/NAME:PORT` -> (namespace, name:port) for the API server's service proxy.
+
+    A URL's userinfo (`http://USER:PASSWORD@host`) is taken out of it; `password` (from a file or the environment)
+    and `user` win over it. Every password is registered so that no text shows it."""
     if value.startswith(("http://", "https://")):
-        return value.rstrip("/")
+        parts = urlsplit(value)
+        url_user = unquote(parts.username) if parts.username is not None else None
+        url_password = unquote(parts.password) if parts.password is not None else None
+        netloc = parts.netloc.rpartition("@")[2]
+        bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)).rstrip("/")
+        chosen_user, chosen_password = user or url_user, password if password is not None else url_password
+        for secret in (url_password, password):
+            if secret:
+                redact.register(secret)
+        if chosen_password is None:
+            return PrometheusURL(bare)
+        if not chosen_user:
+            raise ValueError(
+                f"--prometheus: a password needs a user name: put it in the URL (http://USER@host) or {USER_ENV}"
+            )
+        redact.register_basic_auth(chosen_user, chosen_password)
+        return PrometheusURL(bare, (chosen_user, chosen_password))
+    if password is not None:
+        raise ValueError("--prometheus: a password works only with a Prometheus URL, not through the API server")
     if value.startswith("svc/"):
-        parts = value[4:].split("/")
-        if len(parts) == 2 and parts[0] and ":" in parts[1]:
-            name, _, port = parts[1].partition(":")
+        parts_ = value[4:].split("/")
+        if len(parts_) == 2 and parts_[0] and ":" in parts_[1]:
+            name, _, port = parts_[1].partition(":")
             if name and port:
-                return parts[0], f"{name}:{port}"
-    raise ValueError(f"--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT, got {value!r}")
+                return parts_[0], f"{name}:{port}"
+    raise ValueError(f"--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT, got {redact.redact(value)!r}")
+
+
+def read_password(path: str | None, environ: Mapping[str, str]) -> str | None:
+    """--prometheus-password-file (its first line), else $CANARYSCOPE_PROMETHEUS_PASSWORD, else None."""
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(64 * 1024)
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+            raise ValueError(f"--prometheus-password-file: cannot read {path}: {why}") from None
+        lines = text.splitlines()
+        if not lines or not lines[0]:
+            raise ValueError(f"--prometheus-password-file: {path} is empty")
+        return lines[0]
+    return environ.get(PASSWORD_ENV) or None
 
 
 # An answer larger than this is refused: three grouped queries over a thousand canaries are a few hundred kB.
@@ -250,7 +306,10 @@ def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout
     session = deadline_session(3 * timeout_s)
     headers: dict[str, str] = {}
     if isinstance(target, str):
-        url, describe = target, target
+        url = describe = redact.redact(target)
+        auth = getattr(target, "auth", None)
+        if auth is not None:
+            session.auth = auth
         verify = True
     else:
         namespace, service = target

@@ -430,4 +430,3 @@ class ClusterSource:
             clock=self.clock,
         )
         self._spawn("prometheus", self.poller.run)
-
