@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tui.model import Health, SourceHealth
 from tui.observations import HealthObserved, Observation
+from tui.safe_text import safe_text
 
 # A burst larger than this is dropped from the oldest end: the UI must never fall unboundedly behind.
 PENDING_LIMIT = 50_000
@@ -39,7 +40,8 @@ class Emitter:
 
     def health(self, source: str, state: Health, detail: str = "", attempt: int = 0) -> None:
         """Report a source's health; repeated identical reports are not sent again."""
-        health = SourceHealth(source, state, detail, attempt)
+        # A detail quotes what a server answered: it is shown and printed, so it is made safe here.
+        health = SourceHealth(source, state, safe_text(detail), attempt)
         with self._lock:
             if self._health.get(source) == health:
                 return

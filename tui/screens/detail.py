@@ -21,7 +21,7 @@ class DetailScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="detail-title")
+        yield Static("", id="detail-title", markup=False)  # names from the cluster are never markup
         yield MetricChart("success rate %", "success_rate", id="chart-success")
         yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")
         yield MetricChart("requests per second", "rps", id="chart-rate")

@@ -54,8 +54,9 @@ class PresentationScreen(Screen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="p-title")
-        yield Static("", id="p-phase")
+        # Names, phases and narration come from the cluster: shown as they are, never read as markup.
+        yield Static("", id="p-title", markup=False)
+        yield Static("", id="p-phase", markup=False)
         with Horizontal(classes="p-row"):
             with Vertical(classes="p-cell"):
                 yield Static("PRIMARY", classes="p-label")
@@ -73,7 +74,7 @@ class PresentationScreen(Screen[None]):
                 yield Static("", id="p-canary-label", classes="p-label")
                 yield Digits("", id="p-canary-rate")
                 yield Static("", id="p-canary-mark", classes="p-mark")
-        yield Static("", id="p-narration")
+        yield Static("", id="p-narration", markup=False)
         yield KeyBar()
 
     def on_resize(self) -> None:
