@@ -49,6 +49,10 @@ ORDER = (
     "day-bounds",
     "screens-memory",
     "no-secrets",
+    "hostile-wait",
+    "hostile-app",
+    "hostile-terminal",
+    "hostile-markup",
 )
 
 
