@@ -4,14 +4,22 @@ command; the app shows the text literally (never as markup, never as escape sequ
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import time
+import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 
 from tests.cluster import objects
+from tests.e2e.test_tmux import canaryscope_command
 from tests.reliability.apps import cluster_app, panel, wait_state
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
@@ -191,4 +199,107 @@ async def test_the_app_shows_hostile_text_literally_and_exports_well_formed_svg(
     assert not bad_svgs, bad_svgs
     assert len(saved) == 1
     assert not wide, wide
+    assert ok
+
+
+class Tmux:
+    """A tmux server of its own (so its paste buffers are this test's alone), one session, read back as text."""
+
+    def __init__(self, tmux: str, socket: str) -> None:
+        self.base = [tmux, "-L", socket]
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run([*self.base, *args], capture_output=True, text=True)
+        return done.stdout
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self("capture-pane", "-p", "-t", "hostile")
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} did not appear within {timeout}s; screen was:\n{screen}")
+
+    def wait_closed(self, timeout: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if subprocess.run([*self.base, "has-session", "-t", "hostile"], capture_output=True).returncode != 0:
+                return True
+            time.sleep(0.2)
+        return False
+
+
+@pytest.mark.e2e
+def test_a_real_terminal_a_recording_and_a_screenshot_get_no_sequence_from_the_cluster(
+    apiserver: ApiServer, kubeconfig: Path, tmp_path: Path, report: Report
+) -> None:
+    tmux_binary = shutil.which("tmux")
+    if tmux_binary is None:
+        pytest.skip("tmux is not installed")
+    hostile_cluster(apiserver)
+    cast, shots, config = tmp_path / "session.cast", tmp_path / "shots", tmp_path / "tmux.conf"
+    # Accept OSC 52 into tmux's buffers (the default only passes it on), so a planted one would be seen there.
+    config.write_text("set -g set-clipboard on\nset -g allow-rename on\n")
+    command = (
+        f"{canaryscope_command()} watch --kubeconfig {kubeconfig} test/examiner --read-only --prometheus none "
+        f"--record {cast} --screenshot-dir {shots}"
+    )
+    tmux = Tmux(tmux_binary, f"canaryscope-hostile-{uuid.uuid4().hex[:8]}")
+    env = {**os.environ, "TERM": "xterm-256color", "TZ": "UTC"}
+    subprocess.run(
+        [*tmux.base, "-f", str(config), "new-session", "-d", "-s", "hostile", "-x", "120", "-y", "40", command],
+        check=True,
+        env=env,
+    )
+    try:
+        tmux("select-pane", "-t", "hostile", "-T", "before")
+        screen = tmux.wait_for("␛]0;PWNED␛\\")
+        tmux("send-keys", "-t", "hostile", "z")
+        tmux.wait_for("PRIMARY SUCCESS RATE")
+        tmux("send-keys", "-t", "hostile", "z")
+        tmux.wait_for("Flagger events")
+        tmux("send-keys", "-t", "hostile", "C-s")
+        tmux.wait_for("Saved")
+        title = tmux("display-message", "-p", "-t", "hostile", "#{pane_title}").strip()
+        window = tmux("display-message", "-p", "-t", "hostile", "#{window_name}").strip()
+        buffers = tmux("list-buffers").splitlines()
+        tmux("send-keys", "-t", "hostile", "q")
+        closed = tmux.wait_closed()
+    finally:
+        tmux("kill-server")
+    frames = [json.loads(line) for line in cast.read_text().splitlines()[1:]]
+    played = "".join(frame[2] for frame in frames if frame[1] == "o")
+    planted = [seq for seq in ("\x1b]0;PWNED", "\x1b]52;", "\x1b]8;;http") if seq in played]
+    svgs = {path.name: path.read_text() for path in shots.glob("*.svg")}
+    bad_svgs = {name: problems for name, svg in svgs.items() if (problems := well_formed_svg(svg))}
+    # The row with ECHO_VALUE ends in the panel's border like the row above it: no emoji took more cells than counted.
+    rows = screen.splitlines()
+    echo_row = next(i for i, row in enumerate(rows) if "v2 👍" in row)
+    aligned = rows[echo_row].rstrip()[-1] == rows[echo_row - 1].rstrip()[-1] and cell_len(rows[echo_row]) <= 120
+    ok = report.outcome(
+        SECTION,
+        "hostile-terminal",
+        "the same planted cluster (OSC 0 window title, OSC 52 clipboard, OSC 8 link, CR + erase, emoji sequences) "
+        "watched by `canaryscope watch --record` in a real terminal (tmux 120x40), presentation mode, ctrl+s",
+        "tmux's pane title and window name unchanged, no paste buffer created (set-clipboard on), the .cast "
+        "replays none of the sequences, the saved SVG parses as XML, the ECHO_VALUE row keeps its border",
+        f"title {title!r}, window {window!r}, {len(buffers)} buffers, {len(planted)} sequences in {len(frames)} "
+        f"frames, {len(svgs) - len(bad_svgs)} of {len(svgs)} SVGs well-formed, border {'kept' if aligned else 'moved'}",
+        title == "before"
+        and "PWNED" not in window
+        and not buffers
+        and not planted
+        and len(svgs) == 1
+        and not bad_svgs
+        and aligned
+        and closed,
+    )
+    assert title == "before" and "PWNED" not in window, (title, window)
+    assert not buffers, buffers
+    assert not planted, planted
+    assert len(svgs) == 1 and not bad_svgs, bad_svgs
+    assert aligned, screen
+    assert closed
     assert ok
