@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import CanaryKey
+from tui.safe_text import safe_text
 from tui.sim.scenario import ScenarioError, _mapping, parse_duration
 from tui.yaml_file import read_yaml
 
@@ -83,7 +84,8 @@ def parse_script(raw: Any, name: str = "script") -> Script:
                 raise ScriptError(f"steps[{i}]: 'say' needs a text")
             if steps and at < steps[-1].at_s:
                 raise ScriptError(f"steps[{i}].at: {step['at']} comes before the previous step's time")
-            steps.append(ScriptStep(at, action, text))
+            # The text is shown, recorded and screenshotted: controls are made visible like any outside text.
+            steps.append(ScriptStep(at, action, safe_text(text)))
     except ScriptError:
         raise
     except ScenarioError as exc:

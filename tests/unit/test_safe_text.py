@@ -171,3 +171,10 @@ def test_kubernetes_event_messages_are_made_safe() -> None:
 def test_prometheus_label_values_are_made_safe() -> None:
     result = [{"metric": {"namespace": "test", "deployment": "a\x1bb"}, "value": [0, "1"]}]
     assert list(by_deployment(result)) == [("test", "a␛b")]
+
+
+def test_a_script_say_line_is_made_safe_when_the_script_is_read() -> None:
+    from tui.script import parse_script
+
+    script = parse_script({"steps": [{"at": "0s", "do": "say", "text": f"[/bold] 5 [ms]{OSC_TITLE}\nnext"}]})
+    assert script.steps[0].text == "[/bold] 5 [ms]␛]0;PWNED␛\\⏎next"
