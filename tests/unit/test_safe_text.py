@@ -178,3 +178,10 @@ def test_a_script_say_line_is_made_safe_when_the_script_is_read() -> None:
 
     script = parse_script({"steps": [{"at": "0s", "do": "say", "text": f"[/bold] 5 [ms]{OSC_TITLE}\nnext"}]})
     assert script.steps[0].text == "[/bold] 5 [ms]␛]0;PWNED␛\\⏎next"
+
+
+def test_git_and_release_messages_are_one_safe_line() -> None:
+    from tui.release.errors import ReleaseError
+
+    error = ReleaseError(f"push rejected\nremote: {OSC_TITLE} [rejected] main -> main\r\x1b[2K")
+    assert str(error) == "push rejected remote: ␛]0;PWNED␛\\ [rejected] main -> main ␛[2K"
