@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from styles import STYLESHEET
@@ -231,8 +232,9 @@ class CanaryscopeApp(App[int]):
         title: str = "",
         severity: str = "information",  # type: ignore[override]
         timeout: float | None = None,
-        markup: bool = True,
+        markup: bool = False,
     ) -> None:
+        """A toast; its text is never markup unless asked for (messages quote names and errors from outside)."""
         message, title = scrub(message), scrub(title)  # an error may echo a credential the app holds
         if self.presenter.notice(message, title, severity):
             return
@@ -360,7 +362,9 @@ class CanaryscopeApp(App[int]):
         yield SystemCommand("Next canary", "Follow the next canary in scope", self.action_next_canary)
         yield SystemCommand("Overview", "Every canary in scope", self.action_overview)
         yield SystemCommand("Presentation mode", "Phase, traffic and success rates, large", self.action_presentation)
-        yield SystemCommand("Save an SVG screenshot", f"Into {self.screenshot_dir}", self.action_screenshot_svg)
+        # The palette reads help as markup; a folder name is not.
+        into = f"Into {escape_markup(str(self.screenshot_dir))}"
+        yield SystemCommand("Save an SVG screenshot", into, self.action_screenshot_svg)
         yield SystemCommand("Filter events", "Filter Flagger's event log", self.action_filter_events)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import CanaryKey, Phase
+from tui.safe_text import safe_text
 from tui.sim.scenario import ScenarioError, _mapping, parse_duration
 from tui.yaml_file import read_yaml
 
@@ -187,7 +188,8 @@ def parse_script(raw: Any, name: str = "script") -> Script:
                 if last_at is not None and at < last_at[0]:
                     raise ScriptError(f"{path}.at: {step['at']} comes before the previous step's time {last_at[1]}")
                 last_at = (at, step["at"])
-            steps.append(ScriptStep(at, action, text, wait, condition, timeout, i))
+            # The text is shown, recorded and screenshotted: controls are made visible like any outside text.
+            steps.append(ScriptStep(at, action, safe_text(text), wait, condition, timeout, i))
     except ScriptError:
         raise
     except ScenarioError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
 from tui.model import DeploymentInfo
@@ -33,9 +34,10 @@ def revision_text(dep: DeploymentInfo, values: dict[str, str] | None = None) -> 
 
 
 def _cell(text: str, width: int) -> str:
-    if len(text) > width:
-        return text[: max(1, width - 1)] + "…"
-    return text.ljust(width)
+    # Measured in cells, not characters: an emoji or a CJK character in ECHO_VALUE takes two.
+    if cell_len(text) > width:
+        return set_cell_size(text, max(1, width - 1)) + "…"
+    return set_cell_size(text, width)
 
 
 class DeploymentsPanel(StatePanel):
@@ -62,7 +64,7 @@ class DeploymentsPanel(StatePanel):
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
         width = max(40, self.content_region.width or 80)
-        name_w = max(len(view.info.target) + 9, 12)
+        name_w = max(cell_len(view.info.target) + 9, 12)
         if self.compact:
             fixed = name_w + 8 + 7 + 11 + 5
             rev_w = max(8, width - fixed)

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
+from textual.content import Content
 
 if TYPE_CHECKING:
     from textual.widgets import Input
@@ -119,7 +120,7 @@ class EventsPanel(Vertical):
 
     def _update_title(self) -> None:
         suffix = f" · filter “{self._filter}”: {self._shown}" if self._filter else ""
-        self.border_title = f"Flagger events{suffix}"
+        self.border_title = Content(f"Flagger events{suffix}")  # Content: a typed filter is never markup
 
     def _write(self, events: list[LoggedEvent]) -> None:
         if not events:

@@ -66,6 +66,10 @@ ORDER = (
     "serve/test_serve_auth.py::test_a_prometheus_password_reaches_the_tab_in_its_environment_only",
     "cluster/test_actions.py::test_a_gate_hook_in_another_namespace_is_refused_and_named",
     "cluster/test_actions.py::test_abort_posts_to_the_rollback_hooks_own_service",
+    "hostile-wait",
+    "hostile-app",
+    "hostile-terminal",
+    "hostile-markup",
 )
 
 

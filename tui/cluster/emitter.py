@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tui.model import Health, SourceHealth
 from tui.observations import HealthObserved, Observation
 from tui.redact import scrub
+from tui.safe_text import safe_text
 
 # A burst larger than this is dropped from the oldest end: the UI must never fall unboundedly behind.
 PENDING_LIMIT = 50_000
@@ -40,8 +41,9 @@ class Emitter:
 
     def health(self, source: str, state: Health, detail: str = "", attempt: int = 0) -> None:
         """Report a source's health; repeated identical reports are not sent again."""
-        # A detail may quote a server's or proxy's words, which can echo a credential.
-        health = SourceHealth(source, state, scrub(detail), attempt)
+        # A detail quotes what a server or proxy answered: it may echo a credential (scrubbed first, while it still
+        # reads as it was sent), and it is shown and printed (made safe).
+        health = SourceHealth(source, state, safe_text(scrub(detail)), attempt)
         with self._lock:
             if self._health.get(source) == health:
                 return

@@ -2,7 +2,7 @@
 
 client-go on Flagger's side folds repeats into one Event whose `count` grows, and after ten similar events
 in ten minutes rewrites messages as "(combined from similar events): …". Each count increase is reported
-as its own occurrence at lastTimestamp; the prefix is stripped.
+as its own occurrence at lastTimestamp; the prefix is stripped. Names and messages are made safe here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from tui.flagger.messages import strip_combined
 from tui.kube.parse import parse_timestamp
 from tui.model import FlaggerEvent
+from tui.safe_text import safe_text
 
 TRACKED_EVENTS_LIMIT = 10_000
 
@@ -51,7 +52,8 @@ class EventTracker:
         first = parse_timestamp(obj.get("firstTimestamp")) or last
         if last is None:
             return []
-        text, combined = strip_combined(message)
+        text, combined = strip_combined(safe_text(message))
+        name, namespace = safe_text(name), safe_text(namespace)
         kind = obj.get("type") if obj.get("type") in ("Normal", "Warning") else "Normal"
 
         def occurrence(t: float) -> FlaggerEvent:

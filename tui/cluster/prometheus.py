@@ -21,6 +21,7 @@ from tui import redact
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.model import Health, MetricSample
 from tui.observations import MetricsObserved
+from tui.safe_text import safe_text
 
 SOURCE = "prometheus"
 DEFAULT_WINDOW_S = 60.0
@@ -93,7 +94,8 @@ def by_deployment(result: Any) -> dict[tuple[str, str], float | None]:
             continue
         ns, dep = metric.get("namespace"), metric.get("deployment")
         if isinstance(ns, str) and isinstance(dep, str):
-            out[(ns, dep)] = _value(sample)
+            # Label values are keyed like the parsed Deployments' names, which are made safe the same way.
+            out[(safe_text(ns), safe_text(dep))] = _value(sample)
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.model import FlaggerEvent
+from tui.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ LATEST_MS = 253_402_300_800_000
 
 
 def decode(document: Any) -> EventPayload:
-    """Read a payload dict (already JSON-decoded); raises PayloadError naming what is missing or wrong."""
+    """Read a payload dict (already JSON-decoded); raises PayloadError naming what is missing or wrong.
+
+    Any workload can POST to the logger, so every string is made safe (tui.safe_text) here.
+    """
     if not isinstance(document, dict):
         raise PayloadError("payload is not a JSON object")
     metadata = document.get("metadata")
@@ -71,27 +75,31 @@ def decode(document: Any) -> EventPayload:
         raise PayloadError("payload has no eventMessage")
     event_type = metadata.get("eventType")
     if event_type not in ("Normal", "Warning"):
-        event_type = "Normal" if event_type is None else str(event_type)
+        event_type = "Normal" if event_type is None else safe_text(str(event_type), 32)
     raw_ts = metadata.get("timestamp")
     try:
         timestamp_ms = int(str(raw_ts))
     except (TypeError, ValueError):
-        raise PayloadError(f"payload timestamp {raw_ts!r} is not epoch milliseconds") from None
+        raise PayloadError(f"payload timestamp {safe_text(repr(raw_ts), 64)} is not epoch milliseconds") from None
     if not 0 <= timestamp_ms < LATEST_MS:
-        raise PayloadError(f"payload timestamp {raw_ts!r} is outside years 1970 to 9999")
+        raise PayloadError(f"payload timestamp {safe_text(repr(raw_ts), 64)} is outside years 1970 to 9999")
     phase = document.get("phase")
     checksum = document.get("checksum")
     extra = tuple(
-        sorted((str(k), str(v)) for k, v in metadata.items() if k not in ("eventMessage", "eventType", "timestamp"))
+        sorted(
+            (safe_text(str(k)), safe_text(str(v)))
+            for k, v in metadata.items()
+            if k not in ("eventMessage", "eventType", "timestamp")
+        )
     )
     return EventPayload(
-        name=name,
-        namespace=namespace,
-        phase=phase if isinstance(phase, str) else "",
-        message=message,
+        name=safe_text(name),
+        namespace=safe_text(namespace),
+        phase=safe_text(phase) if isinstance(phase, str) else "",
+        message=safe_text(message),
         event_type=event_type,
         timestamp_ms=timestamp_ms,
-        checksum=checksum if isinstance(checksum, str) else None,
+        checksum=safe_text(checksum) if isinstance(checksum, str) else None,
         extra=extra,
     )
 

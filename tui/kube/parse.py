@@ -1,6 +1,7 @@
 """Parse Kubernetes objects (plain dicts, as the API serves them) into canaryscope's frozen values.
 
-Never raises on malformed input: anything missing or of the wrong type becomes None (shown as `?`).
+Never raises on malformed input: anything missing or of the wrong type becomes None (shown as `?`). Every
+string is made safe here (tui.safe_text), once, so no screen, log or recording downstream has to.
 The simulation produces the same dicts, so both sources share these parsers.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from tui.flagger.hashing import object_hash
 from tui.model import REVISION_KEYS, Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, RouterInfo, Webhook
+from tui.safe_text import safe_text
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
@@ -27,7 +29,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return safe_text(value) if isinstance(value, str) else None
 
 
 def _int(value: Any) -> int | None:
@@ -163,7 +165,7 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
 
 
 def pod_template_env(template: Any) -> dict[str, str]:
-    """Env values of the first container (only literal values; valueFrom is left out)."""
+    """Env values of the first container (only literal values; valueFrom is left out), as they are: not for display."""
     spec = _dict(_dict(template).get("spec"))
     containers = _list(spec.get("containers"))
     if not containers:
@@ -171,8 +173,8 @@ def pod_template_env(template: Any) -> dict[str, str]:
     env: dict[str, str] = {}
     for item in _list(_dict(containers[0]).get("env")):
         item = _dict(item)
-        key, value = _str(item.get("name")), item.get("value")
-        if key and isinstance(value, str):
+        key, value = item.get("name"), item.get("value")
+        if isinstance(key, str) and key and isinstance(value, str):
             env[key] = value
     return env
 
@@ -209,8 +211,8 @@ def parse_deployment(obj: Any) -> DeploymentInfo | None:
         updated=_int(status.get("updatedReplicas")) or 0,
         available=_int(status.get("availableReplicas")) or 0,
         image=image,
-        echo_value=env.get("ECHO_VALUE"),
-        error_rate=env.get("SERVER_ERROR_RATE"),
+        echo_value=_str(env.get("ECHO_VALUE")),
+        error_rate=_str(env.get("SERVER_ERROR_RATE")),
         release=_str(annotations.get(RELEASE_ANNOTATION)),
         template_hash=object_hash(template) if template else None,
         created=parse_timestamp(meta.get("creationTimestamp")),
@@ -226,7 +228,7 @@ def parse_configmap(obj: Any) -> ConfigValues | None:
     if not namespace or not name:
         return None
     data = _dict(obj.get("data"))
-    values = tuple((k, v) for k in REVISION_KEYS if isinstance(v := data.get(k), str))
+    values = tuple((k, v) for k in REVISION_KEYS if (v := _str(data.get(k))) is not None)
     return ConfigValues(namespace, name, values)
 
 

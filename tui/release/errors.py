@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui.release.redact import redact
+from tui.safe_text import safe_text
 
 
 class ReleaseError(Exception):
@@ -13,5 +14,5 @@ class ReleaseError(Exception):
 
 
 def one_line(text: str) -> str:
-    """Collapse whitespace, so a message from git or a YAML parser fits a status line."""
-    return " ".join(text.split())
+    """Collapse whitespace, so a message from git or a YAML parser fits a status line; a remote's controls shown."""
+    return safe_text(" ".join(text.split()))

@@ -18,6 +18,7 @@ from tui.release.git_cli import Git, GitMissing, GitResult, GitTimeout
 from tui.release.redact import redact
 from tui.release.yaml_edit import set_scalars
 from tui.release.yaml_scalar import Scalar
+from tui.safe_text import safe_text
 
 DEFAULT_VALUE_PATH = "spec.values.configuration"
 _NO_GUESSED_IDENTITY = ("user.useConfigOnly=true",)
@@ -240,9 +241,9 @@ def _push(git: Git, remote: str, branch: str) -> PushResult:
         # Porcelain ref lines: "<flag>\t<from>:<to>\t<summary>"; " " fast-forward, "*" new, "+" forced, "!" rejected.
         parts = line.split("\t")
         if len(parts) == 3 and len(parts[0]) == 1:
-            flag, summary = parts[0], redact(parts[2])
+            flag, summary = parts[0], safe_text(redact(parts[2]))
     ok = result.ok and flag in (" ", "*", "+", "=")
-    last_line = result.last_error_line()
+    last_line = safe_text(result.last_error_line())  # a remote's hooks write what they like
     if not ok and not summary and not last_line:
         summary = f"git exited with {result.returncode}"
     return PushResult(ok, shown, branch, url, summary, last_line)

@@ -23,7 +23,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(self.question, id="confirm-question", markup=False)  # it names cluster objects
             with Horizontal(id="confirm-buttons"):
                 yield Button("No (n)", id="confirm-no")
                 yield Button("Yes (y)", id="confirm-yes", variant="warning")

@@ -22,7 +22,7 @@ class DetailScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="detail-title")
+        yield Static("", id="detail-title", markup=False)  # names from the cluster are never markup
         yield Static(legend(), id="detail-legend")
         yield MetricChart("success rate %", "success_rate", id="chart-success")
         yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")

@@ -140,7 +140,7 @@ class PresentationScreen(Screen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="p-title")
+        yield Static("", id="p-title", markup=False)
         yield BigText(id="p-phase")
         yield Static("", id="p-note")
         yield Static("", classes="p-gap")
@@ -160,7 +160,7 @@ class PresentationScreen(Screen[None]):
                     yield BigText(id=f"p-{role}-rate")
                     yield Static("", id=f"p-{role}-mark", classes="p-mark")
         yield Static("", classes="p-gap")
-        yield Static("", id="p-narration")
+        yield Static("", id="p-narration", markup=False)
         yield KeyBar()
 
     def on_resize(self) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from tui.model import CanaryKey
 from tui.observations import Observation
 from tui.reducer import reduce
+from tui.safe_text import safe_line
 from tui.state import AppState
 from tui.wait.tracker import Outcome, WaitTracker
 
@@ -151,8 +152,9 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     tracker = WaitTracker(key, connection.context, started)
 
     def emit(lines: list[str]) -> None:
+        # One line per event, always; CI runners read these logs, so nothing may pass for one of their commands.
         for line in lines:
-            print(line, file=out, flush=True)
+            print(safe_line(line), file=out, flush=True)
 
     sink = _Sink(lambda state: emit(tracker.observe(state, time.time())))
     source = ClusterSource(connection, target, options)
@@ -165,7 +167,7 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     verdict = tracker.verdict
     assert verdict is not None
     if verdict.outcome is Outcome.ERROR:
-        print(f"{PROG}: {verdict.detail}", file=err, flush=True)
+        print(safe_line(f"{PROG}: {verdict.detail}"), file=err, flush=True)
     else:
         emit([tracker.final_line(sink.state, time.time())])
     return int(verdict.outcome)
