@@ -1,4 +1,7 @@
-"""The narration line: what Flagger is doing and why, in plain words (see tui/narration.py)."""
+"""The narration line: what Flagger is doing and why, in plain words (see tui/narration.py).
+
+Always one line: the longest form of the sentence that fits the width, so no panel below moves.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,16 @@ from typing import Any
 
 from textual.content import Content
 
-from tui.narration import narrate
+from tui.narration import Narration, narration
 from tui.state import AppState
 from widgets.panel import StatePanel
+
+PROMPT = "» "
 
 
 class NarrationBar(StatePanel):
     DEFAULT_CSS = """
-    NarrationBar { border: none; padding: 0 1; height: auto; max-height: 2; color: $text; }
+    NarrationBar { border: none; padding: 0 1; height: 1; color: $text; }
     """
 
     @staticmethod
@@ -22,12 +27,28 @@ class NarrationBar(StatePanel):
             return state.notice[0], state.notice[1]
         return None
 
+    def _read_only(self) -> bool:
+        actions = getattr(self.app, "actions", None)
+        return bool(getattr(actions, "read_only", False))
+
+    def _width(self) -> int:
+        """Cells left for the sentence after the prompt."""
+        return max(0, self.content_size.width - len(PROMPT))
+
     def slice_key(self, state: AppState) -> Any:
-        return self._notice(state) or narrate(state)
+        return self._notice(state) or narration(state, read_only=self._read_only()), self._width()
+
+    def on_resize(self) -> None:
+        state = getattr(self.app, "state", None)
+        if isinstance(state, AppState):
+            self.show(state)
 
     def render_state(self, state: AppState) -> Content:
+        width = self._width()
         notice = self._notice(state)
         if notice is not None:
             style = "$warning bold" if notice[1] != "information" else "$accent bold"
-            return Content.assemble(("» ", style), (notice[0], style))
-        return Content.assemble(("» ", "$accent bold"), (narrate(state), "italic"))
+            text = Narration((notice[0],)).fitted(width)
+            return Content.assemble((PROMPT, style), (text, style))
+        sentence = narration(state, read_only=self._read_only()).fitted(width)
+        return Content.assemble((PROMPT, "$accent bold"), (sentence, "italic"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.content import Content
 
+from tui.current_warning import current_warning
 from tui.flagger.weights import step_position
 from tui.model import Phase
 from tui.state import AppState, CanaryView
@@ -33,6 +34,15 @@ def failed_checks_text(view: CanaryView) -> tuple[str, str]:
         return f"?/{threshold}", "$text-muted"
     style = "$warning bold" if current else "$text"
     return f"{current}/{threshold}", style
+
+
+def iterations_text(view: CanaryView) -> str:
+    """` · iterations n` for Blue/Green and A/B; nothing for the canary strategy, whose counter means nothing (Flagger
+    writes -1 there on entering WaitingPromotion). An unreadable counter still reads `?`."""
+    iterations = view.info.iterations
+    if iterations is not None and not view.info.analysis.iterations:
+        return ""
+    return f" · iterations {fmt.number(iterations)}"
 
 
 class StatusPanel(StatePanel):
@@ -75,7 +85,7 @@ class StatusPanel(StatePanel):
             flags.append(("  ॥ suspended", "$warning bold"))
         if info.skip_analysis:
             flags.append(("  ⏭ skipAnalysis", "$warning"))
-        iterations = fmt.number(info.iterations)
+        iterations = iterations_text(view)
         interval = fmt.duration(view.interval_s)
         if self.compact:
             return Content("\n").join(
@@ -84,7 +94,7 @@ class StatusPanel(StatePanel):
                     Content.assemble(
                         "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_note
                     ),
-                    Content.assemble("failed ", (failed_text, failed_style), f" · iterations {iterations}"),
+                    Content.assemble("failed ", (failed_text, failed_style), iterations),
                     Content(f"every {interval} · next {next_text} · changed {transition} ago"),
                 ]
             )
@@ -94,10 +104,10 @@ class StatusPanel(StatePanel):
                 "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_note
             ),
             Content.assemble("checks     failed ", (failed_text, failed_style)),
-            Content(f"analysis   every {interval} · next tick in {next_text} · iterations {iterations}"),
+            Content(f"analysis   every {interval} · next tick in {next_text}{iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
-        warning = view.last_warning
-        if warning is not None and info.phase not in (Phase.SUCCEEDED, Phase.INITIALIZED):
+        warning = current_warning(view)
+        if warning is not None:
             lines.append(Content.assemble(("⚠ ", "$warning"), (warning.message, "$warning")))
         return Content("\n").join(lines)

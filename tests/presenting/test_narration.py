@@ -63,7 +63,7 @@ def test_the_issue_s_own_example() -> None:
         "Progressing", weight=20, router=20, failed=1, halt="Halt examiner.apps advancement success rate 91.60% < 99%"
     )
     assert narrate(state) == (
-        "Canary at 20 %: success rate 91.6 % is below 99 %, failed check 1 of 2 — one more and Flagger rolls back."
+        "Canary at 20 %: success rate 91.60 % is below 99 %, failed check 1 of 2 — one more and Flagger rolls back."
     )
 
 
@@ -80,7 +80,7 @@ def test_the_issue_s_own_example() -> None:
             "receiving traffic: running query failed: no values found",
             2,
             "Canary at 10 %: no traffic reached the canary (Flagger found no metric values), failed check 2 of 2 — "
-            "Flagger rolls back at its next tick.",
+            "Flagger rolls back at its next tick in 18s.",
         ),
         (
             "Halt examiner.apps advancement external check load-test failed 500 Internal Server Error",
@@ -117,9 +117,13 @@ def test_halt_reasons(halt: str, failed: int, expected: str) -> None:
         (
             "Progressing",
             {"weight": 20, "router": 20, "canary_rate": 100.0},
-            "Canary at 20 %: success rate 100.00 % meets 99 %, next step to 30 % in 18s.",
+            "Canary at 20 %: success rate 100.00 % meets 99 % now; next step to 30 % in 18s if it holds.",
         ),
-        ("Progressing", {"weight": 50, "router": 50}, "Canary at 50 %: promotion follows at the next tick in 18s."),
+        (
+            "Progressing",
+            {"weight": 50, "router": 50},
+            "Canary at 50 %: promotion follows at the next tick in 18s if the checks pass.",
+        ),
         (
             "WaitingPromotion",
             {"router": 50},

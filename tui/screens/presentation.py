@@ -128,4 +128,6 @@ class PresentationScreen(Screen[None]):
                 mark.update(Content.styled("✖ below the threshold", "$error bold"))
             else:
                 mark.update(Content.styled("✔ healthy", "$success bold"))
-        self.query_one("#p-narration", Static).update(narrate(state))
+        read_only = bool(getattr(getattr(self.app, "actions", None), "read_only", False))
+        # Content, not a markup string: the sentence quotes names and hook names from the cluster.
+        self.query_one("#p-narration", Static).update(Content(narrate(state, read_only=read_only)))
