@@ -7,6 +7,7 @@ from typing import Any
 from textual.content import Content
 
 from tui.current_warning import current_warning
+from tui.flagger.messages import classify
 from tui.flagger.weights import step_position
 from tui.model import Phase
 from tui.state import AppState, CanaryView
@@ -43,6 +44,15 @@ def iterations_text(view: CanaryView) -> str:
     if iterations is not None and not view.info.analysis.iterations:
         return ""
     return f" · iterations {fmt.number(iterations)}"
+
+
+def halt_line(message: str, width: int) -> Content:
+    """`⚠ Halt: <what failed>` on one line: the canary is named above, and a cut line ends with `…`."""
+    kind = classify(message)
+    prefix = f"Halt {kind.obj} advancement "
+    text = f"Halt: {message[len(prefix) :]}" if kind.obj and message.startswith(prefix) else message
+    line = Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
+    return line.truncate(width, ellipsis=True) if 0 < width < line.cell_length else line
 
 
 class StatusPanel(StatePanel):
@@ -109,5 +119,5 @@ class StatusPanel(StatePanel):
         ]
         warning = current_warning(view)
         if warning is not None:
-            lines.append(Content.assemble(("⚠ ", "$warning"), (warning.message, "$warning")))
+            lines.append(halt_line(warning.message, self.content_size.width))
         return Content("\n").join(lines)

@@ -13,7 +13,7 @@ from tui.sim.actions import SimActions
 from tui.sources import SimulationSource
 from tui.state import AppState
 from widgets.narration_bar import NarrationBar
-from widgets.status_panel import StatusPanel
+from widgets.status_panel import StatusPanel, halt_line
 
 
 def bar_text(app: CanaryscopeApp) -> str:
@@ -91,3 +91,12 @@ def test_waiting_promotion_shows_no_unexplained_iterations() -> None:
     for compact in (False, True):
         panel.set_compact(compact)
         assert "iterations" not in panel.render_state(state).plain
+
+
+def test_the_halt_line_drops_the_canary_s_name_and_ends_a_cut_with_an_ellipsis() -> None:
+    message = "Halt examiner.apps advancement success rate 85.96% < 99%"
+    assert halt_line(message, 60).plain == "⚠ Halt: success rate 85.96% < 99%"
+    cut = halt_line(message, 20)
+    assert cut.cell_length <= 20 and cut.plain.endswith("…")
+    other = "canary deployment examiner.apps not ready: waiting for rollout to finish"
+    assert halt_line(other, 200).plain == f"⚠ {other}"
