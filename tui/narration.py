@@ -8,7 +8,7 @@ forms from long to short, so that a narrow line shows a whole sentence rather th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
 
@@ -33,6 +33,9 @@ class Narration:
 
     forms: tuple[str, ...]
     keep: int = 0
+    # Cells a countdown in the sentence may still grow by before the next tick: a form is chosen as if it had,
+    # so the line does not switch forms as the countdown shrinks from 30s to 9s.
+    slack: int = 0
 
     @property
     def text(self) -> str:
@@ -41,8 +44,10 @@ class Narration:
     def fitted(self, width: int) -> str:
         """The longest form that fits `width` cells; else the shortest, cut at a word and ended with `…`."""
         for form in self.forms:
-            if cell_len(form) <= width:
+            if cell_len(form) + self.slack <= width:
                 return form
+        if cell_len(self.forms[-1]) <= width:
+            return self.forms[-1]
         if width <= 1:
             return ELLIPSIS[:width]
         shortest = self.forms[-1]
@@ -177,6 +182,13 @@ class _Narrator:
         self.soon = f" in {self.countdown}" if self.countdown else ""
 
     def sentence(self) -> Narration:
+        sentence = self._sentence()
+        if not self.countdown or not any(self.countdown in form for form in sentence.forms):
+            return sentence
+        widest = fmt.duration(self.view.interval_s)
+        return replace(sentence, slack=max(0, len(widest) - len(self.countdown)))
+
+    def _sentence(self) -> Narration:
         info = self.view.info
         phase = info.phase
         if info.suspend:
@@ -265,7 +277,7 @@ class _Narrator:
         threshold = self.view.threshold or 1
         left = threshold - failed
         if left <= 0:
-            tail, short = f"Flagger rolls back at its next tick{self.soon}.", f"rollback{self.soon}."
+            tail, short = f"Flagger rolls back at its next tick{self.soon}.", f"Flagger rolls back{self.soon}."
         elif left == 1:
             tail, short = "one more and Flagger rolls back.", "one more rolls back."
         else:
@@ -274,7 +286,7 @@ class _Narrator:
         shortest = f"{self.weight} %: {reason} ({failed}/{threshold} failed)"
         return _one(
             f"{head}, failed check {failed} of {threshold} — {tail}",
-            f"{head}, check {failed} of {threshold} failed — {short}",
+            f"{head}, failed check {failed} of {threshold} — {short}",
             f"{head} ({failed}/{threshold} failed).",
             shortest,
             keep=len(f"{self.weight} %: {reason}"),

@@ -366,3 +366,13 @@ def test_every_sentence_has_a_whole_form_for_an_80_column_terminal(phase: str, k
     line = narration(state_for(phase, **kwargs)).fitted(80 - 2)
     assert not line.endswith("…")
     assert line.endswith((".", ")"))
+
+
+def test_the_form_chosen_holds_while_the_countdown_shrinks() -> None:
+    halt = "Halt examiner.apps advancement success rate 91.60% < 99%"
+    early = state_for("Progressing", weight=20, router=20, failed=2, halt=halt)  # next tick in 18s
+    late = reduce_all(early, [ClockTick(125.0)])  # next tick in 5s: the sentence is a cell shorter
+    width = len(narration(late).forms[0])
+    assert narration(late).forms[0].endswith("in 5s.")
+    assert narration(late).fitted(width) == narration(late).forms[1]
+    assert narration(early).fitted(width) == narration(early).forms[1]
