@@ -359,6 +359,7 @@ class _Narrator:
         return _one(
             f"Canary at {self.weight} %: {claim}; {step} if it holds{so_far}.",
             f"Canary at {self.weight} %: {claim}; {step}.",
+            f"Canary at {self.weight} %: {short}; {step}.",
             f"Canary at {self.weight} %: {short}; {brief}.",
             f"{self.weight} %: {short}; {brief}.",
         )
