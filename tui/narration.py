@@ -1,28 +1,124 @@
-"""One sentence in plain words: what Flagger is doing with the canary, and why. Derived from state only."""
+"""One sentence in plain words: what Flagger is doing with the canary, and why. Derived from state only.
+
+Every claim about a value and its threshold is the comparison Flagger makes (tui/flagger/checks.py): after a halt
+the sentence quotes the value Flagger compared (from its own message); otherwise it speaks of the latest sample,
+computed over the metric interval as Flagger does, as what the next check would find. Each sentence comes in
+forms from long to short, so that a narrow line shows a whole sentence rather than a cut one.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from rich.cells import cell_len
+
+from tui.current_warning import current_warning, from_last_tick
+from tui.flagger.checks import duration_fails, success_rate_fails
+from tui.flagger.gofmt import go_duration_ms
 from tui.flagger.messages import classify
-from tui.model import Phase
+from tui.model import FlaggerEvent, MetricSample, Phase
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 
+ELLIPSIS = "…"
+# Samples older than this many analysis intervals no longer stand for now (as on the metrics panel).
+STALE_INTERVALS = 3
+# How far back the cause of a rollback is looked for among the canary's own events.
+CAUSE_LOOKBACK = 64
 
-def _latest_rate(state: AppState, view: CanaryView, deployment: str) -> float | None:
-    series = state.series(view.key.namespace, deployment)
-    return series[-1].success_rate if series else None
+
+@dataclass(frozen=True)
+class Narration:
+    """One sentence in forms from longest to shortest; `keep` leading characters of the shortest carry its claim."""
+
+    forms: tuple[str, ...]
+    keep: int = 0
+    # Cells a countdown in the sentence may still grow by before the next tick: a form is chosen as if it had,
+    # so the line does not switch forms as the countdown shrinks from 30s to 9s.
+    slack: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.forms[0]
+
+    def fitted(self, width: int) -> str:
+        """The longest form that fits `width` cells; else the shortest, cut at a word and ended with `…`."""
+        for form in self.forms:
+            if cell_len(form) + self.slack <= width:
+                return form
+        if cell_len(self.forms[-1]) <= width:
+            return self.forms[-1]
+        if width <= 1:
+            return ELLIPSIS[:width]
+        shortest = self.forms[-1]
+        limit = width - 1
+        space = shortest.rfind(" ", self.keep, limit + 1)
+        cut = space if space > 0 and space >= self.keep else limit
+        return shortest[:cut].rstrip(" ,;:—") + ELLIPSIS
 
 
-def _halt_reason(view: CanaryView) -> str | None:
-    """Why the last check failed, from Flagger's own warning in this release."""
-    warning = view.last_halt
-    if warning is None:
+def _one(*forms: str, keep: int = 0) -> Narration:
+    unique = tuple(dict.fromkeys(forms))
+    return Narration(unique, keep)
+
+
+# --- wording of values -------------------------------------------------------------------------------------
+
+
+def success_rate(value: float) -> str:
+    """A success rate as narration writes it: always two decimals, as Flagger's own messages."""
+    return f"{value:.2f} %"
+
+
+def _failing_rate(value: float, minimum: float) -> str:
+    """A failing rate never rounds up onto its bound (98.996 reads 98.99, not 99.00, against 99)."""
+    shown = success_rate(value)
+    if f"{value:.2f}" == f"{minimum:.2f}":
+        shown = f"{int(value * 100) / 100:.2f} %"
+    return shown
+
+
+def _bound(value: float) -> str:
+    return f"{value:g} %"
+
+
+def _latency(ms: float) -> str:
+    return go_duration_ms(int(ms))
+
+
+def _checks(failed: int) -> str:
+    return f"{failed} failed check" + ("" if failed == 1 else "s")
+
+
+def _latest_sample(state: AppState, view: CanaryView) -> MetricSample | None:
+    """The canary's newest sample, if it was taken since Flagger's latest tick (before it, the weight differed)."""
+    series = state.series(view.key.namespace, view.info.target)
+    if not series or state.now - series[-1].t > STALE_INTERVALS * view.interval_s:
         return None
-    kind = classify(warning.message)
+    if view.last_tick_at is not None and series[-1].t < view.last_tick_at:
+        return None
+    return series[-1]
+
+
+# --- what Flagger said -------------------------------------------------------------------------------------
+
+
+def halt_reason(event: FlaggerEvent) -> str | None:
+    """The failed check a Halt names, with the value Flagger compared and its bound."""
+    kind = classify(event.message)
     values = kind.values
     if kind.kind == "success-rate-halt":
-        word = "below" if values.get("op") == "<" else "above"
-        return f"success rate {values['value'].rstrip('0').rstrip('.')} % is {word} {values['bound']} %"
+        below = values.get("op") == "<"
+        try:
+            printed, bound = float(values["value"]), float(values["bound"])
+        except ValueError:
+            return f"success rate {values['value']} % is {'below' if below else 'above'} {values['bound']} %"
+        # Flagger compared the unrounded value and printed it rounded: 98.996 < 99 reads "99.00% < 99%".
+        if below and printed >= bound:
+            printed -= 0.01
+        elif not below and printed <= bound:
+            printed += 0.01
+        return f"success rate {success_rate(printed)} is {'below' if below else 'above'} {values['bound']} %"
     if kind.kind == "duration-halt":
         word = "above" if values.get("op") == ">" else "below"
         return f"p99 latency {values['value']} is {word} {values['bound']}"
@@ -33,70 +129,308 @@ def _halt_reason(view: CanaryView) -> str | None:
     return None
 
 
-def narrate(state: AppState) -> str:
+def _rollback_cause(state: AppState, view: CanaryView) -> str:
+    """`threshold`, `manual`, `deadline` or `` from the canary's events since the release began."""
+    seen = 0
+    for logged in reversed(state.events):
+        event = logged.event
+        if event.name != view.key.name or event.namespace != view.key.namespace:
+            continue
+        seen += 1
+        if seen > CAUSE_LOOKBACK:
+            break
+        kind = classify(event.message)
+        if kind.kind == "threshold-rollback":
+            return "threshold"
+        if kind.kind == "manual-rollback":
+            return "manual"
+        if kind.kind == "canary-not-ready" and "progress deadline" in kind.values.get("reason", ""):
+            return "deadline"
+        if kind.kind in ("new-revision", "restart"):
+            break
+    return ""
+
+
+# --- the sentences -----------------------------------------------------------------------------------------
+
+
+def narrate(state: AppState, *, read_only: bool = False) -> str:
+    """The full sentence."""
+    return narration(state, read_only=read_only).text
+
+
+def narration(state: AppState, *, read_only: bool = False) -> Narration:
     view = state.selected_view
     if view is None:
-        return "No canary in scope yet." if not state.canaries else "Choose a canary to follow."
-    info = view.info
-    key = f"{info.target}"
-    primary = f"{info.target}-primary"
-    router = state.router_for(view)
-    weight = router.canary_weight if router and router.canary_weight is not None else info.canary_weight
-    next_tick = view.next_tick_in(state.now)
-    soon = f" in {fmt.duration(next_tick)}" if next_tick is not None else ""
-    threshold = view.threshold or 1
-    failed = info.failed_checks or 0
-    if info.suspend:
-        split = f"{router.primary_weight}/{router.canary_weight}" if router else "as it is"
-        return f"Suspended: Flagger skips {key} every tick and traffic stays at {split} (press s to resume)."
-    phase = info.phase
-    if phase in (None, Phase.INITIALIZING):
-        return f"Flagger is creating {primary} and taking over the traffic for {key}."
-    if phase == Phase.INITIALIZED:
-        return f"{primary} serves all traffic. A change to {key}'s pod template starts a canary analysis (press r)."
-    if phase == Phase.WAITING:
-        return f"A new revision of {key} waits for approval before the analysis starts (confirm-rollout gate)."
-    if phase == Phase.PROGRESSING:
-        if not weight:
-            return f"New revision detected: Flagger has scaled up {key} and starts the analysis at its next tick{soon}."
-        reason = _halt_reason(view)
-        if failed and reason:
-            left = threshold - failed
-            if left <= 0:
-                tail = "Flagger rolls back at its next tick."
-            elif left == 1:
-                tail = "one more and Flagger rolls back."
-            else:
-                tail = f"{left} more and Flagger rolls back."
-            return f"Canary at {weight} %: {reason}, failed check {failed} of {threshold} — {tail}"
-        canary_rate = _latest_rate(state, view, key)
-        minimum = info.analysis.success_rate_min
-        health = ""
-        if canary_rate is not None and minimum is not None:
-            health = f" success rate {canary_rate:.2f} % meets {minimum:g} %,"
-        position = view.rungs
-        if weight >= view.max_weight or not position:
-            step = f" promotion follows at the next tick{soon}."
+        return _one("No canary in scope yet." if not state.canaries else "Choose a canary to follow.")
+    return _Narrator(state, view, read_only).sentence()
+
+
+class _Narrator:
+    def __init__(self, state: AppState, view: CanaryView, read_only: bool) -> None:
+        self.state = state
+        self.view = view
+        self.read_only = read_only
+        info = view.info
+        self.key = info.target
+        self.primary = f"{info.target}-primary"
+        self.router = state.router_for(view)
+        router_weight = self.router.canary_weight if self.router is not None else None
+        self.weight = router_weight if router_weight is not None else (info.canary_weight or 0)
+        next_tick = view.next_tick_in(state.now)
+        self.countdown = fmt.duration(next_tick) if next_tick is not None else None
+        self.soon = f" in {self.countdown}" if self.countdown else ""
+
+    def sentence(self) -> Narration:
+        sentence = self._sentence()
+        if not self.countdown or not any(self.countdown in form for form in sentence.forms):
+            return sentence
+        widest = fmt.duration(self.view.interval_s)
+        return replace(sentence, slack=max(0, len(widest) - len(self.countdown)))
+
+    def _sentence(self) -> Narration:
+        info = self.view.info
+        phase = info.phase
+        if info.suspend:
+            return self._suspended()
+        if phase in (None, Phase.INITIALIZING):
+            return _one(
+                f"Flagger is creating {self.primary} and taking over the traffic for {self.key}.",
+                f"Flagger is creating {self.primary}.",
+            )
+        pending = self._revision_pending()
+        if pending and phase in (Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED):
+            return _one(
+                f"{self.key}'s pod template changed: Flagger picks up the new revision at its next tick{self.soon}.",
+                f"New revision of {self.key}: Flagger picks it up at its next tick{self.soon}.",
+                f"New revision: Flagger picks it up{self.soon}.",
+            )
+        if pending and phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION):
+            return _one(
+                f"A newer revision of {self.key} was applied: Flagger restarts the analysis at its next tick"
+                f"{self.soon}, with all traffic back on {self.primary}.",
+                f"A newer revision of {self.key} was applied: Flagger restarts the analysis{self.soon}.",
+                f"Newer revision: Flagger restarts the analysis{self.soon}.",
+            )
+        if phase == Phase.INITIALIZED:
+            press = "" if self.read_only else " (press r)"
+            return _one(
+                f"{self.primary} serves all traffic. A change to {self.key}'s pod template starts a canary "
+                f"analysis{press}.",
+                f"{self.primary} serves all traffic{press}.",
+                f"{self.primary} serves all traffic.",
+            )
+        if phase == Phase.WAITING:
+            return _one(
+                f"A new revision of {self.key} waits for approval before the analysis starts (confirm-rollout gate).",
+                f"{self.key} waits for confirm-rollout approval.",
+            )
+        if phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION):
+            halt = self._current_halt()
+            if halt is not None:
+                return halt
+            if phase == Phase.WAITING_PROMOTION:
+                return self._waiting_promotion()
+            return self._progressing()
+        if phase == Phase.PROMOTING:
+            share = f" (primary at {self.router.primary_weight} %)" if self._primary_known() else ""
+            return _one(
+                f"Analysis passed: the new version is copied to {self.primary} and traffic moves back to it{share}.",
+                f"Analysis passed: traffic moves back to {self.primary}{share}.",
+                f"Promoting{share}.",
+            )
+        if phase == Phase.FINALISING:
+            return _one(
+                f"All traffic is back on {self.primary}; Flagger scales {self.key} down at its next tick{self.soon}.",
+                f"All traffic is on {self.primary}; {self.key} scales down{self.soon}.",
+            )
+        if phase == Phase.SUCCEEDED:
+            return _one(f"Promoted: {self.primary} now runs the new version.", "Promoted.")
+        if phase == Phase.FAILED:
+            return self._failed()
+        return _one(f"{self.key} is {phase}.")
+
+    # --- facts -----------------------------------------------------------------------------------------------
+
+    def _primary_known(self) -> bool:
+        return self.router is not None and self.router.primary_weight is not None
+
+    def _revision_pending(self) -> bool:
+        """The target changed after Flagger took up its revision, and Flagger's next tick has not come yet."""
+        changed = self.view.revision_changed_at
+        if changed is None:
+            return False
+        # A change Flagger ignores (a revert to the promoted spec) must not be announced for ever.
+        wait = self.view.next_tick_in(changed)
+        deadline = changed + (wait if wait is not None else self.view.interval_s) + self.view.interval_s / 2
+        return self.state.now <= deadline
+
+    def _current_halt(self) -> Narration | None:
+        """A check failed at Flagger's latest tick: name it, with the value Flagger compared."""
+        failed = self.view.info.failed_checks or 0
+        halt = self.view.last_halt
+        if not failed or halt is None or not from_last_tick(self.view, halt):
+            return None
+        reason = halt_reason(halt)
+        if reason is None:
+            return None
+        threshold = self.view.threshold or 1
+        left = threshold - failed
+        if left <= 0:
+            tail, short = f"Flagger rolls back at its next tick{self.soon}.", f"Flagger rolls back{self.soon}."
+        elif left == 1:
+            tail, short = "one more and Flagger rolls back.", "one more rolls back."
         else:
-            upcoming = next((w for w in position if w > weight), None)
-            step = f" next step to {upcoming} %{soon}." if upcoming else f" next tick{soon}."
-        return f"Canary at {weight} %:{health}{step}"
-    if phase == Phase.WAITING_PROMOTION:
-        return (
-            f"Canary at {weight} % passed its checks and waits for promotion approval: press p. Flagger reports "
-            "weight 0 meanwhile, but traffic still flows."
+            tail, short = f"{left} more and Flagger rolls back.", f"{left} more roll back."
+        head = f"Canary at {self.weight} %: {reason}"
+        shortest = f"{self.weight} %: {reason} ({failed}/{threshold} failed)"
+        return _one(
+            f"{head}, failed check {failed} of {threshold} — {tail}",
+            f"{head}, failed check {failed} of {threshold} — {short}",
+            f"{head} ({failed}/{threshold} failed).",
+            shortest,
+            keep=len(f"{self.weight} %: {reason}"),
         )
-    if phase == Phase.PROMOTING:
-        share = f" (primary at {router.primary_weight} %)" if router and router.primary_weight is not None else ""
-        return f"Analysis passed: the new version is copied to {primary} and traffic moves back to it{share}."
-    if phase == Phase.FINALISING:
-        return f"All traffic is back on {primary}; Flagger scales {key} down at its next tick{soon}."
-    if phase == Phase.SUCCEEDED:
-        return f"Promoted: {primary} now runs the new version."
-    if phase == Phase.FAILED:
+
+    def _forecast(self) -> tuple[str, str, bool] | None:
+        """(claim, short claim, passes) about the latest sample, as the next check would judge it."""
+        analysis = self.view.info.analysis
+        sample = _latest_sample(self.state, self.view)
+        if sample is None or (analysis.success_rate_min is None and analysis.duration_max_ms is None):
+            return None
+        if sample.success_rate is None and analysis.success_rate_min is not None:
+            return f"no requests reached {self.key} lately", "no traffic to the canary", False
+        rate_min, latency_max = analysis.success_rate_min, analysis.duration_max_ms
+        rate = sample.success_rate
+        if rate is not None and rate_min is not None and success_rate_fails(rate, rate_min):
+            claim = f"success rate {_failing_rate(rate, rate_min)} is below {_bound(rate_min)}"
+            return f"{claim} now", claim, False
+        if sample.p99_ms is not None and latency_max is not None and duration_fails(sample.p99_ms, latency_max):
+            claim = f"p99 latency {_latency(sample.p99_ms)} is above {_latency(latency_max)}"
+            return f"{claim} now", claim, False
+        if sample.success_rate is not None and rate_min is not None:
+            claim = f"success rate {success_rate(sample.success_rate)} meets {_bound(rate_min)}"
+            return f"{claim} now", claim, True
+        if sample.p99_ms is not None and latency_max is not None:
+            claim = f"p99 latency {_latency(sample.p99_ms)} is within {_latency(latency_max)}"
+            return f"{claim} now", claim, True
+        return None
+
+    def _progressing(self) -> Narration:
+        view = self.view
+        if not self.weight:
+            return self._starting()
+        warning = current_warning(view)
+        kind = classify(warning.message).kind if warning is not None else ""
+        if warning is not None and kind == "traffic-increase-halt":
+            return _one(
+                f"Canary at {self.weight} %: the confirm-traffic-increase gate is closed, so the weight stays; "
+                f"Flagger asks again at its next tick{self.soon}.",
+                f"Canary at {self.weight} %: the traffic-increase gate holds the weight.",
+                f"{self.weight} %: weight held by a gate.",
+            )
+        if warning is not None and kind == "canary-not-ready":
+            return self._not_ready(warning)
+        failed = view.info.failed_checks or 0
+        so_far = f" ({_checks(failed)} of {view.threshold or 1} so far)" if failed else ""
+        forecast = self._forecast()
+        if forecast is not None and not forecast[2]:
+            claim, short, _ = forecast
+            return _one(
+                f"Canary at {self.weight} %: {claim}, so the check at the next tick{self.soon} fails unless it "
+                f"recovers{so_far}.",
+                f"Canary at {self.weight} %: {claim}; next check{self.soon}.",
+                f"{self.weight} %: {short}.",
+                keep=len(f"{self.weight} %: {short}"),
+            )
+        if self.weight >= view.max_weight or not view.rungs:
+            step, brief = f"promotion follows at the next tick{self.soon}", f"promotion{self.soon}"
+        else:
+            upcoming = next((w for w in view.rungs if w > self.weight), None)
+            step = f"next step to {upcoming} %{self.soon}" if upcoming else f"next tick{self.soon}"
+            brief = f"next {upcoming} %{self.soon}" if upcoming else f"next tick{self.soon}"
+        if forecast is None:
+            return _one(
+                f"Canary at {self.weight} %: {step} if the checks pass{so_far}.",
+                f"Canary at {self.weight} %: {step}.",
+                f"{self.weight} %: {brief}.",
+            )
+        claim, short, _ = forecast
+        return _one(
+            f"Canary at {self.weight} %: {claim}; {step} if it holds{so_far}.",
+            f"Canary at {self.weight} %: {claim}; {step}.",
+            f"Canary at {self.weight} %: {short}; {step}.",
+            f"Canary at {self.weight} %: {short}; {brief}.",
+            f"{self.weight} %: {short}; {brief}.",
+        )
+
+    def _starting(self) -> Narration:
+        warning = current_warning(self.view)
+        if warning is not None and classify(warning.message).kind == "canary-not-ready":
+            return self._not_ready(warning)
+        if self.view.restarted:
+            return _one(
+                f"Flagger restarted the analysis for a newer revision of {self.key}: all traffic is on "
+                f"{self.primary}, and the analysis starts again at its next tick{self.soon}.",
+                f"Analysis restarted for a newer revision of {self.key}; it starts again{self.soon}.",
+                f"Analysis restarted; it starts again{self.soon}.",
+            )
+        return _one(
+            f"New revision detected: Flagger has scaled up {self.key} and starts the analysis at its next tick"
+            f"{self.soon}.",
+            f"New revision: Flagger starts the analysis of {self.key}{self.soon}.",
+            f"New revision: analysis starts{self.soon}.",
+        )
+
+    def _not_ready(self, warning: FlaggerEvent) -> Narration:
+        reason = classify(warning.message).values.get("reason", "")
+        return _one(
+            f"{self.key} is not ready yet ({reason}); Flagger checks again at its next tick{self.soon}.",
+            f"{self.key} is not ready yet; Flagger checks again{self.soon}.",
+            f"{self.key} not ready yet.",
+        )
+
+    def _waiting_promotion(self) -> Narration:
+        w = self.weight
+        if self.read_only:
+            ask, ask_short = " (its confirm-promotion gate must be opened)", ""
+        else:
+            ask, ask_short = ": press p", ": press p"
+        return _one(
+            f"Canary at {w} % passed its checks and waits for promotion approval{ask}. Flagger reports weight 0 "
+            "meanwhile, but traffic still flows.",
+            f"Canary at {w} % waits for promotion approval{ask_short} (status reads weight 0).",
+            f"Canary at {w} % waits for promotion approval{ask_short}.",
+            f"{w} %: waits for promotion approval.",
+        )
+
+    def _suspended(self) -> Narration:
+        split = f"{self.router.primary_weight}/{self.router.canary_weight}" if self.router else "as it is"
+        resume = " until spec.suspend is unset" if self.read_only else " (press s to resume)"
+        short = "" if self.read_only else " (s resumes)"
+        return _one(
+            f"Suspended: Flagger skips {self.key} every tick and traffic stays at {split}{resume}.",
+            f"Suspended: Flagger skips {self.key}; traffic stays at {split}{short}.",
+            f"Suspended: traffic stays at {split}.",
+        )
+
+    def _failed(self) -> Narration:
+        view = self.view
+        keeps = f": {self.primary} keeps serving the previous version."
+        cause = _rollback_cause(self.state, view)
+        if cause == "manual":
+            return _one(f"Rolled back by the rollback webhook{keeps}", "Rolled back by the rollback webhook.")
+        if cause == "deadline":
+            return _one(
+                f"Rolled back: {self.key} did not become ready within its progress deadline{keeps}",
+                f"Rolled back: {self.key} missed its progress deadline.",
+            )
         checks = view.sticky_failed_checks
-        reason = _halt_reason(view)
-        why = f" after {checks} failed checks" if checks else ""
-        what = f" ({reason})" if reason and checks else ""
-        return f"Rolled back{why}{what}: {primary} keeps serving the previous version."
-    return f"{key} is {phase}."
+        if not checks:
+            return _one(f"Rolled back{keeps}", "Rolled back.")
+        halt = view.last_halt
+        reason = halt_reason(halt) if halt is not None else None
+        head = f"Rolled back after {_checks(checks)}"
+        if reason is None:
+            return _one(f"{head}{keeps}", f"{head}.")
+        return _one(f"{head} ({reason}){keeps}", f"{head} ({reason}).", f"Rolled back: {reason}.")

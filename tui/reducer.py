@@ -14,7 +14,16 @@ from functools import reduce as _fold
 from typing import Any, TypeVar
 
 from tui.flagger.messages import classify
-from tui.model import CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, MetricSample, Phase
+from tui.model import (
+    CanaryInfo,
+    CanaryKey,
+    ConfigValues,
+    DeploymentInfo,
+    FlaggerEvent,
+    LoadStats,
+    MetricSample,
+    Phase,
+)
 from tui.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -73,24 +82,32 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             selected = state.selected if state.selected in canaries else None
             return _select_default(replace(state, canaries=canaries, selected=selected))
         case DeploymentObserved(info=info):
-            if state.deployments.get((info.namespace, info.name)) == info:
+            old = state.deployments.get((info.namespace, info.name))
+            if old == info:
                 return state
-            return replace(state, deployments={**state.deployments, (info.namespace, info.name): info})
+            state = replace(state, deployments={**state.deployments, (info.namespace, info.name): info})
+            return _new_revisions(state, _changed_templates(old, info))
         case DeploymentDeleted(namespace=ns, name=name):
             return replace(state, deployments=_without(state.deployments, (ns, name)))
         case DeploymentsListed(items=items, namespace=namespace):
             listed = {(d.namespace, d.name): d for d in items}
-            return replace(state, deployments=_relisted(state.deployments, listed, namespace))
+            changed = [k for d in items for k in _changed_templates(state.deployments.get((d.namespace, d.name)), d)]
+            state = replace(state, deployments=_relisted(state.deployments, listed, namespace))
+            return _new_revisions(state, changed)
         case ConfigObserved(config=config):
             key = (config.namespace, config.name)
-            if state.configs.get(key) == config:
+            old = state.configs.get(key)
+            if old == config:
                 return state
-            return replace(state, configs={**state.configs, key: config})
+            state = replace(state, configs={**state.configs, key: config})
+            return _new_revisions(state, _readers(state, old, config))
         case ConfigDeleted(namespace=ns, name=name):
             return replace(state, configs=_without(state.configs, (ns, name)))
         case ConfigsListed(items=items, namespace=namespace):
             listed = {(c.namespace, c.name): c for c in items}
-            return replace(state, configs=_relisted(state.configs, listed, namespace))
+            readers = [k for c in items for k in _readers(state, state.configs.get((c.namespace, c.name)), c)]
+            state = replace(state, configs=_relisted(state.configs, listed, namespace))
+            return _new_revisions(state, readers)
         case RouterObserved(info=info):
             if state.routers.get((info.namespace, info.name)) == info:
                 return state
@@ -190,7 +207,12 @@ def _next_view(previous: CanaryView | None, info: CanaryInfo, t: float) -> Canar
         or (old.last_applied_spec is not None and old.last_applied_spec != info.last_applied_spec)
     )
     if new_release:
-        view = replace(view, sticky_failed_checks=0, release_started_at=t)
+        restarted = old.phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION)
+        view = replace(view, sticky_failed_checks=0, release_started_at=t, restarted=restarted)
+    if old.last_applied_spec != info.last_applied_spec:
+        view = replace(view, revision_changed_at=None)  # Flagger has taken up the target as it is now
+    elif view.revision_changed_at is not None and old.phase != info.phase:
+        view = replace(view, revision_changed_at=t)  # still pending: Flagger acts on it from this phase on
     if info.failed_checks:
         view = replace(view, sticky_failed_checks=info.failed_checks)
     return view
@@ -314,11 +336,48 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
     if kind.kind in _HALT_KINDS:
         view = replace(view, last_halt=event)
     if kind.kind in _NEW_RELEASE_KINDS:
-        view = replace(view, sticky_failed_checks=0, release_started_at=event.t, last_warning=None, last_halt=None)
+        view = replace(
+            view,
+            sticky_failed_checks=0,
+            release_started_at=event.t,
+            last_warning=None,
+            last_halt=None,
+            restarted=kind.kind == "restart",
+            revision_changed_at=None,
+        )
     elif kind.kind == "threshold-rollback":
         # The pattern only matches digits here.
         view = replace(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))
     return replace(state, canaries={**state.canaries, key: view})
+
+
+def _changed_templates(old: DeploymentInfo | None, new: DeploymentInfo) -> list[tuple[str, str]]:
+    """The deployment, when its pod template changed (a first sighting is no change)."""
+    if old is None or old.template_hash == new.template_hash:
+        return []
+    return [(new.namespace, new.name)]
+
+
+def _readers(state: AppState, old: ConfigValues | None, new: ConfigValues) -> list[tuple[str, str]]:
+    """The deployments that take their environment from a ConfigMap whose values changed (Flagger tracks those)."""
+    if old is None or old.values == new.values:
+        return []
+    return [key for key, dep in state.deployments.items() if key[0] == new.namespace and new.name in dep.env_from]
+
+
+def _new_revisions(state: AppState, targets: list[tuple[str, str]]) -> AppState:
+    """Mark the canaries whose target changed: Flagger takes the new revision up at its next tick."""
+    if not targets:
+        return state
+    changed = set(targets)
+    marked = {
+        key: replace(view, revision_changed_at=state.now)
+        for key, view in state.canaries.items()
+        if (key.namespace, view.info.target) in changed
+    }
+    if not marked:
+        return state
+    return replace(state, canaries={**state.canaries, **marked})
 
 
 def _without(objects: dict[Any, T], key: Any) -> dict[Any, T]:

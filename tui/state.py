@@ -49,6 +49,11 @@ class CanaryView:
     last_warning: FlaggerEvent | None = None
     # The last check that failed in this release (a Halt), the reason behind failed checks.
     last_halt: FlaggerEvent | None = None
+    # This analysis began as a restart for a newer revision (Flagger reset the traffic; it scaled nothing up).
+    restarted: bool = False
+    # When the target's pod template (or a ConfigMap it reads) changed after Flagger took up its revision: Flagger
+    # acts on it at its next tick. None once Flagger has (a new lastAppliedSpec, a new analysis).
+    revision_changed_at: float | None = None
 
     @property
     def key(self) -> CanaryKey:

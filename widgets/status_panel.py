@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.content import Content
 
+from tui.current_warning import current_warning
+from tui.flagger.messages import classify
 from tui.flagger.weights import step_position
 from tui.model import Phase
 from tui.state import AppState, CanaryView
@@ -35,6 +37,27 @@ def failed_checks_text(view: CanaryView, *, short: bool = False) -> tuple[str, s
         return f"?/{threshold}", "$text-muted"
     style = "$warning bold" if current else "$text"
     return f"{current}/{threshold}", style
+
+
+def iterations_text(view: CanaryView) -> str:
+    """` · iterations n` for Blue/Green and A/B; nothing for the canary strategy, whose counter means nothing (Flagger
+    writes -1 there on entering WaitingPromotion). An unreadable counter still reads `?`."""
+    iterations = view.info.iterations
+    if iterations is not None and not view.info.analysis.iterations:
+        return ""
+    return f" · iterations {fmt.number(iterations)}"
+
+
+def halt_line(message: str, width: int) -> Content:
+    """`⚠ Halt: <what failed>` on one line (the canary is named above); where that does not fit, the short form of
+    Flagger's warning that keeps the value and the threshold."""
+    kind = classify(message)
+    prefix = f"Halt {kind.obj} advancement "
+    text = f"Halt: {message[len(prefix) :]}" if kind.obj and message.startswith(prefix) else message
+    room = max(10, width - 2)
+    if len(text) > room:
+        text = fmt.short_message(message, room)
+    return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
 class StatusPanel(StatePanel):
@@ -77,14 +100,14 @@ class StatusPanel(StatePanel):
             flags.append(("  ॥ suspended", "$warning bold"))
         if info.skip_analysis:
             flags.append(("  ⏭ skipAnalysis", "$warning"))
-        iterations = fmt.number(info.iterations)
+        iterations = iterations_text(view)
         interval = fmt.duration(view.interval_s)
         width = self.content_region.width or 60
         status_short = f" (status {fmt.number(status_weight)})" if status_note else ""
         if self.compact:
             failed_line = Content.assemble("failed ", (failed_text, failed_style))
-            if failed_line.cell_length + len(f" · iterations {iterations}") <= width:
-                failed_line += Content(f" · iterations {iterations}")
+            if iterations and failed_line.cell_length + len(iterations) <= width:
+                failed_line += Content(iterations)
             compact_lines = [
                 Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
                 Content.assemble(
@@ -106,11 +129,10 @@ class StatusPanel(StatePanel):
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
             weight_line,
             Content.assemble("checks     failed ", (failed_text, failed_style)),
-            Content(f"analysis   every {interval} · next tick in {next_text} · iterations {iterations}"),
+            Content(f"analysis   every {interval} · next tick in {next_text}{iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
-        warning = view.last_warning
-        if warning is not None and info.phase not in (Phase.SUCCEEDED, Phase.INITIALIZED):
-            message = fmt.short_message(warning.message, max(10, width - 2))
-            lines.append(Content.assemble(("⚠ ", "$warning"), (message, "$warning")))
+        warning = current_warning(view)
+        if warning is not None:
+            lines.append(halt_line(warning.message, width))
         return Content("\n").join(lines)

@@ -126,7 +126,7 @@ async def test_a_suspended_canary_says_so_under_its_phase() -> None:
 
 async def test_narration_is_shown_literally_never_as_markup(monkeypatch: pytest.MonkeyPatch) -> None:
     # The narration quotes Flagger's messages, which quote names and values from the cluster.
-    monkeypatch.setattr("tui.screens.presentation.narrate", lambda state: "metric [bold]x[/bold] [link=y]z")
+    monkeypatch.setattr("tui.screens.presentation.narrate", lambda state, **_: "metric [bold]x[/bold] [link=y]z")
     app, source, _sim = progressing_with_errors()
     async with app.run_test(size=(120, 40)) as pilot:
         source.pump()

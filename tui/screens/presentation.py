@@ -177,7 +177,9 @@ class PresentationScreen(Screen[None]):
         view = state.selected_view
         width, height = self.size  # the content area, inside the padding
         inner = max(1, width)
-        narration = Content(narrate(state))
+        read_only = bool(getattr(getattr(self.app, "actions", None), "read_only", False))
+        # Content, not a markup string: the sentence quotes names and hook names from the cluster.
+        narration = Content(narrate(state, read_only=read_only))
         if state.caption is not None:  # a script's `say`, above what Flagger is doing
             narration = Content.assemble((state.caption, "$accent"), "\n", narration)
         self.query_one("#p-narration", Static).update(narration)
