@@ -31,10 +31,11 @@ class Theme:
     foreground: RGB
 
 
-# The same names as canaryscope's own --theme: the colours a terminal shows for "default" in each.
+# The same names as canaryscope's own --theme: the colours a terminal shows for "default" in each. Each is one of
+# xterm's 256, so the GIF (whose palette they are) shows them exactly.
 THEMES = {
-    "dark": Theme((18, 18, 18), (224, 224, 224)),
-    "light": Theme((238, 238, 238), (30, 30, 30)),
+    "dark": Theme((18, 18, 18), (228, 228, 228)),
+    "light": Theme((238, 238, 238), (28, 28, 28)),
     "high-contrast": Theme((0, 0, 0), (255, 255, 255)),
     "ansi": Theme((0, 0, 0), (229, 229, 229)),
 }
