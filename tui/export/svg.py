@@ -19,6 +19,22 @@ def _hex(rgb: RGB) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+def _block(text: str) -> tuple[float, float, float, float] | None:
+    """The filled part of a cell (x0, y0, x1, y1 as shares) for the full, upper-half, lower and left blocks."""
+    if len(text) != 1:
+        return None
+    code = ord(text)
+    if code == 0x2580:
+        return (0, 0, 1, 0.5)
+    if 0x2581 <= code <= 0x2588:
+        return (0, 1 - (code - 0x2580) / 8, 1, 1)
+    if 0x2589 <= code <= 0x258F:
+        return (0, 0, (0x2590 - code) / 8, 1)
+    if code == 0x2590:
+        return (0.5, 0, 1, 1)
+    return None
+
+
 def _line_svg(row: list[Cell], cw: int, ch: int, background: RGB) -> str:
     parts: list[str] = []
     x = 0
@@ -30,14 +46,28 @@ def _line_svg(row: list[Cell], cw: int, ch: int, background: RGB) -> str:
         if bg != background:
             parts.append(f'<rect x="{x * cw}" width="{(end - x) * cw}" height="{ch}" fill="{_hex(bg)}"/>')
         x = end
+    for x, (text, fg, _, _) in enumerate(row):  # blocks as rectangles: a font's leave seams between lines
+        box = _block(text)
+        if box is not None:
+            x0, y0, x1, y1 = box
+            parts.append(
+                f'<rect x="{x * cw + x0 * cw:g}" y="{y0 * ch:g}" width="{(x1 - x0) * cw:g}" '
+                f'height="{(y1 - y0) * ch:g}" fill="{_hex(fg)}"/>'
+            )
     x = 0
     while x < len(row):  # text: one element per run of one style, each cell at its own x
         text, fg, _, bold = row[x]
-        if not text.strip():
+        if not text.strip() or _block(text) is not None:
             x += 1
             continue
         end, chars, xs = x, [], []
-        while end < len(row) and row[end][1] == fg and row[end][3] == bold and row[end][0].strip():
+        while (
+            end < len(row)
+            and row[end][1] == fg
+            and row[end][3] == bold
+            and row[end][0].strip()
+            and _block(row[end][0]) is None
+        ):
             chars.append(row[end][0])
             xs.append(str(end * cw))
             end += 1
