@@ -133,6 +133,19 @@ def test_idle_limit_speed_and_range_shape_the_timeline(tmp_path: Path, capsys) -
     assert durations("--from", "29", "--to", "35") == [1000, 1000, 2000], "before --from builds the first picture"
 
 
+def test_a_terminal_resized_at_the_start_gives_the_larger_picture(tmp_path: Path, capsys) -> None:
+    events = [[0.0, "o", "small"], [0.1, "r", "30x6"], [0.2, "o", "\x1b[6;25Hcorner"]]
+    cast = write_cast(tmp_path / "resized.cast", events)
+    code, err = export(capsys, str(cast), str(tmp_path / "out.gif"))
+    assert code == 0, err
+    image = Image.open(tmp_path / "out.gif")
+    width, height = cell_size(14)
+    assert image.size == (30 * width, 6 * height)
+    image.seek(image.n_frames - 1)
+    corner = image.convert("RGB").crop((24 * width, 5 * height, 30 * width, 6 * height))
+    assert THEMES["dark"].foreground in {rgb for _, rgb in corner.getcolors(4096)}, "drawn in the resized area"
+
+
 def test_asciicast_v1_and_v3_are_read(tmp_path: Path, capsys) -> None:
     v1 = tmp_path / "v1.cast"
     v1.write_text(json.dumps({"version": 1, "width": 10, "height": 2, "stdout": [[0.5, "one"], [1.0, "two"]]}))

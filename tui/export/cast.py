@@ -23,6 +23,17 @@ class Cast:
     theme: dict[str, Any] | None = None
 
 
+def largest_size(cast: Cast) -> tuple[int, int]:
+    """The picture's size: the largest the terminal was (a session may start small and be resized at once)."""
+    width, height = cast.width, cast.height
+    for _, code, data in cast.events:
+        if code == "r":
+            columns, _, rows = data.partition("x")
+            if columns.isdigit() and rows.isdigit() and 0 < int(columns) <= 1000 and 0 < int(rows) <= 1000:
+                width, height = max(width, int(columns)), max(height, int(rows))
+    return width, height
+
+
 def read_cast(path: str | Path) -> Cast:
     path = Path(path)
     try:

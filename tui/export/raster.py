@@ -12,10 +12,13 @@ from tui.export.palette import RGB, Theme, resolve
 
 
 class Raster:
-    def __init__(self, columns: int, rows: int, theme: Theme, font_size: int) -> None:
+    def __init__(
+        self, columns: int, rows: int, theme: Theme, font_size: int, start: tuple[int, int] | None = None
+    ) -> None:
+        """columns x rows is the picture; start, when smaller, the terminal's size until its first resize."""
         self.theme = theme
         self.glyphs = Glyphs(font_size)
-        self.screen = pyte.Screen(columns, rows)
+        self.screen = pyte.Screen(*(start or (columns, rows)))
         self.stream = pyte.Stream(self.screen)
         self.columns, self.rows = columns, rows
         self.size = (columns * self.glyphs.width, rows * self.glyphs.height)
@@ -28,10 +31,11 @@ class Raster:
         self.stream.feed(data)
 
     def resize(self, spec: str) -> None:
-        """A resize event ("COLSxROWS"): the terminal follows, the picture keeps its first size."""
+        """A resize event ("COLSxROWS"): the terminal follows, within the picture's size."""
         columns, _, rows = spec.partition("x")
         if columns.isdigit() and rows.isdigit() and int(columns) > 0 and int(rows) > 0:
-            self.screen.resize(int(rows), int(columns))
+            self.screen.resize(min(int(rows), self.rows), min(int(columns), self.columns))
+            self.screen.dirty.update(range(self.rows))
             self._shown = [None] * self.rows
 
     def paint(self) -> bool:

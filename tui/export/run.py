@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.export import FORMATS, ExportError
-from tui.export.cast import read_cast
+from tui.export.cast import largest_size, read_cast
 from tui.export.palette import THEMES, theme_from_cast
 from tui.export.progress import Progress
 from tui.export.raster import Raster
@@ -40,7 +40,7 @@ def export(cast_path: str | Path, out: str | Path, options: Options = Options())
     plan = schedule(cast, options.timing)
     if not plan.slots and not plan.prelude:
         raise ExportError(f"{cast_path}: the recording has no output to show between --from and --to")
-    raster = Raster(cast.width, cast.height, theme, options.font_size)
+    raster = Raster(*largest_size(cast), theme, options.font_size, start=(cast.width, cast.height))
     progress = Progress(plan.last_slot, f"{out.name}", force=options.force_progress)
     temp = _temporary(out, kind)
     try:
