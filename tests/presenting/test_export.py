@@ -229,3 +229,12 @@ def test_record_writes_a_gif_directly_the_same_every_time(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first.gif", "script.yaml", "second.gif"], (
         "the intermediate recording is gone"
     )
+
+
+def test_record_to_an_unwritable_gif_fails_before_the_ui_starts(tmp_path: Path, capsys) -> None:
+    (tmp_path / "afile").write_text("a file, not a folder")
+    for target in ("missing/out.gif", "afile/out.gif", "out.png"):
+        code = main(["demo", "--record", str(tmp_path / target)])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and err.startswith("canaryscope: --record:"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
