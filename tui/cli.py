@@ -80,7 +80,7 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
     return parse
 
 
-SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve", "lab")
+SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve", "lab", "export")
 DEFAULT_PROMETHEUS = "svc/monitoring/prometheus-operated:9090"
 DEFAULT_TARGET = "http://localhost/examine"
 
@@ -93,7 +93,9 @@ def _presenting(parser: argparse.ArgumentParser) -> None:
         "--theme", choices=sorted(THEMES), default="dark", help="colours (t cycles them; NO_COLOR works)"
     )
     group.add_argument("--script", help="a YAML timeline of actions to run by itself")
-    group.add_argument("--record", metavar="FILE.cast", help="write an asciicast v2 recording of the session")
+    group.add_argument(
+        "--record", metavar="FILE.cast", help="write an asciicast v2 recording of the session (or .gif, .mp4, .svg)"
+    )
     group.add_argument("--screenshot-dir", metavar="DIR", help="where ctrl+s saves SVG screenshots (default: here)")
 
 
@@ -109,25 +111,44 @@ def _presentation_options(args: argparse.Namespace) -> dict:  # type: ignore[typ
             script = load_script(args.script)
         except ScriptError as exc:
             raise UsageError(f"script {exc}") from None
-    if args.record and not args.record.endswith(".cast"):
-        raise UsageError(f"--record: the file should end in .cast (asciicast v2), got {args.record!r}")
+    if args.record and not args.record.endswith((".cast", ".gif", ".mp4", ".svg")):
+        raise UsageError(
+            f"--record: the file should end in .cast (asciicast v2), .gif, .mp4 or .svg, got {args.record!r}"
+        )
     screenshot_dir = Path(args.screenshot_dir) if args.screenshot_dir else None
     if screenshot_dir is not None and screenshot_dir.exists() and not screenshot_dir.is_dir():
         raise UsageError(f"--screenshot-dir: {args.screenshot_dir} is not a directory")
     return {"theme": args.theme, "script": script, "screenshot_dir": screenshot_dir}
 
 
-def _open_recorder(path: str | None, clock, start_epoch: float, title: str):  # type: ignore[no-untyped-def]
+def _open_recorder(path: str | None, clock, start_epoch: float, title: str, theme: str | None = None):  # type: ignore[no-untyped-def]
     if not path:
         return None
     from tui.recording import CastRecorder
 
-    recorder = CastRecorder(path, clock, start_epoch=start_epoch, title=title)
     try:
+        if path.endswith(".cast"):
+            recorder = CastRecorder(path, clock, start_epoch=start_epoch, title=title)
+        else:
+            from tui.export.record import ExportingRecorder
+
+            recorder = ExportingRecorder(path, clock, start_epoch=start_epoch, title=title, theme=theme)
         recorder.open()
     except OSError as exc:
         raise UsageError(f"--record: cannot write {path}: {exc.strerror or exc}") from None
     return recorder
+
+
+def _finish_recording(recorder) -> None:  # type: ignore[no-untyped-def]
+    """A .gif/.mp4/.svg recording is exported once the UI has quit."""
+    recorder.close()
+    if hasattr(recorder, "export"):
+        from tui.export import ExportError
+
+        try:
+            recorder.export()
+        except ExportError as exc:
+            raise UsageError(f"--record: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -229,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("serve", help="serve the UI in a web browser (127.0.0.1:8000): serve -- demo", add_help=False)
     commands.add_parser("lab", help="a local lab with a real Flagger: canaryscope lab up|status|down", add_help=False)
+    commands.add_parser("export", help="a recording as GIF, MP4 or SVG: export FILE.cast OUT.gif", add_help=False)
     return parser
 
 
@@ -355,7 +377,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     recorder = _open_recorder(
-        args.record, lambda: time.monotonic() - started, time.time(), f"canaryscope {connection.context}"
+        args.record, lambda: time.monotonic() - started, time.time(), f"canaryscope {connection.context}", args.theme
     )
     app = CanaryscopeApp(source, actions, start_with_overview=canary is None, recorder=recorder, **extra)
     holder.append(app)
@@ -366,7 +388,7 @@ def run_watch(args: argparse.Namespace) -> int:
         source.stop()
         actions.stop()
         if recorder is not None:
-            recorder.close()
+            _finish_recording(recorder)
     _report_script_failure(app)
     return result or 0
 
@@ -393,14 +415,16 @@ def run_demo(args: argparse.Namespace) -> int:
     sim = Simulation(scenario, seed=args.seed)
     start = sim.now
     # Virtual time, so the same seed and script give the same recording.
-    recorder = _open_recorder(args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo")
+    recorder = _open_recorder(
+        args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
+    )
     app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
     tune_for_interactive()
     try:
         result = app.run()
     finally:
         if recorder is not None:
-            recorder.close()
+            _finish_recording(recorder)
     _report_script_failure(app)
     return result or 0
 
@@ -433,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.lab.cli import main as lab_main
 
         return lab_main(argv[1:])
+    if argv[0] == "export":
+        from tui.export.cli import main as export_main
+
+        return export_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
