@@ -32,11 +32,13 @@ class TopBar(StatePanel):
         self.mode = mode
 
     def slice_key(self, state: AppState) -> Any:
-        return state.selected, tuple(sorted(state.health.items())), int(state.now), self.compact, len(state.canaries)
+        position = state.selected_position() if len(state.canaries) > 1 else None
+        return state.selected, tuple(sorted(state.health.items())), int(state.now), self.compact, position
 
     def render_state(self, state: AppState) -> Content:
         where = str(state.selected) if state.selected else "no canary"
-        count = f" (1 of {len(state.canaries)})" if len(state.canaries) > 1 else ""
+        position = state.selected_position() if len(state.canaries) > 1 else None
+        count = f" ({position[0]} of {position[1]})" if position else ""
         parts: list[str | tuple[str, str] | Content] = [
             ("canaryscope", "bold $accent"),
             f" · {self.mode} · ",

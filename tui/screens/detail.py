@@ -16,8 +16,8 @@ from widgets.metrics_panel import thresholds
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("d", "app.pop_screen", "Back", show=False),
+        Binding("escape", "app.back", "Back"),
+        Binding("d", "app.detail", "Back", show=False),
     ]
 
     def compose(self) -> ComposeResult:

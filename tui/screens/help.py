@@ -67,8 +67,8 @@ class KeyTable(Widget):
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("escape", "app.back", "Close"),
+        Binding("question_mark", "app.help", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
 

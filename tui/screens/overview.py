@@ -179,3 +179,5 @@ class OverviewScreen(Screen[None]):
     def action_open(self) -> None:
         if len(self.query_one(CanaryTable)):
             self.app.open_rollout()  # type: ignore[attr-defined]
+        else:
+            self.notify("No canary in scope yet", title="Open")

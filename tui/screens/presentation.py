@@ -32,7 +32,7 @@ PHASE_CLASSES = {
 class PresentationScreen(Screen[None]):
     BINDINGS = [
         Binding("z", "app.presentation", "Back", key_display="z"),
-        Binding("escape", "app.presentation", "Back", show=False),
+        Binding("escape", "app.back", "Back", show=False),
     ]
 
     DEFAULT_CSS = """
