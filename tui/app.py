@@ -263,6 +263,10 @@ class CanaryscopeApp(App[int]):
     def _show(self, state: AppState) -> None:
         screen = self.screen
         show = getattr(screen, "show_state", None)
+        if show is None and screen.is_modal and len(self.screen_stack) > 1:
+            # Under a dialog (help, a question) only the top line keeps time: the display never looks frozen, and
+            # the rest, which the dialog dims, is shown when the screen resumes.
+            show = getattr(self.screen_stack[-2], "show_top_line", None)
         if show is not None:
             with self.batch_update():
                 show(state)
@@ -467,9 +471,11 @@ class CanaryscopeApp(App[int]):
     def action_back(self) -> None:
         self.navigate(navigation.BACK)
 
-    def open_rollout(self) -> None:
+    def action_open_rollout(self) -> None:
         """From the overview to the highlighted canary's rollout screen."""
         self.navigate(navigation.OPEN)
+
+    open_rollout = action_open_rollout
 
     def _select(self, key: CanaryKey) -> None:
         self.apply([CanarySelected(key)])

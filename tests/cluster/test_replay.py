@@ -233,6 +233,8 @@ def test_replayed_overview(replay: Any, snap_compare: Any) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await r.run(pilot)
+        assert r.app.screen is r.app.rollout_screen, "one canary in scope: its rollout screen opens"
+        await pilot.press("o")
         await pilot.pause(0.7)  # the overview refreshes at most twice a second
 
     assert snap_compare(r.app, terminal_size=(120, 40), run_before=run_before)

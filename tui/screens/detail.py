@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui.state import AppState
+from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart
 from widgets.key_bar import KeyBar
@@ -32,22 +32,32 @@ class DetailScreen(Screen[None]):
         if isinstance(state, AppState):
             self.show_state(state)
 
-    def show_state(self, state: AppState) -> None:
+    def show_top_line(self, state: AppState) -> CanaryView | None:
+        """The title line, with the time; the canary it is about."""
         if not self.is_mounted:
-            return
+            return None
         view = state.selected_view
         title = self.query_one("#detail-title", Static)
         if view is None:
             title.update("No canary selected")
+            return None
+        success_min, duration_max = thresholds(view)
+        title.update(
+            f"{view.key} · last {int(CHART_SPAN_S // 60)} minutes · success rate min {fmt.percent(success_min, 0)}"
+            f" · p99 max {fmt.millis(duration_max)} · Esc to go back · {fmt.clock(state.now)}"
+        )
+        return view
+
+    def show_state(self, state: AppState) -> None:
+        if not self.is_mounted:
+            return
+        view = self.show_top_line(state)
+        if view is None:
             return
         ns, target = view.key.namespace, view.info.target
         primary = state.series(ns, f"{target}-primary")
         canary = state.series(ns, target)
         success_min, duration_max = thresholds(view)
-        title.update(
-            f"{view.key} · last {int(CHART_SPAN_S // 60)} minutes · success rate min {fmt.percent(success_min, 0)}"
-            f" · p99 max {fmt.millis(duration_max)} · Esc to go back"
-        )
         now = state.now
         self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
         self.query_one("#chart-latency", MetricChart).draw(

@@ -120,7 +120,11 @@ class OverviewScreen(Screen[None]):
         if not self._timer_armed:
             self._timer_armed = True
             self.set_timer(REFRESH_S, self._flush)
-        self.query_one(TopBar).show(state)
+        self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
+
+    def show_top_line(self, state: AppState) -> None:
+        if self.is_mounted:
+            self.query_one(TopBar).show(state)
 
     def _flush(self) -> None:
         self._timer_armed = False

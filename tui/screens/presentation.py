@@ -84,6 +84,12 @@ class PresentationScreen(Screen[None]):
         if isinstance(state, AppState):
             self.show_state(state)
 
+    def show_top_line(self, state: AppState) -> None:
+        view = state.selected_view
+        if self.is_mounted and view is not None:
+            label = self.app.source.label  # type: ignore[attr-defined]
+            self.query_one("#p-title", Static).update(f"{view.key} · {label} · {fmt.clock(state.now)}")
+
     def show_state(self, state: AppState) -> None:
         if not self.is_mounted:
             return
@@ -97,7 +103,7 @@ class PresentationScreen(Screen[None]):
         suspended = "   ॥ SUSPENDED" if info.suspend else ""
         phase.update(f"{label.upper()}{suspended}")
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
-        self.query_one("#p-title", Static).update(f"{view.key} · {self.app.source.label}")  # type: ignore[attr-defined]
+        self.show_top_line(state)
         weight, _status = canary_weight(state, view)
         router = state.router_for(view)
         primary = (
