@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 
 from tests.simkit import simulation
@@ -101,6 +102,18 @@ async def test_esc_returns_to_the_canary_the_overview_was_opened_from_and_enter_
         await pilot.press("down", "enter")
         assert app.screen is app.rollout_screen
         assert str(app.state.selected) == "test/podinfo"
+
+
+async def test_keys_typed_at_once_act_in_turn() -> None:
+    """o and Enter in one burst (a fast typist, a pasted macro): Enter reaches the overview `o` opened."""
+    app, source = app_for(TWO)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.post_message(events.Key("o", "o"))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot, lambda: app.overview_screen.is_mounted, "o opening the overview")
+        await pilot.pause()
+        assert app.screen is app.rollout_screen and len(app.screen_stack) == 2
 
 
 async def test_enter_and_esc_open_a_canary_every_time_among_thirty() -> None:

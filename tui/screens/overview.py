@@ -89,7 +89,8 @@ class RowCache:
 
 class OverviewScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "open", "Open", priority=True),
+        # Not a priority binding: Enter typed right after `o` reaches the overview once it is on top.
+        Binding("enter", "open", "Open"),
         Binding("left_square_bracket", "sort(-1)", "Sort ←", key_display="["),
         Binding("right_square_bracket", "sort(1)", "Sort →", key_display="]"),
         Binding("minus", "reverse", "Reverse", key_display="-"),
@@ -181,7 +182,9 @@ class OverviewScreen(Screen[None]):
         self._sort(self.query_one(CanaryTable))
 
     def action_open(self) -> None:
-        if len(self.query_one(CanaryTable)):
+        # The highlighted row is the selected canary; from the state, so that Enter typed right after `o` (before
+        # the table is drawn) opens it too.
+        if self.app.state.selected is not None:  # type: ignore[attr-defined]
             self.app.open_rollout()  # type: ignore[attr-defined]
         else:
             self.notify("No canary in scope yet", title="Open")
