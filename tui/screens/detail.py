@@ -42,9 +42,10 @@ class DetailScreen(Screen[None]):
             title.update("No canary selected")
             return None
         success_min, duration_max = thresholds(view)
+        # The time early on the line: narrower terminals cut the end.
         title.update(
-            f"{view.key} · last {int(CHART_SPAN_S // 60)} minutes · success rate min {fmt.percent(success_min, 0)}"
-            f" · p99 max {fmt.millis(duration_max)} · Esc to go back · {fmt.clock(state.now)}"
+            f"{view.key} · {fmt.clock(state.now)} · last {int(CHART_SPAN_S // 60)} minutes · success rate min"
+            f" {fmt.percent(success_min, 0)} · p99 max {fmt.millis(duration_max)} · Esc to go back"
         )
         return view
 
