@@ -5,6 +5,7 @@ canary, through the command line."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import subprocess
 import time
@@ -53,7 +54,7 @@ def top_clock(screen: str) -> str | None:
     return found[-1] if found else None
 
 
-def wait_screen(term: Terminal, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+def wait_screen(term: OwnTerminal, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -64,33 +65,50 @@ def wait_screen(term: Terminal, predicate: Callable[[str], bool], what: str, tim
     raise AssertionError(f"{what}: not within {timeout}s; the screen was:\n{screen}")
 
 
-def send(term: Terminal, keys: tuple[str, ...]) -> None:
+class OwnTerminal(Terminal):
+    """A terminal on a tmux server of its own (no configuration file): nothing else's options or sizes apply."""
+
+    def __init__(self, session: str) -> None:
+        super().__init__(session)
+        self.server = [str(TMUX), "-L", session, "-f", "/dev/null"]
+
+    def screen(self) -> str:
+        done = subprocess.run([*self.server, "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([*self.server, "send-keys", "-t", self.session, *keys], check=True)
+
+    def alive(self) -> bool:
+        done = subprocess.run([*self.server, "has-session", "-t", self.session], capture_output=True)
+        return done.returncode == 0
+
+
+def send(term: OwnTerminal, keys: tuple[str, ...]) -> None:
     data = " ".join(KEY_BYTES[key] for key in keys).split()
-    subprocess.run([TMUX, "send-keys", "-t", term.session, "-H", *data], check=True)
+    term.keys("-H", *data)
 
 
 @contextmanager
-def tmux(command: str, size: tuple[int, int] = (120, 40)) -> Iterator[Terminal]:
+def tmux(command: str, size: tuple[int, int] = (120, 40)) -> Iterator[OwnTerminal]:
     if TMUX is None:
         pytest.skip("tmux is not installed")
-    session = f"canaryscope-nav-{uuid.uuid4().hex[:8]}"
-    env = {"TERM": "xterm-256color", "TZ": "UTC"}
+    term = OwnTerminal(f"canaryscope-nav-{uuid.uuid4().hex[:8]}")
+    env = {**os.environ, "TERM": "xterm-256color", "TZ": "UTC"}
     width, height = size
-    args = [TMUX, "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height)]
-    for name, value in env.items():
-        args += ["-e", f"{name}={value}"]
-    subprocess.run([*args, command], check=True)
+    args = [*term.server, "new-session", "-d", "-s", term.session, "-x", str(width), "-y", str(height), command]
+    subprocess.run(args, check=True, env=env)
     try:
-        yield Terminal(session)
+        yield term
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*term.server, "kill-server"], capture_output=True)
 
 
 def sequences_starting_with(first: str) -> list[tuple[str, ...]]:
     return [(first, *rest) for n in range(3) for rest in itertools.product(KEY_NAMES, repeat=n)]
 
 
-def ticks(term: Terminal, count: int, what: str) -> str:
+def ticks(term: OwnTerminal, count: int, what: str) -> str:
     """The screen once the top line's clock has changed `count` times: time passes and reaches the terminal. Keys
     sent before are read by then (the app reads its input within a frame), so this also waits for them."""
     screen = wait_screen(term, lambda s: top_clock(s) is not None, f"{what}: a clock on the top line")
@@ -180,7 +198,7 @@ def test_a_named_canary_opens_its_rollout_screen(apiserver: ApiServer, kubeconfi
 def test_ctrl_c_quits() -> None:
     with tmux(f"{canaryscope_command()} demo --speed 20 --seed 3") as term:
         wait_screen(term, lambda s: shown(s) == navigation.ROLLOUT, "the first frame")
-        subprocess.run([TMUX, "send-keys", "-t", term.session, "C-c"], check=True)
+        term.keys("C-c")
         deadline = time.monotonic() + 10
         while term.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
