@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from styles import STYLESHEET
 from tui import navigation
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
 from tui.model import CanaryKey
-from tui.navigation import Navigator
+from tui.navigation import Navigator, screen_factories
 from tui.observations import CanariesListed, CanarySelected, NoticeObserved, Observation
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from tui.screens.presentation import PresentationScreen
     from tui.screens.rollout import RolloutScreen
     from tui.script import Script, ScriptStep
-
-# Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
-# every import is paid before the first frame.
 
 
 class CanaryscopeApp(App[int]):
@@ -82,7 +79,9 @@ class CanaryscopeApp(App[int]):
         self.state = AppState()
         # Screens are built when first opened and then kept (installed), so that a key press neither composes them
         # again nor leaves a screen's worth of widgets for the garbage collector.
-        self.navigator = Navigator(self, self._screen_factories(), lambda: self.state.selected, self._select)
+        self.navigator = Navigator(
+            self, screen_factories(source.label, actions.read_only), lambda: self.state.selected, self._select
+        )
         # Without a named canary: the overview, until the first list shows whether there is more than one.
         self.start_with_overview = start_with_overview
         self._settled = not start_with_overview
@@ -104,40 +103,6 @@ class CanaryscopeApp(App[int]):
             source.hold = lambda: self._frame_pending
         # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
-
-    def _screen_factories(self) -> dict[str, Callable[[], Screen[Any]]]:
-        def rollout() -> Screen[Any]:
-            from tui.screens.rollout import RolloutScreen
-
-            return RolloutScreen(self.source.label)
-
-        def overview() -> Screen[Any]:
-            from tui.screens.overview import OverviewScreen
-
-            return OverviewScreen(self.source.label)
-
-        def detail() -> Screen[Any]:
-            from tui.screens.detail import DetailScreen
-
-            return DetailScreen()
-
-        def help_() -> Screen[Any]:
-            from tui.screens.help import HelpScreen
-
-            return HelpScreen(self.source.label, self.actions.read_only)
-
-        def presentation() -> Screen[Any]:
-            from tui.screens.presentation import PresentationScreen
-
-            return PresentationScreen()
-
-        return {
-            navigation.ROLLOUT: rollout,
-            navigation.OVERVIEW: overview,
-            navigation.DETAIL: detail,
-            navigation.HELP: help_,
-            navigation.PRESENTATION: presentation,
-        }
 
     @property
     def rollout_screen(self) -> RolloutScreen:

@@ -65,6 +65,38 @@ def settled(stack: Stack, canaries: int) -> Stack:
     return stack
 
 
+def screen_factories(mode: str, read_only: bool) -> dict[str, Callable[[], Screen[Any]]]:
+    """canaryscope's screens. Each is imported when first opened: the detail charts alone pull in plotext, and
+    every import is paid before the first frame."""
+
+    def rollout() -> Screen[Any]:
+        from tui.screens.rollout import RolloutScreen
+
+        return RolloutScreen(mode)
+
+    def overview() -> Screen[Any]:
+        from tui.screens.overview import OverviewScreen
+
+        return OverviewScreen(mode)
+
+    def detail() -> Screen[Any]:
+        from tui.screens.detail import DetailScreen
+
+        return DetailScreen()
+
+    def help_() -> Screen[Any]:
+        from tui.screens.help import HelpScreen
+
+        return HelpScreen(mode, read_only)
+
+    def presentation() -> Screen[Any]:
+        from tui.screens.presentation import PresentationScreen
+
+        return PresentationScreen()
+
+    return {ROLLOUT: rollout, OVERVIEW: overview, DETAIL: detail, HELP: help_, PRESENTATION: presentation}
+
+
 class Navigator:
     """Keeps the app's screen stack in step with the rules.
 
