@@ -41,8 +41,11 @@ def painted(app: CanaryscopeApp) -> list[str]:
     """The lines the current screen's compositor paints (what reaches the terminal), as plain text."""
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=False).splitlines()
+    try:
+        console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    except TypeError:  # a screen just pushed, not laid out yet: nothing painted
+        return [""]
+    return console.export_text(styles=False).splitlines() or [""]
 
 
 async def settle(pilot: Pilot[Any], predicate: Any, what: str, timeout: float = 10.0) -> None:
