@@ -16,13 +16,15 @@ from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from styles import STYLESHEET
+from tui import navigation
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
-from tui.observations import CanarySelected, Observation
+from tui.model import CanaryKey
+from tui.navigation import Navigator, screen_factories
+from tui.observations import CanariesListed, CanarySelected, Observation
 from tui.presenting import Presenter
 from tui.redact import scrub
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
-from tui.screens.rollout import RolloutScreen
 from tui.sources import ObservationBatch, ObservationsPending, Source
 from tui.state import AppState
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
@@ -33,10 +35,8 @@ if TYPE_CHECKING:
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
     from tui.screens.presentation import PresentationScreen
+    from tui.screens.rollout import RolloutScreen
     from tui.script import Script
-
-# Screens other than the first are imported when first opened: the detail charts alone pull in plotext, and
-# every import is paid before the first frame.
 
 
 class CanaryscopeApp(App[int]):
@@ -60,6 +60,8 @@ class CanaryscopeApp(App[int]):
         Binding("ctrl+s", "screenshot_svg", "Screenshot", show=False, id="screenshot"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        # Before the screen's own ctrl+c (copy): SREs expect it to quit.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt"),
     ]
 
     def __init__(
@@ -77,14 +79,14 @@ class CanaryscopeApp(App[int]):
         self.source = source
         self.actions = actions
         self.state = AppState()
-        self.rollout_screen = RolloutScreen(source.label)
-        # The other screens are built when first opened and then kept (installed), so that a key press neither
-        # composes them again nor leaves a screen's worth of widgets for the garbage collector.
-        self._overview_screen: OverviewScreen | None = None
-        self._detail_screen: DetailScreen | None = None
-        self._help_screen: HelpScreen | None = None
-        self._presentation_screen: PresentationScreen | None = None
+        # Screens are built when first opened and then kept (installed), so that a key press neither composes them
+        # again nor leaves a screen's worth of widgets for the garbage collector.
+        self.navigator = Navigator(
+            self, screen_factories(source.label, actions.read_only), lambda: self.state.selected, self._select
+        )
+        # Without a named canary: the overview, until the first list shows whether there is more than one.
         self.start_with_overview = start_with_overview
+        self._settled = not start_with_overview
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -93,43 +95,24 @@ class CanaryscopeApp(App[int]):
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
 
     @property
-    def overview_screen(self) -> OverviewScreen:
-        if self._overview_screen is None:
-            from tui.screens.overview import OverviewScreen
+    def rollout_screen(self) -> RolloutScreen:
+        return self.navigator.screen(navigation.ROLLOUT)  # type: ignore[return-value]
 
-            self._overview_screen = OverviewScreen(self.source.label)
-        return self._overview_screen
+    @property
+    def overview_screen(self) -> OverviewScreen:
+        return self.navigator.screen(navigation.OVERVIEW)  # type: ignore[return-value]
 
     @property
     def detail_screen(self) -> DetailScreen:
-        if self._detail_screen is None:
-            from tui.screens.detail import DetailScreen
-
-            self._detail_screen = DetailScreen()
-            self.install_screen(self._detail_screen, "detail")
-        return self._detail_screen
+        return self.navigator.screen(navigation.DETAIL)  # type: ignore[return-value]
 
     @property
     def help_screen(self) -> HelpScreen:
-        if self._help_screen is None:
-            from tui.screens.help import HelpScreen
-
-            self._help_screen = HelpScreen(self.source.label, self.actions.read_only)
-            self.install_screen(self._help_screen, "help")
-        return self._help_screen
+        return self.navigator.screen(navigation.HELP)  # type: ignore[return-value]
 
     @property
     def presentation_screen(self) -> PresentationScreen:
-        if self._presentation_screen is None:
-            from tui.screens.presentation import PresentationScreen
-
-            self._presentation_screen = PresentationScreen()
-            self.install_screen(self._presentation_screen, "presentation")
-        return self._presentation_screen
-
-    def _overview_below(self) -> bool:
-        """The rollout screen was opened from the overview (so Escape goes back to it)."""
-        return self._overview_screen is not None and self._overview_screen in self.screen_stack
+        return self.navigator.screen(navigation.PRESENTATION)  # type: ignore[return-value]
 
     # --- terminal output --------------------------------------------------------------------------------
 
@@ -171,7 +154,7 @@ class CanaryscopeApp(App[int]):
         self.call_later(self._start)
 
     def _start(self) -> None:
-        self.push_screen(self.overview_screen if self.start_with_overview else self.rollout_screen)
+        self.navigator.start(navigation.OVERVIEW if self.start_with_overview else navigation.ROLLOUT)
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
@@ -196,6 +179,9 @@ class CanaryscopeApp(App[int]):
         if state is self.state:
             return
         self.state = state
+        if not self._settled and any(isinstance(o, CanariesListed) for o in observations):
+            self._settled = True
+            self.navigator.settle(len(state.canaries))
         self._show(state)
         after = getattr(self.actions, "after_state", None)
         if after is not None:
@@ -213,6 +199,10 @@ class CanaryscopeApp(App[int]):
     def _show(self, state: AppState) -> None:
         screen = self.screen
         show = getattr(screen, "show_state", None)
+        if show is None and screen.is_modal and len(self.screen_stack) > 1:
+            # Under a dialog (help, a question) only the top line keeps time: the display never looks frozen, and
+            # the rest, which the dialog dims, is shown when the screen resumes.
+            show = getattr(self.screen_stack[-2], "show_top_line", None)
         if show is not None:
             with self.batch_update():
                 show(state)
@@ -242,12 +232,6 @@ class CanaryscopeApp(App[int]):
 
     def action_screenshot_svg(self) -> None:
         self.presenter.screenshot()
-
-    def action_presentation(self) -> None:
-        if self.screen is self.presentation_screen:
-            self.pop_screen()
-        elif self.presentation_screen not in self.screen_stack:
-            self.push_screen(self.presentation_screen)
 
     def action_next_theme(self) -> None:
         names = list(THEMES.values())
@@ -311,47 +295,47 @@ class CanaryscopeApp(App[int]):
 
     # --- navigation -------------------------------------------------------------------------------------
 
+    def navigate(self, move: str) -> None:
+        if not self.navigator.go(move):
+            self.notify("Answer the question first", title="Navigation")
+
     def action_detail(self) -> None:
-        if self.screen is self._detail_screen:
-            self.pop_screen()
-        elif self.detail_screen not in self.screen_stack:
-            self.push_screen(self.detail_screen)
+        self.navigate(navigation.DETAIL)
 
     def action_overview(self) -> None:
-        if self.screen is self._overview_screen:
-            return
-        if self.screen is self.rollout_screen and self._overview_below():
-            self.pop_screen()
-        else:
-            self.push_screen(self.overview_screen)
+        self.navigate(navigation.OVERVIEW)
 
-    def open_rollout(self) -> None:
-        """From the overview to the selected canary's rollout screen."""
-        if self.rollout_screen in self.screen_stack:
-            while self.screen is not self.rollout_screen:
-                self.pop_screen()
-        else:
-            self.push_screen(self.rollout_screen)
-
-    def action_back(self) -> None:
-        if self.screen is self.rollout_screen and self._overview_below():
-            self.pop_screen()
+    def action_presentation(self) -> None:
+        self.navigate(navigation.PRESENTATION)
 
     def action_help(self) -> None:
-        if self.help_screen not in self.screen_stack:
-            self.push_screen(self.help_screen)
+        self.navigate(navigation.HELP)
+
+    def action_back(self) -> None:
+        self.navigate(navigation.BACK)
+
+    def action_open_rollout(self) -> None:
+        """From the overview to the highlighted canary's rollout screen."""
+        self.navigate(navigation.OPEN)
+
+    open_rollout = action_open_rollout
+
+    def _select(self, key: CanaryKey) -> None:
+        self.apply([CanarySelected(key)])
 
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
             self.rollout_screen.open_filter()
 
     def action_next_canary(self) -> None:
-        keys = sorted(self.state.canaries)
-        if len(keys) < 2:
+        count = len(self.state.canaries)
+        if count < 2:
+            only = "No canary is in scope yet" if not count else f"{self.state.selected} is the only canary in scope"
+            self.notify(only, title="Next canary")
             return
-        current = self.state.selected
-        index = keys.index(current) if current in keys else -1
-        self.apply([CanarySelected(keys[(index + 1) % len(keys)])])
+        following = self.state.next_canary()
+        if following is not None:
+            self._select(following)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -143,3 +143,18 @@ class AppState:
         if key is None:
             return list(self.events)
         return [e for e in self.events if e.event.namespace == key.namespace and e.event.name == key.name]
+
+    # Canaries in scope are ordered by namespace and name; `n` steps through them in that order.
+
+    def selected_position(self) -> tuple[int, int] | None:
+        """(k, n): the selected canary is the k-th of the n in scope."""
+        if self.selected is None or self.selected not in self.canaries:
+            return None
+        return 1 + sum(1 for key in self.canaries if key < self.selected), len(self.canaries)
+
+    def next_canary(self) -> CanaryKey | None:
+        """The canary after the selected one, the first after the last."""
+        if not self.canaries:
+            return None
+        later = [key for key in self.canaries if self.selected is None or key > self.selected]
+        return min(later) if later else min(self.canaries)

@@ -32,12 +32,13 @@ class TopBar(StatePanel):
         self.mode = mode
 
     def slice_key(self, state: AppState) -> Any:
+        position = state.selected_position() if len(state.canaries) > 1 else None
         return (
             state.selected,
             tuple(sorted(state.health.items())),
             int(state.now),
             self.compact,
-            len(state.canaries),
+            position,
             self.size.width,
         )
 
@@ -50,7 +51,8 @@ class TopBar(StatePanel):
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
-        count = f" (1 of {len(state.canaries)})" if len(state.canaries) > 1 else ""
+        position = state.selected_position() if len(state.canaries) > 1 else None
+        count = f" ({position[0]} of {position[1]})" if position else ""
         mode = self.mode
         if self.compact:
             mode = mode.split(" (")[0]  # `simulation (seed 1, x5)` reads `simulation`

@@ -245,7 +245,9 @@ def test_replayed_overview(replay: Any, snap_compare: Any) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await r.run(pilot)
-        overview = r.app.overview_screen
+        assert r.app.screen is r.app.rollout_screen, "one canary in scope: its rollout screen opens"
+        await pilot.press("o")
+        overview = r.app.screen
         # The overview refreshes at most twice a second: its last refresh has the final state.
         await r.wait(pilot, lambda _: overview._pending is None and not overview._timer_armed, "the overview refreshed")
         await pilot.pause()

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui.state import AppState
+from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
 from widgets.key_bar import KeyBar
@@ -17,8 +17,8 @@ from widgets.metrics_panel import thresholds
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("d", "app.pop_screen", "Back", show=False),
+        Binding("escape", "app.back", "Back"),
+        Binding("d", "app.detail", "Back", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -34,29 +34,41 @@ class DetailScreen(Screen[None]):
         if isinstance(state, AppState):
             self.show_state(state)
 
-    def show_state(self, state: AppState) -> None:
+    def show_top_line(self, state: AppState) -> CanaryView | None:
+        """The title line, with the time; the canary it is about."""
         if not self.is_mounted:
-            return
+            return None
         view = state.selected_view
         title = self.query_one("#detail-title", Static)
         if view is None:
             title.update("No canary selected")
-            return
-        ns, target = view.key.namespace, view.info.target
-        primary = state.series(ns, f"{target}-primary")
-        canary = state.series(ns, target)
+            return None
         success_min, duration_max = thresholds(view)
+        # The time early on the line; a narrower terminal drops the parts at the end first.
         parts = [
             str(view.key),
+            fmt.clock(state.now),
             f"last {int(CHART_SPAN_S // 60)} minutes",
             f"success rate min {fmt.percent(success_min, 0)}",
             f"p99 max {fmt.millis(duration_max)}",
             "Esc to go back",
         ]
         width = max(10, self.size.width - 2)
-        while len(parts) > 2 and len(" · ".join(parts)) > width:
+        while len(parts) > 3 and len(" · ".join(parts)) > width:
             parts.pop()  # the thresholds are on the charts' titles too, Esc on the key bar
         title.update(Content(fmt.shorten(" · ".join(parts), width)))  # names from a cluster are never markup
+        return view
+
+    def show_state(self, state: AppState) -> None:
+        if not self.is_mounted:
+            return
+        view = self.show_top_line(state)
+        if view is None:
+            return
+        ns, target = view.key.namespace, view.info.target
+        primary = state.series(ns, f"{target}-primary")
+        canary = state.series(ns, target)
+        success_min, duration_max = thresholds(view)
         now = state.now
         self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
         self.query_one("#chart-latency", MetricChart).draw(

@@ -67,9 +67,14 @@ class KeyTable(Widget):
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("escape", "app.back", "Close"),
+        Binding("question_mark", "app.help", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
+        # The app's keys do not reach past the help's scrolling box: these close the help and act below it.
+        Binding("o", "app.overview", "Overview", show=False),
+        Binding("d", "app.detail", "Detail", show=False),
+        Binding("z", "app.presentation", "Present", show=False),
+        Binding("enter", "app.open_rollout", "Open", show=False),
     ]
 
     def __init__(self, mode: str, read_only: bool) -> None:

@@ -133,7 +133,8 @@ class RowCache:
 
 class OverviewScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "open", "Open", priority=True),
+        # Not a priority binding: Enter typed right after `o` reaches the overview once it is on top.
+        Binding("enter", "open", "Open"),
         Binding("left_square_bracket", "sort(-1)", "Sort ←", key_display="["),
         Binding("right_square_bracket", "sort(1)", "Sort →", key_display="]"),
         Binding("minus", "reverse", "Reverse", key_display="-"),
@@ -176,7 +177,11 @@ class OverviewScreen(Screen[None]):
         if not self._timer_armed:
             self._timer_armed = True
             self.set_timer(REFRESH_S, self._flush)
-        self.query_one(TopBar).show(state)
+        self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
+
+    def show_top_line(self, state: AppState) -> None:
+        if self.is_mounted:
+            self.query_one(TopBar).show(state)
 
     def _flush(self) -> None:
         self._timer_armed = False
@@ -233,5 +238,9 @@ class OverviewScreen(Screen[None]):
         self._sort(self.query_one(CanaryTable))
 
     def action_open(self) -> None:
-        if len(self.query_one(CanaryTable)):
+        # The highlighted row is the selected canary; from the state, so that Enter typed right after `o` (before
+        # the table is drawn) opens it too.
+        if self.app.state.selected is not None:  # type: ignore[attr-defined]
             self.app.open_rollout()  # type: ignore[attr-defined]
+        else:
+            self.notify("No canary in scope yet", title="Open")

@@ -115,7 +115,7 @@ def verdict(rate: float | None, minimum: float, decimals: int) -> tuple[str, str
 class PresentationScreen(Screen[None]):
     BINDINGS = [
         Binding("z", "app.presentation", "Back", key_display="z"),
-        Binding("escape", "app.presentation", "Back", show=False),
+        Binding("escape", "app.back", "Back", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -171,6 +171,12 @@ class PresentationScreen(Screen[None]):
         if isinstance(state, AppState):
             self.show_state(state)
 
+    def show_top_line(self, state: AppState) -> None:
+        view = state.selected_view
+        if self.is_mounted and view is not None:
+            label = self.app.source.label  # type: ignore[attr-defined]
+            self.query_one("#p-title", Static).update(Content(f"{view.key} · {label} · {fmt.clock(state.now)}"))
+
     def show_state(self, state: AppState) -> None:
         if not self.is_mounted:
             return
@@ -202,7 +208,7 @@ class PresentationScreen(Screen[None]):
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
         note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else ""
         self.query_one("#p-note", Static).update(note)
-        self.query_one("#p-title", Static).update(Content(f"{view.key} · {self.app.source.label}"))  # type: ignore[attr-defined]
+        self.show_top_line(state)
         weight, _status = canary_weight(state, view)
         router = state.router_for(view)
         primary = (

@@ -95,5 +95,9 @@ class RolloutScreen(Screen[None]):
             panel.show(state)  # type: ignore[attr-defined]
         self.query_one(EventsPanel).show(state)
 
+    def show_top_line(self, state: AppState) -> None:
+        if self.is_mounted:
+            self.query_one(TopBar).show(state)
+
     def open_filter(self) -> None:
         self.query_one(EventsPanel).open_filter()
