@@ -15,6 +15,7 @@ from tests.cluster.harness import Harness
 from tests.prom.exporter import LinkerdScenario, Traffic
 from tests.prom.front import PromFront
 from tests.reliability.report import Report
+from tests.reliability.test_api_faults import seed  # the same canary at 20 %, its Deployments and router
 from tests.standin.apiserver import ApiServer
 from tui.cluster.emitter import Emitter
 from tui.cluster.kubeconfig import connect
@@ -33,14 +34,6 @@ WINDOW_S = 6.0
 # Backoff with jitter from 0.5 s, capped at 3 s early in an outage: a handful of cycles in six seconds; without
 # it the loop made thousands.
 CYCLES_BUDGET = 12
-
-
-def seed(api: ApiServer) -> dict:
-    stored = api.put(objects.canary(phase="Progressing", weight=20, failed=0))
-    api.put(objects.deployment("examiner", echo="v2"))
-    api.put(objects.deployment("examiner-primary", echo="v1"))
-    api.put(objects.traffic_split(primary=80, canary_weight=20))
-    return stored
 
 
 def connected(state: AppState) -> bool:
