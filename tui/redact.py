@@ -20,8 +20,10 @@ MIN_SECRET_LEN = 6
 MIN_PREFIX_LEN = 8
 
 # scheme://userinfo@host...: the userinfo may be "user:password" or a bare token. It runs up to the last "@"
-# before the path, so an unencoded "@" inside a password does not leave a tail of it behind.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s'\"<>]*@")
+# before the path, so an unencoded "@" inside a password does not leave a tail of it behind. "?", "#" and brackets
+# end an authority (RFC 3986) and the symbols control characters are shown as never occur in one: text that merely
+# follows a URL is not taken for its userinfo.
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s'\"<>?#\[\]\u2400-\u243f]*@")
 _PEM_LINE = re.compile(r"^[A-Za-z0-9+/=]{16,}$")
 
 _lock = threading.Lock()

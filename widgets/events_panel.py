@@ -18,6 +18,7 @@ from tui.model import CanaryKey, FlaggerEvent
 from tui.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
 from widgets import formatting as fmt
 from widgets.line_log import LineLog
+from widgets.problems import problem
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class EventsPanel(Vertical):
         self._filter = ""
         self._state: AppState | None = None
         self._shown = 0
+        self._refused = ""
 
     def compose(self) -> ComposeResult:
         yield LineLog(EVENT_LOG_LIMIT, id="event-log")
@@ -145,6 +147,13 @@ class EventsPanel(Vertical):
 
     def show(self, state: AppState) -> None:
         self._state = state
+        # What keeps events from this panel, said on it (the top line may only have room to name the source).
+        refused = " · ".join(
+            f"⊘ {source} {text}" for source in ("events", "logger") if (text := problem(state, source))
+        )
+        if refused != self._refused:
+            self._refused = refused
+            self.border_subtitle = Content(refused) if refused else ""
         if state.selected != self._key or state.event_seq < self._last_seq:
             self._key = state.selected
             self._rewrite(state)

@@ -46,8 +46,14 @@ class TopBar(StatePanel):
         width = max(20, (self.content_region.width or 118))
         right = self._health(state, short=False)
         clock = Content.styled(f"  {fmt.clock(state.now)}", "$text-muted") if state.now else Content("")
-        if self.compact or right.cell_length + clock.cell_length + 30 > width:
-            right = self._health(state, short=True)
+        room = width - 30 - clock.cell_length
+        if self.compact or right.cell_length > room:
+            # As many problems with their details as fit, the first ones; the rest named, each panel saying more.
+            troubled = sum(1 for h in state.health.values() if h.state is not Health.CONNECTED)
+            for details in range(0 if self.compact else troubled, -1, -1):
+                right = self._health(state, short=True, details=details)
+                if right.cell_length <= room:
+                    break
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
@@ -62,18 +68,18 @@ class TopBar(StatePanel):
         left = left.truncate(room, ellipsis=True, pad=True)
         return Content.assemble(left, " ", right)
 
-    def _health(self, state: AppState, *, short: bool) -> Content:
+    def _health(self, state: AppState, *, short: bool, details: int = 0) -> Content:
         parts: list[str | tuple[str, str] | Content] = []
         healthy, troubled = [], []
         for health in sorted(state.health.values(), key=lambda h: h.source):
             (healthy if health.state is Health.CONNECTED else troubled).append(health)
-        # Problems first, with their details: they must never be cut off by the width.
-        for health in troubled:
+        # Problems first, with their details (in the short form, only the first `details` of them).
+        for index, health in enumerate(troubled):
             mark, style = HEALTH_MARKS.get(health.state, ("?", "$text-muted"))
             label = health.state.value
             if health.state is Health.RECONNECTING and health.attempt:
                 label += f" ({health.attempt})" if short else f" (attempt {health.attempt})"
-            detail = f": {health.detail}" if health.detail and not short else ""
+            detail = f": {health.detail}" if health.detail and (not short or index < details) else ""
             parts.extend([(mark, style), f" {health.source} ", (label, style), detail, "  "])
         if healthy:
             mark, style = HEALTH_MARKS[Health.CONNECTED]

@@ -23,6 +23,7 @@ from tui.observations import CanaryObserved, CanarySelected, DeploymentObserved,
 from tui.safe_text import safe_text
 from tui.screens.confirm import ConfirmScreen
 from tui.script import ScriptRunner, parse_script
+from widgets.narration_bar import NarrationBar
 
 TAGS = [
     "b",
@@ -107,7 +108,8 @@ async def show_everywhere(draw: Any) -> list[str]:
                 "health": rendered(screen.query_one("#topbar")),
             }
             await pilot.press("z")
-            shown["phase"] = rendered(app.screen.query_one("#p-phase")).lower()  # shown in capitals
+            # Block type draws letters as glyphs: what it was asked to draw (never markup) is its text.
+            shown["phase"] = app.screen.query_one("#p-phase").text.lower()  # shown in capitals
             safe["phase"] = safe["phase"].upper().lower()
             shown["name"] += rendered(app.screen.query_one("#p-title"))
             await pilot.press("z", "d")
@@ -123,13 +125,14 @@ async def show_everywhere(draw: Any) -> list[str]:
             await pilot.press("n")
             app.notify(safe["notice"], title="Release")
             script = parse_script({"steps": [{"at": "0s", "do": "say", "text": texts["say"]}]})
-            app.script = ScriptRunner(script)
-            app._script_step(script.steps[0])
+            app.presenter.runner = ScriptRunner(script)
+            app.presenter._step(script.steps[0])  # a `say`: a caption above the narration
             deadline = time.monotonic() + 10
-            while len(app.screen.query("Toast")) < 2 and time.monotonic() < deadline:
+            while not app.screen.query("Toast") and time.monotonic() < deadline:
                 await pilot.pause(0.05)
-            toasts = " ".join(rendered(t) for t in app.screen.query("Toast"))
-            shown["notice"] = shown["say"] = toasts
+            await pilot.pause()
+            shown["notice"] = " ".join(rendered(t) for t in app.screen.query("Toast"))
+            shown["say"] = rendered(app.rollout_screen.query_one(NarrationBar))
             missing += [
                 f"{field}: {safe[field]!r}"
                 for field, text in shown.items()

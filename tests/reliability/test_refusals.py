@@ -52,6 +52,7 @@ async def test_each_refusal_names_verb_resource_and_namespace_and_the_rest_works
         details = {x: app.state.health[x].detail for x in ("deployments", "events", "logger")}
         deployments = panel(app, "#deployments")
         status, traffic, top = panel(app, "#status"), panel(app, "#traffic"), panel(app, "#topbar")
+        events_said = str(app.rollout_screen.query_one("#events").border_subtitle)
         await pilot.press("q")
     source.stop()
     expected = {
@@ -67,13 +68,20 @@ async def test_each_refusal_names_verb_resource_and_namespace_and_the_rest_works
         "; ".join(details.values()),
         details == expected
         and deployments.count("forbidden: cannot list deployments.apps in test") == 2
-        and all(text in top for text in expected.values())
+        and all(f"{source} forbidden" in top for source in expected)
+        and all(
+            f"{source} forbidden: {text}" in events_said for source, text in expected.items() if source != "deployments"
+        )
         and "▶ Progressing" in status
         and "TrafficSplit test/examiner · 80 / 20" in traffic,
     )
     assert details == expected
     assert deployments.count("forbidden: cannot list deployments.apps in test") == 2, deployments
-    assert all(text in top for text in expected.values()), top
+    # The top line names every refused source (its width holds what details fit); each panel says the rest.
+    assert all(f"{source} forbidden" in top for source in expected), top
+    assert all(
+        f"{source} forbidden: {text}" in events_said for source, text in expected.items() if source != "deployments"
+    ), events_said
     assert "▶ Progressing" in status and "TrafficSplit test/examiner · 80 / 20" in traffic
     assert ok
 
@@ -146,8 +154,12 @@ async def test_no_flagger_at_start_is_named_with_the_context(apiserver: ApiServe
     app, source = cluster_app(kubeconfig, OPTIONS, canary=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_state(pilot, app, lambda s: health_is(s, "canaries", Health.NOT_INSTALLED), "no Flagger")
+        await pilot.pause()
         top = str(app.overview_screen.query_one("#topbar").render())
+        said = str(app.overview_screen.query_one("#overview-note").render())
         await pilot.press("o")
         await pilot.press("q")
     source.stop()
-    assert "Flagger's Canary CRD (flagger.app) is not installed in context standin" in top
+    # The top line names the source; the empty overview says what is missing, and where.
+    assert "canaries not installed" in top, top
+    assert "Flagger's Canary CRD (flagger.app) is not installed in context standin" in said, said

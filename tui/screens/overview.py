@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
+from textual.widgets import Static
 
 from tui.model import CanaryKey
 from tui.observations import CanarySelected
@@ -15,6 +17,7 @@ from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
+from widgets.problems import problem
 from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 
@@ -152,6 +155,7 @@ class OverviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
+        yield Static("", id="overview-note", markup=False)
         yield CanaryTable(self.columns.titles, self.columns.widths, id="overview")
         yield KeyBar()
 
@@ -182,6 +186,21 @@ class OverviewScreen(Screen[None]):
     def show_top_line(self, state: AppState) -> None:
         if self.is_mounted:
             self.query_one(TopBar).show(state)
+            self._show_note(state)
+
+    def _show_note(self, state: AppState) -> None:
+        """With no canary to list, a sentence says why (refused, not installed) or that none is there yet."""
+        note = self.query_one("#overview-note", Static)
+        text: Content | None = None
+        if not state.canaries:
+            refused = problem(state, "canaries")
+            if refused is not None:
+                text = Content.styled(f"canaries {refused}", "$error")
+            else:
+                text = Content.styled("Waiting for a Canary in scope…", "$text-muted")
+        note.display = text is not None
+        if text is not None:
+            note.update(text)
 
     def _flush(self) -> None:
         self._timer_armed = False
@@ -199,6 +218,7 @@ class OverviewScreen(Screen[None]):
         self._pending = None  # whatever was waiting for the timer is shown now
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
+        self._show_note(state)
         wanted = self._row_cache.rows(state, self.columns)
         resort = False
         for key in table.row_keys():
