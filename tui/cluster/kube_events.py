@@ -12,7 +12,7 @@ from typing import Any
 
 from tui.flagger.messages import strip_combined
 from tui.kube.parse import parse_timestamp
-from tui.model import FlaggerEvent
+from tui.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
 from tui.safe_text import safe_text
 
 TRACKED_EVENTS_LIMIT = 10_000
@@ -52,7 +52,7 @@ class EventTracker:
         first = parse_timestamp(obj.get("firstTimestamp")) or last
         if last is None:
             return []
-        text, combined = strip_combined(safe_text(message))
+        text, combined = strip_combined(safe_text(bounded_message(message), EVENT_MESSAGE_LIMIT))
         name, namespace = safe_text(name), safe_text(namespace)
         kind = obj.get("type") if obj.get("type") in ("Normal", "Warning") else "Normal"
 

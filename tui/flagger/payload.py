@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tui.model import FlaggerEvent
+from tui.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
 from tui.safe_text import safe_text
 
 
@@ -96,7 +96,8 @@ def decode(document: Any) -> EventPayload:
         name=safe_text(name),
         namespace=safe_text(namespace),
         phase=safe_text(phase) if isinstance(phase, str) else "",
-        message=safe_text(message),
+        # Cut to the event bound first, so the size it had is the one said after `…`.
+        message=safe_text(bounded_message(message), EVENT_MESSAGE_LIMIT),
         event_type=event_type,
         timestamp_ms=timestamp_ms,
         checksum=safe_text(checksum) if isinstance(checksum, str) else None,

@@ -184,6 +184,9 @@ class OverviewScreen(Screen[None]):
         self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
 
     def show_top_line(self, state: AppState) -> None:
+        if self._pending is not None:
+            # Under a dialog only the top line is shown: a table refresh still waiting must not show an older state.
+            self._pending = state
         if self.is_mounted:
             self.query_one(TopBar).show(state)
             self._show_note(state)
