@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from textual.content import Content
 
-from tui.model import Health
+from tui.model import Health, SourceHealth
 from tui.state import AppState
 from widgets import formatting as fmt
 from widgets.panel import StatePanel
+
+# More sources than this in the same trouble are counted, not named, on a short top line.
+GROUP_FROM = 3
 
 HEALTH_MARKS: dict[Health, tuple[str, str]] = {
     Health.CONNECTED: ("●", "$success"),
@@ -46,10 +50,16 @@ class TopBar(StatePanel):
         width = max(20, (self.content_region.width or 118))
         right = self._health(state, short=False)
         clock = Content.styled(f"  {fmt.clock(state.now)}", "$text-muted") if state.now else Content("")
-        room = width - 30 - clock.cell_length
+        room = width - 24 - clock.cell_length
         if self.compact or right.cell_length > room:
             # As many problems with their details as fit, the first ones; the rest named, each panel saying more.
-            troubled = sum(1 for h in state.health.values() if h.state is not Health.CONNECTED)
+            troubled = len(
+                {
+                    (h.state, h.detail)
+                    for h in state.health.values()
+                    if h.state not in (Health.CONNECTED, Health.DISABLED)
+                }
+            )
             for details in range(0 if self.compact else troubled, -1, -1):
                 right = self._health(state, short=True, details=details)
                 if right.cell_length <= room:
@@ -73,14 +83,29 @@ class TopBar(StatePanel):
         healthy, troubled = [], []
         for health in sorted(state.health.values(), key=lambda h: h.source):
             (healthy if health.state is Health.CONNECTED else troubled).append(health)
-        # Problems first, with their details (in the short form, only the first `details` of them).
-        for index, health in enumerate(troubled):
+        # Problems first, with their details (in the short form, only the first `details` of them). In the short
+        # form, sources in the same trouble for the same reason (an outage) are one entry: `◌ 7 reconnecting …`.
+        groups: dict[Health, list[SourceHealth]] = {}
+        for health in troubled:
+            if short and health.state is Health.DISABLED:
+                continue  # switched off on purpose (`--logger none`): the full form says so, the short one has no room
+            groups.setdefault(health.state, []).append(health)
+        entries: list[list[SourceHealth]] = []
+        for members in groups.values():
+            # Many sources in one trouble (an outage) are one entry in the short form; a few are each named.
+            entries.extend([members] if short and len(members) > GROUP_FROM else [[m] for m in members])
+        for index, members in enumerate(entries):
+            health = members[0]
             mark, style = HEALTH_MARKS.get(health.state, ("?", "$text-muted"))
             label = health.state.value
-            if health.state is Health.RECONNECTING and health.attempt:
-                label += f" ({health.attempt})" if short else f" (attempt {health.attempt})"
-            detail = f": {health.detail}" if health.detail and (not short or index < details) else ""
-            parts.extend([(mark, style), f" {health.source} ", (label, style), detail, "  "])
+            attempt = max(m.attempt for m in members)
+            if health.state is Health.RECONNECTING and attempt:
+                label += f" ({attempt})" if short and self.compact else f" (attempt {attempt})"
+            # A group says the reason most of its sources give (an outage: `connection refused`).
+            reason = Counter(m.detail for m in members if m.detail).most_common(1)
+            detail = f": {reason[0][0]}" if reason and (not short or index < details) else ""
+            who = health.source if len(members) == 1 else str(len(members))
+            parts.extend([(mark, style), f" {who} ", (label, style), detail, "  "])
         if healthy:
             mark, style = HEALTH_MARKS[Health.CONNECTED]
             total = len(healthy) + len(troubled)

@@ -49,7 +49,7 @@ def test_everything_after_the_double_dash_is_the_served_command() -> None:
         (["--host", ""], "--host: must not be empty"),
         (["--host", "256.1.1.1"], "--host: '256.1.1.1' is neither an IP address nor a host name"),
         (["--host", "my host"], "--host: 'my host' is neither an IP address nor a host name"),
-        (["--", "demo", "--speed", "fast"], "served command: argument --speed: --speed: expected a number"),
+        (["--", "demo", "--speed", "fast"], "served command: --speed: expected a number, got 'fast'"),
         (["--", "wait", "test/examiner"], "only the TUI can be served (demo or watch), not 'wait'"),
         (["--", "--help"], "the served command cannot be --help or --version"),
         (["--verbose"], "unrecognized arguments: --verbose"),
