@@ -274,7 +274,7 @@ async def test_giant_events_neither_empty_the_log_nor_freeze_the_keys(
         await pilot.pause()
         shown = app.rollout_screen.query_one(EventsPanel).visible_text()
         assert "Starting canary analysis" in shown and "Advance examiner.test" in shown, shown[:2000]
-        assert "MB in all)" in shown and len(shown) < 20_000, [(len(e.event.message), e.event.message[-60:]) for e in app.state.events]
+        assert "MB in all)" in shown and len(shown) < 20_000, shown[-500:]
         # A flood of them, delivered while keys are pressed.
         flood = threading.Thread(
             target=lambda: [
