@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui.model import CanaryKey
+
+if TYPE_CHECKING:
+    from tui.observations import Observation
+    from tui.state import AppState
 
 
 class ActionKind(StrEnum):
@@ -64,4 +69,12 @@ class RolloutActions(Protocol):
 
     def stop(self) -> None:
         """Stop everything the actions started (load generators) when the app quits."""
+        ...
+
+    def bind(self, report: Callable[[list[Observation]], None]) -> None:
+        """Where observations the actions make themselves go (load statistics), a thread-safe poster."""
+        ...
+
+    def after_state(self, state: AppState) -> None:
+        """Called by the app with each new state: run the follow-ups whose moment has come."""
         ...

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from tui.actions.base import ACTION_TITLES, ActionKind, Outcome
 from tui.model import CanaryKey
+
+if TYPE_CHECKING:
+    from tui.observations import Observation
+    from tui.state import AppState
 
 
 class ReadOnlyActions:
@@ -19,3 +26,9 @@ class ReadOnlyActions:
 
     def stop(self) -> None:
         pass
+
+    def bind(self, report: Callable[[list[Observation]], None]) -> None:
+        """Nothing to report: nothing is ever started."""
+
+    def after_state(self, state: AppState) -> None:
+        """Nothing to follow up: nothing is ever changed."""

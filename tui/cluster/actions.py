@@ -14,34 +14,54 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.actions.base import ActionKind, Outcome, errors_already_running
+from tui.actions.base import ActionKind, Outcome
+from tui.actions.performer import PlannedActions
+from tui.actions.plan import (
+    CanaryFacts,
+    CloseGate,
+    FollowUp,
+    Gate,
+    Load,
+    LoadFacts,
+    OpenGate,
+    Release,
+    SetSkipAnalysis,
+    SetSuspend,
+    StartLoad,
+    Step,
+    StopLoad,
+    Voice,
+)
+from tui.actions.planner import SKIP_ANALYSIS_WARNING, pause_gate, promotion_gate
 from tui.cluster import release as rel
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
 from tui.cluster.kubeconfig import Connection
 from tui.cluster.loadtester import GATE_CHECK, ROLLBACK_CHECK, LoadtesterError, gate_route, hook, loadtester_for
-from tui.model import CanaryInfo, CanaryKey, Phase, Webhook
+from tui.model import CanaryInfo, CanaryKey, Webhook
 from tui.observations import LoadObserved, LoadRemoved, Observation
 from tui.redact import scrub
 from tui.state import AppState
 
-SKIP_ANALYSIS_WARNING = (
-    "Flagger promotes at its next tick without checking any metric; canaryscope unsets skipAnalysis after the "
-    "promotion (a GitOps tool may also revert it)"
-)
 FLUX_WARNING = "Flux puts git's value back at its next reconcile unless the Kustomization is suspended"
 LOAD_REPORT_EVERY_S = 1.0
 
 
+# The loadtester path each gate's webhook checks.
+_CHECK_PATH = {Gate.PROMOTION: GATE_CHECK, Gate.TRAFFIC: GATE_CHECK, Gate.ROLLBACK: ROLLBACK_CHECK}
+
+
 @dataclass
-class FollowUp:
-    key: CanaryKey
-    phases: frozenset[str]
+class _Pending:
+    """A planned follow-up, with its step bound to the loadtester or API it goes to."""
+
+    when: FollowUp
     undo: Callable[[], None]
-    what: str
 
 
-class ClusterActions:
+class ClusterActions(PlannedActions):
+    """The planner's steps over the Kubernetes API, the loadtester, the load generators and the release paths."""
+
     read_only = False
     blocking = True
 
@@ -60,6 +80,7 @@ class ClusterActions:
         confirm: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(self)
         self.connection = connection
         self.state = state
         self.served = served
@@ -72,7 +93,7 @@ class ClusterActions:
         self.needs_confirmation = confirm
         self.clock = clock
         self._report: Callable[[list[Observation]], None] | None = None
-        self._follow_ups: list[FollowUp] = []
+        self._follow_ups: list[_Pending] = []
         self._lock = threading.Lock()
         self._releases = 0
         self._stop = threading.Event()
@@ -150,10 +171,13 @@ class ClusterActions:
                 f"Patch Deployment {namespace}/{target}: {change} in the pod template. Flagger starts a canary "
                 "analysis at its next tick. Continue?"
             )
+        facts = self._canary_facts(key, info)
         if kind is ActionKind.PROMOTE:
-            gate = _promotion_hook(info)
+            gate = promotion_gate(facts)
             if gate is not None:
-                return self._gate_question(info, gate, f"Open the promotion gate of {key} (POST /gate/open)")
+                return self._gate_question(
+                    info, self._webhook(info, gate), f"Open the promotion gate of {key} (POST /gate/open)"
+                )
             return f"Set spec.skipAnalysis=true on Canary {key}? {SKIP_ANALYSIS_WARNING}."
         if kind is ActionKind.ABORT:
             rollback = hook(info, "rollback", ROLLBACK_CHECK)
@@ -167,9 +191,11 @@ class ClusterActions:
                 )
             return f"{key} has no rollback webhook; nothing can abort it from here."
         if kind is ActionKind.TOGGLE_SUSPEND:
-            traffic = hook(info, "confirm-traffic-increase", GATE_CHECK)
-            if traffic is not None:
-                return self._gate_question(info, traffic, f"Toggle the traffic-increase gate of {key} (pause/resume)")
+            paused_by = pause_gate(facts)
+            if paused_by is not None:
+                return self._gate_question(
+                    info, self._webhook(info, paused_by), f"Toggle the traffic-increase gate of {key} (pause/resume)"
+                )
             verb = "Resume" if info.suspend else "Suspend"
             effect = "Flagger continues the analysis" if info.suspend else "Flagger skips it, routing stays as it is"
             return f"{verb} Canary {key} (spec.suspend={'false' if info.suspend else 'true'}): {effect}?"
@@ -179,21 +205,7 @@ class ClusterActions:
 
     def perform(self, kind: ActionKind, key: CanaryKey) -> Outcome:
         try:
-            if kind is ActionKind.TOGGLE_LOAD:
-                return self._toggle_load()
-            if kind is ActionKind.INJECT_ERRORS:
-                return self._inject_errors()
-            info = self._info(key)
-            if info is None:
-                return Outcome(False, f"{key} is not in view any more")
-            if kind in (ActionKind.RELEASE, ActionKind.FAULTY_RELEASE):
-                return self._release(info, faulty=kind is ActionKind.FAULTY_RELEASE)
-            if kind is ActionKind.PROMOTE:
-                return self._promote(info)
-            if kind is ActionKind.ABORT:
-                return self._abort(info)
-            if kind is ActionKind.TOGGLE_SUSPEND:
-                return self._suspend(info)
+            return super().perform(kind, key)
         except (HttpProblem, LoadtesterError) as exc:
             return Outcome(False, f"Nothing changed: {exc}")
         except Exception as exc:  # a failing action is reported on screen, whatever went wrong
@@ -205,7 +217,83 @@ class ClusterActions:
             if status == 403:
                 return Outcome(False, f"Forbidden: your credentials may not change this object ({kind} on {key})")
             return Outcome(False, f"{kind} failed: {exc.__class__.__name__}: {str(exc).splitlines()[0][:160]}")
-        return Outcome(False, f"Unknown action {kind}")
+
+    # --- the effector: facts for the planner, and its steps carried out ----------------------------------
+
+    def facts(self, kind: ActionKind, key: CanaryKey) -> CanaryFacts:
+        facts = self._canary_facts(key, self._info(key))
+        running = self.loads.running_with_label(self.errors.label)
+        left: float | None = None
+        if running is not None:
+            stats = running.stats()
+            if stats.duration_s:
+                left = max(0.0, stats.started_at + stats.duration_s - self.clock())
+        return CanaryFacts(
+            key,
+            Voice.CLUSTER,
+            present=facts.present,
+            suspended=facts.suspended,
+            gates=facts.gates,
+            background_on=self.loads.running_with_label(self.background.label) is not None,
+            background=_load_facts(self.background.spec(self.target_url)),
+            errors=_load_facts(self.errors.spec(self.target_url)),
+            errors_running=running is not None,
+            errors_left_s=left,
+        )
+
+    def _canary_facts(self, key: CanaryKey, info: CanaryInfo | None) -> CanaryFacts:
+        """What the canary's spec says: its gates are the webhooks that point at a loadtester's check paths."""
+        if info is None:
+            return CanaryFacts(key, Voice.CLUSTER, present=False)
+        gates = frozenset(gate for gate in Gate if hook(info, gate.value, _CHECK_PATH[gate]) is not None)
+        return CanaryFacts(key, Voice.CLUSTER, present=True, suspended=info.suspend, gates=gates)
+
+    def _webhook(self, info: CanaryInfo, gate: Gate) -> Webhook:
+        webhook = hook(info, gate.value, _CHECK_PATH[gate])
+        if webhook is None:
+            raise LoadtesterError(f"{info.key} has no {gate} webhook any more")
+        return webhook
+
+    def apply(self, key: CanaryKey, step: Step) -> Any:
+        return self._bind(key, step)()
+
+    def schedule(self, follow_up: FollowUp) -> None:
+        # Bound now, while the canary is in view: the undo still reaches the same loadtester if it goes away.
+        undo = self._bind(follow_up.key, follow_up.step)
+        with self._lock:
+            self._follow_ups.append(_Pending(follow_up, undo))
+
+    def _bind(self, key: CanaryKey, step: Step) -> Callable[[], Any]:
+        """The step as a call to make, resolved against the canary as it is now."""
+        if isinstance(step, StartLoad | StopLoad):
+            return lambda: self._load(step)
+        info = self._info(key)
+        if info is None:
+            return lambda: Outcome(False, f"{key} is not in view any more")
+        if isinstance(step, Release):
+            return lambda: self._release(info, faulty=step.faulty)
+        if isinstance(step, SetSkipAnalysis):
+            return lambda: self._patch_canary(info, {"skipAnalysis": True if step.on else None})
+        if isinstance(step, SetSuspend):
+            return lambda: self._patch_canary(info, {"suspend": True if step.on else None})
+        # Each gate on the loadtester of its own hook (the rollback hook's for `a`), never another hook's host.
+        tester = self._loadtester(info, self._webhook(info, step.gate))
+        name, namespace = key.name, key.namespace
+        rollback = step.gate is Gate.ROLLBACK
+        if isinstance(step, OpenGate):
+            return lambda: tester.open_rollback(name, namespace) if rollback else tester.open_gate(name, namespace)
+        if isinstance(step, CloseGate):
+            return lambda: tester.close_rollback(name, namespace) if rollback else tester.close_gate(name, namespace)
+        return lambda: _toggle_gate(tester, name, namespace)
+
+    def _load(self, step: StartLoad | StopLoad) -> None:
+        preset = self.background if step.load is Load.BACKGROUND else self.errors
+        if isinstance(step, StopLoad):
+            # toggle, as before: it stops the running one, and starts anew only if that ended meanwhile.
+            self.loads.toggle(preset.spec(self.target_url), preset.label)
+        else:
+            self.loads.start(preset.spec(self.target_url), preset.label)
+        self._ensure_reporter()
 
     def _apis(self) -> tuple[Any, Any]:
         from kubernetes import client
@@ -290,108 +378,18 @@ class ClusterActions:
         _release_conn(resp)
 
     def _loadtester(self, info: CanaryInfo, webhook: Webhook) -> Any:
-        """The loadtester of this very hook (the rollback hook's for `a`), never another hook's host."""
         return loadtester_for(gate_route(info, webhook, self.loadtester_url), self.connection.api_client)
-
-    def _promote(self, info: CanaryInfo) -> Outcome:
-        key = info.key
-        gate = _promotion_hook(info)
-        if gate is not None:
-            tester = self._loadtester(info, gate)
-            tester.open_gate(key.name, key.namespace)
-            self._follow(
-                key,
-                {Phase.PROMOTING, Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED},
-                lambda: tester.close_gate(key.name, key.namespace),
-                "close the promotion gate",
-            )
-            return Outcome(True, f"Promotion gate opened for {key}; closed again once promotion starts")
-        self._patch_canary(info, {"skipAnalysis": True})
-        self._follow(
-            key,
-            {Phase.SUCCEEDED, Phase.FAILED},
-            lambda: self._patch_canary(info, {"skipAnalysis": None}),
-            "unset spec.skipAnalysis",
-        )
-        return Outcome(True, f"Promoting {key}: spec.skipAnalysis=true. {SKIP_ANALYSIS_WARNING}")
-
-    def _abort(self, info: CanaryInfo) -> Outcome:
-        key = info.key
-        rollback = hook(info, "rollback", ROLLBACK_CHECK)
-        if rollback is None:
-            return Outcome(
-                False,
-                f"Abort needs a rollback webhook on {key} pointing at a flagger-loadtester's "
-                "/rollback/check (the demo chart's loadtester.enabled adds one)",
-            )
-        tester = self._loadtester(info, rollback)
-        tester.open_rollback(key.name, key.namespace)
-        # Left open, the next release would be rolled back on its first tick.
-        self._follow(
-            key,
-            {Phase.FAILED, Phase.SUCCEEDED},
-            lambda: tester.close_rollback(key.name, key.namespace),
-            "close the rollback gate",
-        )
-        return Outcome(True, f"Rollback gate opened: Flagger rolls back {key} at its next tick")
-
-    def _suspend(self, info: CanaryInfo) -> Outcome:
-        key = info.key
-        traffic = hook(info, "confirm-traffic-increase", GATE_CHECK)
-        if traffic is not None:
-            tester = self._loadtester(info, traffic)
-            if tester.gate_open(key.name, key.namespace):
-                tester.close_gate(key.name, key.namespace)
-                return Outcome(True, f"Paused {key}: the traffic-increase gate is closed, weights stay as they are")
-            tester.open_gate(key.name, key.namespace)
-            return Outcome(True, f"Resumed {key}: the traffic-increase gate is open")
-        suspend = not info.suspend
-        self._patch_canary(info, {"suspend": True if suspend else None})
-        if suspend:
-            return Outcome(True, f"Suspended {key} (spec.suspend=true): Flagger skips it, routing stays as it is")
-        return Outcome(True, f"Resumed {key} (spec.suspend unset)")
-
-    def _toggle_load(self) -> Outcome:
-        if self.loads.running_with_label(self.background.label):
-            self.loads.toggle(self.background.spec(self.target_url), self.background.label)
-            self._ensure_reporter()
-            return Outcome(True, "Background load stopped")
-        gen = self.loads.start(self.background.spec(self.target_url), self.background.label)
-        self._ensure_reporter()
-        return Outcome(
-            True,
-            f"Background load on: -c {gen.spec.concurrency} -q {gen.spec.rate_per_worker:g} against {gen.spec.url}",
-        )
-
-    def _inject_errors(self) -> Outcome:
-        running = self.loads.running_with_label(self.errors.label)
-        if running is not None:
-            stats = running.stats()
-            end = stats.started_at + stats.duration_s if stats.duration_s else None
-            return errors_already_running(max(0.0, end - self.clock()) if end is not None else None)
-        gen = self.loads.start(self.errors.spec(self.target_url), self.errors.label)
-        self._ensure_reporter()
-        duration = f" -z {int(gen.spec.duration_s)}s" if gen.spec.duration_s else ""
-        return Outcome(
-            True,
-            f"Injecting errors: -c {gen.spec.concurrency} -q {gen.spec.rate_per_worker:g}{duration} "
-            f"against {gen.spec.url}",
-        )
 
     # --- follow-ups and load statistics ------------------------------------------------------------------
 
-    def _follow(self, key: CanaryKey, phases: set[Phase], undo: Callable[[], None], what: str) -> None:
-        with self._lock:
-            self._follow_ups.append(FollowUp(key, frozenset(str(p) for p in phases), undo, what))
-
     def after_state(self, state: AppState) -> None:
         """Called by the app with each new state: run the follow-ups whose moment has come (in a thread)."""
-        due: list[FollowUp] = []
+        due: list[_Pending] = []
         with self._lock:
             keep = []
             for follow_up in self._follow_ups:
-                view = state.canaries.get(follow_up.key)
-                if view is None or view.info.phase in follow_up.phases:
+                view = state.canaries.get(follow_up.when.key)
+                if follow_up.when.due(view.info.phase if view else None, present=view is not None):
                     due.append(follow_up)
                 else:
                     keep.append(follow_up)
@@ -399,7 +397,7 @@ class ClusterActions:
         for follow_up in due:
             threading.Thread(target=self._run_follow_up, args=(follow_up,), daemon=True).start()
 
-    def _run_follow_up(self, follow_up: FollowUp) -> None:
+    def _run_follow_up(self, follow_up: _Pending) -> None:
         try:
             follow_up.undo()
         except Exception:
@@ -409,7 +407,7 @@ class ClusterActions:
 
     def pending_follow_ups(self) -> list[str]:
         with self._lock:
-            return [f"{f.what} for {f.key}" for f in self._follow_ups]
+            return [f"{f.when.what} for {f.when.key}" for f in self._follow_ups]
 
     def _ensure_reporter(self) -> None:
         if self._reporter is None or not self._reporter.is_alive():
@@ -436,8 +434,17 @@ class ClusterActions:
             self._report(observations)
 
 
-def _promotion_hook(info: CanaryInfo) -> Webhook | None:
-    return hook(info, "confirm-promotion", GATE_CHECK) or hook(info, "confirm-traffic-increase", GATE_CHECK)
+def _toggle_gate(tester: Any, name: str, namespace: str) -> bool:
+    """Close the gate if open, else open it; whether it is open afterwards."""
+    if tester.gate_open(name, namespace):
+        tester.close_gate(name, namespace)
+        return False
+    tester.open_gate(name, namespace)
+    return True
+
+
+def _load_facts(spec: Any) -> LoadFacts:
+    return LoadFacts(spec.concurrency, spec.rate_per_worker, spec.duration_s, url=spec.url)
 
 
 def _release_conn(resp: Any) -> None:

@@ -2,82 +2,68 @@
 
 from __future__ import annotations
 
-from tui.actions.base import ActionKind, Outcome, errors_already_running
+from typing import Any
+
+from tui.actions.base import ActionKind, Outcome
+from tui.actions.performer import PlannedActions
+from tui.actions.plan import CanaryFacts, FollowUp, Gate, LoadFacts, Release, Step, Voice
 from tui.model import CanaryKey
 from tui.sim.engine import Simulation
+from tui.sim.scenario import LoadSpec
+
+# confirm-rollout gates exist in scenarios too, but no key opens them.
+_GATES = frozenset(g.value for g in Gate)
 
 
-class SimActions:
-    read_only = False
-    needs_confirmation = False
-    blocking = False
+class SimEffector:
+    """Steps taken on the simulation; the facts come from the simulation itself, never a state that may lag."""
 
     def __init__(self, sim: Simulation) -> None:
         self._sim = sim
 
-    def describe(self, kind: ActionKind, key: CanaryKey) -> str:
-        return f"{kind} on the simulated {key}"
-
-    def perform(self, kind: ActionKind, key: CanaryKey) -> Outcome:
+    def facts(self, kind: ActionKind, key: CanaryKey) -> CanaryFacts:
         sim = self._sim
         if key not in sim.canaries:
-            return Outcome(False, f"{key} is not part of this simulation")
+            return CanaryFacts(key, Voice.SIMULATION, present=False)
+        canary = sim.store.get("Canary", key.namespace, key.name) or {}
+        running = sim.errors_running(key)
+        left: float | None = None
+        if running is not None and running.duration_s:
+            left = max(0.0, running.started_at + running.duration_s - sim.now)
         scenario = sim.scenario
-        if kind is ActionKind.RELEASE:
-            value = sim.release(key, faulty=False)
-            return Outcome(True, f"Released {key}: ECHO_VALUE={value!r}")
-        if kind is ActionKind.FAULTY_RELEASE:
-            value = sim.release(key, faulty=True)
-            return Outcome(
-                True, f"Released a faulty {key}: SERVER_ERROR_RATE={scenario.faulty_error_rate}, ECHO_VALUE={value!r}"
-            )
-        if kind is ActionKind.TOGGLE_LOAD:
-            on = not sim.background_on(key)
-            sim.set_background(key, on)
-            load = scenario.background
-            if on:
-                return Outcome(True, f"Background load on: -c {load.concurrency} -q {load.rate:g} delay {load.delay}")
-            return Outcome(True, "Background load off: without traffic Flagger halts with 'no values found'")
-        if kind is ActionKind.INJECT_ERRORS:
-            running = sim.errors_running(key)
-            if running is not None:
-                end = running.started_at + running.duration_s if running.duration_s else None
-                return errors_already_running(max(0.0, end - sim.now) if end is not None else None)
-            sim.inject_errors(key)
-            load = scenario.errors
-            duration = f" -z {load.duration_s:g}s" if load.duration_s else ""
-            return Outcome(
-                True,
-                f"Injecting errors: -c {load.concurrency} -q {load.rate:g}{duration} "
-                f"status={load.status} delay {load.delay}",
-            )
-        if kind is ActionKind.PROMOTE:
-            if sim.has_gate(key, "confirm-promotion"):
-                sim.open_promotion_gate(key)
-                return Outcome(True, f"Promotion gate opened for {key}: promotes at the next tick once at max weight")
-            sim.promote_now(key)
-            return Outcome(
-                True,
-                f"Promoting {key} now: spec.skipAnalysis=true skips the rest of the analysis "
-                "(unset again after the promotion)",
-            )
-        if kind is ActionKind.ABORT:
-            if not sim.has_gate(key, "rollback"):
-                return Outcome(
-                    False,
-                    f"Abort needs a rollback webhook (flagger-loadtester /rollback/check) on {key}; "
-                    "this scenario has none (the 'demo' and 'gated' scenarios do)",
-                )
-            sim.open_rollback_gate(key)
-            return Outcome(True, f"Rollback gate opened: Flagger rolls back {key} at its next analysis tick")
-        if kind is ActionKind.TOGGLE_SUSPEND:
-            canary = sim.store.get("Canary", key.namespace, key.name)
-            suspend = not bool(canary["spec"].get("suspend"))
-            sim.set_suspend(key, suspend)
-            if suspend:
-                return Outcome(True, f"Suspended {key}: Flagger skips it every tick, routing stays as it is")
-            return Outcome(True, f"Resumed {key}")
-        return Outcome(False, f"Unknown action {kind}")
+        return CanaryFacts(
+            key,
+            Voice.SIMULATION,
+            present=True,
+            suspended=bool((canary.get("spec") or {}).get("suspend")),
+            gates=frozenset(Gate(g) for g in sim.spec_of(key).gates if g in _GATES),
+            background_on=sim.background_on(key),
+            background=_load_facts(scenario.background),
+            errors=_load_facts(scenario.errors),
+            errors_running=running is not None,
+            errors_left_s=left,
+        )
 
-    def stop(self) -> None:
-        pass
+    def apply(self, key: CanaryKey, step: Step) -> Any:
+        result = self._sim.apply(key, step)
+        if isinstance(step, Release):
+            if step.faulty:
+                rate = self._sim.scenario.faulty_error_rate
+                return Outcome(True, f"Released a faulty {key}: SERVER_ERROR_RATE={rate}, ECHO_VALUE={result!r}")
+            return Outcome(True, f"Released {key}: ECHO_VALUE={result!r}")
+        return result
+
+    def schedule(self, follow_up: FollowUp) -> None:
+        self._sim.schedule(follow_up)
+
+
+def _load_facts(load: LoadSpec) -> LoadFacts:
+    return LoadFacts(load.concurrency, load.rate, load.duration_s, delay=load.delay, status=load.status)
+
+
+class SimActions(PlannedActions):
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(SimEffector(sim))
+
+    def describe(self, kind: ActionKind, key: CanaryKey) -> str:
+        return f"{kind} on the simulated {key}"

@@ -10,7 +10,25 @@ import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from tui.actions import planner
+from tui.actions.performer import carry_out
+from tui.actions.plan import (
+    CloseGate,
+    FollowUp,
+    Gate,
+    Load,
+    OpenGate,
+    Release,
+    SetSkipAnalysis,
+    SetSuspend,
+    StartLoad,
+    Step,
+    StopLoad,
+    ToggleGate,
+    Voice,
+)
 from tui.clock import VirtualClock
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import as_event
@@ -47,8 +65,7 @@ LOAD_STATS_EVERY_S = 2
 class _FollowUp:
     """Undo something once a canary reaches a phase (close a gate, unset skipAnalysis)."""
 
-    key: CanaryKey
-    phases: frozenset[str]
+    when: FollowUp
     undo: Callable[[], None]
 
 
@@ -275,45 +292,76 @@ class Simulation:
     def has_gate(self, key: CanaryKey, gate: str) -> bool:
         return gate in self.canaries[key].gates
 
+    def set_gate(self, key: CanaryKey, gate: Gate, is_open: bool) -> None:
+        """The loadtester's gates: one rollback gate, and one gate shared by every /gate/check hook."""
+        if gate is Gate.ROLLBACK:
+            self.loadtester.set_rollback(key.name, key.namespace, is_open)
+        else:
+            self.loadtester.set_gate(key.name, key.namespace, is_open)
+
+    def gate_open(self, key: CanaryKey, gate: Gate) -> bool:
+        if gate is Gate.ROLLBACK:
+            return self.loadtester.rollback_open(key.name, key.namespace)
+        return self.loadtester.gate_open(key.name, key.namespace)
+
     def open_promotion_gate(self, key: CanaryKey) -> None:
-        self.loadtester.set_gate(key.name, key.namespace, True)
-        self._follow_ups.append(
-            _FollowUp(
-                key,
-                frozenset({"Promoting", "Finalising", "Succeeded", "Failed"}),
-                lambda: self.loadtester.set_gate(key.name, key.namespace, False),
-            )
-        )
+        """`p` on a canary with a confirm-promotion gate."""
+        carry_out(self, key, planner.open_promotion_gate(key, Gate.PROMOTION, Voice.SIMULATION))
 
     def open_rollback_gate(self, key: CanaryKey) -> None:
-        self.loadtester.set_rollback(key.name, key.namespace, True)
-        # Closed again once rolled back, or the next release would be rolled back on its first tick.
-        self._follow_ups.append(
-            _FollowUp(key, frozenset({"Failed"}), lambda: self.loadtester.set_rollback(key.name, key.namespace, False))
-        )
+        """`a`: the rollback gate, closed again as the planner says."""
+        carry_out(self, key, planner.open_rollback_gate(key, Voice.SIMULATION))
 
     def set_suspend(self, key: CanaryKey, suspend: bool) -> None:
         self.store.patch("Canary", key.namespace, key.name, {"spec": {"suspend": suspend or None}})
         self._collect()
 
+    def set_skip_analysis(self, key: CanaryKey, on: bool, *, collect: bool = True) -> None:
+        self.store.patch("Canary", key.namespace, key.name, {"spec": {"skipAnalysis": on or None}})
+        if collect:
+            self._collect()
+
     def promote_now(self, key: CanaryKey) -> None:
-        """spec.skipAnalysis, unset again once promoted so later releases are analysed."""
-        self.store.patch("Canary", key.namespace, key.name, {"spec": {"skipAnalysis": True}})
-        self._follow_ups.append(
-            _FollowUp(
-                key,
-                frozenset({"Succeeded", "Failed"}),
-                lambda: self.store.patch("Canary", key.namespace, key.name, {"spec": {"skipAnalysis": None}}),
-            )
-        )
-        self._collect()
+        """`p` without a gate: spec.skipAnalysis, unset again once promoted so later releases are analysed."""
+        carry_out(self, key, planner.skip_analysis(key, Voice.SIMULATION))
+
+    def apply(self, key: CanaryKey, step: Step, *, collect: bool = True) -> Any:
+        """Take one planned step now; a Release returns the new ECHO_VALUE, a ToggleGate whether it is open."""
+        match step:
+            case OpenGate(gate) | CloseGate(gate):
+                self.set_gate(key, gate, isinstance(step, OpenGate))
+            case ToggleGate(gate):
+                now_open = not self.gate_open(key, gate)
+                self.set_gate(key, gate, now_open)
+                return now_open
+            case SetSkipAnalysis(on):
+                self.set_skip_analysis(key, on, collect=collect)
+            case SetSuspend(on):
+                self.set_suspend(key, on)
+            case StartLoad(Load.BACKGROUND) | StopLoad(Load.BACKGROUND):
+                self.set_background(key, isinstance(step, StartLoad))
+            case StartLoad(Load.ERRORS):
+                return self.inject_errors(key)
+            case StopLoad(Load.ERRORS):
+                running = self.errors_running(key)
+                return running is not None and self.stop_load(running.id)
+            case Release(faulty):
+                return self.release(key, faulty=faulty)
+        return None
+
+    def schedule(self, follow_up: FollowUp) -> None:
+        """Run at the end of the step in which the canary reaches one of the follow-up's phases."""
+        key, step = follow_up.key, follow_up.step
+        # Between steps the end of the step collects the change; no observation of its own.
+        self._follow_ups.append(_FollowUp(follow_up, lambda: self.apply(key, step, collect=False)))
 
     def _run_follow_ups(self) -> None:
         remaining = []
         for follow_up in self._follow_ups:
-            canary = self.store.get("Canary", follow_up.key.namespace, follow_up.key.name)
+            key = follow_up.when.key
+            canary = self.store.get("Canary", key.namespace, key.name)
             phase = ((canary or {}).get("status") or {}).get("phase")
-            if canary is None or phase in follow_up.phases:
+            if follow_up.when.due(phase, present=canary is not None):
                 follow_up.undo()
             else:
                 remaining.append(follow_up)
