@@ -180,11 +180,10 @@ class ClusterActions(PlannedActions):
                 )
             return f"Set spec.skipAnalysis=true on Canary {key}? {SKIP_ANALYSIS_WARNING}."
         if kind is ActionKind.ABORT:
-            rollback = hook(info, "rollback", ROLLBACK_CHECK)
-            if rollback is not None:
+            if Gate.ROLLBACK in facts.gates:
                 return self._gate_question(
                     info,
-                    rollback,
+                    self._webhook(info, Gate.ROLLBACK),
                     f"Open the rollback gate of {key} (POST /rollback/open)",
                     " Flagger rolls back at its next tick; canaryscope closes the gate again once the canary "
                     "has failed.",
