@@ -452,6 +452,11 @@ def _release_conn(resp: Any) -> None:
     try:
         check(resp)
     finally:
+        # The body is read to its end first: a connection handed back with the answer unread makes the next
+        # request on it read that answer's rest as its status line (BadStatusLine).
+        drain = getattr(resp, "drain_conn", None)
+        if drain is not None:
+            drain()
         release = getattr(resp, "release_conn", None)
         if release is not None:
             release()
