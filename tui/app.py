@@ -82,12 +82,14 @@ class CanaryscopeApp(App[int]):
 
     @property
     def screen_diff(self) -> ScreenDiff | None:
+        """What the terminal was last sent, as the diff knows it (None: full repaints)."""
         return self.terminal.screen_diff
 
     # --- terminal output --------------------------------------------------------------------------------
 
-    # Textual calls this private method of App's to write each compositor update, so it is overridden here; what
-    # goes out is the terminal module's decision (only the changed cells).
+    # Textual calls this private method of App's to write each compositor update. A thin override that hands the
+    # decision (only the changed cells) to tui.terminal, rather than a mixin: the class keeps one plain base, and
+    # whoever subclasses the app (a test playing the terminal) overrides one visible method.
     def _display(self, screen: Screen, renderable: Any) -> None:
         super()._display(screen, self.terminal.output(renderable))
 

@@ -18,8 +18,7 @@ from tui.actions import ACTION_TITLES, ActionKind
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
 APP = "app"
 CONFIRM = "confirm"  # the yes/no question before an action
-WHERE = (APP, navigation.ROLLOUT, navigation.OVERVIEW, navigation.DETAIL, navigation.PRESENTATION, navigation.HELP)
-WHERE += (CONFIRM,)
+WHERE = (APP, *navigation.SCREENS, CONFIRM)
 
 # How the help and the README name keys whose Textual name is a word.
 _SPOKEN = {"slash": "/", "escape": "Esc", "question_mark": "?"}

@@ -37,6 +37,14 @@ def test_the_app_and_every_screen_bind_exactly_their_rows() -> None:
     assert {row.where for row in keys.ROWS} <= set(keys.WHERE)
 
 
+def test_the_rows_textual_binds_itself_are_the_command_palette_s() -> None:
+    unbound = [row for row in keys.ROWS if not row.bound]
+    assert [(row.key, row.method[0]) for row in unbound] == [
+        (CanaryscopeApp.COMMAND_PALETTE_BINDING, "action_command_palette")
+    ]
+    assert callable(CanaryscopeApp.action_command_palette)
+
+
 def test_a_key_means_one_thing_in_one_place() -> None:
     # Two rows for one key on the same screen: the second would never act.
     for where in keys.WHERE:
