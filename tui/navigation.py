@@ -183,3 +183,13 @@ class Navigator:
             shared = 1
         for name in wanted[shared:]:
             self._app.push_screen(self.screen(name))
+
+
+class ScreenNamed:
+    """An app attribute that is the app navigator's screen called `name` (built and installed on first use)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: Any, owner: type | None = None) -> Any:
+        return self if app is None else app.navigator.screen(self.name)

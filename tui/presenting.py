@@ -4,15 +4,18 @@ the narration line while recording. The app calls in here; this module owns thei
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from tui.actions import ActionKind
-from tui.observations import CanarySelected, CaptionObserved, NoticeObserved
-from tui.sources import SimulationSource
+from tui.actions import ActionKind, RolloutActions
+from tui.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
+from tui.sources import SimulationSource, Source
 
 if TYPE_CHECKING:
-    from tui.app import CanaryscopeApp
+    from textual.geometry import Size
+    from textual.screen import Screen
+
     from tui.recording import CastRecorder
     from tui.script import Facts, Script, ScriptStep
     from tui.state import AppState
@@ -54,8 +57,50 @@ def free_path(folder: Path, stem: str, suffix: str) -> Path:
         n += 1
 
 
+class PresentedApp(Protocol):
+    """What the presenter needs of the app (the app holds a presenter, so this module never imports it)."""
+
+    source: Source
+    actions: RolloutActions
+    state: AppState
+    screenshot_dir: Path
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    @property
+    def size(self) -> Size: ...
+
+    @property
+    def is_running(self) -> bool: ...
+
+    def apply(self, observations: list[Observation]) -> None: ...
+
+    def act(self, kind: ActionKind, *, confirmed: bool = False) -> None: ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None: ...
+
+    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], None]) -> Any: ...
+
+    def call_after_refresh(self, callback: Callable[..., Any]) -> bool: ...
+
+    def call_later(self, callback: Callable[..., Any]) -> bool: ...
+
+    def export_screenshot(self) -> str: ...
+
+    async def action_quit(self) -> None: ...
+
+
 class Presenter:
-    def __init__(self, app: CanaryscopeApp, script: Script | None, recorder: CastRecorder | None) -> None:
+    def __init__(self, app: PresentedApp, script: Script | None, recorder: CastRecorder | None) -> None:
         self.app = app
         self.runner = None
         if script is not None:
@@ -170,7 +215,7 @@ class Presenter:
         else:
             kind = self._kind(step.action)
             if kind is not None:
-                self.app._act(kind, confirmed=True)
+                self.app.act(kind, confirmed=True)
 
     def _kind(self, action: str) -> ActionKind | None:
         """The action for a step, or None when the state already is what the step asks (load-on when on)."""

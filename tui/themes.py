@@ -34,3 +34,12 @@ THEMES = {
     "ansi": "ansi-dark",
 }
 DEFAULT_THEME = "dark"
+
+
+def next_theme(current: str) -> tuple[str, str]:
+    """The theme after `current` in THEMES' order (the first when `current` is none of them): its Textual name
+    and canaryscope's label for it."""
+    labels = list(THEMES)
+    names = list(THEMES.values())
+    following = (names.index(current) + 1) % len(names) if current in names else 0
+    return names[following], labels[following]

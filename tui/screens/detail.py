@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui import keys, navigation
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
@@ -16,10 +16,7 @@ from widgets.metrics_panel import thresholds
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape", "app.back", "Back"),
-        Binding("d", "app.detail", "Back", show=False),
-    ]
+    BINDINGS = keys.bindings(navigation.DETAIL)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title", markup=False)  # names from the cluster are never markup

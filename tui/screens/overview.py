@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui import keys, navigation
 from tui.model import CanaryKey
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
@@ -135,13 +135,7 @@ class RowCache:
 
 
 class OverviewScreen(Screen[None]):
-    BINDINGS = [
-        # Not a priority binding: Enter typed right after `o` reaches the overview once it is on top.
-        Binding("enter", "open", "Open"),
-        Binding("left_square_bracket", "sort(-1)", "Sort ←", key_display="["),
-        Binding("right_square_bracket", "sort(1)", "Sort →", key_display="]"),
-        Binding("minus", "reverse", "Reverse", key_display="-"),
-    ]
+    BINDINGS = keys.bindings(navigation.OVERVIEW)
 
     def __init__(self, mode: str) -> None:
         super().__init__()

@@ -7,12 +7,12 @@ import math
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui import keys, navigation
 from tui.narration import narrate
 from tui.state import AppState
 from widgets import big_text
@@ -113,10 +113,7 @@ def verdict(rate: float | None, minimum: float, decimals: int) -> tuple[str, str
 
 
 class PresentationScreen(Screen[None]):
-    BINDINGS = [
-        Binding("z", "app.presentation", "Back", key_display="z"),
-        Binding("escape", "app.back", "Back", show=False),
-    ]
+    BINDINGS = keys.bindings(navigation.PRESENTATION)
 
     DEFAULT_CSS = """
     PresentationScreen { layout: vertical; padding: 0 2; }

@@ -1,0 +1,68 @@
+"""What the app does about the terminal and the process under it: only the cells that changed since the last
+update are written, and what lives as long as the app is kept out of the garbage collector's way."""
+
+from __future__ import annotations
+
+import gc
+import os
+from typing import Any
+
+from textual.app import App
+
+from tui.screen_diff import ScreenDiff
+
+
+class Terminal:
+    def __init__(self, app: App[Any]) -> None:
+        self._app = app
+        # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
+        self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
+
+    # --- changed cells ----------------------------------------------------------------------------------
+
+    def output(self, renderable: Any) -> Any:
+        """What of a compositor update goes out: only the changed cells, when it reaches a terminal at all."""
+        if self.screen_diff is not None and renderable is not None and self.writes_to_terminal():
+            return self.screen_diff.reduce(renderable, self._app.size.width)
+        return renderable
+
+    def writes_to_terminal(self) -> bool:
+        # The conditions under which Textual's _display writes; otherwise the update never reaches the terminal
+        # and must not reach the model of it either.
+        app = self._app
+        return (
+            getattr(app, "_running", False)
+            and not getattr(app, "_closed", True)
+            and not app.is_headless
+            and getattr(app, "_driver", None) is not None
+            and not getattr(app, "_batch_count", 1)
+        )
+
+    def forget(self) -> None:
+        """The terminal no longer shows what was written (a resize reflowed it): the next update goes out whole."""
+        if self.screen_diff is not None:
+            self.screen_diff.forget()
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+
+    def mounted(self) -> None:
+        if self.screen_diff is not None:
+            # After a suspension (Ctrl+Z, an editor) the terminal holds someone else's output.
+            self._app.app_suspend_signal.subscribe(self._app, lambda _app: self.forget())
+            self._app.app_resume_signal.subscribe(self._app, lambda _app: self.forget())
+
+    def started(self) -> None:
+        """The first screen is up. What exists now (libraries, screens) lives as long as the app. Moved out of the
+        collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
+        objects and stalls whatever key press it happens to interrupt by ~100 ms."""
+        self._app.call_after_refresh(freeze_heap)
+        # Again once a cluster's first lists are in (a thousand canaries arrive a second or two later).
+        self._app.set_timer(3.0, gc.freeze)
+
+    def unmounted(self) -> None:
+        gc.unfreeze()
+
+
+def freeze_heap() -> None:
+    gc.collect()
+    gc.freeze()
