@@ -6,15 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
 from tui.export import ExportError
 from tui.export.palette import THEMES
-
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of argparse's usage text
-        raise ExportError(message)
 
 
 def _number(name: str, low: float, high: float, kind: type = float):  # type: ignore[no-untyped-def]
@@ -31,7 +26,7 @@ def _number(name: str, low: float, high: float, kind: type = float):  # type: ig
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="canaryscope export",
         description="Render an asciicast recording (v1, v2 or v3) to a GIF, an MP4 or an animated SVG, offline.",
     )
@@ -59,9 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ExportError(f"--to ({args.end:g}) must come after --from ({args.start:g})")
         timing = Timing(fps=args.fps, speed=args.speed, idle_limit=args.idle_limit, start=args.start, end=args.end)
         export(args.cast, args.out, Options(theme=args.theme, font_size=args.font_size, timing=timing))
-    except ExportError as exc:
-        print(f"canaryscope export: {exc}", file=sys.stderr)
+    except (UsageError, ExportError) as exc:
+        report("canaryscope export", exc, sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+COMMAND = Subcommand("export", "a recording as GIF, MP4 or SVG: export FILE.cast OUT.gif", build_parser, main)
