@@ -127,6 +127,10 @@ def test_every_caller_takes_the_same_syntax() -> None:
     assert (args.read_timeout, args.refresh) == (60.0, 2.5)
     scenario = from_mapping({"canaries": [{"name": "examiner", "analysis": {"interval": "20"}}], "warmup": "1m30s"})
     assert (scenario.canaries[0].interval_s, scenario.warmup_s) == (20.0, 90.0)
+    from tui.export.cli import build_parser as export_parser
+
+    times = export_parser().parse_args(["a.cast", "b.gif", "--from", "1m", "--to", "90", "--idle-limit", "2.5s"])
+    assert (times.start, times.end, times.idle_limit) == (60.0, 90.0, 2.5)
 
 
 # --- NAMESPACE/NAME ------------------------------------------------------------------------------------------
