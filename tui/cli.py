@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tui import __version__
 from tui.cmdline import registry
@@ -428,7 +428,12 @@ def run_demo(args: argparse.Namespace) -> int:
     return result or 0
 
 
-def _tui_command(name: str, help: str, build, run) -> Subcommand:  # type: ignore[no-untyped-def]
+def _tui_command(
+    name: str,
+    help_line: str,
+    build: Callable[[], argparse.ArgumentParser],
+    run: Callable[[argparse.Namespace], int],
+) -> Subcommand:
     """demo and watch: every mistake, in the arguments or found before the UI starts, is one line and exit 2."""
 
     def parse_and_run(argv: Sequence[str]) -> int:
@@ -439,11 +444,11 @@ def _tui_command(name: str, help: str, build, run) -> Subcommand:  # type: ignor
         except KeyboardInterrupt:
             return 130
 
-    return Subcommand(name, help, build, parse_and_run, tui=True)
+    return Subcommand(name, help_line, build, parse_and_run, tui=True)
 
 
-DEMO = _tui_command("demo", DEMO_HELP, build_demo_parser, lambda args: run_demo(args))
-WATCH = _tui_command("watch", WATCH_HELP, build_watch_parser, lambda args: run_watch(args))
+DEMO = _tui_command("demo", DEMO_HELP, build_demo_parser, run_demo)
+WATCH = _tui_command("watch", WATCH_HELP, build_watch_parser, run_watch)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

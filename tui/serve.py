@@ -421,9 +421,7 @@ def _free(host: str, port: int) -> None:
             probe.bind(address)
 
 
-COMMAND = registry.Subcommand(
-    "serve", "serve the UI in a web browser (127.0.0.1:8000): serve -- demo", _parser, lambda argv: main(argv)
-)
+COMMAND = registry.Subcommand("serve", "serve the UI in a web browser (127.0.0.1:8000): serve -- demo", _parser, main)
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))
