@@ -8,37 +8,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tui import __version__
+from tui.cmdline import registry
+from tui.cmdline.parser import OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
 from tui.gc_tuning import tune_for_interactive
-
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for, worded as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse prints usage and a multi-line text by default
-        raise UsageError(_without_doubled_option(message))
-
-
-def _without_doubled_option(message: str) -> str:
-    """argparse puts "argument --speed: " before a type's message, which names the option itself already."""
-    head, sep, rest = message.partition(": ")
-    option = head.removeprefix("argument ")
-    if sep and head.startswith("argument ") and rest.startswith(f"{option}:"):
-        return rest
-    return message
 
 
 def _unknown_command(word: str) -> str | None:
     """A one-line refusal when `word` looks like a misspelt subcommand rather than a canary's name."""
     from difflib import get_close_matches
 
-    close = get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.75)
+    close = get_close_matches(word, registry.names(), n=1, cutoff=0.75)
     if not close or word.startswith("-"):
         return None
     return (
@@ -69,9 +52,11 @@ def _seed(text: str) -> int:
 
 def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def]
     def parse(text: str) -> float:
+        from tui.cmdline.duration import DurationError, parse_duration
+
         try:
-            value = float(text.rstrip("s"))
-        except ValueError:
+            value = parse_duration(text)
+        except DurationError:
             raise argparse.ArgumentTypeError(f"{name}: expected seconds, got {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g} seconds, got {text}")
@@ -80,7 +65,8 @@ def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def
     return parse
 
 
-SUBCOMMANDS = ("demo", "watch", "load", "wait", "serve", "lab", "export")
+DEMO_HELP = "run on the embedded simulation (no cluster needed)"
+WATCH_HELP = "watch a real cluster (the default command)"
 DEFAULT_PROMETHEUS = "svc/monitoring/prometheus-operated:9090"
 DEFAULT_TARGET = "http://localhost/examine"
 
@@ -152,10 +138,24 @@ def _finish_recording(recorder) -> None:  # type: ignore[no-untyped-def]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="canaryscope", description="Watch and drive Flagger canary rollouts live.")
+    """`canaryscope` itself: --version, --help listing every registered subcommand, and the TUI's own options
+    (the other subcommands parse their words themselves)."""
+    parser = OneLineParser(prog="canaryscope", description="Watch and drive Flagger canary rollouts live.")
     parser.add_argument("--version", action="version", version=f"canaryscope {__version__}")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    demo = commands.add_parser("demo", help="run on the embedded simulation (no cluster needed)")
+    listing = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    for command in registry.commands():
+        if command.tui:
+            parents = [command.build_parser()]  # its -h comes along
+            listing.add_parser(
+                command.name, help=command.help, description=command.help, parents=parents, add_help=False
+            )
+        else:
+            listing.add_parser(command.name, help=command.help, add_help=False)
+    return parser
+
+
+def build_demo_parser() -> argparse.ArgumentParser:
+    demo = OneLineParser(prog="canaryscope demo", description=DEMO_HELP)
     demo.add_argument(
         "--speed",
         type=_speed,
@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated, lab"
     )
     _presenting(demo)
-    watch = commands.add_parser("watch", help="watch a real cluster (the default command)")
+    return demo
+
+
+def build_watch_parser() -> argparse.ArgumentParser:
+    watch = OneLineParser(prog="canaryscope watch", description=WATCH_HELP)
     watch.add_argument("canary", nargs="?", metavar="CANARY", help="open this canary (NAME or NAMESPACE/NAME)")
     watch.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     watch.add_argument("--context", help="kubeconfig context (default: the current context)")
@@ -243,15 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--max-concurrency", type=int, default=10, help="cap on load workers (default 10)")
     act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
     act.add_argument("--max-duration", default="1h", help="cap on a load's duration (default 1h)")
-    commands.add_parser("load", help="send hey-like load: canaryscope load URL -c 5 -q 5 -z 60m", add_help=False)
-    # wait and serve parse their own arguments (tui/wait/cli.py, tui/serve.py); listed here for --help.
-    commands.add_parser(
-        "wait", help="no TUI: follow one rollout and exit 0/1/2/3 (succeeded/failed/timeout/error)", add_help=False
-    )
-    commands.add_parser("serve", help="serve the UI in a web browser (127.0.0.1:8000): serve -- demo", add_help=False)
-    commands.add_parser("lab", help="a local lab with a real Flagger: canaryscope lab up|status|down", add_help=False)
-    commands.add_parser("export", help="a recording as GIF, MP4 or SVG: export FILE.cast OUT.gif", add_help=False)
-    return parser
+    return watch
 
 
 def _percent(text: str) -> int:
@@ -346,13 +342,16 @@ def run_watch(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     canary, namespace = args.canary, args.namespace
-    if canary and "/" in canary:
-        canary_namespace, _, canary = canary.partition("/")
-        if namespace and namespace != canary_namespace:
-            raise UsageError(f"CANARY {args.canary!r} names namespace {canary_namespace!r} but -n says {namespace!r}")
-        if args.all_namespaces:
+    if canary:
+        from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
+
+        try:
+            canary_namespace, canary = parse_canary_ref(args.canary)
+            namespace = resolve_namespace(args.canary, canary_namespace, namespace)
+        except CanaryRefError as exc:
+            raise UsageError(str(exc)) from None
+        if canary_namespace and args.all_namespaces:
             raise UsageError("-A watches every namespace; drop it to open one canary")
-        namespace = canary_namespace
     if canary and args.all_namespaces:
         raise UsageError("a CANARY needs one namespace: give -n NAMESPACE or NAMESPACE/NAME instead of -A")
     try:
@@ -429,46 +428,40 @@ def run_demo(args: argparse.Namespace) -> int:
     return result or 0
 
 
+def _tui_command(
+    name: str,
+    help_line: str,
+    build: Callable[[], argparse.ArgumentParser],
+    run: Callable[[argparse.Namespace], int],
+) -> Subcommand:
+    """demo and watch: every mistake, in the arguments or found before the UI starts, is one line and exit 2."""
+
+    def parse_and_run(argv: Sequence[str]) -> int:
+        try:
+            return run(build().parse_args(list(argv)))
+        except UsageError as exc:
+            return report("canaryscope", exc, sys.stderr)
+        except KeyboardInterrupt:
+            return 130
+
+    return Subcommand(name, help_line, build, parse_and_run, tui=True)
+
+
+DEMO = _tui_command("demo", DEMO_HELP, build_demo_parser, run_demo)
+WATCH = _tui_command("watch", WATCH_HELP, build_watch_parser, run_watch)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from tui.redact import scrub_logs
 
     scrub_logs()  # whatever a library logs, no credential this process holds reaches a log
-    # Plain `canaryscope [flags] [CANARY]` watches the current context, as kubectl-style tools do.
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if argv and argv[0] in ("-h", "--help", "--version"):
+        build_parser().parse_args(argv)  # prints the help or the version and exits 0
+        return 0
+    if not argv or argv[0] not in registry.names():
         misspelt = _unknown_command(argv[0]) if argv else None
         if misspelt:
-            print(f"canaryscope: {misspelt}", file=sys.stderr)
-            return EXIT_USAGE
-        argv.insert(0, "watch")
-    if argv[0] == "load":
-        from tui.load.cli import main as load_main
-
-        return load_main(argv[1:])
-    if argv[0] == "wait":
-        from tui.wait.cli import main as wait_main
-
-        return wait_main(argv[1:])
-    if argv[0] == "serve":
-        from tui.serve import main as serve_main
-
-        return serve_main(argv[1:])
-    if argv[0] == "lab":
-        from tui.lab.cli import main as lab_main
-
-        return lab_main(argv[1:])
-    if argv[0] == "export":
-        from tui.export.cli import main as export_main
-
-        return export_main(argv[1:])
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        if args.command == "demo":
-            return run_demo(args)
-        return run_watch(args)
-    except UsageError as exc:
-        print(f"canaryscope: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+            return report("canaryscope", misspelt, sys.stderr)
+        argv.insert(0, registry.DEFAULT)
+    return registry.command(argv[0]).run(argv[1:])

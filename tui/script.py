@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.cmdline.duration import format_duration
+from tui.cmdline.names import CanaryRefError, parse_canary_ref
 from tui.model import CanaryKey, Phase
 from tui.safe_text import safe_text
-from tui.sim.scenario import ScenarioError, _mapping, parse_duration
-from tui.yaml_file import read_yaml
+from tui.yaml_file import duration_value, mapping, read_yaml
 
 ACTIONS = (
     "release",
@@ -49,8 +50,17 @@ DEFAULT_TIMEOUT_S = 600.0
 PHASES = tuple(p.value for p in Phase)
 
 
-class ScriptError(ScenarioError):
+class ScriptError(ValueError):
     """A script problem, worded as one line naming the step and the key."""
+
+
+def _mapping(value: Any, path: str, allowed: set[str]) -> dict[str, Any]:
+    # The whole document is named "scenario" as the scenario files name theirs.
+    return mapping(value, path, allowed, ScriptError, whole="scenario")
+
+
+def _duration_value(value: Any, path: str, *, allow_zero: bool = True) -> float:
+    return duration_value(value, path, ScriptError, allow_zero=allow_zero)
 
 
 @dataclass(frozen=True)
@@ -143,57 +153,52 @@ def _condition(step: dict[str, Any], path: str) -> Condition | None:
 
 
 def parse_script(raw: Any, name: str = "script") -> Script:
-    try:
-        top = _mapping(raw, "", {"steps", "canary"})
-        canary = None
-        if "canary" in top:
-            text = top["canary"]
-            if not isinstance(text, str) or text.count("/") != 1 or not all(text.split("/")):
-                raise ScriptError(f"canary: expected NAMESPACE/NAME, got {text!r}")
-            namespace, _, canary_name = text.partition("/")
-            canary = CanaryKey(namespace, canary_name)
-        items = top.get("steps")
-        if not isinstance(items, list) or not items:
-            raise ScriptError("steps: expected a non-empty list of steps")
-        steps: list[ScriptStep] = []
-        last_at: tuple[float, Any] | None = None
-        for i, item in enumerate(items):
-            path = f"steps[{i}]"
-            step = _mapping(item, path, STEP_KEYS)
-            if "do" not in step:
-                raise ScriptError(f"{path}: needs 'do' (an action)")
-            if not {"at", "wait", "after", "when"} & step.keys():
-                raise ScriptError(f"{path}: needs 'at' (a time like 30s), 'wait', 'after' (a phase) or 'when'")
-            if "at" in step and "wait" in step:
-                raise ScriptError(f"{path}: give either 'at' or 'wait', not both")
-            at = parse_duration(step["at"], f"{path}.at") if "at" in step else None
-            wait = parse_duration(step["wait"], f"{path}.wait") if "wait" in step else None
-            condition = _condition(step, path)
-            if "timeout" in step and condition is None:
-                raise ScriptError(f"{path}.timeout: only a step with 'after' or 'when' waits, and can time out")
-            timeout = (
-                parse_duration(step["timeout"], f"{path}.timeout", allow_zero=False)
-                if "timeout" in step
-                else DEFAULT_TIMEOUT_S
-            )
-            action = step["do"]
-            if action not in ACTIONS:
-                raise ScriptError(f"{path}.do: unknown action {action!r} (allowed: {', '.join(ACTIONS)})")
-            text = step.get("text", "")
-            if not isinstance(text, str):
-                raise ScriptError(f"{path}.text: expected a string, got {text!r}")
-            if action == "say" and not text.strip():
-                raise ScriptError(f"{path}: 'say' needs a text")
-            if at is not None:
-                if last_at is not None and at < last_at[0]:
-                    raise ScriptError(f"{path}.at: {step['at']} comes before the previous step's time {last_at[1]}")
-                last_at = (at, step["at"])
-            # The text is shown, recorded and screenshotted: controls are made visible like any outside text.
-            steps.append(ScriptStep(at, action, safe_text(text), wait, condition, timeout, i))
-    except ScriptError:
-        raise
-    except ScenarioError as exc:
-        raise ScriptError(str(exc)) from None
+    top = _mapping(raw, "", {"steps", "canary"})
+    canary = None
+    if "canary" in top:
+        try:
+            namespace, canary_name = parse_canary_ref(top["canary"], "canary", need_namespace=True)
+        except CanaryRefError as exc:
+            raise ScriptError(str(exc)) from None
+        canary = CanaryKey(namespace or "", canary_name)
+    items = top.get("steps")
+    if not isinstance(items, list) or not items:
+        raise ScriptError("steps: expected a non-empty list of steps")
+    steps: list[ScriptStep] = []
+    last_at: tuple[float, Any] | None = None
+    for i, item in enumerate(items):
+        path = f"steps[{i}]"
+        step = _mapping(item, path, STEP_KEYS)
+        if "do" not in step:
+            raise ScriptError(f"{path}: needs 'do' (an action)")
+        if not {"at", "wait", "after", "when"} & step.keys():
+            raise ScriptError(f"{path}: needs 'at' (a time like 30s), 'wait', 'after' (a phase) or 'when'")
+        if "at" in step and "wait" in step:
+            raise ScriptError(f"{path}: give either 'at' or 'wait', not both")
+        at = _duration_value(step["at"], f"{path}.at") if "at" in step else None
+        wait = _duration_value(step["wait"], f"{path}.wait") if "wait" in step else None
+        condition = _condition(step, path)
+        if "timeout" in step and condition is None:
+            raise ScriptError(f"{path}.timeout: only a step with 'after' or 'when' waits, and can time out")
+        timeout = (
+            _duration_value(step["timeout"], f"{path}.timeout", allow_zero=False)
+            if "timeout" in step
+            else DEFAULT_TIMEOUT_S
+        )
+        action = step["do"]
+        if action not in ACTIONS:
+            raise ScriptError(f"{path}.do: unknown action {action!r} (allowed: {', '.join(ACTIONS)})")
+        text = step.get("text", "")
+        if not isinstance(text, str):
+            raise ScriptError(f"{path}.text: expected a string, got {text!r}")
+        if action == "say" and not text.strip():
+            raise ScriptError(f"{path}: 'say' needs a text")
+        if at is not None:
+            if last_at is not None and at < last_at[0]:
+                raise ScriptError(f"{path}.at: {step['at']} comes before the previous step's time {last_at[1]}")
+            last_at = (at, step["at"])
+        # The text is shown, recorded and screenshotted: controls are made visible like any outside text.
+        steps.append(ScriptStep(at, action, safe_text(text), wait, condition, timeout, i))
     return Script(name, tuple(steps), canary)
 
 
@@ -239,8 +244,9 @@ class ScriptRunner:
             # The timeout counts from the moment the step could have fired but for the canary.
             start = max(self._since + (step.wait_s or 0), self.started_at + (step.at_s or 0))
             if now - start >= step.timeout_s:
+                limit = format_duration(int(step.timeout_s), trim=True)
                 self.failure = (
-                    f"{self.script.name}: {step.describe()} timed out after {_duration(step.timeout_s)} "
+                    f"{self.script.name}: {step.describe()} timed out after {limit} "
                     f"waiting for {step.condition.describe()}; {facts.describe()}"
                 )
             return None
@@ -285,10 +291,3 @@ class ScriptRunner:
     @property
     def done(self) -> bool:
         return self._next >= len(self.script.steps) or self.failure is not None
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    if minutes and rest:
-        return f"{minutes}m{rest}s"
-    return f"{minutes}m" if minutes else f"{rest}s"

@@ -15,7 +15,6 @@ never its argv, and are shown nowhere.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hmac
 import ipaddress
@@ -27,9 +26,11 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from tui.cmdline import registry
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
 from tui.redact import register, scrub
 
 PROG = "canaryscope serve"
@@ -41,21 +42,13 @@ MAX_MAX_SESSIONS = 64
 TOKEN_BYTES = 32
 PROMETHEUS_PASSWORD_ENV = "CANARYSCOPE_PROMETHEUS_PASSWORD"
 PROMETHEUS_USER_ENV = "CANARYSCOPE_PROMETHEUS_USER"
-EXIT_USAGE = 2
-# Commands that are not the TUI make no sense in a browser terminal.
-NOT_SERVABLE = ("serve", "wait", "load")
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
-class ServeUsageError(Exception):
+class ServeUsageError(UsageError):
     """A mistake in what the user asked for, worded as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise ServeUsageError(message)
 
 
 @dataclass(frozen=True)
@@ -86,8 +79,8 @@ class ServeOptions:
         return not self.args or self.args[0] != "demo"
 
 
-def _parser() -> _Parser:
-    parser = _Parser(
+def _parser() -> OneLineParser:
+    parser = OneLineParser(
         prog=PROG,
         usage=f"{PROG} [--host HOST] [--port PORT] [--max-sessions N] [-- CANARYSCOPE-ARGS]",
         description="Serve canaryscope in a web browser (one canaryscope process per browser tab).",
@@ -172,17 +165,16 @@ def is_loopback(host: str) -> bool:
 
 def _check_served_args(args: Sequence[str]) -> None:
     """Catch a mistake in the served command now, not once per browser tab."""
-    from tui.cli import SUBCOMMANDS, UsageError, build_parser
-
     argv = list(args)
-    if argv and argv[0] in NOT_SERVABLE:
+    if not argv or argv[0] not in registry.names():
+        argv.insert(0, registry.DEFAULT)
+    command = registry.command(argv[0])
+    if not command.tui:  # a command that is not the TUI makes no sense in a browser terminal
         raise ServeUsageError(f"only the TUI can be served (demo or watch), not {argv[0]!r}")
     if any(a in ("-h", "--help", "--version") for a in argv):
         raise ServeUsageError("the served command cannot be --help or --version")
-    if not argv or argv[0] not in SUBCOMMANDS:
-        argv.insert(0, "watch")
     try:
-        build_parser().parse_args(argv)
+        command.build_parser().parse_args(argv[1:])
     except UsageError as exc:
         raise ServeUsageError(f"served command: {exc}") from None
 
@@ -398,9 +390,8 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
         return 0
     try:
         options = parse_options(argv)
-    except ServeUsageError as exc:
-        print(f"{PROG}: {' '.join(str(exc).split())}", file=err)
-        return EXIT_USAGE
+    except UsageError as exc:
+        return report(PROG, exc, err)
     if not options.loopback:
         print(exposure_warning(options), file=err, flush=True)
     try:
@@ -429,6 +420,8 @@ def _free(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
 
+
+COMMAND = registry.Subcommand("serve", "serve the UI in a web browser (127.0.0.1:8000): serve -- demo", _parser, main)
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tui import redact
-from tui.file_limits import KUBECONFIG_LIMIT, FileTooLarge, read_bytes_limited
+from tui.file_limits import KUBECONFIG_LIMIT
+from tui.yaml_file import YamlReadProblem, load_yaml_document
 
 
 class ClusterConfigError(Exception):
@@ -116,22 +117,19 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
 def _check_document(path: Path) -> None:
     """The file must be a readable YAML mapping of reasonable size: the client would otherwise read /dev/zero
     without end, or fail inside on a document of another shape with a message about Python objects."""
-    import yaml
-
     try:
-        text = read_bytes_limited(path, KUBECONFIG_LIMIT).decode("utf-8")
-    except FileTooLarge as exc:
-        raise ClusterConfigError(f"kubeconfig {exc} (a kubeconfig is a few kilobytes)") from None
-    except UnicodeDecodeError as exc:
-        raise ClusterConfigError(f"kubeconfig {path} cannot be read: not UTF-8 text (byte {exc.start + 1})") from None
-    except OSError as exc:
-        raise ClusterConfigError(f"kubeconfig {path} cannot be read: {exc.strerror or 'input/output error'}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ClusterConfigError(f"kubeconfig {path} cannot be read: not valid YAML{where}") from None
+        document = load_yaml_document(path, KUBECONFIG_LIMIT)
+    except YamlReadProblem as problem:
+        if problem.kind == "too-large":
+            raise ClusterConfigError(f"kubeconfig {problem.detail} (a kubeconfig is a few kilobytes)") from None
+        if problem.kind == "not-utf8":
+            raise ClusterConfigError(
+                f"kubeconfig {path} cannot be read: not UTF-8 text (byte {problem.byte})"
+            ) from None
+        if problem.kind == "invalid":
+            where = f" at line {problem.line}" if problem.line is not None else ""
+            raise ClusterConfigError(f"kubeconfig {path} cannot be read: not valid YAML{where}") from None
+        raise ClusterConfigError(f"kubeconfig {path} cannot be read: {problem.detail}") from None
     if document is not None and not isinstance(document, dict):
         raise ClusterConfigError(
             f"kubeconfig {path} is not a kubeconfig (expected a YAML mapping with clusters, contexts and users)"

@@ -6,15 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
 from tui.export import ExportError
 from tui.export.palette import THEMES
-
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of argparse's usage text
-        raise ExportError(message)
 
 
 def _number(name: str, low: float, high: float, kind: type = float):  # type: ignore[no-untyped-def]
@@ -30,8 +25,25 @@ def _number(name: str, low: float, high: float, kind: type = float):  # type: ig
     return parse
 
 
+def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def]
+    """A time in the recording: seconds, or any duration (`90`, `1m30s`)."""
+
+    def parse(text: str) -> float:
+        from tui.cmdline.duration import DurationError, parse_duration
+
+        try:
+            value = parse_duration(text)
+        except DurationError:
+            raise argparse.ArgumentTypeError(f"{name}: expected a number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}, got {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="canaryscope export",
         description="Render an asciicast recording (v1, v2 or v3) to a GIF, an MP4 or an animated SVG, offline.",
     )
@@ -42,10 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fps", type=_number("--fps", 1, 60), default=10.0, help="frames per second (default 10)")
     parser.add_argument("--speed", type=_number("--speed", 0.01, 1000), default=1.0, help="play faster (default 1)")
     parser.add_argument(
-        "--idle-limit", type=_number("--idle-limit", 0.01, 86400), help="shorten pauses to at most S seconds"
+        "--idle-limit", type=_seconds("--idle-limit", 0.01, 86400), help="shorten pauses to at most S seconds"
     )
-    parser.add_argument("--from", dest="start", type=_number("--from", 0, 1e9), default=0.0, help="start at T s")
-    parser.add_argument("--to", dest="end", type=_number("--to", 0, 1e9), help="end at T s")
+    parser.add_argument("--from", dest="start", type=_seconds("--from", 0, 1e9), default=0.0, help="start at T s")
+    parser.add_argument("--to", dest="end", type=_seconds("--to", 0, 1e9), help="end at T s")
     return parser
 
 
@@ -59,9 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ExportError(f"--to ({args.end:g}) must come after --from ({args.start:g})")
         timing = Timing(fps=args.fps, speed=args.speed, idle_limit=args.idle_limit, start=args.start, end=args.end)
         export(args.cast, args.out, Options(theme=args.theme, font_size=args.font_size, timing=timing))
-    except ExportError as exc:
-        print(f"canaryscope export: {exc}", file=sys.stderr)
+    except (UsageError, ExportError) as exc:
+        report("canaryscope export", exc, sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+COMMAND = Subcommand("export", "a recording as GIF, MP4 or SVG: export FILE.cast OUT.gif", build_parser, main)

@@ -10,23 +10,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
+
 EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise _UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     from tui.lab.lab import default_dir
 
-    parser = _Parser(
+    parser = OneLineParser(
         prog="canaryscope lab",
         description="A local lab: etcd, kube-apiserver, controller-manager, scheduler, kwok, a real Flagger, "
         "Prometheus and a mesh emulator on 127.0.0.1, with the seed's examiner Canary.",
@@ -48,9 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    except _UsageError as exc:
-        print(f"canaryscope lab: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except UsageError as exc:
+        return report("canaryscope lab", exc, sys.stderr)
     lab_dir: Path = (args.dir or lab.default_dir()).expanduser()
     if lab_dir.exists() and not lab_dir.is_dir():
         print(f"canaryscope lab: --dir {lab_dir} is not a directory", file=sys.stderr)
@@ -81,3 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     print(lab.describe(lab.status(lab_dir)))
     return 0
+
+
+COMMAND = Subcommand("lab", "a local lab with a real Flagger: canaryscope lab up|status|down", build_parser, main)

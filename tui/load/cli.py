@@ -8,12 +8,14 @@ Differences from hey, all on the side of less load: workers default to 5 (hey: 5
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
-from typing import NoReturn, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
+from tui.cmdline.parser import OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
 from tui.load.duration import parse_duration
 from tui.load.errors import LoadError
 from tui.load.generator import LoadGenerator
@@ -38,17 +40,8 @@ _HINT_FOR_LIMIT = {
 }
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
-
-
-def _parser() -> _Parser:
-    p = _Parser(prog=PROG, description="Send GET requests with hey's semantics and print a hey-like summary.")
+def _parser() -> OneLineParser:
+    p = OneLineParser(prog=PROG, description="Send GET requests with hey's semantics and print a hey-like summary.")
     p.add_argument("url", help=f"target URL, e.g. {DEFAULT_TARGET}")
     p.add_argument("-c", type=int, default=5, metavar="N", help="concurrent workers (default 5)")
     p.add_argument("-q", type=float, default=5.0, metavar="R", help="rate limit per worker in req/s (default 5)")
@@ -85,21 +78,20 @@ def _configure(argv: list[str]) -> tuple[LoadSpec, LoadPolicy]:
     return spec, policy
 
 
-def main(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     if any(a in ("-h", "--help") for a in argv):
         _parser().print_help(out)
         return 0
     try:
-        spec, policy = _configure(argv)
+        spec, policy = _configure(list(argv))
     except LoadError as problem:
         hint = _HINT_FOR_LIMIT.get(problem.limit or "")
         print(f"{PROG}: {problem}" + (f" ({hint})" if hint else ""), file=err)
         return 2
-    except _UsageError as problem:
-        print(f"{PROG}: {' '.join(str(problem).split())}", file=err)
-        return 2
+    except UsageError as problem:
+        return report(PROG, problem, err)
 
     gen = LoadGenerator(spec, policy, label="cli")
     try:
@@ -131,6 +123,8 @@ class _sigint_ignored:
         if self._swapped:
             signal.signal(signal.SIGINT, self._previous)
 
+
+COMMAND = Subcommand("load", "send hey-like load: canaryscope load URL -c 5 -q 5 -z 60m", _parser, main)
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

@@ -13,35 +13,27 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tui.cmdline.duration import DurationError, parse_duration
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError
 from tui.release.errors import ReleaseError, one_line
 from tui.release.git_release import DEFAULT_VALUE_PATH, release_via_git
 from tui.release.values import commit_message, faulty_release, good_release
 
 EXIT_PUSH_FAILED = 1
-EXIT_USAGE = 2
-
-
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's default prints usage over several lines
-        raise _UsageError(message.removeprefix("argument "))
 
 
 def _seconds(text: str) -> float:
     try:
-        value = float(text.rstrip("s"))
-    except ValueError:
+        value = parse_duration(text)
+    except DurationError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"must be above 0 and at most 3600 seconds, got {text}")
     return value
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog="python -m tui.release", description="Release the Examiner by commit and push.")
+def _parser() -> OneLineParser:
+    p = OneLineParser(prog="python -m tui.release", description="Release the Examiner by commit and push.")
     p.add_argument("--git-repo", required=True, type=Path, metavar="PATH", help="local checkout of the cluster repo")
     p.add_argument("--git-file", required=True, metavar="FILE", help="HelmRelease file, relative to the checkout")
     p.add_argument("--value-path", default=DEFAULT_VALUE_PATH, help=f"dotted path (default {DEFAULT_VALUE_PATH})")
@@ -58,17 +50,17 @@ def _parser() -> _Parser:
 
 def _values(args: argparse.Namespace) -> dict[str, str]:
     if args.faulty is not None and args.echo is None:
-        raise _UsageError("--faulty needs --echo")
+        raise UsageError("--faulty needs --echo")
     values: dict[str, str] = {}
     if args.echo is not None:
         values.update(faulty_release(args.echo, args.faulty) if args.faulty is not None else good_release(args.echo))
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _UsageError(f"--set: expected KEY=VALUE, got {item!r}")
+            raise UsageError(f"--set: expected KEY=VALUE, got {item!r}")
         values[key] = value
     if not values:
-        raise _UsageError("nothing to release: give --echo or --set")
+        raise UsageError("nothing to release: give --echo or --set")
     return values
 
 
@@ -88,8 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             branch=args.branch,
             timeout_s=args.timeout,
         )
-    except (_UsageError, ReleaseError) as exc:
-        print(f"release: {one_line(str(exc))}", file=sys.stderr)
+    except (UsageError, ReleaseError) as exc:
+        # argparse says "argument --timeout: ..."; the option alone reads better
+        print(f"release: {one_line(str(exc).removeprefix('argument '))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"commit {release.commit} ({release.short}) on {release.branch}")
     print(f"subject {release.subject}")

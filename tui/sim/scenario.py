@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui.yaml_file import read_yaml
+from tui.yaml_file import DAY_S, duration_value, mapping, read_yaml
+from tui.yaml_file import show as _show
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"
@@ -97,30 +98,15 @@ BUILTIN: dict[str, dict[str, Any]] = {
 
 # --- validation helpers ----------------------------------------------------------------------------------
 
-# The simulation steps second by second: a duration of years is a mistake, and a warm-up of years never starts.
-DAY_S = 86_400.0
+# The simulation steps second by second: a duration of years (above DAY_S) is a mistake, and a warm-up of
+# years never starts.
 HOUR_S = 3_600.0
-_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _DELAY = re.compile(r"^\d+(\.{2,}\d+)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _mapping(value: Any, path: str, allowed: set[str]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ScenarioError(f"{path or 'scenario'}: expected a mapping, got {_show(value)}")
-    for key in value:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            raise ScenarioError(f"{where}: unknown key (allowed: {', '.join(sorted(allowed))})")
-    return value
+    return mapping(value, path, allowed, ScenarioError)
 
 
 def _int(value: Any, path: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -159,26 +145,7 @@ def parse_duration(
     value: Any, path: str, *, minimum: float = 0.0, maximum: float = DAY_S, allow_zero: bool = True
 ) -> float:
     """`30s`, `4m`, `1h`, `500ms` or a plain number of seconds, at most `maximum`."""
-    if isinstance(value, bool):
-        raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and _DURATION.match(value.strip()):
-        units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-        seconds = sum(float(n) * units[u] for n, u in _DURATION_PART.findall(value.strip()))
-    elif isinstance(value, str) and value.strip().startswith("-"):
-        raise ScenarioError(f"{path}: must not be negative, got {_show(value)}")
-    else:
-        raise ScenarioError(f"{path}: expected a duration like 30s or 4m, got {_show(value)}")
-    if seconds < 0:
-        raise ScenarioError(f"{path}: must not be negative, got {_show(value)}")
-    if not allow_zero and seconds == 0:
-        raise ScenarioError(f"{path}: must be longer than 0, got {_show(value)}")
-    if seconds < minimum:
-        raise ScenarioError(f"{path}: must be at least {minimum:g}s, got {_show(value)}")
-    if seconds > maximum:
-        raise ScenarioError(f"{path}: must be at most {maximum:g}s, got {_show(value)}")
-    return seconds
+    return duration_value(value, path, ScenarioError, minimum=minimum, maximum=maximum, allow_zero=allow_zero)
 
 
 def _parse_time(value: Any, path: str) -> float:

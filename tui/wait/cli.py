@@ -8,13 +8,15 @@ a mistake on the command line (so that 2 always means "not finished in time").
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
+from tui.cmdline.parser import OneLineParser, UsageError, report
+from tui.cmdline.registry import Subcommand
 from tui.model import CanaryKey
 from tui.observations import Observation
 from tui.reducer import reduce
@@ -37,17 +39,12 @@ SETTLE_S = 0.1
 DEFAULT_LOGGER = "monitoring/app.kubernetes.io/name=logger"
 
 
-class WaitUsageError(Exception):
+class WaitUsageError(UsageError):
     """A mistake on the command line or in the kubeconfig, worded as one line."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise WaitUsageError(message)
-
-
-def _parser() -> _Parser:
-    parser = _Parser(
+def _parser() -> OneLineParser:
+    parser = OneLineParser(
         prog=PROG,
         description="Follow one canary's rollout and exit with its outcome: 0 succeeded, 1 failed, "
         "2 timeout or no rollout started, 3 error.",
@@ -73,13 +70,12 @@ def _parser() -> _Parser:
 
 
 def _duration(text: str, name: str, low: float, high: float) -> float:
-    from tui.load.duration import parse_duration
-    from tui.load.errors import LoadError
+    from tui.cmdline.duration import DurationError, parse_duration
 
     try:
-        value = parse_duration(text, name)
-    except LoadError as exc:
-        raise WaitUsageError(str(exc)) from None
+        value = parse_duration(text)
+    except DurationError:
+        raise WaitUsageError(f"{name} {text!r} is not a duration (use e.g. 30s, 4m, 1h30m)") from None
     if not low <= value <= high:
         raise WaitUsageError(f"{name} must be between {low:g}s and {high:g}s, got {text}")
     return value
@@ -114,9 +110,8 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
         return 0
     try:
         return _run(list(argv), out, err)
-    except WaitUsageError as exc:
-        print(f"{PROG}: {' '.join(str(exc).split())}", file=err)
-        return int(Outcome.ERROR)
+    except UsageError as exc:
+        return report(PROG, exc, err, int(Outcome.ERROR))
     except KeyboardInterrupt:
         return 130
 
@@ -133,18 +128,18 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         logger = None if args.logger == "none" else parse_logger_option(args.logger)
     except ValueError as exc:
         raise WaitUsageError(str(exc)) from None
-    namespace, slash, name = args.canary.rpartition("/")
-    if not name or (slash and not namespace) or "/" in namespace:
-        raise WaitUsageError(f"CANARY: expected NAME or NAMESPACE/NAME, got {args.canary!r}")
-    if namespace and args.namespace and namespace != args.namespace:
-        raise WaitUsageError(f"CANARY {args.canary!r} names namespace {namespace!r} but -n says {args.namespace!r}")
+    try:
+        ref_namespace, name = parse_canary_ref(args.canary)
+        namespace = resolve_namespace(args.canary, ref_namespace, args.namespace)
+    except CanaryRefError as exc:
+        raise WaitUsageError(str(exc)) from None
     try:
         connection = connect(args.kubeconfig, args.context)
     except ClusterConfigError as exc:
         raise WaitUsageError(str(exc)) from None
     if connection.insecure:
         print(f"{PROG}: warning: {insecure_notice(connection)}", file=err, flush=True)
-    key = CanaryKey(namespace or args.namespace or connection.namespace, name)
+    key = CanaryKey(namespace or connection.namespace, name)
     target = ClusterTarget(args.kubeconfig, connection.context, key.namespace, key.name)
     options = ClusterOptions(prometheus=None, logger=logger, read_timeout_s=read_timeout_s)
 
@@ -206,6 +201,10 @@ def _follow(
             source.pump()
             emit(tracker.flush(sink.state, time.time()))
 
+
+COMMAND = Subcommand(
+    "wait", "no TUI: follow one rollout and exit 0/1/2/3 (succeeded/failed/timeout/error)", _parser, main
+)
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

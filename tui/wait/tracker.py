@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
+from tui.cmdline.duration import format_duration
 from tui.flagger.messages import classify
 from tui.model import ACTIVE_PHASES, CanaryKey, Health, Phase
 from tui.state import AppState, CanaryView
@@ -63,12 +64,8 @@ def stamp(t: float) -> str:
 
 
 def span(seconds: float) -> str:
-    whole = max(0, round(seconds))
-    minutes, secs = divmod(whole, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+    """Whole seconds, as Go prints a duration: 45s, 2m0s, 1h2m3s."""
+    return format_duration(max(0, round(seconds)))
 
 
 def _number(value: int | None) -> str:
