@@ -108,9 +108,7 @@ class CanaryscopeApp(App[int]):
 
     def _start(self) -> None:
         self.navigator.start(navigation.OVERVIEW if self.start_with_overview else navigation.ROLLOUT)
-        bind = getattr(self.actions, "bind", None)
-        if bind is not None:
-            bind(lambda observations: self.post_message(ObservationBatch(observations)))
+        self.actions.bind(lambda observations: self.post_message(ObservationBatch(observations)))
         self.source.start(self)
         self.terminal.started()
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
@@ -131,9 +129,7 @@ class CanaryscopeApp(App[int]):
             self._settled = True
             self.navigator.settle(len(state.canaries))
         self._show(state)
-        after = getattr(self.actions, "after_state", None)
-        if after is not None:
-            after(state)
+        self.actions.after_state(state)
         self.presenter.state_changed(state)
 
     @on(ObservationBatch)

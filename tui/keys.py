@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from textual.actions import parse as parse_action
 from textual.binding import Binding
 
-from tui import navigation
+from tui import moves
 from tui.actions import ACTION_TITLES, ActionKind
 
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
 APP = "app"
 CONFIRM = "confirm"  # the yes/no question before an action
-WHERE = (APP, *navigation.SCREENS, CONFIRM)
+WHERE = (APP, *moves.SCREENS, CONFIRM)
 
 # How the help and the README name keys whose Textual name is a word.
 _SPOKEN = {"slash": "/", "escape": "Esc", "question_mark": "?"}
@@ -211,22 +211,22 @@ ROWS: tuple[Key, ...] = (
     Key("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt"),
     # The overview's own keys. Enter is not a priority binding: typed right after `o`, it reaches the overview once
     # that is on top.
-    Key("enter", "open", "Open", where=navigation.OVERVIEW),
-    Key("left_square_bracket", "sort(-1)", "Sort ←", where=navigation.OVERVIEW, key_display="["),
-    Key("right_square_bracket", "sort(1)", "Sort →", where=navigation.OVERVIEW, key_display="]"),
-    Key("minus", "reverse", "Reverse", where=navigation.OVERVIEW, key_display="-"),
-    Key("escape", "app.back", "Back", where=navigation.DETAIL),
-    Key("d", "app.detail", "Back", where=navigation.DETAIL, show=False),
-    Key("z", "app.presentation", "Back", where=navigation.PRESENTATION, key_display="z"),
-    Key("escape", "app.back", "Back", where=navigation.PRESENTATION, show=False),
-    Key("escape", "app.back", "Close", where=navigation.HELP),
-    Key("question_mark", "app.help", "Close", where=navigation.HELP, show=False),
-    Key("q", "dismiss", "Close", where=navigation.HELP, show=False),
+    Key("enter", "open", "Open", where=moves.OVERVIEW),
+    Key("left_square_bracket", "sort(-1)", "Sort ←", where=moves.OVERVIEW, key_display="["),
+    Key("right_square_bracket", "sort(1)", "Sort →", where=moves.OVERVIEW, key_display="]"),
+    Key("minus", "reverse", "Reverse", where=moves.OVERVIEW, key_display="-"),
+    Key("escape", "app.back", "Back", where=moves.DETAIL),
+    Key("d", "app.detail", "Back", where=moves.DETAIL, show=False),
+    Key("z", "app.presentation", "Back", where=moves.PRESENTATION, key_display="z"),
+    Key("escape", "app.back", "Back", where=moves.PRESENTATION, show=False),
+    Key("escape", "app.back", "Close", where=moves.HELP),
+    Key("question_mark", "app.help", "Close", where=moves.HELP, show=False),
+    Key("q", "dismiss", "Close", where=moves.HELP, show=False),
     # The app's keys do not reach past the help's scrolling box: these close the help and act below it.
-    Key("o", "app.overview", "Overview", where=navigation.HELP, show=False),
-    Key("d", "app.detail", "Detail", where=navigation.HELP, show=False),
-    Key("z", "app.presentation", "Present", where=navigation.HELP, show=False),
-    Key("enter", "app.open_rollout", "Open", where=navigation.HELP, show=False),
+    Key("o", "app.overview", "Overview", where=moves.HELP, show=False),
+    Key("d", "app.detail", "Detail", where=moves.HELP, show=False),
+    Key("z", "app.presentation", "Present", where=moves.HELP, show=False),
+    Key("enter", "app.open_rollout", "Open", where=moves.HELP, show=False),
     Key("y", "answer(True)", "Yes", where=CONFIRM),
     Key("n", "answer(False)", "No", where=CONFIRM),
     Key("escape", "answer(False)", "Cancel", where=CONFIRM),

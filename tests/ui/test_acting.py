@@ -39,6 +39,12 @@ class Watched:
             raise RuntimeError("the server hung up")
         return self.inner.perform(kind, key)
 
+    def bind(self, post: Any) -> None:
+        self.inner.bind(post)
+
+    def after_state(self, state: Any) -> None:
+        self.inner.after_state(state)
+
     def stop(self) -> None:
         self.inner.stop()
 

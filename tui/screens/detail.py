@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, navigation
+from tui import keys, moves
 from tui.state import AppState, CanaryView
 from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
@@ -16,7 +16,7 @@ from widgets.metrics_panel import thresholds
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS = keys.bindings(navigation.DETAIL)
+    BINDINGS = keys.bindings(moves.DETAIL)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title", markup=False)  # names from the cluster are never markup

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui import keys, navigation
+from tui import keys, moves
 
 
 class KeyTable(Widget):
@@ -47,7 +47,7 @@ class KeyTable(Widget):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = keys.bindings(navigation.HELP)
+    BINDINGS = keys.bindings(moves.HELP)
 
     def __init__(self, mode: str, read_only: bool) -> None:
         super().__init__()

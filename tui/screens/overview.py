@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, navigation
+from tui import keys, moves
 from tui.model import CanaryKey
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
@@ -135,7 +135,7 @@ class RowCache:
 
 
 class OverviewScreen(Screen[None]):
-    BINDINGS = keys.bindings(navigation.OVERVIEW)
+    BINDINGS = keys.bindings(moves.OVERVIEW)
 
     def __init__(self, mode: str) -> None:
         super().__init__()

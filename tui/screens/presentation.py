@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, navigation
+from tui import keys, moves
 from tui.narration import narrate
 from tui.state import AppState
 from widgets import big_text
@@ -113,7 +113,7 @@ def verdict(rate: float | None, minimum: float, decimals: int) -> tuple[str, str
 
 
 class PresentationScreen(Screen[None]):
-    BINDINGS = keys.bindings(navigation.PRESENTATION)
+    BINDINGS = keys.bindings(moves.PRESENTATION)
 
     DEFAULT_CSS = """
     PresentationScreen { layout: vertical; padding: 0 2; }
