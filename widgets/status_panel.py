@@ -83,7 +83,7 @@ class StatusPanel(StatePanel):
         transition = (
             wording.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
         )
-        weight_text = f"{wording.number(weight)}%"
+        weight_text = wording.weight(weight)
         status_note = ""
         if status_weight != weight:
             status_note = f" (status.canaryWeight {wording.number(status_weight)})"

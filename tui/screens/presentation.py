@@ -209,8 +209,8 @@ class PresentationScreen(Screen[None]):
         self.query_one("#p-note", Static).update(note)
         self.show_top_line(state)
         primary, weight = facts.split(state, view)
-        self.query_one("#p-primary-weight", BigText).show(f"{wording.number(primary)}%", "$primary", sizes.weights)
-        self.query_one("#p-canary-weight", BigText).show(f"{wording.number(weight)}%", "$warning", sizes.weights)
+        self.query_one("#p-primary-weight", BigText).show(wording.weight(primary), "$primary", sizes.weights)
+        self.query_one("#p-canary-weight", BigText).show(wording.weight(weight), "$warning", sizes.weights)
         bar = self.query_one("#p-bar", Static)
         bar_width = max(10, bar.size.width or inner)
         if primary is not None and weight is not None:

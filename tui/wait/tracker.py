@@ -158,8 +158,7 @@ class WaitTracker:
         if not force and not self._router_known(state, start):
             return
         self._start_pending = False
-        router = state.router_for(start)
-        status = (start.info.phase, start.info.canary_weight, router.canary_weight if router else None)
+        status = self._status(state, start)
         self._printed = status
         goal = "following the rollout in flight" if self.in_flight_at_start else "waiting for a new revision"
         lines.append(
