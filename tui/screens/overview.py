@@ -17,7 +17,6 @@ from tui.names import primary_name
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
 from widgets.canary_table import CanaryTable
-from widgets.formatting import phase_label
 from widgets.key_bar import KeyBar
 from widgets.problems import problem
 from widgets.topbar import TopBar
@@ -78,7 +77,7 @@ def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) 
         weight_text += f" ({wording.number(status)})" if narrow else f" (status {wording.number(status)})"
     failed = facts.failed_checks(view)
     event = view.last_event.message if view.last_event else ""
-    phase = phase_label(info.phase, short=narrow)[0] + (" ॥" if info.suspend else "")
+    phase = wording.phase_text(info.phase, short=narrow) + (" ॥" if info.suspend else "")
     cells = (
         wording.shorten_middle(info.key.namespace, widths[0]),
         wording.shorten_middle(info.key.name, widths[1]),

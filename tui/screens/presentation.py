@@ -19,7 +19,6 @@ from tui.state import AppState
 from widgets import big_text
 from widgets.big_text import BigText
 from widgets.drawing import split_bar
-from widgets.formatting import phase_label
 from widgets.key_bar import KeyBar
 
 PHASE_CLASSES = {
@@ -202,8 +201,7 @@ class PresentationScreen(Screen[None]):
             phase.show("No canary in scope yet", rows=sizes.phase)
             return
         info = view.info
-        label, _ = phase_label(info.phase)
-        phase.show(label.upper(), rows=sizes.phase)
+        phase.show(wording.phase_text(info.phase).upper(), rows=sizes.phase)
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
         note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else ""
         self.query_one("#p-note", Static).update(note)
