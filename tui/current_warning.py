@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tui import facts
 from tui.flagger.messages import classify
 from tui.model import FlaggerEvent, Phase
 from tui.state import CanaryView
@@ -10,7 +11,6 @@ from tui.state import CanaryView
 CHECK_HALT_KINDS = frozenset(
     {"success-rate-halt", "duration-halt", "no-values", "external-check-halt", "pre-rollout-halt"}
 )
-_ANALYSING = frozenset({Phase.PROGRESSING, Phase.WAITING_PROMOTION})
 
 
 def from_last_tick(view: CanaryView, event: FlaggerEvent) -> bool:
@@ -35,6 +35,6 @@ def current_warning(view: CanaryView) -> FlaggerEvent | None:
         return warning  # the rollback and its cause stay true until the next release
     if phase in (Phase.SUCCEEDED, Phase.INITIALIZED):
         return None
-    if kind in CHECK_HALT_KINDS and phase in _ANALYSING and view.info.failed_checks:
+    if kind in CHECK_HALT_KINDS and facts.is_analysing(phase) and view.info.failed_checks:
         return warning
     return warning if from_last_tick(view, warning) else None

@@ -12,15 +12,14 @@ from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
 
+from tui import facts, wording
 from tui.current_warning import current_warning, from_last_tick
 from tui.flagger.checks import duration_fails, success_rate_fails
-from tui.flagger.gofmt import go_duration_ms
 from tui.flagger.messages import classify
 from tui.model import FlaggerEvent, MetricSample, Phase
+from tui.names import primary_name
 from tui.state import AppState, CanaryView
-from widgets import formatting as fmt
 
-ELLIPSIS = "…"
 # Samples older than this many analysis intervals no longer stand for now (as on the metrics panel).
 STALE_INTERVALS = 3
 # How far back the cause of a rollback is looked for among the canary's own events.
@@ -49,12 +48,12 @@ class Narration:
         if cell_len(self.forms[-1]) <= width:
             return self.forms[-1]
         if width <= 1:
-            return ELLIPSIS[:width]
+            return wording.ELLIPSIS[:width]
         shortest = self.forms[-1]
         limit = width - 1
         space = shortest.rfind(" ", self.keep, limit + 1)
         cut = space if space > 0 and space >= self.keep else limit
-        return shortest[:cut].rstrip(" ,;:—") + ELLIPSIS
+        return shortest[:cut].rstrip(" ,;:—") + wording.ELLIPSIS
 
 
 def _one(*forms: str, keep: int = 0) -> Narration:
@@ -62,37 +61,12 @@ def _one(*forms: str, keep: int = 0) -> Narration:
     return Narration(unique, keep)
 
 
-# --- wording of values -------------------------------------------------------------------------------------
-
-
-def success_rate(value: float) -> str:
-    """A success rate as narration writes it: always two decimals, as Flagger's own messages."""
-    return f"{value:.2f} %"
-
-
-def _failing_rate(value: float, minimum: float) -> str:
-    """A failing rate never rounds up onto its bound (98.996 reads 98.99, not 99.00, against 99)."""
-    shown = success_rate(value)
-    if f"{value:.2f}" == f"{minimum:.2f}":
-        shown = f"{int(value * 100) / 100:.2f} %"
-    return shown
-
-
-def _bound(value: float) -> str:
-    return f"{value:g} %"
-
-
-def _latency(ms: float) -> str:
-    return go_duration_ms(int(ms))
-
-
-def _checks(failed: int) -> str:
-    return f"{failed} failed check" + ("" if failed == 1 else "s")
+# --- facts ------------------------------------------------------------------------------------------------
 
 
 def _latest_sample(state: AppState, view: CanaryView) -> MetricSample | None:
     """The canary's newest sample, if it was taken since Flagger's latest tick (before it, the weight differed)."""
-    series = state.series(view.key.namespace, view.info.target)
+    series = facts.canary_series(state, view)
     if not series or state.now - series[-1].t > STALE_INTERVALS * view.interval_s:
         return None
     if view.last_tick_at is not None and series[-1].t < view.last_tick_at:
@@ -118,7 +92,7 @@ def halt_reason(event: FlaggerEvent) -> str | None:
             printed -= 0.01
         elif not below and printed <= bound:
             printed += 0.01
-        return f"success rate {success_rate(printed)} is {'below' if below else 'above'} {values['bound']} %"
+        return f"success rate {wording.success_rate(printed)} is {'below' if below else 'above'} {values['bound']} %"
     if kind.kind == "duration-halt":
         word = "above" if values.get("op") == ">" else "below"
         return f"p99 latency {values['value']} is {word} {values['bound']}"
@@ -173,19 +147,18 @@ class _Narrator:
         self.read_only = read_only
         info = view.info
         self.key = info.target
-        self.primary = f"{info.target}-primary"
+        self.primary = primary_name(info.target)
         self.router = state.router_for(view)
-        router_weight = self.router.canary_weight if self.router is not None else None
-        self.weight = router_weight if router_weight is not None else (info.canary_weight or 0)
+        self.weight = facts.canary_weight(state, view)[0] or 0
         next_tick = view.next_tick_in(state.now)
-        self.countdown = fmt.duration(next_tick) if next_tick is not None else None
+        self.countdown = wording.duration(next_tick) if next_tick is not None else None
         self.soon = f" in {self.countdown}" if self.countdown else ""
 
     def sentence(self) -> Narration:
         sentence = self._sentence()
         if not self.countdown or not any(self.countdown in form for form in sentence.forms):
             return sentence
-        widest = fmt.duration(self.view.interval_s)
+        widest = wording.duration(self.view.interval_s)
         return replace(sentence, slack=max(0, len(widest) - len(self.countdown)))
 
     def _sentence(self) -> Narration:
@@ -193,19 +166,19 @@ class _Narrator:
         phase = info.phase
         if info.suspend:
             return self._suspended()
-        if phase in (None, Phase.INITIALIZING):
+        if phase in facts.STARTING_PHASES:
             return _one(
                 f"Flagger is creating {self.primary} and taking over the traffic for {self.key}.",
                 f"Flagger is creating {self.primary}.",
             )
         pending = self._revision_pending()
-        if pending and phase in (Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED):
+        if pending and facts.is_resting(phase):
             return _one(
                 f"{self.key}'s pod template changed: Flagger picks up the new revision at its next tick{self.soon}.",
                 f"New revision of {self.key}: Flagger picks it up at its next tick{self.soon}.",
                 f"New revision: Flagger picks it up{self.soon}.",
             )
-        if pending and phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION):
+        if pending and facts.is_analysing(phase):
             return _one(
                 f"A newer revision of {self.key} was applied: Flagger restarts the analysis at its next tick"
                 f"{self.soon}, with all traffic back on {self.primary}.",
@@ -225,7 +198,7 @@ class _Narrator:
                 f"A new revision of {self.key} waits for approval before the analysis starts (confirm-rollout gate).",
                 f"{self.key} waits for confirm-rollout approval.",
             )
-        if phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION):
+        if facts.is_analysing(phase):
             halt = self._current_halt()
             if halt is not None:
                 return halt
@@ -303,16 +276,16 @@ class _Narrator:
         rate_min, latency_max = analysis.success_rate_min, analysis.duration_max_ms
         rate = sample.success_rate
         if rate is not None and rate_min is not None and success_rate_fails(rate, rate_min):
-            claim = f"success rate {_failing_rate(rate, rate_min)} is below {_bound(rate_min)}"
+            claim = f"success rate {wording.failing_rate(rate, rate_min)} is below {wording.bound(rate_min)}"
             return f"{claim} now", claim, False
         if sample.p99_ms is not None and latency_max is not None and duration_fails(sample.p99_ms, latency_max):
-            claim = f"p99 latency {_latency(sample.p99_ms)} is above {_latency(latency_max)}"
+            claim = f"p99 latency {wording.latency(sample.p99_ms)} is above {wording.latency(latency_max)}"
             return f"{claim} now", claim, False
         if sample.success_rate is not None and rate_min is not None:
-            claim = f"success rate {success_rate(sample.success_rate)} meets {_bound(rate_min)}"
+            claim = f"success rate {wording.success_rate(sample.success_rate)} meets {wording.bound(rate_min)}"
             return f"{claim} now", claim, True
         if sample.p99_ms is not None and latency_max is not None:
-            claim = f"p99 latency {_latency(sample.p99_ms)} is within {_latency(latency_max)}"
+            claim = f"p99 latency {wording.latency(sample.p99_ms)} is within {wording.latency(latency_max)}"
             return f"{claim} now", claim, True
         return None
 
@@ -332,7 +305,7 @@ class _Narrator:
         if warning is not None and kind == "canary-not-ready":
             return self._not_ready(warning)
         failed = view.info.failed_checks or 0
-        so_far = f" ({_checks(failed)} of {view.threshold or 1} so far)" if failed else ""
+        so_far = f" ({wording.checks(failed)} of {view.threshold or 1} so far)" if failed else ""
         forecast = self._forecast()
         if forecast is not None and not forecast[2]:
             claim, short, _ = forecast
@@ -430,7 +403,7 @@ class _Narrator:
             return _one(f"Rolled back{keeps}", "Rolled back.")
         halt = view.last_halt
         reason = halt_reason(halt) if halt is not None else None
-        head = f"Rolled back after {_checks(checks)}"
+        head = f"Rolled back after {wording.checks(checks)}"
         if reason is None:
             return _one(f"{head}{keeps}", f"{head}.")
         return _one(f"{head} ({reason}){keeps}", f"{head} ({reason}).", f"Rolled back: {reason}.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.actions import ActionKind, RolloutActions
+from tui.facts import canary_weight
 from tui.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
 from tui.sources import SimulationSource, Source
 
@@ -42,8 +43,7 @@ def facts_of(state: AppState, script: Script) -> Facts:
     if view is None:
         return Facts(None)
     info = view.info
-    router = state.router_for(view)
-    weight = router.canary_weight if router is not None and router.canary_weight is not None else info.canary_weight
+    weight, _status = canary_weight(state, view)
     return Facts(str(info.phase) if info.phase else None, weight or 0, info.failed_checks or 0)
 
 

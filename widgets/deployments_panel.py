@@ -7,9 +7,10 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
+from tui import wording
 from tui.model import DeploymentInfo
+from tui.names import primary_name
 from tui.state import AppState
-from widgets import formatting as fmt
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem
 
@@ -27,7 +28,7 @@ def revision_text(dep: DeploymentInfo, values: dict[str, str] | None = None) -> 
     elif dep.image:
         text = dep.image.rsplit("/", 1)[-1]
     else:
-        text = fmt.UNKNOWN
+        text = wording.UNKNOWN
     if errors not in (None, "", "0"):
         text += f" errors {errors}%"
     return text
@@ -49,13 +50,13 @@ class DeploymentsPanel(StatePanel):
             return []
         ns, target = view.key.namespace, view.info.target
         return [
-            ("primary", state.deployment(ns, f"{target}-primary")),
+            ("primary", state.deployment(ns, primary_name(target))),
             ("canary", state.deployment(ns, target)),
         ]
 
     def slice_key(self, state: AppState) -> Any:
         rows = self._rows(state)
-        ages = tuple(fmt.age(state.now - d.created) if d and d.created else None for _, d in rows)
+        ages = tuple(wording.age(state.now - d.created) if d and d.created else None for _, d in rows)
         values = tuple(tuple(sorted(state.revision_values(d).items())) if d else () for _, d in rows)
         return tuple(d for _, d in rows), ages, values, self.size.width, state.selected, healths(state, "deployments")
 
@@ -79,17 +80,17 @@ class DeploymentsPanel(StatePanel):
         lines = [Content.styled(header, "$text-muted bold")]
         refused = problem(state, "deployments")
         for role, dep in self._rows(state):
-            name = f"{view.info.target}-primary" if role == "primary" else view.info.target
+            name = primary_name(view.info.target) if role == "primary" else view.info.target
             role_style = "$primary" if role == "primary" else "$warning"
             if dep is None:
                 missing = ("not found", "$text-muted") if refused is None else (refused, "$error")
                 lines.append(Content.assemble(_cell(name, name_w), (_cell(role, 8), role_style), missing))
                 continue
             ready_style = "$success" if dep.ready == dep.desired else "$warning"
-            template = _cell(dep.template_hash or fmt.UNKNOWN, 11 if self.compact else 12)
-            age = fmt.age(state.now - dep.created) if dep.created else fmt.UNKNOWN
+            template = _cell(dep.template_hash or wording.UNKNOWN, 11 if self.compact else 12)
+            age = wording.age(state.now - dep.created) if dep.created else wording.UNKNOWN
             if self.compact:
-                counts = f"{fmt.number(dep.desired)}/{fmt.number(dep.ready)}/{fmt.number(dep.updated)}"
+                counts = f"{wording.number(dep.desired)}/{wording.number(dep.ready)}/{wording.number(dep.updated)}"
                 lines.append(
                     Content.assemble(
                         _cell(name, name_w),
@@ -105,9 +106,9 @@ class DeploymentsPanel(StatePanel):
                     Content.assemble(
                         _cell(name, name_w),
                         (_cell(role, 9), role_style),
-                        _cell(fmt.number(dep.desired), 8),
-                        (_cell(fmt.number(dep.ready), 6), ready_style),
-                        _cell(fmt.number(dep.updated), 8),
+                        _cell(wording.number(dep.desired), 8),
+                        (_cell(wording.number(dep.ready), 6), ready_style),
+                        _cell(wording.number(dep.updated), 8),
                         _cell(revision_text(dep, state.revision_values(dep)), rev_w),
                         (template, "$text-muted"),
                         age,

@@ -14,9 +14,9 @@ from textual.content import Content
 if TYPE_CHECKING:
     from textual.widgets import Input
 
+from tui import wording
 from tui.model import CanaryKey, FlaggerEvent
 from tui.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
-from widgets import formatting as fmt
 from widgets.line_log import LineLog
 from widgets.problems import problem
 
@@ -46,7 +46,7 @@ def event_line(event: FlaggerEvent, colours: LogColours, *, compact: bool) -> Te
     warning = event.type == "Warning"
     icon, style = ("⚠", f"bold {colours.warning}") if warning else ("·", colours.muted)
     message_style = colours.warning if warning else ""
-    stamp = (fmt.clock(event.t) + " ", colours.muted)
+    stamp = (wording.clock(event.t) + " ", colours.muted)
     if compact:
         return Text.assemble(stamp, (icon + " ", style), (event.message, message_style))
     return Text.assemble(stamp, (f"{icon} {event.type:<8}", style), (event.message, message_style))

@@ -6,16 +6,16 @@ from typing import Any
 
 from textual.content import Content
 
+from tui import wording
 from tui.model import LoadStats
 from tui.state import AppState
-from widgets import formatting as fmt
 from widgets.panel import StatePanel
 
 
 def parameters(stats: LoadStats) -> str:
     text = f"-c {stats.concurrency} -q {stats.rate_per_worker:g}"
     if stats.duration_s:
-        text += f" -z {fmt.duration(stats.duration_s)}"
+        text += f" -z {wording.duration(stats.duration_s)}"
     return text
 
 
@@ -74,9 +74,9 @@ class LoadPanel(StatePanel):
             if not stats.running:
                 timing = "finished"
             elif stats.duration_s:
-                timing = f"{fmt.duration(max(0.0, stats.duration_s - elapsed))} left"
+                timing = f"{wording.duration(max(0.0, stats.duration_s - elapsed))} left"
             else:
-                timing = f"for {fmt.duration(elapsed)}"
+                timing = f"for {wording.duration(elapsed)}"
             mark = "▶" if stats.running else "■"
             query = stats.url.split("?", 1)[1] if "?" in stats.url else stats.url
             # `error injection` reads `error` where the full label and its timing do not share a line; failing
@@ -94,9 +94,9 @@ class LoadPanel(StatePanel):
                 if len(command) > width and "&" in query:
                     # The last parameter (`&status=500`) tells an error injection apart: it survives the cut.
                     last = "&" + query.rsplit("&", 1)[1]
-                    command = fmt.shorten(command[: -len(last)], max(1, width - len(last))) + last
-                command = fmt.shorten(command, width)
-                rates = f"{stats.rps:.1f} req/s · p99 {fmt.millis(stats.p99_ms)}"
+                    command = wording.shorten(command[: -len(last)], max(1, width - len(last))) + last
+                command = wording.shorten(command, width)
+                rates = f"{stats.rps:.1f} req/s · p99 {wording.millis(stats.p99_ms)}"
                 sent = f" · {stats.requests} sent"
                 rates_line = Content(f"  {rates}{sent}" if len(rates) + len(sent) + 2 <= width else f"  {rates}")
                 blocks.append(

@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 from textual.content import Content
 
-from tui.model import MetricSample
-from tui.state import AppState, CanaryView
-from widgets import formatting as fmt
+from tui import facts, wording
+from tui.state import AppState
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
 
 SPAN_S = 300.0
-DEFAULT_SUCCESS_MIN = 99.0
-DEFAULT_DURATION_MAX = 500.0
-
-
-def thresholds(view: CanaryView) -> tuple[float, float]:
-    a = view.info.analysis
-    success = a.success_rate_min if a.success_rate_min is not None else DEFAULT_SUCCESS_MIN
-    duration = a.duration_max_ms if a.duration_max_ms is not None else DEFAULT_DURATION_MAX
-    return success, duration
-
-
-def meets_success_min(rate: float, minimum: float) -> bool:
-    """Flagger's check: a success rate passes unless it is strictly below the minimum."""
-    return rate >= minimum
-
-
-def stale_after(view: CanaryView, series: tuple[MetricSample, ...]) -> float:
-    """How old the newest sample may be to stand for now: two refreshes (the series' own cadence) and a second
-    for the clock, and never more than three analysis intervals."""
-    longest = 3 * max(view.interval_s, 10.0)
-    recent = series[-5:]
-    gaps = [b.t - a.t for a, b in pairwise(recent) if b.t > a.t]
-    return min(longest, 2 * min(gaps) + 1.0) if gaps else longest
-
-
-def latest(series: tuple[MetricSample, ...], now: float, stale_after_s: float) -> MetricSample | None:
-    """The newest sample, unless it is too old to stand for now."""
-    if not series or now - series[-1].t > stale_after_s:
-        return None
-    return series[-1]
 
 
 class MetricsPanel(StatePanel):
@@ -53,11 +21,11 @@ class MetricsPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None
-        ns, target = view.key.namespace, view.info.target
+        canary = facts.canary_series(state, view)
         return (
-            state.series(ns, f"{target}-primary")[-1:],
-            state.series(ns, target)[-1:],
-            len(state.series(ns, target)),
+            facts.primary_series(state, view)[-1:],
+            canary[-1:],
+            len(canary),
             view.info.analysis,
             int(state.now // 5),
             self.size.width,
@@ -67,7 +35,7 @@ class MetricsPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
-        success_min, duration_max = thresholds(view)
+        success_min, duration_max = facts.thresholds(view)
         width = max(40, self.content_region.width or 80)
         label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
         if self.compact:
@@ -77,16 +45,17 @@ class MetricsPanel(StatePanel):
             spark_total = width - label_w - value_w - rps_w - p99_w - 4
             sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 2
         span = f"last {int(SPAN_S // 60)}m"
-        sr_head = f"success rate · {span} · min {fmt.percent(success_min, 0)}"
-        lat_head = f"p99 · max {fmt.millis(duration_max)}"
+        sr_head = f"success rate · {span} · min {wording.percent(success_min, 0)}"
+        lat_head = f"p99 · max {wording.millis(duration_max)}"
         header = Content.styled(
             f"{'':<{label_w}}{sr_head:<{sr_w + 1 + value_w}}{'req/s':>{rps_w - 1}} {lat_head}",
             "$text-muted bold",
         )
         lines = [header]
-        ns, target = view.key.namespace, view.info.target
-        for role, deployment in (("primary", f"{target}-primary"), ("canary", target)):
-            series = state.series(ns, deployment)
+        for role, series in (
+            ("primary", facts.primary_series(state, view)),
+            ("canary", facts.canary_series(state, view)),
+        ):
             sr_cols = bucketed(
                 [(s.t, s.success_rate) for s in series], now=state.now, span_s=SPAN_S, width=sr_w, pick=min
             )
@@ -95,24 +64,24 @@ class MetricsPanel(StatePanel):
             high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
             sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
             lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
-            now_sample = latest(series, state.now, stale_after(view, series))
+            now_sample = facts.latest(series, state.now, facts.stale_after(view, series))
             if now_sample is None and series and series[-1].success_rate is not None:
                 # Values stopped arriving (Prometheus slow or gone): the last one no longer stands for now.
-                shown = f"stale {fmt.duration(state.now - series[-1].t)}"
+                shown = f"stale {wording.duration(state.now - series[-1].t)}"
                 value = Content.styled(f"{shown if len(shown) < value_w else 'stale':<{value_w}}", "$warning")
             elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
-            elif not meets_success_min(now_sample.success_rate, success_min):
-                value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
+            elif not facts.meets_success_min(now_sample.success_rate, success_min):
+                value = Content.styled(f"{wording.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
             else:
-                value = Content.styled(f"{fmt.percent(now_sample.success_rate) + ' ✔':<{value_w}}", "$success")
-            rps = fmt.rate(now_sample.rps) if now_sample is not None and now_sample.rps is not None else "–"
+                value = Content.styled(f"{wording.percent(now_sample.success_rate) + ' ✔':<{value_w}}", "$success")
+            rps = wording.rate(now_sample.rps) if now_sample is not None and now_sample.rps is not None else "–"
             if now_sample is None or now_sample.p99_ms is None:
                 p99 = Content.styled(f"{'–':>{p99_w - 1}}", "$text-muted")
             elif now_sample.p99_ms > duration_max:
-                p99 = Content.styled(f"{fmt.millis(now_sample.p99_ms):>{p99_w - 1}}", "$error bold")
+                p99 = Content.styled(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}", "$error bold")
             else:
-                p99 = Content(f"{fmt.millis(now_sample.p99_ms):>{p99_w - 1}}")
+                p99 = Content(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}")
             role_style = "$primary bold" if role == "primary" else "$warning bold"
             for row in range(rows):
                 last = row == rows - 1

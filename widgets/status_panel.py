@@ -6,33 +6,25 @@ from typing import Any
 
 from textual.content import Content
 
+from tui import facts, wording
 from tui.current_warning import current_warning
 from tui.flagger.messages import classify
 from tui.flagger.weights import step_position
-from tui.model import Phase
 from tui.state import AppState, CanaryView
-from widgets import formatting as fmt
+from widgets.formatting import phase_label
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem
 
 
-def canary_weight(state: AppState, view: CanaryView) -> tuple[int | None, int | None]:
-    """(weight to show, status.canaryWeight): the router's canary weight wins when it is known."""
-    router = state.router_for(view)
-    status = view.info.canary_weight
-    if router is not None and router.canary_weight is not None:
-        return router.canary_weight, status
-    return status, status
-
-
 def failed_checks_text(view: CanaryView, *, short: bool = False) -> tuple[str, str]:
     """Failed checks / threshold; after a rollback the last count seen, since Flagger resets it to 0."""
-    threshold = fmt.number(view.threshold)
+    threshold = wording.number(view.threshold)
     current = view.info.failed_checks
-    if view.info.phase == Phase.FAILED and view.sticky_failed_checks:
+    at_rollback = facts.checks_at_rollback(view)
+    if at_rollback is not None:
         if short:
-            return f"{view.sticky_failed_checks}/{threshold} at rollback (now {fmt.number(current)})", "$error"
-        return f"{view.sticky_failed_checks}/{threshold} at rollback (status now reads {fmt.number(current)})", "$error"
+            return f"{at_rollback}/{threshold} at rollback (now {wording.number(current)})", "$error"
+        return f"{at_rollback}/{threshold} at rollback (status now reads {wording.number(current)})", "$error"
     if current is None:
         return f"?/{threshold}", "$text-muted"
     style = "$warning bold" if current else "$text"
@@ -45,7 +37,7 @@ def iterations_text(view: CanaryView) -> str:
     iterations = view.info.iterations
     if iterations is not None and not view.info.analysis.iterations:
         return ""
-    return f" · iterations {fmt.number(iterations)}"
+    return f" · iterations {wording.number(iterations)}"
 
 
 def halt_line(message: str, width: int) -> Content:
@@ -56,7 +48,7 @@ def halt_line(message: str, width: int) -> Content:
     text = f"Halt: {message[len(prefix) :]}" if kind.obj and message.startswith(prefix) else message
     room = max(10, width - 2)
     if len(text) > room:
-        text = fmt.short_message(message, room)
+        text = wording.short_message(message, room)
     return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
@@ -79,31 +71,31 @@ class StatusPanel(StatePanel):
                 return Content.styled(refused, "$error")
             return Content.styled("Waiting for a Canary in scope…", "$text-muted")
         info = view.info
-        phase_text, phase_style = fmt.phase_label(info.phase)
-        weight, status_weight = canary_weight(state, view)
+        phase_text, phase_style = phase_label(info.phase)
+        weight, status_weight = facts.canary_weight(state, view)
         rungs = view.rungs
         position = step_position(weight, rungs) if weight is not None else None
-        step = f"{fmt.number(position)}/{len(rungs)}" if rungs else "?"
+        step = f"{wording.number(position)}/{len(rungs)}" if rungs else "?"
         failed_text, failed_style = failed_checks_text(view, short=self.compact)
         next_tick = view.next_tick_in(state.now)
-        next_text = fmt.duration(next_tick) if next_tick is not None else "?"
-        in_phase = fmt.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
+        next_text = wording.duration(next_tick) if next_tick is not None else "?"
+        in_phase = wording.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
         transition = (
-            fmt.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
+            wording.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
         )
-        weight_text = f"{fmt.number(weight)}%"
+        weight_text = wording.weight(weight)
         status_note = ""
         if status_weight != weight:
-            status_note = f" (status.canaryWeight {fmt.number(status_weight)})"
+            status_note = f" (status.canaryWeight {wording.number(status_weight)})"
         flags: list[tuple[str, str]] = []
         if info.suspend:
             flags.append(("  ॥ suspended", "$warning bold"))
         if info.skip_analysis:
             flags.append(("  ⏭ skipAnalysis", "$warning"))
         iterations = iterations_text(view)
-        interval = fmt.duration(view.interval_s)
+        interval = wording.duration(view.interval_s)
         width = self.content_region.width or 60
-        status_short = f" (status {fmt.number(status_weight)})" if status_note else ""
+        status_short = f" (status {wording.number(status_weight)})" if status_note else ""
         if self.compact:
             failed_line = Content.assemble("failed ", (failed_text, failed_style))
             if iterations and failed_line.cell_length + len(iterations) <= width:

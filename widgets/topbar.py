@@ -7,9 +7,9 @@ from typing import Any
 
 from textual.content import Content
 
+from tui import wording
 from tui.model import Health, SourceHealth
 from tui.state import AppState
-from widgets import formatting as fmt
 from widgets.panel import StatePanel
 
 # More sources than this in the same trouble are counted, not named, on a short top line.
@@ -49,7 +49,7 @@ class TopBar(StatePanel):
     def render_state(self, state: AppState) -> Content:
         width = max(20, (self.content_region.width or 118))
         right = self._health(state, short=False)
-        clock = Content.styled(f"  {fmt.clock(state.now)}", "$text-muted") if state.now else Content("")
+        clock = Content.styled(f"  {wording.clock(state.now)}", "$text-muted") if state.now else Content("")
         room = width - 24 - clock.cell_length
         if self.compact or right.cell_length > room:
             # As many problems with their details as fit, the first ones; the rest named, each panel saying more.

@@ -6,23 +6,13 @@ from typing import Any
 
 from textual.content import Content
 
+from tui import facts, wording
 from tui.model import Phase
+from tui.names import primary_name
 from tui.state import AppState
-from widgets import formatting as fmt
+from widgets.drawing import CANARY_GLYPH, PRIMARY_GLYPH, split_bar
 from widgets.panel import StatePanel
 from widgets.problems import ROUTER_SOURCES, healths, problem
-
-PRIMARY_GLYPH = "█"
-CANARY_GLYPH = "▒"
-
-
-def split_bar(primary: int, canary: int, width: int) -> Content:
-    total = max(1, primary + canary)
-    canary_cells = round(width * canary / total)
-    if canary > 0:
-        canary_cells = max(1, canary_cells)
-    primary_cells = width - canary_cells
-    return Content.assemble((PRIMARY_GLYPH * primary_cells, "$primary"), (CANARY_GLYPH * canary_cells, "$warning"))
 
 
 class TrafficPanel(StatePanel):
@@ -46,12 +36,7 @@ class TrafficPanel(StatePanel):
             return Content.styled("No canary selected", "$text-muted")
         router = state.router_for(view)
         status = view.info.canary_weight
-        if router is not None and router.primary_weight is not None and router.canary_weight is not None:
-            primary, canary = router.primary_weight, router.canary_weight
-        elif status is not None:
-            primary, canary = 100 - status, status
-        else:
-            primary = canary = None
+        primary, canary = facts.split(state, view)
         inner = self.content_region.width or 56
         width = max(6, inner - 25)
         lines: list[Content] = []
@@ -73,7 +58,7 @@ class TrafficPanel(StatePanel):
         elif router is None:
             lines.append(Content.styled("router   none yet (Flagger creates it)", "$text-muted"))
         else:
-            weights = f"{fmt.number(router.primary_weight)} / {fmt.number(router.canary_weight)}"
+            weights = f"{wording.number(router.primary_weight)} / {wording.number(router.canary_weight)}"
             if self.compact:
                 lines.append(Content(f"router   {weights} ({router.kind})"))
             else:
@@ -87,7 +72,7 @@ class TrafficPanel(StatePanel):
                     "Flagger reports 0 while waiting for promotion; traffic still flows",
                     "Flagger reports 0 while waiting for promotion",
                 )
-            elif view.info.phase in (Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED):
+            elif view.info.phase in facts.SETTLING_PHASES:
                 whys = ("routing catches up at the next tick",)
             lines.append(
                 Content.assemble(
@@ -97,13 +82,13 @@ class TrafficPanel(StatePanel):
             if whys and not self.compact:
                 # Its own line: the first form that fits, else the shortest cut with `…`.
                 why = next((w for w in whys if len(w) + 9 <= inner), whys[-1])
-                lines.append(Content.styled(fmt.shorten(f"         {why}", inner), "$text-muted"))
+                lines.append(Content.styled(wording.shorten(f"         {why}", inner), "$text-muted"))
         else:
-            lines.append(Content(f"status   canaryWeight {fmt.number(status)}"))
+            lines.append(Content(f"status   canaryWeight {wording.number(status)}"))
         if not self.compact:
             lines.append(
                 Content.styled(
-                    f"{PRIMARY_GLYPH} primary = {view.info.target}-primary   "
+                    f"{PRIMARY_GLYPH} primary = {primary_name(view.info.target)}   "
                     f"{CANARY_GLYPH} canary = {view.info.target}",
                     "$text-muted",
                 )

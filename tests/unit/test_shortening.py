@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
+from tui import wording as fmt
 from tui.flagger import messages
-from widgets import formatting as fmt
 
 HALT = messages.success_rate_below("examiner.apps", 87.37, 99)
 SLOW = messages.duration_above("examiner.apps", 612, 500)

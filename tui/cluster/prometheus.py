@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from tui import redact
 from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
 from tui.model import Health, MetricSample
+from tui.names import primary_name
 from tui.observations import MetricsObserved
 from tui.safe_text import safe_text
 
@@ -163,7 +164,7 @@ class PrometheusPoller:
         samples = []
         empty = True
         for namespace, target, _interval in scope.targets:
-            for deployment in (target, f"{target}-primary"):
+            for deployment in (target, primary_name(target)):
                 key = (namespace, deployment)
                 values = {name: results[name].get(key) for name in results}
                 empty = empty and all(v is None for v in values.values())

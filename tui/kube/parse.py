@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.flagger.hashing import object_hash
 from tui.model import REVISION_KEYS, Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, RouterInfo, Webhook
+from tui.names import canary_service, primary_name
 from tui.safe_text import safe_text
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
@@ -266,8 +267,8 @@ def parse_router(obj: Any) -> RouterInfo | None:
                 break
     primary = canary = None
     for service, weight in backends:
-        if service == f"{name}-primary":
+        if service == primary_name(name):
             primary = weight
-        elif service == f"{name}-canary":
+        elif service == canary_service(name):
             canary = weight
     return RouterInfo(namespace, name, kind, api_version, primary, canary)

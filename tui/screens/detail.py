@@ -7,12 +7,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, moves
+from tui import facts, keys, moves, wording
 from tui.state import AppState, CanaryView
-from widgets import formatting as fmt
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
 from widgets.key_bar import KeyBar
-from widgets.metrics_panel import thresholds
 
 
 class DetailScreen(Screen[None]):
@@ -40,20 +38,20 @@ class DetailScreen(Screen[None]):
         if view is None:
             title.update("No canary selected")
             return None
-        success_min, duration_max = thresholds(view)
+        success_min, duration_max = facts.thresholds(view)
         # The time early on the line; a narrower terminal drops the parts at the end first.
         parts = [
             str(view.key),
-            fmt.clock(state.now),
+            wording.clock(state.now),
             f"last {int(CHART_SPAN_S // 60)} minutes",
-            f"success rate min {fmt.percent(success_min, 0)}",
-            f"p99 max {fmt.millis(duration_max)}",
+            f"success rate min {wording.percent(success_min, 0)}",
+            f"p99 max {wording.millis(duration_max)}",
             "Esc to go back",
         ]
         width = max(10, self.size.width - 2)
         while len(parts) > 3 and len(" · ".join(parts)) > width:
             parts.pop()  # the thresholds are on the charts' titles too, Esc on the key bar
-        title.update(Content(fmt.shorten(" · ".join(parts), width)))  # names from a cluster are never markup
+        title.update(Content(wording.shorten(" · ".join(parts), width)))  # names from a cluster are never markup
         return view
 
     def show_state(self, state: AppState) -> None:
@@ -62,10 +60,9 @@ class DetailScreen(Screen[None]):
         view = self.show_top_line(state)
         if view is None:
             return
-        ns, target = view.key.namespace, view.info.target
-        primary = state.series(ns, f"{target}-primary")
-        canary = state.series(ns, target)
-        success_min, duration_max = thresholds(view)
+        primary = facts.primary_series(state, view)
+        canary = facts.canary_series(state, view)
+        success_min, duration_max = facts.thresholds(view)
         now = state.now
         self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
         self.query_one("#chart-latency", MetricChart).draw(

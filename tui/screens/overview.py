@@ -10,15 +10,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, moves
-from tui.model import CanaryKey
+from tui import facts, keys, moves, wording
+from tui.model import CanaryKey, MetricSample
+from tui.names import primary_name
 from tui.observations import CanarySelected
 from tui.state import AppState, CanaryView
-from widgets import formatting as fmt
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.problems import problem
-from widgets.status_panel import canary_weight
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "last event")
@@ -58,39 +57,38 @@ def columns_for(width: int) -> Columns:
 FULL_COLUMNS = columns_for(FULL_FROM)
 
 
-def _latest_rate(state: AppState, namespace: str, deployment: str) -> float | None:
-    series = state.series(namespace, deployment)
+def _latest_rate(series: tuple[MetricSample, ...]) -> float | None:
     return series[-1].success_rate if series else None
 
 
 def _rate_text(value: float | None, narrow: bool) -> str:
     if value is None:
         return "–" if narrow else "no data"
-    return fmt.percent(value, 1 if narrow else 2)
+    return wording.percent(value, 1 if narrow else 2)
 
 
 def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) -> tuple[str, ...]:
     info = view.info
     widths, narrow = columns.widths, columns.narrow
-    weight, status = canary_weight(state, view)
-    weight_text = f"{fmt.number(weight)}%"
+    weight, status = facts.canary_weight(state, view)
+    weight_text = wording.weight(weight)
     if status != weight:
-        weight_text += f" ({fmt.number(status)})" if narrow else f" (status {fmt.number(status)})"
-    failed = view.sticky_failed_checks if info.phase == "Failed" else info.failed_checks
+        weight_text += f" ({wording.number(status)})" if narrow else f" (status {wording.number(status)})"
+    failed = facts.failed_checks(view)
     event = view.last_event.message if view.last_event else ""
-    phase = fmt.phase_label(info.phase, short=narrow)[0] + (" ॥" if info.suspend else "")
+    phase = wording.phase_text(info.phase, short=narrow) + (" ॥" if info.suspend else "")
     cells = (
-        fmt.shorten_middle(info.key.namespace, widths[0]),
-        fmt.shorten_middle(info.key.name, widths[1]),
-        fmt.shorten(phase, widths[2]),
+        wording.shorten_middle(info.key.namespace, widths[0]),
+        wording.shorten_middle(info.key.name, widths[1]),
+        wording.shorten(phase, widths[2]),
         weight_text,
-        f"{fmt.number(failed)}/{fmt.number(view.threshold)}",
-        _rate_text(_latest_rate(state, info.key.namespace, f"{info.target}-primary"), narrow),
-        _rate_text(_latest_rate(state, info.key.namespace, info.target), narrow),
-        fmt.short_message(event, widths[7]),
+        f"{wording.number(failed)}/{wording.number(view.threshold)}",
+        _rate_text(_latest_rate(facts.primary_series(state, view)), narrow),
+        _rate_text(_latest_rate(facts.canary_series(state, view)), narrow),
+        wording.short_message(event, widths[7]),
     )
     # Whatever is still too wide is cut with `…`, never silently by the column.
-    return tuple(fmt.shorten(text, width) for text, width in zip(cells, widths, strict=True))
+    return tuple(wording.shorten(text, width) for text, width in zip(cells, widths, strict=True))
 
 
 def sort_value(column: int, text: str) -> tuple[int, float | str]:
@@ -120,7 +118,7 @@ class RowCache:
                 columns,
                 view,
                 state.router_for(view),
-                state.metrics.get((ns, f"{target}-primary")),
+                state.metrics.get((ns, primary_name(target))),
                 state.metrics.get((ns, target)),
             )
             cached = self._rows.get(key)

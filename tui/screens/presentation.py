@@ -12,16 +12,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import keys, moves
+from tui import facts, keys, moves, wording
 from tui.narration import narrate
 from tui.state import AppState
 from widgets import big_text
-from widgets import formatting as fmt
 from widgets.big_text import BigText
+from widgets.drawing import split_bar
 from widgets.key_bar import KeyBar
-from widgets.metrics_panel import latest, meets_success_min, stale_after, thresholds
-from widgets.status_panel import canary_weight
-from widgets.traffic_panel import CANARY_GLYPH, PRIMARY_GLYPH
 
 PHASE_CLASSES = {
     "Succeeded": "-good",
@@ -107,7 +104,7 @@ def verdict(rate: float | None, minimum: float, decimals: int) -> tuple[str, str
     """(digits, style, the verdict under them) for a success rate, judged as Flagger judges it."""
     if rate is None:
         return "--", "$text-muted", "no data"
-    if meets_success_min(rate, minimum):
+    if facts.meets_success_min(rate, minimum):
         return rate_text(rate, decimals), "$success", f"✔ meets ≥ {minimum:g} %"
     return rate_text(rate, decimals), "$error", f"✖ below {minimum:g} %"
 
@@ -172,7 +169,7 @@ class PresentationScreen(Screen[None]):
         view = state.selected_view
         if self.is_mounted and view is not None:
             label = self.app.source.label  # type: ignore[attr-defined]
-            self.query_one("#p-title", Static).update(Content(f"{view.key} · {label} · {fmt.clock(state.now)}"))
+            self.query_one("#p-title", Static).update(Content(f"{view.key} · {label} · {wording.clock(state.now)}"))
 
     def show_state(self, state: AppState) -> None:
         if not self.is_mounted:
@@ -186,7 +183,7 @@ class PresentationScreen(Screen[None]):
         if state.caption is not None:  # a script's `say`, above what Flagger is doing
             narration = Content.assemble((state.caption, "$accent"), "\n", narration)
         self.query_one("#p-narration", Static).update(narration)
-        success_min, _ = thresholds(view) if view is not None else (0.0, 0.0)
+        success_min, _ = facts.thresholds(view) if view is not None else (0.0, 0.0)
         decimals = rate_decimals(success_min)
         keys = self.query_one(KeyBar)
         # The key bar takes two rows where one does not hold every key (80 columns).
@@ -200,32 +197,24 @@ class PresentationScreen(Screen[None]):
             phase.show("No canary in scope yet", rows=sizes.phase)
             return
         info = view.info
-        label, _ = fmt.phase_label(info.phase)
-        phase.show(label.upper(), rows=sizes.phase)
+        phase.show(wording.phase_text(info.phase).upper(), rows=sizes.phase)
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
         note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else ""
         self.query_one("#p-note", Static).update(note)
         self.show_top_line(state)
-        weight, _status = canary_weight(state, view)
-        router = state.router_for(view)
-        primary = (
-            router.primary_weight
-            if router and router.primary_weight is not None
-            else (100 - weight if weight is not None else None)
-        )
-        self.query_one("#p-primary-weight", BigText).show(f"{fmt.number(primary)}%", "$primary", sizes.weights)
-        self.query_one("#p-canary-weight", BigText).show(f"{fmt.number(weight)}%", "$warning", sizes.weights)
+        primary, weight = facts.split(state, view)
+        self.query_one("#p-primary-weight", BigText).show(wording.weight(primary), "$primary", sizes.weights)
+        self.query_one("#p-canary-weight", BigText).show(wording.weight(weight), "$warning", sizes.weights)
         bar = self.query_one("#p-bar", Static)
         bar_width = max(10, bar.size.width or inner)
         if primary is not None and weight is not None:
-            canary_cells = max(1, round(bar_width * weight / 100)) if weight else 0
-            line = Content.assemble(
-                (PRIMARY_GLYPH * (bar_width - canary_cells), "$primary"), (CANARY_GLYPH * canary_cells, "$warning")
-            )
+            line = split_bar(primary, weight, bar_width)
             bar.update(Content("\n").join([line] * sizes.bar))
-        for role, deployment in (("primary", f"{info.target}-primary"), ("canary", info.target)):
-            series = state.series(view.key.namespace, deployment)
-            sample = latest(series, state.now, stale_after(view, series))
+        for role, series in (
+            ("primary", facts.primary_series(state, view)),
+            ("canary", facts.canary_series(state, view)),
+        ):
+            sample = facts.latest(series, state.now, facts.stale_after(view, series))
             rate = sample.success_rate if sample is not None else None
             self.query_one(f"#p-{role}-label", Static).update(f"{role.upper()} SUCCESS RATE")
             digits, style, mark = verdict(rate, success_min, decimals)

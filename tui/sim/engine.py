@@ -34,6 +34,7 @@ from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import as_event
 from tui.kube.parse import RELEASE_ANNOTATION, parse_canary, parse_deployment, parse_router, pod_template_env
 from tui.model import CanaryKey, Health, MetricSample, SourceHealth
+from tui.names import canary_service, primary_name
 from tui.observations import (
     CanaryDeleted,
     CanaryObserved,
@@ -165,7 +166,7 @@ class Simulation:
     def _sample(self, second: int) -> None:
         samples = []
         for spec in self.scenario.canaries:
-            for deployment in (spec.name, f"{spec.name}-primary"):
+            for deployment in (spec.name, primary_name(spec.name)):
                 window = self.traffic.metrics(spec.namespace, deployment).window(second, spec.metric_interval_s)
                 samples.append(
                     MetricSample(
@@ -187,8 +188,8 @@ class Simulation:
         else:
             weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
             choices = [
-                (f"{target}-primary", weights.get(f"{target}-primary", 0)),
-                (target, weights.get(f"{target}-canary", 0)),
+                (primary_name(target), weights.get(primary_name(target), 0)),
+                (target, weights.get(canary_service(target), 0)),
             ]
         backends = []
         for name, weight in choices:
@@ -376,4 +377,4 @@ class Simulation:
         if split is None:
             return None
         weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
-        return weights.get(f"{key.name}-primary", 0), weights.get(f"{key.name}-canary", 0)
+        return weights.get(primary_name(key.name), 0), weights.get(canary_service(key.name), 0)

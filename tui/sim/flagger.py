@@ -20,6 +20,7 @@ from tui.flagger.hashing import object_hash
 from tui.flagger.payload import EventPayload
 from tui.flagger.weights import max_weight, next_step
 from tui.kube.parse import parse_interval
+from tui.names import canary_service, primary_name
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.store import ObjectStore, rfc3339
@@ -93,7 +94,7 @@ class _Run:
             obj=msg.dotted(name, namespace),
             target_name=target_name,
             target=msg.dotted(target_name, namespace),
-            primary_name=f"{target_name}-primary",
+            primary_name=primary_name(target_name),
             apex=(spec.get("service") or {}).get("name") or target_name,
             analysis=analysis,
             status=status,
@@ -236,8 +237,8 @@ class SimFlagger:
 
     def _route(self, namespace: str, apex: str, primary: int, canary: int) -> None:
         backends = [
-            {"service": f"{apex}-canary", "weight": str(canary)},
-            {"service": f"{apex}-primary", "weight": str(primary)},
+            {"service": canary_service(apex), "weight": str(canary)},
+            {"service": primary_name(apex), "weight": str(primary)},
         ]
         self._store.patch("TrafficSplit", namespace, apex, {"spec": {"backends": backends}})
 
@@ -245,9 +246,9 @@ class SimFlagger:
         split = self._store.get("TrafficSplit", namespace, apex)
         primary = canary = 0
         for backend in split["spec"]["backends"]:
-            if backend["service"] == f"{apex}-primary":
+            if backend["service"] == primary_name(apex):
                 primary = int(backend["weight"])
-            elif backend["service"] == f"{apex}-canary":
+            elif backend["service"] == canary_service(apex):
                 canary = int(backend["weight"])
         return primary, canary
 
@@ -580,8 +581,8 @@ class SimFlagger:
                 "spec": {
                     "service": apex,
                     "backends": [
-                        {"service": f"{apex}-canary", "weight": "0"},
-                        {"service": f"{apex}-primary", "weight": "100"},
+                        {"service": canary_service(apex), "weight": "0"},
+                        {"service": primary_name(apex), "weight": "100"},
                     ],
                 },
             }

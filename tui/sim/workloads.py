@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.flagger import messages
+from tui.names import target_of
 from tui.sim.store import ObjectStore
 
 
@@ -32,7 +33,7 @@ class Workloads:
         self._now: float | None = None
 
     def _delay(self, namespace: str, name: str) -> float:
-        base = name[: -len("-primary")] if name.endswith("-primary") else name
+        base = target_of(name)
         return self._ready_after.get((namespace, base), 4.0)
 
     def sync(self, now: float) -> None:

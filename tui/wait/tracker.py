@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
-from tui.cmdline.duration import format_duration
+from tui import facts, wording
 from tui.flagger.messages import classify
-from tui.model import ACTIVE_PHASES, CanaryKey, Health, Phase
+from tui.model import CanaryKey, Health, Phase
 from tui.state import AppState, CanaryView
 
 # Logger tails and the Events API replay history; events this much older than the start are not this wait's.
@@ -36,7 +36,6 @@ NOT_A_CAUSE_KINDS = frozenset(
 )
 REASON_CHARS = 300
 RELEASE_KINDS = frozenset({"new-revision", "restart"})
-IN_FLIGHT = ACTIVE_PHASES | {Phase.WAITING}
 # Health worth a line: problems, and the recovery after one. Sources not listed do not matter to a wait.
 REPORTED_SOURCES = ("kubernetes", "canaries", "logger", "trafficsplits", "httproutes", "routers")
 PROBLEMS = frozenset({Health.RECONNECTING, Health.UNREACHABLE, Health.FORBIDDEN, Health.NOT_INSTALLED})
@@ -63,13 +62,10 @@ def stamp(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def span(seconds: float) -> str:
-    """Whole seconds, as Go prints a duration: 45s, 2m0s, 1h2m3s."""
-    return format_duration(max(0, round(seconds)))
-
-
-def _number(value: int | None) -> str:
-    return "?" if value is None else str(value)
+def _status_text(status: tuple[str | None, int | None, int | None], max_weight: int) -> str:
+    """`phase Progressing weight 20/50 (router 20)`: the status's weight beside the router's, as Flagger left them."""
+    phase, weight, router = status
+    return f"phase {phase or '?'} weight {wording.number(weight)}/{max_weight} (router {wording.number(router)})"
 
 
 class WaitTracker:
@@ -100,8 +96,7 @@ class WaitTracker:
         return view.info.phase, view.info.canary_weight, router.canary_weight if router else None
 
     def _describe(self, state: AppState, view: CanaryView) -> str:
-        phase, weight, router = self._status(state, view)
-        return f"phase {phase or '?'} weight {_number(weight)}/{view.max_weight} (router {_number(router)})"
+        return _status_text(self._status(state, view), view.max_weight)
 
     # --- folding ------------------------------------------------------------------------------------------
 
@@ -150,7 +145,7 @@ class WaitTracker:
         self.phase = view.info.phase
         self._first_seen = now
         self._start_pending = True
-        self.in_flight_at_start = view.info.phase in IN_FLIGHT
+        self.in_flight_at_start = view.info.phase in facts.IN_FLIGHT_PHASES
         if self.in_flight_at_start:
             self.rollout_seen = True
             self.rollout_since = now
@@ -163,13 +158,12 @@ class WaitTracker:
         if not force and not self._router_known(state, start):
             return
         self._start_pending = False
-        router = state.router_for(start)
-        status = (start.info.phase, start.info.canary_weight, router.canary_weight if router else None)
+        status = self._status(state, start)
         self._printed = status
         goal = "following the rollout in flight" if self.in_flight_at_start else "waiting for a new revision"
         lines.append(
-            f"{stamp(now)} start {self.key} phase {status[0] or '?'} weight {_number(status[1])}/{start.max_weight} "
-            f"(router {_number(status[2])}) revision {start.info.last_applied_spec or '?'}: {goal}"
+            f"{stamp(now)} start {self.key} {_status_text(status, start.max_weight)} "
+            f"revision {start.info.last_applied_spec or '?'}: {goal}"
         )
 
     @staticmethod
@@ -242,7 +236,7 @@ class WaitTracker:
             self.phase = phase
             self._printed = self._status(state, view)
             lines.append(f"{stamp(now)} {self._describe(state, view)}")
-            if phase in IN_FLIGHT and self.verdict is None:
+            if phase in facts.IN_FLIGHT_PHASES and self.verdict is None:
                 self.rollout_seen = True
                 self.rollout_since = self.rollout_since or now
             if self.verdict is None and phase == Phase.SUCCEEDED:
@@ -270,7 +264,7 @@ class WaitTracker:
         assert self.verdict is not None
         view = state.canaries.get(self.key)
         revision = (view.info.last_applied_spec if view else None) or "?"
-        took = span(now - (self.rollout_since or self.started_at))
+        took = wording.span(now - (self.rollout_since or self.started_at))
         if self.verdict.outcome is Outcome.SUCCEEDED:
             return f"{stamp(now)} succeeded {self.key} revision {revision} after {took}"
         if self.verdict.outcome is Outcome.FAILED:
@@ -293,7 +287,7 @@ class WaitTracker:
 
     def timeout(self, state: AppState, now: float, timeout_s: float) -> None:
         """The deadline passed: say whether a rollout ever started and where it stands."""
-        limit = span(timeout_s)
+        limit = wording.span(timeout_s)
         view = state.canaries.get(self.key)
         if view is None or self.start is None:
             trouble = [
