@@ -57,6 +57,14 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def shown_literally(safe: str, text: str) -> bool:
+    """The whole text, or (a long one, cut to its column) a literal beginning of it followed by the ellipsis."""
+    whole, shown = compact(safe), compact(text)
+    if whole in shown:
+        return True
+    return any(whole[:cut] + "…" in shown for cut in range(len(whole) - 1, 7, -1))
+
+
 def rendered(widget: Any) -> str:
     return str(widget.render())
 
@@ -136,7 +144,7 @@ async def show_everywhere(draw: Any) -> list[str]:
             missing += [
                 f"{field}: {safe[field]!r}"
                 for field, text in shown.items()
-                if compact(safe[field]) not in compact(text)
+                if not shown_literally(safe[field], text)
             ]
             app.clear_notifications()
             while app.screen is not app.rollout_screen:
