@@ -18,6 +18,8 @@ from textual.screen import Screen
 from styles import STYLESHEET
 from tui import navigation
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
+from tui.app_messages import ObservationBatch, ObservationsPending
+from tui.mailbox import Mailbox
 from tui.model import CanaryKey
 from tui.navigation import Navigator, screen_factories
 from tui.observations import CanariesListed, CanarySelected, Observation
@@ -25,7 +27,7 @@ from tui.presenting import Presenter
 from tui.redact import scrub
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
-from tui.sources import ObservationBatch, ObservationsPending, Source
+from tui.sources import Source
 from tui.state import AppState
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
 
@@ -158,7 +160,11 @@ class CanaryscopeApp(App[int]):
         bind = getattr(self.actions, "bind", None)
         if bind is not None:
             bind(lambda observations: self.post_message(ObservationBatch(observations)))
-        self.source.start(self)
+        # Every source writes into the app's mailbox; a burst wakes the app once and is applied in one go.
+        self.mailbox = Mailbox(wake=lambda: self.post_message(ObservationsPending()), deliver=self.apply)
+        self.source.start(self.mailbox)
+        if (pacing := self.source.pacing) is not None and pacing.autorun:
+            self.set_interval(pacing.tick_s, pacing.step)
         # What exists once the first screen is up (libraries, screens) lives as long as the app. Moved out of the
         # collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
         # objects and stalls whatever key press it happens to interrupt by ~100 ms.
@@ -194,7 +200,7 @@ class CanaryscopeApp(App[int]):
 
     @on(ObservationsPending)
     def _pending(self, _message: ObservationsPending) -> None:
-        self.source.pump()
+        self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:
         screen = self.screen
