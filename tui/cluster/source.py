@@ -183,7 +183,7 @@ class ClusterSource:
                         kwargs,
                     ),
                     functools.partial(self._listed, "Canary"),
-                    functools.partial(self._changed, "Canary"),
+                    self._canary_event,
                 )
             )
         if self.namespace is None:
@@ -269,6 +269,10 @@ class ClusterSource:
 
     def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> None:
         self._deliver(self.translator.changed(change, obj, kind))
+
+    def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
+        """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
+        self._changed("Canary", change, obj)
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
