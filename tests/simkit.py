@@ -8,7 +8,7 @@ from tui.sim.actions import SimActions
 from tui.sim.engine import Simulation
 from tui.sim.flagger import Recorded
 from tui.sim.scenario import Scenario, from_mapping, load_scenario
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 EXAMINER = CanaryKey("apps", "examiner")
 

@@ -16,6 +16,8 @@ from styles import STYLESHEET
 from tui import keys, navigation
 from tui.acting import Acting
 from tui.actions import ActionKind, RolloutActions
+from tui.app_messages import ObservationBatch, ObservationsPending
+from tui.mailbox import Mailbox
 from tui.model import CanaryKey
 from tui.navigation import Navigator, screen_factories
 from tui.observations import CanariesListed, CanarySelected, Observation
@@ -23,7 +25,7 @@ from tui.presenting import Presenter
 from tui.redact import scrub
 from tui.reducer import reduce_all
 from tui.screen_diff import ScreenDiff
-from tui.sources import ObservationBatch, ObservationsPending, Source
+from tui.sources import Source
 from tui.state import AppState
 from tui.terminal import Terminal
 from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES, next_theme
@@ -87,9 +89,8 @@ class CanaryscopeApp(App[int]):
 
     # --- terminal output --------------------------------------------------------------------------------
 
-    # Textual calls this private method of App's to write each compositor update. A thin override that hands the
-    # decision (only the changed cells) to tui.terminal, rather than a mixin: the class keeps one plain base, and
-    # whoever subclasses the app (a test playing the terminal) overrides one visible method.
+    # Textual's private hook for each compositor update, handed to tui.terminal (only the changed cells go out). A
+    # thin override rather than a mixin: one plain base class, and one visible method to override in a subclass.
     def _display(self, screen: Screen, renderable: Any) -> None:
         super()._display(screen, self.terminal.output(renderable))
 
@@ -109,7 +110,11 @@ class CanaryscopeApp(App[int]):
     def _start(self) -> None:
         self.navigator.start(navigation.OVERVIEW if self.start_with_overview else navigation.ROLLOUT)
         self.actions.bind(lambda observations: self.post_message(ObservationBatch(observations)))
-        self.source.start(self)
+        # Every source writes into the app's mailbox; a burst wakes the app once and is applied in one go.
+        self.mailbox = Mailbox(wake=lambda: self.post_message(ObservationsPending()), deliver=self.apply)
+        self.source.start(self.mailbox)
+        if (pacing := self.source.pacing) is not None and pacing.autorun:
+            self.set_interval(pacing.tick_s, pacing.step)
         self.terminal.started()
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
         self.set_timer(1.0, lambda: self.help_screen)
@@ -138,7 +143,7 @@ class CanaryscopeApp(App[int]):
 
     @on(ObservationsPending)
     def _pending(self, _message: ObservationsPending) -> None:
-        self.source.pump()
+        self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:
         screen = self.screen

@@ -408,7 +408,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from tui.app import CanaryscopeApp
     from tui.sim.actions import SimActions
     from tui.sim.engine import Simulation
-    from tui.sources import SimulationSource
+    from tui.sim.source import SimulationSource
 
     extra = _presentation_options(args)
     sim = Simulation(scenario, seed=args.seed)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tui.actions import ActionKind, RolloutActions
 from tui.facts import canary_weight
 from tui.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
-from tui.sources import SimulationSource, Source
+from tui.sources import Source
 
 if TYPE_CHECKING:
     from textual.geometry import Size
@@ -118,10 +118,10 @@ class Presenter:
         # The virtual second the script last looked at: within one advance of the simulation it runs ahead of
         # state.now, which moves when the advance is over.
         self._now = 0.0
-        if recorder is not None and isinstance(app.source, SimulationSource):
+        if recorder is not None and (pacing := app.source.pacing) is not None:
             # One frame per step of virtual time, whatever the machine's load: the same seed and script give
             # the same recording.
-            app.source.hold = lambda: self.frame_pending
+            pacing.hold = lambda: self.frame_pending
 
     @property
     def exit_code(self) -> int:
@@ -152,7 +152,7 @@ class Presenter:
             self.app.call_after_refresh(self._record_first_frame)
 
     def state_changed(self, state: AppState) -> None:
-        if self.armed and not isinstance(self.app.source, SimulationSource):
+        if self.armed and self.app.source.pacing is None:
             self.tick(state.now)
         if self.recorder is not None and not self.frame_pending:
             self.frame_pending = True
@@ -173,9 +173,9 @@ class Presenter:
 
     def _arm(self) -> None:
         self.armed = True
-        if isinstance(self.app.source, SimulationSource):
-            # In the simulation, steps fire before the exact virtual second they are due.
-            self.app.source.before_step = self.tick
+        if (pacing := self.app.source.pacing) is not None:
+            # In virtual time, steps fire before the exact virtual second they are due.
+            pacing.before_step = self.tick
 
     def tick(self, now: float) -> None:
         """Fire every step that is due, each against the state the steps before it left."""

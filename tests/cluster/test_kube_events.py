@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.cluster.kube_events import EventTracker
+from tui.kube.events import EventTracker
 
 
 def event(

@@ -10,7 +10,7 @@ from tui.actions.base import ActionKind
 from tui.app import CanaryscopeApp
 from tui.reducer import reduce_all
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 from tui.state import AppState
 from widgets.narration_bar import NarrationBar
 from widgets.status_panel import StatusPanel, halt_line

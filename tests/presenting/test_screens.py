@@ -13,7 +13,7 @@ from tui.app import CanaryscopeApp
 from tui.observations import CaptionObserved
 from tui.screens.presentation import PresentationScreen
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 from tui.themes import THEMES
 from widgets.big_text import BigText
 

@@ -10,7 +10,7 @@ from tests.simkit import EXAMINER, simulation
 from tui.app import CanaryscopeApp
 from tui.script import Facts, ScriptError, ScriptRunner, load_script, parse_script
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 
 def test_steps_are_due_relative_to_the_first_moment() -> None:

@@ -11,7 +11,7 @@ from tui.app import CanaryscopeApp
 from tui.observations import CaptionObserved
 from tui.script import load_script
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 TALK = Path(__file__).resolve().parents[2] / "examples" / "talk.yaml"
 

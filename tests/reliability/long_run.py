@@ -22,7 +22,7 @@ from tui.model import CanaryKey
 from tui.sim.actions import SimActions
 from tui.sim.engine import Simulation
 from tui.sim.scenario import from_mapping
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 from widgets.line_log import LineLog
 
 SCENARIO = {

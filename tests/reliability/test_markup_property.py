@@ -142,9 +142,7 @@ async def show_everywhere(draw: Any) -> list[str]:
             shown["notice"] = " ".join(rendered(t) for t in app.screen.query("Toast"))
             shown["say"] = rendered(app.rollout_screen.query_one(NarrationBar))
             missing += [
-                f"{field}: {safe[field]!r}"
-                for field, text in shown.items()
-                if not shown_literally(safe[field], text)
+                f"{field}: {safe[field]!r}" for field, text in shown.items() if not shown_literally(safe[field], text)
             ]
             app.clear_notifications()
             while app.screen is not app.rollout_screen:

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from tests.reliability import garbage
 from tests.reliability.report import Report
-from tui.cluster.kube_events import EventTracker
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.messages import classify
 from tui.flagger.payload import EventPayload, PayloadError, decode
+from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_deployment, parse_router
 from tui.model import (
     CanaryInfo,

@@ -23,7 +23,7 @@ from tui.screens.overview import OverviewScreen
 from tui.screens.presentation import PresentationScreen
 from tui.screens.rollout import RolloutScreen
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 SIZE = (120, 40)
 TWO = {"canaries": [{"name": "examiner"}, {"name": "podinfo", "namespace": "test"}]}

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from textual.pilot import Pilot
 
 from tests.simkit import EXAMINER, run_until, sim_app
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 
 def driven(source: SimulationSource, steps: Callable[[], None]) -> Callable[[Pilot], Awaitable[None]]:

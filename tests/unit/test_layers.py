@@ -43,10 +43,10 @@ FLOORS: dict[str, tuple[str, ...]] = {
         "tui.wait.tracker",
     ),
     "actions": ("tui.actions",),
-    "sources": ("tui.sources", "tui.sim", "tui.cluster", "tui.load", "tui.release", "tui.script"),
+    "sources": ("tui.sources", "tui.mailbox", "tui.sim", "tui.cluster", "tui.load", "tui.release", "tui.script"),
     "widgets": ("widgets", "tui.screen_diff", "tui.recording"),
     "screens": ("tui.screens", "tui.keys", "tui.moves"),
-    "app": ("tui.app", "tui.navigation", "tui.presenting", "tui.acting", "tui.terminal"),
+    "app": ("tui.app", "tui.app_messages", "tui.navigation", "tui.presenting", "tui.acting", "tui.terminal"),
     "tools": ("tui.__main__", "tui.cli", "tui.serve", "tui.wait", "tui.lab", "tui.export"),
 }
 

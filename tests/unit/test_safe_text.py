@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from tui.cluster.kube_events import EventTracker
 from tui.cluster.prometheus import by_deployment
 from tui.flagger.logger_stream import parse_lines, render_record
 from tui.flagger.payload import EventPayload
+from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_deployment, parse_router
 from tui.safe_text import MAX_CHARS, safe_line, safe_text
 

@@ -19,7 +19,7 @@ from tests.simkit import simulation
 from tui.app import CanaryscopeApp
 from tui.screen_diff import WIDE_TAIL, ScreenDiff, cells_of, changed_runs
 from tui.sim.actions import SimActions
-from tui.sources import SimulationSource
+from tui.sim.source import SimulationSource
 
 TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|(\n)|([^\x1b\n])")
 

@@ -16,11 +16,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import as_event
 from tui.kube.parse import parse_timestamp
+from tui.mailbox import Mailbox
 from tui.model import Health
 from tui.observations import EventObserved
 
@@ -54,7 +55,7 @@ class LoggerFollower:
         api_client: Any,
         namespace: str,
         selector: str,
-        emitter: Emitter,
+        emitter: Mailbox,
         stop: threading.Event,
         *,
         accept: Callable[[str, str], bool] = lambda ns, name: True,

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tui import redact
-from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff
+from tui.mailbox import Mailbox
 from tui.model import Health, MetricSample
 from tui.names import primary_name
 from tui.observations import MetricsObserved
@@ -106,7 +107,7 @@ class PrometheusPoller:
         connect: Callable[[], Any],
         describe: str,
         scope: Callable[[], Scope],
-        emitter: Emitter,
+        emitter: Mailbox,
         stop: threading.Event,
         *,
         refresh_s: float = 5.0,

@@ -12,13 +12,13 @@ from typing import Any
 
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
-from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
-from tui.cluster.kube_events import EventTracker
+from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
-from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
+from tui.kube.translate import Translator
+from tui.mailbox import Consumer, Mailbox, mailbox_for
 from tui.model import CanaryInfo, CanaryKey, Health
 from tui.observations import (
     CanariesListed,
@@ -26,20 +26,9 @@ from tui.observations import (
     CanaryObserved,
     CanarySelected,
     ClockTick,
-    ConfigDeleted,
-    ConfigObserved,
-    ConfigsListed,
-    DeploymentDeleted,
-    DeploymentObserved,
-    DeploymentsListed,
-    EventObserved,
     NoticeObserved,
     Observation,
-    RouterDeleted,
-    RouterObserved,
-    RoutersListed,
 )
-from tui.sources import ObservationsPending, Sink
 
 KUBERNETES = "kubernetes"
 
@@ -69,24 +58,23 @@ class ClusterSource:
         scope = self.namespace or "all namespaces"
         self.label = f"cluster {connection.context} · {scope}"
         self.stop_event = threading.Event()
-        self.emitter: Emitter | None = None
+        self.emitter: Mailbox | None = None
         self.loops: dict[str, WatchLoop] = {}
         self.follower: LoggerFollower | None = None
         self.poller: PrometheusPoller | None = None
         self.served: ServedGroups | None = None
         self._threads: list[threading.Thread] = []
-        self._app: Sink | None = None
         self._canaries: dict[CanaryKey, CanaryInfo] = {}
         self._canaries_lock = threading.Lock()
-        self._events = EventTracker()
+        self.translator = Translator(clock, self.namespace, target.canary)
         self._selected_sent = False
 
     # --- Source protocol ---------------------------------------------------------------------------------
 
-    def start(self, app: Sink) -> None:
-        self._app = app
-        post = getattr(app, "post_message", None)
-        self.emitter = Emitter(wake=(lambda: post(ObservationsPending())) if post else (lambda: None))
+    pacing = None  # the cluster keeps its own time
+
+    def start(self, sink: Mailbox | Consumer) -> None:
+        self.emitter = mailbox_for(sink)
         if self.connection.insecure:
             now = self.clock()
             self._emit(NoticeObserved(insecure_notice(self.connection), "warning", now, now + 30))
@@ -94,8 +82,8 @@ class ClusterSource:
         self._spawn("cluster-clock", self._tick)
 
     def pump(self) -> None:
-        if self._app is not None and self.emitter is not None:
-            self._app.apply(self.emitter.drain())
+        if self.emitter is not None:
+            self.emitter.flush()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -194,7 +182,7 @@ class ClusterSource:
                         call,
                         kwargs,
                     ),
-                    self._canaries_listed,
+                    functools.partial(self._listed, "Canary"),
                     self._canary_event,
                 )
             )
@@ -205,8 +193,8 @@ class ClusterSource:
         specs.append(
             (
                 WatchSpec("deployments", f"deployments.apps {ns_text}", "apps/v1 is not served", deployments),
-                self._deployments_listed,
-                self._deployment_event,
+                functools.partial(self._listed, "Deployment"),
+                functools.partial(self._changed, "Deployment"),
             )
         )
         routers = [
@@ -229,8 +217,8 @@ class ClusterSource:
                         call,
                         kwargs,
                     ),
-                    functools.partial(self._routers_listed, kind),
-                    self._router_event,
+                    functools.partial(self._listed, kind),
+                    functools.partial(self._changed, kind),
                 )
             )
         if not found_router:
@@ -249,8 +237,8 @@ class ClusterSource:
                         "v1 configmaps are not served",
                         functools.partial(core.list_namespaced_config_map, self.namespace),
                     ),
-                    self._configs_listed,
-                    self._config_event,
+                    functools.partial(self._listed, "ConfigMap"),
+                    functools.partial(self._changed, "ConfigMap"),
                 )
             )
         selector = "involvedObject.kind=Canary"
@@ -265,8 +253,8 @@ class ClusterSource:
                 WatchSpec(
                     "events", f"events {ns_text}", "v1 events are not served", events, {"field_selector": selector}
                 ),
-                self._events_listed,
-                self._event_event,
+                functools.partial(self._listed, "Event"),
+                functools.partial(self._changed, "Event"),
             )
         )
         return specs
@@ -276,27 +264,33 @@ class ClusterSource:
     def _in_scope(self, namespace: str, name: str) -> bool:
         return self.namespace is None or namespace == self.namespace
 
-    def _canaries_listed(self, items: list[dict[str, Any]]) -> None:
-        infos = tuple(info for info in map(parse_canary, items) if info is not None)
-        with self._canaries_lock:
-            self._canaries = {info.key: info for info in infos}
-        self._emit(CanariesListed(infos, self.namespace, self.clock()))
+    def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
+        self._deliver(self.translator.listed(kind, items))
+
+    def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> None:
+        self._deliver(self.translator.changed(change, obj, kind))
+
+    def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
+        """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
+        self._changed("Canary", change, obj)
+
+    def _deliver(self, observations: list[Observation]) -> None:
+        if not observations:
+            return
+        self._know(observations)
+        self._emit(*observations)
         self._select_requested()
 
-    def _canary_event(self, kind: str, obj: dict[str, Any]) -> None:
-        info = parse_canary(obj)
-        if info is None:
-            return
+    def _know(self, observations: list[Observation]) -> None:
+        """Keep the canaries in scope (Prometheus asks about them, a named canary is selected once it is here)."""
         with self._canaries_lock:
-            if kind == "DELETED":
-                self._canaries.pop(info.key, None)
-            else:
-                self._canaries[info.key] = info
-        if kind == "DELETED":
-            self._emit(CanaryDeleted(info.key, self.clock()))
-        else:
-            self._emit(CanaryObserved(info, self.clock()))
-            self._select_requested()
+            for observation in observations:
+                if isinstance(observation, CanariesListed):
+                    self._canaries = {info.key: info for info in observation.items}
+                elif isinstance(observation, CanaryObserved):
+                    self._canaries[observation.info.key] = observation.info
+                elif isinstance(observation, CanaryDeleted):
+                    self._canaries.pop(observation.key, None)
 
     def _select_requested(self) -> None:
         if self._selected_sent or not self.target.canary:
@@ -312,59 +306,6 @@ class ClusterSource:
     def canaries(self) -> list[CanaryInfo]:
         with self._canaries_lock:
             return list(self._canaries.values())
-
-    def _deployments_listed(self, items: list[dict[str, Any]]) -> None:
-        infos = tuple(d for d in map(parse_deployment, items) if d is not None)
-        self._emit(DeploymentsListed(infos, self.namespace))
-
-    def _deployment_event(self, kind: str, obj: dict[str, Any]) -> None:
-        info = parse_deployment(obj)
-        if info is None:
-            return
-        if kind == "DELETED":
-            self._emit(DeploymentDeleted(info.namespace, info.name))
-        else:
-            self._emit(DeploymentObserved(info))
-
-    def _configs_listed(self, items: list[dict[str, Any]]) -> None:
-        configs = tuple(c for c in map(parse_configmap, items) if c is not None)
-        self._emit(ConfigsListed(configs, self.namespace))
-
-    def _config_event(self, kind: str, obj: dict[str, Any]) -> None:
-        config = parse_configmap(obj)
-        if config is None:
-            return
-        if kind == "DELETED":
-            self._emit(ConfigDeleted(config.namespace, config.name))
-        else:
-            self._emit(ConfigObserved(config))
-
-    def _routers_listed(self, kind: str, items: list[dict[str, Any]]) -> None:
-        for item in items:
-            item.setdefault("kind", kind)
-        infos = tuple(r for r in map(parse_router, items) if r is not None)
-        self._emit(RoutersListed(infos, self.namespace, kind))
-
-    def _router_event(self, kind: str, obj: dict[str, Any]) -> None:
-        info = parse_router(obj)
-        if info is None:
-            return
-        if kind == "DELETED":
-            self._emit(RouterDeleted(info.namespace, info.name))
-        else:
-            self._emit(RouterObserved(info))
-
-    def _events_listed(self, items: list[dict[str, Any]]) -> None:
-        for item in items:
-            self._event_event("ADDED", item)
-
-    def _event_event(self, kind: str, obj: dict[str, Any]) -> None:
-        if kind == "DELETED":
-            return  # an expired Event says nothing new about the rollout
-        occurrences = self._events.occurrences(obj)
-        if self.target.canary:
-            occurrences = [e for e in occurrences if e.name == self.target.canary or self.namespace is None]
-        self._emit(*(EventObserved(e) for e in occurrences if self._in_scope(e.namespace, e.name)))
 
     # --- logger and Prometheus ---------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.cluster.connect_errors import describe_transport
-from tui.cluster.emitter import FAST_CAP_S, Backoff, Emitter
+from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
+from tui.mailbox import Mailbox
 from tui.model import Health
 
 DEFAULT_READ_TIMEOUT_S = 45.0
@@ -43,7 +44,7 @@ class WatchLoop:
     def __init__(
         self,
         spec: WatchSpec,
-        emitter: Emitter,
+        emitter: Mailbox,
         on_list: Callable[[list[dict[str, Any]]], None],
         on_event: Callable[[str, dict[str, Any]], None],
         stop: threading.Event,

@@ -29,10 +29,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tui.cluster.emitter import Emitter
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.lab.linkerd_metrics import InboundMetrics, Pod
 from tui.lab.routing import Backend, Topology, Workload
+from tui.mailbox import Mailbox
 from tui.observations import HealthObserved
 from tui.sim.examiner import decide_delay_ms, decide_status
 
@@ -57,7 +57,7 @@ class Mesh:
         self.topology = Topology()
         self.metrics = InboundMetrics()
         self.stop = threading.Event()
-        self.emitter = Emitter(wake=lambda: None)
+        self.emitter = Mailbox()
         self.synced: set[str] = set()
         self.loops: list[WatchLoop] = []
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)

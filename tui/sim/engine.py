@@ -32,23 +32,18 @@ from tui.actions.plan import (
 from tui.clock import VirtualClock
 from tui.flagger.logger_stream import LoggerStreamParser
 from tui.flagger.payload import as_event
-from tui.kube.parse import RELEASE_ANNOTATION, parse_canary, parse_deployment, parse_router, pod_template_env
+from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
+from tui.kube.translate import Translator
 from tui.model import CanaryKey, Health, MetricSample, SourceHealth
 from tui.names import canary_service, primary_name
 from tui.observations import (
-    CanaryDeleted,
-    CanaryObserved,
     ClockTick,
-    DeploymentDeleted,
-    DeploymentObserved,
     EventObserved,
     HealthObserved,
     LoadObserved,
     LoadRemoved,
     MetricsObserved,
     Observation,
-    RouterDeleted,
-    RouterObserved,
 )
 from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
@@ -82,6 +77,7 @@ class Simulation:
         self.logger = LoggerPod()
         self.flagger = SimFlagger(self.store, self.workloads, self.traffic, self.loadtester, self.logger)
         self._parser = LoggerStreamParser()
+        self._translator = Translator(self.clock.now)
         self._pending: list[Observation] = []
         self._loads: dict[str, SimLoadGenerator] = {}
         self._error_runs = 0
@@ -140,25 +136,8 @@ class Simulation:
     # --- observations -----------------------------------------------------------------------------------
 
     def _collect(self) -> None:
-        now = self.clock.now()
         for change, obj in self.store.drain():
-            kind = obj.get("kind")
-            meta = obj["metadata"]
-            if kind == "Canary":
-                if change == "DELETED":
-                    self._pending.append(CanaryDeleted(CanaryKey(meta["namespace"], meta["name"]), now))
-                elif (info := parse_canary(obj)) is not None:
-                    self._pending.append(CanaryObserved(info, now))
-            elif kind == "Deployment":
-                if change == "DELETED":
-                    self._pending.append(DeploymentDeleted(meta["namespace"], meta["name"]))
-                elif (dep := parse_deployment(obj)) is not None:
-                    self._pending.append(DeploymentObserved(dep))
-            elif kind == "TrafficSplit":
-                if change == "DELETED":
-                    self._pending.append(RouterDeleted(meta["namespace"], meta["name"]))
-                elif (router := parse_router(obj)) is not None:
-                    self._pending.append(RouterObserved(router))
+            self._pending.extend(self._translator.changed(change, obj))
         for line in self.logger.read_new():
             for payload in self._parser.feed_line(line):
                 self._pending.append(EventObserved(as_event(payload)))

@@ -12,20 +12,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TextIO
 
 from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
 from tui.cmdline.parser import OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
+from tui.mailbox import Mailbox
 from tui.model import CanaryKey
 from tui.observations import Observation
 from tui.reducer import reduce
 from tui.safe_text import safe_line
 from tui.state import AppState
 from tui.wait.tracker import Outcome, WaitTracker
-
-if TYPE_CHECKING:
-    from tui.cluster.source import ClusterSource
 
 PROG = "canaryscope wait"
 DEFAULT_TIMEOUT = "30m"
@@ -81,25 +79,17 @@ def _duration(text: str, name: str, low: float, high: float) -> float:
     return value
 
 
-class _Sink:
-    """What ClusterSource reports to: wake-ups from its threads, then observations folded on this thread."""
+class _Folder:
+    """Folds observations into state on this thread, telling the tracker about every step."""
 
     def __init__(self, on_change: Callable[[AppState], None]) -> None:
         self.state = AppState()
-        self.woke = threading.Event()
         self._on_change = on_change
-
-    def post_message(self, _message: object) -> bool:
-        self.woke.set()
-        return True
 
     def apply(self, observations: list[Observation]) -> None:
         for observation in observations:
             self.state = reduce(self.state, observation)
             self._on_change(self.state)
-
-    def set_interval(self, interval: float, callback: object) -> NoReturn:
-        raise NotImplementedError("the cluster source keeps its own threads")
 
 
 def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -151,11 +141,14 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         for line in lines:
             print(safe_line(line), file=out, flush=True)
 
-    sink = _Sink(lambda state: emit(tracker.observe(state, time.time())))
+    sink = _Folder(lambda state: emit(tracker.observe(state, time.time())))
+    # The source's threads write into this mailbox; a burst wakes the loop below, which drains it.
+    woke = threading.Event()
+    mailbox = Mailbox(wake=woke.set)
     source = ClusterSource(connection, target, options)
-    source.start(sink)
+    source.start(mailbox)
     try:
-        _follow(source, sink, tracker, emit, timeout_s)
+        _follow(mailbox, woke, sink, tracker, emit, timeout_s)
     finally:
         source.stop()
         source.join(2.0)
@@ -169,7 +162,12 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def _follow(
-    source: ClusterSource, sink: _Sink, tracker: WaitTracker, emit: Callable[[list[str]], None], timeout_s: float
+    mailbox: Mailbox,
+    woke: threading.Event,
+    sink: _Folder,
+    tracker: WaitTracker,
+    emit: Callable[[list[str]], None],
+    timeout_s: float,
 ) -> None:
     began = time.monotonic()
     deadline = began + timeout_s
@@ -195,10 +193,10 @@ def _follow(
                 tracker.timeout(sink.state, time.time(), timeout_s)
                 return
             until = deadline
-        if sink.woke.wait(max(0.0, min(until - now, 1.0))):
+        if woke.wait(max(0.0, min(until - now, 1.0))):
             time.sleep(SETTLE_S)
-            sink.woke.clear()
-            source.pump()
+            woke.clear()
+            sink.apply(mailbox.drain())
             emit(tracker.flush(sink.state, time.time()))
 
 
