@@ -22,12 +22,12 @@ import tracemalloc
 
 import psutil
 
-from tui.model import MetricSample
-from tui.observations import MetricsObserved
-from tui.reducer import reduce_all
+from tui.domain.model import MetricSample
+from tui.domain.observations import MetricsObserved
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.sim.engine import Simulation
 from tui.sim.scenario import load_scenario
-from tui.state import AppState
 
 RELEASE_EVERY_S = 600
 REFRESH_S = 5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.app import CanaryscopeApp
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 from tui.sim.actions import SimActions
 from tui.sim.engine import Simulation
 from tui.sim.flagger import Recorded

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tui import __version__
+from tui.base.gc_tuning import tune_for_interactive
 from tui.cmdline import registry
 from tui.cmdline.parser import OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
-from tui.gc_tuning import tune_for_interactive
 
 
 def _unknown_command(word: str) -> str | None:
@@ -72,7 +72,7 @@ DEFAULT_TARGET = "http://localhost/examine"
 
 
 def _presenting(parser: argparse.ArgumentParser) -> None:
-    from tui.themes import THEMES
+    from tui.base.themes import THEMES
 
     group = parser.add_argument_group("presenting and recording")
     group.add_argument(
@@ -110,7 +110,7 @@ def _presentation_options(args: argparse.Namespace) -> dict:  # type: ignore[typ
 def _open_recorder(path: str | None, clock, start_epoch: float, title: str, theme: str | None = None):  # type: ignore[no-untyped-def]
     if not path:
         return None
-    from tui.recording import CastRecorder
+    from tui.app.recording import CastRecorder
 
     try:
         if path.endswith(".cast"):
@@ -453,7 +453,7 @@ WATCH = _tui_command("watch", WATCH_HELP, build_watch_parser, run_watch)
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from tui.redact import scrub_logs
+    from tui.base.redact import scrub_logs
 
     scrub_logs()  # whatever a library logs, no credential this process holds reaches a log
     if argv and argv[0] in ("-h", "--help", "--version"):

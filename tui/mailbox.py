@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from tui.model import Health, SourceHealth
-from tui.observations import HealthObserved, Observation
-from tui.redact import scrub
-from tui.safe_text import safe_text
+from tui.base.redact import scrub
+from tui.base.safe_text import safe_text
+from tui.domain.model import Health, SourceHealth
+from tui.domain.observations import HealthObserved, Observation
 
 # A burst larger than this is dropped from the oldest end: the owner must never fall unboundedly behind.
 PENDING_LIMIT = 50_000

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.base.safe_text import safe_text
+from tui.base.yaml_file import duration_value, mapping, read_yaml
 from tui.cmdline.duration import format_duration
 from tui.cmdline.names import CanaryRefError, parse_canary_ref
-from tui.model import CanaryKey, Phase
-from tui.safe_text import safe_text
-from tui.yaml_file import duration_value, mapping, read_yaml
+from tui.domain.model import CanaryKey, Phase
 
 ACTIONS = (
     "release",

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from tui.base.redact import register, scrub
 from tui.cmdline import registry
 from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
-from tui.redact import register, scrub
 
 PROG = "canaryscope serve"
 DEFAULT_HOST = "127.0.0.1"

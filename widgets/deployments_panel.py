@@ -7,10 +7,10 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
-from tui import wording
-from tui.model import DeploymentInfo
-from tui.names import primary_name
-from tui.state import AppState
+from tui.domain import wording
+from tui.domain.model import DeploymentInfo
+from tui.domain.names import primary_name
+from tui.domain.state import AppState
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem
 

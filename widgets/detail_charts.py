@@ -10,8 +10,8 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 from textual_plotext import PlotextPlot
 
-from tui.model import MetricSample
-from tui.state import METRIC_HISTORY_S
+from tui.domain.model import MetricSample
+from tui.domain.state import METRIC_HISTORY_S
 
 CHART_SPAN_S = METRIC_HISTORY_S
 # The theme variables the lines are drawn in, as the metrics panel draws primary and canary; the legend (outside

@@ -14,9 +14,9 @@ from textual.content import Content
 if TYPE_CHECKING:
     from textual.widgets import Input
 
-from tui import wording
-from tui.model import CanaryKey, FlaggerEvent
-from tui.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
+from tui.domain import wording
+from tui.domain.model import CanaryKey, FlaggerEvent
+from tui.domain.state import EVENT_LOG_LIMIT, AppState, LoggedEvent
 from widgets.line_log import LineLog
 from widgets.problems import problem
 

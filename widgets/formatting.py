@@ -1,8 +1,8 @@
-"""The colour of each phase. The words (icon and name) come from tui.wording: a phase never relies on colour."""
+"""The colour of each phase. The words (icon and name) come from tui.domain.wording: a phase never relies on colour."""
 
 from __future__ import annotations
 
-from tui import wording
+from tui.domain import wording
 
 PHASE_STYLES: dict[str, str] = {
     "Initializing": "$text-muted",

@@ -6,9 +6,9 @@ from typing import Any
 
 from textual.content import Content
 
-from tui import wording
-from tui.model import LoadStats
-from tui.state import AppState
+from tui.domain import wording
+from tui.domain.model import LoadStats
+from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from textual.content import Content
 
-from tui import facts, wording
-from tui.state import AppState
+from tui.domain import facts, wording
+from tui.domain.state import AppState
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
 

@@ -1,4 +1,4 @@
-"""The narration line: what Flagger is doing and why, in plain words (see tui/narration.py).
+"""The narration line: what Flagger is doing and why, in plain words (see tui/domain/narration.py).
 
 Always one line: the longest form of the sentence that fits the width, so no panel below moves. A script's `say`
 stands on a line of its own above it until the next `say`, so the narration stays in view during a talk.
@@ -10,8 +10,8 @@ from typing import Any
 
 from textual.content import Content
 
-from tui.narration import Narration, narration
-from tui.state import AppState
+from tui.domain.narration import Narration, narration
+from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
 PROMPT = "» "

@@ -7,7 +7,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.state import AppState
+from tui.domain.state import AppState
 
 
 class StatePanel(Static):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.model import Health, SourceHealth
-from tui.state import AppState
+from tui.domain.model import Health, SourceHealth
+from tui.domain.state import AppState
 
 PROBLEMS = frozenset({Health.FORBIDDEN, Health.NOT_INSTALLED})
 ROUTER_SOURCES = ("trafficsplits", "httproutes", "routers")

@@ -6,11 +6,11 @@ from typing import Any
 
 from textual.content import Content
 
-from tui import facts, wording
-from tui.current_warning import current_warning
+from tui.domain import facts, wording
+from tui.domain.current_warning import current_warning
+from tui.domain.state import AppState, CanaryView
 from tui.flagger.messages import classify
 from tui.flagger.weights import step_position
-from tui.state import AppState, CanaryView
 from widgets.formatting import phase_label
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem

@@ -7,9 +7,9 @@ from typing import Any
 
 from textual.content import Content
 
-from tui import wording
-from tui.model import Health, SourceHealth
-from tui.state import AppState
+from tui.domain import wording
+from tui.domain.model import Health, SourceHealth
+from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
 # More sources than this in the same trouble are counted, not named, on a short top line.

@@ -6,10 +6,10 @@ from typing import Any
 
 from textual.content import Content
 
-from tui import facts, wording
-from tui.model import Phase
-from tui.names import primary_name
-from tui.state import AppState
+from tui.domain import facts, wording
+from tui.domain.model import Phase
+from tui.domain.names import primary_name
+from tui.domain.state import AppState
 from widgets.drawing import CANARY_GLYPH, PRIMARY_GLYPH, split_bar
 from widgets.panel import StatePanel
 from widgets.problems import ROUTER_SOURCES, healths, problem

@@ -9,9 +9,9 @@ from typing import Any
 
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
-from tui.observations import Observation
-from tui.reducer import reduce_all
-from tui.state import AppState
+from tui.domain.observations import Observation
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 
 
 class StateSink:

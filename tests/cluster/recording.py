@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.model import CanaryKey
-from tui.observations import MetricsObserved
+from tui.domain.model import CanaryKey
+from tui.domain.observations import MetricsObserved
 from tui.sim.engine import Simulation
 from tui.sim.scenario import load_scenario
 

@@ -21,10 +21,10 @@ from tui.app import CanaryscopeApp
 from tui.cluster.actions import ClusterActions
 from tui.cluster.release import ReleaseConfig
 from tui.cluster.source import ClusterOptions
+from tui.domain.model import CanaryKey
 from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
-from tui.model import CanaryKey
 from tui.screens.confirm import ConfirmScreen
 
 KEY = CanaryKey("test", "examiner")

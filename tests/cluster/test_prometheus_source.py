@@ -13,8 +13,8 @@ from tests.prom.front import PromFront
 from tests.prom.server import PrometheusServer
 from tests.standin.apiserver import ApiServer
 from tui.cluster.source import ClusterOptions
-from tui.model import Health, MetricSample
-from tui.state import AppState
+from tui.domain.model import Health, MetricSample
+from tui.domain.state import AppState
 
 pytestmark = pytest.mark.prometheus
 

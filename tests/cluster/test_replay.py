@@ -26,7 +26,7 @@ from tui.actions import ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
-from tui.state import AppState
+from tui.domain.state import AppState
 from widgets.line_log import LineLog
 
 LOGGER_POD = "logger-5c8f7d9b6-x2k4q"

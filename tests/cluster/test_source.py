@@ -10,7 +10,7 @@ from tests.cluster.harness import Harness
 from tests.standin.apiserver import ApiServer
 from tests.standin.events import EventRecorder
 from tui.cluster.source import ClusterOptions
-from tui.model import CanaryKey, Health
+from tui.domain.model import CanaryKey, Health
 
 KEY = CanaryKey("test", "examiner")
 LOGGER = ("monitoring", "app.kubernetes.io/name=logger")

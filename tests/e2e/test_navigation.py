@@ -1,5 +1,5 @@
 """Navigation in a real terminal: every sequence of up to three of o, Enter, Esc, d, ?, z keeps the screen alive
-(its top line's clock moves) and lands where tui/navigation.py says; the first screen with and without a named
+(its top line's clock moves) and lands where tui/app/navigation.py says; the first screen with and without a named
 canary, through the command line."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pytest
 from tests.cluster import objects
 from tests.e2e.test_tmux import TMUX, Terminal, canaryscope_command
 from tests.standin.apiserver import ApiServer
-from tui import navigation
-from tui.navigation import moved
+from tui.app import navigation
+from tui.app.navigation import moved
 
 pytestmark = pytest.mark.e2e
 

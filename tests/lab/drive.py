@@ -19,16 +19,16 @@ from tui.cluster.actions import ClusterActions
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.release import ReleaseConfig
 from tui.cluster.source import ClusterOptions, ClusterSource
+from tui.domain.model import CanaryKey, FlaggerEvent, MetricSample
+from tui.domain.observations import EventObserved, MetricsObserved, Observation
+from tui.domain.state import AppState
 from tui.lab import apps
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
 from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
-from tui.model import CanaryKey, FlaggerEvent, MetricSample
-from tui.observations import EventObserved, MetricsObserved, Observation
 from tui.screens.confirm import ConfirmScreen
-from tui.state import AppState
 
 KEY = CanaryKey(apps.APPS, "examiner")
 SIZE = (120, 40)

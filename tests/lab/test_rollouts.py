@@ -26,10 +26,10 @@ import pytest
 from tests.lab.drive import SIZE, Driver, Shown, connected, phase
 from tests.lab.fidelity import Sequences, initialisation, reduce, simulate, simulated_initialisation
 from tests.lab.trace import FlaggerTrace, payloads, read_log, to_recording
+from tui.domain.model import CanaryKey
+from tui.domain.state import AppState
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
-from tui.model import CanaryKey
-from tui.state import AppState
 
 pytestmark = pytest.mark.lab
 

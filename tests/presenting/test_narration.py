@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from tests.simkit import EXAMINER, run_until, simulation
-from tui.model import Analysis, CanaryInfo, CanaryKey, DeploymentInfo, FlaggerEvent, MetricSample, RouterInfo
-from tui.narration import Narration, narrate, narration
-from tui.observations import (
+from tui.domain.model import Analysis, CanaryInfo, CanaryKey, DeploymentInfo, FlaggerEvent, MetricSample, RouterInfo
+from tui.domain.narration import Narration, narrate, narration
+from tui.domain.observations import (
     CanaryObserved,
     ClockTick,
     DeploymentObserved,
@@ -18,8 +18,8 @@ from tui.observations import (
     MetricsObserved,
     RouterObserved,
 )
-from tui.reducer import reduce_all
-from tui.state import AppState
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 
 KEY = CanaryKey("apps", "examiner")
 INFO = CanaryInfo(

@@ -8,10 +8,10 @@ from tests.simkit import EXAMINER, run_until, sim_app, simulation
 from tui.actions import ReadOnlyActions
 from tui.actions.base import ActionKind
 from tui.app import CanaryscopeApp
-from tui.reducer import reduce_all
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
-from tui.state import AppState
 from widgets.narration_bar import NarrationBar
 from widgets.status_panel import StatusPanel, halt_line
 

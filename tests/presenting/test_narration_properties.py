@@ -9,13 +9,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from tui.domain.model import Analysis, CanaryInfo, CanaryKey, FlaggerEvent, MetricSample, RouterInfo
+from tui.domain.narration import narration
+from tui.domain.observations import (
+    CanaryObserved,
+    ClockTick,
+    EventObserved,
+    MetricsObserved,
+    Observation,
+    RouterObserved,
+)
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.flagger import messages as msg
 from tui.flagger.checks import duration_fails, success_rate_fails
-from tui.model import Analysis, CanaryInfo, CanaryKey, FlaggerEvent, MetricSample, RouterInfo
-from tui.narration import narration
-from tui.observations import CanaryObserved, ClockTick, EventObserved, MetricsObserved, Observation, RouterObserved
-from tui.reducer import reduce_all
-from tui.state import AppState
 
 KEY = CanaryKey("apps", "examiner")
 T0 = 1_000.0

@@ -6,7 +6,7 @@ import pytest
 from textual.widget import Widget
 
 from tests.simkit import EXAMINER, sim_app
-from tui.observations import ClockTick
+from tui.domain.observations import ClockTick
 from tui.screens.presentation import (
     FIXED_ROWS,
     TIERS,

@@ -10,11 +10,11 @@ from textual.pilot import Pilot
 
 from tests.simkit import EXAMINER, sim_app
 from tui.app import CanaryscopeApp
-from tui.observations import CaptionObserved
+from tui.base.themes import THEMES
+from tui.domain.observations import CaptionObserved
 from tui.screens.presentation import PresentationScreen
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
-from tui.themes import THEMES
 from widgets.big_text import BigText
 
 

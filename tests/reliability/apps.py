@@ -15,7 +15,7 @@ from tui.actions import ReadOnlyActions, RolloutActions
 from tui.app import CanaryscopeApp
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
-from tui.state import AppState
+from tui.domain.state import AppState
 
 # Sources made by cluster_app; the reliability conftest stops them after each test, failed or not, so no watch
 # thread of one test runs on into the next.

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from tui.app import CanaryscopeApp
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 from tui.sim.actions import SimActions
 from tui.sim.engine import Simulation
 from tui.sim.scenario import from_mapping

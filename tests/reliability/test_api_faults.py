@@ -15,9 +15,9 @@ from tests.standin.events import EventRecorder
 from tui.cli import build_parser
 from tui.cluster.source import ClusterOptions
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S
-from tui.model import CanaryKey, Health
-from tui.observations import HealthObserved
-from tui.state import AppState
+from tui.domain.model import CanaryKey, Health
+from tui.domain.observations import HealthObserved
+from tui.domain.state import AppState
 from widgets.topbar import TopBar
 
 SECTION = "Faults survived"

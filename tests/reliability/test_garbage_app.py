@@ -14,7 +14,7 @@ from tests.reliability.apps import cluster_app, panel, wait_state
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tui.cluster.source import ClusterOptions
-from tui.model import CanaryKey, Health
+from tui.domain.model import CanaryKey, Health
 from tui.screens.help import HelpScreen
 
 KEY = CanaryKey("test", "examiner")
@@ -118,8 +118,8 @@ async def test_the_detail_charts_survive_samples_ahead_of_the_clock_and_a_failin
     from dataclasses import replace
 
     from tests.simkit import sim_app
-    from tui.model import MetricSample
-    from tui.observations import MetricsObserved
+    from tui.domain.model import MetricSample
+    from tui.domain.observations import MetricsObserved
     from tui.screens.detail import DetailScreen
     from widgets.detail_charts import MetricChart
 

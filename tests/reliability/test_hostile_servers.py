@@ -22,9 +22,9 @@ from tui.cluster.kubeconfig import connect
 from tui.cluster.prometheus import prometheus_client
 from tui.cluster.source import ClusterOptions
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
-from tui.model import CanaryKey, Health, SourceHealth
-from tui.observations import HealthObserved
-from tui.state import AppState
+from tui.domain.model import CanaryKey, Health, SourceHealth
+from tui.domain.observations import HealthObserved
+from tui.domain.state import AppState
 
 SECTION = "Faults survived"
 KEY = CanaryKey("test", "examiner")

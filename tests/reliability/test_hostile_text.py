@@ -24,14 +24,14 @@ from tests.reliability.apps import cluster_app, panel, wait_state
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tests.wait.test_wait import NEW, Flagger, WaitProcess, seed
+from tui.base.safe_text import safe_text
 from tui.cluster.actions import ClusterActions
 from tui.cluster.release import ReleaseConfig
 from tui.cluster.source import ClusterOptions
+from tui.domain.model import CanaryKey
 from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
-from tui.model import CanaryKey
-from tui.safe_text import safe_text
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.presentation import PresentationScreen
 

@@ -14,12 +14,12 @@ from textual.widget import Widget
 from tests.reliability.apps import key_latency
 from tests.reliability.report import Report
 from tests.simkit import sim_app
+from tui.domain.state import EVENT_LOG_LIMIT, FINISHED_LOADS_LIMIT, METRIC_SAMPLES_LIMIT
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.sim.flagger import HISTORY_LIMIT
 from tui.sim.logger_pod import LOG_LINES_LIMIT
 from tui.sim.traffic import WINDOW_LIMIT_S
-from tui.state import EVENT_LOG_LIMIT, FINISHED_LOADS_LIMIT, METRIC_SAMPLES_LIMIT
 
 SECTION = "Long runs"
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """Generated markup-looking and control-character text in every field a cluster fills, through the parsers into
 every panel and screen (rollout, presentation, detail, overview, help, a confirmation, a toast, a script's `say`):
-nothing raises, and the text appears literally (as tui.safe_text made it), never read as markup."""
+nothing raises, and the text appears literally (as tui.base.safe_text made it), never read as markup."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from tests.cluster import objects
 from tests.reliability.report import Report
 from tests.simkit import sim_app
+from tui.base.safe_text import safe_text
+from tui.domain.model import CanaryKey, Health, SourceHealth
+from tui.domain.observations import CanaryObserved, CanarySelected, DeploymentObserved, EventObserved, HealthObserved
 from tui.flagger.payload import as_event, decode
 from tui.kube.parse import parse_canary, parse_deployment
-from tui.model import CanaryKey, Health, SourceHealth
-from tui.observations import CanaryObserved, CanarySelected, DeploymentObserved, EventObserved, HealthObserved
-from tui.safe_text import safe_text
 from tui.screens.confirm import ConfirmScreen
 from tui.script import ScriptRunner, parse_script
 from widgets.narration_bar import NarrationBar

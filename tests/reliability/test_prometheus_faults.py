@@ -17,10 +17,10 @@ from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tui.app import CanaryscopeApp
 from tui.cluster.source import ClusterOptions
-from tui.model import Health
+from tui.domain.model import Health
+from tui.domain.state import AppState
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
-from tui.state import AppState
 
 pytestmark = pytest.mark.prometheus
 

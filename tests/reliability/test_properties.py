@@ -16,12 +16,7 @@ from hypothesis import strategies as st
 
 from tests.reliability import garbage
 from tests.reliability.report import Report
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.messages import classify
-from tui.flagger.payload import EventPayload, PayloadError, decode
-from tui.kube.events import EventTracker
-from tui.kube.parse import parse_canary, parse_deployment, parse_router
-from tui.model import (
+from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
     DeploymentInfo,
@@ -31,7 +26,7 @@ from tui.model import (
     RouterInfo,
     SourceHealth,
 )
-from tui.observations import (
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -46,9 +41,14 @@ from tui.observations import (
     RouterObserved,
     RoutersListed,
 )
-from tui.reducer import reduce_all
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
+from tui.flagger.logger_stream import LoggerStreamParser
+from tui.flagger.messages import classify
+from tui.flagger.payload import EventPayload, PayloadError, decode
+from tui.kube.events import EventTracker
+from tui.kube.parse import parse_canary, parse_deployment, parse_router
 from tui.screens.overview import row_for
-from tui.state import AppState
 from widgets.deployments_panel import DeploymentsPanel
 from widgets.events_panel import LogColours, event_line
 from widgets.metrics_panel import MetricsPanel

@@ -10,8 +10,8 @@ from tests.reliability.apps import cluster_app, panel, wait_state
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tui.cluster.source import ClusterOptions
-from tui.model import CanaryKey, Health
-from tui.state import AppState
+from tui.domain.model import CanaryKey, Health
+from tui.domain.state import AppState
 
 SECTION = "Faults survived"
 KEY = CanaryKey("test", "examiner")

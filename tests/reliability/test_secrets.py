@@ -24,19 +24,19 @@ from tests.reliability.echo_proxy import EchoProxy
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tests.standin.kubeconfig import FAKE_TOKEN
-from tui import redact
 from tui.app import CanaryscopeApp
+from tui.app.recording import CastRecorder
+from tui.base import redact
 from tui.cluster.actions import ClusterActions
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.prometheus import parse_prometheus_option
 from tui.cluster.release import ReleaseConfig
 from tui.cluster.source import ClusterOptions, ClusterSource
+from tui.domain.model import CanaryKey, Health
+from tui.domain.observations import HealthObserved, NoticeObserved
 from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
-from tui.model import CanaryKey, Health
-from tui.observations import HealthObserved, NoticeObserved
-from tui.recording import CastRecorder
 from tui.screens.confirm import ConfirmScreen
 from tui.wait.cli import main as wait_main
 

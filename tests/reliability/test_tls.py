@@ -18,7 +18,7 @@ from tests.cluster.harness import Harness
 from tests.reliability.report import Report
 from tests.standin.apiserver import ApiServer
 from tests.standin.resources import DEMO_CRDS
-from tui.model import Health
+from tui.domain.model import Health
 
 SECTION = "Faults survived"
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from tests.simkit import EXAMINER, simulation
-from tui.observations import EventObserved
+from tui.domain.observations import EventObserved
 
 DONE = ("Succeeded", "Failed")
 

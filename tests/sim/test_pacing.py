@@ -8,7 +8,7 @@ from tests.simkit import simulation
 from tui.actions import ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.cluster.source import ClusterSource
-from tui.observations import ClockTick, Observation
+from tui.domain.observations import ClockTick, Observation
 from tui.sim.source import SimulationSource
 
 

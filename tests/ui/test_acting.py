@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from tests.simkit import EXAMINER, sim_app
 from tui.actions import ActionKind, Outcome, ReadOnlyActions
 from tui.app import CanaryscopeApp
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 from tui.screens.confirm import ConfirmScreen
 from tui.sim.actions import SimActions
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 from textual.app import App, ComposeResult
 
-from tui.model import CanaryKey
-from tui.observations import CanariesListed, CanaryObserved
-from tui.reducer import reduce_all
+from tui.domain.model import CanaryKey
+from tui.domain.observations import CanariesListed, CanaryObserved
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.screens import overview
 from tui.screens.overview import OverviewScreen, RowCache
-from tui.state import AppState
 from widgets.canary_table import CanaryTable
 
 TITLES = ("name", "count")

@@ -11,7 +11,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.simkit import EXAMINER, run_until, sim_app
-from tui import wording as fmt
+from tui.domain import wording as fmt
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.load_panel import FINISHED_SHOWN_S, LoadPanel, status_counts

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.simkit import sim_app
-from tui.model import FlaggerEvent
-from tui.observations import EventObserved
+from tui.domain.model import FlaggerEvent
+from tui.domain.observations import EventObserved
 
 
 async def test_a_late_event_goes_where_it_belongs() -> None:

@@ -10,7 +10,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from tests.simkit import sim_app
-from tui import keys
+from tui.screens import keys
 
 SIZE = (120, 40)
 

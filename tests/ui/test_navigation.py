@@ -1,4 +1,4 @@
-"""Moving between screens through Textual's Pilot: each rule of tui/navigation.py on the real screens, what the
+"""Moving between screens through Textual's Pilot: each rule of tui/app/navigation.py on the real screens, what the
 screen paints afterwards, the overview with thirty canaries, and the keys that end or step through a session."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.simkit import sim_app
-from tui.screen_diff import ScreenDiff
+from tui.app.screen_diff import ScreenDiff
 
 SIZE = (120, 40)
 

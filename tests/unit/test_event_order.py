@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_reducer import KEY, canary, event
-from tui.observations import EventObserved
-from tui.reducer import reduce_all
-from tui.state import AppState
+from tui.domain.observations import EventObserved
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 
 STARTING = "Starting canary analysis for examiner.apps"
 ADVANCE = "Advance examiner.apps canary weight 5"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui import facts
-from tui.model import Analysis, CanaryInfo, CanaryKey, MetricSample, Phase, RouterInfo
-from tui.names import canary_service, primary_name, target_of
-from tui.state import AppState, CanaryView
+from tui.domain import facts
+from tui.domain.model import Analysis, CanaryInfo, CanaryKey, MetricSample, Phase, RouterInfo
+from tui.domain.names import canary_service, primary_name, target_of
+from tui.domain.state import AppState, CanaryView
 
 KEY = CanaryKey("apps", "examiner")
 

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from tui.cluster.http import MAX_LINE_BYTES, HttpProblem, StalledStream, retry_after, stream_lines
-from tui.facts import latest, stale_after
-from tui.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, MetricSample
+from tui.domain.facts import latest, stale_after
+from tui.domain.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, MetricSample
 
 
 class Chunks:

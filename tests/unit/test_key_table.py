@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui import keys, navigation
 from tui.actions import ACTION_TITLES, ActionKind
-from tui.app import CanaryscopeApp
+from tui.app import CanaryscopeApp, navigation
+from tui.screens import keys
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
+from tui.domain.model import Health
+from tui.domain.observations import ClockTick, HealthObserved, Observation
 from tui.mailbox import PENDING_LIMIT, Mailbox, mailbox_for
-from tui.model import Health
-from tui.observations import ClockTick, HealthObserved, Observation
 
 
 def ticks(start: int, count: int) -> list[Observation]:

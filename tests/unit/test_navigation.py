@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tui.navigation import (
+from tui.app.navigation import (
     BACK,
     DETAIL,
     HELP,

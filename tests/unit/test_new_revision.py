@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui.model import Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, FlaggerEvent
-from tui.observations import (
+from tui.domain.model import Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, FlaggerEvent
+from tui.domain.observations import (
     CanaryObserved,
     ClockTick,
     ConfigObserved,
@@ -14,8 +14,8 @@ from tui.observations import (
     DeploymentsListed,
     EventObserved,
 )
-from tui.reducer import reduce_all
-from tui.state import AppState
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 
 KEY = CanaryKey("apps", "examiner")
 INFO = CanaryInfo(

@@ -28,7 +28,7 @@ from tui.actions.plan import (
     Voice,
 )
 from tui.actions.planner import SKIP_ANALYSIS_WARNING, plan
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 
 KEY = CanaryKey("apps", "examiner")
 SIM, CLUSTER = Voice.SIMULATION, Voice.CLUSTER

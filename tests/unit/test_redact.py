@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.echo_proxy import EchoProxy
-from tui import cli, redact
+from tui import cli
+from tui.base import redact
 from tui.cluster.prometheus import PrometheusURL, parse_prometheus_option, prometheus_client, read_password
 
 KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBd0c2VjcmV0LWtleS1ib2R5LWxpbmUtb25l\n-----END EC PRIVATE KEY-----\n"

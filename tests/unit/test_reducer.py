@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui.model import Analysis, CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, MetricSample, RouterInfo
-from tui.observations import (
+from tui.domain.model import Analysis, CanaryInfo, CanaryKey, FlaggerEvent, LoadStats, MetricSample, RouterInfo
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -17,8 +17,8 @@ from tui.observations import (
     MetricsObserved,
     RouterObserved,
 )
-from tui.reducer import reduce, reduce_all
-from tui.state import EVENT_LOG_LIMIT, METRIC_HISTORY_S, METRIC_SAMPLES_LIMIT, AppState
+from tui.domain.reducer import reduce, reduce_all
+from tui.domain.state import EVENT_LOG_LIMIT, METRIC_HISTORY_S, METRIC_SAMPLES_LIMIT, AppState
 
 KEY = CanaryKey("apps", "examiner")
 BASE = CanaryInfo(
@@ -198,7 +198,7 @@ def test_loads_come_and_go_and_unchanged_observations_keep_the_state() -> None:
 
 
 def test_only_the_newest_finished_loads_are_kept_and_running_ones_never_dropped() -> None:
-    from tui.state import FINISHED_LOADS_LIMIT
+    from tui.domain.state import FINISHED_LOADS_LIMIT
 
     running = LoadStats("bg", "background load", "http://localhost/examine", 5, 5, None, 0.0, True)
     state = reduce(AppState(), LoadObserved(running))
@@ -210,7 +210,7 @@ def test_only_the_newest_finished_loads_are_kept_and_running_ones_never_dropped(
 
 
 def test_a_router_list_replaces_only_its_own_kind() -> None:
-    from tui.observations import RoutersListed
+    from tui.domain.observations import RoutersListed
 
     split = RouterInfo("apps", "examiner", "TrafficSplit", "split.smi-spec.io/v1alpha1", 90, 10)
     route = RouterInfo("apps", "podinfo", "HTTPRoute", "gateway.networking.k8s.io/v1", 100, 0)
@@ -234,7 +234,7 @@ def test_a_late_event_is_filed_in_time_order() -> None:
 
 
 def test_a_caption_stays_until_the_next_one_whatever_else_happens() -> None:
-    from tui.observations import CaptionObserved, ClockTick, NoticeObserved
+    from tui.domain.observations import CaptionObserved, ClockTick, NoticeObserved
 
     state = reduce(AppState(), CaptionObserved("Promoted"))
     assert reduce(state, CaptionObserved("Promoted")) is state, "the same caption again changes nothing"

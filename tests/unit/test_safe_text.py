@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from tui.base.safe_text import MAX_CHARS, safe_line, safe_text
 from tui.cluster.prometheus import by_deployment
 from tui.flagger.logger_stream import parse_lines, render_record
 from tui.flagger.payload import EventPayload
 from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_deployment, parse_router
-from tui.safe_text import MAX_CHARS, safe_line, safe_text
 
 # What the issue saw planted: window title, clipboard, hyperlink, forged lines, erased lines.
 OSC_TITLE = "\x1b]0;PWNED\x1b\\"

@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from tests.simkit import simulation
 from tui.app import CanaryscopeApp
-from tui.screen_diff import WIDE_TAIL, ScreenDiff, cells_of, changed_runs
+from tui.app.screen_diff import WIDE_TAIL, ScreenDiff, cells_of, changed_runs
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from tui import wording as fmt
+from tui.domain import wording as fmt
 from tui.flagger import messages
 
 HALT = messages.success_rate_below("examiner.apps", 87.37, 99)

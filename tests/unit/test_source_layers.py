@@ -34,7 +34,7 @@ def test_the_sources_import_without_textual() -> None:
 
 
 def test_the_textual_messages_do_need_textual_so_the_check_can_fail() -> None:
-    done = imported(["tui.app_messages"], "textual")
+    done = imported(["tui.app.messages"], "textual")
     assert done.returncode != 0 and "textual" in done.stderr
 
 

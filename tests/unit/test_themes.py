@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.themes import HIGH_CONTRAST, THEMES, next_theme
+from tui.base.themes import HIGH_CONTRAST, THEMES, next_theme
 
 
 def test_next_theme_visits_every_theme_in_order_and_wraps() -> None:

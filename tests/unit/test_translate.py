@@ -12,10 +12,8 @@ import pytest
 
 from tests.cluster import objects
 from tests.simkit import simulation
-from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
-from tui.kube.translate import KINDS, Translator
-from tui.model import CanaryKey
-from tui.observations import (
+from tui.domain.model import CanaryKey
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -30,6 +28,8 @@ from tui.observations import (
     RouterObserved,
     RoutersListed,
 )
+from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
+from tui.kube.translate import KINDS, Translator
 
 T = 1772625600.0
 

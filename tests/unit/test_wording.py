@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui import wording
+from tui.domain import wording
 from widgets.formatting import phase_label
 
 

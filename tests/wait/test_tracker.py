@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.cluster import objects
+from tui.domain.model import CanaryKey, FlaggerEvent, Health, SourceHealth
+from tui.domain.observations import CanaryObserved, EventObserved, HealthObserved, Observation, RouterObserved
+from tui.domain.reducer import reduce
+from tui.domain.state import AppState
 from tui.kube.parse import parse_canary, parse_router
-from tui.model import CanaryKey, FlaggerEvent, Health, SourceHealth
-from tui.observations import CanaryObserved, EventObserved, HealthObserved, Observation, RouterObserved
-from tui.reducer import reduce
-from tui.state import AppState
 from tui.wait.tracker import Outcome, WaitTracker
 
 KEY = CanaryKey("test", "examiner")

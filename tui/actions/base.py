@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 
 if TYPE_CHECKING:
-    from tui.observations import Observation
-    from tui.state import AppState
+    from tui.domain.observations import Observation
+    from tui.domain.state import AppState
 
 
 class ActionKind(StrEnum):

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tui.actions.base import ActionKind, Outcome
 from tui.actions.plan import Effector, FollowUp, Plan, Step
 from tui.actions.planner import plan
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 
 if TYPE_CHECKING:
-    from tui.observations import Observation
-    from tui.state import AppState
+    from tui.domain.observations import Observation
+    from tui.domain.state import AppState
 
 
 class StepTaker(Protocol):

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from tui.actions.base import ActionKind, Outcome
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 
 
 class Gate(StrEnum):

@@ -25,7 +25,7 @@ from tui.actions.plan import (
     ToggleGate,
     Voice,
 )
-from tui.model import CanaryKey, Phase
+from tui.domain.model import CanaryKey, Phase
 
 SKIP_ANALYSIS_WARNING = (
     "Flagger promotes at its next tick without checking any metric; canaryscope unsets skipAnalysis after the "

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.actions.base import ACTION_TITLES, ActionKind, Outcome
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 
 if TYPE_CHECKING:
-    from tui.observations import Observation
-    from tui.state import AppState
+    from tui.domain.observations import Observation
+    from tui.domain.state import AppState
 
 
 class ReadOnlyActions:

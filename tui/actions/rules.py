@@ -6,8 +6,8 @@ Shared by every source, so the same key is refused for the same reason in the si
 from __future__ import annotations
 
 from tui.actions.base import ActionKind
-from tui.model import Phase
-from tui.state import CanaryView
+from tui.domain.model import Phase
+from tui.domain.state import CanaryView
 
 _CAN_PROMOTE = {Phase.PROGRESSING, Phase.WAITING_PROMOTION}
 _ROLLING_BACK_TOO_LATE = {Phase.PROMOTING, Phase.FINALISING}

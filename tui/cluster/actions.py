@@ -33,15 +33,15 @@ from tui.actions.plan import (
     Voice,
 )
 from tui.actions.planner import SKIP_ANALYSIS_WARNING, pause_gate, promotion_gate
+from tui.base.redact import scrub
 from tui.cluster import release as rel
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
 from tui.cluster.kubeconfig import Connection
 from tui.cluster.loadtester import GATE_CHECK, ROLLBACK_CHECK, LoadtesterError, gate_route, hook, loadtester_for
-from tui.model import CanaryInfo, CanaryKey, Webhook
-from tui.observations import LoadObserved, LoadRemoved, Observation
-from tui.redact import scrub
-from tui.state import AppState
+from tui.domain.model import CanaryInfo, CanaryKey, Webhook
+from tui.domain.observations import LoadObserved, LoadRemoved, Observation
+from tui.domain.state import AppState
 
 FLUX_WARNING = "Flux puts git's value back at its next reconcile unless the Kustomization is suspended"
 LOAD_REPORT_EVERY_S = 1.0

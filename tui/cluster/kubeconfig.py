@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui import redact
-from tui.file_limits import KUBECONFIG_LIMIT
-from tui.yaml_file import YamlReadProblem, load_yaml_document
+from tui.base import redact
+from tui.base.file_limits import KUBECONFIG_LIMIT
+from tui.base.yaml_file import YamlReadProblem, load_yaml_document
 
 
 class ClusterConfigError(Exception):

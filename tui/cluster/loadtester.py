@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.model import CanaryInfo, Webhook
-from tui.redact import redact
+from tui.base.redact import redact
+from tui.domain.model import CanaryInfo, Webhook
 
 GATE_CHECK = "/gate/check"
 ROLLBACK_CHECK = "/rollback/check"

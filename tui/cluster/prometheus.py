@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from tui import redact
+from tui.base import redact
+from tui.base.safe_text import safe_text
 from tui.cluster.emitter import FAST_CAP_S, Backoff
+from tui.domain.model import Health, MetricSample
+from tui.domain.names import primary_name
+from tui.domain.observations import MetricsObserved
 from tui.mailbox import Mailbox
-from tui.model import Health, MetricSample
-from tui.names import primary_name
-from tui.observations import MetricsObserved
-from tui.safe_text import safe_text
 
 SOURCE = "prometheus"
 DEFAULT_WINDOW_S = 60.0

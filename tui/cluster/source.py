@@ -17,10 +17,8 @@ from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
-from tui.kube.translate import Translator
-from tui.mailbox import Consumer, Mailbox, mailbox_for
-from tui.model import CanaryInfo, CanaryKey, Health
-from tui.observations import (
+from tui.domain.model import CanaryInfo, CanaryKey, Health
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -29,6 +27,8 @@ from tui.observations import (
     NoticeObserved,
     Observation,
 )
+from tui.kube.translate import Translator
+from tui.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
 

@@ -8,9 +8,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tui.app.recording import CastRecorder
 from tui.export import ExportError
 from tui.export.run import Options, export, output_format
-from tui.recording import CastRecorder
 
 
 class ExportingRecorder(CastRecorder):

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tui.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
-from tui.safe_text import safe_text
+from tui.base.safe_text import safe_text
+from tui.domain.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ LATEST_MS = 253_402_300_800_000
 def decode(document: Any) -> EventPayload:
     """Read a payload dict (already JSON-decoded); raises PayloadError naming what is missing or wrong.
 
-    Any workload can POST to the logger, so every string is made safe (tui.safe_text) here.
+    Any workload can POST to the logger, so every string is made safe (tui.base.safe_text) here.
     """
     if not isinstance(document, dict):
         raise PayloadError("payload is not a JSON object")

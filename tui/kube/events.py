@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from tui.base.safe_text import safe_text
+from tui.domain.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
 from tui.flagger.messages import strip_combined
 from tui.kube.parse import parse_timestamp
-from tui.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
-from tui.safe_text import safe_text
 
 TRACKED_EVENTS_LIMIT = 10_000
 

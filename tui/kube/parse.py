@@ -1,7 +1,7 @@
 """Parse Kubernetes objects (plain dicts, as the API serves them) into canaryscope's frozen values.
 
 Never raises on malformed input: anything missing or of the wrong type becomes None (shown as `?`). Every
-string is made safe here (tui.safe_text), once, so no screen, log or recording downstream has to.
+string is made safe here (tui.base.safe_text), once, so no screen, log or recording downstream has to.
 The simulation produces the same dicts, so both sources share these parsers.
 """
 
@@ -12,10 +12,19 @@ import re
 from datetime import datetime
 from typing import Any
 
+from tui.base.safe_text import safe_text
+from tui.domain.model import (
+    REVISION_KEYS,
+    Analysis,
+    CanaryInfo,
+    CanaryKey,
+    ConfigValues,
+    DeploymentInfo,
+    RouterInfo,
+    Webhook,
+)
+from tui.domain.names import canary_service, primary_name
 from tui.flagger.hashing import object_hash
-from tui.model import REVISION_KEYS, Analysis, CanaryInfo, CanaryKey, ConfigValues, DeploymentInfo, RouterInfo, Webhook
-from tui.names import canary_service, primary_name
-from tui.safe_text import safe_text
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")

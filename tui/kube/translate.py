@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from tui.kube.events import EventTracker
-from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
-from tui.observations import (
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -29,6 +27,8 @@ from tui.observations import (
     RouterObserved,
     RoutersListed,
 )
+from tui.kube.events import EventTracker
+from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 

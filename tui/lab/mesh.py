@@ -30,10 +30,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
+from tui.domain.observations import HealthObserved
 from tui.lab.linkerd_metrics import InboundMetrics, Pod
 from tui.lab.routing import Backend, Topology, Workload
 from tui.mailbox import Mailbox
-from tui.observations import HealthObserved
 from tui.sim.examiner import decide_delay_ms, decide_status
 
 HOST = "127.0.0.1"

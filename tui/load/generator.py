@@ -23,12 +23,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tui.domain.model import LoadStats
 from tui.load.policy import LoadPolicy
 from tui.load.spec import LoadSpec
 from tui.load.stats import LoadSnapshot, StatsRecorder
 from tui.load.ticker import Ticker
 from tui.load.transport import error_kind
-from tui.model import LoadStats
 
 USER_AGENT = "canaryscope-load/0.1"
 DRAIN_S = 1.0

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from tui.domain.model import LoadStats
 from tui.load.errors import LoadError
 from tui.load.generator import LoadGenerator
 from tui.load.policy import LoadPolicy
 from tui.load.spec import LoadSpec
-from tui.model import LoadStats
 
 MAX_RUNNING = 4
 """Each generator is capped by the policy; this caps how many of them add up on the same target."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tui.base.safe_text import safe_text
 from tui.release.redact import redact
-from tui.safe_text import safe_text
 
 
 class ReleaseError(Exception):

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.file_limits import MANIFEST_LIMIT, FileTooLarge, read_bytes_limited
+from tui.base.file_limits import MANIFEST_LIMIT, FileTooLarge, read_bytes_limited
+from tui.base.safe_text import safe_text
 from tui.release.errors import ReleaseError
 from tui.release.git_cli import Git, GitMissing, GitResult, GitTimeout
 from tui.release.redact import redact
 from tui.release.yaml_edit import set_scalars
 from tui.release.yaml_scalar import Scalar
-from tui.safe_text import safe_text
 
 DEFAULT_VALUE_PATH = "spec.values.configuration"
 _NO_GUESSED_IDENTITY = ("user.useConfigOnly=true",)

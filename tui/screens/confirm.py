@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui import keys
+from tui.screens import keys
 
 
 class ConfirmScreen(ModalScreen[bool]):

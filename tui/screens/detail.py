@@ -7,8 +7,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import facts, keys, moves, wording
-from tui.state import AppState, CanaryView
+from tui.domain import facts, wording
+from tui.domain.state import AppState, CanaryView
+from tui.screens import keys, moves
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
 from widgets.key_bar import KeyBar
 

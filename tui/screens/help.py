@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui import keys, moves
+from tui.screens import keys, moves
 
 
 class KeyTable(Widget):

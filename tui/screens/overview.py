@@ -10,11 +10,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import facts, keys, moves, wording
-from tui.model import CanaryKey, MetricSample
-from tui.names import primary_name
-from tui.observations import CanarySelected
-from tui.state import AppState, CanaryView
+from tui.domain import facts, wording
+from tui.domain.model import CanaryKey, MetricSample
+from tui.domain.names import primary_name
+from tui.domain.observations import CanarySelected
+from tui.domain.state import AppState, CanaryView
+from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.problems import problem

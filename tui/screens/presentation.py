@@ -12,9 +12,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui import facts, keys, moves, wording
-from tui.narration import narrate
-from tui.state import AppState
+from tui.domain import facts, wording
+from tui.domain.narration import narrate
+from tui.domain.state import AppState
+from tui.screens import keys, moves
 from widgets import big_text
 from widgets.big_text import BigText
 from widgets.drawing import split_bar

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui.state import AppState
+from tui.domain.state import AppState
 from widgets.deployments_panel import DeploymentsPanel
 from widgets.events_panel import EventsPanel
 from widgets.key_bar import KeyBar

@@ -7,7 +7,7 @@ from typing import Any
 from tui.actions.base import ActionKind, Outcome
 from tui.actions.performer import PlannedActions
 from tui.actions.plan import CanaryFacts, FollowUp, Gate, LoadFacts, Release, Step, Voice
-from tui.model import CanaryKey
+from tui.domain.model import CanaryKey
 from tui.sim.engine import Simulation
 from tui.sim.scenario import LoadSpec
 

@@ -29,14 +29,10 @@ from tui.actions.plan import (
     ToggleGate,
     Voice,
 )
-from tui.clock import VirtualClock
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.payload import as_event
-from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
-from tui.kube.translate import Translator
-from tui.model import CanaryKey, Health, MetricSample, SourceHealth
-from tui.names import canary_service, primary_name
-from tui.observations import (
+from tui.base.clock import VirtualClock
+from tui.domain.model import CanaryKey, Health, MetricSample, SourceHealth
+from tui.domain.names import canary_service, primary_name
+from tui.domain.observations import (
     ClockTick,
     EventObserved,
     HealthObserved,
@@ -45,6 +41,10 @@ from tui.observations import (
     MetricsObserved,
     Observation,
 )
+from tui.flagger.logger_stream import LoggerStreamParser
+from tui.flagger.payload import as_event
+from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
+from tui.kube.translate import Translator
 from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
 from tui.sim.loadtester import SimLoadtester

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui.yaml_file import DAY_S, duration_value, mapping, read_yaml
-from tui.yaml_file import show as _show
+from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
+from tui.base.yaml_file import show as _show
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"

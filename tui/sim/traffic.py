@@ -11,7 +11,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
-from tui.model import LoadStats
+from tui.domain.model import LoadStats
 from tui.sim.examiner import mean_delay_ms, query_of, respond
 
 LINKERD_BUCKETS_MS = (

@@ -14,15 +14,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from tui.base.safe_text import safe_line
 from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
 from tui.cmdline.parser import OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
+from tui.domain.model import CanaryKey
+from tui.domain.observations import Observation
+from tui.domain.reducer import reduce
+from tui.domain.state import AppState
 from tui.mailbox import Mailbox
-from tui.model import CanaryKey
-from tui.observations import Observation
-from tui.reducer import reduce
-from tui.safe_text import safe_line
-from tui.state import AppState
 from tui.wait.tracker import Outcome, WaitTracker
 
 PROG = "canaryscope wait"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
-from tui import facts, wording
+from tui.domain import facts, wording
+from tui.domain.model import CanaryKey, Health, Phase
+from tui.domain.state import AppState, CanaryView
 from tui.flagger.messages import classify
-from tui.model import CanaryKey, Health, Phase
-from tui.state import AppState, CanaryView
 
 # Logger tails and the Events API replay history; events this much older than the start are not this wait's.
 EVENT_GRACE_S = 5.0

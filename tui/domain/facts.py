@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from tui.model import ACTIVE_PHASES, RESTING_PHASES, MetricSample, Phase
-from tui.names import primary_name
-from tui.state import AppState, CanaryView
+from tui.domain.model import ACTIVE_PHASES, RESTING_PHASES, MetricSample, Phase
+from tui.domain.names import primary_name
+from tui.domain.state import AppState, CanaryView
 
 # --- phases --------------------------------------------------------------------------------------------------
 

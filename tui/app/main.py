@@ -13,25 +13,26 @@ from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from styles import STYLESHEET
-from tui import keys, navigation
-from tui.acting import Acting
 from tui.actions import ActionKind, RolloutActions
-from tui.app_messages import ObservationBatch, ObservationsPending
+from tui.app import navigation
+from tui.app.acting import Acting
+from tui.app.messages import ObservationBatch, ObservationsPending
+from tui.app.navigation import Navigator, screen_factories
+from tui.app.presenting import Presenter
+from tui.app.screen_diff import ScreenDiff
+from tui.app.terminal import Terminal
+from tui.base.redact import scrub
+from tui.base.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES, next_theme
+from tui.domain.model import CanaryKey
+from tui.domain.observations import CanariesListed, CanarySelected, Observation
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.mailbox import Mailbox
-from tui.model import CanaryKey
-from tui.navigation import Navigator, screen_factories
-from tui.observations import CanariesListed, CanarySelected, Observation
-from tui.presenting import Presenter
-from tui.redact import scrub
-from tui.reducer import reduce_all
-from tui.screen_diff import ScreenDiff
+from tui.screens import keys
 from tui.sources import Source
-from tui.state import AppState
-from tui.terminal import Terminal
-from tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES, next_theme
 
 if TYPE_CHECKING:
-    from tui.recording import CastRecorder
+    from tui.app.recording import CastRecorder
     from tui.screens.detail import DetailScreen
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
@@ -89,7 +90,7 @@ class CanaryscopeApp(App[int]):
 
     # --- terminal output --------------------------------------------------------------------------------
 
-    # Textual's private hook for each compositor update, handed to tui.terminal (only the changed cells go out). A
+    # Textual's private hook for each compositor update, handed to tui.app.terminal (only the changed cells go out). A
     # thin override rather than a mixin: one plain base class, and one visible method to override in a subclass.
     def _display(self, screen: Screen, renderable: Any) -> None:
         super()._display(screen, self.terminal.output(renderable))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tui import facts
+from tui.domain import facts
+from tui.domain.model import FlaggerEvent, Phase
+from tui.domain.state import CanaryView
 from tui.flagger.messages import classify
-from tui.model import FlaggerEvent, Phase
-from tui.state import CanaryView
 
 # Halts that count as failed checks; they explain failedChecks for the rest of the analysis.
 CHECK_HALT_KINDS = frozenset(

@@ -1,5 +1,5 @@
 """The screens and the app's stack: a registry of screens (name -> factory), each built on first use, installed and
-kept, and a navigator that moves the stack by the rules of tui/moves.py.
+kept, and a navigator that moves the stack by the rules of tui/screens/moves.py.
 
 Installed, a screen that is left is only suspended; a screen that Textual closes (one pushed without being
 installed, then popped) keeps its stopped repaint timer if pushed again and is never painted (that froze the display
@@ -14,8 +14,8 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
-from tui.model import CanaryKey
-from tui.moves import (
+from tui.domain.model import CanaryKey
+from tui.screens.moves import (
     BACK,
     DETAIL,
     HELP,

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.app import App
 
-from tui.screen_diff import ScreenDiff
+from tui.app.screen_diff import ScreenDiff
 
 
 class Terminal:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from rich.color import ColorSystem
 from rich.style import Style
 
-from tui.screen_diff import WIDE_TAIL, cells_of, changed_runs
+from tui.app.screen_diff import WIDE_TAIL, cells_of, changed_runs
 
 CLEAR = "\x1b[2J"
 RESET = "\x1b[0m"

@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
 
-from tui import facts, wording
-from tui.current_warning import current_warning, from_last_tick
+from tui.domain import facts, wording
+from tui.domain.current_warning import current_warning, from_last_tick
+from tui.domain.model import FlaggerEvent, MetricSample, Phase
+from tui.domain.names import primary_name
+from tui.domain.state import AppState, CanaryView
 from tui.flagger.checks import duration_fails, success_rate_fails
 from tui.flagger.messages import classify
-from tui.model import FlaggerEvent, MetricSample, Phase
-from tui.names import primary_name
-from tui.state import AppState, CanaryView
 
 # Samples older than this many analysis intervals no longer stand for now (as on the metrics panel).
 STALE_INTERVALS = 3

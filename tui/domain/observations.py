@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.model import (
+from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
     ConfigValues,

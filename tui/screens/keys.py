@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from textual.actions import parse as parse_action
 from textual.binding import Binding
 
-from tui import moves
 from tui.actions import ACTION_TITLES, ActionKind
+from tui.screens import moves
 
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
 APP = "app"

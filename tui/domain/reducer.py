@@ -13,8 +13,7 @@ from dataclasses import replace
 from functools import reduce as _fold
 from typing import Any, TypeVar
 
-from tui.flagger.messages import classify
-from tui.model import (
+from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
     ConfigValues,
@@ -24,7 +23,7 @@ from tui.model import (
     MetricSample,
     Phase,
 )
-from tui.observations import (
+from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -48,7 +47,7 @@ from tui.observations import (
     RouterObserved,
     RoutersListed,
 )
-from tui.state import (
+from tui.domain.state import (
     EVENT_LOG_LIMIT,
     FINISHED_LOADS_LIMIT,
     METRIC_HISTORY_S,
@@ -57,6 +56,7 @@ from tui.state import (
     CanaryView,
     LoggedEvent,
 )
+from tui.flagger.messages import classify
 
 T = TypeVar("T")
 

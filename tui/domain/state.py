@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tui.flagger import weights
-from tui.model import (
+from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
     ConfigValues,
@@ -17,6 +16,7 @@ from tui.model import (
     RouterInfo,
     SourceHealth,
 )
+from tui.flagger import weights
 
 EVENT_LOG_LIMIT = 2000
 METRIC_SAMPLES_LIMIT = 720

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.actions import ActionKind, RolloutActions
-from tui.facts import canary_weight
-from tui.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
+from tui.domain.facts import canary_weight
+from tui.domain.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
 from tui.sources import Source
 
 if TYPE_CHECKING:
     from textual.geometry import Size
     from textual.screen import Screen
 
-    from tui.recording import CastRecorder
+    from tui.app.recording import CastRecorder
+    from tui.domain.state import AppState
     from tui.script import Facts, Script, ScriptStep
-    from tui.state import AppState
 
 SCRIPT_FAILED_EXIT = 1
 # Refreshes a frame of a recording may wait for the screen to settle.
@@ -301,7 +301,7 @@ class Presenter:
                 self.app.call_after_refresh(self._record_frame)
                 return
         self._settle_tries = self._settled_in_a_row = 0
-        from tui.recording import screen_cells
+        from tui.app.recording import screen_cells
 
         cells = screen_cells(self.app)
         self.frame_pending = False

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.base.file_limits import MIB, FileTooLarge, read_bytes_limited
 from tui.cmdline.duration import DurationError, parse_duration
-from tui.file_limits import MIB, FileTooLarge, read_bytes_limited
 
 DAY_S = 86_400.0
 

@@ -10,8 +10,8 @@ from typing import Any
 from textual.app import App
 
 from tui.actions import ACTION_TITLES, ActionKind, Outcome, RolloutActions, why_not
-from tui.model import CanaryKey
-from tui.state import AppState
+from tui.domain.model import CanaryKey
+from tui.domain.state import AppState
 
 
 class Acting:

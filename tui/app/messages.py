@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui.observations import Observation
+from tui.domain.observations import Observation
 
 
 class ObservationBatch(Message):

@@ -2,7 +2,7 @@
 
 The rules are a pure function over the stack of screen names (bottom first), so every key has one defined result
 from every screen and no screen is ever on the stack twice. Screens and key tables name screens from here;
-tui/navigation.py builds the screens and keeps the app's stack in step with these rules.
+tui/app/navigation.py builds the screens and keeps the app's stack in step with these rules.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""What every floor uses: the clock, safe text, redaction, bounded file reading, themes."""
