@@ -89,7 +89,7 @@ def _presentation_options(args: argparse.Namespace) -> dict:  # type: ignore[typ
     """Script, recorder and screenshot folder, each checked before the UI starts."""
     from pathlib import Path
 
-    from tui.script import ScriptError, load_script
+    from tui.app.script import ScriptError, load_script
 
     script = None
     if args.script:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.flagger.logger_stream import render_record
-from tui.flagger.payload import EventPayload
+from tui.domain.flagger.logger_stream import render_record
+from tui.domain.flagger.payload import EventPayload
 
 
 def canary(

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui.domain.flagger.logger_stream import parse_lines
+from tui.domain.flagger.payload import EventPayload
 from tui.domain.model import CanaryKey
-from tui.flagger.logger_stream import parse_lines
-from tui.flagger.payload import EventPayload
 from tui.sim.engine import Simulation
 from tui.sim.logger_pod import LOG_LINES_LIMIT
 from tui.sim.scenario import load_scenario

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.lab.trace import payloads, read_log
-from tui.flagger.payload import EventPayload, encode
+from tui.domain.flagger.payload import EventPayload, encode
 from tui.lab import logger as lab_logger
 from tui.lab.processes import free_ports
 

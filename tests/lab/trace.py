@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from tui.cluster.emitter import Emitter
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
+from tui.domain.flagger.logger_stream import LoggerStreamParser
+from tui.domain.flagger.payload import EventPayload
 from tui.domain.model import MetricSample
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.payload import EventPayload
 
 if TYPE_CHECKING:
     from tests.cluster.recording import Recording

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from tui.domain.flagger import messages as msg
+from tui.domain.flagger.checks import duration_fails, success_rate_fails
 from tui.domain.model import Analysis, CanaryInfo, CanaryKey, FlaggerEvent, MetricSample, RouterInfo
 from tui.domain.narration import narration
 from tui.domain.observations import (
@@ -21,8 +23,6 @@ from tui.domain.observations import (
 )
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
-from tui.flagger import messages as msg
-from tui.flagger.checks import duration_fails, success_rate_fails
 
 KEY = CanaryKey("apps", "examiner")
 T0 = 1_000.0

@@ -8,7 +8,7 @@ import pytest
 
 from tests.simkit import EXAMINER, simulation
 from tui.app import CanaryscopeApp
-from tui.script import Facts, ScriptError, ScriptRunner, load_script, parse_script
+from tui.app.script import Facts, ScriptError, ScriptRunner, load_script, parse_script
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.simkit import simulation
 from tui.app import CanaryscopeApp
+from tui.app.script import load_script
 from tui.domain.observations import CaptionObserved
-from tui.script import load_script
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
 

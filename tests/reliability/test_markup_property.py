@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from tests.cluster import objects
 from tests.reliability.report import Report
 from tests.simkit import sim_app
+from tui.app.script import ScriptRunner, parse_script
 from tui.base.safe_text import safe_text
+from tui.domain.flagger.payload import as_event, decode
 from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.observations import CanaryObserved, CanarySelected, DeploymentObserved, EventObserved, HealthObserved
-from tui.flagger.payload import as_event, decode
 from tui.kube.parse import parse_canary, parse_deployment
 from tui.screens.confirm import ConfirmScreen
-from tui.script import ScriptRunner, parse_script
 from widgets.narration_bar import NarrationBar
 
 TAGS = [

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 
 from tests.reliability import garbage
 from tests.reliability.report import Report
+from tui.domain.flagger.logger_stream import LoggerStreamParser
+from tui.domain.flagger.messages import classify
+from tui.domain.flagger.payload import EventPayload, PayloadError, decode
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -43,9 +46,6 @@ from tui.domain.observations import (
 )
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.messages import classify
-from tui.flagger.payload import EventPayload, PayloadError, decode
 from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_deployment, parse_router
 from tui.screens.overview import row_for

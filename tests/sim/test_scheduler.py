@@ -363,7 +363,7 @@ def test_a_failed_canary_is_resynced_every_tick_and_its_next_release_reported_wi
     """Flagger re-syncs a Failed canary's status on every tick (lastAppliedSpec follows the target, the
     lastTransitionTime moves), so the `New revision detected!` event after a failure already carries the new
     revision's checksum; after a success it carries the old one. Recorded from real Flagger v1.44.0 in the lab."""
-    from tui.flagger.logger_stream import parse_lines
+    from tui.domain.flagger.logger_stream import parse_lines
     from tui.sim.logger_pod import LOG_LINES_LIMIT
 
     sim = simulation("seed")

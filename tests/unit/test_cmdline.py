@@ -245,7 +245,7 @@ def _imported(path: Path) -> set[str]:
 def test_cli_and_serve_do_not_import_each_other() -> None:
     assert not {"tui.serve"} & _imported(ROOT / "tui" / "cli.py")
     assert not {"tui.cli"} & _imported(ROOT / "tui" / "serve.py")
-    assert not {"tui.sim.scenario"} & _imported(ROOT / "tui" / "script.py")
+    assert not {"tui.sim.scenario"} & _imported(ROOT / "tui" / "app" / "script.py")
 
 
 def test_serve_serves_only_the_tui(capsys: pytest.CaptureFixture[str]) -> None:

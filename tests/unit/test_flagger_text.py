@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui.flagger import messages as msg
-from tui.flagger.gofmt import go_duration_ms, go_float, parse_go_duration_ms
-from tui.flagger.weights import ladder, max_weight, next_step, step_position
+from tui.domain.flagger import messages as msg
+from tui.domain.flagger.gofmt import go_duration_ms, go_float, parse_go_duration_ms
+from tui.domain.flagger.weights import ladder, max_weight, next_step, step_position
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ PACKAGES = ("tui", "widgets", "styles")
 # floor -> the module prefixes on it; the longest prefix that matches wins. "tui" alone is the package's face.
 FLOORS: dict[str, tuple[str, ...]] = {
     "foundation": ("tui", "tui.base", "tui.cmdline", "styles"),
-    "domain": ("tui.domain", "tui.flagger", "tui.kube", "tui.wait.tracker"),
+    "domain": ("tui.domain", "tui.kube", "tui.wait.tracker"),
     "actions": ("tui.actions",),
-    "sources": ("tui.sources", "tui.mailbox", "tui.sim", "tui.cluster", "tui.load", "tui.release", "tui.script"),
+    "sources": ("tui.sources", "tui.sim", "tui.cluster", "tui.load", "tui.release"),
     "widgets": ("widgets",),
     "screens": ("tui.screens",),
     "app": ("tui.app",),

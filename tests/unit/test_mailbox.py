@@ -6,7 +6,7 @@ import threading
 
 from tui.domain.model import Health
 from tui.domain.observations import ClockTick, HealthObserved, Observation
-from tui.mailbox import PENDING_LIMIT, Mailbox, mailbox_for
+from tui.sources.mailbox import PENDING_LIMIT, Mailbox, mailbox_for
 
 
 def ticks(start: int, count: int) -> list[Observation]:

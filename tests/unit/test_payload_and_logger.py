@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tui.flagger.logger_stream import LoggerStreamParser, parse_lines, render_record
-from tui.flagger.payload import EventPayload, PayloadError, decode, encode
+from tui.domain.flagger.logger_stream import LoggerStreamParser, parse_lines, render_record
+from tui.domain.flagger.payload import EventPayload, PayloadError, decode, encode
 
 PAYLOAD = EventPayload(
     name="examiner",

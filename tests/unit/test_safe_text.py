@@ -11,8 +11,8 @@ from rich.cells import cell_len
 
 from tui.base.safe_text import MAX_CHARS, safe_line, safe_text
 from tui.cluster.prometheus import by_deployment
-from tui.flagger.logger_stream import parse_lines, render_record
-from tui.flagger.payload import EventPayload
+from tui.domain.flagger.logger_stream import parse_lines, render_record
+from tui.domain.flagger.payload import EventPayload
 from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_deployment, parse_router
 
@@ -174,7 +174,7 @@ def test_prometheus_label_values_are_made_safe() -> None:
 
 
 def test_a_script_say_line_is_made_safe_when_the_script_is_read() -> None:
-    from tui.script import parse_script
+    from tui.app.script import parse_script
 
     script = parse_script({"steps": [{"at": "0s", "do": "say", "text": f"[/bold] 5 [ms]{OSC_TITLE}\nnext"}]})
     assert script.steps[0].text == "[/bold] 5 [ms]␛]0;PWNED␛\\⏎next"

@@ -6,7 +6,7 @@ import pytest
 from rich.cells import cell_len
 
 from tui.domain import wording as fmt
-from tui.flagger import messages
+from tui.domain.flagger import messages
 
 HALT = messages.success_rate_below("examiner.apps", 87.37, 99)
 SLOW = messages.duration_above("examiner.apps", 612, 500)

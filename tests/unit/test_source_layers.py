@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WITHOUT_TEXTUAL = [
-    "tui.sources",
-    "tui.mailbox",
+    "tui.sources.port",
+    "tui.sources.mailbox",
     "tui.kube.translate",
     "tui.sim.source",
     "tui.cluster.source",
@@ -39,6 +39,6 @@ def test_the_textual_messages_do_need_textual_so_the_check_can_fail() -> None:
 
 
 def test_the_source_protocol_and_the_mailbox_know_nothing_of_the_simulation() -> None:
-    done = imported(["tui.sources", "tui.mailbox", "tui.kube.translate", "tui.cluster.source"], "textual")
+    done = imported(["tui.sources.port", "tui.sources.mailbox", "tui.kube.translate", "tui.cluster.source"], "textual")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", done.stdout

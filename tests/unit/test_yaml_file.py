@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tui.app.script import ScriptError, parse_script
 from tui.base.yaml_file import YamlReadProblem, duration_value, load_yaml_document, mapping, read_yaml
 from tui.cluster.kubeconfig import ClusterConfigError, connect
-from tui.script import ScriptError, parse_script
 
 
 class Problem(ValueError):

@@ -27,18 +27,18 @@ from tui.domain.model import CanaryKey
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
-from tui.mailbox import Mailbox
 from tui.screens import keys
-from tui.sources import Source
+from tui.sources.mailbox import Mailbox
+from tui.sources.port import Source
 
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
+    from tui.app.script import Script
     from tui.screens.detail import DetailScreen
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
     from tui.screens.presentation import PresentationScreen
     from tui.screens.rollout import RolloutScreen
-    from tui.script import Script
 
 
 class CanaryscopeApp(App[int]):

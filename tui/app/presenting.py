@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tui.actions import ActionKind, RolloutActions
 from tui.domain.facts import canary_weight
 from tui.domain.observations import CanarySelected, CaptionObserved, NoticeObserved, Observation
-from tui.sources import Source
+from tui.sources.port import Source
 
 if TYPE_CHECKING:
     from textual.geometry import Size
     from textual.screen import Screen
 
     from tui.app.recording import CastRecorder
+    from tui.app.script import Facts, Script, ScriptStep
     from tui.domain.state import AppState
-    from tui.script import Facts, Script, ScriptStep
 
 SCRIPT_FAILED_EXIT = 1
 # Refreshes a frame of a recording may wait for the screen to settle.
@@ -37,7 +37,7 @@ SIMPLE_ACTIONS = {
 
 def facts_of(state: AppState, script: Script) -> Facts:
     """The canary a script acts on as the screen shows it: phase, router weight (else status), failed checks."""
-    from tui.script import Facts
+    from tui.app.script import Facts
 
     view = state.canaries.get(script.canary) if script.canary is not None else state.selected_view
     if view is None:
@@ -104,7 +104,7 @@ class Presenter:
         self.app = app
         self.runner = None
         if script is not None:
-            from tui.script import ScriptRunner  # only sessions with a script need it (and the YAML parser)
+            from tui.app.script import ScriptRunner  # only sessions with a script need it (and the YAML parser)
 
             self.runner = ScriptRunner(script)
         self.armed = False

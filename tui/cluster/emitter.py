@@ -1,4 +1,4 @@
-"""Retry pacing for the cluster's watches, streams and polls (the mailbox they write into is tui.mailbox)."""
+"""Retry pacing for the cluster's watches, streams and polls (the mailbox they write into is tui.sources.mailbox)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.mailbox import PENDING_LIMIT, Mailbox
+from tui.sources.mailbox import PENDING_LIMIT, Mailbox
 
 # The name the cluster's modules first knew the mailbox by.
 Emitter = Mailbox

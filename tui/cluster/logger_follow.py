@@ -18,12 +18,12 @@ from typing import Any
 
 from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.http import HttpProblem, check, stream_lines
+from tui.domain.flagger.logger_stream import LoggerStreamParser
+from tui.domain.flagger.payload import as_event
 from tui.domain.model import Health
 from tui.domain.observations import EventObserved
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.payload import as_event
 from tui.kube.parse import parse_timestamp
-from tui.mailbox import Mailbox
+from tui.sources.mailbox import Mailbox
 
 SOURCE = "logger"
 TAIL_LINES = 3000

@@ -23,7 +23,7 @@ from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.domain.model import Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import MetricsObserved
-from tui.mailbox import Mailbox
+from tui.sources.mailbox import Mailbox
 
 SOURCE = "prometheus"
 DEFAULT_WINDOW_S = 60.0

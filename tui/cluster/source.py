@@ -28,7 +28,7 @@ from tui.domain.observations import (
     Observation,
 )
 from tui.kube.translate import Translator
-from tui.mailbox import Consumer, Mailbox, mailbox_for
+from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
 

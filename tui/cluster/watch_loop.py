@@ -21,7 +21,7 @@ from tui.cluster.connect_errors import describe_transport
 from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
 from tui.domain.model import Health
-from tui.mailbox import Mailbox
+from tui.sources.mailbox import Mailbox
 
 DEFAULT_READ_TIMEOUT_S = 45.0
 CONNECT_TIMEOUT_S = 5.0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tui.domain import facts
+from tui.domain.flagger.messages import classify
 from tui.domain.model import FlaggerEvent, Phase
 from tui.domain.state import CanaryView
-from tui.flagger.messages import classify
 
 # Halts that count as failed checks; they explain failedChecks for the rest of the analysis.
 CHECK_HALT_KINDS = frozenset(

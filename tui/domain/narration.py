@@ -1,6 +1,6 @@
 """One sentence in plain words: what Flagger is doing with the canary, and why. Derived from state only.
 
-Every claim about a value and its threshold is the comparison Flagger makes (tui/flagger/checks.py): after a halt
+Every claim about a value and its threshold is the comparison Flagger makes (tui/domain/flagger/checks.py): after a halt
 the sentence quotes the value Flagger compared (from its own message); otherwise it speaks of the latest sample,
 computed over the metric interval as Flagger does, as what the next check would find. Each sentence comes in
 forms from long to short, so that a narrow line shows a whole sentence rather than a cut one.
@@ -14,11 +14,11 @@ from rich.cells import cell_len
 
 from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning, from_last_tick
+from tui.domain.flagger.checks import duration_fails, success_rate_fails
+from tui.domain.flagger.messages import classify
 from tui.domain.model import FlaggerEvent, MetricSample, Phase
 from tui.domain.names import primary_name
 from tui.domain.state import AppState, CanaryView
-from tui.flagger.checks import duration_fails, success_rate_fails
-from tui.flagger.messages import classify
 
 # Samples older than this many analysis intervals no longer stand for now (as on the metrics panel).
 STALE_INTERVALS = 3

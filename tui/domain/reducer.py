@@ -13,6 +13,7 @@ from dataclasses import replace
 from functools import reduce as _fold
 from typing import Any, TypeVar
 
+from tui.domain.flagger.messages import classify
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -56,7 +57,6 @@ from tui.domain.state import (
     CanaryView,
     LoggedEvent,
 )
-from tui.flagger.messages import classify
 
 T = TypeVar("T")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from tui.domain.flagger import weights
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -16,7 +17,6 @@ from tui.domain.model import (
     RouterInfo,
     SourceHealth,
 )
-from tui.flagger import weights
 
 EVENT_LOG_LIMIT = 2000
 METRIC_SAMPLES_LIMIT = 720

@@ -8,8 +8,8 @@ import time
 from rich.cells import cell_len, set_cell_size
 
 from tui.cmdline.duration import format_duration
-from tui.flagger.gofmt import go_duration_ms
-from tui.flagger.messages import classify
+from tui.domain.flagger.gofmt import go_duration_ms
+from tui.domain.flagger.messages import classify
 
 PHASE_ICONS: dict[str, str] = {
     "Initializing": "◌",

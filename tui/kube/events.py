@@ -11,8 +11,8 @@ from collections import OrderedDict
 from typing import Any
 
 from tui.base.safe_text import safe_text
+from tui.domain.flagger.messages import strip_combined
 from tui.domain.model import EVENT_MESSAGE_LIMIT, FlaggerEvent, bounded_message
-from tui.flagger.messages import strip_combined
 from tui.kube.parse import parse_timestamp
 
 TRACKED_EVENTS_LIMIT = 10_000

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tui.base.safe_text import safe_text
+from tui.domain.flagger.hashing import object_hash
 from tui.domain.model import (
     REVISION_KEYS,
     Analysis,
@@ -24,7 +25,6 @@ from tui.domain.model import (
     Webhook,
 )
 from tui.domain.names import canary_service, primary_name
-from tui.flagger.hashing import object_hash
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")

@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tui.flagger.logger_stream import record_head
-from tui.flagger.payload import PayloadError, decode
+from tui.domain.flagger.logger_stream import record_head
+from tui.domain.flagger.payload import PayloadError, decode
 
 HOST = "127.0.0.1"
 MAX_BODY_BYTES = 1 << 20

@@ -33,8 +33,8 @@ from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.domain.observations import HealthObserved
 from tui.lab.linkerd_metrics import InboundMetrics, Pod
 from tui.lab.routing import Backend, Topology, Workload
-from tui.mailbox import Mailbox
 from tui.sim.examiner import decide_delay_ms, decide_status
+from tui.sources.mailbox import Mailbox
 
 HOST = "127.0.0.1"
 MAX_IN_FLIGHT = 256

@@ -30,6 +30,8 @@ from tui.actions.plan import (
     Voice,
 )
 from tui.base.clock import VirtualClock
+from tui.domain.flagger.logger_stream import LoggerStreamParser
+from tui.domain.flagger.payload import as_event
 from tui.domain.model import CanaryKey, Health, MetricSample, SourceHealth
 from tui.domain.names import canary_service, primary_name
 from tui.domain.observations import (
@@ -41,8 +43,6 @@ from tui.domain.observations import (
     MetricsObserved,
     Observation,
 )
-from tui.flagger.logger_stream import LoggerStreamParser
-from tui.flagger.payload import as_event
 from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
 from tui.kube.translate import Translator
 from tui.sim import manifests

@@ -15,11 +15,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.flagger import messages as msg
+from tui.domain.flagger.hashing import object_hash
+from tui.domain.flagger.payload import EventPayload
+from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import canary_service, primary_name
-from tui.flagger import messages as msg
-from tui.flagger.hashing import object_hash
-from tui.flagger.payload import EventPayload
-from tui.flagger.weights import max_weight, next_step
 from tui.kube.parse import parse_interval
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tui.mailbox import Consumer, Mailbox, mailbox_for
 from tui.sim.engine import Simulation
+from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 TICK_S = 0.25
 

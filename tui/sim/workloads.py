@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.domain.flagger import messages
 from tui.domain.names import target_of
-from tui.flagger import messages
 from tui.sim.store import ObjectStore
 
 

@@ -22,7 +22,7 @@ from tui.domain.model import CanaryKey
 from tui.domain.observations import Observation
 from tui.domain.reducer import reduce
 from tui.domain.state import AppState
-from tui.mailbox import Mailbox
+from tui.sources.mailbox import Mailbox
 from tui.wait.tracker import Outcome, WaitTracker
 
 PROG = "canaryscope wait"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from tui.domain import facts, wording
+from tui.domain.flagger.messages import classify
 from tui.domain.model import CanaryKey, Health, Phase
 from tui.domain.state import AppState, CanaryView
-from tui.flagger.messages import classify
 
 # Logger tails and the Events API replay history; events this much older than the start are not this wait's.
 EVENT_GRACE_S = 5.0

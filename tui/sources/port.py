@@ -1,6 +1,6 @@
 """What the app (or `wait`) needs of a source of observations. Nothing here knows Textual or the simulation.
 
-A source writes into its owner's mailbox (tui.mailbox): the simulation on the owner's thread, the cluster from
+A source writes into its owner's mailbox (tui.sources.mailbox): the simulation on the owner's thread, the cluster from
 worker threads. A source whose time is virtual offers `pacing`: the owner asks it to step on its own timer.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from tui.mailbox import Consumer, Mailbox
+from tui.sources.mailbox import Consumer, Mailbox
 
 
 class Pacing(Protocol):

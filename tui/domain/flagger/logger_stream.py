@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 
-from tui.flagger.payload import EventPayload, PayloadError, decode, encode
+from tui.domain.flagger.payload import EventPayload, PayloadError, decode, encode
 
 MAX_CONTINUATION_LINES = 8
 MAX_PENDING_CHARS = 64 * 1024

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tui.flagger.gofmt import go_duration_ms, go_float
+from tui.domain.flagger.gofmt import go_duration_ms, go_float
 
 NORMAL = "Normal"
 WARNING = "Warning"
