@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from tui import __version__
 from tui.base.gc_tuning import tune_for_interactive
 from tui.cmdline import registry
+from tui.cmdline.duration import duration_option
 from tui.cmdline.parser import OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
 
@@ -48,21 +49,6 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"--seed: must not be negative, got {text}")
     return value
-
-
-def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> float:
-        from tui.cmdline.duration import DurationError, parse_duration
-
-        try:
-            value = parse_duration(text)
-        except DurationError:
-            raise argparse.ArgumentTypeError(f"{name}: expected seconds, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g} seconds, got {text}")
-        return value
-
-    return parse
 
 
 DEMO_HELP = "run on the embedded simulation (no cluster needed)"
@@ -198,13 +184,13 @@ def build_watch_parser() -> argparse.ArgumentParser:
     watch.add_argument("--read-only", action="store_true", help="never change the cluster or send load")
     watch.add_argument(
         "--read-timeout",
-        type=_seconds("--read-timeout", 5, 300),
+        type=duration_option("--read-timeout", 5, 300),
         default=45.0,
         help="seconds of silence after which a watch or log stream reconnects (default 45)",
     )
     watch.add_argument(
         "--refresh",
-        type=_seconds("--refresh", 1, 300),
+        type=duration_option("--refresh", 1, 300),
         default=5.0,
         help="seconds between Prometheus queries (default 5)",
     )

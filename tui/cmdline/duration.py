@@ -56,3 +56,19 @@ def format_duration(seconds: float, *, trim: bool = False) -> str:
     while trim and len(parts) > 1 and parts[-1][0] == "0":
         parts.pop()
     return "".join(value + unit for value, unit in parts)
+
+
+def duration_option(name: str, low: float, high: float, *, expected: str = "seconds", unit: str = " seconds"):  # type: ignore[no-untyped-def]
+    """An argparse `type=` for a duration option within [low, high] seconds, refusing in the option's own words."""
+    import argparse
+
+    def parse(text: str) -> float:
+        try:
+            value = parse_duration(text)
+        except DurationError:
+            raise argparse.ArgumentTypeError(f"{name}: expected {expected}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}{unit}, got {text}")
+        return value
+
+    return parse

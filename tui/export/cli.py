@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 
+from tui.cmdline.duration import duration_option
 from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
 from tui.export import ExportError
 from tui.export.palette import THEMES
+
+# A time in the recording: seconds, or any duration (`90`, `1m30s`).
+_time = partial(duration_option, expected="a number", unit="")
 
 
 def _number(name: str, low: float, high: float, kind: type = float):  # type: ignore[no-untyped-def]
@@ -17,23 +22,6 @@ def _number(name: str, low: float, high: float, kind: type = float):  # type: ig
         try:
             value = kind(text.rstrip("s") if kind is float else text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected a number, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}, got {text}")
-        return value
-
-    return parse
-
-
-def _seconds(name: str, low: float, high: float):  # type: ignore[no-untyped-def]
-    """A time in the recording: seconds, or any duration (`90`, `1m30s`)."""
-
-    def parse(text: str) -> float:
-        from tui.cmdline.duration import DurationError, parse_duration
-
-        try:
-            value = parse_duration(text)
-        except DurationError:
             raise argparse.ArgumentTypeError(f"{name}: expected a number, got {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}, got {text}")
@@ -54,10 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fps", type=_number("--fps", 1, 60), default=10.0, help="frames per second (default 10)")
     parser.add_argument("--speed", type=_number("--speed", 0.01, 1000), default=1.0, help="play faster (default 1)")
     parser.add_argument(
-        "--idle-limit", type=_seconds("--idle-limit", 0.01, 86400), help="shorten pauses to at most S seconds"
+        "--idle-limit", type=_time("--idle-limit", 0.01, 86400), help="shorten pauses to at most S seconds"
     )
-    parser.add_argument("--from", dest="start", type=_seconds("--from", 0, 1e9), default=0.0, help="start at T s")
-    parser.add_argument("--to", dest="end", type=_seconds("--to", 0, 1e9), help="end at T s")
+    parser.add_argument("--from", dest="start", type=_time("--from", 0, 1e9), default=0.0, help="start at T s")
+    parser.add_argument("--to", dest="end", type=_time("--to", 0, 1e9), help="end at T s")
     return parser
 
 
