@@ -117,3 +117,18 @@ def test_key_names_of_rows() -> None:
     assert keys.Key("ctrl+s", "x", "X").name == "ctrl+s"
     assert keys.Key("r", "act('release')", "Release").method == ("action_act", ("release",))
     assert keys.Key("d", "app.detail", "Back").method == ("action_detail", ())
+
+
+def test_the_navigation_keys_come_from_the_table() -> None:
+    from tui.screens.keys import navigation_keys
+
+    derived = navigation_keys()
+    assert derived == {
+        "escape": navigation.BACK,
+        "enter": navigation.OPEN,
+        "o": navigation.OVERVIEW,
+        "d": navigation.DETAIL,
+        "z": navigation.PRESENTATION,
+        "question_mark": navigation.HELP,
+    }
+    assert all(any(row.key == key for row in keys.ROWS) for key in derived)

@@ -15,11 +15,11 @@ from textual.app import App
 from textual.screen import Screen
 
 from tui.domain.model import CanaryKey
+from tui.screens.keys import navigation_keys
 from tui.screens.moves import (
     BACK,
     DETAIL,
     HELP,
-    KEYS,
     MOVES,
     OPEN,
     OVERVIEW,
@@ -31,6 +31,9 @@ from tui.screens.moves import (
     moved,
     settled,
 )
+
+# Which key makes which move, from the key table.
+KEYS = navigation_keys()
 
 __all__ = [
     "BACK",

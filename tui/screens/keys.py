@@ -250,3 +250,26 @@ def help_lines() -> list[tuple[str, str]]:
 def palette_rows() -> list[Key]:
     """The rows the command palette offers, in table order."""
     return [row for row in ROWS if row.palette is not None]
+
+
+# The actions that move between screens, by the move each makes.
+_MOVES = {
+    "back": moves.BACK,
+    "open": moves.OPEN,
+    "open_rollout": moves.OPEN,
+    "overview": moves.OVERVIEW,
+    "detail": moves.DETAIL,
+    "presentation": moves.PRESENTATION,
+    "help": moves.HELP,
+}
+
+
+def navigation_keys() -> dict[str, str]:
+    """Each key that moves between screens, and the move it makes (wherever in the table it makes one)."""
+    found: dict[str, str] = {}
+    for row in ROWS:
+        _, name, _params = parse_action(row.action.removeprefix("app."))
+        move = _MOVES.get(name)
+        if move is not None and found.setdefault(row.key, move) != move:
+            raise ValueError(f"key {row.key!r} makes two moves: {found[row.key]} and {move}")
+    return found

@@ -19,7 +19,6 @@ PLACES = (ROLLOUT, OVERVIEW)  # a stack starts with one of these
 BACK = "back"  # Esc: one level down; nothing on the first screen
 OPEN = "open"  # Enter on the overview: the highlighted canary's rollout screen
 MOVES = (BACK, OPEN, OVERVIEW, DETAIL, PRESENTATION, HELP)
-KEYS = {"escape": BACK, "enter": OPEN, "o": OVERVIEW, "d": DETAIL, "z": PRESENTATION, "question_mark": HELP}
 
 Stack = tuple[str, ...]
 
