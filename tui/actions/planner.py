@@ -36,6 +36,9 @@ SKIP_ANALYSIS_WARNING = (
 PROMOTION_GATE_CLOSED_WHEN = frozenset(
     str(p) for p in (Phase.PROMOTING, Phase.FINALISING, Phase.SUCCEEDED, Phase.FAILED)
 )
+# An opened rollback gate is closed once the rollout is over, whichever way: left open, the next release would be
+# rolled back on its first tick (a promotion can win the race: Flagger checks skipAnalysis before the gate).
+ROLLBACK_GATE_CLOSED_WHEN = frozenset(str(p) for p in (Phase.SUCCEEDED, Phase.FAILED))
 # skipAnalysis left set would wave the next release through unanalysed.
 SKIP_ANALYSIS_UNSET_WHEN = frozenset(str(p) for p in (Phase.SUCCEEDED, Phase.FAILED))
 
@@ -47,9 +50,6 @@ class _Rules:
     promotion_gates: tuple[Gate, ...]
     # The gate `s` toggles instead of spec.suspend when the canary has it; the simulation always uses spec.suspend.
     pause_gate: Gate | None
-    # When an opened rollback gate is closed again (left open, the next release is rolled back on its first
-    # tick). The simulation waits for Failed only; a cluster also closes it if the canary succeeded meanwhile.
-    rollback_closed_when: frozenset[str]
     # The simulation aims load at the canary's own host, so even l and e need the canary; on a cluster they
     # go to --target whatever is in view.
     load_needs_canary: bool
@@ -59,13 +59,11 @@ _RULES: dict[Voice, _Rules] = {
     Voice.SIMULATION: _Rules(
         promotion_gates=(Gate.PROMOTION,),
         pause_gate=None,
-        rollback_closed_when=frozenset({str(Phase.FAILED)}),
         load_needs_canary=True,
     ),
     Voice.CLUSTER: _Rules(
         promotion_gates=(Gate.PROMOTION, Gate.TRAFFIC),
         pause_gate=Gate.TRAFFIC,
-        rollback_closed_when=frozenset({str(Phase.FAILED), str(Phase.SUCCEEDED)}),
         load_needs_canary=False,
     ),
 }
@@ -129,8 +127,7 @@ def skip_analysis(key: CanaryKey, voice: Voice) -> Plan:
 
 
 def open_rollback_gate(key: CanaryKey, voice: Voice) -> Plan:
-    closed_when = _RULES[voice].rollback_closed_when
-    follow_up = FollowUp(key, CloseGate(Gate.ROLLBACK), closed_when, "close the rollback gate")
+    follow_up = FollowUp(key, CloseGate(Gate.ROLLBACK), ROLLBACK_GATE_CLOSED_WHEN, "close the rollback gate")
     tick = "next analysis tick" if voice is Voice.SIMULATION else "next tick"
     said = f"Rollback gate opened: Flagger rolls back {key} at its {tick}"
     return Plan(steps=(OpenGate(Gate.ROLLBACK),), follow_ups=(follow_up,), outcome=Outcome(True, said))
