@@ -14,7 +14,8 @@ Thread-safe: handlers run on their own threads and the Python API may be called 
 
 Not emulated (tests must not rely on them): validation and defaulting (no default replicas, strategy, ...),
 admission, controllers (a Deployment never gets ReplicaSets, Pods or status unless the test writes them), garbage
-collection of owned objects, server-side apply (415), namespace existence checks, protobuf and Table output,
+collection of owned objects, server-side apply (415), namespace existence checks, protobuf (except a
+SelfSubjectAccessReview's body), kube-apiserver's own Table printers for built-in kinds (Tables show Name and Age),
 consistent snapshots across list pages, and waiting on a resourceVersion newer than the store's.
 """
 
