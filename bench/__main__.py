@@ -1,18 +1,19 @@
-"""python -m bench [NAME ...] [--quick] [--runs N] [--output PATH] [--strict]"""
+"""python -m bench [NAME ...] [--quick] [--runs N] [--seconds S] [--output PATH] [--strict]"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from bench import bandwidth, export, first_frame, idle_cpu, latency, machine, memory, prom_cost, report, scale
+from bench import bandwidth, export, first_frame, idle_cpu, latency, machine, memory, peers, prom_cost, report, scale
 from bench.commands import REPO, reproduce
 from bench.result import Result
 
-BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export)}
+BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export, peers)}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -22,6 +23,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="a short smoke run with tiny sizes (budgets not meant)")
     parser.add_argument("--runs", type=int, help="runs per figure (default: per benchmark)")
+    parser.add_argument("--seconds", type=float, help="measuring window per tool (peers; default 60)")
     parser.add_argument("--output", type=Path, help="report to write (default BENCHMARKS.md; none with --quick)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
     parser.add_argument("--render", action="store_true", help="only rewrite the report from its .json")
@@ -31,14 +33,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.exit(2, f"python -m bench: unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}\n")
     if args.runs is not None and args.runs < 1:
         parser.exit(2, "python -m bench: --runs must be at least 1\n")
+    if args.seconds is not None and args.seconds <= 0:
+        parser.exit(2, "python -m bench: --seconds must be more than 0\n")
     return args
 
 
-def run_one(name: str, quick: bool, runs: int | None) -> Result:
+def run_one(name: str, quick: bool, runs: int | None, seconds: float | None = None) -> Result:
     module = BENCHMARKS[name]
     started, load_before = time.monotonic(), machine.load_average()
+    # --seconds goes to the benchmarks that take a window length.
+    window = {"seconds": seconds} if seconds and "seconds" in inspect.signature(module.run).parameters else {}
     try:
-        result: Result = module.run(quick=quick, runs=runs)
+        result: Result = module.run(quick=quick, runs=runs, **window)
     except Exception as exc:  # one broken benchmark must not cost the others their figures
         traceback.print_exc()
         result = Result(
@@ -93,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     fresh: dict[str, Result] = {}
     for name in names:
         print(f"→ {name} …", flush=True)
-        result = run_one(name, args.quick, args.runs)
+        result = run_one(name, args.quick, args.runs, args.seconds)
         fresh[name] = result
         verdict = "pass" if result.passed else "FAIL"
         print(

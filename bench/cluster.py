@@ -49,9 +49,14 @@ def populate(api: ApiServer, refs: list[CanaryRef], *, routers: bool = True, pha
             api.put(objects.traffic_split(ref.name, ref.namespace))
 
 
-def new_standin(history: int = 10_000) -> ApiServer:
+def new_standin(history: int = 10_000, *, peer_support: bool = False) -> ApiServer:
+    """`peer_support`: also what kubectl and k9s need (Tables, access reviews, CRDs, Nodes), and no token, since
+    kubectl and k9s send no credentials over plain HTTP."""
     # A deep history and watch queue: the writer must never push a watcher into 410 or a cut-off.
-    return ApiServer(crds=DEMO_CRDS, bookmark_interval=5.0, history_size=history, watch_queue_size=100_000).start()
+    extra: dict = {"peer_support": True, "token": None} if peer_support else {}
+    return ApiServer(
+        crds=DEMO_CRDS, bookmark_interval=5.0, history_size=history, watch_queue_size=100_000, **extra
+    ).start()
 
 
 @contextmanager

@@ -65,6 +65,12 @@ def render(machine: dict[str, str], results: list[Result]) -> str:
         lines.append("")
         lines += [f"- {_cell(d)}" for d in r.details]
         lines.append("")
+        # A figure may bring its own tables (the peers' side-by-side), already in Markdown.
+        markdown = r.values.get("markdown")
+        if isinstance(markdown, list) and markdown:
+            lines += [str(line) for line in markdown]
+            if markdown[-1]:
+                lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"
 

@@ -29,7 +29,7 @@ MB = 1_000_000
 
 
 class Helper:
-    def __init__(self, canaries: int, namespaces: int, tmp: Path) -> None:
+    def __init__(self, canaries: int, namespaces: int, tmp: Path, *extra: str) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -41,6 +41,7 @@ class Helper:
                 str(namespaces),
                 "--kubeconfig",
                 str(tmp / "kubeconfig"),
+                *extra,
             ],
             cwd=str(commands.REPO),
             stdin=subprocess.PIPE,
@@ -58,6 +59,12 @@ class Helper:
         assert self.process.stdin is not None
         self.process.stdin.write(line + "\n")
         self.process.stdin.flush()
+
+    def probe(self, phase: str, weight: int) -> float:
+        """Write the probe canary's status (needs --probe); the monotonic time just before the write."""
+        self.send(f"probe {phase} {weight}")
+        assert self.process.stdout is not None
+        return float(json.loads(self.process.stdout.readline())["at"])
 
     def stats(self) -> dict[str, int]:
         self.send("stats")

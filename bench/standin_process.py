@@ -4,6 +4,10 @@
 
 prints one JSON line when ready ({"kubeconfig": ..., "prometheus": URL}), then obeys lines on stdin:
 `rate N` (changes per second; 0 stops the writer), `stats` (prints a JSON line), `quit` (or end of input).
+
+With `--probe`, the first canary is kept out of the writer's changes and `probe PHASE WEIGHT` writes its status,
+then prints {"at": time.monotonic() just before the write} (one clock for every process on the machine).
+`--peer-support` serves what kubectl and k9s need as well (see bench.cluster.new_standin).
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.cluster import ChangeWriter, names, new_standin, populate
 from bench.live_prometheus import LivePrometheus
+from tests.standin.store import rfc3339
 
 
 def main() -> int:
@@ -23,10 +30,13 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, required=True)
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--probe", action="store_true", help="keep the first canary for `probe` writes")
+    parser.add_argument("--peer-support", action="store_true", help="serve what kubectl and k9s need too")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
-    api = new_standin()
+    api = new_standin(peer_support=args.peer_support)
     populate(api, refs)
+    changed = refs[1:] if args.probe else refs
     deployments = [(r.namespace, d) for r in refs for d in (r.name, f"{r.name}-primary")]
     prom = LivePrometheus(deployments, seed=args.seed).start()
     kubeconfig = api.write_kubeconfig(Path(args.kubeconfig), namespace=refs[0].namespace)
@@ -39,8 +49,14 @@ def main() -> int:
                 if writer is not None:
                     writer.stop()
                     writer = None
-                if float(value) > 0:
-                    writer = ChangeWriter(api, refs, float(value), seed=args.seed).start()
+                if float(value) > 0 and changed:
+                    writer = ChangeWriter(api, changed, float(value), seed=args.seed).start()
+            elif command == "probe":
+                phase, weight = value.split()
+                at = time.monotonic()
+                status = {"phase": phase, "canaryWeight": int(weight), "lastTransitionTime": rfc3339(datetime.now(UTC))}
+                api.patch_status("canaries.flagger.app", refs[0].name, refs[0].namespace, status)
+                print(json.dumps({"at": at}), flush=True)
             elif command == "stats":
                 stats = {
                     "written": writer.written if writer else 0,

@@ -45,6 +45,10 @@ class Timeout(Exception):
     pass
 
 
+def _take_controlling_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """Runs `argv` on a pty of `columns` x `lines`; `screen_text()` is what a user would see."""
 
@@ -57,7 +61,10 @@ class Terminal:
         env: dict[str, str] | None = None,
         cwd: str | None = None,
         parse: bool = True,
+        controlling: bool = False,
     ) -> None:
+        """`controlling`: the pty becomes the program's controlling terminal, as in a terminal emulator's shell
+        (k9s opens /dev/tty and panics without one)."""
         self.columns, self.lines = columns, lines
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
@@ -86,6 +93,8 @@ class Terminal:
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
+            # Runs in the child after setsid() and after the pty became its stdin.
+            preexec_fn=_take_controlling_terminal if controlling else None,
         )
         os.close(slave)
         self.master = master

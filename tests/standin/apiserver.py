@@ -14,12 +14,14 @@ Thread-safe: handlers run on their own threads and the Python API may be called 
 
 Not emulated (tests must not rely on them): validation and defaulting (no default replicas, strategy, ...),
 admission, controllers (a Deployment never gets ReplicaSets, Pods or status unless the test writes them), garbage
-collection of owned objects, server-side apply (415), namespace existence checks, protobuf and Table output,
+collection of owned objects, server-side apply (415), namespace existence checks, protobuf (except a
+SelfSubjectAccessReview's body), kube-apiserver's own Table printers for built-in kinds (Tables show Name and Age),
 consistent snapshots across list pages, and waiting on a resourceVersion newer than the store's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 import threading
@@ -37,7 +39,17 @@ from tests.standin.handler import Handler
 from tests.standin.kubeconfig import FAKE_TOKEN, write_kubeconfig
 from tests.standin.listener import Listener
 from tests.standin.patching import merge_patch
-from tests.standin.resources import BUILTINS, DEMO_CRDS, NAMESPACES, PODS, ResourceType
+from tests.standin.resources import (
+    BUILTINS,
+    CRDS,
+    DEMO_CRDS,
+    NAMESPACES,
+    NODES,
+    PEER_TYPES,
+    PODS,
+    ResourceType,
+    crd_object,
+)
 from tests.standin.store import Store
 
 Resource = ResourceType | str
@@ -148,7 +160,10 @@ class ApiServer:
         clock: Callable[[], datetime] | None = None,
         namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
         tls: ssl.SSLContext | None = None,
+        peer_support: bool = False,
     ) -> None:
+        """`peer_support` also serves what kubectl and k9s ask for: Nodes (one, `standin-node`), the
+        CustomResourceDefinitions of the installed CRDs (apiextensions.k8s.io) and SelfSubjectAccessReview."""
         self.token = token
         self.user = user
         self.git_version = git_version
@@ -163,8 +178,11 @@ class ApiServer:
         self._known: dict[tuple[str, str], ResourceType] = {rt.key: rt for rt in (*BUILTINS, *DEMO_CRDS)}
         self._timer: threading.Timer | None = None
         self.startup_seconds: float | None = None
-        for rt in BUILTINS:
+        self.peer_support = peer_support
+        for rt in BUILTINS + (PEER_TYPES if peer_support else ()):
             self.store.install(rt)
+        if peer_support:
+            self.store.put(NODES, standin_node())
         for rt in crds:
             self.install_crd(rt)
         for ns in namespaces:
@@ -241,10 +259,16 @@ class ApiServer:
     def install_crd(self, rt: ResourceType) -> None:
         self._known[rt.key] = rt
         self.store.install(rt)
+        if self.peer_support:
+            self.store.put(CRDS, crd_object(rt))
 
     def uninstall_crd(self, resource: Resource) -> None:
         """Remove a CRD: its discovery entries and paths answer 404, its objects are gone, its watches end."""
-        self.store.uninstall(self.resolve(resource).key)
+        rt = self.resolve(resource)
+        self.store.uninstall(rt.key)
+        if self.peer_support:
+            with contextlib.suppress(ApiError):
+                self.store.delete(CRDS, None, rt.qualified)
 
     # --- objects (test side; no HTTP) -----------------------------------------------------------------------------
 
@@ -442,6 +466,31 @@ class ApiServer:
             cfg.api_key = {"authorization": self.token}
             cfg.api_key_prefix = {"authorization": "Bearer"}
         return cfg
+
+
+def standin_node() -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "standin-node", "labels": {"kubernetes.io/hostname": "standin-node"}},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+            "capacity": {"cpu": "2", "memory": "8Gi", "pods": "110"},
+            "allocatable": {"cpu": "2", "memory": "8Gi", "pods": "110"},
+            "nodeInfo": {
+                "architecture": "amd64",
+                "bootID": "standin-boot",
+                "containerRuntimeVersion": "containerd://2.0.0",
+                "kernelVersion": "6.1.0",
+                "kubeProxyVersion": "v1.33.4",
+                "kubeletVersion": "v1.33.4",
+                "machineID": "standin-machine",
+                "operatingSystem": "linux",
+                "osImage": "stand-in",
+                "systemUUID": "standin-node",
+            },
+        },
+    }
 
 
 __all__ = ["DEFAULT_USER", "FAKE_TOKEN", "ApiServer", "RecordedRequest", "errors"]

@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standin import errors
+from tests.standin import errors, protobuf, tables
 from tests.standin.errors import ApiError
 from tests.standin.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from tests.standin.resources import PODS, ResourceType, api_group, group_versions, resource_list
+from tests.standin.resources import ACCESS_REVIEWS, PODS, ResourceType, api_group, group_versions, resource_list
 from tests.standin.selectors import SelectorError, parse_field_selector, parse_label_selector
 from tests.standin.store import Watcher
 
@@ -28,6 +28,7 @@ MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 APPLY = "application/apply-patch+yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 POLL = 0.1  # how often streaming handlers look at drops, client hang-ups and deadlines
 
 
@@ -87,12 +88,17 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         self.content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        self.table: tables.TableRequest | None = None
         self.entry = self.app.request_log.record(
             method, url.path, self.query, self.content_type, self.body, self.headers.get("Authorization")
         )
         try:
             if not self.app.authorized(self.headers.get("Authorization")):
                 raise errors.unauthorized()
+            try:
+                self.table = tables.requested(self.headers.get("Accept"), self.query.get("includeObject"))
+            except tables.TableOptionError as exc:
+                raise errors.bad_request(str(exc)) from None
             self._route(method, url.path)
         except ApiError as exc:
             self._send_json(exc.code, exc.status())
@@ -260,6 +266,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.app.faults.is_forbidden(r.rt, verb, r.namespace, r.sub):
             raise errors.forbidden(r.rt, verb, r.namespace, r.name, self.app.user, r.sub)
         store = self.app.store
+        if r.rt is ACCESS_REVIEWS:
+            if method != "POST":
+                raise errors.method_not_allowed(method)
+            return self._access_review()
         if r.sub == "log":
             if method != "GET":
                 raise errors.method_not_allowed(method)
@@ -271,7 +281,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._throttled(*throttled)
             return self._watch(r) if verb == "watch" else self._list(r)
         if method == "GET":
-            return self._send_json(200, self._view(r, store.get(r.rt, r.namespace, r.name)))
+            obj = store.get(r.rt, r.namespace, r.name)
+            if self.table is not None and r.sub is None:
+                meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+                return self._send_json(200, self._table(r, [obj], meta))
+            return self._send_json(200, self._view(r, obj))
         if method == "POST":
             if r.name is not None:
                 raise errors.method_not_allowed(method)
@@ -361,6 +375,8 @@ class Handler(BaseHTTPRequestHandler):
             meta["continue"] = self.app.store.continue_token(rv, (last.get("namespace") or "", last["name"]))
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
+        if self.table is not None:
+            return self._send_json(200, self._table(r, items, meta))
         self._send_json(
             200,
             {
@@ -368,6 +384,46 @@ class Handler(BaseHTTPRequestHandler):
                 "apiVersion": r.rt.api_version(r.version),
                 "metadata": meta,
                 "items": [self._view(r, o, in_list=True) for o in items],
+            },
+        )
+
+    def _table(self, r: _Route, items: list[dict], meta: dict, *, with_columns: bool = True) -> dict:
+        assert self.table is not None
+        api_version = r.rt.api_version(r.version)
+        now = self.app.store.clock()
+        return tables.table(r.rt, items, api_version, self.table, meta, now, with_columns=with_columns)
+
+    def _access_review(self) -> None:
+        """SelfSubjectAccessReview: allowed unless a forbid() rule matches the asked resource, verb and namespace."""
+        if self.content_type == PROTOBUF:
+            try:
+                attributes: dict = protobuf.access_review_attributes(self.body)
+            except protobuf.ProtobufError as exc:
+                raise errors.bad_request(f"the body could not be decoded as a SelfSubjectAccessReview: {exc}") from None
+            review: dict = {"spec": {"resourceAttributes": attributes}}
+        else:
+            review = self._json_body()
+            if not isinstance(review, dict):
+                raise errors.bad_request("the body must be a SelfSubjectAccessReview object")
+            attributes = (review.get("spec") or {}).get("resourceAttributes") or {}
+        group, plural = attributes.get("group") or "", attributes.get("resource") or ""
+        verb, namespace = attributes.get("verb") or "", attributes.get("namespace") or None
+        sub = attributes.get("subresource") or None
+        rt = next((t for t in self.app.store.types() if t.key == (group, plural)), None)
+        denied = rt is not None and self.app.faults.is_forbidden(rt, verb, namespace, sub)
+        status: dict = {"allowed": not denied}
+        if denied:
+            status["denied"] = True
+        else:
+            status["reason"] = "allowed by the stand-in's rules"
+        self._send_json(
+            201,
+            {
+                "kind": "SelfSubjectAccessReview",
+                "apiVersion": "authorization.k8s.io/v1",
+                "metadata": {"creationTimestamp": None},
+                "spec": review.get("spec") or {},
+                "status": status,
             },
         )
 
@@ -454,6 +510,7 @@ class Handler(BaseHTTPRequestHandler):
         deadline = now + timeout if timeout else None
         interval = self.app.bookmark_interval
         next_bookmark = now + interval if bookmarks else None
+        columns_sent = False  # a Table watch sends its column definitions once, with the first event
         while True:
             if w.closed.is_set() or self._stream_over():
                 break
@@ -468,7 +525,13 @@ class Handler(BaseHTTPRequestHandler):
             except queue.Empty:
                 pass
             else:
-                event = {"type": kind, "object": self._view(r, obj)}
+                if self.table is not None and kind in ("ADDED", "MODIFIED", "DELETED"):
+                    meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+                    shown = self._table(r, [obj], meta, with_columns=not columns_sent)
+                    columns_sent = True
+                else:
+                    shown = self._view(r, obj)
+                event = {"type": kind, "object": shown}
                 self._chunk(json.dumps(event, separators=(",", ":")).encode() + b"\n")
                 continue
             now = time.monotonic()

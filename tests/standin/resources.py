@@ -15,8 +15,29 @@ from dataclasses import dataclass, field
 from tests.standin.patching import ListSpec, SmpSchema
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+CREATE_ONLY = ("create",)
 SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "log": ("get",)}
 COMMON_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+@dataclass(frozen=True)
+class PrinterColumn:
+    """A CRD's additionalPrinterColumns entry: what a server-side Table shows for the resource."""
+
+    name: str
+    type: str
+    json_path: str
+    priority: int = 0
+
+    def crd_entry(self) -> dict:
+        entry: dict = {"name": self.name, "type": self.type, "jsonPath": self.json_path}
+        if self.priority:
+            entry["priority"] = self.priority
+        return entry
+
+
+# What the API server shows for a resource that declares no columns.
+AGE = PrinterColumn("Age", "date", ".metadata.creationTimestamp")
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,8 @@ class ResourceType:
     has_generation: bool = True
     extra_fields: tuple[str, ...] = ()  # field-selector labels beyond metadata.name/namespace
     smp: SmpSchema = field(default_factory=dict, compare=False, hash=False)
+    printer_columns: tuple[PrinterColumn, ...] = field(default=(), compare=False, hash=False)
+    verbs: tuple[str, ...] = ALL_VERBS
 
     @property
     def key(self) -> tuple[str, str]:
@@ -55,6 +78,10 @@ class ResourceType:
     @property
     def has_status(self) -> bool:
         return "status" in self.subresources
+
+    @property
+    def columns(self) -> tuple[PrinterColumn, ...]:
+        return self.printer_columns or (AGE,)
 
     @property
     def field_labels(self) -> tuple[str, ...]:
@@ -205,6 +232,44 @@ DEPLOYMENTS = ResourceType(
 )
 BUILTINS: tuple[ResourceType, ...] = (PODS, EVENTS, SERVICES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS)
 
+# What kubectl and k9s ask for beyond canaryscope's needs (ApiServer(peer_support=True) serves them).
+NODES = ResourceType(
+    "",
+    ("v1",),
+    "nodes",
+    "Node",
+    namespaced=False,
+    singular="node",
+    short_names=("no",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    has_generation=False,
+    smp=META_ONLY_SMP,
+)
+CRDS = ResourceType(
+    "apiextensions.k8s.io",
+    ("v1",),
+    "customresourcedefinitions",
+    "CustomResourceDefinition",
+    namespaced=False,
+    singular="customresourcedefinition",
+    short_names=("crd", "crds"),
+    subresources=frozenset({"status"}),
+    has_generation=True,
+)
+ACCESS_REVIEWS = ResourceType(
+    "authorization.k8s.io",
+    ("v1",),
+    "selfsubjectaccessreviews",
+    "SelfSubjectAccessReview",
+    namespaced=False,
+    singular="selfsubjectaccessreview",
+    builtin=True,
+    has_generation=False,
+    verbs=CREATE_ONLY,
+)
+PEER_TYPES: tuple[ResourceType, ...] = (NODES, CRDS, ACCESS_REVIEWS)
+
 CANARIES = ResourceType(
     "flagger.app",
     ("v1beta1",),
@@ -213,6 +278,19 @@ CANARIES = ResourceType(
     singular="canary",
     categories=("all",),
     subresources=frozenset({"status"}),
+    # Flagger v1.44's additionalPrinterColumns (artifacts/flagger/crd.yaml), in its order.
+    printer_columns=(
+        PrinterColumn("Status", "string", ".status.phase"),
+        PrinterColumn("Weight", "string", ".status.canaryWeight"),
+        PrinterColumn("Suspended", "boolean", ".spec.suspend", 1),
+        PrinterColumn("FailedChecks", "string", ".status.failedChecks", 1),
+        PrinterColumn("Interval", "string", ".spec.analysis.interval", 1),
+        PrinterColumn("Mirror", "boolean", ".spec.analysis.mirror", 1),
+        PrinterColumn("StepWeight", "string", ".spec.analysis.stepWeight", 1),
+        PrinterColumn("StepWeights", "string", ".spec.analysis.stepWeights", 1),
+        PrinterColumn("MaxWeight", "string", ".spec.analysis.maxWeight", 1),
+        PrinterColumn("LastTransitionTime", "string", ".status.lastTransitionTime"),
+    ),
 )
 TRAFFICSPLITS = ResourceType(
     "split.smi-spec.io",
@@ -254,7 +332,7 @@ def resource_entry(rt: ResourceType) -> dict:
         "singularName": rt.singular or rt.kind.lower(),
         "namespaced": rt.namespaced,
         "kind": rt.kind,
-        "verbs": list(ALL_VERBS),
+        "verbs": list(rt.verbs),
         "storageVersionHash": _storage_hash(rt),
     }
     if rt.short_names:
@@ -293,3 +371,41 @@ def group_versions(types: Iterable[ResourceType]) -> Mapping[str, set[str]]:
         if rt.group:
             groups.setdefault(rt.group, set()).update(rt.versions)
     return groups
+
+
+def crd_object(rt: ResourceType) -> dict:
+    """The CustomResourceDefinition that would have installed `rt`, as `kubectl get crd -o json` shows it."""
+    storage = rt.preferred_version
+    names: dict = {"kind": rt.kind, "listKind": rt.list_kind, "plural": rt.plural, "singular": rt.singular}
+    if rt.short_names:
+        names["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        names["categories"] = list(rt.categories)
+    versions = []
+    for v in sort_versions(rt.versions):
+        version: dict = {
+            "name": v,
+            "served": True,
+            "storage": v == storage,
+            "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            "additionalPrinterColumns": [c.crd_entry() for c in rt.columns],
+        }
+        if rt.has_status:
+            version["subresources"] = {"status": {}}
+        versions.append(version)
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": rt.qualified},
+        "spec": {
+            "group": rt.group,
+            "names": names,
+            "scope": "Namespaced" if rt.namespaced else "Cluster",
+            "versions": versions,
+        },
+        "status": {
+            "acceptedNames": names,
+            "storedVersions": [storage],
+            "conditions": [{"type": "Established", "status": "True", "reason": "InitialNamesAccepted"}],
+        },
+    }
