@@ -14,12 +14,17 @@ from bench.commands import REPO, reproduce
 from bench.result import Result
 
 BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export, peers)}
+# Run only when named: the peers figure builds k9s and kubectl and takes about half an hour.
+ON_REQUEST = {peers.NAME}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="canaryscope's benchmarks")
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default all but {', '.join(sorted(ON_REQUEST))})",
     )
     parser.add_argument("--quick", action="store_true", help="a short smoke run with tiny sizes (budgets not meant)")
     parser.add_argument("--runs", type=int, help="runs per figure (default: per benchmark)")
@@ -81,7 +86,7 @@ def compile_sources() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
-    names = args.names or list(BENCHMARKS)
+    names = args.names or [name for name in BENCHMARKS if name not in ON_REQUEST]
     output = args.output or (None if args.quick else REPO / "BENCHMARKS.md")
     if output is not None and not output.parent.is_dir():
         print(f"bench: --output {output}: no such directory {output.parent}", file=sys.stderr)
