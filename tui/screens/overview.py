@@ -144,6 +144,7 @@ class OverviewScreen(Screen[None]):
         self._row_cache = RowCache()
         self._pending: AppState | None = None
         self._timer_armed = False
+        self._filled = False  # the table has listed canaries once
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -169,6 +170,9 @@ class OverviewScreen(Screen[None]):
             self._apply(state)
 
     def show_state(self, state: AppState) -> None:
+        if not self._filled and state.canaries and self.is_mounted and self.is_current:
+            self._apply(state)  # the first canaries to list are shown at once: the first screen waits for nothing
+            return
         # A thousand canaries update often; the table is refreshed at most twice a second.
         self._pending = state
         if not self._timer_armed:
@@ -212,6 +216,7 @@ class OverviewScreen(Screen[None]):
         if not self.is_mounted:
             return
         self._pending = None  # whatever was waiting for the timer is shown now
+        self._filled = self._filled or bool(state.canaries)
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
         self._show_note(state)
