@@ -72,7 +72,7 @@ DEFAULT_TARGET = "http://localhost/examine"
 
 
 def _presenting(parser: argparse.ArgumentParser) -> None:
-    from tui.base.themes import THEMES
+    from tui.base.theme_names import THEMES
 
     group = parser.add_argument_group("presenting and recording")
     group.add_argument(
@@ -314,7 +314,7 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
     """--prometheus and --target left out: the lab's own when --kubeconfig is a running lab's, else the seed's."""
     lab: dict[str, str] = {}
     if args.kubeconfig and (args.prometheus is None or args.target is None):
-        from tui.lab.lab import watch_defaults
+        from tui.lab.watch_defaults import watch_defaults
 
         lab = watch_defaults(args.kubeconfig)
     if args.prometheus is None:

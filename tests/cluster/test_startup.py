@@ -3,6 +3,8 @@ connects before its owner exists."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.domain.model import CanaryKey, Health
 from tui.sources.mailbox import Mailbox
 
+REPO = Path(__file__).resolve().parents[2]
 QUIET_S = 0.5
 CANARIES = "/apis/flagger.app/v1beta1/namespaces/test/canaries"
 
@@ -217,3 +220,38 @@ def test_a_source_begun_early_hands_what_it_listed_to_its_owner(apiserver: ApiSe
     finally:
         h.source.stop()
         h.source.join(5.0)
+
+
+# --- what is paid for before the first request -----------------------------------------------------------------------
+
+WATCHING = """
+import sys, time
+from tui import cli
+args = cli.build_watch_parser().parse_args(["-A", "--kubeconfig", sys.argv[1], "--logger", "none"])
+cli.apply_lab_defaults(args)
+from tui.cluster.kubeconfig import ClusterTarget, connect
+from tui.cluster.source import ClusterOptions, ClusterSource
+before = sorted(m for m in sys.modules if m.split(".")[0] == "textual")
+connection = connect(args.kubeconfig, None)
+source = ClusterSource(connection, ClusterTarget(args.kubeconfig, connection.context, None, None),
+                       ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0))
+source.begin()
+deadline = time.monotonic() + 20
+while "deployments" not in source.loops and time.monotonic() < deadline:
+    time.sleep(0.02)
+source.loops["deployments"].first_list_done.wait(20)
+typed = sorted(m for m in sys.modules if m.startswith("kubernetes.client.api."))
+print(before, typed)
+source.stop()
+"""
+
+
+def test_watch_lists_without_textual_or_the_clients_typed_apis(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary())
+    apiserver.put(objects.deployment("examiner"))
+    done = subprocess.run(
+        [sys.executable, "-c", WATCHING, str(kubeconfig)], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "[]"], "nothing but the connection is imported before the first lists"
+    assert lists(apiserver, "/apis/apps/v1/deployments"), "the lists were made"
