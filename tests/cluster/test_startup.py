@@ -236,6 +236,7 @@ connection = connect(args.kubeconfig, None)
 source = ClusterSource(connection, ClusterTarget(args.kubeconfig, connection.context, None, None),
                        ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0))
 source.begin()
+source.first_list_shown()  # no screen here: nothing to wait for
 deadline = time.monotonic() + 20
 while "deployments" not in source.loops and time.monotonic() < deadline:
     time.sleep(0.02)
@@ -255,3 +256,26 @@ def test_watch_lists_without_textual_or_the_clients_typed_apis(apiserver: ApiSer
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "[]"], "nothing but the connection is imported before the first lists"
     assert lists(apiserver, "/apis/apps/v1/deployments"), "the lists were made"
+
+
+def test_a_source_begun_early_starts_the_other_lists_once_the_canaries_are_on_screen(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    apiserver.put(objects.canary())
+    apiserver.put(objects.deployment("examiner"))
+    h = Harness(kubeconfig)
+    h.source.begin()
+    try:
+        sink = StateSink()
+        h.source.start(sink)
+        key = CanaryKey("test", "examiner")
+        wait_until(lambda: (h.source.pump(), key in sink.state.canaries)[1], what="the canaries")
+        deadline = time.monotonic() + QUIET_S  # a window of quiet: nothing else is asked before the owner says so
+        while time.monotonic() < deadline:
+            assert set(h.source.loops) == {"canaries"}
+            time.sleep(0.02)
+        h.source.first_list_shown()
+        wait_until(lambda: (h.source.pump(), len(sink.state.deployments) == 1)[1], what="the deployments")
+    finally:
+        h.source.stop()
+        h.source.join(5.0)

@@ -69,6 +69,7 @@ class CanaryscopeApp(App[int]):
         # Without a named canary: the overview, until the first list shows whether there is more than one.
         self.start_with_overview = start_with_overview
         self._settled = not start_with_overview
+        self._listed = False
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -131,10 +132,18 @@ class CanaryscopeApp(App[int]):
         if state is self.state:
             return
         self.state = state
-        if not self._settled and any(isinstance(o, CanariesListed) for o in observations):
+        listed = not self._listed and any(isinstance(o, CanariesListed) for o in observations)
+        if listed and not self._settled:
             self._settled = True
             self.navigator.settle(len(state.canaries))
         self._show(state)
+        if listed:
+            self._listed = True
+            # A source that waits to hear the first list is on screen (leaving it the CPU meanwhile) hears it after
+            # the screen has drawn it (what the screen scheduled to draw it runs first).
+            shown = getattr(self.source, "first_list_shown", None)
+            if shown is not None:
+                self.call_later(self.call_after_refresh, shown)
         self.actions.after_state(state)
         self.presenter.state_changed(state)
 

@@ -34,6 +34,8 @@ from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 KUBERNETES = "kubernetes"
 # The longest the other lists wait for the canaries' first list (a slow answer must not hold them back for ever).
 FIRST_LIST_WAIT_S = 3.0
+# Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
+FIRST_SCREEN_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class ClusterSource:
         self._relay: Mailbox | None = None
         self._owner: Mailbox | None = None
         self._relay_lock = threading.Lock()
+        self._first_shown = threading.Event()
 
     # --- starting before the screen exists ---------------------------------------------------------------
 
@@ -86,6 +89,11 @@ class ClusterSource:
         self._relay = Mailbox(wake=self._hand_on)
         self.emitter = self._relay
         self._spawn("cluster-discovery", self._discover_and_watch)
+
+    def first_list_shown(self) -> None:
+        """The owner has drawn the canaries' first list: the other lists, the logger and Prometheus may start (on
+        two cores, their parsing would otherwise slow the first frame down by half)."""
+        self._first_shown.set()
 
     def _hand_on(self) -> None:
         # One lock for every hand-over keeps each thread's observations in the order it wrote them.
@@ -118,6 +126,7 @@ class ClusterSource:
 
     def stop(self) -> None:
         self.stop_event.set()
+        self._first_shown.set()
         for loop in list(self.loops.values()):
             loop.close()
         if self.follower is not None:
@@ -173,7 +182,10 @@ class ClusterSource:
         first = next((spec for spec in specs if spec[0].source == "canaries"), None)
         if first is not None:
             # The first screen lists the canaries: their list goes first and alone, the rest waits for its answer.
-            self._start_watch(*first).first_list_done.wait(FIRST_LIST_WAIT_S)
+            loop = self._start_watch(*first)
+            loop.first_list_done.wait(FIRST_LIST_WAIT_S)
+            if self._relay is not None and loop.relists:
+                self._first_shown.wait(FIRST_SCREEN_WAIT_S)
         for spec in specs:
             if spec is not first and not self.stop_event.is_set():
                 self._start_watch(*spec)
