@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from tests.simkit import simulation
 from tests.ui.test_keys import record_notifications
 from tui.app import CanaryscopeApp
+from tui.domain.state import AppState
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -251,3 +252,21 @@ async def test_a_source_that_asks_hears_once_when_the_first_list_is_on_screen() 
         await clock_moves_on_screen(pilot, app, source)
     assert len(heard) == 1, "heard once"
     assert "of 30)" in heard[0], "heard once the list was drawn"
+
+
+async def test_an_empty_first_list_is_heard_as_shown_too() -> None:
+    from tui.domain.observations import CanariesListed
+
+    sim = simulation(TWO)
+    heard: list[bool] = []
+
+    class Listening(SimulationSource):
+        def first_list_shown(self) -> None:
+            heard.append(True)
+
+    app = CanaryscopeApp(Listening(sim, speed=5, autorun=False), SimActions(sim), start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.state = AppState()  # nothing in scope: an empty list changes nothing
+        app.apply([CanariesListed((), None, 0.0)])
+        await settle(pilot, lambda: bool(heard), "the source hearing the (empty) list is shown")
