@@ -9,11 +9,27 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import bandwidth, export, first_frame, idle_cpu, latency, machine, memory, peers, prom_cost, report, scale
+from bench import (
+    bandwidth,
+    export,
+    first_frame,
+    first_screen,
+    idle_cpu,
+    latency,
+    machine,
+    memory,
+    peers,
+    prom_cost,
+    report,
+    scale,
+)
 from bench.commands import REPO, reproduce
 from bench.result import Result
 
-BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export, peers)}
+BENCHMARKS = {
+    m.NAME: m
+    for m in (first_frame, first_screen, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export, peers)
+}
 # Run only when named: the peers figure builds k9s and kubectl and takes about half an hour.
 ON_REQUEST = {peers.NAME}
 

@@ -58,7 +58,7 @@ DEFAULT_TARGET = "http://localhost/examine"
 
 
 def _presenting(parser: argparse.ArgumentParser) -> None:
-    from tui.base.themes import THEMES
+    from tui.base.theme_names import THEMES
 
     group = parser.add_argument_group("presenting and recording")
     group.add_argument(
@@ -300,7 +300,7 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
     """--prometheus and --target left out: the lab's own when --kubeconfig is a running lab's, else the seed's."""
     lab: dict[str, str] = {}
     if args.kubeconfig and (args.prometheus is None or args.target is None):
-        from tui.lab.lab import watch_defaults
+        from tui.lab.watch_defaults import watch_defaults
 
         lab = watch_defaults(args.kubeconfig)
     if args.prometheus is None:
@@ -353,27 +353,34 @@ def run_watch(args: argparse.Namespace) -> int:
         prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout, refresh_s=args.refresh
     )
     source = ClusterSource(connection, target, options)
-    from tui.app import CanaryscopeApp
-
-    holder: list[CanaryscopeApp] = []
-    extra = _presentation_options(args)
-    actions = build_actions(args, connection, source, lambda: holder[0].state)
-    import time
-
-    started = time.monotonic()
-    recorder = _open_recorder(
-        args.record, lambda: time.monotonic() - started, time.time(), f"canaryscope {connection.context}", args.theme
-    )
-    app = CanaryscopeApp(source, actions, start_with_overview=canary is None, recorder=recorder, **extra)
-    holder.append(app)
-    tune_for_interactive()
+    source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:
-        result = app.run()
+        holder: list[CanaryscopeApp] = []
+        extra = _presentation_options(args)
+        actions = build_actions(args, connection, source, lambda: holder[0].state)
+        import time
+
+        started = time.monotonic()
+        recorder = _open_recorder(
+            args.record,
+            lambda: time.monotonic() - started,
+            time.time(),
+            f"canaryscope {connection.context}",
+            args.theme,
+        )
+        from tui.app import CanaryscopeApp
+
+        app = CanaryscopeApp(source, actions, start_with_overview=canary is None, recorder=recorder, **extra)
+        holder.append(app)
+        tune_for_interactive()
+        try:
+            result = app.run()
+        finally:
+            actions.stop()
+            if recorder is not None:
+                _finish_recording(recorder)
     finally:
         source.stop()
-        actions.stop()
-        if recorder is not None:
-            _finish_recording(recorder)
     _report_script_failure(app)
     return result or 0
 

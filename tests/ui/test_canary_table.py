@@ -152,3 +152,32 @@ async def test_the_overview_sorts_a_thousand_canaries() -> None:
         assert table.row_keys()[:2] == ["team-00/app-0000", "team-01/app-0001"]
         await pilot.press("minus")
         assert table.row_keys()[0] == "team-99/app-0999"
+
+
+async def test_the_first_list_is_shown_at_once_and_later_changes_wait(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(overview, "REFRESH_S", 60.0)  # a refresh this slow never comes during the test
+    state = thousand()
+
+    class OverviewApp(App[None]):
+        def on_mount(self) -> None:
+            self.state = AppState()
+            self.push_screen(OverviewScreen("test"))
+
+    app = OverviewApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        table = screen.query_one(CanaryTable)
+        screen.show_state(AppState())  # nothing listed yet: nothing to show at once
+        assert len(table) == 0
+        screen.show_state(state)
+        await pilot.pause()
+        assert len(table) == 1000, "the first list is shown without waiting for the refresh"
+        key = CanaryKey("team-07", "app-0007")
+        gone = reduce_all(
+            state, [CanariesListed(tuple(v.info for k, v in state.canaries.items() if k != key), None, 1.0)]
+        )
+        screen.show_state(gone)
+        await pilot.pause()
+        assert len(table) == 1000, "later changes are coalesced by the refresh"

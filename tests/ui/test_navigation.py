@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from tests.simkit import simulation
 from tests.ui.test_keys import record_notifications
 from tui.app import CanaryscopeApp
+from tui.domain.state import AppState
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -225,3 +226,47 @@ async def test_ctrl_c_quits_from_any_screen(keys: tuple[str, ...]) -> None:
         await pilot.press("ctrl+c")
     assert app.return_code == 0
     assert stopped == ["actions"], "the load generators are stopped on the way out"
+
+
+async def test_a_source_that_asks_hears_once_when_the_first_list_is_on_screen() -> None:
+    from tests.cluster import objects
+    from tui.domain.observations import CanariesListed
+    from tui.kube.parse import parse_canary
+
+    sim = simulation(TWO)
+    heard: list[str] = []
+
+    class Listening(SimulationSource):
+        def first_list_shown(self) -> None:
+            heard.append(painted(app)[0])
+
+    source = Listening(sim, speed=5, autorun=False)
+    app = CanaryscopeApp(source, SimActions(sim), start_with_overview=True)
+    infos = tuple(parse_canary(objects.canary(f"app-{i:02d}", f"team-{i % 3}")) for i in range(30))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not heard, "nothing listed yet"
+        app.apply([CanariesListed(infos, None, 0.0)])  # type: ignore[arg-type]
+        await settle(pilot, lambda: bool(heard), "the source hearing the list is shown")
+        app.apply([CanariesListed(infos[:5], None, 1.0)])  # type: ignore[arg-type]
+        await clock_moves_on_screen(pilot, app, source)
+    assert len(heard) == 1, "heard once"
+    assert "of 30)" in heard[0], "heard once the list was drawn"
+
+
+async def test_an_empty_first_list_is_heard_as_shown_too() -> None:
+    from tui.domain.observations import CanariesListed
+
+    sim = simulation(TWO)
+    heard: list[bool] = []
+
+    class Listening(SimulationSource):
+        def first_list_shown(self) -> None:
+            heard.append(True)
+
+    app = CanaryscopeApp(Listening(sim, speed=5, autorun=False), SimActions(sim), start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.state = AppState()  # nothing in scope: an empty list changes nothing
+        app.apply([CanariesListed((), None, 0.0)])
+        await settle(pilot, lambda: bool(heard), "the source hearing the (empty) list is shown")

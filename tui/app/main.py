@@ -69,6 +69,7 @@ class CanaryscopeApp(App[int]):
         # Without a named canary: the overview, until the first list shows whether there is more than one.
         self.start_with_overview = start_with_overview
         self._settled = not start_with_overview
+        self._listed = False
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -127,16 +128,29 @@ class CanaryscopeApp(App[int]):
     def apply(self, observations: list[Observation]) -> None:
         if not observations:
             return
+        listed = not self._listed and any(isinstance(o, CanariesListed) for o in observations)
         state = reduce_all(self.state, observations)
         if state is self.state:
+            if listed:
+                self._first_list_shown()  # an empty first list changes nothing, and is shown as it is
             return
         self.state = state
-        if not self._settled and any(isinstance(o, CanariesListed) for o in observations):
+        if listed and not self._settled:
             self._settled = True
             self.navigator.settle(len(state.canaries))
         self._show(state)
+        if listed:
+            self._first_list_shown()
         self.actions.after_state(state)
         self.presenter.state_changed(state)
+
+    def _first_list_shown(self) -> None:
+        """A source that waits to hear the first list is on screen (leaving it the CPU meanwhile) hears it after the
+        screen has drawn it (what the screen scheduled to draw it runs first)."""
+        self._listed = True
+        shown = getattr(self.source, "first_list_shown", None)
+        if shown is not None:
+            self.call_later(self.call_after_refresh, shown)
 
     @on(ObservationBatch)
     def _batch(self, message: ObservationBatch) -> None:

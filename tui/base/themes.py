@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
+from tui.base.theme_names import DEFAULT_THEME, HIGH_CONTRAST_NAME, THEMES, next_theme
+
+__all__ = ["DEFAULT_THEME", "HIGH_CONTRAST", "THEMES", "next_theme"]
+
 HIGH_CONTRAST = Theme(
-    name="canaryscope-high-contrast",
+    name=HIGH_CONTRAST_NAME,
     primary="#00BFFF",
     secondary="#FFFFFF",
     accent="#FFFF00",
@@ -26,20 +30,3 @@ HIGH_CONTRAST = Theme(
     text_alpha=1.0,
     variables={"border": "#FFFFFF", "text-muted": "#E0E0E0", "footer-key-foreground": "#FFFF00"},
 )
-
-THEMES = {
-    "dark": "textual-dark",
-    "light": "textual-light",
-    "high-contrast": HIGH_CONTRAST.name,
-    "ansi": "ansi-dark",
-}
-DEFAULT_THEME = "dark"
-
-
-def next_theme(current: str) -> tuple[str, str]:
-    """The theme after `current` in THEMES' order (the first when `current` is none of them): its Textual name
-    and canaryscope's label for it."""
-    labels = list(THEMES)
-    names = list(THEMES.values())
-    following = (names.index(current) + 1) % len(names) if current in names else 0
-    return names[following], labels[following]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.cluster.api_paths import PathCall
 from tui.cluster.http import get_json
 
 # Preference order when several versions are served.
@@ -51,6 +52,4 @@ def parse_groups(document: dict[str, Any]) -> ServedGroups:
 
 
 def discover(api_client: Any) -> ServedGroups:
-    from kubernetes import client
-
-    return parse_groups(get_json(client.ApisApi(api_client).get_api_versions, _request_timeout=(5, 20)))
+    return parse_groups(get_json(PathCall(api_client, "/apis/"), _request_timeout=(5, 20)))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.emitter import FAST_CAP_S, Backoff
@@ -31,6 +32,10 @@ from tui.kube.translate import Translator
 from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
+# The longest the other lists wait for the canaries' first list (a slow answer must not hold them back for ever).
+FIRST_LIST_WAIT_S = 3.0
+# Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
+FIRST_SCREEN_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -68,25 +73,60 @@ class ClusterSource:
         self._canaries_lock = threading.Lock()
         self.translator = Translator(clock, self.namespace, target.canary)
         self._selected_sent = False
+        # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
+        self._relay: Mailbox | None = None
+        self._owner: Mailbox | None = None
+        self._relay_lock = threading.Lock()
+        self._first_shown = threading.Event()
+
+    # --- starting before the screen exists ---------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Connect and list now, before there is an owner: the first lists travel while the screen is built (a
+        second or so of imports and layout); what they bring waits in this source's mailbox until `start`."""
+        if self._relay is not None or self.emitter is not None:
+            return
+        self._relay = Mailbox(wake=self._hand_on)
+        self.emitter = self._relay
+        self._spawn("cluster-discovery", self._discover_and_watch)
+
+    def first_list_shown(self) -> None:
+        """The owner has drawn the canaries' first list: the other lists, the logger and Prometheus may start (on
+        two cores, their parsing would otherwise slow the first frame down by half)."""
+        self._first_shown.set()
+
+    def _hand_on(self) -> None:
+        # One lock for every hand-over keeps each thread's observations in the order it wrote them.
+        with self._relay_lock:
+            if self._owner is not None and self._relay is not None:
+                self._owner.put(self._relay.drain())
 
     # --- Source protocol ---------------------------------------------------------------------------------
 
     pacing = None  # the cluster keeps its own time
 
     def start(self, sink: Mailbox | Consumer) -> None:
-        self.emitter = mailbox_for(sink)
+        if self._relay is not None:
+            with self._relay_lock:
+                self._owner = mailbox_for(sink)
+            self._hand_on()
+        else:
+            self.emitter = mailbox_for(sink)
         if self.connection.insecure:
             now = self.clock()
             self._emit(NoticeObserved(insecure_notice(self.connection), "warning", now, now + 30))
-        self._spawn("cluster-discovery", self._discover_and_watch)
+        if self._relay is None:
+            self._spawn("cluster-discovery", self._discover_and_watch)
         self._spawn("cluster-clock", self._tick)
 
     def pump(self) -> None:
-        if self.emitter is not None:
-            self.emitter.flush()
+        box = self._owner or self.emitter
+        if box is not None:
+            box.flush()
 
     def stop(self) -> None:
         self.stop_event.set()
+        self._first_shown.set()
         for loop in list(self.loops.values()):
             loop.close()
         if self.follower is not None:
@@ -138,29 +178,37 @@ class ClusterSource:
         if self.stop_event.is_set() or self.served is None:
             return
         self.emitter.health(KUBERNETES, Health.CONNECTED, where)
-        for spec, on_list, on_event in self._watch_specs(self.served):
-            loop = WatchLoop(
-                spec, self.emitter, on_list, on_event, self.stop_event, read_timeout_s=self.options.read_timeout_s
-            )
-            self.loops[spec.source] = loop
-            self._spawn(f"watch-{spec.source}", loop.run)
+        specs = self._watch_specs(self.served)
+        first = next((spec for spec in specs if spec[0].source == "canaries"), None)
+        if first is not None:
+            # The first screen lists the canaries: their list goes first and alone, the rest waits for its answer.
+            loop = self._start_watch(*first)
+            loop.first_list_done.wait(FIRST_LIST_WAIT_S)
+            if self._relay is not None and loop.relists:
+                self._first_shown.wait(FIRST_SCREEN_WAIT_S)
+        for spec in specs:
+            if spec is not first and not self.stop_event.is_set():
+                self._start_watch(*spec)
+        if self.stop_event.is_set():
+            return
         self._start_logger()
         self._start_prometheus()
 
-    def _calls(self) -> tuple[Any, Any, Any]:
-        from kubernetes import client
+    def _start_watch(self, spec: WatchSpec, on_list: Any, on_event: Any) -> WatchLoop:
+        assert self.emitter is not None
+        loop = WatchLoop(
+            spec, self.emitter, on_list, on_event, self.stop_event, read_timeout_s=self.options.read_timeout_s
+        )
+        self.loops[spec.source] = loop
+        self._spawn(f"watch-{spec.source}", loop.run)
+        return loop
 
-        api = self.connection.api_client
-        return client.CustomObjectsApi(api), client.AppsV1Api(api), client.CoreV1Api(api)
-
-    def _custom(self, custom: Any, group: str, version: str, plural: str) -> tuple[Callable[..., Any], dict[str, Any]]:
-        if self.namespace is None:
-            return functools.partial(custom.list_cluster_custom_object, group, version, plural), {}
-        return functools.partial(custom.list_namespaced_custom_object, group, version, self.namespace, plural), {}
+    def _path(self, group: str, version: str, plural: str) -> PathCall:
+        """The list (and watch) of `plural` in scope: every namespace with -A, else the one namespace."""
+        return PathCall(self.connection.api_client, collection_path(group, version, plural, self.namespace))
 
     def _watch_specs(self, served: ServedGroups) -> list[tuple[WatchSpec, Any, Any]]:
         assert self.emitter is not None
-        custom, apps, core = self._calls()
         ns_text = f"in {self.namespace}" if self.namespace else "in all namespaces"
         context = self.connection.context
         specs: list[tuple[WatchSpec, Any, Any]] = []
@@ -172,24 +220,19 @@ class ClusterSource:
                 f"Flagger's Canary CRD (flagger.app) is not installed in context {context}",
             )
         else:
-            call, kwargs = self._custom(custom, "flagger.app", flagger, "canaries")
             specs.append(
                 (
                     WatchSpec(
                         "canaries",
                         f"canaries.flagger.app {ns_text}",
                         f"canaries.flagger.app/{flagger} is not served in context {context}",
-                        call,
-                        kwargs,
+                        self._path("flagger.app", flagger, "canaries"),
                     ),
                     functools.partial(self._listed, "Canary"),
                     self._canary_event,
                 )
             )
-        if self.namespace is None:
-            deployments = apps.list_deployment_for_all_namespaces
-        else:
-            deployments = functools.partial(apps.list_namespaced_deployment, self.namespace)
+        deployments = self._path("apps", "v1", "deployments")
         specs.append(
             (
                 WatchSpec("deployments", f"deployments.apps {ns_text}", "apps/v1 is not served", deployments),
@@ -207,15 +250,13 @@ class ClusterSource:
             if version is None:
                 continue
             found_router = True
-            call, kwargs = self._custom(custom, group, version, plural)
             specs.append(
                 (
                     WatchSpec(
                         f"{plural}",
                         f"{plural}.{group} {ns_text}",
                         f"{plural}.{group}/{version} is not served in context {context}",
-                        call,
-                        kwargs,
+                        self._path(group, version, plural),
                     ),
                     functools.partial(self._listed, kind),
                     functools.partial(self._changed, kind),
@@ -235,7 +276,7 @@ class ClusterSource:
                         "configmaps",
                         f"list configmaps {ns_text}",
                         "v1 configmaps are not served",
-                        functools.partial(core.list_namespaced_config_map, self.namespace),
+                        self._path("", "v1", "configmaps"),
                     ),
                     functools.partial(self._listed, "ConfigMap"),
                     functools.partial(self._changed, "ConfigMap"),
@@ -244,10 +285,7 @@ class ClusterSource:
         selector = "involvedObject.kind=Canary"
         if self.target.canary and self.namespace:
             selector += f",involvedObject.name={self.target.canary}"
-        if self.namespace is None:
-            events = functools.partial(core.list_event_for_all_namespaces)
-        else:
-            events = functools.partial(core.list_namespaced_event, self.namespace)
+        events = self._path("", "v1", "events")
         specs.append(
             (
                 WatchSpec(
@@ -325,12 +363,11 @@ class ClusterSource:
             read_timeout_s=max(self.options.read_timeout_s, 30.0),
         )
         self.follower = follower
-        _, _, core = self._calls()
         pods = WatchSpec(
             "logger pods",
             f"pods in {namespace}",
             f"v1 pods in {namespace}",
-            functools.partial(core.list_namespaced_pod, namespace),
+            PathCall(self.connection.api_client, collection_path("", "v1", "pods", namespace)),
             {"label_selector": selector},
         )
         loop = WatchLoop(

@@ -29,6 +29,11 @@ CONNECT_TIMEOUT_S = 5.0
 FRUITLESS_WATCH_S = 5.0
 # The longest a Retry-After is honoured: a server asking for an hour is asked again after this.
 RETRY_AFTER_CAP_S = 60.0
+# Lists are read in pages: a large fleet arrives in pieces the server need not hold in memory at once, and no
+# single response grows with the fleet. All pages belong to the first page's snapshot (its resourceVersion).
+LIST_PAGE_SIZE = 500
+# A server that keeps answering with another continue token is not followed for ever.
+MAX_LIST_PAGES = 1000
 
 
 @dataclass
@@ -52,6 +57,7 @@ class WatchLoop:
         read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
         rand: Callable[[], float] = random.random,
         retry_after_cap_s: float = RETRY_AFTER_CAP_S,
+        page_size: int = LIST_PAGE_SIZE,
     ) -> None:
         self.spec = spec
         self.emitter = emitter
@@ -65,6 +71,9 @@ class WatchLoop:
         self._resp: Any = None
         self._lock = threading.Lock()
         self.retry_after_cap_s = retry_after_cap_s
+        self.page_size = page_size
+        # Set once the first list has been answered, well or not: what waits for it need not wait any longer.
+        self.first_list_done = threading.Event()
         self.relists = 0
         self.verb = "list"
         self._emptied = False
@@ -89,7 +98,12 @@ class WatchLoop:
         while not self.stop.is_set():
             try:
                 if self.resource_version is None:
-                    self._list()
+                    try:
+                        self._list()
+                    finally:
+                        self.first_list_done.set()
+                    if self.stop.is_set():
+                        break
                 if not self._watch():
                     self._retry("the watch ended at once without any event")
             except Gone:
@@ -166,17 +180,31 @@ class WatchLoop:
 
     def _list(self) -> None:
         self.verb = "list"
-        document = get_json(self.spec.call, **self.spec.kwargs, _request_timeout=(CONNECT_TIMEOUT_S, 30))
-        items = [item for item in document.get("items") or [] if isinstance(item, dict)]
-        kind = str(document.get("kind", ""))
-        api_version = document.get("apiVersion")
-        for item in items:
-            # List items omit kind/apiVersion; parsers want them.
-            item.setdefault("kind", kind[:-4] if kind.endswith("List") else kind)
-            if api_version:
-                item.setdefault("apiVersion", api_version)
-        meta = document.get("metadata")
-        self.resource_version = str((meta if isinstance(meta, dict) else {}).get("resourceVersion") or "") or None
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(MAX_LIST_PAGES):
+            paging = {"limit": self.page_size, "_continue": token} if token else {"limit": self.page_size}
+            document = get_json(self.spec.call, **self.spec.kwargs, **paging, _request_timeout=(CONNECT_TIMEOUT_S, 30))
+            kind = str(document.get("kind", ""))
+            api_version = document.get("apiVersion")
+            for item in document.get("items") or []:
+                if not isinstance(item, dict):
+                    continue
+                # List items omit kind/apiVersion; parsers want them.
+                item.setdefault("kind", kind[:-4] if kind.endswith("List") else kind)
+                if api_version:
+                    item.setdefault("apiVersion", api_version)
+                items.append(item)
+            meta = document.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            token = str(meta.get("continue") or "") or None
+            if token is None:
+                break
+            if self.stop.is_set():
+                return  # part of a list is not the list
+        else:
+            raise HttpProblem(0, f"the list did not end after {MAX_LIST_PAGES} pages")
+        self.resource_version = str(meta.get("resourceVersion") or "") or None
         self.relists += 1
         self._delivered_since_list = 0
         self._emptied = False

@@ -13,7 +13,6 @@ so `down` (or `status`) works from any other process. lab.json keeps every addre
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -25,9 +24,9 @@ from typing import Any
 from tui.lab import apps, controlplane, processes
 from tui.lab import prometheus as lab_prometheus
 from tui.lab.controlplane import LabError, LabInfo, LabStatus, Log, Wait
+from tui.lab.watch_defaults import INGRESS
 
 # Keys of LabInfo.extras (shown by `lab status` as they are).
-INGRESS = "ingress (--target)"
 MESH_METRICS = "mesh metrics (scraped)"
 EVENT_WEBHOOK = "event webhook (logger)"
 LOGGER_POD = "logger pod (--logger)"
@@ -170,15 +169,3 @@ def describe(st: LabStatus) -> str:
 
 def down(lab_dir: Path, log: Log = print) -> list[str]:
     return controlplane.down(Path(lab_dir), log=log)
-
-
-def watch_defaults(kubeconfig: str | os.PathLike[str]) -> dict[str, str]:
-    """--prometheus and --target of the running lab whose kubeconfig this is (empty when it is none)."""
-    path = Path(kubeconfig).expanduser()
-    try:
-        data = json.loads((path.parent / "lab.json").read_text())
-        if Path(data["kubeconfig"]).resolve() != path.resolve():
-            return {}
-        return {"prometheus": str(data["prometheus_url"]), "target": str(data["extras"][INGRESS])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}

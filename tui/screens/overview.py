@@ -144,6 +144,7 @@ class OverviewScreen(Screen[None]):
         self._row_cache = RowCache()
         self._pending: AppState | None = None
         self._timer_armed = False
+        self._filled = False  # the table has listed canaries once
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -169,9 +170,12 @@ class OverviewScreen(Screen[None]):
             self._apply(state)
 
     def show_state(self, state: AppState) -> None:
-        # A thousand canaries update often; the table is refreshed at most twice a second.
+        # A thousand canaries update often; the table is refreshed at most twice a second. The first canaries to
+        # list wait for nothing (the screen may be still mounting: then it shows them when it is).
         self._pending = state
-        if not self._timer_armed:
+        if not self._filled and state.canaries:
+            self.app.call_later(self._show_first)
+        elif not self._timer_armed:
             self._timer_armed = True
             self.set_timer(REFRESH_S, self._flush)
         self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
@@ -198,6 +202,12 @@ class OverviewScreen(Screen[None]):
         if text is not None:
             note.update(text)
 
+    def _show_first(self) -> None:
+        # Not current yet (still mounting, or under a dialog): on_screen_resume shows the latest state then.
+        if self.is_current and self._pending is not None:
+            state, self._pending = self._pending, None
+            self._apply(state)
+
     def _flush(self) -> None:
         self._timer_armed = False
         if not self.is_current:
@@ -212,6 +222,7 @@ class OverviewScreen(Screen[None]):
         if not self.is_mounted:
             return
         self._pending = None  # whatever was waiting for the timer is shown now
+        self._filled = self._filled or bool(state.canaries)
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
         self._show_note(state)

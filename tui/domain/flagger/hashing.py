@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 # The alphabet Kubernetes uses for generated names: no vowels, no look-alike characters.
@@ -23,5 +24,11 @@ def safe_encode(text: str) -> str:
 
 def object_hash(obj: Any) -> str:
     """A stable short hash of any JSON-able value (a pod template, tracked configs)."""
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _text_hash(json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+# The byte loop is pure Python (a 4 KB pod template costs about a millisecond), and a template rarely changes while
+# its Deployment's status does: a change or a relist of a thousand Deployments hashes each template once.
+@lru_cache(maxsize=4096)
+def _text_hash(canonical: str) -> str:
     return safe_encode(str(fnv1a_32(canonical.encode())))
