@@ -8,9 +8,9 @@ from textual.content import Content
 
 from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
+from tui.domain.flagger.messages import classify
+from tui.domain.flagger.weights import step_position
 from tui.domain.state import AppState, CanaryView
-from tui.flagger.messages import classify
-from tui.flagger.weights import step_position
 from widgets.formatting import phase_label
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem
