@@ -29,7 +29,7 @@ MB = 1_000_000
 
 
 class Helper:
-    def __init__(self, canaries: int, namespaces: int, tmp: Path) -> None:
+    def __init__(self, canaries: int, namespaces: int, tmp: Path, *extra: str) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -41,6 +41,7 @@ class Helper:
                 str(namespaces),
                 "--kubeconfig",
                 str(tmp / "kubeconfig"),
+                *extra,
             ],
             cwd=str(commands.REPO),
             stdin=subprocess.PIPE,
@@ -63,6 +64,12 @@ class Helper:
         self.send("stats")
         assert self.process.stdout is not None
         return json.loads(self.process.stdout.readline())
+
+    def change(self, kind: str, value: object) -> float:
+        """A targeted write (bench/standin_process.py); the monotonic time just before it was made."""
+        self.send(f"change {kind} {value}")
+        assert self.process.stdout is not None
+        return float(json.loads(self.process.stdout.readline())["at"])
 
     def close(self) -> None:
         try:

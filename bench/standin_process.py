@@ -3,7 +3,10 @@
     python -m bench.standin_process --canaries 1000 --namespaces 100 --kubeconfig PATH
 
 prints one JSON line when ready ({"kubeconfig": ..., "prometheus": URL}), then obeys lines on stdin:
-`rate N` (changes per second; 0 stops the writer), `stats` (prints a JSON line), `quit` (or end of input).
+`rate N` (changes per second; 0 stops the writer), `stats` (prints a JSON line), `quit` (or end of input),
+`change KIND VALUE` (KIND status, router or deployment: one write to the first canary, its TrafficSplit or its
+canary Deployment; prints {"at": time.monotonic() just before the write}). With --spare-first the writer never
+touches the first canary, so a targeted change is the only thing that moves it.
 """
 
 from __future__ import annotations
@@ -11,10 +14,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
-from bench.cluster import ChangeWriter, names, new_standin, populate
+from bench.cluster import CanaryRef, ChangeWriter, names, new_standin, populate
 from bench.live_prometheus import LivePrometheus
+from tests.cluster import objects
+from tests.standin.apiserver import ApiServer
+
+
+def change(api: ApiServer, ref: CanaryRef, kind: str, value: str) -> float:
+    """One write that the screens show; returns the monotonic time just before it."""
+    at = time.monotonic()
+    if kind == "status":
+        api.patch_status("canaries.flagger.app", ref.name, ref.namespace, {"phase": value})
+    elif kind == "router":
+        weight = int(value)
+        api.put(objects.traffic_split(ref.name, ref.namespace, primary=100 - weight, canary_weight=weight))
+    elif kind == "deployment":
+        replicas = int(value)
+        api.put(objects.deployment(ref.name, ref.namespace, replicas=replicas, ready=replicas))
+    else:
+        raise ValueError(f"unknown change {kind!r}")
+    return at
 
 
 def main() -> int:
@@ -23,6 +45,7 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, required=True)
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--spare-first", action="store_true", help="the writer leaves the first canary alone")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
     api = new_standin()
@@ -40,7 +63,8 @@ def main() -> int:
                     writer.stop()
                     writer = None
                 if float(value) > 0:
-                    writer = ChangeWriter(api, refs, float(value), seed=args.seed).start()
+                    targets = refs[1:] if args.spare_first and len(refs) > 1 else refs
+                    writer = ChangeWriter(api, targets, float(value), seed=args.seed).start()
             elif command == "stats":
                 stats = {
                     "written": writer.written if writer else 0,
@@ -49,6 +73,9 @@ def main() -> int:
                     "internal_errors": len(api.internal_errors),
                 }
                 print(json.dumps(stats), flush=True)
+            elif command == "change":
+                kind, _, argument = value.partition(" ")
+                print(json.dumps({"at": change(api, refs[0], kind, argument)}), flush=True)
             elif command == "quit":
                 break
     finally:
