@@ -6,17 +6,25 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.app import App
+from textual.app import App, ComposeResult
 
 from tests.cluster import objects
 from tui.domain.model import CanaryKey, MetricSample, RouterInfo
-from tui.domain.observations import CanariesListed, CanaryObserved, MetricsObserved, Observation, RouterObserved
+from tui.domain.observations import (
+    CanariesListed,
+    CanaryObserved,
+    CanarySelected,
+    MetricsObserved,
+    Observation,
+    RouterObserved,
+)
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from tui.kube.parse import parse_canary
 from tui.screens import overview
 from tui.screens.overview import OverviewScreen, RowCache
 from widgets.canary_table import CanaryTable
+from widgets.topbar import TopBar
 
 
 def fleet(count: int = 1000) -> AppState:
@@ -137,3 +145,49 @@ def test_a_canary_gone_from_the_list_is_removed_and_new_columns_rebuild_every_ro
     monkeypatch.setattr(overview, "row_for", lambda s, view, *rest: built.append(str(view.key)) or real(s, view, *rest))
     narrow = cache.changes(shorter, overview.columns_for(80))
     assert len(built) == 9 and len(narrow.put) == 9
+
+
+def test_the_top_line_counts_the_position_again_only_when_the_canaries_in_scope_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counted: list[int] = []
+    real = AppState.selected_position
+    monkeypatch.setattr(AppState, "selected_position", lambda s: counted.append(1) or real(s))
+    bar = TopBar("test")
+    state = reduce_all(fleet(10), [CanarySelected(CanaryKey("team-03", "app-0003"))])
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    state = reduce_all(state, [phase_change(state, CanaryKey("team-05", "app-0005"), "Progressing")])
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    gone = CanariesListed(tuple(v.info for v in state.canaries.values() if v.key.name != "app-0001"), None, 2.0)
+    state = reduce_all(state, [gone])
+    assert bar._selected_position(state) == (3, 9) and len(counted) == 2
+    state = reduce_all(state, [CanarySelected(CanaryKey("team-08", "app-0008"))])
+    assert bar._selected_position(state) == (8, 9) and len(counted) == 3
+
+
+async def test_a_changed_row_out_of_view_is_not_repainted_until_it_is_scrolled_into_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CanaryTable(("name", "count"), (8, 5), id="table")
+
+    app = TableApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CanaryTable)
+        for i in range(100):
+            table.put(f"row-{i:02d}", (f"row-{i:02d}", str(i)))
+        for _ in range(100):  # until the table is laid out at the screen's height
+            await pilot.pause()
+            if table.size.height == 12:
+                break
+        repainted: list[int] = []
+        real = CanaryTable.refresh_line
+        monkeypatch.setattr(CanaryTable, "refresh_line", lambda t, y: repainted.append(y) or real(t, y))
+        table.put("row-80", ("row-80", "new"))
+        table.put("row-02", ("row-02", "also"))
+        assert repainted == [3]  # row-02 is on screen (line 3, under the header); row-80 is not
+        table.move_cursor("row-80")  # scrolls it into view
+        await pilot.pause()
+        shown = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("row-80" in line and "new" in line for line in shown)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -12,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain import facts, wording
+from tui.domain.changes import changed_keys
 from tui.domain.model import CanaryKey, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
@@ -116,14 +116,6 @@ class RowChanges:
     removed: tuple[str, ...]
 
 
-def _changed_keys(old: dict[Any, object], new: dict[Any, object]) -> set[Any]:
-    """Keys whose value is a new object or is gone: the reducer keeps what did not change identical."""
-    changed = {key for key, value in new.items() if old.get(key) is not value}
-    if len(old) + len(changed) != len(new):  # some keys of `old` are gone from `new`
-        changed.update(key for key in old if key not in new)
-    return changed
-
-
 class RowCache:
     """row_for per canary, recomputed only when what the row shows came from new objects. The reducer keeps
     unchanged views, routers and series identical, so finding what changed since the last state is a walk of
@@ -148,20 +140,20 @@ class RowCache:
         seen, self._seen = self._seen, state
         if seen is None or columns != self._columns:
             self._columns = columns
-            candidates: set[CanaryKey] | None = None
+            candidates: dict[CanaryKey, None] | None = None
         else:
-            candidates = set()
-            if state.canaries is not seen.canaries:
-                candidates |= _changed_keys(seen.canaries, state.canaries)  # type: ignore[arg-type]
+            # In the state's order, so that new rows are added in it.
+            candidates = dict.fromkeys(changed_keys(seen.canaries, state.canaries))
             for old, new in ((seen.routers, state.routers), (seen.metrics, state.metrics)):
                 if new is not old:
-                    for read in _changed_keys(old, new):  # type: ignore[arg-type]
-                        candidates |= self._readers.get(read, set())
+                    for read in changed_keys(old, new):  # type: ignore[arg-type]
+                        candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
-        keys = state.canaries.keys() if candidates is None else [k for k in state.canaries if k in candidates]
-        for key in keys:
-            view = state.canaries[key]
+        for key in state.canaries if candidates is None else candidates:
+            view = state.canaries.get(key)
+            if view is None:
+                continue  # gone: below
             ns, target = key.namespace, view.info.target
             reads = ((ns, view.info.apex), (ns, primary_name(target)), (ns, target))
             sources = (
