@@ -191,3 +191,19 @@ async def test_a_changed_row_out_of_view_is_not_repainted_until_it_is_scrolled_i
         await pilot.pause()
         shown = [table.render_line(y).text for y in range(table.size.height)]
         assert any("row-80" in line and "new" in line for line in shown)
+
+
+async def test_a_new_second_on_the_top_line_asks_for_no_layout_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = OverviewApp(fleet(3))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(TopBar)
+        layouts: list[bool] = []
+        real = TopBar.refresh
+        monkeypatch.setattr(
+            TopBar, "refresh", lambda w, *a, **kw: layouts.append(kw.get("layout", False)) or real(w, *a, **kw)
+        )
+        bar.show(replace(app.state, now=app.state.now + 5.0))
+        await pilot.pause()
+        assert layouts and not any(layouts)
+        assert bar.visual is not None and "00:00:" in str(bar.render())
