@@ -8,11 +8,25 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import bandwidth, export, first_frame, idle_cpu, latency, machine, memory, prom_cost, report, scale
+from bench import (
+    bandwidth,
+    change_latency,
+    export,
+    first_frame,
+    idle_cpu,
+    latency,
+    machine,
+    memory,
+    prom_cost,
+    report,
+    scale,
+)
 from bench.commands import REPO, reproduce
 from bench.result import Result
 
-BENCHMARKS = {m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, prom_cost, memory, export)}
+BENCHMARKS = {
+    m.NAME: m for m in (first_frame, latency, bandwidth, idle_cpu, scale, change_latency, prom_cost, memory, export)
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -8,7 +8,9 @@ the overview; the timed canary is the first row, and Enter opens its rollout scr
 for Deployments, so Deployment changes are timed on the rollout screen only. CPU (user + system) is read over a
 window with the writer running and no timed change, and over a quiet window (no writer).
 
-    python -m bench change-latency [--repo PATH]   (PATH: another checkout to run, for before/after)
+    make bench ARGS=change-latency
+    python -m bench.change_latency [--repo PATH] [--runs N] [--json PATH]   (PATH: another checkout to run the
+        application from, for before/after comparisons; the bench and the stand-ins stay this checkout's)
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ def summary(runs: list[dict], key: str) -> tuple[float, float]:
 
 def run(quick: bool = False, runs: int | None = None, repo: Path = commands.REPO) -> Result:
     runs = runs or (1 if quick else 3)
-    samples, cpu_s = (6, 2.0) if quick else (30, 20.0)
+    samples, cpu_s = (4, 1.0) if quick else (30, 20.0)
     sizes = ((1, 0.0), (20, 10.0)) if quick else ((1, 0.0), (1000, 50.0))
     by_size = {n: [one_run(repo, n, rate, samples, cpu_s, seed) for seed in range(1, runs + 1)] for n, rate in sizes}
     details, passed = [], True

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"needs the bench extra (pip install -e '.[bench]'): missing {', '.join(MISSING)}"
 )
 
-NAMES = ("first-frame", "latency", "bandwidth", "idle-cpu", "scale", "prom-cost", "memory", "export")
+NAMES = ("first-frame", "latency", "bandwidth", "idle-cpu", "scale", "change-latency", "prom-cost", "memory", "export")
 
 
 @pytest.mark.parametrize("name", NAMES)
