@@ -71,6 +71,12 @@ class Helper:
         assert self.process.stdout is not None
         return json.loads(self.process.stdout.readline())
 
+    def change(self, kind: str, value: object) -> float:
+        """A targeted write (bench/standin_process.py); the monotonic time just before it was made."""
+        self.send(f"change {kind} {value}")
+        assert self.process.stdout is not None
+        return float(json.loads(self.process.stdout.readline())["at"])
+
     def close(self) -> None:
         try:
             self.send("quit")

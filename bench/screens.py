@@ -106,3 +106,9 @@ def help_open(text: str) -> bool:
 
 def overview_open(text: str) -> bool:
     return bool(overview_rows(text)) and not help_open(text)
+
+
+def rollout_panel(name: str) -> Callable[[str], bool]:
+    """True when the rollout screen's panel `name` (a key of ROLLOUT_PANELS) shows data."""
+    pattern = ROLLOUT_PANELS[name]
+    return lambda text: pattern.search(text) is not None

@@ -3,11 +3,13 @@
     python -m bench.standin_process --canaries 1000 --namespaces 100 --kubeconfig PATH
 
 prints one JSON line when ready ({"kubeconfig": ..., "prometheus": URL}), then obeys lines on stdin:
-`rate N` (changes per second; 0 stops the writer), `stats` (prints a JSON line), `quit` (or end of input).
+`rate N` (changes per second; 0 stops the writer), `stats` (prints a JSON line), `quit` (or end of input),
+`change KIND VALUE` (KIND status, router or deployment: one write to the first canary, its TrafficSplit or its
+canary Deployment; prints {"at": time.monotonic() just before the write}).
 
-With `--probe`, the first canary is kept out of the writer's changes and `probe PHASE WEIGHT` writes its status,
-then prints {"at": time.monotonic() just before the write} (one clock for every process on the machine).
-`--peer-support` serves what kubectl and k9s need as well (see bench.cluster.new_standin).
+With `--probe` (or `--spare-first`) the writer never touches the first canary, so a targeted write is the only thing
+that moves it; `probe PHASE WEIGHT` writes its status and prints {"at": ...} like `change` (one clock for every
+process on the machine). `--peer-support` serves what kubectl and k9s need as well (see bench.cluster.new_standin).
 """
 
 from __future__ import annotations
@@ -19,9 +21,27 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.cluster import ChangeWriter, names, new_standin, populate
+from bench.cluster import CanaryRef, ChangeWriter, names, new_standin, populate
 from bench.live_prometheus import LivePrometheus
+from tests.cluster import objects
+from tests.standin.apiserver import ApiServer
 from tests.standin.store import rfc3339
+
+
+def change(api: ApiServer, ref: CanaryRef, kind: str, value: str) -> float:
+    """One write that the screens show; returns the monotonic time just before it."""
+    at = time.monotonic()
+    if kind == "status":
+        api.patch_status("canaries.flagger.app", ref.name, ref.namespace, {"phase": value})
+    elif kind == "router":
+        weight = int(value)
+        api.put(objects.traffic_split(ref.name, ref.namespace, primary=100 - weight, canary_weight=weight))
+    elif kind == "deployment":
+        replicas = int(value)
+        api.put(objects.deployment(ref.name, ref.namespace, replicas=replicas, ready=replicas))
+    else:
+        raise ValueError(f"unknown change {kind!r}")
+    return at
 
 
 def main() -> int:
@@ -32,11 +52,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--probe", action="store_true", help="keep the first canary for `probe` writes")
     parser.add_argument("--peer-support", action="store_true", help="serve what kubectl and k9s need too")
+    parser.add_argument("--spare-first", action="store_true", help="the writer leaves the first canary alone")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
     api = new_standin(peer_support=args.peer_support)
     populate(api, refs)
-    changed = refs[1:] if args.probe else refs
+    changed = refs[1:] if args.probe or (args.spare_first and len(refs) > 1) else refs
     deployments = [(r.namespace, d) for r in refs for d in (r.name, f"{r.name}-primary")]
     prom = LivePrometheus(deployments, seed=args.seed).start()
     kubeconfig = api.write_kubeconfig(Path(args.kubeconfig), namespace=refs[0].namespace)
@@ -65,6 +86,9 @@ def main() -> int:
                     "internal_errors": len(api.internal_errors),
                 }
                 print(json.dumps(stats), flush=True)
+            elif command == "change":
+                kind, _, argument = value.partition(" ")
+                print(json.dumps({"at": change(api, refs[0], kind, argument)}), flush=True)
             elif command == "quit":
                 break
     finally:

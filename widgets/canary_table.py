@@ -169,8 +169,15 @@ class CanaryTable(ScrollView, can_focus=True):
             if self._cursor_key is None:
                 self._cursor_key = key
         else:
-            self.refresh_line(self._index[key] + 1)
+            self._refresh_row(self._index[key])
         return True
+
+    def _refresh_row(self, index: int) -> None:
+        """Repaint a row's line if it is on screen: a thousand rows change, a few dozen are shown, and a row
+        scrolled into view is drawn from its cells then."""
+        line = index + 1 - round(self.scroll_y)
+        if not self.size.height or 1 <= line < self.size.height:
+            self.refresh_line(index + 1)
 
     def remove(self, key: str) -> None:
         if key not in self._cells:

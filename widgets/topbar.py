@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from textual.content import Content
+from textual.visual import VisualType
 
 from tui.domain import wording
-from tui.domain.model import Health, SourceHealth
+from tui.domain.changes import same_keys
+from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
@@ -34,9 +37,26 @@ class TopBar(StatePanel):
     def __init__(self, mode: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
+        self._position_memo: tuple[Mapping[CanaryKey, object], CanaryKey | None, tuple[int, int] | None] | None = None
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        # One line of fixed height: a new second or a health change never moves anything else on the screen, and
+        # a layout pass every second would repaint the overview's scrollbar with it.
+        super().update(content, layout=False)
+
+    def _selected_position(self, state: AppState) -> tuple[int, int] | None:
+        """state.selected_position(), counted again only when the selection or the canaries in scope change: a
+        thousand canaries change many times a second, and the line is asked on every change."""
+        memo = self._position_memo
+        if memo is not None and memo[1] == state.selected and same_keys(memo[0], state.canaries):
+            position = memo[2]
+        else:
+            position = state.selected_position() if len(state.canaries) > 1 else None
+        self._position_memo = (state.canaries, state.selected, position)
+        return position
 
     def slice_key(self, state: AppState) -> Any:
-        position = state.selected_position() if len(state.canaries) > 1 else None
+        position = self._selected_position(state)
         return (
             state.selected,
             tuple(sorted(state.health.items())),
@@ -67,7 +87,7 @@ class TopBar(StatePanel):
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
-        position = state.selected_position() if len(state.canaries) > 1 else None
+        position = self._selected_position(state)
         count = f" ({position[0]} of {position[1]})" if position else ""
         mode = self.mode
         if self.compact:

@@ -22,7 +22,18 @@ pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"needs the bench extra (pip install -e '.[bench]'): missing {', '.join(MISSING)}"
 )
 
-NAMES = ("first-frame", "first-screen", "latency", "bandwidth", "idle-cpu", "scale", "prom-cost", "memory", "export")
+NAMES = (
+    "first-frame",
+    "first-screen",
+    "latency",
+    "bandwidth",
+    "idle-cpu",
+    "scale",
+    "change-latency",
+    "prom-cost",
+    "memory",
+    "export",
+)
 # Not run here: the peers figure builds k9s and kubectl from Go modules (tests/bench/test_peers.py tests its logic).
 KNOWN = (*NAMES, "peers")
 

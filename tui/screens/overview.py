@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain import facts, wording
+from tui.domain.changes import changed_keys
 from tui.domain.model import CanaryKey, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
@@ -30,7 +31,6 @@ NARROW_WIDTHS = (6, 12, 14, 7, 4, 6, 6)
 FULL_FROM = 120
 SCROLLBAR = 2  # kept free for the vertical scrollbar, so the columns do not move when it appears
 MIN_EVENT = 8
-REFRESH_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -103,34 +103,101 @@ def sort_value(column: int, text: str) -> tuple[int, float | str]:
     return (0, text.lower())
 
 
+RowSources = tuple[object, ...]
+Reads = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RowChanges:
+    """What the table must change to show a state: rows to put (new or changed, in the state's order) and rows
+    that are gone."""
+
+    put: dict[str, tuple[str, ...]]
+    removed: tuple[str, ...]
+
+
 class RowCache:
-    """row_for per canary, recomputed only when what the row shows came from new objects: the reducer keeps
-    unchanged views, routers and series identical, so a thousand rows cost a thousand identity checks."""
+    """row_for per canary, recomputed only when what the row shows came from new objects. The reducer keeps
+    unchanged views, routers and series identical, so finding what changed since the last state is a walk of
+    the dicts that are new objects (identity checks), and only the rows that read a changed object are built
+    again and handed to the table: one status change among a thousand canaries costs one row."""
 
     def __init__(self) -> None:
-        self._rows: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
+        self._rows: dict[CanaryKey, tuple[RowSources, tuple[str, ...]]] = {}
+        self._seen: AppState | None = None
+        self._columns: Columns | None = None
+        # Which rows read a router or a metric series (by its key in the state), to find them when it changes.
+        self._reads: dict[CanaryKey, Reads] = {}
+        self._readers: dict[tuple[str, str], set[CanaryKey]] = {}
 
     def rows(self, state: AppState, columns: Columns = FULL_COLUMNS) -> dict[str, tuple[str, ...]]:
-        out: dict[str, tuple[str, ...]] = {}
-        fresh: dict[CanaryKey, tuple[tuple[object, ...], tuple[str, ...]]] = {}
-        for key, view in state.canaries.items():
+        """Every row of the state, by its table key."""
+        self.changes(state, columns)
+        return {str(key): self._rows[key][1] for key in state.canaries}
+
+    def changes(self, state: AppState, columns: Columns = FULL_COLUMNS) -> RowChanges:
+        """The rows that differ from what the previous call saw (everything on the first call or new columns)."""
+        seen, self._seen = self._seen, state
+        if seen is None or columns != self._columns:
+            self._columns = columns
+            candidates: dict[CanaryKey, None] | None = None
+        else:
+            # In the state's order, so that new rows are added in it.
+            candidates = dict.fromkeys(changed_keys(seen.canaries, state.canaries))
+            for old, new in ((seen.routers, state.routers), (seen.metrics, state.metrics)):
+                if new is not old:
+                    for read in changed_keys(old, new):  # type: ignore[arg-type]
+                        candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+        put: dict[str, tuple[str, ...]] = {}
+        removed: list[str] = []
+        for key in state.canaries if candidates is None else candidates:
+            view = state.canaries.get(key)
+            if view is None:
+                continue  # gone: below
             ns, target = key.namespace, view.info.target
+            reads = ((ns, view.info.apex), (ns, primary_name(target)), (ns, target))
             sources = (
                 columns,
                 view,
-                state.router_for(view),
-                state.metrics.get((ns, primary_name(target))),
-                state.metrics.get((ns, target)),
+                state.routers.get(reads[0]),
+                state.metrics.get(reads[1]),
+                state.metrics.get(reads[2]),
             )
             cached = self._rows.get(key)
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
-                row = cached[1]
-            else:
-                row = row_for(state, view, columns)
-            fresh[key] = (sources, row)
-            out[str(key)] = row
-        self._rows = fresh
-        return out
+                continue
+            row = row_for(state, view, columns)
+            self._rows[key] = (sources, row)
+            self._read(key, reads)
+            if cached is None or cached[1] != row:
+                put[str(key)] = row
+        gone = (
+            [key for key in self._rows if key not in state.canaries]
+            if candidates is None
+            else [key for key in candidates if key not in state.canaries and key in self._rows]
+        )
+        for key in gone:
+            del self._rows[key]
+            self._read(key, ())
+            removed.append(str(key))
+        return RowChanges(put, tuple(removed))
+
+    def _read(self, key: CanaryKey, reads: Reads) -> None:
+        old = self._reads.get(key, ())
+        if old == reads:
+            return
+        for read in old:
+            readers = self._readers.get(read)
+            if readers is not None:
+                readers.discard(key)
+                if not readers:
+                    del self._readers[read]
+        for read in reads:
+            self._readers.setdefault(read, set()).add(key)
+        if reads:
+            self._reads[key] = reads
+        else:
+            self._reads.pop(key, None)
 
 
 class OverviewScreen(Screen[None]):
@@ -144,7 +211,6 @@ class OverviewScreen(Screen[None]):
         self._row_cache = RowCache()
         self._pending: AppState | None = None
         self._timer_armed = False
-        self._filled = False  # the table has listed canaries once
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -170,14 +236,12 @@ class OverviewScreen(Screen[None]):
             self._apply(state)
 
     def show_state(self, state: AppState) -> None:
-        # A thousand canaries update often; the table is refreshed at most twice a second. The first canaries to
-        # list wait for nothing (the screen may be still mounting: then it shows them when it is).
+        # Coalesced by frame: whatever arrives before the screen handles its queue again is shown in one refresh
+        # of the rows it changed, and the compositor paints those lines on its next frame.
         self._pending = state
-        if not self._filled and state.canaries:
-            self.app.call_later(self._show_first)
-        elif not self._timer_armed:
+        if not self._timer_armed:
             self._timer_armed = True
-            self.set_timer(REFRESH_S, self._flush)
+            self.call_later(self._flush)
         self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
 
     def show_top_line(self, state: AppState) -> None:
@@ -202,12 +266,6 @@ class OverviewScreen(Screen[None]):
         if text is not None:
             note.update(text)
 
-    def _show_first(self) -> None:
-        # Not current yet (still mounting, or under a dialog): on_screen_resume shows the latest state then.
-        if self.is_current and self._pending is not None:
-            state, self._pending = self._pending, None
-            self._apply(state)
-
     def _flush(self) -> None:
         self._timer_armed = False
         if not self.is_current:
@@ -222,16 +280,14 @@ class OverviewScreen(Screen[None]):
         if not self.is_mounted:
             return
         self._pending = None  # whatever was waiting for the timer is shown now
-        self._filled = self._filled or bool(state.canaries)
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
         self._show_note(state)
-        wanted = self._row_cache.rows(state, self.columns)
+        changes = self._row_cache.changes(state, self.columns)
         resort = False
-        for key in table.row_keys():
-            if key not in wanted:
-                table.remove(key)
-        for key, row in wanted.items():
+        for key in changes.removed:
+            table.remove(key)
+        for key, row in changes.put.items():
             old = table.cells(key) if key in table else None
             if table.put(key, row):
                 resort = resort or old is None or old[self.sort_column] != row[self.sort_column]

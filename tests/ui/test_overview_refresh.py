@@ -1,0 +1,209 @@
+"""The overview refreshes by frame: a change is on the table after one pause (no fixed interval), a burst is one
+refresh, and only the rows that changed are built and handed to the table, among a thousand canaries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.app import App, ComposeResult
+
+from tests.cluster import objects
+from tui.domain.model import CanaryKey, MetricSample, RouterInfo
+from tui.domain.observations import (
+    CanariesListed,
+    CanaryObserved,
+    CanarySelected,
+    MetricsObserved,
+    Observation,
+    RouterObserved,
+)
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
+from tui.kube.parse import parse_canary
+from tui.screens import overview
+from tui.screens.overview import OverviewScreen, RowCache
+from widgets.canary_table import CanaryTable
+from widgets.topbar import TopBar
+
+
+def fleet(count: int = 1000) -> AppState:
+    infos = tuple(
+        parse_canary(objects.canary(f"app-{i:04d}", f"team-{i % 100:02d}", phase="Succeeded")) for i in range(count)
+    )
+    return reduce_all(AppState(), [CanariesListed(infos, None, 0.0)])  # type: ignore[arg-type]
+
+
+def phase_change(state: AppState, key: CanaryKey, phase: str, at: float = 1.0) -> CanaryObserved:
+    return CanaryObserved(replace(state.canaries[key].info, phase=phase), at)
+
+
+class OverviewApp(App[None]):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+
+    def on_mount(self) -> None:
+        self.push_screen(OverviewScreen("test"))
+
+    def apply(self, observations: list[Observation]) -> None:
+        self.state = reduce_all(self.state, observations)
+        self.screen.show_state(self.state)  # type: ignore[attr-defined]
+
+
+class CountingTable:
+    """Wraps CanaryTable.put to count the rows handed to the table, and OverviewScreen._apply to count refreshes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.puts: list[str] = []
+        self.refreshes = 0
+        put, apply = CanaryTable.put, OverviewScreen._apply
+
+        def counting_put(table: CanaryTable, key: str, cells: tuple[str, ...]) -> bool:
+            self.puts.append(key)
+            return put(table, key, cells)
+
+        def counting_apply(screen: OverviewScreen, state: AppState) -> None:
+            self.refreshes += 1
+            apply(screen, state)
+
+        monkeypatch.setattr(CanaryTable, "put", counting_put)
+        monkeypatch.setattr(OverviewScreen, "_apply", counting_apply)
+
+    def clear(self) -> None:
+        self.puts.clear()
+        self.refreshes = 0
+
+
+async def test_a_single_change_is_on_the_table_after_one_pause() -> None:
+    app = OverviewApp(fleet(1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CanaryTable)
+        key = CanaryKey("team-00", "app-0000")
+        assert table.cells(str(key))[2].endswith("Succeeded")
+        app.apply([phase_change(app.state, key, "Progressing")])
+        await pilot.pause()  # one turn of the message queues, no timer
+        assert table.cells(str(key))[2].endswith("Progressing")
+
+
+async def test_a_burst_among_a_thousand_is_one_refresh_of_the_changed_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = CountingTable(monkeypatch)
+    app = OverviewApp(fleet())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CanaryTable)
+        assert len(table) == 1000
+        counting.clear()
+        changed = [CanaryKey(f"team-{i % 100:02d}", f"app-{i:04d}") for i in (3, 250, 777)]
+        for index, key in enumerate(changed):  # three separate states, before the screen gets its turn
+            app.apply([phase_change(app.state, key, "Progressing", at=1.0 + index)])
+        await pilot.pause()
+        assert counting.refreshes == 1
+        assert sorted(counting.puts) == sorted(str(key) for key in changed)
+        assert all(table.cells(str(key))[2].endswith("Progressing") for key in changed)
+        assert len(table) == 1000
+
+
+def test_changes_name_only_the_rows_that_read_a_changed_object() -> None:
+    state = fleet()
+    cache = RowCache()
+    assert len(cache.changes(state).put) == 1000
+    assert cache.changes(state).put == {} and cache.changes(state).removed == ()
+
+    key = CanaryKey("team-07", "app-0007")
+    state = reduce_all(state, [phase_change(state, key, "Progressing")])
+    changes = cache.changes(state)
+    assert list(changes.put) == ["team-07/app-0007"] and changes.put["team-07/app-0007"][2].endswith("Progressing")
+
+    # The router of another canary: only that canary's weight.
+    other = CanaryKey("team-42", "app-0042")
+    router = RouterInfo("team-42", "app-0042", "TrafficSplit", "split.smi-spec.io/v1alpha1", 70, 30)
+    state = reduce_all(state, [RouterObserved(router)])
+    changes = cache.changes(state)
+    assert list(changes.put) == [str(other)] and changes.put[str(other)][3] == "30% (status 0)"
+
+    # A canary's series: only that row's success rate.
+    sample = MetricSample("team-09", "app-0009", 3.0, success_rate=97.5, rps=10.0, p99_ms=12.0)
+    state = reduce_all(state, [MetricsObserved((sample,))])
+    changes = cache.changes(state)
+    assert list(changes.put) == ["team-09/app-0009"] and changes.put["team-09/app-0009"][6] == "97.50%"
+
+
+def test_a_canary_gone_from_the_list_is_removed_and_new_columns_rebuild_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = fleet(10)
+    cache = RowCache()
+    cache.changes(state)
+    shorter = reduce_all(state, [CanariesListed(tuple(v.info for v in list(state.canaries.values())[1:]), None, 1.0)])  # type: ignore[arg-type]
+    changes = cache.changes(shorter)
+    assert changes.removed == ("team-00/app-0000",) and changes.put == {}
+
+    built: list[str] = []
+    real = overview.row_for
+    monkeypatch.setattr(overview, "row_for", lambda s, view, *rest: built.append(str(view.key)) or real(s, view, *rest))
+    narrow = cache.changes(shorter, overview.columns_for(80))
+    assert len(built) == 9 and len(narrow.put) == 9
+
+
+def test_the_top_line_counts_the_position_again_only_when_the_canaries_in_scope_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counted: list[int] = []
+    real = AppState.selected_position
+    monkeypatch.setattr(AppState, "selected_position", lambda s: counted.append(1) or real(s))
+    bar = TopBar("test")
+    state = reduce_all(fleet(10), [CanarySelected(CanaryKey("team-03", "app-0003"))])
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    state = reduce_all(state, [phase_change(state, CanaryKey("team-05", "app-0005"), "Progressing")])
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    gone = CanariesListed(tuple(v.info for v in state.canaries.values() if v.key.name != "app-0001"), None, 2.0)
+    state = reduce_all(state, [gone])
+    assert bar._selected_position(state) == (3, 9) and len(counted) == 2
+    state = reduce_all(state, [CanarySelected(CanaryKey("team-08", "app-0008"))])
+    assert bar._selected_position(state) == (8, 9) and len(counted) == 3
+
+
+async def test_a_changed_row_out_of_view_is_not_repainted_until_it_is_scrolled_into_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CanaryTable(("name", "count"), (8, 5), id="table")
+
+    app = TableApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(CanaryTable)
+        for i in range(100):
+            table.put(f"row-{i:02d}", (f"row-{i:02d}", str(i)))
+        for _ in range(100):  # until the table is laid out at the screen's height
+            await pilot.pause()
+            if table.size.height == 12:
+                break
+        repainted: list[int] = []
+        real = CanaryTable.refresh_line
+        monkeypatch.setattr(CanaryTable, "refresh_line", lambda t, y: repainted.append(y) or real(t, y))
+        table.put("row-80", ("row-80", "new"))
+        table.put("row-02", ("row-02", "also"))
+        assert repainted == [3]  # row-02 is on screen (line 3, under the header); row-80 is not
+        table.move_cursor("row-80")  # scrolls it into view
+        await pilot.pause()
+        shown = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("row-80" in line and "new" in line for line in shown)
+
+
+async def test_a_new_second_on_the_top_line_asks_for_no_layout_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = OverviewApp(fleet(3))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(TopBar)
+        layouts: list[bool] = []
+        real = TopBar.refresh
+        monkeypatch.setattr(
+            TopBar, "refresh", lambda w, *a, **kw: layouts.append(kw.get("layout", False)) or real(w, *a, **kw)
+        )
+        bar.show(replace(app.state, now=app.state.now + 5.0))
+        await pilot.pause()
+        assert layouts and not any(layouts)
+        assert bar.visual is not None and "00:00:" in str(bar.render())
