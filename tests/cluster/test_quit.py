@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.cluster.harness import Harness
 from tests.cluster.test_actions import KEY, actions_for, seeded
 from tests.load.examiner_server import ExaminerServer
 from tests.standin.apiserver import ApiServer
+from tests.waiting import settle, wait_until
 from tui.app import CanaryscopeApp
 
 
@@ -33,26 +34,17 @@ async def test_quitting_stops_every_load_generator(
     holder.append(app)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            deadline = time.monotonic() + 15
-            while not (KEY in app.state.canaries and h.source.served):
-                assert time.monotonic() < deadline, "the canary did not arrive"
-                await pilot.pause(0.05)
+            await settle(pilot, lambda: KEY in app.state.canaries and h.source.served, "the canary's arrival", 15)
             await pilot.press("l", "e")
-            while len(examiner.arrivals()) < 10:
-                assert time.monotonic() < deadline + 15, "the load did not reach the target"
-                await pilot.pause(0.05)
+            await settle(pilot, lambda: len(examiner.arrivals()) >= 10, "the load reaching the target", 30)
             await pilot.press(key)
         assert app.return_code == 0
         assert not any(g.running for g in actions.loads.generators()), "every generator stopped"
+        # Requests already on the wire may still land: once the target has answered them, nothing more comes.
+        wait_until(lambda: examiner.in_flight == 0, "the target answering the requests on the wire")
         sent = len(examiner.arrivals())
-        # Requests already on the wire may still land; none after that.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            time.sleep(0.2)
-            if len(examiner.arrivals()) == sent:
-                break
-            sent = len(examiner.arrivals())
-        else:
-            raise AssertionError("requests kept arriving after quitting")
+        marker = httpx.get(examiner.url("/examine?marker=1"), timeout=10)
+        assert marker.status_code == 200
+        assert len(examiner.arrivals()) == sent + 1, "only the test's own request came after quitting"
     finally:
         h.source.stop()

@@ -16,6 +16,8 @@ import pytest
 from tests.cluster import objects
 from tests.cluster.harness import Harness, StateSink
 from tests.standin.apiserver import ApiServer
+from tests.waiting import wait_until
+from tui.cluster import source as cluster_source
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.http import HttpProblem, get_json
 from tui.cluster.kubeconfig import connect
@@ -27,14 +29,6 @@ from tui.sources.mailbox import Mailbox
 REPO = Path(__file__).resolve().parents[2]
 QUIET_S = 0.5
 CANARIES = "/apis/flagger.app/v1beta1/namespaces/test/canaries"
-
-
-def wait_until(condition, timeout: float = 10.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def lists(api: ApiServer, path: str) -> list[dict[str, str]]:
@@ -150,7 +144,11 @@ def test_a_continue_token_that_expired_lists_again_from_the_start(apiserver: Api
 # --- order -----------------------------------------------------------------------------------------------------------
 
 
-def test_the_canaries_are_listed_before_any_other_kind_is_requested(apiserver: ApiServer, kubeconfig: Path) -> None:
+def test_the_canaries_are_listed_before_any_other_kind_is_requested(
+    apiserver: ApiServer, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The quiet window below must not be outlasted by the fallback that stops waiting for a slow first list.
+    monkeypatch.setattr(cluster_source, "FIRST_LIST_WAIT_S", 600.0)
     apiserver.put(objects.canary())
     apiserver.put(objects.deployment("examiner"))
     apiserver.put(objects.traffic_split())
@@ -259,8 +257,10 @@ def test_watch_lists_without_textual_or_the_clients_typed_apis(apiserver: ApiSer
 
 
 def test_a_source_begun_early_starts_the_other_lists_once_the_canaries_are_on_screen(
-    apiserver: ApiServer, kubeconfig: Path
+    apiserver: ApiServer, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The quiet window below must not be outlasted by the fallback that stops waiting for the owner's word.
+    monkeypatch.setattr(cluster_source, "FIRST_SCREEN_WAIT_S", 600.0)
     apiserver.put(objects.canary())
     apiserver.put(objects.deployment("examiner"))
     h = Harness(kubeconfig)

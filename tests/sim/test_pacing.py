@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from tests.simkit import simulation
+from tests.waiting import settle
 from tui.actions import ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.cluster.source import ClusterSource
@@ -82,8 +81,5 @@ async def test_the_app_runs_the_pacing_on_its_own_timer() -> None:
     begin = sim.now
     app = CanaryscopeApp(SimulationSource(sim, speed=20), ReadOnlyActions())
     async with app.run_test(size=(120, 40)) as pilot:
-        deadline = time.monotonic() + 20
-        while app.state.now < begin + 10:
-            assert time.monotonic() < deadline, "virtual time did not move on the app's timer"
-            await pilot.pause(0.05)
+        await settle(pilot, lambda: app.state.now >= begin + 10, "virtual time moving on the app's timer", 20)
         assert app.state.now == sim.now, "each step reached the app's state"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
-from textual.pilot import Pilot
-
 from tests.simkit import EXAMINER, sim_app
+from tests.waiting import settle
 from tui.actions import ActionKind, Outcome, ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.domain.model import CanaryKey
@@ -56,14 +54,6 @@ def watched_app(**options: Any) -> tuple[CanaryscopeApp, Watched, list[tuple[str
     notes: list[tuple[str, dict[str, Any]]] = []
     app.notify = lambda message, **kw: notes.append((message, kw))  # type: ignore[method-assign]
     return app, actions, notes
-
-
-async def settle(pilot: Pilot[Any], predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await pilot.pause(0.02)
 
 
 async def test_a_question_answered_no_changes_nothing_and_says_so() -> None:

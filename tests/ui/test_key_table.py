@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 from textual.command import CommandList, CommandPalette
-from textual.pilot import Pilot
 
 from tests.simkit import sim_app
+from tests.waiting import settle
 from tui.screens import keys
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot[Any], predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await pilot.pause(0.02)
 
 
 def offered(palette: CommandPalette) -> set[tuple[str, str | None]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from textual.pilot import Pilot
 
 from tests.simkit import simulation
 from tests.ui.test_keys import record_notifications
+from tests.waiting import settle
 from tui.app import CanaryscopeApp
 from tui.domain.state import AppState
 from tui.screens.confirm import ConfirmScreen
@@ -47,14 +47,6 @@ def painted(app: CanaryscopeApp) -> list[str]:
     except TypeError:  # a screen just pushed, not laid out yet: nothing painted
         return [""]
     return console.export_text(styles=False).splitlines() or [""]
-
-
-async def settle(pilot: Pilot[Any], predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await pilot.pause(0.02)
 
 
 async def clock_moves_on_screen(pilot: Pilot[Any], app: CanaryscopeApp, source: SimulationSource) -> None:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import gc
-import time
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.simkit import sim_app
+from tests.waiting import settle
 from tui.app.screen_diff import ScreenDiff
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot[Any], predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await pilot.pause(0.02)
 
 
 def test_full_repaints_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
