@@ -60,15 +60,6 @@ def format_duration(seconds: float, *, trim: bool = False) -> str:
 
 def duration_option(name: str, low: float, high: float, *, expected: str = "seconds", unit: str = " seconds"):  # type: ignore[no-untyped-def]
     """An argparse `type=` for a duration option within [low, high] seconds, refusing in the option's own words."""
-    import argparse
+    from tui.cmdline.parser import bounded_option
 
-    def parse(text: str) -> float:
-        try:
-            value = parse_duration(text)
-        except DurationError:
-            raise argparse.ArgumentTypeError(f"{name}: expected {expected}, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}{unit}, got {text}")
-        return value
-
-    return parse
+    return bounded_option(name, low, high, parse_duration, expected=expected, unit=unit)

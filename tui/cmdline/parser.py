@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import NoReturn, TextIO
 
 EXIT_USAGE = 2
@@ -37,3 +38,21 @@ def report(prog: str, problem: BaseException | str, stream: TextIO, code: int = 
     """Print `prog: problem` as one line and give back the exit code to end with."""
     print(f"{prog}: {one_line(str(problem))}", file=stream)
     return code
+
+
+def bounded_option(  # type: ignore[no-untyped-def]
+    name: str, low: float, high: float, convert: Callable[[str], float], *, expected: str = "a number", unit: str = ""
+):
+    """An argparse `type=`: the text converted (a ValueError means it is not one), then held within [low, high];
+    each refusal names the option."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: expected {expected}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}{unit}, got {text}")
+        return value
+
+    return parse

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from tui.cmdline.duration import duration_option
-from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
+from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, bounded_option, report
 from tui.cmdline.registry import Subcommand
 from tui.export import ExportError
 from tui.export.palette import THEMES
@@ -18,16 +18,8 @@ _time = partial(duration_option, expected="a number", unit="")
 
 
 def _number(name: str, low: float, high: float, kind: type = float):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> float:
-        try:
-            value = kind(text.rstrip("s") if kind is float else text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected a number, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}: must be between {low:g} and {high:g}, got {text}")
-        return value
-
-    return parse
+    # A trailing "s" is allowed on a float (`--speed 2s`), as before.
+    return bounded_option(name, low, high, (lambda text: float(text.rstrip("s"))) if kind is float else kind)
 
 
 def build_parser() -> argparse.ArgumentParser:
