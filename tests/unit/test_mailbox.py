@@ -98,3 +98,28 @@ def test_an_owner_that_only_folds_gets_a_mailbox_that_flushes_into_it() -> None:
     assert folder.seen == ticks(0, 2)
     own = Mailbox()
     assert mailbox_for(own) is own
+
+
+def test_hand_over_delivers_what_waits_then_the_new_at_once_without_waking() -> None:
+    wakes: list[None] = []
+    got: list[list[Observation]] = []
+    box = Mailbox(wake=lambda: wakes.append(None), deliver=got.append)
+    box.put([ClockTick(1.0)])
+    assert len(wakes) == 1
+    box.hand_over([ClockTick(2.0), ClockTick(3.0)])
+    assert got == [[ClockTick(1.0), ClockTick(2.0), ClockTick(3.0)]]
+    assert len(wakes) == 1, "the owner's own hand-over wakes nobody"
+    box.hand_over([])
+    assert len(got) == 1, "nothing to hand over delivers nothing"
+
+
+def test_the_simulation_hands_its_steps_over_without_waking_its_owner() -> None:
+    from tests.simkit import simulation
+    from tui.sim.source import SimulationSource
+
+    wakes: list[None] = []
+    got: list[list[Observation]] = []
+    source = SimulationSource(simulation("seed"), speed=1, autorun=False)
+    source.start(Mailbox(wake=lambda: wakes.append(None), deliver=got.append))
+    source.advance(5)
+    assert got and wakes == []

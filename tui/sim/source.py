@@ -66,8 +66,7 @@ class SimulationSource:
 
     def pump(self) -> None:
         if self._sink is not None:
-            self._sink.put(self.sim.drain())
-            self._sink.flush()
+            self._sink.hand_over(self.sim.drain())
 
     def stop(self) -> None:
         self.pacing.stop()

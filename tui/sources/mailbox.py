@@ -80,6 +80,18 @@ class Mailbox:
             pending, self._pending = self._pending, []
         return pending
 
+    def hand_over(self, observations: Iterable[Observation]) -> None:
+        """On the owner's thread: deliver what waits and these after it, now, without a wake-up (a source that
+        steps on the owner's thread, like the simulation, would otherwise wake its owner for an empty mailbox)."""
+        if self._deliver is None:
+            self.put(observations)
+            return
+        with self._lock:
+            pending, self._pending = self._pending, []
+        pending.extend(observations)
+        if pending:
+            self._deliver(pending)
+
     def flush(self) -> None:
         """Hand everything waiting to the owner's consumer now, on the calling (the owner's) thread."""
         if self._deliver is None:
