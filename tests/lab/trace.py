@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cluster.emitter import Emitter
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.domain.flagger.logger_stream import LoggerStreamParser
 from tui.domain.flagger.payload import EventPayload
 from tui.domain.model import MetricSample
+from tui.sources.mailbox import Mailbox
 
 if TYPE_CHECKING:
     from tests.cluster.recording import Recording
@@ -98,7 +98,7 @@ class FlaggerTrace:
             ),
             "Deployment": functools.partial(apps.list_namespaced_deployment, self.namespace),
         }
-        emitter = Emitter(wake=lambda: None)
+        emitter = Mailbox(wake=lambda: None)
         for kind, call in calls.items():
             loop = WatchLoop(
                 WatchSpec(kind, f"list {kind}", f"{kind} not served", call),

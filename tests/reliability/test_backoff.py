@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.cluster.emitter import FAST_CAP_S, FAST_WINDOW_S, Backoff
+from tui.cluster.backoff import FAST_CAP_S, FAST_WINDOW_S, Backoff
 
 
 class Clock:

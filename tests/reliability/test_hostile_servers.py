@@ -17,7 +17,6 @@ from tests.prom.front import PromFront
 from tests.reliability.report import Report
 from tests.reliability.test_api_faults import seed  # the same canary at 20 %, its Deployments and router
 from tests.standin.apiserver import ApiServer
-from tui.cluster.emitter import Emitter
 from tui.cluster.kubeconfig import connect
 from tui.cluster.prometheus import prometheus_client
 from tui.cluster.source import ClusterOptions
@@ -25,6 +24,7 @@ from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.observations import HealthObserved
 from tui.domain.state import AppState
+from tui.sources.mailbox import Mailbox
 
 SECTION = "Faults survived"
 KEY = CanaryKey("test", "examiner")
@@ -105,7 +105,7 @@ def test_a_watch_that_never_delivers_is_backed_off_and_counted(
         assert lists <= 2, "an empty watch is watched again from where it was, not listed again"
 
 
-def run_loop(kubeconfig: Path, cap_s: float) -> tuple[WatchLoop, Emitter, threading.Event, threading.Thread]:
+def run_loop(kubeconfig: Path, cap_s: float) -> tuple[WatchLoop, Mailbox, threading.Event, threading.Thread]:
     from kubernetes import client
 
     connection = connect(str(kubeconfig), None)
@@ -117,7 +117,7 @@ def run_loop(kubeconfig: Path, cap_s: float) -> tuple[WatchLoop, Emitter, thread
         api.list_namespaced_custom_object,
         {"group": "flagger.app", "version": "v1beta1", "namespace": "test", "plural": "canaries"},
     )
-    emitter = Emitter(wake=lambda: None)
+    emitter = Mailbox(wake=lambda: None)
     stop = threading.Event()
     loop = WatchLoop(spec, emitter, lambda items: None, lambda kind, obj: None, stop, retry_after_cap_s=cap_s)
     thread = threading.Thread(target=loop.run, daemon=True)
@@ -125,12 +125,12 @@ def run_loop(kubeconfig: Path, cap_s: float) -> tuple[WatchLoop, Emitter, thread
     return loop, emitter, stop, thread
 
 
-def healths(emitter: Emitter, seen: list[SourceHealth]) -> list[SourceHealth]:
+def healths(emitter: Mailbox, seen: list[SourceHealth]) -> list[SourceHealth]:
     seen.extend(o.health for o in emitter.drain() if isinstance(o, HealthObserved))
     return seen
 
 
-def wait_health(emitter: Emitter, seen: list[SourceHealth], detail: str, timeout: float = 10.0) -> SourceHealth:
+def wait_health(emitter: Mailbox, seen: list[SourceHealth], detail: str, timeout: float = 10.0) -> SourceHealth:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for health in healths(emitter, seen):

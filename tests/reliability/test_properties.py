@@ -386,10 +386,10 @@ def pods() -> st.SearchStrategy[Any]:
 def test_watch_events_of_any_shape_neither_raise_nor_end_the_watch(report: Report, events: list[Any]) -> None:
     import threading
 
-    from tui.cluster.emitter import Emitter
     from tui.cluster.http import Gone, HttpProblem
     from tui.cluster.logger_follow import LoggerFollower
     from tui.cluster.watch_loop import WatchLoop, WatchSpec
+    from tui.sources.mailbox import Mailbox
 
     with recorded(
         report,
@@ -397,7 +397,7 @@ def test_watch_events_of_any_shape_neither_raise_nor_end_the_watch(report: Repor
         "random watch events (any JSON, partial and wrongly typed Pods) for the logger pod watch",
         "WatchLoop._handle and the logger's pod tracking: only Gone/HttpProblem for ERROR events",
     ):
-        emitter = Emitter(wake=lambda: None)
+        emitter = Mailbox(wake=lambda: None)
         follower = LoggerFollower(None, "monitoring", "app=logger", emitter, threading.Event())
         spec = WatchSpec("logger pods", "pods in monitoring", "v1 pods", lambda **kw: None)
         loop = WatchLoop(spec, emitter, follower.pods_listed, follower.pod_event, threading.Event())

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tui.cluster.emitter import FAST_CAP_S, Backoff
+from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.domain.flagger.logger_stream import LoggerStreamParser
 from tui.domain.flagger.payload import as_event

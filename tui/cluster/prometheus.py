@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tui.base import redact
 from tui.base.safe_text import safe_text
-from tui.cluster.emitter import FAST_CAP_S, Backoff
+from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.domain.model import Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import MetricsObserved

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.cluster.api_paths import PathCall, collection_path
+from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
-from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.connect_errors import describe_transport
-from tui.cluster.emitter import FAST_CAP_S, Backoff
 from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
 from tui.domain.model import Health
 from tui.sources.mailbox import Mailbox

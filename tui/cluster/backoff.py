@@ -1,16 +1,10 @@
-"""Retry pacing for the cluster's watches, streams and polls (the mailbox they write into is tui.sources.mailbox)."""
+"""Retry pacing for the cluster's watches, streams and polls."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from tui.sources.mailbox import PENDING_LIMIT, Mailbox
-
-# The name the cluster's modules first knew the mailbox by.
-Emitter = Mailbox
-__all__ = ["FAST_CAP_S", "FAST_WINDOW_S", "PENDING_LIMIT", "Backoff", "Emitter"]
 
 # Retries in the first minutes of an outage wait at most this long: a short outage (a dropped wifi, an API
 # server restart) is noticed within seconds of its end; a long one backs off to the full cap.
