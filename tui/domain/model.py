@@ -115,6 +115,16 @@ class ConfigValues:
 
 
 @dataclass(frozen=True)
+class FlaggerSettings:
+    """How Flagger runs in the cluster, as far as canaryscope knows: from Flagger's own Deployment (its arguments)
+    or from the command line. `found_in` says where (`flagger-system/flagger`, `--provider`); None: unknown."""
+
+    mesh_provider: str | None = None
+    metrics_server: str | None = None
+    found_in: str | None = None
+
+
+@dataclass(frozen=True)
 class RouterInfo:
     namespace: str
     name: str

@@ -10,6 +10,7 @@ from tui.domain.model import (
     ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
+    FlaggerSettings,
     LoadStats,
     MetricSample,
     RouterInfo,
@@ -146,6 +147,13 @@ class CaptionObserved:
     text: str
 
 
+@dataclass(frozen=True)
+class FlaggerSettingsObserved:
+    """Flagger's settings (mesh provider, metrics server) as read from its Deployment or given on the command line."""
+
+    settings: FlaggerSettings
+
+
 Observation = (
     ClockTick
     | CanaryObserved
@@ -168,4 +176,5 @@ Observation = (
     | CanarySelected
     | NoticeObserved
     | CaptionObserved
+    | FlaggerSettingsObserved
 )

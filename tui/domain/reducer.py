@@ -38,6 +38,7 @@ from tui.domain.observations import (
     DeploymentObserved,
     DeploymentsListed,
     EventObserved,
+    FlaggerSettingsObserved,
     HealthObserved,
     LoadObserved,
     LoadRemoved,
@@ -150,6 +151,8 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return replace(state, notice=(text, severity, until))
         case CaptionObserved(text=caption):
             return state if caption == state.caption else replace(state, caption=caption)
+        case FlaggerSettingsObserved(settings=settings):
+            return state if settings == state.flagger else replace(state, flagger=settings)
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state

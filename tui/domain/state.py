@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass, field
 
 from tui.domain.flagger import weights
+from tui.domain.flagger.providers import effective_provider
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
     ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
+    FlaggerSettings,
     LoadStats,
     MetricSample,
     RouterInfo,
@@ -110,12 +112,18 @@ class AppState:
     notice: tuple[str, str, float] | None = None
     # A script's latest `say`, shown until the next one.
     caption: str | None = None
+    # Flagger's own settings (its -mesh-provider and -metrics-server), once known.
+    flagger: FlaggerSettings = field(default_factory=FlaggerSettings)
 
     @property
     def selected_view(self) -> CanaryView | None:
         if self.selected is None:
             return None
         return self.canaries.get(self.selected)
+
+    def provider_for(self, view: CanaryView) -> str | None:
+        """The provider Flagger uses for this canary: spec.provider, else Flagger's -mesh-provider (None: unknown)."""
+        return effective_provider(view.info.provider, self.flagger.mesh_provider)
 
     def router_for(self, view: CanaryView) -> RouterInfo | None:
         return self.routers.get((view.key.namespace, view.info.apex))
