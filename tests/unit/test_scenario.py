@@ -81,6 +81,14 @@ def test_a_file_overrides_and_describes_several_canaries(tmp_path: Path) -> None
         ({"canaries": [{"name": "e"}], "load": {"errors": {"status": 700}}}, "load.errors.status: must be at most"),
         ({"canaries": [{"name": "e"}], "start": "yesterday"}, "start: expected an RFC 3339 time"),
         ("just text", "scenario: expected a mapping"),
+        (
+            {"canaries": [{"name": "e", "analysis": {"successRateMin": float("nan")}}]},
+            "canaries[0].analysis.successRateMin: expected a number, got nan",
+        ),
+        (
+            {"canaries": [{"name": "e", "analysis": {"interval": float("nan")}}]},
+            "canaries[0].analysis.interval: expected a duration like 30s or 4m, got nan",
+        ),
     ],
 )
 def test_impossible_values_are_refused_naming_key_and_value(raw: object, message: str) -> None:

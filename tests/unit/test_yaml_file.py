@@ -101,6 +101,9 @@ def test_a_duration_value_is_a_number_or_a_duration(value: object, seconds: floa
         (-5, "at: must not be negative, got -5"),
         ("2d", "at: expected a duration like 30s or 4m, got '2d'"),
         ("25h", "at: must be at most 86400s, got '25h'"),
+        # YAML's .nan and .inf are floats: neither is a length of time.
+        (float("nan"), "at: expected a duration like 30s or 4m, got nan"),
+        (float("inf"), "at: expected a duration like 30s or 4m, got inf"),
     ],
 )
 def test_a_duration_value_refused_names_the_key(value: object, message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,8 @@ def duration_value(
 ) -> float:
     """Seconds from a YAML number or a duration string (`30s`, `4m`, `1h`, `500ms`), at most `maximum`."""
     if isinstance(value, bool):
+        raise error(f"{path}: expected a duration like 30s or 4m, got {show(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
         raise error(f"{path}: expected a duration like 30s or 4m, got {show(value)}")
     if isinstance(value, int | float):
         seconds = float(value)

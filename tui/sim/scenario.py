@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -120,7 +121,8 @@ def _int(value: Any, path: str, minimum: int | None = None, maximum: int | None 
 
 
 def _number(value: Any, path: str, minimum: float | None = None, maximum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # YAML's .nan and .inf are floats, but no bound can be checked against them.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ScenarioError(f"{path}: expected a number, got {_show(value)}")
     if minimum is not None and value < minimum:
         raise ScenarioError(f"{path}: must be at least {minimum:g}, got {value:g}")
