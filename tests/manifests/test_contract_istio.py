@@ -4,6 +4,7 @@ from the Linkerd cluster only in the mesh."""
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import re
 from pathlib import Path
@@ -85,7 +86,8 @@ def test_the_canary_binds_the_public_gateway_for_localhost(istio_layers, istio_c
     release = find(objects, "HelmRelease", GATEWAY_RELEASE[1], GATEWAY_RELEASE[0])
     host = urlsplit(EXAMINER_URL).hostname
     canary = find(istio_chart_renders["examiner canary istio"], "Canary", CANARY_NAME, CANARY_NAMESPACE)["spec"]
-    service = find(istio_chart_renders["examiner istio as committed"], "VirtualService", CANARY_NAME)["spec"]
+    service = find(istio_chart_renders["examiner istio as committed"], "VirtualService", f"{CANARY_NAME}-ingress")
+    service = service["spec"]
     assert host in canary["service"]["hosts"]
     assert service["hosts"] == canary["service"]["hosts"]
     assert "mesh" in canary["service"]["gateways"]
@@ -264,3 +266,13 @@ def test_istio_objects_use_ga_api_versions(istio_layers, istio_chart_renders) ->
     assert {"networking.istio.io/v1"} <= versions
     beta = sorted(v for v in versions if re.search(r"/v\d+(alpha|beta)\d+$", v))
     assert beta == ["flagger.app/v1beta1"], "only Flagger's Canary has no GA version"
+
+
+def test_the_walkthrough_file_reads_the_same_on_both_variants() -> None:
+    """canaryscope's `--release git` edits the examiner's HelmRelease file line by line: the Istio variant's copy
+    differs from the Linkerd one only in the router line and its comment."""
+    linkerd = (MANIFESTS / "cluster" / "apps" / "examiner.yaml").read_text(encoding="utf-8").splitlines()
+    istio = (MANIFESTS / "cluster-istio" / "apps" / "examiner.yaml").read_text(encoding="utf-8").splitlines()
+    changed = [line[2:].strip() for line in difflib.ndiff(linkerd, istio) if line[:2] in ("- ", "+ ")]
+    assert changed, "the Istio variant must set its own router"
+    assert all(line.startswith(("#", "router:")) for line in changed), changed

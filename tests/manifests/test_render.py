@@ -89,12 +89,12 @@ def test_the_istio_router_writes_a_virtualservice_canary(istio_chart_renders, ch
 def test_istio_routes_the_gateway_through_a_virtualservice_not_an_ingress(istio_chart_renders) -> None:
     off = istio_chart_renders["examiner istio as committed"]
     assert _kinds(off) == ["ConfigMap", "Deployment", "Service", "ServiceAccount", "ServiceMonitor", "VirtualService"]
-    service = find(off, "VirtualService", "examiner", "apps")["spec"]
+    service = find(off, "VirtualService", "examiner-ingress", "apps")["spec"]
     # the gateway only: in-mesh calls reach the plain Service without a VirtualService
     assert service["gateways"] == ["istio-ingress/public-gateway"]
     assert service["hosts"] == ["localhost"]
     assert service["http"] == [{"route": [{"destination": {"host": "examiner", "port": {"number": 80}}}]}]
-    # with the canary on, Flagger writes the VirtualService of that name: the chart must not
+    # with the canary on, Flagger's VirtualService routes the gateway: a second one for the same host would compete
     on = istio_chart_renders["examiner canary istio"]
     assert {o["kind"] for o in on}.isdisjoint({"VirtualService", "Ingress"})
 
