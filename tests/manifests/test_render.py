@@ -24,8 +24,18 @@ def test_every_kustomization_builds(kustomize, layers, istio_layers) -> None:
         assert paths == sorted(f"./manifests/{cluster}/{layer}" for layer in LAYERS)
 
 
-def test_chart_lints(helm) -> None:
-    out = run([helm, "lint", CHART, "--strict", "--kube-version", KUBE_VERSION, "--set", "canary.enabled=true"])
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["canary.enabled=true"],
+        ["canary.enabled=true", "canary.router=istio"],
+        ["ingress.enabled=true", "canary.router=istio"],
+    ],
+    ids=["canary", "canary-istio", "istio-gateway-route"],
+)
+def test_chart_lints(helm, sets) -> None:
+    args = [helm, "lint", CHART, "--strict", "--kube-version", KUBE_VERSION]
+    out = run([*args, *(arg for value in sets for arg in ("--set", value))])
     assert "0 chart(s) failed" in out
 
 
