@@ -257,7 +257,7 @@ def test_istio_layers_wait_for_what_the_next_one_needs(istio_layers) -> None:
         ref = release["spec"]["chart"]["spec"]["sourceRef"]
         if ref["kind"] == "HelmRepository":
             assert (ref["namespace"], ref["name"]) in repositories
-            assert release["spec"]["chart"]["spec"]["version"].count(".") == 2
+            assert re.fullmatch(r"\d+\.\d+\.\d+", release["spec"]["chart"]["spec"]["version"])
 
 
 def test_istio_objects_use_ga_api_versions(istio_layers, istio_chart_renders) -> None:
