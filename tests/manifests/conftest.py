@@ -13,14 +13,12 @@ import yaml
 
 from . import schemas
 from .render import (
-    LAYERS,
     MANIFESTS,
     Obj,
     Release,
-    build_bootstrap,
+    build_variant,
     helm_chart_template,
     helm_template,
-    kustomize_build,
     load_all,
     local_chart_releases,
 )
@@ -51,18 +49,30 @@ def kubeconform() -> Path:
 
 @pytest.fixture(scope="session")
 def layers(kustomize: Path) -> dict[str, list[Obj]]:
-    """Flux path -> objects Flux applies from it."""
-    built = {"bootstrap": build_bootstrap(kustomize)}
-    for layer in LAYERS:
-        built[layer] = kustomize_build(kustomize, MANIFESTS / "cluster" / layer)
-    return built
+    """Flux path -> objects Flux applies from it (the Linkerd cluster, manifests/bootstrap)."""
+    return build_variant(kustomize, "linkerd")
+
+
+@pytest.fixture(scope="session")
+def istio_layers(kustomize: Path) -> dict[str, list[Obj]]:
+    """The same for the Istio variant (manifests/bootstrap-istio)."""
+    return build_variant(kustomize, "istio")
+
+
+def _releases(layers: dict[str, list[Obj]]) -> dict[str, Release]:
+    found = [r for objs in layers.values() for r in local_chart_releases(objs)]
+    return {r.name: r for r in found}
 
 
 @pytest.fixture(scope="session")
 def releases(layers: dict[str, list[Obj]]) -> dict[str, Release]:
     """HelmReleases of the local chart, by release name (examiner, logger)."""
-    found = [r for objs in layers.values() for r in local_chart_releases(objs)]
-    return {r.name: r for r in found}
+    return _releases(layers)
+
+
+@pytest.fixture(scope="session")
+def istio_releases(istio_layers: dict[str, list[Obj]]) -> dict[str, Release]:
+    return _releases(istio_layers)
 
 
 # Chart variants rendered for validation: (label, release, --set overrides). Together they switch on every
@@ -85,14 +95,41 @@ CHART_VARIANTS: list[tuple[str, str, list[str]]] = [
 ]
 
 
+# The same for the Istio variant's releases: its examiner has canary.router istio.
+ISTIO_CHART_VARIANTS: list[tuple[str, str, list[str]]] = [
+    ("examiner istio as committed", "examiner", []),
+    ("examiner canary istio", "examiner", ["canary.enabled=true"]),
+    (
+        "examiner canary istio + HPA + both gates",
+        "examiner",
+        ["canary.enabled=true", "autoscaling.enabled=true", "canary.loadtester.gates.confirmPromotion=true"],
+    ),
+    ("logger istio as committed", "logger", []),
+]
+
+
 @pytest.fixture(scope="session")
 def chart_renders(helm: Path, releases: dict[str, Release]) -> dict[str, list[Obj]]:
     return {label: helm_template(helm, releases[name], sets) for label, name, sets in CHART_VARIANTS}
 
 
 @pytest.fixture(scope="session")
+def istio_chart_renders(helm: Path, istio_releases: dict[str, Release]) -> dict[str, list[Obj]]:
+    return {label: helm_template(helm, istio_releases[name], sets) for label, name, sets in ISTIO_CHART_VARIANTS}
+
+
+@pytest.fixture(scope="session")
 def flagger_render(helm: Path, layers: dict[str, list[Obj]]) -> list[Obj]:
     """Flagger's own chart (shipped in its Go module) rendered with the values of the flagger HelmRelease."""
+    return _flagger_render(helm, layers)
+
+
+@pytest.fixture(scope="session")
+def istio_flagger_render(helm: Path, istio_layers: dict[str, list[Obj]]) -> list[Obj]:
+    return _flagger_render(helm, istio_layers)
+
+
+def _flagger_render(helm: Path, layers: dict[str, list[Obj]]) -> list[Obj]:
     release = next(
         o for o in layers["infrastructure-layer-1"] if o["kind"] == "HelmRelease" and o["metadata"]["name"] == "flagger"
     )
@@ -132,6 +169,7 @@ def schema_dir() -> Path:
             module_dir("flagger") / "artifacts/flagger/crd.yaml",
             *sorted((module_dir("prometheus-operator") / "example/prometheus-operator-crd").glob("*.yaml")),
             *sorted((module_dir("gateway-api") / "config/crd/standard").glob("gateway.networking.k8s.io_*.yaml")),
+            module_dir("istio-api") / "kubernetes/customresourcedefinitions.gen.yaml",
         ]
     except ToolUnavailable as exc:
         pytest.skip(str(exc))

@@ -17,6 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
 CHART = MANIFESTS / "charts" / "examiner"
 LAYERS = ("infrastructure-layer-1", "infrastructure-layer-2", "apps")
+# The cluster's variants by mesh: the `flux bootstrap --path` and the directory of the three layers it points at.
+VARIANTS: dict[str, tuple[str, str]] = {
+    "linkerd": ("bootstrap", "cluster"),
+    "istio": ("bootstrap-istio", "cluster-istio"),
+}
 # Kubernetes version the chart is rendered for: that of the Kind node image in manifests/kind/config.yaml.
 KUBE_VERSION = "1.37.0"
 
@@ -32,10 +37,10 @@ def kustomize_build(kustomize: Path, directory: Path) -> list[Obj]:
     return load_all(run([kustomize, "build", directory]))
 
 
-def build_bootstrap(kustomize: Path) -> list[Obj]:
+def build_bootstrap(kustomize: Path, directory: Path = MANIFESTS / "bootstrap") -> list[Obj]:
     """The bootstrap path has no kustomization.yaml (`flux bootstrap` adds flux-system/ there and Flux generates
     one over all files); build it the same way."""
-    files = sorted(p for p in (MANIFESTS / "bootstrap").glob("*.yaml"))
+    files = sorted(p for p in directory.glob("*.yaml"))
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
             shutil.copy(path, Path(tmp) / path.name)
@@ -44,6 +49,15 @@ def build_bootstrap(kustomize: Path) -> list[Obj]:
             f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{resources}\n"
         )
         return kustomize_build(kustomize, Path(tmp))
+
+
+def build_variant(kustomize: Path, variant: str) -> dict[str, list[Obj]]:
+    """Flux path -> objects Flux applies from it, for one variant of the cluster ("bootstrap" and each layer)."""
+    bootstrap, cluster = VARIANTS[variant]
+    built = {"bootstrap": build_bootstrap(kustomize, MANIFESTS / bootstrap)}
+    for layer in LAYERS:
+        built[layer] = kustomize_build(kustomize, MANIFESTS / cluster / layer)
+    return built
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,36 @@ import re
 
 import pytest
 
-from .render import CHART, KUBE_VERSION, LAYERS, MANIFESTS, Release, find, helm_template
+from .render import CHART, KUBE_VERSION, LAYERS, MANIFESTS, VARIANTS, Release, find, helm_template
 from .tools import run
 
 
-def test_every_kustomization_builds(kustomize, layers) -> None:
-    kustomizations = sorted(p.parent for p in MANIFESTS.rglob("kustomization.yaml"))
-    assert [p.name for p in kustomizations] == sorted(LAYERS)
-    for layer in LAYERS:
-        assert layers[layer], f"{layer} built to nothing"
-    assert [o["metadata"]["name"] for o in layers["bootstrap"]] == ["apps", *LAYERS[:2]]
+def test_every_kustomization_builds(kustomize, layers, istio_layers) -> None:
+    kustomizations = sorted(p.parent.relative_to(MANIFESTS) for p in MANIFESTS.rglob("kustomization.yaml"))
+    clusters = sorted(cluster for _, cluster in VARIANTS.values())
+    assert [str(p) for p in kustomizations] == [f"{c}/{layer}" for c in clusters for layer in sorted(LAYERS)]
+    for built in (layers, istio_layers):
+        for layer in LAYERS:
+            assert built[layer], f"{layer} built to nothing"
+        assert [o["metadata"]["name"] for o in built["bootstrap"]] == ["apps", *LAYERS[:2]]
+    # each bootstrap path points at its own variant's layers
+    for built, (_, cluster) in ((layers, VARIANTS["linkerd"]), (istio_layers, VARIANTS["istio"])):
+        paths = sorted(o["spec"]["path"] for o in built["bootstrap"])
+        assert paths == sorted(f"./manifests/{cluster}/{layer}" for layer in LAYERS)
 
 
-def test_chart_lints(helm) -> None:
-    out = run([helm, "lint", CHART, "--strict", "--kube-version", KUBE_VERSION, "--set", "canary.enabled=true"])
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["canary.enabled=true"],
+        ["canary.enabled=true", "canary.router=istio"],
+        ["ingress.enabled=true", "canary.router=istio"],
+    ],
+    ids=["canary", "canary-istio", "istio-gateway-route"],
+)
+def test_chart_lints(helm, sets) -> None:
+    args = [helm, "lint", CHART, "--strict", "--kube-version", KUBE_VERSION]
+    out = run([*args, *(arg for value in sets for arg in ("--set", value))])
     assert "0 chart(s) failed" in out
 
 
@@ -66,6 +82,40 @@ def test_the_router_value_selects_trafficsplit_or_httproute(chart_renders) -> No
     assert smi["autoscalerRef"] == hpa
 
 
+def test_the_istio_router_writes_a_virtualservice_canary(istio_chart_renders, chart_renders) -> None:
+    canary = find(istio_chart_renders["examiner canary istio"], "Canary", "examiner")["spec"]
+    assert canary["provider"] == "istio"
+    assert canary["service"]["gateways"] == ["istio-ingress/public-gateway", "mesh"]
+    assert canary["service"]["hosts"] == ["localhost"]
+    assert "gatewayRefs" not in canary["service"]
+    gates = find(istio_chart_renders["examiner canary istio + HPA + both gates"], "Canary", "examiner")["spec"]
+    assert gates["autoscalerRef"]["kind"] == "HorizontalPodAutoscaler"
+    # the Linkerd routers carry no Istio fields
+    for label in ("examiner canary gatewayapi", "examiner canary smi + HPA + both gates"):
+        linkerd = find(chart_renders[label], "Canary", "examiner")["spec"]["service"]
+        assert "gateways" not in linkerd and "hosts" not in linkerd
+
+
+def test_istio_routes_the_gateway_through_a_virtualservice_not_an_ingress(istio_chart_renders) -> None:
+    off = istio_chart_renders["examiner istio as committed"]
+    assert _kinds(off) == ["ConfigMap", "Deployment", "Service", "ServiceAccount", "ServiceMonitor", "VirtualService"]
+    service = find(off, "VirtualService", "examiner-ingress", "apps")["spec"]
+    # the gateway only: in-mesh calls reach the plain Service without a VirtualService
+    assert service["gateways"] == ["istio-ingress/public-gateway"]
+    assert service["hosts"] == ["localhost"]
+    assert service["http"] == [{"route": [{"destination": {"host": "examiner", "port": {"number": 80}}}]}]
+    # with the canary on, Flagger's VirtualService routes the gateway: a second one for the same host would compete
+    on = istio_chart_renders["examiner canary istio"]
+    assert {o["kind"] for o in on}.isdisjoint({"VirtualService", "Ingress"})
+
+
+def test_istio_without_an_ingress_gateway_is_refused(helm, istio_releases) -> None:
+    with pytest.raises(AssertionError, match=re.escape("canary.istio.gateways must name an ingress gateway")):
+        helm_template(helm, istio_releases["examiner"], ["canary.istio.gateways={mesh}"])
+    with pytest.raises(AssertionError, match=re.escape("/canary/istio/hosts")):
+        helm_template(helm, istio_releases["examiner"], ["canary.istio.hosts={}"])
+
+
 def test_config_change_changes_the_pod_template(helm, releases) -> None:
     base = releases["examiner"]
     changed = Release(base.name, base.namespace, base.values | {"configuration": {"ECHO_VALUE": "another"}})
@@ -79,12 +129,13 @@ def test_config_change_changes_the_pod_template(helm, releases) -> None:
 
 
 def test_unknown_router_is_refused(helm, releases) -> None:
-    with pytest.raises(AssertionError, match=re.escape("/canary/router': value must be one of 'gatewayapi', 'smi'")):
-        helm_template(helm, releases["examiner"], ["canary.enabled=true", "canary.router=istio"])
+    expected = "/canary/router': value must be one of 'gatewayapi', 'smi', 'istio'"
+    with pytest.raises(AssertionError, match=re.escape(expected)):
+        helm_template(helm, releases["examiner"], ["canary.enabled=true", "canary.router=nginx"])
     # the template refuses it too, for renderers that skip the values schema
     args = [helm, "template", "x", CHART, "--kube-version", KUBE_VERSION, "--skip-schema-validation"]
-    with pytest.raises(AssertionError, match=re.escape('canary.router must be gatewayapi or smi, not "istio"')):
-        run([*args, "--set", "canary.enabled=true", "--set", "canary.router=istio"])
+    with pytest.raises(AssertionError, match=re.escape('canary.router must be gatewayapi, smi or istio, not "nginx"')):
+        run([*args, "--set", "canary.enabled=true", "--set", "canary.router=nginx"])
 
 
 def test_values_schema_rejects_wrong_types(helm) -> None:

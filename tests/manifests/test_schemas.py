@@ -40,12 +40,24 @@ def _problems(resources: list[dict]) -> list[str]:
 
 
 def test_every_object_matches_its_schema(
-    kubeconform, schema_dir, layers, chart_renders, flagger_render, identity_objects, tmp_path
+    kubeconform,
+    schema_dir,
+    layers,
+    chart_renders,
+    flagger_render,
+    identity_objects,
+    istio_layers,
+    istio_chart_renders,
+    istio_flagger_render,
+    tmp_path,
 ):
     sources = {f"flux path {k}": v for k, v in layers.items()}
     sources |= {f"chart: {k}": v for k, v in chart_renders.items()}
     sources["flagger chart with the HelmRelease values"] = flagger_render
     sources["linkerd-identity.sh output"] = identity_objects
+    sources |= {f"istio variant, flux path {k}": v for k, v in istio_layers.items()}
+    sources |= {f"istio variant, chart: {k}": v for k, v in istio_chart_renders.items()}
+    sources["istio variant, flagger chart with the HelmRelease values"] = istio_flagger_render
     resources = kubeconform_check(kubeconform, schema_dir, sources, tmp_path)
 
     assert _problems(resources) == []
@@ -64,6 +76,8 @@ def test_every_object_matches_its_schema(
         "networking.k8s.io/v1/Ingress",
         "autoscaling/v2/HorizontalPodAutoscaler",
         "v1/Secret",
+        "networking.istio.io/v1/Gateway",
+        "networking.istio.io/v1/VirtualService",
     ):
         assert kinds[kind] > 0, f"no {kind} was validated"
 
@@ -119,3 +133,68 @@ def test_flagger_routes_are_valid_gateway_api(kubeconform, schema_dir, chart_ren
     }
     resources = kubeconform_check(kubeconform, schema_dir, {"derived HTTPRoute": [route]}, tmp_path)
     assert _problems(resources) == []
+
+
+def _flagger_istio_objects(canary: Obj, primary: int, weight: int) -> list[Obj]:
+    """The VirtualService and DestinationRules Flagger writes for a Canary with provider istio (networking.istio.io
+    v1beta1, pkg/router/istio.go): hosts = service.hosts plus the apex Service, gateways = service.gateways."""
+    spec, namespace = canary["spec"], canary["metadata"]["namespace"]
+    apex = spec["service"].get("name", spec["targetRef"]["name"])
+    meta = {"namespace": namespace}
+    rules = [
+        {
+            "apiVersion": "networking.istio.io/v1beta1",
+            "kind": "DestinationRule",
+            "metadata": {"name": name, **meta},
+            "spec": {"host": name},
+        }
+        for name in (f"{apex}-primary", f"{apex}-canary")
+    ]
+    service = {
+        "apiVersion": "networking.istio.io/v1beta1",
+        "kind": "VirtualService",
+        "metadata": {"name": apex, **meta},
+        "spec": {
+            "hosts": [*spec["service"]["hosts"], apex],
+            "gateways": spec["service"]["gateways"],
+            "http": [
+                {
+                    "route": [
+                        {"destination": {"host": f"{apex}-primary"}, "weight": primary},
+                        {"destination": {"host": f"{apex}-canary"}, "weight": weight},
+                    ]
+                }
+            ],
+        },
+    }
+    return [service, *rules]
+
+
+def test_flagger_virtualservice_is_valid_istio(kubeconform, schema_dir, istio_chart_renders, tmp_path):
+    """What Flagger writes from the Istio variant's Canary is valid against Istio's CRDs, so istiod accepts it."""
+    canary = find(istio_chart_renders["examiner canary istio"], "Canary", "examiner")
+    objects = _flagger_istio_objects(canary, 90, 10)
+    resources = kubeconform_check(kubeconform, schema_dir, {"derived Istio router": objects}, tmp_path)
+    assert _problems(resources) == []
+    assert sorted(r["kind"] for r in resources) == ["DestinationRule", "DestinationRule", "VirtualService"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda vs: vs["spec"]["http"][0]["route"][0].update(weight="ninety"), "weight"),
+        (lambda vs: vs["spec"]["http"][0]["route"][0]["destination"].update(hots="x"), "hots"),
+        (lambda vs: vs["spec"].update(gateway=["mesh"]), "gateway"),
+    ],
+    ids=["bad-type", "unknown-nested-field", "unknown-field"],
+)
+def test_istio_schema_rejects_broken_virtualservice(
+    kubeconform, schema_dir, istio_chart_renders, tmp_path, mutate, expected
+):
+    """The Istio schemas are strict too: a malformed VirtualService fails validation."""
+    canary = find(istio_chart_renders["examiner canary istio"], "Canary", "examiner")
+    service = _flagger_istio_objects(canary, 100, 0)[0]
+    mutate(service)
+    resources = kubeconform_check(kubeconform, schema_dir, {"broken VirtualService": [service]}, tmp_path)
+    assert [r["status"] for r in resources] == ["statusInvalid"]
+    assert expected in json.dumps(resources[0])

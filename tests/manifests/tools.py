@@ -51,6 +51,8 @@ MODULES: dict[str, tuple[str, str]] = {
     # the operator of kube-prometheus-stack 88.5.3
     "prometheus-operator": ("github.com/prometheus-operator/prometheus-operator", "v0.93.1"),
     "gateway-api": ("sigs.k8s.io/gateway-api", "v1.6.3"),
+    # Istio's CRDs (VirtualService, DestinationRule, Gateway, ...) of the release the Istio variant installs
+    "istio-api": ("istio.io/api", "v1.32.0"),
 }
 
 

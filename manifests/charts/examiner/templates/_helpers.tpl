@@ -22,8 +22,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 gatewayapi:v1
 {{- else if eq $router "smi" -}}
 linkerd
+{{- else if eq $router "istio" -}}
+istio
 {{- else -}}
-{{- fail (printf "canary.router must be gatewayapi or smi, not %q" $router) -}}
+{{- fail (printf "canary.router must be gatewayapi, smi or istio, not %q" $router) -}}
 {{- end -}}
 {{- end }}
 
