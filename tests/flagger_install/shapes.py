@@ -83,7 +83,12 @@ def daemonset(
     return {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": dict(labels),
+            "creationTimestamp": "2026-03-04T11:00:00Z",
+        },
         "spec": {
             "selector": {"matchLabels": dict(labels)},
             "template": {

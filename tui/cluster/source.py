@@ -13,6 +13,7 @@ from typing import Any
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.connect_errors import describe_transport
+from tui.cluster.daemonsets import daemonsets_spec
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
@@ -240,6 +241,7 @@ class ClusterSource:
                 functools.partial(self._changed, "Deployment"),
             )
         )
+        specs.append(daemonsets_spec(self._path("apps", "v1", "daemonsets"), ns_text, self._listed, self._changed))
         routers = [
             ("split.smi-spec.io", "trafficsplits", "TrafficSplit"),
             ("gateway.networking.k8s.io", "httproutes", "HTTPRoute"),
