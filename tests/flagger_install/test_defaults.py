@@ -136,6 +136,8 @@ def test_flaggers_json_log_gives_its_events_merged_with_kubernetes_events(
         )
         h.wait_for(lambda s: len(s.events) == 3, timeout=15, what="a line logged while followed")
         assert state_of(h, "logger") is Health.DISABLED, "no seed logger: a note, not an error"
+        [follower] = [f for f in h.source.followers if f.source == "flagger log"]
+        assert follower.skipped_lines == 1, "the broken line is counted"
     logs = apiserver.requests(path=f"/api/v1/namespaces/flagger-system/pods/{FLAGGER_POD}/log")
     assert logs and all(r.query.get("container") == "flagger" for r in logs)
 

@@ -83,6 +83,14 @@ class LoggerFollower:
         self._seen: OrderedDict[tuple[int, str, str, str], None] = OrderedDict()
         self._resp: Any = None
         self.followed: list[str] = []
+        # Lines that looked like a record but were not one (broken JSON, a payload or log line missing its fields).
+        self._skipped_before = 0
+        self._parser: LoggerStreamParser | None = None
+
+    @property
+    def skipped_lines(self) -> int:
+        parser = self._parser
+        return self._skipped_before + (parser.skipped_payloads if parser is not None else 0)
 
     # --- pods (fed by a WatchLoop on pods with the selector) ---------------------------------------------
 
@@ -200,7 +208,7 @@ class LoggerFollower:
         try:
             check(resp)
             self.emitter.health(self.source, Health.CONNECTED, f"{self.namespace}/{pod}")
-            parser = LoggerStreamParser()
+            parser = self._parser = LoggerStreamParser()
             for raw in stream_lines(resp):
                 if self.stop.is_set():
                     return
@@ -222,5 +230,8 @@ class LoggerFollower:
                     return  # a newer pod took over
         finally:
             self._resp = None
+            if self._parser is not None:
+                self._skipped_before += self._parser.skipped_payloads
+                self._parser = None
             with contextlib.suppress(Exception):
                 resp.release_conn()
