@@ -142,6 +142,43 @@ def test_flaggers_json_log_gives_its_events_merged_with_kubernetes_events(
     assert logs and all(r.query.get("container") == "flagger" for r in logs)
 
 
+def test_logger_option_at_flaggers_pod_reads_its_json_lines(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary())
+    apiserver.put(helm_flagger("flagger-system"))
+    apiserver.put(flagger_pod())
+    now = datetime.now(UTC)
+    apiserver.append_log(
+        "flagger-system", FLAGGER_POD, zap_line("Initialization done! examiner.test", now), container="flagger", at=now
+    )
+    options = ClusterOptions(
+        prometheus=None, logger=("flagger-system", "app.kubernetes.io/name=flagger"), read_timeout_s=5.0
+    )
+    with Harness(kubeconfig, options=options) as h:
+        h.wait_for(
+            lambda s: [e.event.message for e in s.events] == ["Initialization done! examiner.test"],
+            timeout=15,
+            what="Flagger's line through --logger",
+        )
+        assert h.state.health["logger"].detail == f"flagger-system/{FLAGGER_POD}"
+
+
+def test_a_default_prometheus_that_exists_is_asked(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary())
+    apiserver.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "prometheus-operated", "namespace": "monitoring"},
+            "spec": {"ports": [{"name": "web", "port": 9090}]},
+        }
+    )
+    with Harness(kubeconfig, options=LOOKING) as h:
+        h.wait_for(lambda s: "prometheus" in s.health, what="Prometheus reported")
+        h.wait_for(lambda s: state_of(h, "flagger") is Health.DISABLED, what="no Flagger Deployment")
+        health = h.state.health["prometheus"]
+        assert health.state is not Health.DISABLED and "svc/monitoring/prometheus-operated:9090" in health.detail
+
+
 def test_flaggers_log_refused_is_a_grey_note(apiserver: ApiServer, kubeconfig: Path) -> None:
     apiserver.put(objects.canary())
     apiserver.put(helm_flagger("flagger-system"))

@@ -144,12 +144,22 @@ def _logs(logger: tuple[str, str] | Defaulted | None, found: FlaggerDeployment |
     if logger is None:
         return ()
     if isinstance(logger, tuple):
-        return (LogFollow("logger", *logger),)
+        return (LogFollow("logger", *logger, _flagger_container(logger, found)),)
     follows = []
     if found is not None and found.pod_selector:
         follows.append(LogFollow(FLAGGER_LOG, found.namespace, found.pod_selector, found.container, quiet=True))
     follows.append(LogFollow("logger", *SEED_LOGGER, quiet=True))
     return tuple(follows)
+
+
+def _flagger_container(logger: tuple[str, str], found: FlaggerDeployment | None) -> str | None:
+    """Flagger's container when `--logger` names Flagger's own pods (a sidecar beside it would make the log
+    ambiguous); None otherwise (the API server then picks the pod's only container)."""
+    namespace, selector = logger
+    if found is None or found.pod_selector is None or namespace != found.namespace:
+        return None
+    asked = {part.strip() for part in selector.split(",") if part.strip()}
+    return found.container if asked <= set(found.pod_selector.split(",")) else None
 
 
 def _prometheus(
