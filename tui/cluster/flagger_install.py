@@ -132,8 +132,8 @@ def plan_readers(
         emitter.health(SOURCE, Health.CONNECTED, f"{found.where} · -mesh-provider={found.mesh_provider}")
     else:
         # Not an error: Flagger may run where this user cannot look, or under other labels.
-        why = f": {lookup.why}" if lookup.why else ""
-        emitter.health(SOURCE, Health.DISABLED, f"Flagger's Deployment not found{why}")
+        labels = " or ".join(FLAGGER_SELECTORS)
+        emitter.health(SOURCE, Health.DISABLED, lookup.why or f"no Deployment labelled {labels}")
     settings = _settings_for(provider, found)
     if settings is not None:
         emitter.emit(FlaggerSettingsObserved(settings))
@@ -191,7 +191,7 @@ def _prometheus(
         emitter.health(
             "prometheus",
             Health.DISABLED,
-            f"none found: Flagger's Deployment not readable, no svc/{namespace}/{service.split(':')[0]} "
+            f"none found: no Flagger Deployment seen, no svc/{namespace}/{service.split(':')[0]} "
             "(--prometheus names one)",
         )
         return None
