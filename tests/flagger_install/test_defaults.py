@@ -179,6 +179,19 @@ def test_a_default_prometheus_that_exists_is_asked(apiserver: ApiServer, kubecon
         assert health.state is not Health.DISABLED and "svc/monitoring/prometheus-operated:9090" in health.detail
 
 
+def test_pods_refused_where_the_logs_were_guessed_is_a_grey_note(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary())
+    apiserver.put(helm_flagger("flagger-system"))
+    apiserver.forbid("pods", namespace="flagger-system")
+    apiserver.forbid("pods", namespace="monitoring")
+    with Harness(kubeconfig, options=LOOKING) as h:
+        h.wait_for(lambda s: {"flagger log", "logger"} <= set(s.health), what="both logs reported")
+        for source in ("flagger log", "logger"):
+            assert state_of(h, source) is Health.DISABLED
+        assert h.state.health["flagger log"].detail == "cannot list pods in flagger-system"
+        assert not [name for name in h.state.health if name.endswith(" pods")], "no pod watch was started"
+
+
 def test_flaggers_log_refused_is_a_grey_note(apiserver: ApiServer, kubeconfig: Path) -> None:
     apiserver.put(objects.canary())
     apiserver.put(helm_flagger("flagger-system"))

@@ -137,7 +137,25 @@ def plan_readers(
     settings = _settings_for(provider, found)
     if settings is not None:
         emitter.emit(FlaggerSettingsObserved(settings))
-    return Plan(found, _logs(logger, found), _prometheus(api_client, emitter, prometheus, found))
+    logs = tuple(follow for follow in _logs(logger, found) if _may_follow(api_client, emitter, follow))
+    return Plan(found, logs, _prometheus(api_client, emitter, prometheus, found))
+
+
+def _may_follow(api_client: Any, emitter: Mailbox, follow: LogFollow) -> bool:
+    """A log canaryscope guessed is followed only if its pods may be listed: a refusal is a note, not an error (a
+    log the user named is followed as asked, and a refusal then says so in red)."""
+    if not follow.quiet:
+        return True
+    call = PathCall(api_client, collection_path("", "v1", "pods", follow.namespace))
+    try:
+        get_json(call, label_selector=follow.selector, limit=1, _request_timeout=TIMEOUT)
+    except HttpProblem as exc:
+        if exc.status in (401, 403):
+            emitter.health(follow.source, Health.DISABLED, f"cannot list pods in {follow.namespace}")
+            return False
+    except Exception:
+        pass  # unreachable now: the follower retries and says so
+    return True
 
 
 def _logs(logger: tuple[str, str] | Defaulted | None, found: FlaggerDeployment | None) -> tuple[LogFollow, ...]:
