@@ -167,8 +167,9 @@ def build_watch_parser() -> argparse.ArgumentParser:
     watch.add_argument(
         "--prometheus",
         default=None,
-        help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip "
-        f"(default {DEFAULT_PROMETHEUS}, or the lab's when --kubeconfig is a `canaryscope lab`'s)",
+        help="Prometheus URL, or svc/NAMESPACE/NAME:PORT through the API server; 'none' to skip (default: "
+        f"Flagger's -metrics-server when its Deployment is readable, else {DEFAULT_PROMETHEUS} if it exists, or the "
+        "lab's when --kubeconfig is a `canaryscope lab`'s)",
     )
     watch.add_argument(
         "--prometheus-password-file",
@@ -178,8 +179,17 @@ def build_watch_parser() -> argparse.ArgumentParser:
     )
     watch.add_argument(
         "--logger",
-        default="monitoring/app.kubernetes.io/name=logger",
-        help="NAMESPACE/LABEL-SELECTOR of the pod that logs Flagger's event webhooks; 'none' to skip",
+        default=None,
+        help="NAMESPACE/LABEL-SELECTOR of a pod whose log carries Flagger's events (Flagger's own, or one that logs "
+        "its event webhooks); 'none' to skip (default: Flagger's pod when readable, and "
+        "monitoring/app.kubernetes.io/name=logger when present)",
+    )
+    watch.add_argument(
+        "--provider",
+        type=_provider,
+        default=None,
+        metavar="NAME",
+        help="Flagger's mesh provider, as its -mesh-provider flag (default: read from Flagger's Deployment)",
     )
     watch.add_argument("--read-only", action="store_true", help="never change the cluster or send load")
     watch.add_argument(
@@ -234,6 +244,24 @@ def build_watch_parser() -> argparse.ArgumentParser:
     act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
     act.add_argument("--max-duration", default="1h", help="cap on a load's duration (default 1h)")
     return watch
+
+
+def _provider(text: str) -> str:
+    from tui.domain.flagger.providers import router_family
+
+    if not text or router_family(text).unknown:
+        raise argparse.ArgumentTypeError(
+            f"--provider: Flagger knows no provider {text!r}; one of: {', '.join(FLAGGER_PROVIDERS)}"
+        )
+    return text
+
+
+# Flagger's -mesh-provider values (cmd/flagger/main.go); smi:* may carry a `:<mesh>` suffix.
+FLAGGER_PROVIDERS = (
+    *("apisix", "appmesh", "appmesh:v1beta2", "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "istio"),
+    *("knative", "kubernetes", "kuma", "linkerd", "nginx", "osm", "skipper", "smi:v1alpha1", "smi:v1alpha2"),
+    *("smi:v1alpha3", "traefik"),
+)
 
 
 def _percent(text: str) -> int:
@@ -304,12 +332,13 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
 
         lab = watch_defaults(args.kubeconfig)
     if args.prometheus is None:
-        args.prometheus = lab.get("prometheus", DEFAULT_PROMETHEUS)
+        args.prometheus = lab.get("prometheus")  # still None: looked for (Flagger's -metrics-server, the seed's)
     if args.target is None:
         args.target = lab.get("target", DEFAULT_TARGET)
 
 
 def run_watch(args: argparse.Namespace) -> int:
+    from tui.cluster.flagger_install import LOOK
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.prometheus import USER_ENV, parse_prometheus_option, read_password
@@ -322,9 +351,11 @@ def run_watch(args: argparse.Namespace) -> int:
         prometheus = (
             None
             if args.prometheus == "none"
+            else LOOK
+            if args.prometheus is None
             else parse_prometheus_option(args.prometheus, password=password, user=user)
         )
-        logger = None if args.logger == "none" else parse_logger_option(args.logger)
+        logger = None if args.logger == "none" else LOOK if args.logger is None else parse_logger_option(args.logger)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     canary, namespace = args.canary, args.namespace
@@ -350,7 +381,11 @@ def run_watch(args: argparse.Namespace) -> int:
         namespace = connection.namespace
     target = ClusterTarget(args.kubeconfig, connection.context, None if args.all_namespaces else namespace, canary)
     options = ClusterOptions(
-        prometheus=prometheus, logger=logger, read_timeout_s=args.read_timeout, refresh_s=args.refresh
+        prometheus=prometheus,
+        logger=logger,
+        read_timeout_s=args.read_timeout,
+        refresh_s=args.refresh,
+        provider=args.provider,
     )
     source = ClusterSource(connection, target, options)
     source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)

@@ -41,6 +41,9 @@ def _cell(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+DAEMONSET = "DaemonSet"
+
+
 class DeploymentsPanel(StatePanel):
     TITLE = "Deployments"
 
@@ -58,10 +61,15 @@ class DeploymentsPanel(StatePanel):
         rows = self._rows(state)
         ages = tuple(wording.age(state.now - d.created) if d and d.created else None for _, d in rows)
         values = tuple(tuple(sorted(state.revision_values(d).items())) if d else () for _, d in rows)
-        return tuple(d for _, d in rows), ages, values, self.size.width, state.selected, healths(state, "deployments")
+        view = state.selected_view
+        kind = view.info.target_kind if view is not None else None
+        health = healths(state, "deployments", "daemonsets")
+        return tuple(d for _, d in rows), ages, values, self.size.width, state.selected, kind, health
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
+        daemonsets = view is not None and view.info.target_kind == DAEMONSET
+        self.border_title = "DaemonSets" if daemonsets else self.TITLE
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
         width = max(40, self.content_region.width or 80)
@@ -78,7 +86,7 @@ class DeploymentsPanel(StatePanel):
                 f"{'REVISION':<{rev_w}}{'TEMPLATE':<12}AGE"
             )
         lines = [Content.styled(header, "$text-muted bold")]
-        refused = problem(state, "deployments")
+        refused = problem(state, "daemonsets" if daemonsets else "deployments")
         for role, dep in self._rows(state):
             name = primary_name(view.info.target) if role == "primary" else view.info.target
             role_style = "$primary" if role == "primary" else "$warning"

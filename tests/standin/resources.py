@@ -230,7 +230,19 @@ DEPLOYMENTS = ResourceType(
     builtin=True,
     smp=DEPLOYMENT_SMP,
 )
-BUILTINS: tuple[ResourceType, ...] = (PODS, EVENTS, SERVICES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS)
+DAEMONSETS = ResourceType(
+    "apps",
+    ("v1",),
+    "daemonsets",
+    "DaemonSet",
+    singular="daemonset",
+    short_names=("ds",),
+    categories=("all",),
+    subresources=frozenset({"status"}),
+    builtin=True,
+    smp=DEPLOYMENT_SMP,
+)
+BUILTINS: tuple[ResourceType, ...] = (PODS, EVENTS, SERVICES, CONFIGMAPS, NAMESPACES, DEPLOYMENTS, DAEMONSETS)
 
 # What kubectl and k9s ask for beyond canaryscope's needs (ApiServer(peer_support=True) serves them).
 NODES = ResourceType(

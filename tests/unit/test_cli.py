@@ -28,6 +28,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["-n", "apps", "-A"], "not allowed with argument"),
         (["--prometheus", "prometheus:9090"], "--prometheus: expected a URL or svc/NAMESPACE/NAME:PORT"),
         (["--logger", "logger"], "--logger: expected NAMESPACE/LABEL-SELECTOR"),
+        (["--provider", "gatewayapi"], "--provider: Flagger knows no provider 'gatewayapi'; one of: apisix,"),
+        (["--provider", ""], "--provider: Flagger knows no provider ''"),
         (["--read-timeout", "1"], "--read-timeout: must be between 5 and 300 seconds"),
         (["-n", "x", "other/examiner"], "names namespace 'other' but -n says 'x'"),
     ],

@@ -61,7 +61,11 @@ class LoggerFollower:
         accept: Callable[[str, str], bool] = lambda ns, name: True,
         read_timeout_s: float = 60.0,
         rand: Callable[[], float] = random.random,
+        source: str = SOURCE,
+        container: str | None = None,
+        quiet: bool = False,
     ) -> None:
+        """`quiet`: the pod was not named by the user, so no pod or a refused log is a grey note, not an error."""
         self.api_client = api_client
         self.namespace = namespace
         self.selector = selector
@@ -70,12 +74,23 @@ class LoggerFollower:
         self.accept = accept
         self.read_timeout_s = read_timeout_s
         self.rand = rand
+        self.source = source
+        self.container = container
+        self.quiet = quiet
         self._pods: dict[str, dict[str, Any]] = {}
         self._pods_lock = threading.Lock()
         self._changed = threading.Event()
         self._seen: OrderedDict[tuple[int, str, str, str], None] = OrderedDict()
         self._resp: Any = None
         self.followed: list[str] = []
+        # Lines that looked like a record but were not one (broken JSON, a payload or log line missing its fields).
+        self._skipped_before = 0
+        self._parser: LoggerStreamParser | None = None
+
+    @property
+    def skipped_lines(self) -> int:
+        parser = self._parser
+        return self._skipped_before + (parser.skipped_payloads if parser is not None else 0)
 
     # --- pods (fed by a WatchLoop on pods with the selector) ---------------------------------------------
 
@@ -135,7 +150,9 @@ class LoggerFollower:
             if pod is None:
                 if not waiting_reported:
                     self.emitter.health(
-                        SOURCE, Health.NOT_INSTALLED, f"no running pod matches {self.selector} in {self.namespace}"
+                        self.source,
+                        Health.DISABLED if self.quiet else Health.NOT_INSTALLED,
+                        f"no running pod matches {self.selector} in {self.namespace}",
                     )
                     waiting_reported = True
                 self._changed.wait(2.0)
@@ -148,10 +165,11 @@ class LoggerFollower:
             except (HttpProblem, ApiException) as exc:
                 status = getattr(exc, "status", 0) or 0
                 if status == 403:
-                    self.emitter.health(SOURCE, Health.FORBIDDEN, f"cannot get pods/log in {self.namespace}")
+                    state = Health.DISABLED if self.quiet else Health.FORBIDDEN
+                    self.emitter.health(self.source, state, f"cannot get pods/log in {self.namespace}")
                 else:
                     self.emitter.health(
-                        SOURCE, Health.RECONNECTING, f"log of {pod}: HTTP {status}", backoff.attempt + 1
+                        self.source, Health.RECONNECTING, f"log of {pod}: HTTP {status}", backoff.attempt + 1
                     )
                 self.stop.wait(backoff.next_delay(self.rand))
             except urllib3.exceptions.ReadTimeoutError:
@@ -159,13 +177,13 @@ class LoggerFollower:
             except (urllib3.exceptions.HTTPError, OSError, ValueError):
                 if self.stop.is_set():
                     break
-                self.emitter.health(SOURCE, Health.RECONNECTING, f"log of {pod} interrupted", backoff.attempt + 1)
+                self.emitter.health(self.source, Health.RECONNECTING, f"log of {pod} interrupted", backoff.attempt + 1)
                 self.stop.wait(backoff.next_delay(self.rand))
             except Exception as exc:  # a bug must show and be retried, not end the stream silently
                 if self.stop.is_set():
                     break
                 self.emitter.health(
-                    SOURCE,
+                    self.source,
                     Health.RECONNECTING,
                     f"log of {pod}: internal error: {exc.__class__.__name__}",
                     backoff.attempt + 1,
@@ -174,6 +192,8 @@ class LoggerFollower:
 
     def _follow(self, core: Any, pod: str, since: dict[str, float]) -> None:
         kwargs: dict[str, Any] = {"follow": True, "timestamps": True}
+        if self.container:
+            kwargs["container"] = self.container
         if pod in since:
             # The API takes whole seconds; the overlap is recognised by the payloads' own keys.
             kwargs["since_seconds"] = max(1, int(time.time() - since[pod]) + 2)
@@ -187,8 +207,8 @@ class LoggerFollower:
             self.followed.append(pod)
         try:
             check(resp)
-            self.emitter.health(SOURCE, Health.CONNECTED, f"{self.namespace}/{pod}")
-            parser = LoggerStreamParser()
+            self.emitter.health(self.source, Health.CONNECTED, f"{self.namespace}/{pod}")
+            parser = self._parser = LoggerStreamParser()
             for raw in stream_lines(resp):
                 if self.stop.is_set():
                     return
@@ -210,5 +230,8 @@ class LoggerFollower:
                     return  # a newer pod took over
         finally:
             self._resp = None
+            if self._parser is not None:
+                self._skipped_before += self._parser.skipped_payloads
+                self._parser = None
             with contextlib.suppress(Exception):
                 resp.release_conn()

@@ -13,7 +13,9 @@ from typing import Any
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.connect_errors import describe_transport
+from tui.cluster.daemonsets import daemonsets_spec
 from tui.cluster.discovery import ServedGroups, discover
+from tui.cluster.flagger_install import LOOK, Defaulted, LogFollow, PrometheusChoice, plan_readers
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
@@ -40,10 +42,14 @@ FIRST_SCREEN_WAIT_S = 2.0
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    prometheus: tuple[str, str] | str | None = ("monitoring", "prometheus-operated:9090")
-    logger: tuple[str, str] | None = ("monitoring", "app.kubernetes.io/name=logger")
+    """None: switched off; LOOK: found through Flagger's Deployment, else the seed's (tui.cluster.flagger_install)."""
+
+    prometheus: tuple[str, str] | str | Defaulted | None = LOOK
+    logger: tuple[str, str] | Defaulted | None = LOOK
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
     refresh_s: float = 5.0
+    # --provider: overrides Flagger's -mesh-provider.
+    provider: str | None = None
 
 
 class ClusterSource:
@@ -66,6 +72,7 @@ class ClusterSource:
         self.emitter: Mailbox | None = None
         self.loops: dict[str, WatchLoop] = {}
         self.follower: LoggerFollower | None = None
+        self.followers: list[LoggerFollower] = []
         self.poller: PrometheusPoller | None = None
         self.served: ServedGroups | None = None
         self._threads: list[threading.Thread] = []
@@ -129,8 +136,8 @@ class ClusterSource:
         self._first_shown.set()
         for loop in list(self.loops.values()):
             loop.close()
-        if self.follower is not None:
-            self.follower.close()
+        for follower in list(self.followers):
+            follower.close()
 
     def join(self, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -191,8 +198,7 @@ class ClusterSource:
                 self._start_watch(*spec)
         if self.stop_event.is_set():
             return
-        self._start_logger()
-        self._start_prometheus()
+        self._start_readers()
 
     def _start_watch(self, spec: WatchSpec, on_list: Any, on_event: Any) -> WatchLoop:
         assert self.emitter is not None
@@ -240,6 +246,7 @@ class ClusterSource:
                 functools.partial(self._changed, "Deployment"),
             )
         )
+        specs.append(daemonsets_spec(self._path("apps", "v1", "daemonsets"), ns_text, self._listed, self._changed))
         routers = [
             ("split.smi-spec.io", "trafficsplits", "TrafficSplit"),
             ("gateway.networking.k8s.io", "httproutes", "HTTPRoute"),
@@ -347,12 +354,28 @@ class ClusterSource:
 
     # --- logger and Prometheus ---------------------------------------------------------------------------
 
-    def _start_logger(self) -> None:
+    def _start_readers(self) -> None:
+        """Flagger's own Deployment (its provider, Prometheus and pod), then the logs and Prometheus it points at."""
         assert self.emitter is not None
-        if self.options.logger is None:
+        options = self.options
+        plan = plan_readers(
+            self.connection.api_client,
+            self.emitter,
+            logger=options.logger,
+            prometheus=options.prometheus,
+            provider=options.provider,
+        )
+        if options.logger is None:
             self.emitter.health("logger", Health.DISABLED, "no --logger given")
-            return
-        namespace, selector = self.options.logger
+        for follow in plan.logs:
+            if not self.stop_event.is_set():
+                self._start_logger(follow)
+        if plan.prometheus is not None and not self.stop_event.is_set():
+            self._start_prometheus(plan.prometheus)
+
+    def _start_logger(self, follow: LogFollow) -> None:
+        assert self.emitter is not None
+        namespace, selector = follow.namespace, follow.selector
         follower = LoggerFollower(
             self.connection.api_client,
             namespace,
@@ -361,10 +384,15 @@ class ClusterSource:
             self.stop_event,
             accept=self._in_scope,
             read_timeout_s=max(self.options.read_timeout_s, 30.0),
+            source=follow.source,
+            container=follow.container,
+            quiet=follow.quiet,
         )
-        self.follower = follower
+        self.followers.append(follower)
+        if self.follower is None:
+            self.follower = follower
         pods = WatchSpec(
-            "logger pods",
+            f"{follow.source} pods",
             f"pods in {namespace}",
             f"v1 pods in {namespace}",
             PathCall(self.connection.api_client, collection_path("", "v1", "pods", namespace)),
@@ -378,21 +406,17 @@ class ClusterSource:
             self.stop_event,
             read_timeout_s=self.options.read_timeout_s,
         )
-        self.loops["logger pods"] = loop
-        self._spawn("watch-logger-pods", loop.run)
-        self._spawn("logger-follow", follower.run)
+        self.loops[pods.source] = loop
+        self._spawn(f"watch-{pods.source}", loop.run)
+        self._spawn(f"follow-{follow.source}", follower.run)
 
     def _scope(self) -> Scope:
         targets = tuple(sorted((c.key.namespace, c.target, c.analysis.metric_interval_s) for c in self.canaries()))
         return Scope(self.namespace, targets)
 
-    def _start_prometheus(self) -> None:
+    def _start_prometheus(self, choice: PrometheusChoice) -> None:
         assert self.emitter is not None
-        option = self.options.prometheus
-        if option is None:
-            self.emitter.health("prometheus", Health.DISABLED, "no --prometheus given")
-            return
-        describe = option if isinstance(option, str) else f"svc/{option[0]}/{option[1]}"
+        option, describe = choice.option, choice.describe
 
         def connect() -> Any:
             prom, _ = prometheus_client(option, self.connection.api_client)

@@ -99,6 +99,8 @@ class DeploymentInfo:
     helm_release: tuple[str, str] | None = None
     # ConfigMaps the first container takes its environment from (the seed chart keeps ECHO_VALUE there).
     env_from: tuple[str, ...] = ()
+    # The workload's kind: Deployment, or DaemonSet (desired/ready/updated are then counts of scheduled pods).
+    kind: str = "Deployment"
 
 
 # The only ConfigMap keys canaryscope shows: what tells an examiner revision apart.

@@ -59,6 +59,8 @@ class DeploymentDeleted:
 class DeploymentsListed:
     items: tuple[DeploymentInfo, ...]
     namespace: str | None
+    # What was listed (Deployment or DaemonSet): a list replaces only workloads of its own kind.
+    kind: str = "Deployment"
 
 
 @dataclass(frozen=True)

@@ -90,10 +90,12 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return _new_revisions(state, _changed_templates(old, info))
         case DeploymentDeleted(namespace=ns, name=name):
             return replace(state, deployments=_without(state.deployments, (ns, name)))
-        case DeploymentsListed(items=items, namespace=namespace):
+        case DeploymentsListed(items=items, namespace=namespace, kind=kind):
             listed = {(d.namespace, d.name): d for d in items}
             changed = [k for d in items for k in _changed_templates(state.deployments.get((d.namespace, d.name)), d)]
-            state = replace(state, deployments=_relisted(state.deployments, listed, namespace))
+            # Deployments and DaemonSets are listed apart: each list leaves the other kind alone.
+            relisted = _relisted(state.deployments, listed, namespace, lambda d: d.kind != kind)
+            state = replace(state, deployments=relisted)
             return _new_revisions(state, changed)
         case ConfigObserved(config=config):
             key = (config.namespace, config.name)

@@ -27,6 +27,7 @@ from tui.domain.observations import (
     RouterObserved,
     RoutersListed,
 )
+from tui.kube.daemonsets import parse_daemonset
 from tui.kube.events import EventTracker
 from tui.kube.parse import parse_canary, parse_configmap, parse_deployment, parse_router
 
@@ -106,6 +107,12 @@ KINDS: dict[str, _Rule] = {
         lambda _t, deployment: DeploymentObserved(deployment),
         lambda _t, deployment: DeploymentDeleted(deployment.namespace, deployment.name),
         lambda t, _kind, deployments: DeploymentsListed(deployments, t.namespace),
+    ),
+    "DaemonSet": _ObjectRule(
+        parse_daemonset,
+        lambda _t, daemonset: DeploymentObserved(daemonset),
+        lambda _t, daemonset: DeploymentDeleted(daemonset.namespace, daemonset.name),
+        lambda t, _kind, daemonsets: DeploymentsListed(daemonsets, t.namespace, "DaemonSet"),
     ),
     "ConfigMap": _ObjectRule(
         parse_configmap,

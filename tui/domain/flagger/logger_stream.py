@@ -8,6 +8,8 @@ What it prints per Flagger event (examiner >= 1.8):
 
 Older examiners printed `POST '':` instead of the URI line. The parser keeps only JSON payloads, tolerates
 a payload broken over several lines, an optional kubectl timestamp prefix, and anything else in between.
+Flagger's own pod logs zap JSON records, one per line (tui.domain.flagger.json_log): those are read too, so the
+stream of either pod gives Flagger's events.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 
+from tui.domain.flagger.json_log import decode_record, is_zap_record
 from tui.domain.flagger.payload import EventPayload, PayloadError, decode, encode
 
 MAX_CONTINUATION_LINES = 8
@@ -55,6 +58,16 @@ def _strip_kubectl_timestamp(line: str) -> str:
     return line
 
 
+def _whole_object(line: str) -> bool:
+    text = line.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
+
+
 class LoggerStreamParser:
     """Feed lines (or chunks); collect the event payloads they carry. Bounded: never holds more than one record."""
 
@@ -65,9 +78,14 @@ class LoggerStreamParser:
     def feed_line(self, raw: str) -> Iterator[EventPayload]:
         line = _strip_kubectl_timestamp(raw.rstrip("\r\n"))
         if self._pending:
-            self._pending.append(line)
-            yield from self._try_pending()
-            return
+            if _whole_object(line):
+                # A complete record on its own line: what was pending was a broken one, not its beginning.
+                self._pending = []
+                self.skipped_payloads += 1
+            else:
+                self._pending.append(line)
+                yield from self._try_pending()
+                return
         if line.lstrip().startswith("{"):
             self._pending = [line.strip()]
             yield from self._try_pending()
@@ -83,7 +101,12 @@ class LoggerStreamParser:
             return
         self._pending = []
         try:
-            yield decode(document)
+            if is_zap_record(document):
+                payload = decode_record(document)
+                if payload is not None:
+                    yield payload
+            else:
+                yield decode(document)
         except PayloadError:
             self.skipped_payloads += 1
 
