@@ -12,19 +12,21 @@ from typing import Any
 
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
+from tui.cluster.builtin_queries import metric_target
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
-from tui.domain.model import CanaryInfo, CanaryKey, Health
+from tui.domain.model import CanaryInfo, CanaryKey, FlaggerSettings, Health
 from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
     CanarySelected,
     ClockTick,
+    FlaggerSettingsObserved,
     NoticeObserved,
     Observation,
 )
@@ -71,6 +73,7 @@ class ClusterSource:
         self._threads: list[threading.Thread] = []
         self._canaries: dict[CanaryKey, CanaryInfo] = {}
         self._canaries_lock = threading.Lock()
+        self._flagger = FlaggerSettings()
         self.translator = Translator(clock, self.namespace, target.canary)
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
@@ -329,6 +332,8 @@ class ClusterSource:
                     self._canaries[observation.info.key] = observation.info
                 elif isinstance(observation, CanaryDeleted):
                     self._canaries.pop(observation.key, None)
+                elif isinstance(observation, FlaggerSettingsObserved):
+                    self._flagger = observation.settings  # Prometheus asks each canary's observer family
 
     def _select_requested(self) -> None:
         if self._selected_sent or not self.target.canary:
@@ -383,7 +388,8 @@ class ClusterSource:
         self._spawn("logger-follow", follower.run)
 
     def _scope(self) -> Scope:
-        targets = tuple(sorted((c.key.namespace, c.target, c.analysis.metric_interval_s) for c in self.canaries()))
+        mesh = self._flagger.mesh_provider
+        targets = tuple(metric_target(c, mesh) for c in sorted(self.canaries(), key=lambda c: c.key))
         return Scope(self.namespace, targets)
 
     def _start_prometheus(self) -> None:
