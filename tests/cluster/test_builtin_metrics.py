@@ -14,7 +14,8 @@ from tests.prom.exporter import LinkerdScenario, Traffic, expected_quantile
 from tests.prom.server import PrometheusServer
 from tests.standin.apiserver import ApiServer
 from tui.cluster.source import ClusterOptions
-from tui.domain.model import Health, MetricSample
+from tui.domain.model import FlaggerSettings, Health, MetricSample, SourceHealth
+from tui.domain.observations import FlaggerSettingsObserved
 from tui.domain.state import AppState
 
 pytestmark = pytest.mark.prometheus
@@ -87,3 +88,34 @@ def test_primary_and_canary_values_equal_what_the_exporter_produced(
         assert h.state.health["prometheus"].state is Health.CONNECTED
         assert h.source.poller is not None
         assert h.source.poller.requests == 3 * h.source.poller.refreshes, "one family: three requests a refresh"
+
+
+def test_a_canary_without_provider_is_asked_linkerds_until_flaggers_mesh_provider_is_known(
+    apiserver: ApiServer, tmp_path: Path, prometheus: PrometheusServer, mesh: Callable[[str], LinkerdScenario]
+) -> None:
+    scenario = mesh("istio")
+    namespace = scenario.namespace
+    canary = objects.canary(
+        namespace=namespace, metrics=[{"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "5s"}]
+    )
+    del canary["spec"]["provider"]
+    apiserver.put(canary)
+    scenario.set("examiner", CANARY)
+    scenario.set("examiner-primary", PRIMARY)
+    kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace=namespace)
+    options = ClusterOptions(prometheus=prometheus.url, logger=None, refresh_s=1.0, read_timeout_s=5.0)
+    with Harness(kubeconfig, namespace=namespace, options=options) as h:
+        h.wait_for(
+            lambda s: (
+                "provider unknown for 1 canary"
+                in s.health.get("prometheus", SourceHealth("", Health.CONNECTING)).detail
+            ),
+            timeout=20,
+            what="the unknown provider's notice",
+        )
+        assert "no Linkerd metrics for these deployments" in h.state.health["prometheus"].detail
+        assert not settled(h.state, namespace), "Linkerd's queries find none of Istio's series"
+        # Flagger's own Deployment read (or --provider): its -mesh-provider names the observer.
+        h.source._emit(FlaggerSettingsObserved(FlaggerSettings(mesh_provider="istio", found_in="flagger/flagger")))
+        h.wait_for(lambda s: settled(s, namespace), timeout=30, what="Istio's values once the mesh provider is known")
+        assert "provider unknown" not in h.state.health["prometheus"].detail

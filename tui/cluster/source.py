@@ -147,6 +147,9 @@ class ClusterSource:
 
     def _emit(self, *observations: Observation) -> None:
         assert self.emitter is not None
+        for observation in observations:
+            if isinstance(observation, FlaggerSettingsObserved):
+                self._flagger = observation.settings  # Prometheus asks each canary's observer family
         self.emitter.emit(*observations)
 
     def _tick(self) -> None:
@@ -332,8 +335,6 @@ class ClusterSource:
                     self._canaries[observation.info.key] = observation.info
                 elif isinstance(observation, CanaryDeleted):
                     self._canaries.pop(observation.key, None)
-                elif isinstance(observation, FlaggerSettingsObserved):
-                    self._flagger = observation.settings  # Prometheus asks each canary's observer family
 
     def _select_requested(self) -> None:
         if self._selected_sent or not self.target.canary:
