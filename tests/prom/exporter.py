@@ -1,4 +1,5 @@
-"""A Linkerd-proxy-style metrics exporter driven by a scenario, for a real Prometheus to scrape.
+"""A metrics exporter driven by a scenario, for a real Prometheus to scrape: Linkerd proxy series by default, or
+Istio's, NGINX ingress's or an app's own `http_request_duration_seconds` (see LinkerdScenario's `provider`).
 
 Counters are exact functions of time: each deployment's traffic is a sequence of segments (requests per second,
 error ratio, latency distribution) and `collect()` integrates them up to now. Every series of a deployment therefore

@@ -4,13 +4,15 @@ for primary and canary at once, and every answer row maps back to the right depl
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from tui.cluster.builtin_queries import FAMILIES, MetricTarget, queries, rows
+from tui.cluster.builtin_queries import FAMILIES, MetricTarget, metric_target, queries, rows
 from tui.cluster.prometheus import PrometheusPoller, Scope
 from tui.domain.flagger.observers import OBSERVERS, builtin_gap, observer_family
+from tui.kube.parse import parse_canary
 from tui.sources.mailbox import Mailbox
 
 # Flagger v1.44's observer queries (pkg/metrics/observers/<provider>.go), whitespace collapsed:
@@ -322,3 +324,26 @@ def test_requests_per_refresh_are_the_same_for_one_and_a_thousand_canaries_over_
     assert asked_per_refresh(thousand) == asked_per_refresh(one_each), "the same queries, whatever the count"
     for family in ("istio", "nginx", None):
         assert len(asked_per_refresh((MetricTarget("ns", "app", 60.0, family),))) == 3
+
+
+def test_a_canarys_ingress_ref_and_provider_reach_the_poller() -> None:
+    info = parse_canary(
+        {
+            "metadata": {"namespace": "shop", "name": "front"},
+            "spec": {
+                "provider": "nginx",
+                "targetRef": {"kind": "Deployment", "name": "front"},
+                "ingressRef": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "web"},
+                "analysis": {"metrics": [{"name": "request-success-rate", "interval": "2m"}]},
+            },
+        }
+    )
+    assert info is not None
+    target = metric_target(info, mesh_provider="istio")
+    assert (target.family, target.ingress, target.interval_s) == ("nginx", "web", 120.0)
+    keys = FAMILIES["nginx"].keys(target)
+    assert keys == {("shop", "web", "primary"): "front-primary", ("shop", "web", "canary"): "front"}
+    # Without spec.provider, Flagger's flag decides.
+    bare = replace(info, provider=None)
+    assert metric_target(bare, mesh_provider="gatewayapi:v1beta1").family == "http"
+    assert metric_target(bare, mesh_provider=None).family is None
