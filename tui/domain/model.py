@@ -68,8 +68,9 @@ class CanaryInfo:
     target_kind: str = "Deployment"
     service: str | None = None
     provider: str | None = None
-    # spec.ingressRef.name (nginx, skipper: the ingress Flagger's checks are asked about).
+    # spec.ingressRef.name (nginx, skipper: the router is `<ingressRef>-canary`) and spec.routeRef.name (apisix).
     ingress_ref: str | None = None
+    route_ref: str | None = None
     analysis: Analysis = field(default_factory=Analysis)
     webhooks: tuple[Webhook, ...] = ()
     suspend: bool = False

@@ -150,7 +150,8 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
         target_kind=_str(target_ref.get("kind")) or "Deployment",
         service=_str(_dict(spec.get("service")).get("name")),
         provider=_str(spec.get("provider")),
-        ingress_ref=_str(_dict(spec.get("ingressRef")).get("name")),
+        ingress_ref=_str(_dict(spec.get("ingressRef")).get("name")) or None,
+        route_ref=_str(_dict(spec.get("routeRef")).get("name")) or None,
         analysis=Analysis(
             interval_s=parse_interval(analysis.get("interval")),
             threshold=_int(analysis.get("threshold")),
