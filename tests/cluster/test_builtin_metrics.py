@@ -90,8 +90,13 @@ def test_primary_and_canary_values_equal_what_the_exporter_produced(
         assert h.source.poller.requests == 3 * h.source.poller.refreshes, "one family: three requests a refresh"
 
 
+@pytest.mark.parametrize("begun", [True, False], ids=["begun-before-the-screen", "started"])
 def test_a_canary_without_provider_is_asked_linkerds_until_flaggers_mesh_provider_is_known(
-    apiserver: ApiServer, tmp_path: Path, prometheus: PrometheusServer, mesh: Callable[[str], LinkerdScenario]
+    apiserver: ApiServer,
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    mesh: Callable[[str], LinkerdScenario],
+    begun: bool,
 ) -> None:
     scenario = mesh("istio")
     namespace = scenario.namespace
@@ -104,7 +109,10 @@ def test_a_canary_without_provider_is_asked_linkerds_until_flaggers_mesh_provide
     scenario.set("examiner-primary", PRIMARY)
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig", namespace=namespace)
     options = ClusterOptions(prometheus=prometheus.url, logger=None, refresh_s=1.0, read_timeout_s=5.0)
-    with Harness(kubeconfig, namespace=namespace, options=options) as h:
+    harness = Harness(kubeconfig, namespace=namespace, options=options)
+    if begun:
+        harness.source.begin()  # as the command line does: its readers write into the source's own mailbox
+    with harness as h:
         h.wait_for(
             lambda s: (
                 "provider unknown for 1 canary"
@@ -116,6 +124,11 @@ def test_a_canary_without_provider_is_asked_linkerds_until_flaggers_mesh_provide
         assert "no Linkerd metrics for these deployments" in h.state.health["prometheus"].detail
         assert not settled(h.state, namespace), "Linkerd's queries find none of Istio's series"
         # Flagger's own Deployment read (or --provider): its -mesh-provider names the observer.
-        h.source._emit(FlaggerSettingsObserved(FlaggerSettings(mesh_provider="istio", found_in="flagger/flagger")))
+        settings = FlaggerSettingsObserved(FlaggerSettings(mesh_provider="istio", found_in="flagger/flagger"))
+        if begun:
+            assert h.source.emitter is not None
+            h.source.emitter.emit(settings)
+        else:
+            h.source._emit(settings)
         h.wait_for(lambda s: settled(s, namespace), timeout=30, what="Istio's values once the mesh provider is known")
         assert "provider unknown" not in h.state.health["prometheus"].detail

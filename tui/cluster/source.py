@@ -6,7 +6,7 @@ import functools
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
-from tui.domain.model import CanaryInfo, CanaryKey, FlaggerSettings, Health
+from tui.domain.model import CanaryInfo, CanaryKey, Health
 from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -73,7 +73,7 @@ class ClusterSource:
         self._threads: list[threading.Thread] = []
         self._canaries: dict[CanaryKey, CanaryInfo] = {}
         self._canaries_lock = threading.Lock()
-        self._flagger = FlaggerSettings()
+        self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
@@ -102,7 +102,7 @@ class ClusterSource:
         # One lock for every hand-over keeps each thread's observations in the order it wrote them.
         with self._relay_lock:
             if self._owner is not None and self._relay is not None:
-                self._owner.put(self._relay.drain())
+                self._owner.put(self._note_settings(self._relay.drain()))
 
     # --- Source protocol ---------------------------------------------------------------------------------
 
@@ -147,10 +147,15 @@ class ClusterSource:
 
     def _emit(self, *observations: Observation) -> None:
         assert self.emitter is not None
+        self._note_settings(observations)
+        self.emitter.emit(*observations)
+
+    def _note_settings(self, observations: Sequence[Observation]) -> Sequence[Observation]:
+        """Keep Flagger's -mesh-provider from whatever reports it: it picks the observer Prometheus is asked for."""
         for observation in observations:
             if isinstance(observation, FlaggerSettingsObserved):
-                self._flagger = observation.settings  # Prometheus asks each canary's observer family
-        self.emitter.emit(*observations)
+                self._mesh_provider = observation.settings.mesh_provider
+        return observations
 
     def _tick(self) -> None:
         """The time the screen shows (ages, countdowns) moves once a second."""
@@ -389,7 +394,7 @@ class ClusterSource:
         self._spawn("logger-follow", follower.run)
 
     def _scope(self) -> Scope:
-        mesh = self._flagger.mesh_provider
+        mesh = self._mesh_provider
         targets = tuple(metric_target(c, mesh) for c in sorted(self.canaries(), key=lambda c: c.key))
         return Scope(self.namespace, targets)
 
