@@ -11,6 +11,7 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 from tests.prom.fixtures import (  # noqa: E402, F401
     linkerd,
     linkerd_exporter,
+    mesh,
     own_prometheus,
     prom_front,
     prometheus,

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.content import Content
 
-from tui.domain import facts, wording
+from tui.domain import facts, metric_notes, wording
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
@@ -27,6 +27,9 @@ class MetricsPanel(StatePanel):
             canary[-1:],
             len(canary),
             view.info.analysis,
+            view.info.provider,
+            state.flagger.mesh_provider,
+            state.health.get("prometheus"),
             int(state.now // 5),
             self.size.width,
         )
@@ -37,6 +40,13 @@ class MetricsPanel(StatePanel):
             return Content.styled("No canary selected", "$text-muted")
         success_min, duration_max = facts.thresholds(view)
         width = max(40, self.content_region.width or 80)
+        primary, canary = facts.primary_series(state, view), facts.canary_series(state, view)
+        templates = metric_notes.templates_note(state, view)
+        if templates is not None and not any(s.success_rate is not None for s in (*primary, *canary)):
+            # The checks are the canary's own queries: no builtin value to wait for.
+            return Content.styled(wording.shorten(templates, width), "$text-muted")
+        observer = metric_notes.observer(state, view)
+        duration_name = observer.duration if observer is not None else "p99"
         label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
         if self.compact:
             spark_total = width - label_w - value_w - rps_w - p99_w - 2
@@ -46,16 +56,16 @@ class MetricsPanel(StatePanel):
             sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 2
         span = f"last {int(SPAN_S // 60)}m"
         sr_head = f"success rate · {span} · min {wording.percent(success_min, 0)}"
-        lat_head = f"p99 · max {wording.millis(duration_max)}"
+        lat_head = f"{duration_name} · max {wording.millis(duration_max)}"
         header = Content.styled(
             f"{'':<{label_w}}{sr_head:<{sr_w + 1 + value_w}}{'req/s':>{rps_w - 1}} {lat_head}",
             "$text-muted bold",
         )
+        if templates is not None:
+            # Builtin values are shown, but the thresholds that judge this canary are its MetricTemplates'.
+            header = Content.styled(wording.shorten(templates, width), "$text-muted")
         lines = [header]
-        for role, series in (
-            ("primary", facts.primary_series(state, view)),
-            ("canary", facts.canary_series(state, view)),
-        ):
+        for role, series in (("primary", primary), ("canary", canary)):
             sr_cols = bucketed(
                 [(s.t, s.success_rate) for s in series], now=state.now, span_s=SPAN_S, width=sr_w, pick=min
             )
@@ -65,12 +75,16 @@ class MetricsPanel(StatePanel):
             sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
             lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
             now_sample = facts.latest(series, state.now, facts.stale_after(view, series))
+            no_data = False
             if now_sample is None and series and series[-1].success_rate is not None:
                 # Values stopped arriving (Prometheus slow or gone): the last one no longer stands for now.
                 shown = f"stale {wording.duration(state.now - series[-1].t)}"
                 value = Content.styled(f"{shown if len(shown) < value_w else 'stale':<{value_w}}", "$warning")
             elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
+                no_data = True
+            elif templates is not None:
+                value = Content(f"{wording.percent(now_sample.success_rate):<{value_w}}")
             elif not facts.meets_success_min(now_sample.success_rate, success_min):
                 value = Content.styled(f"{wording.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
             else:
@@ -83,6 +97,17 @@ class MetricsPanel(StatePanel):
             else:
                 p99 = Content(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}")
             role_style = "$primary bold" if role == "primary" else "$warning bold"
+            if no_data and all(v is None for v in (*sr_cols, *lat_cols)):
+                # Nothing to draw for this role: the row says why instead.
+                reason = metric_notes.no_data_reason(state, view, role, series)
+                lines.extend(Content("") for _ in range(rows - 1))
+                lines.append(
+                    Content.assemble(
+                        (f"{role:<{label_w}}", role_style),
+                        (wording.shorten(f"no data · {reason}", width - label_w), "$text-muted"),
+                    )
+                )
+                continue
             for row in range(rows):
                 last = row == rows - 1
                 lines.append(

@@ -1,1 +1,2 @@
-"""A real Prometheus (Debian's binary) scraping a Linkerd-style test exporter, plus a fault front for it."""
+"""A real Prometheus (Debian's binary) scraping a test exporter of Linkerd's, Istio's, NGINX's or an app's own series,
+plus a fault front for it."""

@@ -1,4 +1,5 @@
-"""A Linkerd-proxy-style metrics exporter driven by a scenario, for a real Prometheus to scrape.
+"""A metrics exporter driven by a scenario, for a real Prometheus to scrape: Linkerd proxy series by default, or
+Istio's, NGINX ingress's or an app's own `http_request_duration_seconds` (see LinkerdScenario's `provider`).
 
 Counters are exact functions of time: each deployment's traffic is a sequence of segments (requests per second,
 error ratio, latency distribution) and `collect()` integrates them up to now. Every series of a deployment therefore
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 
 from prometheus_client import disable_created_metrics
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, UnknownMetricFamily
 from prometheus_client.exposition import MetricsHandler
 from prometheus_client.registry import Collector, CollectorRegistry
 
@@ -52,6 +53,7 @@ LINKERD_BUCKETS_MS: tuple[float, ...] = (
     40000,
     50000,
 )
+Family = CounterMetricFamily | HistogramMetricFamily | UnknownMetricFamily
 LABELS = ("namespace", "deployment", "pod", "direction", "authority", "tls", "status_code", "classification")
 
 
@@ -129,11 +131,21 @@ class _Stream:
 
 
 class LinkerdScenario:
-    """Per-deployment traffic for one namespace, changeable at any time from any thread."""
+    """Per-deployment traffic for one namespace, changeable at any time from any thread.
 
-    def __init__(self, namespace: str = "test", clock: Callable[[], float] = time.monotonic) -> None:
+    `provider` picks the series it is exported as: Linkerd's proxy metrics (default), Istio's
+    (`istio_requests_total`, `istio_request_duration_milliseconds`; outbound traffic is the source reporter's),
+    NGINX ingress's (the `-primary` deployment's requests have `canary=""`, the canary's name the canary backend) or
+    the app's own `http_request_duration_seconds` per pod (`http`, Flagger's gatewayapi and kubernetes builtins)."""
+
+    def __init__(
+        self, namespace: str = "test", clock: Callable[[], float] = time.monotonic, provider: str = "linkerd"
+    ) -> None:
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
         self.namespace = namespace
         self.clock = clock
+        self.provider = provider
         self._lock = threading.Lock()
         self._streams: dict[tuple[str, str], _Stream] = {}
 
@@ -147,31 +159,73 @@ class LinkerdScenario:
         with self._lock:
             return self._streams[(deployment, direction)].segments[-1].traffic
 
-    def add_samples(self, responses: CounterMetricFamily, latency: HistogramMetricFamily) -> None:
+    def add_samples(self, families: Mapping[str, Family]) -> None:
         now = self.clock()
         with self._lock:
             streams = sorted(self._streams.items())
             totals = [(key, stream.totals(now)) for key, stream in streams]
         for (deployment, direction), (ok, bad, ok_buckets, bad_buckets, ok_sum, bad_sum) in totals:
-            base = [
-                self.namespace,
-                deployment,
-                _pod_name(deployment),
-                direction,
-                f"{deployment.removesuffix('-primary')}.{self.namespace}.svc.cluster.local:8080",
-                "true",
-            ]
             for status, classification, count, buckets, total in (
                 ("200", "success", ok, ok_buckets, ok_sum),
                 ("500", "failure", bad, bad_buckets, bad_sum),
             ):
-                labels = [*base, status, classification]
-                responses.add_metric(labels, count)
-                latency.add_metric(
+                labels = self._labels(deployment, direction, status, classification)
+                if labels is None:
+                    continue
+                counter, histogram = families[f"{self.provider}_requests"], families[f"{self.provider}_latency"]
+                counter.add_metric(labels, count)
+                scale = 1000.0 if self.provider in ("nginx", "http") else 1.0
+                bounds = [b / scale for b in LINKERD_BUCKETS_MS]
+                histogram.add_metric(
                     labels,
-                    [*((_le(b), v) for b, v in zip(LINKERD_BUCKETS_MS, buckets, strict=True)), ("+Inf", count)],
-                    total,
+                    [*((_le(b), v) for b, v in zip(bounds, buckets, strict=True)), ("+Inf", count)],
+                    total / scale,
                 )
+
+    def _labels(self, deployment: str, direction: str, status: str, classification: str) -> list[str] | None:
+        apex = deployment.removesuffix("-primary")
+        if self.provider == "linkerd":
+            authority = f"{apex}.{self.namespace}.svc.cluster.local:8080"
+            return [
+                self.namespace,
+                deployment,
+                _pod_name(deployment),
+                direction,
+                authority,
+                "true",
+                status,
+                classification,
+            ]
+        if self.provider == "istio":
+            reporter = "destination" if direction == "inbound" else "source"
+            return [reporter, self.namespace, deployment, f"{apex}.{self.namespace}.svc.cluster.local", status]
+        if direction != "inbound":
+            return None
+        if self.provider == "nginx":
+            canary = "" if deployment.endswith("-primary") else f"{self.namespace}-{apex}-canary-80"
+            return [self.namespace, apex, canary, f"{apex}-primary" if not canary else f"{apex}-canary", status]
+        return [self.namespace, _pod_name(deployment), status]
+
+
+# provider -> (requests counter name, its labels, latency histogram name, its labels)
+PROVIDERS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "linkerd": ("response", LABELS, "response_latency_ms"),
+    "istio": (
+        "istio_requests",
+        ("reporter", "destination_workload_namespace", "destination_workload", "destination_service", "response_code"),
+        "istio_request_duration_milliseconds",
+    ),
+    "nginx": (
+        "nginx_ingress_controller_requests",
+        ("namespace", "ingress", "canary", "service", "status"),
+        "nginx_ingress_controller_response_duration_seconds",
+    ),
+    "http": (
+        "http_requests",
+        ("kubernetes_namespace", "kubernetes_pod_name", "status"),
+        "http_request_duration_seconds",
+    ),
+}
 
 
 def _le(bound: float) -> str:
@@ -206,19 +260,18 @@ class LinkerdExporter(Collector):
         with self._lock:
             self._scenarios = [s for s in self._scenarios if s is not scenario]
 
-    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
-        responses = CounterMetricFamily("response", "Total count of HTTP responses.", labels=LABELS)
-        latency = HistogramMetricFamily(
-            "response_latency_ms",
-            "Elapsed times between a request's headers being received and its response stream completing",
-            labels=LABELS,
-        )
+    def collect(self) -> Iterator[Family]:
+        families: dict[str, Family] = {}
+        for provider, (requests, labels, latency) in PROVIDERS.items():
+            # ingress-nginx's counter has no _total suffix, which prometheus_client's counters always add.
+            kind = UnknownMetricFamily if provider == "nginx" else CounterMetricFamily
+            families[f"{provider}_requests"] = kind(requests, f"{provider} requests", labels=labels)
+            families[f"{provider}_latency"] = HistogramMetricFamily(latency, f"{provider} latency", labels=labels)
         with self._lock:
             scenarios = list(self._scenarios)
         for scenario in scenarios:
-            scenario.add_samples(responses, latency)
-        yield responses
-        yield latency
+            scenario.add_samples(families)
+        yield from families.values()
 
     def start(self) -> LinkerdExporter:
         # prometheus_client's own handler on a server whose shutdown does not wait out a 0.5 s poll.

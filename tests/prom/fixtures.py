@@ -88,6 +88,24 @@ def linkerd(linkerd_exporter: LinkerdExporter) -> Iterator[LinkerdScenario]:
 
 
 @pytest.fixture
+def mesh(linkerd_exporter: LinkerdExporter) -> Iterator[Callable[[str], LinkerdScenario]]:
+    """Makes scenarios exported as a provider's series (`istio`, `nginx`, `http`, `linkerd`), each in its own
+    namespace, served by the session exporter."""
+    made: list[LinkerdScenario] = []
+
+    def make(provider: str) -> LinkerdScenario:
+        scenario = linkerd_exporter.add(LinkerdScenario(namespace=f"ns{next(_namespaces)}", provider=provider))
+        made.append(scenario)
+        return scenario
+
+    try:
+        yield make
+    finally:
+        for scenario in made:
+            linkerd_exporter.remove(scenario)
+
+
+@pytest.fixture
 def own_prometheus(
     prometheus_binary: str, linkerd_exporter: LinkerdExporter, tmp_path: Path
 ) -> Iterator[PrometheusServer]:

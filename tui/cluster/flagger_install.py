@@ -64,6 +64,7 @@ class Plan:
     flagger: FlaggerDeployment | None
     logs: tuple[LogFollow, ...]
     prometheus: PrometheusChoice | None
+    settings: FlaggerSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def plan_readers(
     if settings is not None:
         emitter.emit(FlaggerSettingsObserved(settings))
     logs = tuple(follow for follow in _logs(logger, found) if _may_follow(api_client, emitter, follow))
-    return Plan(found, logs, _prometheus(api_client, emitter, prometheus, found))
+    return Plan(found, logs, _prometheus(api_client, emitter, prometheus, found), settings)
 
 
 def _may_follow(api_client: Any, emitter: Mailbox, follow: LogFollow) -> bool:

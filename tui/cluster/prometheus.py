@@ -1,8 +1,8 @@
-"""Success rate, request rate and p99 of every primary and canary in scope, from Linkerd's proxy metrics.
+"""Success rate, request rate and p99 of every primary and canary in scope, as Flagger's builtin checks compute them.
 
-Three grouped PromQL queries per refresh (by namespace and deployment), however many canaries there are.
-The queries compute what Flagger's builtin Linkerd checks compute, over the canaries' metric interval.
-Unreachable or empty answers become gaps and a health notice, never 0 %.
+Each observer family present among the canaries (Istio, Linkerd, NGINX, the app's own histogram…) is asked three
+grouped PromQL queries per refresh (tui/cluster/builtin_queries.py), however many canaries it measures. A canary whose
+provider is unknown is asked Linkerd's. Unreachable or empty answers become gaps and a health notice, never 0 %.
 """
 
 from __future__ import annotations
@@ -11,63 +11,55 @@ import math
 import random
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tui.base import redact
-from tui.base.safe_text import safe_text
 from tui.cluster.backoff import FAST_CAP_S, Backoff
+from tui.cluster.builtin_queries import FAMILIES, VALUES, MetricTarget, promql_duration, queries, rows
+from tui.domain.flagger.observers import OBSERVERS
 from tui.domain.model import Health, MetricSample
-from tui.domain.names import primary_name
 from tui.domain.observations import MetricsObserved
 from tui.sources.mailbox import Mailbox
 
 SOURCE = "prometheus"
 DEFAULT_WINDOW_S = 60.0
+# Per observer family present among the canaries in scope.
 QUERIES_PER_REFRESH = 3
+# Asked for canaries whose provider is not known (Flagger's settings not readable, no spec.provider).
+UNKNOWN_FAMILY = "linkerd"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What to ask for: (namespace, target) pairs and their metric intervals; namespace None = all."""
+    """What to ask for: the canaries in scope with their metric intervals and observer families; namespace None =
+    all."""
 
     namespace: str | None
-    targets: tuple[tuple[str, str, float | None], ...]
+    targets: tuple[MetricTarget, ...]
 
 
-def window_for(targets: tuple[tuple[str, str, float | None], ...]) -> float:
-    """One window for every canary (the commonest metric interval), so the query count stays constant."""
-    intervals = Counter(t[2] for t in targets if t[2])
+def window_for(targets: Iterable[MetricTarget]) -> float:
+    """One window for every canary of a family (the commonest metric interval), so the query count stays constant."""
+    intervals = Counter(t.interval_s for t in targets if t.interval_s)
     if not intervals:
         return DEFAULT_WINDOW_S
     best = max(intervals.values())
     return min(i for i, n in intervals.items() if n == best)
 
 
-def promql_duration(seconds: float) -> str:
-    return f"{int(seconds)}s" if seconds == int(seconds) else f"{int(seconds * 1000)}ms"
-
-
-def queries(namespace: str | None, window_s: float) -> dict[str, str]:
-    selector = 'direction="inbound"'
-    if namespace:
-        selector += f', namespace="{namespace}"'
-    w = promql_duration(window_s)
-    by = "sum by (namespace, deployment)"
-    return {
-        "success_rate": (
-            f'{by} (rate(response_total{{{selector}, classification!="failure"}}[{w}])) / '
-            f"{by} (rate(response_total{{{selector}}}[{w}])) * 100"
-        ),
-        "rps": f"{by} (rate(response_total{{{selector}}}[{w}]))",
-        "p99_ms": (
-            f"histogram_quantile(0.99, sum by (le, namespace, deployment) "
-            f"(rate(response_latency_ms_bucket{{{selector}}}[{w}])))"
-        ),
-    }
+def by_family(targets: Iterable[MetricTarget]) -> dict[str, list[MetricTarget]]:
+    """The targets each family's queries answer for (unknown providers: Linkerd's; families Flagger's builtins cannot
+    split into primary and canary: none)."""
+    out: dict[str, list[MetricTarget]] = defaultdict(list)
+    for target in targets:
+        family = target.family or UNKNOWN_FAMILY
+        if family in FAMILIES:
+            out[family].append(target)
+    return dict(out)
 
 
 def _value(sample: Any) -> float | None:
@@ -89,16 +81,8 @@ def evaluated_at(result: Any) -> float | None:
 
 
 def by_deployment(result: Any) -> dict[tuple[str, str], float | None]:
-    out: dict[tuple[str, str], float | None] = {}
-    for sample in result if isinstance(result, list) else []:
-        metric = sample.get("metric") if isinstance(sample, dict) else None
-        if not isinstance(metric, dict):
-            continue
-        ns, dep = metric.get("namespace"), metric.get("deployment")
-        if isinstance(ns, str) and isinstance(dep, str):
-            # Label values are keyed like the parsed Deployments' names, which are made safe the same way.
-            out[(safe_text(ns), safe_text(dep))] = _value(sample)
-    return out
+    """Linkerd's answer rows by (namespace, deployment)."""
+    return {(key[0], key[1]): _value(sample) for key, sample in rows(FAMILIES["linkerd"], result).items()}
 
 
 class PrometheusPoller:
@@ -149,32 +133,42 @@ class PrometheusPoller:
         if not scope.targets:
             self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe} (no canary in scope yet)")
             return
-        window = window_for(scope.targets)
         asked = self.clock()
         stamps: list[float] = []
-        results: dict[str, dict[tuple[str, str], float | None]] = {}
-        for name, query in queries(scope.namespace, window).items():
-            self.requests += 1
-            answer = prom.custom_query(query)
-            results[name] = by_deployment(answer)
-            if (stamp := evaluated_at(answer)) is not None:
-                stamps.append(stamp)
+        values: dict[tuple[str, str], dict[str, float | None]] = {}
+        empty: list[str] = []
+        for name, targets in sorted(by_family(scope.targets).items()):
+            family = FAMILIES[name]
+            window = window_for(targets)
+            answers: dict[str, dict[tuple[str, ...], Any]] = {}
+            for value, query in queries(family, scope.namespace, window).items():
+                self.requests += 1
+                answer = prom.custom_query(query)
+                answers[value] = rows(family, answer)
+                if (stamp := evaluated_at(answer)) is not None:
+                    stamps.append(stamp)
+            found = False
+            for target in targets:
+                for key, deployment in family.keys(target).items():
+                    got = {value: _value(answers[value].get(key)) for value in VALUES}
+                    found = found or any(v is not None for v in got.values())
+                    values[(target.namespace, deployment)] = got
+            if not found:
+                empty.append(f"no {OBSERVERS[name].label} metrics for these deployments over {promql_duration(window)}")
         # A sample describes the window ending where Prometheus evaluated it (else when we asked).
         now = min(stamps) if stamps else asked
         self.refreshes += 1
-        samples = []
-        empty = True
-        for namespace, target, _interval in scope.targets:
-            for deployment in (target, primary_name(target)):
-                key = (namespace, deployment)
-                values = {name: results[name].get(key) for name in results}
-                empty = empty and all(v is None for v in values.values())
-                samples.append(
-                    MetricSample(namespace, deployment, now, values["success_rate"], values["rps"], values["p99_ms"])
-                )
-        self.emitter.emit(MetricsObserved(tuple(samples)))
-        note = f" · no Linkerd metrics for these deployments over {promql_duration(window)}" if empty else ""
-        self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe}{note}")
+        samples = tuple(
+            MetricSample(namespace, deployment, now, v["success_rate"], v["rps"], v["p99_ms"])
+            for (namespace, deployment), v in values.items()
+        )
+        self.emitter.emit(MetricsObserved(samples))
+        unknown = sum(1 for t in scope.targets if t.family is None)
+        notes = [*empty]
+        if unknown:
+            which = "1 canary" if unknown == 1 else f"{unknown} canaries"
+            notes.append(f"provider unknown for {which}: Linkerd's metrics asked")
+        self.emitter.health(SOURCE, Health.CONNECTED, " · ".join([self.describe, *notes]))
 
 
 def _why(exc: BaseException) -> str:

@@ -6,12 +6,13 @@ import functools
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
+from tui.cluster.builtin_queries import metric_target
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.daemonsets import daemonsets_spec
 from tui.cluster.discovery import ServedGroups, discover
@@ -27,6 +28,7 @@ from tui.domain.observations import (
     CanaryObserved,
     CanarySelected,
     ClockTick,
+    FlaggerSettingsObserved,
     NoticeObserved,
     Observation,
 )
@@ -78,6 +80,7 @@ class ClusterSource:
         self._threads: list[threading.Thread] = []
         self._canaries: dict[CanaryKey, CanaryInfo] = {}
         self._canaries_lock = threading.Lock()
+        self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
@@ -106,7 +109,7 @@ class ClusterSource:
         # One lock for every hand-over keeps each thread's observations in the order it wrote them.
         with self._relay_lock:
             if self._owner is not None and self._relay is not None:
-                self._owner.put(self._relay.drain())
+                self._owner.put(self._note_settings(self._relay.drain()))
 
     # --- Source protocol ---------------------------------------------------------------------------------
 
@@ -151,7 +154,15 @@ class ClusterSource:
 
     def _emit(self, *observations: Observation) -> None:
         assert self.emitter is not None
+        self._note_settings(observations)
         self.emitter.emit(*observations)
+
+    def _note_settings(self, observations: Sequence[Observation]) -> Sequence[Observation]:
+        """Keep Flagger's -mesh-provider from whatever reports it: it picks the observer Prometheus is asked for."""
+        for observation in observations:
+            if isinstance(observation, FlaggerSettingsObserved):
+                self._mesh_provider = observation.settings.mesh_provider
+        return observations
 
     def _tick(self) -> None:
         """The time the screen shows (ages, countdowns) moves once a second."""
@@ -365,6 +376,9 @@ class ClusterSource:
             prometheus=options.prometheus,
             provider=options.provider,
         )
+        if plan.settings is not None:
+            # The settings went straight to the mailbox: the Prometheus scope needs the mesh provider here too.
+            self._mesh_provider = plan.settings.mesh_provider
         if options.logger is None:
             self.emitter.health("logger", Health.DISABLED, "no --logger given")
         for follow in plan.logs:
@@ -411,7 +425,8 @@ class ClusterSource:
         self._spawn(f"follow-{follow.source}", follower.run)
 
     def _scope(self) -> Scope:
-        targets = tuple(sorted((c.key.namespace, c.target, c.analysis.metric_interval_s) for c in self.canaries()))
+        mesh = self._mesh_provider
+        targets = tuple(metric_target(c, mesh) for c in sorted(self.canaries(), key=lambda c: c.key))
         return Scope(self.namespace, targets)
 
     def _start_prometheus(self, choice: PrometheusChoice) -> None:

@@ -52,6 +52,13 @@ class Analysis:
     success_rate_min: float | None = None
     duration_max_ms: float | None = None
     metric_interval_s: float | None = None
+    # Names of the analysis's metrics that are not Flagger's builtin checks (templateRef or inline query).
+    custom_metrics: tuple[str, ...] = ()
+
+    @property
+    def builtin_checks(self) -> bool:
+        """Flagger runs its builtin request-success-rate / request-duration checks (or the analysis names no metric)."""
+        return self.success_rate_min is not None or self.duration_max_ms is not None or not self.custom_metrics
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,9 @@ class CanaryInfo:
     target_kind: str = "Deployment"
     service: str | None = None
     provider: str | None = None
+    # spec.ingressRef.name (nginx, skipper: the router is `<ingressRef>-canary`) and spec.routeRef.name (apisix).
+    ingress_ref: str | None = None
+    route_ref: str | None = None
     analysis: Analysis = field(default_factory=Analysis)
     webhooks: tuple[Webhook, ...] = ()
     suspend: bool = False

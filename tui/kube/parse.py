@@ -121,8 +121,11 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
     success_min: float | None = None
     duration_max: float | None = None
     metric_interval: float | None = None
+    custom: list[str] = []
     for metric in _list(analysis.get("metrics")):
         metric = _dict(metric)
+        if metric.get("name") not in ("request-success-rate", "request-duration"):
+            custom.append(_str(metric.get("name")) or "?")
         bounds = _dict(metric.get("thresholdRange"))
         if metric.get("name") == "request-success-rate":
             success_min = _float(bounds.get("min"))
@@ -147,6 +150,8 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
         target_kind=_str(target_ref.get("kind")) or "Deployment",
         service=_str(_dict(spec.get("service")).get("name")),
         provider=_str(spec.get("provider")),
+        ingress_ref=_str(_dict(spec.get("ingressRef")).get("name")) or None,
+        route_ref=_str(_dict(spec.get("routeRef")).get("name")) or None,
         analysis=Analysis(
             interval_s=parse_interval(analysis.get("interval")),
             threshold=_int(analysis.get("threshold")),
@@ -158,6 +163,7 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
             success_rate_min=success_min,
             duration_max_ms=duration_max,
             metric_interval_s=metric_interval,
+            custom_metrics=tuple(custom[:20]),
         ),
         webhooks=hooks,
         suspend=_bool(spec.get("suspend")),
