@@ -15,6 +15,8 @@ from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
+# A reason cut shorter than this (with its `…`) says too little to be worth the room.
+MIN_CUT_DETAIL = 12
 # More sources than this in the same trouble are counted, not named, on a short top line.
 GROUP_FROM = 3
 
@@ -84,6 +86,10 @@ class TopBar(StatePanel):
                 right = self._health(state, short=True, details=details)
                 if right.cell_length <= room:
                     break
+            spare = room - right.cell_length - len(": ")
+            if not self.compact and details < troubled and spare >= MIN_CUT_DETAIL:
+                # The next reason cut with `…` to the room left says more than no reason at all.
+                right = self._health(state, short=True, details=details + 1, last_detail_cells=spare)
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
@@ -98,7 +104,9 @@ class TopBar(StatePanel):
         left = left.truncate(room, ellipsis=True, pad=True)
         return Content.assemble(left, " ", right)
 
-    def _health(self, state: AppState, *, short: bool, details: int = 0) -> Content:
+    def _health(
+        self, state: AppState, *, short: bool, details: int = 0, last_detail_cells: int | None = None
+    ) -> Content:
         parts: list[str | tuple[str, str] | Content] = []
         healthy, troubled = [], []
         for health in sorted(state.health.values(), key=lambda h: h.source):
@@ -124,6 +132,8 @@ class TopBar(StatePanel):
             # A group says the reason most of its sources give (an outage: `connection refused`).
             reason = Counter(m.detail for m in members if m.detail).most_common(1)
             detail = f": {reason[0][0]}" if reason and (not short or index < details) else ""
+            if detail and last_detail_cells is not None and index == details - 1:
+                detail = ": " + Content(reason[0][0]).truncate(last_detail_cells, ellipsis=True).plain
             who = health.source if len(members) == 1 else str(len(members))
             parts.extend([(mark, style), f" {who} ", (label, style), detail, "  "])
         if healthy:

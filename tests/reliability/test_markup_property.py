@@ -48,6 +48,8 @@ MARKUPISH = st.one_of(
     ),
     st.text(min_size=1, max_size=12),
 )
+# A Kubernetes object always has a name: one that is nothing but invisible characters is no name at all.
+NAMEISH = MARKUPISH.filter(lambda text: safe_text(text).strip() != "")
 FIELDS = ("name", "target", "hook", "phase", "echo", "image", "message", "health", "notice", "question", "say")
 examples: Counter[str] = Counter()
 
@@ -102,7 +104,7 @@ async def show_everywhere(draw: Any) -> list[str]:
     missing: list[str] = []
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         for _ in range(4):
-            texts = {field: draw(MARKUPISH) for field in FIELDS}
+            texts = {field: draw(NAMEISH if field == "name" else MARKUPISH) for field in FIELDS}
             safe = {field: safe_text(text) for field, text in texts.items()}
             key, observations = hostile_observations(texts, app.state.now)
             app.apply(observations)
