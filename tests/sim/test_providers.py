@@ -14,6 +14,8 @@ import pytest
 
 from tests.sim.test_scheduler import HAPPY_PATH
 from tests.simkit import EXAMINER, history_since, run_until, simulation
+from tui.domain.model import FlaggerSettings
+from tui.domain.observations import FlaggerSettingsObserved
 from tui.kube.parse import pod_template_env
 from tui.sim.engine import Simulation
 from tui.sim.traffic import SimLoadGenerator
@@ -306,3 +308,13 @@ def test_kubernetes_without_load_on_the_canary_service_halts_as_flagger_does() -
         "Rolling back examiner.apps failed checks threshold reached 2",
         "Canary failed! Scaling down examiner.apps",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "provider"), [("istio", "istio"), ("gatewayapi", "gatewayapi:v1"), ("seed", "linkerd")]
+)
+def test_the_simulated_flagger_reports_its_mesh_provider(name: str, provider: str) -> None:
+    sim = simulation(name)
+    settings = [o.settings for o in sim.drain() if isinstance(o, FlaggerSettingsObserved)]
+    assert settings == [FlaggerSettings(mesh_provider=provider, found_in="simulation")]
+    assert sim.store.get("Canary", NS, APEX)["spec"]["provider"] == provider
