@@ -15,7 +15,7 @@ import pytest
 from tests.sim.test_scheduler import HAPPY_PATH
 from tests.simkit import EXAMINER, history_since, run_until, simulation
 from tui.domain.model import FlaggerSettings
-from tui.domain.observations import FlaggerSettingsObserved
+from tui.domain.observations import FlaggerSettingsObserved, LoadObserved
 from tui.kube.parse import pod_template_env
 from tui.sim.engine import Simulation
 from tui.sim.traffic import SimLoadGenerator
@@ -318,3 +318,13 @@ def test_the_simulated_flagger_reports_its_mesh_provider(name: str, provider: st
     settings = [o.settings for o in sim.drain() if isinstance(o, FlaggerSettingsObserved)]
     assert settings == [FlaggerSettings(mesh_provider=provider, found_in="simulation")]
     assert sim.store.get("Canary", NS, APEX)["spec"]["provider"] == provider
+
+
+def test_kubernetes_apex_service_moves_to_the_primary_only_once_it_is_ready() -> None:
+    # Flagger points the apex Service at the primary after the primary is ready, so no request finds no pod.
+    sim = simulation(scenario("kubernetes"))
+    sim.release(EXAMINER, faulty=False)
+    sim.advance(60)
+    stats = [o.stats for o in sim.drain() if isinstance(o, LoadObserved)]
+    assert stats[-1].requests > 1000
+    assert {status for status, _ in stats[-1].status_counts} == {200}
