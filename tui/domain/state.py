@@ -137,9 +137,10 @@ class AppState:
         kinds = self.router_kinds_for(view)
         if not kinds:
             return None
-        found = self._router_among(view, kinds)
         provider = effective_provider(view.info.provider, self.flagger.mesh_provider)
-        if found is None and provider is not None and router_family(provider).unknown:
+        resolved = router_family(provider) if provider is not None else None
+        found = self._router_among(view, kinds, resolved.family if resolved is not None else None)
+        if found is None and resolved is not None and resolved.unknown:
             # A name Flagger does not know routes through Istio; what exists may tell the intent better.
             found = self._router_among(view, ROUTER_KINDS)
         return found
@@ -160,12 +161,17 @@ class AppState:
         )
         return tuple(keys)
 
-    def _router_among(self, view: CanaryView, kinds: tuple[RouterKind, ...]) -> RouterInfo | None:
+    def _router_among(
+        self, view: CanaryView, kinds: tuple[RouterKind, ...], family: str | None = None
+    ) -> RouterInfo | None:
+        """The first of `kinds` that exists under the name Flagger gives it, written by `family` (any: None)."""
         for rk in kinds:
             name = rk.name_for(view.info)
             router = self.routers.get((rk.namespace_for(view.info), name)) if name is not None else None
+            if router is None or router.kind != rk.kind:
+                continue
             # The family tells nginx's Ingress from skipper's, istio's VirtualService from App Mesh's.
-            if router is not None and router.kind == rk.kind and (router.family in rk.families or not router.family):
+            if not router.family or router.family == family or (family is None and router.family in rk.families):
                 return router
         return None
 
