@@ -58,7 +58,12 @@ class TrafficPanel(StatePanel):
             lines.extend(self._no_router(state, view, inner))
         else:
             lines.extend(self._router_lines(state, view, router, inner))
-        mismatch = router is not None and status is not None and router.canary_weight != status
+        mismatch = (
+            router is not None
+            and router.canary_weight is not None
+            and status is not None
+            and router.canary_weight != status
+        )
         if mismatch:
             whys: tuple[str, ...] = ()
             if view.info.phase == Phase.WAITING_PROMOTION:
@@ -125,7 +130,7 @@ class TrafficPanel(StatePanel):
             return [
                 Content.styled("router   none: provider kubernetes (blue/green)", "$text-muted"),
                 Content.styled(
-                    wording.shorten("         all traffic to primary, except during promotion", inner), "$text-muted"
+                    wording.shorten("         all traffic to primary, except in promotion", inner), "$text-muted"
                 ),
             ]
         refused = problem(state, *(rk.key for rk in kinds), "routers")
