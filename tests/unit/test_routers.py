@@ -269,3 +269,13 @@ def test_a_list_item_without_kind_or_api_version_is_no_router() -> None:
     obj = ro.virtual_service()
     del obj["kind"], obj["apiVersion"]
     assert parse_router(obj) is None
+
+
+def test_names_from_the_cluster_in_a_problem_are_made_safe() -> None:
+    hostile = "x\x1b[31m[b]red"
+    skipper = parsed(
+        ro.canary_ingress({"zalando.org/backend-weights": json.dumps({f"{hostile}-primary": "?", "a-canary": 1})})
+    )
+    nginx = parsed(ro.canary_ingress({f"{hostile}/canary": "true", f"{hostile}/canary-weight": "lots"}))
+    for info in (skipper, nginx):
+        assert info.problem is not None and "\x1b" not in info.problem
