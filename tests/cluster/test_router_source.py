@@ -117,3 +117,17 @@ def test_with_the_provider_unknown_the_existing_router_is_used(apiserver: ApiSer
     with Harness(kubeconfig) as h:
         h.wait_for(lambda s: KEY in s.canaries and s.router_for(s.canaries[KEY]) is not None, what="the router")
         assert h.state.provider_for(h.state.canaries[KEY]) == "istio"
+
+
+def test_the_note_follows_the_providers_in_use(apiserver: ApiServer, kubeconfig: Path) -> None:
+    only_routers(apiserver, VIRTUALSERVICES)
+    apiserver.put(canary(provider="istio"))
+    with Harness(kubeconfig) as h:
+        h.wait_for(lambda s: s.health.get("virtualservices") is not None, what="the VirtualService watch")
+        assert "routers" not in h.state.health, "every provider in use has its router kind"
+        apiserver.wait_for_watches("canaries.flagger.app")
+        apiserver.put(canary("other", provider="contour"))
+        h.wait_for(lambda s: "routers" in s.health, what="the note once a canary uses contour")
+        assert h.state.health["routers"].detail == "contour HTTPProxy not installed"
+        apiserver.delete("canaries.flagger.app", "other", ro.NS)
+        h.wait_for(lambda s: s.health["routers"].state is Health.CONNECTED, what="the note withdrawn")

@@ -240,3 +240,42 @@ def test_every_router_kind_has_a_parser() -> None:
     for rk in ROUTER_KINDS:
         info = parsed(builders[rk.key]())
         assert kind_of(info) == rk
+
+
+def test_istio_tcp_routes_are_read_where_there_is_no_http_route() -> None:
+    obj = ro.virtual_service(70, 30)
+    obj["spec"]["tcp"] = obj["spec"].pop("http")
+    info = parsed(obj)
+    assert (info.primary_weight, info.canary_weight, info.problem) == (70, 30, None)
+
+
+def test_istio_session_affinity_reads_the_weighted_rule_not_the_sticky_ones() -> None:
+    # [stickyCanary (cookie match, 0/100), weighted (80/20, Set-Cookie on the canary)]: the last rule to the canary.
+    obj = ro.virtual_service(80, 20)
+    sticky = {
+        "match": [{"headers": {"Cookie": {"regex": ".*flagger-cookie.*abc.*"}}}],
+        "route": [
+            {"destination": {"host": "podinfo-primary"}, "weight": 0},
+            {"destination": {"host": "podinfo-canary"}, "weight": 100},
+        ],
+    }
+    obj["spec"]["http"].insert(0, sticky)
+    info = parsed(obj)
+    assert (info.primary_weight, info.canary_weight) == (80, 20)
+    assert info.matches == ("cookie~.*flagger-cookie.*abc.*",)
+
+
+def test_a_list_item_without_kind_or_api_version_is_no_router() -> None:
+    obj = ro.virtual_service()
+    del obj["kind"], obj["apiVersion"]
+    assert parse_router(obj) is None
+
+
+def test_names_from_the_cluster_in_a_problem_are_made_safe() -> None:
+    hostile = "x\x1b[31m[b]red"
+    skipper = parsed(
+        ro.canary_ingress({"zalando.org/backend-weights": json.dumps({f"{hostile}-primary": "?", "a-canary": 1})})
+    )
+    nginx = parsed(ro.canary_ingress({f"{hostile}/canary": "true", f"{hostile}/canary-weight": "lots"}))
+    for info in (skipper, nginx):
+        assert info.problem is not None and "\x1b" not in info.problem

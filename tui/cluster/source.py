@@ -343,22 +343,28 @@ class ClusterSource:
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
             return
-        self._know(observations)
+        providers_changed = self._know(observations)
         self._emit(*observations)
-        if any(isinstance(o, CanariesListed | CanaryObserved | CanaryDeleted) for o in observations):
+        if providers_changed:
             self._note_routers()
         self._select_requested()
 
-    def _know(self, observations: list[Observation]) -> None:
-        """Keep the canaries in scope (Prometheus asks about them, a named canary is selected once it is here)."""
+    def _know(self, observations: list[Observation]) -> bool:
+        """Keep the canaries in scope (Prometheus asks about them, a named canary is selected once it is here).
+        True when the providers they name may have changed (a status update, the usual change, does not)."""
+        providers_changed = False
         with self._canaries_lock:
             for observation in observations:
                 if isinstance(observation, CanariesListed):
                     self._canaries = {info.key: info for info in observation.items}
+                    providers_changed = True
                 elif isinstance(observation, CanaryObserved):
+                    old = self._canaries.get(observation.info.key)
+                    providers_changed |= old is None or old.provider != observation.info.provider
                     self._canaries[observation.info.key] = observation.info
                 elif isinstance(observation, CanaryDeleted):
-                    self._canaries.pop(observation.key, None)
+                    providers_changed |= self._canaries.pop(observation.key, None) is not None
+        return providers_changed
 
     def _select_requested(self) -> None:
         if self._selected_sent or not self.target.canary:

@@ -21,7 +21,6 @@ MATCHES_LIMIT = 6
 RULE_CHARS = 80
 # A backend-weights annotation larger than this is not Flagger's (it writes two entries).
 ANNOTATION_CHARS = 4096
-NGINX_PREFIX = "nginx.ingress.kubernetes.io"
 SKIPPER_WEIGHTS = "zalando.org/backend-weights"
 KNATIVE_PRIMARY = "flagger.app/primary-revision"
 
@@ -191,10 +190,15 @@ def _httproute_match(match: dict[str, Any]) -> str:
 
 
 def _nginx(annotations: dict[str, Any]) -> _Read | None:
-    prefix = None
-    for key, value in annotations.items():
-        if isinstance(key, str) and key.endswith("/canary") and value == "true":
-            prefix = key[: -len("/canary")]
+    # The prefix is Flagger's -ingress-annotations-prefix (nginx.ingress.kubernetes.io unless set).
+    prefix = next(
+        (
+            key.removesuffix("/canary")
+            for key, value in annotations.items()
+            if str(key).endswith("/canary") and value == "true"
+        ),
+        None,
+    )
     if prefix is None:
         return None
     read = _Read()
@@ -223,7 +227,7 @@ def _nginx(annotations: dict[str, Any]) -> _Read | None:
         return read
     weight = integer(raw)
     if weight is None:
-        return read.fail(f"{prefix}/canary-weight is not a number")
+        return read.fail(f"{text(prefix)}/canary-weight is not a number")
     read.primary, read.canary = 100 - weight, weight
     return read
 
@@ -241,12 +245,12 @@ def _skipper(annotations: dict[str, Any]) -> _Read | None:
             weights = None
     if not isinstance(weights, dict):
         return read.fail(f"{SKIPPER_WEIGHTS} is not a JSON map")
-    names = [k for k in weights if isinstance(k, str)]
-    primary = next((k for k in names if k.endswith("-primary")), None)
-    canary = next((k for k in names if k.endswith("-canary")), None)
+    named = {name: weight for key, weight in weights.items() if (name := text(key))}
+    primary = next((k for k in named if k.endswith("-primary")), None)
+    canary = next((k for k in named if k.endswith("-canary")), None)
     if primary is None or canary is None:
         return read.fail(f"{SKIPPER_WEIGHTS} lacks the primary or the canary")
-    return read.both(primary, canary, [(primary, weights[primary]), (canary, weights[canary])])
+    return read.both(primary, canary, [(primary, named[primary]), (canary, named[canary])])
 
 
 def _ingress(obj: dict[str, Any]) -> tuple[_Read, str] | None:
