@@ -328,3 +328,28 @@ def test_kubernetes_apex_service_moves_to_the_primary_only_once_it_is_ready() ->
     stats = [o.stats for o in sim.drain() if isinstance(o, LoadObserved)]
     assert stats[-1].requests > 1000
     assert {status for status, _ in stats[-1].status_counts} == {200}
+
+
+@pytest.mark.parametrize(
+    ("provider", "patch", "warning"),
+    [
+        (
+            "gatewayapi",
+            {"spec": {"service": {"gatewayRefs": None}}},
+            "GatewayRefs must be specified when using Gateway API as a provider.",
+        ),
+        ("nginx", {"spec": {"ingressRef": None}}, "ingress selector is empty"),
+    ],
+)
+def test_a_router_that_cannot_reconcile_stops_the_tick_with_flaggers_warning(
+    provider: str, patch: dict[str, Any], warning: str
+) -> None:
+    sim = simulation(scenario(provider))
+    sim.store.patch("Canary", NS, APEX, patch)
+    sim.release(EXAMINER, faulty=False)
+    start = len(sim.flagger.history)
+    for _ in range(3):
+        sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+    assert [(e.type, e.message) for e in history_since(sim, start)] == [("Warning", warning)] * 3
+    # The tick ends before it looks at the new revision.
+    assert sim.phase(EXAMINER) == "Initialized"
