@@ -303,17 +303,19 @@ def test_a_failing_callback_is_reported_and_the_watch_goes_on(
     apiserver: ApiServer, kubeconfig: Path, report: Report
 ) -> None:
     seed(apiserver)
-    with Harness(kubeconfig) as h:
-        handle = h.source._canary_event
-        failures = []
+    harness = Harness(kubeconfig)
+    handle = harness.source._canary_event
+    failures = []
 
-        def flaky(kind: str, obj: dict) -> None:
-            if not failures:
-                failures.append(kind)
-                raise RuntimeError("a bug in handling one event")
-            handle(kind, obj)
+    def flaky(kind: str, obj: dict) -> None:
+        if not failures:
+            failures.append(kind)
+            raise RuntimeError("a bug in handling one event")
+        handle(kind, obj)
 
-        h.source._canary_event = flaky  # type: ignore[method-assign]
+    # In place before the source starts: its watches take the handler when they are set up.
+    harness.source._canary_event = flaky  # type: ignore[method-assign]
+    with harness as h:
         h.wait_for(lambda s: all_connected(s, ("canaries",)), what="connected")
         apiserver.wait_for_watches("canaries.flagger.app")
         apiserver.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 30})
