@@ -9,7 +9,13 @@ import pytest
 
 from tests import router_objects as ro
 from tui.domain.model import CanaryInfo, CanaryKey, FlaggerSettings, RouterInfo
-from tui.domain.observations import CanaryObserved, FlaggerSettingsObserved, RouterObserved
+from tui.domain.observations import (
+    CanaryObserved,
+    FlaggerSettingsObserved,
+    RouterDeleted,
+    RouterObserved,
+    RoutersListed,
+)
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState, CanaryView
 from tui.kube.parse import parse_router
@@ -120,3 +126,16 @@ def test_router_keys_name_where_the_canarys_router_may_be() -> None:
     assert state.router_keys(view) == (("", "podinfo"),)
     unknown = replace(view, info=replace(view.info, provider=None))
     assert ("test", "podinfo") in state.router_keys(unknown)
+
+
+def test_two_kinds_of_one_name_are_both_kept() -> None:
+    # A TrafficSplit left from Linkerd beside the HTTPRoute Flagger writes after the move to Gateway API.
+    state, view = state_with(ro.http_route(60, 40), ro.traffic_split(100, 0), provider="gatewayapi:v1")
+    assert state.router_for(view).kind == "HTTPRoute"  # type: ignore[union-attr]
+    listed = reduce_all(state, [RoutersListed((router(ro.traffic_split(100, 0)),), "test", "TrafficSplit")])
+    assert listed.router_for(listed.canaries[KEY]).canary_weight == 40  # type: ignore[union-attr]
+    gone = reduce_all(listed, [RouterDeleted("test", "podinfo", "TrafficSplit")])
+    assert gone.router_for(gone.canaries[KEY]).canary_weight == 40  # type: ignore[union-attr]
+    assert gone.routers[("test", "podinfo")].kind == "HTTPRoute"
+    empty = reduce_all(gone, [RoutersListed((), "test", "HTTPRoute")])
+    assert empty.router_for(empty.canaries[KEY]) is None and ("test", "podinfo") not in empty.routers

@@ -137,7 +137,7 @@ def test_a_trafficsplit_added_or_modified_gives_its_weights(
 def test_a_deleted_trafficsplit_is_gone(store_objects: dict[str, dict[str, Any]]) -> None:
     obj = store_objects["TrafficSplit"]
     meta = obj["metadata"]
-    assert translator().changed("DELETED", obj) == [RouterDeleted(meta["namespace"], meta["name"])]
+    assert translator().changed("DELETED", obj) == [RouterDeleted(meta["namespace"], meta["name"], "TrafficSplit")]
 
 
 @pytest.mark.parametrize("change", ["ADDED", "MODIFIED"])
@@ -148,7 +148,7 @@ def test_an_httproute_added_or_modified_gives_the_weights_of_its_rule(change: st
 
 
 def test_a_deleted_httproute_is_gone() -> None:
-    assert translator().changed("DELETED", httproute()) == [RouterDeleted("test", "examiner")]
+    assert translator().changed("DELETED", httproute()) == [RouterDeleted("test", "examiner", "HTTPRoute")]
 
 
 @pytest.mark.parametrize("change", ["ADDED", "MODIFIED"])
@@ -291,4 +291,4 @@ def test_a_watched_router_change_is_translated_by_its_kind() -> None:
     [observed] = translator("test").changed("MODIFIED", ro.http_route(0, 100, ab=True))
     assert isinstance(observed, RouterObserved) and observed.info.matches
     [deleted] = translator("test").changed("DELETED", ro.nginx_ingress(), "Ingress.networking.k8s.io")
-    assert deleted == RouterDeleted("test", "podinfo-canary")
+    assert deleted == RouterDeleted("test", "podinfo-canary", "Ingress")

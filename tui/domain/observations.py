@@ -89,6 +89,8 @@ class RouterObserved:
 class RouterDeleted:
     namespace: str
     name: str
+    # The router's kind (two kinds may share a name); None: whichever kinds have it.
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

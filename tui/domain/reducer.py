@@ -14,6 +14,7 @@ from functools import reduce as _fold
 from typing import Any, TypeVar
 
 from tui.domain.flagger.messages import classify
+from tui.domain.flagger.router_kinds import ROUTER_KINDS
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -112,16 +113,39 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             state = replace(state, configs=_relisted(state.configs, listed, namespace))
             return _new_revisions(state, readers)
         case RouterObserved(info=info):
-            if state.routers.get((info.namespace, info.name)) == info:
+            key = (info.namespace, info.name)
+            if state.routers.get(key) == info and state.routers_by_kind.get((*key, info.kind)) == info:
                 return state
-            return replace(state, routers={**state.routers, (info.namespace, info.name): info})
-        case RouterDeleted(namespace=ns, name=name):
-            return replace(state, routers=_without(state.routers, (ns, name)))
+            return replace(
+                state,
+                routers={**state.routers, key: info},
+                routers_by_kind={**state.routers_by_kind, (*key, info.kind): info},
+            )
+        case RouterDeleted(namespace=ns, name=name, kind=kind):
+            kinds = {rk.kind for rk in ROUTER_KINDS} if kind is None else {kind}
+            by_kind = dict(state.routers_by_kind)
+            for each in kinds:
+                by_kind.pop((ns, name, each), None)
+            routers = _without(state.routers, (ns, name))
+            # Another kind's router of the same name is still there: it is now the one of that name.
+            remaining = next((r for each in ROUTER_KINDS if (r := by_kind.get((ns, name, each.kind)))), None)
+            if remaining is not None:
+                routers[(ns, name)] = remaining
+            return replace(state, routers=routers, routers_by_kind=by_kind)
         case RoutersListed(items=items, namespace=namespace, kind=kind):
             listed = {(r.namespace, r.name): r for r in items}
             # A list of one router kind replaces only that kind (TrafficSplits and HTTPRoutes are listed apart).
             other_kind = (lambda router: router.kind != kind) if kind is not None else None
-            return replace(state, routers=_relisted(state.routers, listed, namespace, other_kind))
+            routers = _relisted(state.routers, listed, namespace, other_kind)
+            by_kind = {
+                key: router
+                for key, router in state.routers_by_kind.items()
+                if (namespace is not None and key[0] != namespace) or (kind is not None and key[2] != kind)
+            }
+            by_kind.update({(r.namespace, r.name, r.kind): r for r in items})
+            for key, router in by_kind.items():
+                routers.setdefault(key[:2], router)  # a name whose listed kind went, while another kind has it
+            return replace(state, routers=routers, routers_by_kind=by_kind)
         case EventObserved(event=event):
             return _add_event(state, event)
         case MetricsObserved(samples=samples):

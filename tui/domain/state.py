@@ -102,6 +102,9 @@ class AppState:
     canaries: dict[CanaryKey, CanaryView] = field(default_factory=dict)
     deployments: dict[tuple[str, str], DeploymentInfo] = field(default_factory=dict)
     routers: dict[tuple[str, str], RouterInfo] = field(default_factory=dict)
+    # Every router by (namespace, name, kind): two kinds may share a name (the TrafficSplit Flagger wrote for Linkerd
+    # stays beside the HTTPRoute it writes after a move to Gateway API); `routers` keeps the latest of each name.
+    routers_by_kind: dict[tuple[str, str, str], RouterInfo] = field(default_factory=dict)
     configs: dict[tuple[str, str], ConfigValues] = field(default_factory=dict)
     metrics: dict[tuple[str, str], tuple[MetricSample, ...]] = field(default_factory=dict)
     events: tuple[LoggedEvent, ...] = ()
@@ -167,7 +170,10 @@ class AppState:
         """The first of `kinds` that exists under the name Flagger gives it, written by `family` (any: None)."""
         for rk in kinds:
             name = rk.name_for(view.info)
-            router = self.routers.get((rk.namespace_for(view.info), name)) if name is not None else None
+            if name is None:
+                continue
+            namespace = rk.namespace_for(view.info)
+            router = self.routers_by_kind.get((namespace, name, rk.kind)) or self.routers.get((namespace, name))
             if router is None or router.kind != rk.kind:
                 continue
             # The family tells nginx's Ingress from skipper's, istio's VirtualService from App Mesh's.

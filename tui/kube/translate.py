@@ -81,7 +81,7 @@ def _router(router: RouterKind) -> _RouterRule:
     return _RouterRule(
         parse_router,
         lambda _t, info: RouterObserved(info),
-        lambda _t, info: RouterDeleted(info.namespace, info.name),
+        lambda _t, info: RouterDeleted(info.namespace, info.name, info.kind),
         lambda t, kind, routers: RoutersListed(routers, None if router.cluster_scoped else t.namespace, kind),
         router,
     )
