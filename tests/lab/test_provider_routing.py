@@ -186,3 +186,22 @@ def test_istio_meshed_by_namespace_label_unless_the_pod_template_says_otherwise(
     opted_out["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"] = "false"
     topo.put("Deployment", opted_out)
     assert not topo.istio_meshed(next(w for w in topo.workloads() if w.name == "examiner"))
+
+
+def test_the_labs_canary_carries_what_flagger_needs_for_each_provider() -> None:
+    spec = apps.lab_canary("lab-istio")
+    by_kind = {o["kind"]: o for o in apps.app_objects(spec, "http://127.0.0.1:1/", "istio", host="istio.lab")}
+    assert by_kind["Namespace"]["metadata"] == {"name": "lab-istio", "labels": {"istio-injection": "enabled"}}
+    assert by_kind["Canary"]["spec"]["provider"] == "istio"
+    assert by_kind["Ingress"]["spec"]["rules"][0]["host"] == "istio.lab"
+    assert {o["metadata"].get("namespace", o["metadata"]["name"]) for o in by_kind.values()} == {"lab-istio"}
+    gateway = apps.provider_canary(apps.lab_canary(), "gatewayapi", "http://127.0.0.1:1/")["spec"]
+    assert gateway["provider"] == "gatewayapi:v1"
+    assert gateway["service"]["gatewayRefs"] == [
+        {"group": "core", "kind": "Service", "name": "examiner", "namespace": "apps", "port": 80}
+    ]
+    nginx = apps.provider_canary(apps.lab_canary(), "nginx", "http://127.0.0.1:1/")["spec"]
+    assert (nginx["provider"], nginx["ingressRef"]["name"]) == ("nginx", "echo")
+    seed = apps.objects("http://127.0.0.1:1/")
+    assert seed[0]["metadata"]["annotations"] == {"linkerd.io/inject": "enabled"}
+    assert next(o for o in seed if o["kind"] == "Canary")["spec"]["provider"] == "linkerd"
