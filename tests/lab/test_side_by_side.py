@@ -35,6 +35,10 @@ def good_release(ns: str) -> list[str]:
     ]
 
 
+def phases(statuses: list[tuple[str, int, int]]) -> list[str]:
+    return [phase for i, (phase, _, _) in enumerate(statuses) if i == 0 or statuses[i - 1][0] != phase]
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_flagger_initialises_the_canary_with_that_providers_router(side_by_side: SideBySide, provider: str) -> None:
     run = side_by_side.wait(provider, WAIT_S)
@@ -61,7 +65,8 @@ def test_a_good_release_is_promoted(side_by_side: SideBySide, provider: str) -> 
     real = reduce(release.trace.events(), release.trace.statuses(), release.trace.router())
     assert [m for _, _, m in real.events] == good_release(run.namespace)
     assert real.router == [0, 25, 50, 25, 0]
-    assert [s[0] for s in real.statuses][-4:] == ["Progressing", "Promoting", "Finalising", "Succeeded"]
+    assert phases(real.statuses) == ["Progressing", "Promoting", "Finalising", "Succeeded"]
+    assert [s[1] for s in real.statuses if s[0] == "Progressing"] == [0, 25, 50]
     assert run.load_answers.get(200, 0) > 0
 
 
@@ -81,5 +86,12 @@ def test_a_faulty_release_halts_on_the_success_rate_and_rolls_back(side_by_side:
     ]
     assert not any("no values found" in m for m in messages), messages
     assert real.router == [0, 25, 0]
-    assert real.statuses[-1][0] == "Failed"
+    assert phases(real.statuses) == ["Progressing", "Failed"]
+    # (phase, canaryWeight, failedChecks): the first step, then one failed check per tick until the threshold.
+    assert [s for s in real.statuses if s[0] == "Progressing"] == [
+        ("Progressing", 0, 0),
+        ("Progressing", 25, 0),
+        ("Progressing", 25, 1),
+        ("Progressing", 25, 2),
+    ]
     assert run.load_answers.get(500, 0) > 0  # the faulty canary answered some requests with errors
