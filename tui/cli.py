@@ -150,7 +150,9 @@ def build_demo_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=_seed, default=1, help="random seed; the same seed and keys give the same run")
     demo.add_argument(
-        "--scenario", default=None, help="a scenario YAML file, or a built-in name: demo (default), seed, gated, lab"
+        "--scenario",
+        default=None,
+        help="a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi",
     )
     _presenting(demo)
     return demo

@@ -53,6 +53,18 @@ def test_a_broken_scenario_file_from_a_real_process(tmp_path: Path) -> None:
     assert done.stdout == ""
 
 
+def test_an_unknown_provider_in_a_scenario_file_from_a_real_process(tmp_path: Path) -> None:
+    bad = tmp_path / "contour.yaml"
+    bad.write_text("provider: contour\ncanaries:\n  - name: examiner\n")
+    done = run("demo", "--scenario", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"canaryscope: scenario {bad}: provider: unknown provider 'contour' "
+        "(the simulation speaks: linkerd, istio, gatewayapi, gatewayapi:v1, nginx, kubernetes)"
+    )
+    assert done.stdout == ""
+
+
 def test_version() -> None:
     done = run("--version")
     assert done.returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,12 @@ def test_a_file_overrides_and_describes_several_canaries(tmp_path: Path) -> None
         ({"canaries": [{"name": "e"}], "load": {"errors": {"status": 700}}}, "load.errors.status: must be at most"),
         ({"canaries": [{"name": "e"}], "start": "yesterday"}, "start: expected an RFC 3339 time"),
         ("just text", "scenario: expected a mapping"),
+        (
+            {"canaries": [{"name": "e"}], "provider": "contour"},
+            "provider: unknown provider 'contour' (the simulation speaks: linkerd, istio, gatewayapi, gatewayapi:v1, "
+            "nginx, kubernetes)",
+        ),
+        ({"canaries": [{"name": "e"}], "provider": 3}, "provider: unknown provider 3"),
     ],
 )
 def test_impossible_values_are_refused_naming_key_and_value(raw: object, message: str) -> None:
@@ -100,3 +107,20 @@ def test_file_problems_name_the_file(tmp_path: Path) -> None:
         load_scenario(str(tmp_path / "missing.yaml"))
     with pytest.raises(ScenarioError, match="is a directory"):
         load_scenario(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "provider"), [("istio", "istio"), ("gatewayapi", "gatewayapi:v1"), ("demo", "linkerd")]
+)
+def test_built_in_provider_scenarios_are_the_demo_on_another_router(name: str, provider: str) -> None:
+    scenario = load_scenario(name)
+    demo = load_scenario("demo")
+    assert scenario.provider == provider
+    assert [c.provider for c in scenario.canaries] == [provider]
+    assert replace(scenario.canaries[0], provider="linkerd") == demo.canaries[0]
+
+
+def test_a_files_provider_applies_to_every_canary(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.yaml"
+    path.write_text("provider: nginx\ncanaries:\n  - name: a\n  - name: b\n")
+    assert [c.provider for c in load_scenario(str(path)).canaries] == ["nginx", "nginx"]

@@ -33,7 +33,7 @@ from tui.base.clock import VirtualClock
 from tui.domain.flagger.logger_stream import LoggerStreamParser
 from tui.domain.flagger.payload import as_event
 from tui.domain.model import CanaryKey, Health, MetricSample, SourceHealth
-from tui.domain.names import canary_service, primary_name
+from tui.domain.names import primary_name
 from tui.domain.observations import (
     ClockTick,
     EventObserved,
@@ -49,6 +49,8 @@ from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
+from tui.sim.observers import metrics_provider, observer_for
+from tui.sim.routers import RouterError, SimRouter
 from tui.sim.scenario import CanaryScenario, LoadSpec, Scenario
 from tui.sim.store import ObjectStore
 from tui.sim.traffic import SimLoadGenerator, TrafficModel
@@ -72,10 +74,14 @@ class Simulation:
         self.clock = VirtualClock(scenario.start)
         self.store = ObjectStore(self.clock.now)
         self.workloads = Workloads(self.store, {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries})
-        self.traffic = TrafficModel(random.Random(f"{seed}:traffic"))
+        # Flagger runs with the scenario's provider as its -mesh-provider; the mesh exports that provider's series.
+        self.observer = observer_for(metrics_provider(scenario.provider, scenario.provider))
+        self.traffic = TrafficModel(random.Random(f"{seed}:traffic"), self.observer.bounds)
         self.loadtester = SimLoadtester()
         self.logger = LoggerPod()
-        self.flagger = SimFlagger(self.store, self.workloads, self.traffic, self.loadtester, self.logger)
+        self.flagger = SimFlagger(
+            self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
+        )
         self._parser = LoggerStreamParser()
         self._translator = Translator(self.clock.now)
         self._pending: list[Observation] = []
@@ -154,22 +160,21 @@ class Simulation:
                         t=float(second),
                         success_rate=window.success_rate,
                         rps=window.rps,
-                        p99_ms=window.quantile(0.99),
+                        p99_ms=self.observer.shown_p99_ms(window),
                     )
                 )
         self._pending.append(MetricsObserved(tuple(samples)))
 
+    def _router(self, namespace: str, name: str) -> SimRouter:
+        return self.flagger.router(self.canaries[CanaryKey(namespace, name)].provider)
+
     def _backends(self, app: tuple[str, str]) -> list[tuple[str, int, dict[str, str]]]:
         namespace, target = app
-        split = self.store.get("TrafficSplit", namespace, target)
-        if split is None:
-            choices = [(target, 100)]
-        else:
-            weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
-            choices = [
-                (primary_name(target), weights.get(primary_name(target), 0)),
-                (target, weights.get(canary_service(target), 0)),
-            ]
+        # The data plane splits by the provider's router object; without one the apex Service has the target's pods.
+        weights = self._router(namespace, target).mesh_weights(namespace, target)
+        choices = [(target, 100)]
+        if weights is not None:
+            choices = [(primary_name(target), weights[0]), (target, weights[1])]
         backends = []
         for name, weight in choices:
             template, ready = self.workloads.serving(namespace, name)
@@ -180,8 +185,8 @@ class Simulation:
     # --- the cluster's initial objects ------------------------------------------------------------------
 
     def _create_app(self, spec: CanaryScenario) -> None:
-        self.store.create(manifests.target_deployment(spec))
-        self.store.create(manifests.canary(spec))
+        for obj in manifests.app_objects(spec):
+            self.store.create(obj)
 
     # --- commands (what the action keys do to this cluster) --------------------------------------------
 
@@ -352,8 +357,11 @@ class Simulation:
         return ((canary or {}).get("status") or {}).get("phase")
 
     def weights(self, key: CanaryKey) -> tuple[int, int] | None:
-        split = self.store.get("TrafficSplit", key.namespace, key.name)
-        if split is None:
+        """(primary, canary) as Flagger's GetRoutes reads them from the router; None while there is nothing to read."""
+        canary = self.store.get("Canary", key.namespace, key.name)
+        if canary is None:
             return None
-        weights = {b["service"]: int(b["weight"]) for b in split["spec"]["backends"]}
-        return weights.get(primary_name(key.name), 0), weights.get(canary_service(key.name), 0)
+        try:
+            return self.flagger.router_of(canary).get_routes(canary)
+        except RouterError:
+            return None

@@ -5,13 +5,16 @@ canary up. Each tick follows Flagger's order of checks and writes the router bef
 Flagger's exact event wording, event types and webhook phases. The tick is split into the steps of Flagger's
 advanceCanary (pkg/controller/scheduler.go), named after its functions (shouldAdvance, checkCanaryStatus,
 hasCanaryRevisionChanged, shouldSkipAnalysis, runRollbackHooks, runAnalysis, runCanary…), so the two can be read
-side by side. Blue/Green and A/B are not simulated.
+side by side. The router is the provider's (tui.sim.routers) and the builtin checks run through its observer
+(tui.sim.observers). Provider `kubernetes` runs Flagger's forced blue/green (iterations, no traffic shifting); a
+Canary's own Blue/Green and A/B settings are not simulated.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,15 +22,18 @@ from tui.domain.flagger import messages as msg
 from tui.domain.flagger.hashing import object_hash
 from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
-from tui.domain.names import canary_service, primary_name
+from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
+from tui.sim.observers import metrics_provider, observer_for
+from tui.sim.routers import RouterError, SimRouter, router_for
 from tui.sim.store import ObjectStore, rfc3339
 from tui.sim.traffic import TrafficModel
 from tui.sim.workloads import Workloads
 
-PROVIDER = "linkerd"
+PROVIDER = "linkerd"  # the simulated Flagger's -mesh-provider unless the scenario names another
+KUBERNETES = "kubernetes"
 CONTROL_LOOP_S = 10
 MIN_INTERVAL_S = 10
 HISTORY_LIMIT = 5000
@@ -72,6 +78,8 @@ class _Run:
     primary_name: str
     apex: str  # the service (and router) name
     analysis: dict[str, Any]
+    provider: str  # spec.provider, else Flagger's -mesh-provider
+    router: SimRouter
     status: dict[str, Any]
     phase: str
     skip: bool
@@ -80,13 +88,19 @@ class _Run:
     target_obj: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
 
+    @property
+    def iterations(self) -> int:
+        """analysis.iterations as this tick sees it (provider kubernetes sets 10 in memory when it is unset)."""
+        return int(self.analysis.get("iterations") or 0)
+
     @classmethod
-    def of(cls, canary: dict[str, Any]) -> _Run:
+    def of(cls, canary: dict[str, Any], mesh_provider: str, router: Callable[[str], SimRouter]) -> _Run:
         meta, spec = canary["metadata"], canary["spec"]
         namespace, name = meta["namespace"], meta["name"]
         analysis = spec.get("analysis") or {}
         status = copy.deepcopy(canary.get("status") or {})
         target_name = spec["targetRef"]["name"]
+        provider = spec.get("provider") or mesh_provider
         return cls(
             canary=canary,
             namespace=namespace,
@@ -96,7 +110,9 @@ class _Run:
             target=msg.dotted(target_name, namespace),
             primary_name=primary_name(target_name),
             apex=(spec.get("service") or {}).get("name") or target_name,
-            analysis=analysis,
+            analysis=dict(analysis),
+            provider=provider,
+            router=router(provider),
             status=status,
             phase=status.get("phase") or "",
             skip=bool(spec.get("skipAnalysis")),
@@ -121,7 +137,10 @@ class SimFlagger:
         traffic: TrafficModel,
         loadtester: SimLoadtester,
         logger: LoggerPod,
+        mesh_provider: str = PROVIDER,
     ) -> None:
+        self.mesh_provider = mesh_provider
+        self._routers: dict[str, SimRouter] = {}
         self._store = store
         self._workloads = workloads
         self._traffic = traffic
@@ -235,22 +254,23 @@ class SimFlagger:
         self._store.patch("Canary", meta["namespace"], meta["name"], status, status=True)
         canary["status"] = self._store.get("Canary", meta["namespace"], meta["name"])["status"]
 
-    def _route(self, namespace: str, apex: str, primary: int, canary: int) -> None:
-        backends = [
-            {"service": canary_service(apex), "weight": str(canary)},
-            {"service": primary_name(apex), "weight": str(primary)},
-        ]
-        self._store.patch("TrafficSplit", namespace, apex, {"spec": {"backends": backends}})
+    def router(self, provider: str) -> SimRouter:
+        """The router Flagger's factory makes for `provider`, one per provider name."""
+        if provider not in self._routers:
+            self._routers[provider] = router_for(provider, self._store)
+        return self._routers[provider]
 
-    def _weights(self, namespace: str, apex: str) -> tuple[int, int]:
-        split = self._store.get("TrafficSplit", namespace, apex)
-        primary = canary = 0
-        for backend in split["spec"]["backends"]:
-            if backend["service"] == primary_name(apex):
-                primary = int(backend["weight"])
-            elif backend["service"] == canary_service(apex):
-                canary = int(backend["weight"])
-        return primary, canary
+    def router_of(self, canary: dict[str, Any]) -> SimRouter:
+        return self.router(canary["spec"].get("provider") or self.mesh_provider)
+
+    def _route(self, canary: dict[str, Any], primary: int, canary_weight: int) -> bool:
+        """meshRouter.SetRoutes; a failure is Flagger's Warning and ends what the caller was doing."""
+        try:
+            self.router_of(canary).set_routes(canary, primary, canary_weight)
+        except RouterError as exc:
+            self._event(canary, msg.WARNING, str(exc))
+            return False
+        return True
 
     def _scale(self, namespace: str, name: str, replicas: int) -> None:
         self._store.patch("Deployment", namespace, name, {"spec": {"replicas": replicas}})
@@ -277,12 +297,16 @@ class SimFlagger:
         if canary["spec"].get("suspend"):
             self._event(canary, msg.NORMAL, msg.suspended())
             return
-        run = _Run.of(canary)
+        run = _Run.of(canary, self.mesh_provider, self.router)
         if not self._initialize(run) or not self._should_advance(run):
             return
         if not run.skip and not self._is_ready(run, run.primary_name, primary=True):
             return
-        primary_w, canary_w = self._weights(namespace, run.apex)
+        try:
+            primary_w, canary_w = run.router.get_routes(canary)
+        except RouterError as exc:
+            self._event(canary, msg.WARNING, str(exc))
+            return
         if not self._check_canary_status(run):
             return
         if self._has_canary_revision_changed(run):
@@ -293,16 +317,27 @@ class SimFlagger:
         if self._should_skip_analysis(run) or self._run_rollback_hooks(run):
             return
         if run.phase == "Promoting":
+            if run.provider == KUBERNETES:
+                # No traffic to shift: promotion goes straight on to Finalising, without an event.
+                self._write_status(canary, phase="Finalising")
+                return
             step = int(run.analysis.get("stepWeightPromotion") or 0)
-            self._promotion_step(canary, run.obj, run.apex, primary_w, canary_w, step)
+            self._promotion_step(canary, run.obj, primary_w, canary_w, step)
             return
         if run.phase == "Finalising":
             self._finalise(run)
             return
         if run.phase in ("Progressing", "WaitingPromotion") and run.failed >= run.threshold:
-            self._rollback(canary, run.target_obj, run.apex, threshold_reached=True)
+            self._rollback(canary, run.target_obj, threshold_reached=True)
             return
         if not self._run_analysis(run, canary_w):
+            return
+        if run.provider == KUBERNETES and run.iterations < 1:
+            self._event(canary, msg.WARNING, msg.KUBERNETES_NO_PROGRESSIVE)
+            self._event(canary, msg.WARNING, msg.setting_iterations(msg.KUBERNETES_ITERATIONS))
+            run.analysis["iterations"] = msg.KUBERNETES_ITERATIONS
+        if run.iterations > 0:
+            self._run_blue_green(run)
             return
         self._run_canary(run, primary_w, canary_w)
 
@@ -325,8 +360,11 @@ class SimFlagger:
                 self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
                 return False
             self._scale(namespace, run.target_name, 0)
-        if self._store.get("TrafficSplit", namespace, run.apex) is None:
-            self._create_split(namespace, run.apex)
+        try:
+            run.router.reconcile(canary)
+        except RouterError as exc:
+            self._event(canary, msg.WARNING, str(exc))
+            return False
         if initializing:
             spec_hash = object_hash(target_obj["spec"]["template"])
             self._write_status(
@@ -387,7 +425,8 @@ class SimFlagger:
 
     def _restart_analysis(self, run: _Run) -> None:
         self._event(run.canary, msg.NORMAL, msg.restarting_analysis(run.target))
-        self._route(run.namespace, run.apex, 100, 0)
+        if not self._route(run.canary, 100, 0):
+            return
         self._write_status(
             run.canary,
             phase="Progressing",
@@ -401,7 +440,8 @@ class SimFlagger:
         """shouldSkipAnalysis: with spec.skipAnalysis the new revision is promoted at once."""
         if not run.skip:
             return False
-        self._route(run.namespace, run.apex, 100, 0)
+        if not self._route(run.canary, 100, 0):
+            return True
         self._event(run.canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
         self._promote(run.target_obj, run.primary_name)
         self._scale(run.namespace, run.target_name, 0)
@@ -417,7 +457,7 @@ class SimFlagger:
             if self._hook_passes(hook, run.name, run.namespace):
                 self._event(run.canary, msg.WARNING, msg.rollback_check_passed(hook["name"]))
                 self._event(run.canary, msg.WARNING, msg.rolling_back_manual(run.obj))
-                self._rollback(run.canary, run.target_obj, run.apex, threshold_reached=False)
+                self._rollback(run.canary, run.target_obj, threshold_reached=False)
                 return True
             self._event(run.canary, msg.NORMAL, msg.rollback_not_signaling(hook["name"]))
         return False
@@ -455,50 +495,78 @@ class SimFlagger:
                 self._event(canary, msg.NORMAL, f"Confirm-traffic-increase check {hook['name']} passed")
         if canary_w < top:
             new_canary = min(100, canary_w + step)
-            self._route(run.namespace, run.apex, max(0, primary_w - step), new_canary)
+            if not self._route(canary, max(0, primary_w - step), new_canary):
+                return
             self._write_status(canary, weight=new_canary)
             self._event(canary, msg.NORMAL, msg.advance_canary(run.obj, new_canary))
             return
+        if not self._confirm_promotion(run):
+            return
+        self._start_promotion(run)
+
+    def _confirm_promotion(self, run: _Run) -> bool:
+        """runConfirmPromotionHooks: a closed gate parks the canary in WaitingPromotion."""
+        canary = run.canary
         for hook in self._hooks(canary, "confirm-promotion"):
             if not self._hook_passes(hook, run.name, run.namespace):
-                iterations = int(analysis.get("iterations") or 0) - 1
+                iterations = run.iterations - 1
                 if run.phase != "WaitingPromotion":
                     self._write_status(canary, phase="WaitingPromotion", iterations=iterations)
                     self._event(canary, msg.WARNING, msg.promotion_waiting(run.obj, hook["name"]), run.phase)
                 else:
                     self._write_status(canary, iterations=iterations)
-                return
+                return False
             self._event(canary, msg.NORMAL, msg.confirm_promotion_passed(hook["name"]))
-        self._event(canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
-        self._promote(run.target_obj, run.primary_name)
-        self._write_status(canary, phase="Promoting")
+        return True
 
-    def _promotion_step(
-        self, canary: dict[str, Any], obj: str, apex: str, primary_w: int, canary_w: int, step: int
-    ) -> None:
-        namespace = canary["metadata"]["namespace"]
+    def _start_promotion(self, run: _Run) -> None:
+        self._event(run.canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
+        self._promote(run.target_obj, run.primary_name)
+        self._write_status(run.canary, phase="Promoting")
+
+    def _run_blue_green(self, run: _Run) -> None:
+        """runBlueGreen: one iteration per tick, then all traffic to the canary (not for kubernetes), then promotion."""
+        canary, iterations = run.canary, run.iterations
+        done = int(run.status.get("iterations") or 0)
+        if iterations > done:
+            self._write_status(canary, iterations=done + 1)
+            self._event(canary, msg.NORMAL, msg.advance_iteration(run.obj, done + 1, iterations))
+            return
+        if not self._confirm_promotion(run):
+            return
+        if iterations == done:
+            if run.provider != KUBERNETES:
+                self._event(canary, msg.NORMAL, msg.routing_all_to_canary())
+                if not self._route(canary, 0, 100):
+                    return
+            self._write_status(canary, iterations=done + 1)
+            return
+        self._start_promotion(run)
+
+    def _promotion_step(self, canary: dict[str, Any], obj: str, primary_w: int, canary_w: int, step: int) -> None:
         if step == 0 or canary_w <= 0:
             self._event(canary, msg.NORMAL, msg.routing_all_to_primary())
-            self._route(namespace, apex, 100, 0)
+            if not self._route(canary, 100, 0):
+                return
             self._write_status(canary, phase="Finalising")
             return
         new_primary = min(100, primary_w + step)
         new_canary = max(0, canary_w - step)
-        self._route(namespace, apex, new_primary, new_canary)
+        if not self._route(canary, new_primary, new_canary):
+            return
         self._event(canary, msg.NORMAL, msg.advance_primary(obj, new_primary))
         if new_primary == 100:
             self._write_status(canary, phase="Finalising")
         else:
             self._write_status(canary, weight=new_canary)
 
-    def _rollback(
-        self, canary: dict[str, Any], target_obj: dict[str, Any], apex: str, *, threshold_reached: bool
-    ) -> None:
+    def _rollback(self, canary: dict[str, Any], target_obj: dict[str, Any], *, threshold_reached: bool) -> None:
         meta, status = canary["metadata"], canary.get("status") or {}
         obj = msg.dotted(meta["name"], meta["namespace"])
         if threshold_reached:
             self._event(canary, msg.WARNING, msg.threshold_reached(obj, int(status.get("failedChecks") or 0)))
-        self._route(meta["namespace"], apex, 100, 0)
+        if not self._route(canary, 100, 0):
+            return
         self._event(canary, msg.WARNING, msg.canary_failed(obj), "Failed")
         self._scale(meta["namespace"], target_obj["metadata"]["name"], 0)
         self._write_status(
@@ -511,9 +579,11 @@ class SimFlagger:
         )
 
     def _check_metrics(self, canary: dict[str, Any], obj: str, target: str) -> str | None:
-        """The first failing builtin Linkerd check's message, or None when all pass."""
+        """The first failing builtin check's message (as the provider's observer measures), or None when all pass."""
         meta = canary["metadata"]
         target_name = canary["spec"]["targetRef"]["name"]
+        provider = metrics_provider(canary["spec"].get("provider"), self.mesh_provider)
+        observer = observer_for(provider)
         series = self._traffic.metrics(meta["namespace"], target_name)
         for metric in (canary["spec"].get("analysis") or {}).get("metrics") or []:
             window = parse_interval(metric.get("interval")) or 60.0
@@ -522,16 +592,15 @@ class SimFlagger:
             if metric.get("name") == "request-success-rate":
                 value = stats.success_rate
                 if value is None:
-                    return msg.no_values_success_rate(PROVIDER, target)
+                    return msg.no_values_success_rate(provider, target, wrapped=observer.wraps_errors)
                 if bounds.get("min") is not None and value < float(bounds["min"]):
                     return msg.success_rate_below(obj, value, float(bounds["min"]))
                 if bounds.get("max") is not None and value > float(bounds["max"]):
                     return msg.success_rate_above(obj, value, float(bounds["max"]))
             elif metric.get("name") == "request-duration":
-                p99 = stats.quantile(0.99)
-                if p99 is None:
-                    return msg.no_values_duration(PROVIDER, target)
-                millis = int(p99)  # Flagger truncates to whole milliseconds before comparing
+                millis = observer.duration_ms(stats)  # whole milliseconds, as Flagger compares them
+                if millis is None:
+                    return msg.no_values_duration(provider, target)
                 if bounds.get("max") is not None and millis > float(bounds["max"]):
                     return msg.duration_above(obj, millis, float(bounds["max"]))
         return None
@@ -571,19 +640,3 @@ class SimFlagger:
         template = copy.deepcopy(target_obj["spec"]["template"])
         self._store.replace_spec_field("Deployment", namespace, primary_name, "template", template)
         self._workloads.sync(self._now)
-
-    def _create_split(self, namespace: str, apex: str) -> None:
-        self._store.create(
-            {
-                "apiVersion": "split.smi-spec.io/v1alpha1",
-                "kind": "TrafficSplit",
-                "metadata": {"name": apex, "namespace": namespace},
-                "spec": {
-                    "service": apex,
-                    "backends": [
-                        {"service": canary_service(apex), "weight": "0"},
-                        {"service": primary_name(apex), "weight": "100"},
-                    ],
-                },
-            }
-        )

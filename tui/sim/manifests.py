@@ -1,4 +1,4 @@
-"""The objects a scenario's canary starts with: the target Deployment and its Canary.
+"""The objects a scenario's canary starts with: the target Deployment, its Canary and, for nginx, the apex Ingress.
 
 The simulation creates them in its store; the local lab (tui.lab.apps) applies the same objects to a real API
 server, so the simulated and the real Flagger analyse identical Canaries.
@@ -12,6 +12,8 @@ from tui.kube.parse import RELEASE_ANNOTATION
 from tui.sim.scenario import CanaryScenario
 
 IMAGE = "quay.io/heubeck/examiner:1.14.8"
+SERVICE_PORT = 80
+INGRESS_CLASS = "nginx"
 EVENT_LOG_URL = "http://logger.monitoring"
 GATE_URLS = {
     "confirm-rollout": "/gate/check",
@@ -82,15 +84,60 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         analysis["stepWeight"] = spec.step_weight
     if spec.step_weights:
         analysis["stepWeights"] = list(spec.step_weights)
+    service: dict[str, Any] = {"port": SERVICE_PORT, "targetPort": "http"}
+    canary_spec: dict[str, Any] = {
+        "provider": spec.provider,
+        "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+        "progressDeadlineSeconds": spec.progress_deadline_s,
+        "service": service,
+        "analysis": analysis,
+    }
+    if spec.provider.startswith("gatewayapi"):
+        # Flagger refuses Gateway API without gatewayRefs; as the demo chart does, the route attaches to the apex
+        # Service itself (GAMMA, mesh traffic).
+        service["gatewayRefs"] = [
+            {"name": spec.name, "namespace": spec.namespace, "group": "core", "kind": "Service", "port": SERVICE_PORT}
+        ]
+    if spec.provider == "nginx":
+        canary_spec["ingressRef"] = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": spec.name}
     return {
         "apiVersion": "flagger.app/v1beta1",
         "kind": "Canary",
         "metadata": {"name": spec.name, "namespace": spec.namespace},
+        "spec": canary_spec,
+    }
+
+
+def ingress(spec: CanaryScenario) -> dict[str, Any]:
+    """The apex Ingress an nginx canary refers to (spec.ingressRef): the app's host, every path to the apex Service."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": labels(spec)},
         "spec": {
-            "provider": "linkerd",
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
-            "progressDeadlineSeconds": spec.progress_deadline_s,
-            "service": {"port": 80, "targetPort": "http"},
-            "analysis": analysis,
+            "ingressClassName": INGRESS_CLASS,
+            "rules": [
+                {
+                    "host": spec.host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": spec.name, "port": {"number": SERVICE_PORT}}},
+                            }
+                        ]
+                    },
+                }
+            ],
         },
     }
+
+
+def app_objects(spec: CanaryScenario) -> list[dict[str, Any]]:
+    """What the cluster holds for one canary before Flagger sees it, in the order it is applied."""
+    objects = [target_deployment(spec)]
+    if spec.provider == "nginx":
+        objects.append(ingress(spec))
+    objects.append(canary(spec))
+    return objects

@@ -27,6 +27,19 @@ class ScenarioError(ValueError):
     """A scenario problem, worded as one line that names the key and the value."""
 
 
+# A scenario's `provider:` and the `spec.provider` its Canaries carry. Plain `gatewayapi` means what a working Canary
+# says: Flagger itself routes an unversioned `gatewayapi` through Istio (pkg/router/factory.go).
+PROVIDERS = {
+    "linkerd": "linkerd",
+    "istio": "istio",
+    "gatewayapi": "gatewayapi:v1",
+    "gatewayapi:v1": "gatewayapi:v1",
+    "nginx": "nginx",
+    "kubernetes": "kubernetes",
+}
+DEFAULT_PROVIDER = "linkerd"
+
+
 @dataclass(frozen=True)
 class LoadSpec:
     concurrency: int
@@ -55,6 +68,7 @@ class CanaryScenario:
     ready_after_s: float = 4.0
     gates: tuple[str, ...] = ()
     host: str = "localhost"
+    provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
 
     @property
     def target(self) -> str:
@@ -72,6 +86,11 @@ class Scenario:
     faulty_error_rate: int = 10
     release_values: tuple[str, ...] = RELEASE_VALUES
     sample_every_s: float = 5.0
+
+    @property
+    def provider(self) -> str:
+        """The simulated Flagger's -mesh-provider: the provider every canary of the scenario runs with."""
+        return self.canaries[0].provider if self.canaries else DEFAULT_PROVIDER
 
 
 # --- built-in scenarios ----------------------------------------------------------------------------------
@@ -92,6 +111,13 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 "analysis": {"interval": "10s", "stepWeight": 25, "maxWeight": 50, "stepWeightPromotion": 25},
             }
         ]
+    },
+    # The demo's Canary on Istio: Flagger writes a VirtualService (and two DestinationRules) instead of a TrafficSplit.
+    "istio": {"provider": "istio", "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
+    # The demo's Canary on Gateway API: Flagger writes an HTTPRoute (gateway.networking.k8s.io/v1).
+    "gatewayapi": {
+        "provider": "gatewayapi",
+        "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}],
     },
 }
 
@@ -217,7 +243,13 @@ _ANALYSIS_KEYS = {
 }
 
 
-def _canary(value: Any, path: str, index: int) -> CanaryScenario:
+def _provider(value: Any, path: str) -> str:
+    if not isinstance(value, str) or value not in PROVIDERS:
+        raise ScenarioError(f"{path}: unknown provider {_show(value)} (the simulation speaks: {', '.join(PROVIDERS)})")
+    return PROVIDERS[value]
+
+
+def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER) -> CanaryScenario:
     raw = _mapping(value, path, _CANARY_KEYS)
     if "name" not in raw:
         raise ScenarioError(f"{path}.name: missing (every canary needs a name)")
@@ -270,18 +302,20 @@ def _canary(value: Any, path: str, index: int) -> CanaryScenario:
         ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter", maximum=HOUR_S),
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
+        provider=provider,
     )
 
 
-_TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery"}
+_TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery", "provider"}
 
 
 def from_mapping(raw: Any) -> Scenario:
     top = _mapping(raw, "", _TOP_KEYS)
+    provider = _provider(top.get("provider", DEFAULT_PROVIDER), "provider")
     items = top.get("canaries")
     if not isinstance(items, list) or not items:
         raise ScenarioError("canaries: expected a non-empty list of canaries")
-    canaries = tuple(_canary(item, f"canaries[{i}]", i) for i, item in enumerate(items))
+    canaries = tuple(_canary(item, f"canaries[{i}]", i, provider) for i, item in enumerate(items))
     seen: set[tuple[str, str]] = set()
     for i, c in enumerate(canaries):
         if (c.namespace, c.name) in seen:
@@ -309,7 +343,7 @@ def from_mapping(raw: Any) -> Scenario:
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated, lab) or a YAML file path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab, istio, gatewayapi) or a YAML file path; None means the demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():

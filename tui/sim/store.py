@@ -90,6 +90,27 @@ class ObjectStore:
         self._record("MODIFIED", obj)
         return obj
 
+    def replace_spec(self, kind: str, namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """An update that writes the whole spec, as a controller's Update of a copy does."""
+        obj = self._objects[(kind, namespace, name)]
+        if obj.get("spec") == spec:
+            return obj
+        obj["spec"] = copy.deepcopy(spec)
+        obj["metadata"]["generation"] = obj["metadata"].get("generation", 1) + 1
+        self._bump(obj)
+        self._record("MODIFIED", obj)
+        return obj
+
+    def replace_annotations(self, kind: str, namespace: str, name: str, annotations: dict[str, str]) -> dict[str, Any]:
+        """Set metadata.annotations wholesale (metadata changes leave the generation alone)."""
+        obj = self._objects[(kind, namespace, name)]
+        if obj["metadata"].get("annotations") == annotations:
+            return obj
+        obj["metadata"]["annotations"] = dict(annotations)
+        self._bump(obj)
+        self._record("MODIFIED", obj)
+        return obj
+
     def delete(self, kind: str, namespace: str, name: str) -> None:
         obj = self._objects.pop((kind, namespace, name), None)
         if obj is not None:

@@ -1,7 +1,8 @@
-"""Requests per virtual second: load generators -> weighted split -> examiner pods -> Linkerd-style metrics.
+"""Requests per virtual second: load generators -> weighted split -> examiner pods -> mesh-style metrics.
 
-Per deployment it keeps per-second counts and latency histograms with Linkerd's buckets, so success rate,
-request rate and p99 come out exactly as Flagger's Linkerd queries compute them over a window.
+Per deployment it keeps per-second counts, the latency sum and latency histograms with the buckets of the series
+the provider exports (Linkerd's by default; tui.sim.observers names the others), so success rate, request rate,
+p99 and mean latency come out exactly as Flagger's builtin queries compute them over a window.
 """
 
 from __future__ import annotations
@@ -49,9 +50,15 @@ RATE_WINDOW_S = 5
 @dataclass
 class SecondBucket:
     second: int
+    buckets: int = len(LINKERD_BUCKETS_MS)
     total: int = 0
     failures: int = 0
-    histogram: list[int] = field(default_factory=lambda: [0] * (len(LINKERD_BUCKETS_MS) + 1))
+    latency_sum_ms: int = 0
+    histogram: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.histogram:
+            self.histogram = [0] * (self.buckets + 1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class WindowStats:
     failures: int
     histogram: tuple[int, ...]
     seconds: float
+    latency_sum_ms: float = 0.0
+    bounds: tuple[float, ...] = LINKERD_BUCKETS_MS
 
     @property
     def success_rate(self) -> float | None:
@@ -72,11 +81,18 @@ class WindowStats:
         return self.total / self.seconds if self.seconds > 0 else 0.0
 
     def quantile(self, q: float) -> float | None:
-        return histogram_quantile(q, self.histogram)
+        return histogram_quantile(q, self.histogram, self.bounds)
+
+    @property
+    def mean_ms(self) -> float | None:
+        """sum(rate(..._sum)) / sum(rate(..._count)): NaN (None) without requests."""
+        return self.latency_sum_ms / self.total if self.total else None
 
 
-def histogram_quantile(q: float, counts: tuple[int, ...] | list[int]) -> float | None:
-    """PromQL's histogram_quantile over Linkerd buckets (counts per bucket, the last one +Inf)."""
+def histogram_quantile(
+    q: float, counts: tuple[int, ...] | list[int], bounds: tuple[float, ...] = LINKERD_BUCKETS_MS
+) -> float | None:
+    """PromQL's histogram_quantile over buckets with upper `bounds` (counts per bucket, the last one +Inf)."""
     total = sum(counts)
     if total == 0:
         return None
@@ -86,44 +102,47 @@ def histogram_quantile(q: float, counts: tuple[int, ...] | list[int]) -> float |
         previous = cumulative
         cumulative += count
         if cumulative >= rank and count > 0:
-            if i == len(LINKERD_BUCKETS_MS):
-                return float(LINKERD_BUCKETS_MS[-1])
-            start = 0.0 if i == 0 else float(LINKERD_BUCKETS_MS[i - 1])
-            end = float(LINKERD_BUCKETS_MS[i])
+            if i == len(bounds):
+                return float(bounds[-1])
+            start = 0.0 if i == 0 else float(bounds[i - 1])
+            end = float(bounds[i])
             return start + (end - start) * ((rank - previous) / count)
-    return float(LINKERD_BUCKETS_MS[-1])
+    return float(bounds[-1])
 
 
-def bucket_index(latency_ms: float) -> int:
-    return bisect.bisect_left(LINKERD_BUCKETS_MS, latency_ms)
+def bucket_index(latency_ms: float, bounds: tuple[float, ...] = LINKERD_BUCKETS_MS) -> int:
+    return bisect.bisect_left(bounds, latency_ms)
 
 
 class DeploymentMetrics:
-    def __init__(self) -> None:
+    def __init__(self, bounds: tuple[float, ...] = LINKERD_BUCKETS_MS) -> None:
+        self._bounds = bounds
         self._seconds: deque[SecondBucket] = deque(maxlen=WINDOW_LIMIT_S)
 
     def record(self, second: int, status: int, latency_ms: int) -> None:
         if not self._seconds or self._seconds[-1].second != second:
-            self._seconds.append(SecondBucket(second))
+            self._seconds.append(SecondBucket(second, len(self._bounds)))
         bucket = self._seconds[-1]
         bucket.total += 1
         if status >= 500:
             bucket.failures += 1
-        bucket.histogram[bucket_index(latency_ms)] += 1
+        bucket.latency_sum_ms += latency_ms
+        bucket.histogram[bucket_index(latency_ms, self._bounds)] += 1
 
     def window(self, now: int, seconds: float) -> WindowStats:
         start = now - seconds
-        total = failures = 0
-        histogram = [0] * (len(LINKERD_BUCKETS_MS) + 1)
+        total = failures = latency_sum = 0
+        histogram = [0] * (len(self._bounds) + 1)
         for bucket in reversed(self._seconds):
             if bucket.second <= start:
                 break
             total += bucket.total
             failures += bucket.failures
+            latency_sum += bucket.latency_sum_ms
             for i, count in enumerate(bucket.histogram):
                 if count:
                     histogram[i] += count
-        return WindowStats(total, failures, tuple(histogram), seconds)
+        return WindowStats(total, failures, tuple(histogram), seconds, float(latency_sum), self._bounds)
 
 
 class SimLoadGenerator:
@@ -197,14 +216,15 @@ class SimLoadGenerator:
 
 
 class TrafficModel:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, bounds: tuple[float, ...] = LINKERD_BUCKETS_MS) -> None:
         self._rng = rng
+        self._bounds = bounds
         self._metrics: dict[tuple[str, str], DeploymentMetrics] = {}
 
     def metrics(self, namespace: str, deployment: str) -> DeploymentMetrics:
         key = (namespace, deployment)
         if key not in self._metrics:
-            self._metrics[key] = DeploymentMetrics()
+            self._metrics[key] = DeploymentMetrics(self._bounds)
         return self._metrics[key]
 
     def send(

@@ -87,6 +87,10 @@ def routing_all_to_primary() -> str:
     return "Routing all traffic to primary"
 
 
+def routing_all_to_canary() -> str:
+    return "Routing all traffic to canary"
+
+
 def advance_primary(obj: str, weight: int) -> str:
     return f"Advance {obj} primary weight {weight}"
 
@@ -105,6 +109,19 @@ def traffic_increase_waiting(obj: str, hook: str) -> str:
 
 def advance_canary(obj: str, weight: int) -> str:
     return f"Advance {obj} canary weight {weight}"
+
+
+def advance_iteration(obj: str, iteration: int, iterations: int) -> str:
+    return f"Advance {obj} canary iteration {iteration}/{iterations}"
+
+
+# provider `kubernetes` turns every analysis into blue/green, saying so at every tick that gets that far.
+KUBERNETES_NO_PROGRESSIVE = "Progressive traffic is not supported when using the kubernetes provider"
+KUBERNETES_ITERATIONS = 10
+
+
+def setting_iterations(iterations: int) -> str:
+    return f"Setting canaryAnalysis.iterations: {iterations}"
 
 
 def promotion_waiting(obj: str, hook: str) -> str:
@@ -148,10 +165,12 @@ def duration_above(obj: str, value_ms: float, maximum_ms: float) -> str:
     )
 
 
-def no_values_success_rate(provider: str, target: str) -> str:
+def no_values_success_rate(provider: str, target: str, *, wrapped: bool = True) -> str:
+    """`wrapped`: the observer adds "running query failed: " to the error (all but the Gateway API / kubernetes one)."""
+    error = "running query failed: no values found" if wrapped else "no values found"
     return (
         f"Halt advancement no values found for {provider} metric request-success-rate "
-        f"probably {target} is not receiving traffic: running query failed: no values found"
+        f"probably {target} is not receiving traffic: {error}"
     )
 
 
