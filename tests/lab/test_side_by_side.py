@@ -4,16 +4,19 @@ Each provider's canary (its own namespace, `spec.provider` istio or gatewayapi:v
 then a faulty one (tests/lab/side_by_side.py runs them from the start of the session). Flagger writes that
 provider's router (a VirtualService, an HTTPRoute), the mesh emulator routes by its weights, and Flagger's builtin
 checks for that provider read the emulator's series through Prometheus: the good release is promoted with no
-"no values found" halt, the faulty one halts twice on the success rate and is rolled back.
+"no values found" halt, the faulty one halts twice on the success rate and is rolled back. The simulation, given
+the same Canary on the same provider, decides every step as real Flagger did (tests/lab/fidelity.py): the same
+events, revisions, statuses and router weights, from the initialisation on.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.lab.fidelity import reduce
+from tests.lab.fidelity import initialisation, reduce, simulate, simulated_initialisation
 from tests.lab.side_by_side import PROVIDERS, SideBySide, namespace_of
 from tests.lab.trace import payloads, read_log
+from tui.lab.apps import FLAGGER_PROVIDERS
 
 pytestmark = pytest.mark.lab
 
@@ -95,3 +98,24 @@ def test_a_faulty_release_halts_on_the_success_rate_and_rolls_back(side_by_side:
         ("Progressing", 25, 2),
     ]
     assert run.load_answers.get(500, 0) > 0  # the faulty canary answered some requests with errors
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_initialisation_simulation_matches_real_flagger(side_by_side: SideBySide, provider: str) -> None:
+    run = side_by_side.wait(provider, WAIT_S)
+    logged = payloads(read_log(side_by_side.log_file, run.initial_log_offset))
+    real = initialisation([(p.event_type, p.phase, p.message) for p in logged if p.namespace == run.namespace])
+    assert real == simulated_initialisation(provider=FLAGGER_PROVIDERS[provider], namespace=run.namespace)
+
+
+@pytest.mark.parametrize("kind", ["good", "faulty"])
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_release_simulation_matches_real_flagger(side_by_side: SideBySide, provider: str, kind: str) -> None:
+    run = side_by_side.wait(provider, WAIT_S)
+    release = next(r for r in run.releases if r.kind == kind)
+    real = reduce(release.trace.events(), release.trace.statuses(), release.trace.router())
+    simulated = simulate(kind=kind, after=release.after, provider=FLAGGER_PROVIDERS[provider], namespace=run.namespace)
+    assert real.events == simulated.events
+    assert real.releases == simulated.releases
+    assert real.statuses == simulated.statuses
+    assert real.router == simulated.router
