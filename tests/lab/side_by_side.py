@@ -3,8 +3,10 @@
 For each provider (istio, gatewayapi) a thread applies the examiner app with a Canary whose `spec.provider` names
 it (tui.lab.apps.app_objects; its Ingress answers only the host `<provider>.lab`), sends a steady load through the
 lab's ingress, waits for Flagger to initialise the Canary, then makes a good release (a new ECHO_VALUE) and, once
-the canary's metric window is empty again, a faulty one (SERVER_ERROR_RATE as the simulation's faulty release),
-recording each with an independent FlaggerTrace. They start as soon as the lab is up, so they run while the seed's
+the canary's metric window is empty again, a faulty one (SERVER_ERROR_RATE as the simulation's faulty release, and
+requests asking for status 500 beside the load, as canaryscope's `e` and the simulation's error injection do: with
+SERVER_ERROR_RATE alone, the few requests the canary gets in its first 10 s can all succeed), recording each with
+an independent FlaggerTrace. They start as soon as the lab is up, so they run while the seed's
 own rollouts run (tests/lab/conftest.py), and a test only waits for the outcome.
 """
 
@@ -36,6 +38,7 @@ CANARY_REQUESTS = {
     'kubernetes_pod_name=~"examiner-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}}[30s]))',
 }
 LOAD_RPS = 10.0
+ERROR_RPS = 4.0  # as canaryscope's error injection preset (2 workers x 2 requests/s)
 STEP_TIMEOUT_S = 300.0
 
 
@@ -62,6 +65,7 @@ class ProviderRun:
     initial_log_offset: int = 0
     error: str | None = None
     load_answers: dict[int, int] = field(default_factory=dict)
+    injecting: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -82,7 +86,7 @@ class SideBySide:
 
     def start(self) -> SideBySide:
         for run in self.runs.values():
-            for target in (self._run, self._load):
+            for target in (self._run, self._load, self._errors):
                 thread = threading.Thread(target=target, args=(run,), name=f"{target.__name__}-{run.provider}")
                 thread.daemon = True
                 thread.start()
@@ -130,8 +134,11 @@ class SideBySide:
             )
             run.releases.append(Release(kind, after, trace.start()))
             self._release(run, kind, len(run.releases))
+            if kind == "faulty":
+                run.injecting.set()
             end = "Failed" if kind == "faulty" else "Succeeded"
             self._until(run, f"the {kind} release to end {end}", lambda t=trace, e=end: _ended(t, e))
+            run.injecting.clear()
             trace.stop()
 
     def _release(self, run: ProviderRun, kind: str, count: int) -> None:
@@ -174,14 +181,21 @@ class SideBySide:
         return f"{run.provider}.lab"
 
     def _load(self, run: ProviderRun) -> None:
+        self._send(run, "/examine", LOAD_RPS, lambda: True)
+
+    def _errors(self, run: ProviderRun) -> None:
+        self._send(run, "/examine?status=500", ERROR_RPS, run.injecting.is_set)
+
+    def _send(self, run: ProviderRun, path: str, rps: float, active: Any) -> None:
         ingress = urlsplit(self.lab.extras[full_lab.INGRESS])
-        url = f"http://127.0.0.1:{ingress.port}/examine"
+        url = f"http://127.0.0.1:{ingress.port}{path}"
         with httpx.Client(headers={"Host": self._host(run)}, timeout=10) as http:
             while not self.stop.is_set() and not run.done.is_set():
                 started = time.monotonic()
-                try:
-                    status = http.get(url).status_code
-                except httpx.HTTPError:
-                    status = 0
-                run.load_answers[status] = run.load_answers.get(status, 0) + 1
-                self.stop.wait(max(0.0, 1 / LOAD_RPS - (time.monotonic() - started)))
+                if active():
+                    try:
+                        status = http.get(url).status_code
+                    except httpx.HTTPError:
+                        status = 0
+                    run.load_answers[status] = run.load_answers.get(status, 0) + 1
+                self.stop.wait(max(0.0, 1 / rps - (time.monotonic() - started)))

@@ -97,7 +97,6 @@ def test_a_faulty_release_halts_on_the_success_rate_and_rolls_back(side_by_side:
         ("Progressing", 25, 1),
         ("Progressing", 25, 2),
     ]
-    assert run.load_answers.get(500, 0) > 0  # the faulty canary answered some requests with errors
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
