@@ -47,6 +47,11 @@ def test_lab_up_with_the_nginx_provider(tmp_path: Path) -> None:
         assert answer.status_code == 200
         status = canaryscope("lab", "status", "--dir", str(lab_dir), timeout=60)
         assert status.returncode == 0 and "nginx" in status.stdout
+        # Asking the running lab for another provider is refused in one line, and leaves it running.
+        again = canaryscope("lab", "up", "--provider", "istio", "--dir", str(lab_dir), timeout=60)
+        assert again.returncode == 1 and again.stderr.count("\n") == 1, again.stderr
+        assert "a lab with provider nginx is already running" in again.stderr
+        assert canaryscope("lab", "status", "--dir", str(lab_dir), timeout=60).returncode == 0
     finally:
         down = canaryscope("lab", "down", "--dir", str(lab_dir), timeout=120)
         assert down.returncode == 0

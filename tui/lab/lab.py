@@ -83,6 +83,9 @@ def up(
     lab_dir = Path(lab_dir).resolve()
     current = controlplane.status(lab_dir)
     if current.healthy and current.info is not None and INGRESS in current.info.extras:
+        running = current.info.extras.get(PROVIDER, "linkerd")
+        if running != mesh_provider:
+            raise LabError(f"a lab with provider {running} is already running in {lab_dir}; run `lab down` first")
         log(f"lab: already running in {lab_dir}")
         return current.info
     binary = lab_prometheus.find_prometheus()
