@@ -6,7 +6,6 @@ from tui.domain.model import Health, SourceHealth
 from tui.domain.state import AppState
 
 PROBLEMS = frozenset({Health.FORBIDDEN, Health.NOT_INSTALLED})
-ROUTER_SOURCES = ("trafficsplits", "httproutes", "routers")
 
 
 def healths(state: AppState, *sources: str) -> tuple[SourceHealth | None, ...]:

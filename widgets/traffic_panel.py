@@ -7,12 +7,13 @@ from typing import Any
 from textual.content import Content
 
 from tui.domain import facts, wording
-from tui.domain.model import Phase
+from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES, kind_of
+from tui.domain.model import Phase, RouterInfo
 from tui.domain.names import primary_name
-from tui.domain.state import AppState
+from tui.domain.state import AppState, CanaryView
 from widgets.drawing import CANARY_GLYPH, PRIMARY_GLYPH, split_bar
 from widgets.panel import StatePanel
-from widgets.problems import ROUTER_SOURCES, healths, problem
+from widgets.problems import healths, problem
 
 
 class TrafficPanel(StatePanel):
@@ -26,6 +27,7 @@ class TrafficPanel(StatePanel):
             view.info.phase,
             view.info.canary_weight,
             state.router_for(view),
+            state.provider_for(view),
             self.size.width,
             healths(state, *ROUTER_SOURCES),
         )
@@ -52,19 +54,16 @@ class TrafficPanel(StatePanel):
                     (" canary", "$warning"),
                 )
             )
-        refused = problem(state, *ROUTER_SOURCES) if router is None else None
-        if refused is not None:
-            lines.append(Content.styled(f"router   {refused}", "$error"))
-        elif router is None:
-            lines.append(Content.styled("router   none yet (Flagger creates it)", "$text-muted"))
+        if router is None:
+            lines.extend(self._no_router(state, view, inner))
         else:
-            weights = f"{wording.number(router.primary_weight)} / {wording.number(router.canary_weight)}"
-            if self.compact:
-                lines.append(Content(f"router   {weights} ({router.kind})"))
-            else:
-                lines.append(Content(f"router   {router.kind} {router.namespace}/{router.name} · {weights}"))
-                lines.append(Content.styled(f"         {router.api_version}", "$text-muted"))
-        mismatch = router is not None and status is not None and router.canary_weight != status
+            lines.extend(self._router_lines(state, view, router, inner))
+        mismatch = (
+            router is not None
+            and router.canary_weight is not None
+            and status is not None
+            and router.canary_weight != status
+        )
         if mismatch:
             whys: tuple[str, ...] = ()
             if view.info.phase == Phase.WAITING_PROMOTION:
@@ -94,3 +93,52 @@ class TrafficPanel(StatePanel):
                 )
             )
         return Content("\n").join(lines)
+
+    def _router_lines(self, state: AppState, view: CanaryView, router: RouterInfo, inner: int) -> list[Content]:
+        """`router   istio VirtualService podinfo · 80 / 20`, then why the weights are unknown, or the A/B match
+        rules, or the provider and the object's API version."""
+        weights = f"{wording.number(router.primary_weight)} / {wording.number(router.canary_weight)}"
+        if self.compact:
+            text = f"router   {weights} ({router.kind}{': ' + router.problem if router.problem else ''})"
+            return [Content(wording.shorten(text, inner))]
+        rk = kind_of(router)
+        label = rk.label if rk is not None else router.kind
+        if rk is not None and len(rk.families) > 1 and router.family:
+            label = f"{router.family} {label}"  # nginx's Ingress or skipper's
+        tail = f" · {weights}"
+        head = wording.shorten(f"router   {label} {router.name}", max(12, inner - len(tail)))
+        lines = [Content(head + tail)]
+        if router.problem:
+            lines.append(Content.styled(wording.shorten(f"         {router.problem}", inner), "$warning"))
+        elif router.matches:
+            lines.append(
+                Content.styled(wording.shorten(f"         match {' | '.join(router.matches)}", inner), "$text-muted")
+            )
+        else:
+            provider = state.provider_for(view)
+            about = f"provider {provider} · {router.api_version}" if provider else router.api_version
+            lines.append(Content.styled(wording.shorten(f"         {about}", inner), "$text-muted"))
+        return lines
+
+    def _no_router(self, state: AppState, view: CanaryView, inner: int) -> list[Content]:
+        """Why there is no router to show: Flagger writes none (`kubernetes`), it cannot be read, its kind is not
+        installed, or Flagger has not written it yet."""
+        kinds = state.router_kinds_for(view)
+        if not kinds:
+            if self.compact:
+                return [Content.styled("router   none (kubernetes: blue/green)", "$text-muted")]
+            return [
+                Content.styled("router   none: provider kubernetes (blue/green)", "$text-muted"),
+                Content.styled(
+                    wording.shorten("         all traffic to primary, except in promotion", inner), "$text-muted"
+                ),
+            ]
+        refused = problem(state, *(rk.key for rk in kinds), "routers")
+        if refused is not None:
+            return [Content.styled(wording.shorten(f"router   {refused}", inner), "$error")]
+        watched = any(source in state.health for source in ROUTER_SOURCES)
+        if watched and len(kinds) < len(ROUTER_KINDS) and not any(rk.key in state.health for rk in kinds):
+            # The watches have started (discovery is done) and none of this provider's router kinds is served.
+            names = " or ".join(rk.label for rk in kinds)
+            return [Content.styled(wording.shorten(f"router   {names} not installed", inner), "$text-muted")]
+        return [Content.styled("router   none yet (Flagger creates it)", "$text-muted")]

@@ -177,7 +177,7 @@ async def test_every_step_of_the_recorded_rollout_is_shown(replay: Any) -> None:
         assert phase in status_text
         assert f"weight     {weights['examiner-canary']}%" in status_text
         assert (
-            f"router   TrafficSplit apps/examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
+            f"router   SMI TrafficSplit examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
             in traffic_text
         )
         if status["canaryWeight"] != weights["examiner-canary"]:
@@ -228,7 +228,7 @@ async def test_every_step_of_a_real_flagger_recording_is_shown(replay: Any, name
             seen_phases.append(phase)
         assert phase in panel(r.app, "#status")
         assert (
-            f"router   TrafficSplit apps/examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
+            f"router   SMI TrafficSplit examiner · {weights['examiner-primary']} / {weights['examiner-canary']}"
             in panel(r.app, "#traffic")
         )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests import router_objects
 from tests.cluster import objects
 
 # Everything `json.loads` can produce, including what Go never sends (NaN, Infinity, integers past 64 bits).
@@ -104,6 +105,20 @@ routers = st.one_of(
     mangled(objects.traffic_split(primary=80, canary_weight=20)),
     mangled(objects.traffic_split(version="v1alpha4", primary=80, canary_weight=20)),
     mangled(httproute()),
+    # Every other router kind Flagger writes, A/B variants included.
+    mangled(router_objects.virtual_service(0, 100, ab=True)),
+    mangled(router_objects.http_route(0, 100, ab=True)),
+    mangled(router_objects.nginx_ab_ingress()),
+    mangled(router_objects.nginx_ingress()),
+    mangled(router_objects.skipper_ingress()),
+    mangled(router_objects.http_proxy(ab=True)),
+    mangled(router_objects.route_table(ab=True)),
+    mangled(router_objects.traefik_service()),
+    mangled(router_objects.traffic_route()),
+    mangled(router_objects.apisix_route()),
+    mangled(router_objects.virtual_router(ab=True)),
+    mangled(router_objects.appmesh_virtual_service()),
+    mangled(router_objects.knative_service()),
     json_values,
 )
 events = st.one_of(mangled(event()), json_values)

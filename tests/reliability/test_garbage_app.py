@@ -91,7 +91,7 @@ async def test_garbage_from_the_cluster_shows_as_question_marks(
     source.stop()
     expected = {
         "status": ["? unknown", "weight     ?%", "failed ?/?", "changed    ? ago"],
-        "traffic": ["weights unknown", "router   TrafficSplit test/examiner · ? / ?"],
+        "traffic": ["weights unknown", "router   SMI TrafficSplit examiner · ? / ?"],
         "deployments": ["examiner-primary", "?"],
     }
     shown = {"status": status, "traffic": traffic, "deployments": deployments}

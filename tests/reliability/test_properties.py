@@ -106,6 +106,8 @@ def check_deployment(info: DeploymentInfo) -> None:
 def check_router(info: RouterInfo) -> None:
     assert isinstance(info.kind, str) and isinstance(info.api_version, str)
     assert optional(info.primary_weight, int) and optional(info.canary_weight, int)
+    assert optional(info.problem, str) and optional(info.family, str)
+    assert all(isinstance(rule, str) and len(rule) <= 80 for rule in info.matches)
 
 
 def check_event(event: FlaggerEvent) -> None:
@@ -141,7 +143,7 @@ def test_deployments_of_any_shape_parse_or_are_skipped(report: Report, obj: Any)
 @given(garbage.routers)
 def test_traffic_splits_and_httproutes_of_any_shape_parse_or_are_skipped(report: Report, obj: Any) -> None:
     with recorded(
-        report, "parse-router", "random, partial and wrongly typed TrafficSplits and HTTPRoutes", "parse_router"
+        report, "parse-router", "random, partial and wrongly typed router objects of every provider", "parse_router"
     ):
         info = parse_router(obj)
         if info is not None:

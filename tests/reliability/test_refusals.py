@@ -73,7 +73,7 @@ async def test_each_refusal_names_verb_resource_and_namespace_and_the_rest_works
             f"{source} forbidden: {text}" in events_said for source, text in expected.items() if source != "deployments"
         )
         and "▶ Progressing" in status
-        and "TrafficSplit test/examiner · 80 / 20" in traffic,
+        and "SMI TrafficSplit examiner · 80 / 20" in traffic,
     )
     assert details == expected
     assert deployments.count("forbidden: cannot list deployments.apps in test") == 2, deployments
@@ -82,7 +82,7 @@ async def test_each_refusal_names_verb_resource_and_namespace_and_the_rest_works
     assert all(
         f"{source} forbidden: {text}" in events_said for source, text in expected.items() if source != "deployments"
     ), events_said
-    assert "▶ Progressing" in status and "TrafficSplit test/examiner · 80 / 20" in traffic
+    assert "▶ Progressing" in status and "SMI TrafficSplit examiner · 80 / 20" in traffic
     assert ok
 
 
@@ -134,13 +134,14 @@ async def test_missing_crds_are_named_with_the_context_and_nothing_crashes(
         await pilot.press("escape")
         await pilot.press("q")
     source.stop()
-    no_router = "neither SMI TrafficSplit nor Gateway API HTTPRoute is installed in context standin"
+    no_router = "router   SMI TrafficSplit not installed"  # the canary's provider is linkerd
     no_flagger = "canaries.flagger.app/v1beta1 is not served in context standin"
     ok = report.outcome(
         SECTION,
         "crd-missing",
         "no SMI and no Gateway API CRD; then Flagger's CRD removed while watched",
-        "the Traffic and Canary panels name the missing CRD and the context; keys still answer",
+        "the Traffic panel names the provider's missing router kind, the Canary panel the missing CRD and the context; "
+        "keys still answer",
         f"{no_router}; {no_flagger}",
         no_router in traffic and no_flagger in status and help_shown == "HelpScreen",
     )

@@ -14,6 +14,8 @@ import pytest
 
 from tests.sim.test_scheduler import HAPPY_PATH
 from tests.simkit import EXAMINER, history_since, run_until, simulation
+from tui.domain.model import FlaggerSettings
+from tui.domain.observations import FlaggerSettingsObserved, LoadObserved
 from tui.kube.parse import pod_template_env
 from tui.sim.engine import Simulation
 from tui.sim.traffic import SimLoadGenerator
@@ -306,3 +308,48 @@ def test_kubernetes_without_load_on_the_canary_service_halts_as_flagger_does() -
         "Rolling back examiner.apps failed checks threshold reached 2",
         "Canary failed! Scaling down examiner.apps",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "provider"), [("istio", "istio"), ("gatewayapi", "gatewayapi:v1"), ("seed", "linkerd")]
+)
+def test_the_simulated_flagger_reports_its_mesh_provider(name: str, provider: str) -> None:
+    sim = simulation(name)
+    settings = [o.settings for o in sim.drain() if isinstance(o, FlaggerSettingsObserved)]
+    assert settings == [FlaggerSettings(mesh_provider=provider, found_in="simulation")]
+    assert sim.store.get("Canary", NS, APEX)["spec"]["provider"] == provider
+
+
+def test_kubernetes_apex_service_moves_to_the_primary_only_once_it_is_ready() -> None:
+    # Flagger points the apex Service at the primary after the primary is ready, so no request finds no pod.
+    sim = simulation(scenario("kubernetes"))
+    sim.release(EXAMINER, faulty=False)
+    sim.advance(60)
+    stats = [o.stats for o in sim.drain() if isinstance(o, LoadObserved)]
+    assert stats[-1].requests > 1000
+    assert {status for status, _ in stats[-1].status_counts} == {200}
+
+
+@pytest.mark.parametrize(
+    ("provider", "patch", "warning"),
+    [
+        (
+            "gatewayapi",
+            {"spec": {"service": {"gatewayRefs": None}}},
+            "GatewayRefs must be specified when using Gateway API as a provider.",
+        ),
+        ("nginx", {"spec": {"ingressRef": None}}, "ingress selector is empty"),
+    ],
+)
+def test_a_router_that_cannot_reconcile_stops_the_tick_with_flaggers_warning(
+    provider: str, patch: dict[str, Any], warning: str
+) -> None:
+    sim = simulation(scenario(provider))
+    sim.store.patch("Canary", NS, APEX, patch)
+    sim.release(EXAMINER, faulty=False)
+    start = len(sim.flagger.history)
+    for _ in range(3):
+        sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+    assert [(e.type, e.message) for e in history_since(sim, start)] == [("Warning", warning)] * 3
+    # The tick ends before it looks at the new revision.
+    assert sim.phase(EXAMINER) == "Initialized"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests import router_objects as ro
 from tests.cluster import objects
 from tests.simkit import simulation
 from tui.domain.model import CanaryKey
@@ -262,3 +263,32 @@ def test_the_simulation_translates_its_store_changes_the_same_way() -> None:
     now = sim.now
     expected = Translator(lambda: now).changed("MODIFIED", sim.store.list("Canary")[0])
     assert [observed] == expected and observed.info.suspend
+
+
+def _bare(obj: dict[str, Any]) -> dict[str, Any]:
+    """A list's item: it carries neither kind nor apiVersion."""
+    item = copy.deepcopy(obj)
+    del item["kind"], item["apiVersion"]
+    return item
+
+
+def test_every_router_kind_is_listed_under_its_qualified_name() -> None:
+    [vs] = translator("test").listed("VirtualService.networking.istio.io", [_bare(ro.virtual_service())])
+    assert isinstance(vs, RoutersListed) and vs.kind == "VirtualService"
+    assert [(r.family, r.canary_weight) for r in vs.items] == [("istio", 20)]
+    [mesh] = translator("test").listed("VirtualService.appmesh.k8s.aws", [_bare(ro.appmesh_virtual_service())])
+    assert [(r.family, r.name) for r in mesh.items] == [("appmesh", "podinfo.test")]  # type: ignore[attr-defined]
+    # Only Flagger's canary Ingresses are routers; the user's own are not.
+    plain = _bare(ro.canary_ingress({"kubernetes.io/ingress.class": "nginx"}, "web"))
+    [ingresses] = translator("test").listed("Ingress.networking.k8s.io", [plain, _bare(ro.nginx_ingress())])
+    assert [r.name for r in ingresses.items] == ["podinfo-canary"]  # type: ignore[attr-defined]
+    # A cluster-scoped kind's list covers every namespace.
+    [kuma] = translator("test").listed("TrafficRoute.kuma.io", [_bare(ro.traffic_route())])
+    assert kuma.namespace is None and [r.namespace for r in kuma.items] == [""]  # type: ignore[attr-defined]
+
+
+def test_a_watched_router_change_is_translated_by_its_kind() -> None:
+    [observed] = translator("test").changed("MODIFIED", ro.http_route(0, 100, ab=True))
+    assert isinstance(observed, RouterObserved) and observed.info.matches
+    [deleted] = translator("test").changed("DELETED", ro.nginx_ingress(), "Ingress.networking.k8s.io")
+    assert deleted == RouterDeleted("test", "podinfo-canary")

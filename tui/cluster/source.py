@@ -18,6 +18,8 @@ from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
+from tui.domain.flagger.providers import router_family
+from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, kinds_of_family
 from tui.domain.model import CanaryInfo, CanaryKey, Health
 from tui.domain.observations import (
     CanariesListed,
@@ -78,6 +80,9 @@ class ClusterSource:
         self._owner: Mailbox | None = None
         self._relay_lock = threading.Lock()
         self._first_shown = threading.Event()
+        # Router kinds the server does not serve (known after discovery), and whether a note on them was shown.
+        self._unserved_routers: tuple[RouterKind, ...] | None = None
+        self._routers_noted = False
 
     # --- starting before the screen exists ---------------------------------------------------------------
 
@@ -240,34 +245,7 @@ class ClusterSource:
                 functools.partial(self._changed, "Deployment"),
             )
         )
-        routers = [
-            ("split.smi-spec.io", "trafficsplits", "TrafficSplit"),
-            ("gateway.networking.k8s.io", "httproutes", "HTTPRoute"),
-        ]
-        found_router = False
-        for group, plural, kind in routers:
-            version = served.version(group)
-            if version is None:
-                continue
-            found_router = True
-            specs.append(
-                (
-                    WatchSpec(
-                        f"{plural}",
-                        f"{plural}.{group} {ns_text}",
-                        f"{plural}.{group}/{version} is not served in context {context}",
-                        self._path(group, version, plural),
-                    ),
-                    functools.partial(self._listed, kind),
-                    functools.partial(self._changed, kind),
-                )
-            )
-        if not found_router:
-            self.emitter.health(
-                "routers",
-                Health.NOT_INSTALLED,
-                f"neither SMI TrafficSplit nor Gateway API HTTPRoute is installed in context {context}",
-            )
+        specs.extend(self._router_specs(served, ns_text))
         if self.namespace is not None:
             # The seed chart keeps ECHO_VALUE in a ConfigMap (envFrom); only its revision keys are kept.
             specs.append(
@@ -297,6 +275,56 @@ class ClusterSource:
         )
         return specs
 
+    def _router_specs(self, served: ServedGroups, ns_text: str) -> list[tuple[WatchSpec, Any, Any]]:
+        """A watch of every router kind the server serves (at the version Flagger writes, where served); the kinds
+        not served are remembered for the note on providers whose router is not installed."""
+        assert self.emitter is not None
+        context = self.connection.context
+        specs: list[tuple[WatchSpec, Any, Any]] = []
+        unserved: list[RouterKind] = []
+        for rk in ROUTER_KINDS:
+            versions = served.groups.get(rk.group, ())
+            version = next((v for v in rk.versions if v in versions), None)
+            if version is None:
+                unserved.append(rk)
+                continue
+            namespace = None if rk.cluster_scoped else self.namespace
+            where = "cluster-wide" if rk.cluster_scoped else ns_text
+            path = PathCall(self.connection.api_client, collection_path(rk.group, version, rk.plural, namespace))
+            spec = WatchSpec(
+                rk.key,
+                f"{rk.plural}.{rk.group} {where}",
+                f"{rk.plural}.{rk.group}/{version} is not served in context {context}",
+                path,
+            )
+            specs.append(
+                (spec, functools.partial(self._listed, rk.qualified), functools.partial(self._changed, rk.qualified))
+            )
+        self._unserved_routers = tuple(unserved)
+        if not specs:
+            self._routers_noted = True
+            self.emitter.health(
+                "routers", Health.DISABLED, f"no router kind Flagger writes is served in context {context}"
+            )
+        return specs
+
+    def _note_routers(self) -> None:
+        """One quiet line naming the providers in use (a canary's spec.provider) whose router kind is not served:
+        their canaries can have no router; a provider nobody uses is not worth a word."""
+        if self._unserved_routers is None or self.emitter is None or len(self._unserved_routers) == len(ROUTER_KINDS):
+            return  # nothing served at all: said once, after discovery
+        families = {router_family(info.provider).family for info in self.canaries() if info.provider}
+        missing = [
+            " or ".join(rk.label for rk in kinds)
+            for family in sorted(families)
+            if (kinds := kinds_of_family(family)) and all(rk in self._unserved_routers for rk in kinds)
+        ]
+        if missing:
+            self._routers_noted = True
+            self.emitter.health("routers", Health.DISABLED, "; ".join(f"{m} not installed" for m in missing))
+        elif self._routers_noted:
+            self.emitter.health("routers", Health.CONNECTED, "every provider's router kind in use is installed")
+
     # --- callbacks from the watch threads ----------------------------------------------------------------
 
     def _in_scope(self, namespace: str, name: str) -> bool:
@@ -315,20 +343,28 @@ class ClusterSource:
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
             return
-        self._know(observations)
+        providers_changed = self._know(observations)
         self._emit(*observations)
+        if providers_changed:
+            self._note_routers()
         self._select_requested()
 
-    def _know(self, observations: list[Observation]) -> None:
-        """Keep the canaries in scope (Prometheus asks about them, a named canary is selected once it is here)."""
+    def _know(self, observations: list[Observation]) -> bool:
+        """Keep the canaries in scope (Prometheus asks about them, a named canary is selected once it is here).
+        True when the providers they name may have changed (a status update, the usual change, does not)."""
+        providers_changed = False
         with self._canaries_lock:
             for observation in observations:
                 if isinstance(observation, CanariesListed):
                     self._canaries = {info.key: info for info in observation.items}
+                    providers_changed = True
                 elif isinstance(observation, CanaryObserved):
+                    old = self._canaries.get(observation.info.key)
+                    providers_changed |= old is None or old.provider != observation.info.provider
                     self._canaries[observation.info.key] = observation.info
                 elif isinstance(observation, CanaryDeleted):
-                    self._canaries.pop(observation.key, None)
+                    providers_changed |= self._canaries.pop(observation.key, None) is not None
+        return providers_changed
 
     def _select_requested(self) -> None:
         if self._selected_sent or not self.target.canary:

@@ -61,6 +61,9 @@ class CanaryInfo:
     target_kind: str = "Deployment"
     service: str | None = None
     provider: str | None = None
+    # spec.ingressRef.name (nginx, skipper: the router is `<ingressRef>-canary`) and spec.routeRef.name (apisix).
+    ingress_ref: str | None = None
+    route_ref: str | None = None
     analysis: Analysis = field(default_factory=Analysis)
     webhooks: tuple[Webhook, ...] = ()
     suspend: bool = False
@@ -132,6 +135,12 @@ class RouterInfo:
     api_version: str
     primary_weight: int | None
     canary_weight: int | None
+    # The provider family that writes this object (router_family's: istio, smi, gatewayapi, nginx...).
+    family: str | None = None
+    # A/B match rules (header, cookie, uri), each a short safe string such as `x-canary=insider`.
+    matches: tuple[str, ...] = ()
+    # Why the weights are unknown (missing or malformed), in Flagger's terms; None when they were read.
+    problem: str | None = None
 
 
 # Flagger's own messages are a line or two; anything past this is cut, so one giant event (anyone who can post

@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from tui.domain.flagger import weights
-from tui.domain.flagger.providers import effective_provider
+from tui.domain.flagger.providers import effective_provider, router_family
+from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, implied_provider, kinds_of_family
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -122,11 +123,57 @@ class AppState:
         return self.canaries.get(self.selected)
 
     def provider_for(self, view: CanaryView) -> str | None:
-        """The provider Flagger uses for this canary: spec.provider, else Flagger's -mesh-provider (None: unknown)."""
-        return effective_provider(view.info.provider, self.flagger.mesh_provider)
+        """The provider Flagger uses for this canary: spec.provider, else Flagger's -mesh-provider, else the one that
+        writes the router found for the canary (a VirtualService: istio). None: unknown."""
+        provider = effective_provider(view.info.provider, self.flagger.mesh_provider)
+        if provider is not None:
+            return provider
+        router = self._router_among(view, ROUTER_KINDS)
+        return implied_provider(router) if router is not None else None
 
     def router_for(self, view: CanaryView) -> RouterInfo | None:
-        return self.routers.get((view.key.namespace, view.info.apex))
+        """The router object Flagger writes for this canary's provider (by the name Flagger gives it); with the
+        provider unknown, whichever router exists for it. None for `kubernetes`, which has no router."""
+        kinds = self.router_kinds_for(view)
+        if not kinds:
+            return None
+        provider = effective_provider(view.info.provider, self.flagger.mesh_provider)
+        resolved = router_family(provider) if provider is not None else None
+        found = self._router_among(view, kinds, resolved.family if resolved is not None else None)
+        if found is None and resolved is not None and resolved.unknown:
+            # A name Flagger does not know routes through Istio; what exists may tell the intent better.
+            found = self._router_among(view, ROUTER_KINDS)
+        return found
+
+    def router_kinds_for(self, view: CanaryView) -> tuple[RouterKind, ...]:
+        """The router kinds this canary's provider writes (every kind when the provider is unknown)."""
+        provider = effective_provider(view.info.provider, self.flagger.mesh_provider)
+        if provider is None:
+            return ROUTER_KINDS
+        return kinds_of_family(router_family(provider).family)
+
+    def router_keys(self, view: CanaryView) -> tuple[tuple[str, str], ...]:
+        """Where in `routers` this canary's router may be (for caches that must know what a canary reads)."""
+        keys = dict.fromkeys(
+            (rk.namespace_for(view.info), name)
+            for rk in self.router_kinds_for(view)
+            if (name := rk.name_for(view.info)) is not None
+        )
+        return tuple(keys)
+
+    def _router_among(
+        self, view: CanaryView, kinds: tuple[RouterKind, ...], family: str | None = None
+    ) -> RouterInfo | None:
+        """The first of `kinds` that exists under the name Flagger gives it, written by `family` (any: None)."""
+        for rk in kinds:
+            name = rk.name_for(view.info)
+            router = self.routers.get((rk.namespace_for(view.info), name)) if name is not None else None
+            if router is None or router.kind != rk.kind:
+                continue
+            # The family tells nginx's Ingress from skipper's, istio's VirtualService from App Mesh's.
+            if not router.family or router.family == family or (family is None and router.family in rk.families):
+                return router
+        return None
 
     def deployment(self, namespace: str, name: str) -> DeploymentInfo | None:
         return self.deployments.get((namespace, name))

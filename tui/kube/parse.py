@@ -7,12 +7,10 @@ The simulation produces the same dicts, so both sources share these parsers.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from typing import Any
 
-from tui.base.safe_text import safe_text
 from tui.domain.flagger.hashing import object_hash
 from tui.domain.model import (
     REVISION_KEYS,
@@ -21,55 +19,17 @@ from tui.domain.model import (
     CanaryKey,
     ConfigValues,
     DeploymentInfo,
-    RouterInfo,
     Webhook,
 )
-from tui.domain.names import canary_service, primary_name
+from tui.kube.routers import parse_router as parse_router  # the entry point for every router kind
+from tui.kube.values import as_dict as _dict
+from tui.kube.values import as_list as _list
+from tui.kube.values import finite as _float
+from tui.kube.values import integer as _int
+from tui.kube.values import text as _str
 
 RELEASE_ANNOTATION = "canaryscope.io/release"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    return safe_text(value) if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _float(value: Any) -> float | None:
-    """A finite number: NaN and infinities (`"NaN"`, `1e400`) are as unknown as a word."""
-    if isinstance(value, bool):
-        return None
-    number: float | None = None
-    if isinstance(value, int | float):
-        number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else None
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _bool(value: Any) -> bool:
@@ -147,6 +107,8 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
         target_kind=_str(target_ref.get("kind")) or "Deployment",
         service=_str(_dict(spec.get("service")).get("name")),
         provider=_str(spec.get("provider")),
+        ingress_ref=_str(_dict(spec.get("ingressRef")).get("name")) or None,
+        route_ref=_str(_dict(spec.get("routeRef")).get("name")) or None,
         analysis=Analysis(
             interval_s=parse_interval(analysis.get("interval")),
             threshold=_int(analysis.get("threshold")),
@@ -240,44 +202,3 @@ def parse_configmap(obj: Any) -> ConfigValues | None:
     data = _dict(obj.get("data"))
     values = tuple((k, v) for k in REVISION_KEYS if (v := _str(data.get(k))) is not None)
     return ConfigValues(namespace, name, values)
-
-
-def _weight_of(value: Any) -> int | None:
-    # TrafficSplit v1alpha1 weights are quantities serialised as strings ("10"); later versions use ints.
-    weight = _int(value)
-    if weight is None:
-        number = _float(value)
-        weight = int(number) if number is not None else None
-    return weight
-
-
-def parse_router(obj: Any) -> RouterInfo | None:
-    """TrafficSplit (SMI v1alpha1..v1alpha4) or HTTPRoute (Gateway API): primary and canary weights."""
-    obj = _dict(obj)
-    namespace, name = _meta(obj)
-    if not namespace or not name:
-        return None
-    kind = _str(obj.get("kind")) or "?"
-    api_version = _str(obj.get("apiVersion")) or "?"
-    spec = _dict(obj.get("spec"))
-    backends: list[tuple[str, int | None]] = []
-    if kind == "TrafficSplit":
-        for backend in _list(spec.get("backends")):
-            backend = _dict(backend)
-            service = _str(backend.get("service"))
-            if service:
-                backends.append((service, _weight_of(backend.get("weight"))))
-    elif kind == "HTTPRoute":
-        # Flagger reads the rule that has both backends (A/B routes add a primary-only rule).
-        for rule in _list(spec.get("rules")):
-            refs = [_dict(r) for r in _list(_dict(rule).get("backendRefs"))]
-            if len(refs) >= 2:
-                backends = [(_str(r.get("name")) or "", _weight_of(r.get("weight"))) for r in refs]
-                break
-    primary = canary = None
-    for service, weight in backends:
-        if service == primary_name(name):
-            primary = weight
-        elif service == canary_service(name):
-            canary = weight
-    return RouterInfo(namespace, name, kind, api_version, primary, canary)

@@ -2,7 +2,8 @@
 
 One table entry per kind. An object kind (Canary, Deployment, a router, ConfigMap) is parsed by tui.kube.parse
 and becomes an Observed or Deleted observation, a full list becomes a Listed one; a Kubernetes Event becomes the
-Flagger events it newly reports. A new router kind is one more `_router(...)` entry (and its parsing in parse_router).
+Flagger events it newly reports. A router kind is an entry of ROUTER_KINDS (tui.domain.flagger.router_kinds) and
+its parser (tui.kube.routers).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind
 from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -63,18 +65,24 @@ class _ObjectRule(Generic[Parsed]):
 
 @dataclass(frozen=True)
 class _RouterRule(_ObjectRule[Any]):
+    router: RouterKind | None = None
+
     def listed(self, translator: Translator, kind: str, items: list[dict[str, Any]]) -> list[Observation]:
+        assert self.router is not None
         for item in items:
-            item.setdefault("kind", kind)  # parse_router reads the kind to know where the weights are
-        return super().listed(translator, kind, items)
+            # A list's items carry neither; parse_router reads both to know which kind's weights to look for.
+            item.setdefault("kind", self.router.kind)
+            item.setdefault("apiVersion", f"{self.router.group}/{self.router.versions[0]}")
+        return super().listed(translator, self.router.kind, items)
 
 
-def _router() -> _RouterRule:
+def _router(router: RouterKind) -> _RouterRule:
     return _RouterRule(
         parse_router,
-        lambda _t, router: RouterObserved(router),
-        lambda _t, router: RouterDeleted(router.namespace, router.name),
-        lambda t, kind, routers: RoutersListed(routers, t.namespace, kind),
+        lambda _t, info: RouterObserved(info),
+        lambda _t, info: RouterDeleted(info.namespace, info.name),
+        lambda t, kind, routers: RoutersListed(routers, None if router.cluster_scoped else t.namespace, kind),
+        router,
     )
 
 
@@ -113,10 +121,12 @@ KINDS: dict[str, _Rule] = {
         lambda _t, config: ConfigDeleted(config.namespace, config.name),
         lambda t, _kind, configs: ConfigsListed(configs, t.namespace),
     ),
-    "TrafficSplit": _router(),
-    "HTTPRoute": _router(),
     "Event": _EventRule(),
 }
+# Each router kind by its qualified name (the cluster's watches) and by its kind alone where that is unambiguous
+# (the first table entry of a kind: istio's VirtualService, not App Mesh's).
+for _kind in reversed(ROUTER_KINDS):
+    KINDS[_kind.qualified] = KINDS[_kind.kind] = _router(_kind)
 
 
 @dataclass

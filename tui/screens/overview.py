@@ -138,7 +138,8 @@ class RowCache:
     def changes(self, state: AppState, columns: Columns = FULL_COLUMNS) -> RowChanges:
         """The rows that differ from what the previous call saw (everything on the first call or new columns)."""
         seen, self._seen = self._seen, state
-        if seen is None or columns != self._columns:
+        if seen is None or columns != self._columns or seen.flagger != state.flagger:
+            # Flagger's settings decide every canary's provider, so which router each row reads.
             self._columns = columns
             candidates: dict[CanaryKey, None] | None = None
         else:
@@ -155,13 +156,14 @@ class RowCache:
             if view is None:
                 continue  # gone: below
             ns, target = key.namespace, view.info.target
-            reads = ((ns, view.info.apex), (ns, primary_name(target)), (ns, target))
+            # Where its router may be (the name Flagger gives it for the canary's provider), then its two series.
+            reads = (*state.router_keys(view), (ns, primary_name(target)), (ns, target))
             sources = (
                 columns,
                 view,
-                state.routers.get(reads[0]),
-                state.metrics.get(reads[1]),
-                state.metrics.get(reads[2]),
+                state.router_for(view),
+                state.metrics.get(reads[-2]),
+                state.metrics.get(reads[-1]),
             )
             cached = self._rows.get(key)
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):

@@ -32,11 +32,12 @@ from tui.actions.plan import (
 from tui.base.clock import VirtualClock
 from tui.domain.flagger.logger_stream import LoggerStreamParser
 from tui.domain.flagger.payload import as_event
-from tui.domain.model import CanaryKey, Health, MetricSample, SourceHealth
+from tui.domain.model import CanaryKey, FlaggerSettings, Health, MetricSample, SourceHealth
 from tui.domain.names import primary_name
 from tui.domain.observations import (
     ClockTick,
     EventObserved,
+    FlaggerSettingsObserved,
     HealthObserved,
     LoadObserved,
     LoadRemoved,
@@ -91,6 +92,9 @@ class Simulation:
         self._follow_ups: list[_FollowUp] = []
         self.canaries = {CanaryKey(c.namespace, c.name): c for c in scenario.canaries}
         self._pending.append(HealthObserved(SourceHealth("simulation", Health.CONNECTED, f"seed {seed}")))
+        # The simulated Flagger's own settings are known: it runs with the scenario's provider.
+        settings = FlaggerSettings(mesh_provider=scenario.provider, found_in="simulation")
+        self._pending.append(FlaggerSettingsObserved(settings))
         for spec in scenario.canaries:
             self._create_app(spec)
             if scenario.background_on:

@@ -412,7 +412,8 @@ def _routes_to(ingress: dict[str, Any], service_name: str) -> bool:
 
 class NopRouter:
     """kubernetes: no router object; GetRoutes is synthetic, all on the canary once an iteration ran (nop.go).
-    The apex Service selects the primary's pods once Flagger has created them."""
+    The apex Service selects the primary's pods once Flagger has initialised the canary (the simulated apps' Canary is
+    named after the app)."""
 
     kind = None
 
@@ -431,7 +432,8 @@ class NopRouter:
         return 100, 0
 
     def mesh_weights(self, namespace: str, apex: str) -> tuple[int, int] | None:
-        if self._store.get("Deployment", namespace, f"{apex}-primary") is None:
+        canary = self._store.get("Canary", namespace, apex)
+        if ((canary or {}).get("status") or {}).get("phase") in (None, "", "Initializing"):
             return None
         return 100, 0
 

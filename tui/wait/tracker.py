@@ -15,6 +15,7 @@ from enum import IntEnum
 
 from tui.domain import facts, wording
 from tui.domain.flagger.messages import classify
+from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES
 from tui.domain.model import CanaryKey, Health, Phase
 from tui.domain.state import AppState, CanaryView
 
@@ -37,10 +38,9 @@ NOT_A_CAUSE_KINDS = frozenset(
 REASON_CHARS = 300
 RELEASE_KINDS = frozenset({"new-revision", "restart"})
 # Health worth a line: problems, and the recovery after one. Sources not listed do not matter to a wait.
-REPORTED_SOURCES = ("kubernetes", "canaries", "logger", "trafficsplits", "httproutes", "routers")
+REPORTED_SOURCES = ("kubernetes", "canaries", "logger", *ROUTER_SOURCES)
 PROBLEMS = frozenset({Health.RECONNECTING, Health.UNREACHABLE, Health.FORBIDDEN, Health.NOT_INSTALLED})
 REASONS_SHOWN = 3
-ROUTER_SOURCES = ("trafficsplits", "httproutes")
 START_LINE_WAIT_S = 2.0
 HEALTH_SETTLE_S = 2.0
 
@@ -168,11 +168,13 @@ class WaitTracker:
 
     @staticmethod
     def _router_known(state: AppState, view: CanaryView) -> bool:
-        if state.router_for(view) is not None or "routers" in state.health:  # "routers": none is installed
+        if state.router_for(view) is not None or not state.router_kinds_for(view):  # `kubernetes` has no router
             return True
-        watches = [state.health.get(source) for source in ROUTER_SOURCES]
+        watches = [state.health.get(rk.key) for rk in ROUTER_KINDS]
         listed = [h for h in watches if h is not None]
-        return bool(listed) and all(h.state is not Health.CONNECTING for h in listed)
+        if not listed:
+            return "routers" in state.health  # the source's note: no router kind at all is installed
+        return all(h.state is not Health.CONNECTING for h in listed)
 
     def _not_found(self, state: AppState, now: float) -> None:
         canaries = state.health.get("canaries")
