@@ -35,7 +35,7 @@ EVENT_WEBHOOK = "event webhook (logger)"
 LOGGER_POD = "logger pod (--logger)"
 LOGGER_LOG = "logger pod's log file"
 CANARY = "canary"
-PROVIDER = "provider (flagger -mesh-provider)"
+PROVIDER = "provider (-mesh-provider)"
 INITIALIZE_TIMEOUT_S = 120.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
