@@ -1,6 +1,12 @@
 """Session-wide lab: real etcd, kube-apiserver, controller-manager, scheduler, kwok and Flagger on loopback, with
 Prometheus, the mesh emulator, the webhook logger and the seed's apps (`canaryscope lab up`, tui.lab.lab).
 
+One lab serves every provider: the seed's Canary says `provider: linkerd`, and other providers' canaries run
+beside it in their own namespaces (tests/lab/side_by_side.py, started with the lab when a collected test asks
+for `side_by_side`, so they run while the seed's rollouts do). Flagger's -mesh-provider is therefore istio:
+while it names linkerd, Flagger forces its Linkerd metric queries onto every canary whatever its spec.provider
+(pkg/controller/scheduler_metrics.go), and the other canaries' own builtin checks would go unread.
+
 The first run on a machine builds the binaries from Go modules (many minutes); later runs reuse them from
 ${CANARYSCOPE_CACHE:-~/.cache/canaryscope}/lab.
 """
@@ -14,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.side_by_side import SideBySide
 from tui.lab import binaries, controlplane, processes
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
@@ -47,21 +54,39 @@ def _cluster_logs(path: Path) -> dict[str, object]:
     }
 
 
+_SIDE_BY_SIDE: dict[Path, SideBySide] = {}
+
+
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabInfo]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
     lab_dir = tmp_path_factory.mktemp("lab")
     logs_file = lab_dir / LOGS_FILE_NAME
     logs_file.touch()
-    info = full_lab.up(lab_dir, kwok_config_docs=[_cluster_logs(logs_file)], seed=7)
+    info = full_lab.up(
+        lab_dir, kwok_config_docs=[_cluster_logs(logs_file)], seed=7, flagger_provider="istio", crd_providers=["istio"]
+    )
+    if any("side_by_side" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _SIDE_BY_SIDE[info.lab_dir] = SideBySide(info).start()
     try:
         yield info
     finally:
+        side = _SIDE_BY_SIDE.pop(info.lab_dir, None)
+        if side is not None:
+            side.close()
         controlplane.down(lab_dir)
         leftovers = [r.name for r in processes.records(lab_dir) if processes.is_alive(r)]
         assert not leftovers, f"lab processes still running after down: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def side_by_side(lab: LabInfo) -> SideBySide:
+    """The istio and gatewayapi canaries' releases, running since the lab started (see the module docstring)."""
+    if lab.lab_dir not in _SIDE_BY_SIDE:
+        _SIDE_BY_SIDE[lab.lab_dir] = SideBySide(lab).start()
+    return _SIDE_BY_SIDE[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ A run becomes four sequences, from the detection of the new revision to the end 
 * releases: for each of those events, which distinct payload `checksum` it carries (0, 1, ...): the checksum
   itself is a hash of Flagger's own making, but where it changes tells which revision an event speaks for;
 * statuses: the Canary's (phase, canaryWeight, failedChecks) each time it changed;
-* router: the TrafficSplit's canary weight each time it changed.
+* router: the router's canary weight each time it changed, as Flagger's GetRoutes reads it (the TrafficSplit for
+  Linkerd, the VirtualService for Istio, the HTTPRoute for Gateway API; tests/lab/trace.py reads the real ones).
 
 Timestamps are left out, and so is what is measured rather than decided: the success rate or latency printed in
 a `Halt` message depends on the random traffic of that run and becomes `<measured>`.
@@ -20,6 +21,7 @@ of the sequence comparable. Every dropped message is returned so a test can show
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -28,7 +30,7 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.model import CanaryKey
 from tui.sim.engine import Simulation
 from tui.sim.logger_pod import LOG_LINES_LIMIT
-from tui.sim.scenario import load_scenario
+from tui.sim.scenario import BUILTIN, Scenario, from_mapping
 
 KEY = CanaryKey("apps", "examiner")
 DETECTED = "New revision detected! "
@@ -85,24 +87,32 @@ def reduce(payloads: list[EventPayload], statuses: list[Status], router: list[in
     return Sequences(kept, [order.index(c) for c in checksums], statuses[first:], router, dropped)
 
 
-def _release(sim: Simulation, kind: str, limit_s: int = 900) -> tuple[list[Status], list[int]]:
+def lab_scenario(provider: str = "linkerd", namespace: str = KEY.namespace) -> Scenario:
+    """The `lab` scenario with its Canary on ``provider`` in ``namespace`` (as tests/lab/side_by_side.py runs it)."""
+    raw = copy.deepcopy(BUILTIN["lab"])
+    raw["provider"] = provider
+    raw["canaries"][0]["namespace"] = namespace
+    return from_mapping(raw)
+
+
+def _release(sim: Simulation, kind: str, key: CanaryKey = KEY, limit_s: int = 900) -> tuple[list[Status], list[int]]:
     def status() -> Status:
-        st = sim.store.get("Canary", KEY.namespace, KEY.name)["status"]
+        st = sim.store.get("Canary", key.namespace, key.name)["status"]
         return st["phase"], int(st["canaryWeight"]), int(st["failedChecks"])
 
     def canary_weight() -> int:
-        weights = sim.weights(KEY)
+        weights = sim.weights(key)
         return weights[1] if weights else 0
 
     statuses, router = [status()], [canary_weight()]
-    sim.release(KEY, faulty=kind == "faulty")
-    errors = sim.inject_errors(KEY) if kind == "faulty" else None
+    sim.release(key, faulty=kind == "faulty")
+    errors = sim.inject_errors(key) if kind == "faulty" else None
     for _ in range(limit_s):
         sim.advance(1)
         if status() != statuses[-1]:
             statuses.append(status())
             if kind == "promoted" and statuses[-1][0] == "Progressing":
-                sim.promote_now(KEY)  # `p` as soon as the analysis shows, as the lab test presses it
+                sim.promote_now(key)  # `p` as soon as the analysis shows, as the lab test presses it
         if canary_weight() != router[-1]:
             router.append(canary_weight())
         if statuses[-1][0] in ("Succeeded", "Failed") and any(st[0] == "Progressing" for st in statuses):
@@ -112,22 +122,25 @@ def _release(sim: Simulation, kind: str, limit_s: int = 900) -> tuple[list[Statu
     return statuses, router
 
 
-def simulate(*, kind: str, after: str = "Initialized", seed: int = 1) -> Sequences:
+def simulate(
+    *, kind: str, after: str = "Initialized", seed: int = 1, provider: str = "linkerd", namespace: str = KEY.namespace
+) -> Sequences:
     """The lab's Canary (the `lab` scenario) through one release in the simulation: `good`, `faulty` (with
     injected errors) or `promoted` (skipAnalysis once Progressing), starting in phase ``after`` (a release that
-    failed or succeeded first, as the lab tests run them one after the other)."""
-    sim = Simulation(load_scenario("lab"), seed=seed)
+    failed or succeeded first, as the lab tests run them one after the other), on ``provider`` in ``namespace``."""
+    sim = Simulation(lab_scenario(provider, namespace), seed=seed)
+    key = CanaryKey(namespace, KEY.name)
     if after in ("Failed", "Succeeded"):
-        _release(sim, "faulty" if after == "Failed" else "good")
+        _release(sim, "faulty" if after == "Failed" else "good", key)
         # As the lab tests do: the next release starts once the canary's metric window holds no requests.
         for _ in range(120):
             sim.advance(1)
-            if sim.traffic.metrics(KEY.namespace, KEY.name).window(int(sim.now), 30).success_rate is None:
+            if sim.traffic.metrics(key.namespace, key.name).window(int(sim.now), 30).success_rate is None:
                 break
     elif after != "Initialized":
         raise ValueError(f"cannot start a simulated release in phase {after}")
     before = len(sim.logger.tail(LOG_LINES_LIMIT))
-    statuses, router = _release(sim, kind)
+    statuses, router = _release(sim, kind, key)
     lines = sim.logger.tail(LOG_LINES_LIMIT)
     assert len(lines) < LOG_LINES_LIMIT, "the simulated logger's log overflowed"
     return reduce(parse_lines(lines[before:]), statuses, router)
@@ -144,6 +157,6 @@ def initialisation(events: list[Event]) -> list[Event]:
     return [(t, phase, READINESS_REASON.sub(r"\1<reason>", m)) for t, phase, m in events[: end + 1]]
 
 
-def simulated_initialisation(seed: int = 1) -> list[Event]:
-    sim = Simulation(load_scenario("lab"), seed=seed)
+def simulated_initialisation(seed: int = 1, provider: str = "linkerd", namespace: str = KEY.namespace) -> list[Event]:
+    sim = Simulation(lab_scenario(provider, namespace), seed=seed)
     return initialisation([(r.type, r.phase, r.message) for r in sim.flagger.history])

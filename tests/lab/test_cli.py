@@ -75,3 +75,21 @@ def test_other_kubeconfigs_keep_the_seed_defaults(tmp_path: Path) -> None:
         args = build_parser().parse_args(argv)
         apply_lab_defaults(args)
         assert (args.prometheus, args.target) == ("svc/monitoring/prometheus-operated:9090", "http://localhost/examine")
+
+
+def test_an_unknown_provider_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    out = canaryscope("lab", "up", "--provider", "consul", "--dir", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "invalid choice: 'consul'" in out.stderr
+    assert "Traceback" not in out.stderr and not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_provider_choices_are_the_labs() -> None:
+    from tui.lab import apps, cli
+
+    assert cli.PROVIDERS == apps.PROVIDERS
+    args = cli.build_parser().parse_args(["up", "--provider", "istio"])
+    assert (args.command, args.provider) == ("up", "istio")
+    assert cli.build_parser().parse_args(["up"]).provider == "linkerd"
+    out = canaryscope("lab", "--help")
+    assert "linkerd,istio,gatewayapi,nginx" in out.stdout

@@ -45,3 +45,15 @@ def test_ldflags_stamp_the_kubernetes_version() -> None:
     assert f"version.gitVersion={binaries.KUBERNETES_VERSION}" in flags
     assert "version.gitMajor=1 " in flags
     assert f"version.gitMinor={binaries.KUBERNETES_VERSION.split('.')[1]} " in flags
+
+
+def test_crd_only_modules_are_pinned_to_releases_outside_the_build() -> None:
+    # Only their manifests are read (go mod download of an exact version), so they must not enter the build key.
+    required = _required(_gomod())
+    for module, version in (
+        ("sigs.k8s.io/gateway-api", binaries.GATEWAY_API_VERSION),
+        ("istio.io/api", binaries.ISTIO_API_VERSION),
+    ):
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", version), (module, version)
+        assert module not in required
+    assert binaries.pinned_versions()["istio-api"] == binaries.ISTIO_API_VERSION

@@ -2,8 +2,9 @@
 
 * events: the webhook payloads in the logger pod's log file (Flagger posts every event, in order);
 * statuses: each change of the Canary's (phase, canaryWeight, failedChecks), from a watch;
-* router: each change of the TrafficSplit's canary weight, from a watch;
-* objects: every Canary, Deployment and TrafficSplit change in the namespace, for a replayable recording.
+* router: each change of the router's canary weight, from a watch (the TrafficSplit, or for other providers
+  the VirtualService or HTTPRoute, read as Flagger's GetRoutes reads them);
+* objects: every Canary, Deployment and router change in the namespace, for a replayable recording.
 """
 
 from __future__ import annotations
@@ -27,6 +28,34 @@ if TYPE_CHECKING:
     from tests.cluster.recording import Recording
 
 CRI_LINE = re.compile(r"^(\S+) (stdout|stderr) [FP] (.*)$")
+# Router kind -> (group, version, plural) as the trace watches it.
+ROUTERS = {
+    "TrafficSplit": ("split.smi-spec.io", "v1alpha1", "trafficsplits"),
+    "VirtualService": ("networking.istio.io", "v1beta1", "virtualservices"),
+    "HTTPRoute": ("gateway.networking.k8s.io", "v1", "httproutes"),
+}
+
+
+def canary_weight(obj: dict[str, Any], name: str) -> int:
+    """The router's canary weight as Flagger v1.44's GetRoutes reads it (pkg/router/smi.go, istio.go,
+    gateway_api.go): the backend named `<name>-canary`; for a VirtualService the last http rule routing to it,
+    for an HTTPRoute the last rule with exactly two backendRefs."""
+    canary, spec = f"{name}-canary", obj.get("spec") or {}
+    if obj.get("kind") == "VirtualService":
+        weight = 0
+        for rule in spec.get("http") or []:
+            routes = rule.get("route") or []
+            if any(r["destination"]["host"] == canary for r in routes):
+                weight = next(int(r.get("weight") or 0) for r in routes if r["destination"]["host"] == canary)
+        return weight
+    if obj.get("kind") == "HTTPRoute":
+        weight = 0
+        for rule in spec.get("rules") or []:
+            refs = rule.get("backendRefs") or []
+            if len(refs) == 2:
+                weight = next((int(r.get("weight", 1)) for r in refs if r["name"] == canary), 0)
+        return weight
+    return {b["service"]: int(b["weight"]) for b in spec.get("backends") or []}.get(canary, 0)
 
 
 @dataclass(frozen=True)
@@ -73,6 +102,7 @@ class FlaggerTrace:
     log_file: Path
     namespace: str = "apps"
     name: str = "examiner"
+    router_kind: str = "TrafficSplit"
     started: float = 0.0
     log_offset: int = 0
     initial: list[dict[str, Any]] = field(default_factory=list)
@@ -93,8 +123,11 @@ class FlaggerTrace:
             "Canary": functools.partial(
                 custom.list_namespaced_custom_object, "flagger.app", "v1beta1", self.namespace, "canaries"
             ),
-            "TrafficSplit": functools.partial(
-                custom.list_namespaced_custom_object, "split.smi-spec.io", "v1alpha1", self.namespace, "trafficsplits"
+            self.router_kind: functools.partial(
+                custom.list_namespaced_custom_object,
+                *ROUTERS[self.router_kind][:2],
+                self.namespace,
+                ROUTERS[self.router_kind][2],
             ),
             "Deployment": functools.partial(apps.list_namespaced_deployment, self.namespace),
         }
@@ -163,16 +196,16 @@ class FlaggerTrace:
         return out
 
     def router(self) -> list[int]:
-        """The TrafficSplit's canary weight each time it changed."""
+        """The router's canary weight each time it changed."""
         out: list[int] = []
-        splits = [o for o in self.initial if o.get("kind") == "TrafficSplit"] + [
-            c.object for c in self.object_changes() if c.object.get("kind") == "TrafficSplit"
+        kind = self.router_kind
+        routers = [o for o in self.initial if o.get("kind") == kind] + [
+            c.object for c in self.object_changes() if c.object.get("kind") == kind
         ]
-        for obj in splits:
+        for obj in routers:
             if obj["metadata"]["name"] != self.name:
                 continue
-            weights = {b["service"]: int(b["weight"]) for b in obj["spec"]["backends"]}
-            weight = weights.get(f"{self.name}-canary", 0)
+            weight = canary_weight(obj, self.name)
             if not out or out[-1] != weight:
                 out.append(weight)
         return out

@@ -10,11 +10,18 @@
 The pods are kwok's: they become Running/Ready but run nothing. The mesh emulator answers in their place. Unlike
 the seed's chart, the env sits in the pod template (no ConfigMap), which is what canaryscope's `deployment`
 release strategy patches.
+
+The Canary's provider follows the lab's (`canaryscope lab up --provider`): linkerd (the namespace annotated
+`linkerd.io/inject: enabled`), istio (labelled `istio-injection: enabled`), gatewayapi (`gatewayapi:v1`, the
+HTTPRoute's parent being the apex Service, as a Gateway API mesh routes a Service's traffic) or nginx (the canary
+Ingress made from `echo`). `app_objects` builds the same app for another namespace, so several providers' canaries
+can run side by side on one lab.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,17 +36,33 @@ LOGGER_CONTAINER = "examiner"
 LOGGER_SELECTOR = "app.kubernetes.io/name=logger"
 FIELD_MANAGER = "canaryscope-lab"
 CONTAINER_PORT = 8080
+INGRESS = "echo"
+# canaryscope lab's provider names -> Flagger's (its -mesh-provider flag and a Canary's spec.provider).
+FLAGGER_PROVIDERS = {"linkerd": "linkerd", "istio": "istio", "gatewayapi": "gatewayapi:v1", "nginx": "nginx"}
+PROVIDERS = tuple(FLAGGER_PROVIDERS)
 
 
-def lab_canary() -> CanaryScenario:
-    return load_scenario("lab").canaries[0]
+def lab_canary(namespace: str = APPS) -> CanaryScenario:
+    return dataclasses.replace(load_scenario("lab").canaries[0], namespace=namespace)
 
 
-def _namespace(name: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def _namespace(
+    name: str, annotations: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name}
     if annotations:
         meta["annotations"] = annotations
+    if labels:
+        meta["labels"] = labels
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+
+
+def _app_namespace(name: str, provider: str) -> dict[str, Any]:
+    if provider == "linkerd":
+        return _namespace(name, {"linkerd.io/inject": "enabled"})
+    if provider == "istio":
+        return _namespace(name, labels={"istio-injection": "enabled"})
+    return _namespace(name)
 
 
 def _with_port(deployment: dict[str, Any]) -> dict[str, Any]:
@@ -62,32 +85,57 @@ def _service(name: str, namespace: str, selector: dict[str, str]) -> dict[str, A
     }
 
 
-def _ingress(spec: CanaryScenario) -> dict[str, Any]:
+def _ingress(spec: CanaryScenario, host: str | None = None) -> dict[str, Any]:
     # The seed's Ingress: no class, everything to the apex Service, which the meshed ingress proxy then splits.
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {
+                    "path": "/",
+                    "pathType": "Prefix",
+                    "backend": {"service": {"name": spec.name, "port": {"number": 80}}},
+                }
+            ]
+        }
+    }
+    if host:
+        rule = {"host": host, **rule}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": {
-            "name": "echo",
+            "name": INGRESS,
             "namespace": spec.namespace,
             "annotations": {"nginx.ingress.kubernetes.io/service-upstream": "true"},
         },
-        "spec": {
-            "rules": [
-                {
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": spec.name, "port": {"number": 80}}},
-                            }
-                        ]
-                    }
-                }
-            ]
-        },
+        "spec": {"rules": [rule]},
     }
+
+
+def provider_canary(spec: CanaryScenario, provider: str, event_url: str) -> dict[str, Any]:
+    """The simulation's Canary for ``spec``, with what Flagger needs for ``provider`` (see the module docstring)."""
+    canary = manifests.canary(spec, event_url=event_url)
+    canary["spec"]["provider"] = FLAGGER_PROVIDERS[provider]
+    if provider == "gatewayapi":
+        parent = {"group": "core", "kind": "Service", "name": spec.name, "namespace": spec.namespace, "port": 80}
+        canary["spec"]["service"]["gatewayRefs"] = [parent]
+    elif provider == "nginx":
+        canary["spec"]["ingressRef"] = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": INGRESS}
+    return canary
+
+
+def app_objects(
+    spec: CanaryScenario, event_url: str, provider: str = "linkerd", host: str | None = None
+) -> list[dict[str, Any]]:
+    """The examiner app in ``spec.namespace`` with its Canary for ``provider``; ``host`` limits its Ingress rule
+    to that host (beside the seed's catch-all Ingress)."""
+    return [
+        _app_namespace(spec.namespace, provider),
+        _with_port(manifests.target_deployment(spec)),
+        _service(spec.name, spec.namespace, manifests.labels(spec)),
+        _ingress(spec, host),
+        provider_canary(spec, provider, event_url),
+    ]
 
 
 def _logger_deployment() -> dict[str, Any]:
@@ -115,18 +163,16 @@ def _logger_deployment() -> dict[str, Any]:
     }
 
 
-def objects(logger_url: str, spec: CanaryScenario | None = None) -> list[dict[str, Any]]:
+def objects(logger_url: str, spec: CanaryScenario | None = None, provider: str = "linkerd") -> list[dict[str, Any]]:
     """Everything the lab applies, in order; ``logger_url`` is where Flagger posts its events."""
     spec = spec or lab_canary()
+    namespace, *app = app_objects(spec, logger_url, provider)
     return [
-        _namespace(APPS, {"linkerd.io/inject": "enabled"}),
+        namespace,
         _namespace(MONITORING),
         _logger_deployment(),
         _service(LOGGER, MONITORING, {"app.kubernetes.io/name": LOGGER, "app.kubernetes.io/instance": LOGGER}),
-        _with_port(manifests.target_deployment(spec)),
-        _service(spec.name, spec.namespace, manifests.labels(spec)),
-        _ingress(spec),
-        manifests.canary(spec, event_url=logger_url),
+        *app,
     ]
 
 

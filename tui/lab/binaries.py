@@ -27,6 +27,8 @@ KWOK_VERSION = "v0.8.0"
 FLAGGER_VERSION = "v1.44.0"
 # Not part of the build graph (only its CRD manifests are used); v1.7.0 needs Go 1.27.
 GATEWAY_API_VERSION = "v1.6.3"
+# Likewise only for its CRD manifest (kubernetes/customresourcedefinitions.gen.yaml): Istio's API release.
+ISTIO_API_VERSION = "v1.32.0"
 
 # name -> Go main package; built in this order (the small ones first so failures show early).
 PACKAGES: dict[str, str] = {
@@ -46,6 +48,7 @@ def pinned_versions() -> dict[str, str]:
         "kwok": KWOK_VERSION,
         "flagger": FLAGGER_VERSION,
         "gateway-api": GATEWAY_API_VERSION,
+        "istio-api": ISTIO_API_VERSION,
     }
 
 

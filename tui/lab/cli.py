@@ -13,6 +13,9 @@ from pathlib import Path
 from tui.cmdline.parser import EXIT_USAGE, OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
 
+# As tui.lab.apps.PROVIDERS, spelled out here so that parsing imports nothing of the lab.
+PROVIDERS = ("linkerd", "istio", "gatewayapi", "nginx")
+
 EXIT_FAILED = 1
 
 
@@ -25,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Prometheus and a mesh emulator on 127.0.0.1, with the seed's examiner Canary.",
     )
     parser.add_argument("command", choices=("up", "status", "down"), help="start, describe or stop the lab")
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        default="linkerd",
+        help="the mesh or ingress Flagger drives (its -mesh-provider and the Canary's spec.provider); default linkerd",
+    )
     parser.add_argument(
         "--dir", type=Path, default=None, help=f"the lab's directory (default {default_dir()})", metavar="PATH"
     )
@@ -59,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.lab.controlplane import LabError
 
     try:
-        lab.up(lab_dir, log=lambda msg: print(msg, flush=True))
+        lab.up(lab_dir, provider=args.provider, log=lambda msg: print(msg, flush=True))
     except KeyboardInterrupt:
         lab.down(lab_dir, log=lambda _msg: None)
         print("canaryscope lab: interrupted; stopped what had started", file=sys.stderr)

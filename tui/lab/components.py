@@ -183,11 +183,12 @@ def flagger_argv(
     prometheus_url: str,
     loop_interval: str,
     event_webhook: str | None,
+    mesh_provider: str = "linkerd",
 ) -> list[str]:
     argv = [
         str(binary),
         f"-kubeconfig={kubeconfig}",
-        "-mesh-provider=linkerd",
+        f"-mesh-provider={mesh_provider}",
         f"-metrics-server={prometheus_url}",
         "-enable-leader-election=false",
         "-log-level=info",

@@ -156,6 +156,8 @@ def up(
     before_flagger: BeforeFlagger | None = None,
     reserved_ports: Iterable[int] = (),
     cache_root: Path | None = None,
+    mesh_provider: str = "linkerd",
+    crd_providers: Iterable[str] = (),
     log: Log = print,
 ) -> LabInfo:
     """Start the lab (building binaries first if needed) and return its addresses once every part is ready.
@@ -164,7 +166,8 @@ def up(
     queries; without it a free port is reserved and recorded for whoever starts Prometheus.
     ``kwok_config_docs`` are appended to kwok's config (e.g. a ClusterLogs object). ``before_flagger`` starts
     whatever Flagger should find in place (tui.lab.lab: Prometheus, the mesh emulator, the apps), on
-    ``reserved_ports``, which the control plane leaves alone.
+    ``reserved_ports``, which the control plane leaves alone. ``mesh_provider`` is Flagger's -mesh-provider;
+    ``crd_providers`` name the providers whose CRDs are installed besides those always there (tui.lab.crds).
     """
     lab_dir = Path(lab_dir).resolve()
     current = status(lab_dir)
@@ -177,7 +180,7 @@ def up(
     lab_dir.mkdir(parents=True, exist_ok=True)
 
     bins = lab_binaries.ensure_binaries(cache_root, log=log)
-    starter = _Starter(lab_dir, bins, log, frozenset(reserved_ports))
+    starter = _Starter(lab_dir, bins, log, frozenset(reserved_ports), mesh_provider, tuple(crd_providers))
     try:
         info = starter.run(
             prometheus_url, event_webhook, with_flagger, flagger_loop_interval, list(kwok_config_docs), before_flagger
@@ -213,8 +216,18 @@ def _self_signed_tls() -> ssl.SSLContext:
 
 
 class _Starter:
-    def __init__(self, lab_dir: Path, bins: dict[str, Path], log: Log, reserved: frozenset[int]) -> None:
+    def __init__(
+        self,
+        lab_dir: Path,
+        bins: dict[str, Path],
+        log: Log,
+        reserved: frozenset[int],
+        mesh_provider: str = "linkerd",
+        crd_providers: tuple[str, ...] = (),
+    ) -> None:
         self.lab_dir = lab_dir
+        self.mesh_provider = mesh_provider
+        self.crd_providers = crd_providers
         self.reserved = reserved
         self.bins = bins
         self.log = log
@@ -274,7 +287,7 @@ class _Starter:
         from kubernetes import config  # lazily: only the lab needs the Kubernetes client at import time
 
         api = config.new_client_from_config(config_file=str(kubeconfig))
-        lab_crds.install_crds(api, lab_crds.lab_crds())
+        lab_crds.install_crds(api, lab_crds.lab_crds(self.crd_providers))
         self.log(f"lab: CRDs installed ({self.elapsed()})")
         fakenode.create_node(api)
 
@@ -294,7 +307,7 @@ class _Starter:
         }
         if with_flagger:
             argv = components.flagger_argv(
-                bins["flagger"], kubeconfig, ports, prometheus_url, loop_interval, event_webhook
+                bins["flagger"], kubeconfig, ports, prometheus_url, loop_interval, event_webhook, self.mesh_provider
             )
             processes.start(lab, "flagger", argv)
             self.wait("flagger", lambda: _ok(f"{ports.flagger_url}/healthz", expect=""), 60)

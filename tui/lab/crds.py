@@ -1,6 +1,7 @@
-"""CustomResourceDefinitions the lab installs: Flagger's, SMI TrafficSplit and Gateway API (standard channel).
+"""CustomResourceDefinitions the lab installs: Flagger's, SMI TrafficSplit, Gateway API (standard channel) and,
+for the istio provider, Istio's VirtualService and DestinationRule.
 
-Flagger's and Gateway API's manifests are read from their Go modules (downloaded and checksum-verified by
+Flagger's, Gateway API's and Istio's manifests are read from their Go modules (downloaded and checksum-verified by
 `go mod download`), so they match the pinned releases exactly. No module ships the SMI TrafficSplit CRD,
 so that one is defined here: a permissive schema, served at every version Flagger's SMI routers use.
 """
@@ -81,8 +82,21 @@ def gateway_api_crds() -> list[dict[str, Any]]:
     return crds_in((root / "config" / "crd" / "standard").glob("*.yaml"))
 
 
-def lab_crds() -> list[dict[str, Any]]:
-    return [*flagger_crds(), traffic_split_crd(), *gateway_api_crds()]
+# The Istio kinds Flagger's istio router writes (the module's manifest has 15 CRDs, about 1 MB).
+ISTIO_CRD_NAMES = ("virtualservices.networking.istio.io", "destinationrules.networking.istio.io")
+
+
+def istio_crds() -> list[dict[str, Any]]:
+    root = binaries.module_dir("istio.io/api", binaries.ISTIO_API_VERSION)
+    docs = crds_in([root / "kubernetes" / "customresourcedefinitions.gen.yaml"])
+    return [d for d in docs if d["metadata"]["name"] in ISTIO_CRD_NAMES]
+
+
+def lab_crds(providers: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Flagger's, SMI's and Gateway API's CRDs always; Istio's when ``providers`` include istio (NGINX needs
+    only Ingress, which Kubernetes serves)."""
+    extra = istio_crds() if "istio" in providers else []
+    return [*flagger_crds(), traffic_split_crd(), *gateway_api_crds(), *extra]
 
 
 def install_crds(api_client: Any, docs: list[dict[str, Any]], timeout: float = 60.0) -> None:

@@ -4,8 +4,11 @@ On top of the control plane and Flagger (tui.lab.controlplane) it starts, before
 
 * Prometheus (Debian's binary) scraping the mesh emulator every second; Flagger's -metrics-server;
 * the webhook receiver that writes the logger pod's log (tui.lab.logger);
-* the mesh emulator: ingress, Linkerd proxies and examiner pods (tui.lab.mesh);
+* the mesh emulator: ingress, the mesh's proxies and examiner pods (tui.lab.mesh);
 * the seed's apps (tui.lab.apps): examiner with its Canary in `apps`, the logger in `monitoring`.
+
+The provider (linkerd, istio, gatewayapi or nginx) decides Flagger's -mesh-provider, the Canary's spec.provider
+and which CRDs are installed besides those always there.
 
 and then waits until Flagger has initialised the Canary. Every process records its pid in the lab directory,
 so `down` (or `status`) works from any other process. lab.json keeps every address.
@@ -32,6 +35,7 @@ EVENT_WEBHOOK = "event webhook (logger)"
 LOGGER_POD = "logger pod (--logger)"
 LOGGER_LOG = "logger pod's log file"
 CANARY = "canary"
+PROVIDER = "provider (-mesh-provider)"
 INITIALIZE_TIMEOUT_S = 120.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,12 +65,27 @@ def up(
     wait_initialized: bool = True,
     seed: int | None = None,
     cache_root: Path | None = None,
+    provider: str = "linkerd",
+    flagger_provider: str | None = None,
+    crd_providers: Iterable[str] = (),
     log: Log = print,
 ) -> LabInfo:
-    """Start everything (building the Go binaries on first use); returns once the Canary is Initialized."""
+    """Start everything (building the Go binaries on first use); returns once the Canary is Initialized.
+
+    ``provider`` is the seed Canary's and, unless ``flagger_provider`` says otherwise, Flagger's -mesh-provider
+    (Flagger forces its Linkerd metric queries onto every canary while that flag names linkerd, so a lab that runs
+    other providers' canaries beside the seed's passes another one). ``crd_providers`` add those providers' CRDs.
+    """
+    if provider not in apps.FLAGGER_PROVIDERS:
+        raise LabError(f"unknown provider {provider!r}; choose one of {', '.join(apps.PROVIDERS)}")
+    mesh_provider = flagger_provider or apps.FLAGGER_PROVIDERS[provider]
+    crd_set = {provider, *crd_providers}
     lab_dir = Path(lab_dir).resolve()
     current = controlplane.status(lab_dir)
     if current.healthy and current.info is not None and INGRESS in current.info.extras:
+        running = current.info.extras.get(PROVIDER, "linkerd")
+        if running != mesh_provider:
+            raise LabError(f"a lab with provider {running} is already running in {lab_dir}; run `lab down` first")
         log(f"lab: already running in {lab_dir}")
         return current.info
     binary = lab_prometheus.find_prometheus()
@@ -94,12 +113,14 @@ def up(
         mesh += ["--ingress-port", str(ingress_port), "--metrics-port", str(metrics_port)]
         if seed is not None:
             mesh += ["--seed", str(seed)]
+        if "istio" in crd_set:
+            mesh.append("--istio")
         processes.start(lab_dir, "mesh", mesh, env)
         wait("logger", lambda: _get_ok(f"{logger_url}.well-known/ready"), 30)
         wait("mesh", lambda: _get_ok(f"http://127.0.0.1:{metrics_port}/healthz"), 30)
         wait("prometheus", lambda: _get_ok(f"{prometheus_url}/-/ready"), 60)
         log(f"lab: prometheus, logger and mesh emulator ready ({time.monotonic() - started:.1f}s)")
-        apps.apply(api, apps.objects(logger_url, spec))
+        apps.apply(api, apps.objects(logger_url, spec, provider))
         targets = [(apps.MONITORING, apps.LOGGER), (spec.namespace, spec.name)]
         wait("kwok", lambda: apps.deployments_ready(api, targets), 60)
         log(f"lab: apps applied, examiner and logger ready ({time.monotonic() - started:.1f}s)")
@@ -111,6 +132,7 @@ def up(
             LOGGER_POD: f"{apps.MONITORING}/{apps.LOGGER_SELECTOR}",
             LOGGER_LOG: str(log_file),
             CANARY: f"{spec.namespace}/{spec.name}",
+            PROVIDER: mesh_provider,
         }
 
     info = controlplane.up(
@@ -120,6 +142,8 @@ def up(
         before_flagger=before_flagger,
         reserved_ports=(ingress_port, metrics_port, logger_port, prometheus_port),
         cache_root=cache_root,
+        mesh_provider=mesh_provider,
+        crd_providers=sorted(crd_set),
         log=log,
     )
     if wait_initialized:

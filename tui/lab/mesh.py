@@ -1,14 +1,19 @@
-"""The lab's mesh emulator: ingress-nginx, the Linkerd proxies and the examiner pods in one process.
+"""The lab's mesh emulator: ingress-nginx, the mesh's proxies and the examiner pods in one process.
 
-* An HTTP ingress on 127.0.0.1 routes each request by the cluster's Ingress rules to a Service, applies the
-  TrafficSplit rooted there (weighted random choice, as Linkerd does) and answers as examiner would from the
-  chosen Deployment's pod template env: ECHO_VALUE as the body, SERVER_ERROR_RATE, REQUEST_DELAY and the
-  `status`/`delay` query parameters (tui.sim.examiner holds those rules).
-* A metrics endpoint exports Linkerd's inbound `response_total` and `response_latency_ms` for each meshed pod
-  (namespace or pod template annotated linkerd.io/inject: enabled) it answered for, for Prometheus to scrape.
+* An HTTP ingress on 127.0.0.1 routes each request by the cluster's Ingress rules (and an NGINX canary Ingress's
+  annotations) to a Service, applies that Service's router (a TrafficSplit as Linkerd does, a VirtualService as
+  Istio does, an HTTPRoute as a Gateway API mesh does: weights and header matches) and answers as examiner would
+  from the chosen Deployment's pod template env: ECHO_VALUE as the body, SERVER_ERROR_RATE, REQUEST_DELAY and
+  the `status`/`delay` query parameters (tui.sim.examiner holds those rules).
+* A metrics endpoint exports, for Prometheus to scrape: Linkerd's inbound `response_total` and
+  `response_latency_ms` for each Linkerd-meshed pod (namespace or pod template annotated linkerd.io/inject:
+  enabled), Istio's `istio_requests_total` and `istio_request_duration_milliseconds` for each Istio-meshed pod
+  (namespace labelled istio-injection=enabled), the app's own `http_request_duration_seconds` for every pod and
+  ingress-nginx's request series (tui.lab.provider_metrics).
 
-The picture of the cluster comes from watches (Namespaces, Ingresses, Services, TrafficSplits, Deployments), so a weight
-Flagger writes applies to the next request. The env is the Deployment's current template: during a rollout
+The picture of the cluster comes from watches (Namespaces, Ingresses, Services, TrafficSplits, HTTPRoutes,
+VirtualServices when Istio's CRDs are installed, Deployments), so a weight Flagger writes applies to the next
+request. The env is the Deployment's current template: during a rollout
 of the primary the new version answers a moment before its pod would be ready.
 
     python -m tui.lab.mesh --kubeconfig KUBECONFIG --ingress-port PORT --metrics-port PORT
@@ -32,7 +37,9 @@ from urllib.parse import parse_qs, urlsplit
 from tui.cluster.watch_loop import WatchLoop, WatchSpec
 from tui.domain.observations import HealthObserved
 from tui.lab.linkerd_metrics import InboundMetrics, Pod
-from tui.lab.routing import Backend, Topology, Workload
+from tui.lab.provider_metrics import ProviderMetrics
+from tui.lab.provider_routes import Request
+from tui.lab.routing import Backend, IngressPath, Topology, Workload
 from tui.sim.examiner import decide_delay_ms, decide_status
 from tui.sources.mailbox import Mailbox
 
@@ -41,6 +48,7 @@ MAX_IN_FLIGHT = 256
 MAX_BODY_BYTES = 1 << 20
 READ_TIMEOUT_S = 60.0
 HEALTH_UP = '{"status":"UP","checks":[]}'
+MAX_HEADERS = 64
 
 
 def pod_of(workload: Workload) -> Pod:
@@ -50,12 +58,16 @@ def pod_of(workload: Workload) -> Pod:
 class Mesh:
     """The watched cluster picture, the counters and the request handling shared by the two servers."""
 
-    def __init__(self, api_client: Any, rng: random.Random, *, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, api_client: Any, rng: random.Random, *, log: Callable[[str], None] = print, istio: bool = False
+    ) -> None:
         self.api_client = api_client
+        self.istio = istio  # watch VirtualServices (only when Istio's CRDs are installed)
         self.rng = rng
         self.log = log
         self.topology = Topology()
         self.metrics = InboundMetrics()
+        self.provider_metrics = ProviderMetrics()
         self.stop = threading.Event()
         self.emitter = Mailbox()
         self.synced: set[str] = set()
@@ -73,13 +85,19 @@ class Mesh:
         net = client.NetworkingV1Api(self.api_client)
         custom = client.CustomObjectsApi(self.api_client)
         splits = functools.partial(custom.list_cluster_custom_object, "split.smi-spec.io", "v1alpha1", "trafficsplits")
+        routes = functools.partial(custom.list_cluster_custom_object, "gateway.networking.k8s.io", "v1", "httproutes")
         calls = [
             ("Namespace", "namespaces", "v1", core.list_namespace),
             ("Ingress", "ingresses", "networking.k8s.io/v1", net.list_ingress_for_all_namespaces),
             ("Service", "services", "v1", core.list_service_for_all_namespaces),
             ("TrafficSplit", "trafficsplits", "split.smi-spec.io/v1alpha1", splits),
+            ("HTTPRoute", "httproutes", "gateway.networking.k8s.io/v1", routes),
             ("Deployment", "deployments", "apps/v1", apps.list_deployment_for_all_namespaces),
         ]
+        if self.istio:
+            group = "networking.istio.io"
+            services = functools.partial(custom.list_cluster_custom_object, group, "v1beta1", "virtualservices")
+            calls.append(("VirtualService", "virtualservices", f"{group}/v1beta1", services))
         return [
             (kind, WatchSpec(plural, f"list {plural}", f"{group} is not served", call))
             for kind, plural, group, call in calls
@@ -111,7 +129,7 @@ class Mesh:
     def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
         self.topology.replace_all(kind, items)
         self.synced.add(kind)
-        if kind in ("Deployment", "Namespace"):
+        if kind in ("Deployment", "Namespace", "Ingress"):
             self._prepare()
 
     def _changed(self, kind: str, event: str, obj: dict[str, Any]) -> None:
@@ -119,13 +137,19 @@ class Mesh:
             self.topology.remove(kind, obj)
         else:
             self.topology.put(kind, obj)
-        if kind in ("Deployment", "Namespace"):
+        if kind in ("Deployment", "Namespace", "Ingress"):
             self._prepare()
 
     def _prepare(self) -> None:
         for workload in self.topology.workloads():
             if workload.ready and self.topology.meshed(workload):
                 self.metrics.prepare(pod_of(workload))
+            if workload.ready:
+                istio = self.topology.istio_meshed(workload)
+                self.provider_metrics.prepare_workload(workload.namespace, workload.name, workload.template_hash, istio)
+        for canary in self.topology.canary_paths():
+            main = canary.ingress.removesuffix("-canary")
+            self.provider_metrics.prepare_ingress(canary.namespace, main, canary.service, upstream(canary))
 
     def _report_health(self) -> None:
         while not self.stop.wait(1.0):
@@ -140,14 +164,24 @@ class Mesh:
         with self._rng_lock:
             return self.rng.choices([c[0] for c in choices], weights=[c[1] for c in choices])[0]
 
-    def serve(self, method: str, host: str, target: str) -> tuple[int, dict[str, str], bytes]:
+    def draw(self) -> float:
+        with self._rng_lock:
+            return self.rng.random()
+
+    def serve(
+        self, method: str, host: str, target: str, headers: Sequence[tuple[str, str]] = ()
+    ) -> tuple[int, dict[str, str], bytes]:
         """Answer one request through the ingress: (status, headers, body)."""
         parts = urlsplit(target)
         path = parts.path or "/"
+        request = Request(path, {name.lower(): value for name, value in list(headers)[:MAX_HEADERS]})
         route = self.topology.route(host.rsplit(":", 1)[0].lower(), path)
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"default backend - 404"
-        backend = self.topology.backend(route.namespace, route.service, self.pick)
+        main, canary = route, self.topology.canary_path(route)
+        if canary is not None and canary.canary is not None and canary.canary.takes(request, self.draw):
+            route = canary
+        backend = self.topology.backend(route.namespace, route.service, self.pick, request)
         if backend is None:
             return 503, {"Content-Type": "text/plain"}, b"no healthy endpoints"
         if not self._slots.acquire(blocking=False):
@@ -155,11 +189,21 @@ class Mesh:
         try:
             started = time.monotonic()
             answer = self._examine(method, path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, backend)
-            if self.topology.meshed(backend.workload):
-                self.metrics.observe(pod_of(backend.workload), answer[0], (time.monotonic() - started) * 1000)
+            self._observe(main, route, backend, answer[0], (time.monotonic() - started) * 1000)
             return answer
         finally:
             self._slots.release()
+
+    def _observe(self, main: IngressPath, route: IngressPath, backend: Backend, status: int, ms: float) -> None:
+        workload = backend.workload
+        if self.topology.meshed(workload):
+            self.metrics.observe(pod_of(workload), status, ms)
+        istio = self.topology.istio_meshed(workload)
+        self.provider_metrics.observe_workload(
+            workload.namespace, workload.name, workload.template_hash, istio, status, ms
+        )
+        served_by_canary = upstream(route) if route is not main else ""
+        self.provider_metrics.observe_ingress(main.namespace, main.ingress, route.service, served_by_canary, status, ms)
 
     def _examine(
         self, method: str, path: str, query: dict[str, str], backend: Backend
@@ -234,7 +278,8 @@ class IngressHandler(_Handler):
     def _any(self) -> None:
         if not self._read_body():
             return
-        status, headers, body = self.server.mesh.serve(self.command, self.headers.get("Host", ""), self.path)
+        mesh = self.server.mesh
+        status, headers, body = mesh.serve(self.command, self.headers.get("Host", ""), self.path, self.headers.items())
         self._send(status, headers, body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _any
@@ -244,7 +289,8 @@ class MetricsHandler(_Handler):
     def do_GET(self) -> None:
         mesh = self.server.mesh
         if self.path.startswith("/metrics"):
-            self._send(200, {"Content-Type": "text/plain; version=0.0.4"}, mesh.metrics.exposition().encode())
+            text = mesh.metrics.exposition() + mesh.provider_metrics.exposition()
+            self._send(200, {"Content-Type": "text/plain; version=0.0.4"}, text.encode())
         elif self.path.startswith("/healthz"):
             if mesh.ready:
                 self._send(200, {"Content-Type": "text/plain"}, b"ok")
@@ -252,6 +298,11 @@ class MetricsHandler(_Handler):
                 self._send(503, {"Content-Type": "text/plain"}, b"watches not synced yet")
         else:
             self._send(404, {}, b"")
+
+
+def upstream(path: IngressPath) -> str:
+    """ingress-nginx's name for the upstream of an Ingress path: `<namespace>-<service>-<port>`."""
+    return f"{path.namespace}-{path.service}-{path.port if path.port is not None else 80}"
 
 
 def serve(port: int, handler: type[BaseHTTPRequestHandler], mesh: Mesh, host: str = HOST) -> _Server:
@@ -273,11 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ingress-port", type=_port, required=True)
     parser.add_argument("--metrics-port", type=_port, required=True)
     parser.add_argument("--seed", type=int, default=None, help="random seed for routing and error rates")
+    parser.add_argument("--istio", action="store_true", help="also route by VirtualServices (Istio's CRDs installed)")
     args = parser.parse_args(argv)
     from kubernetes import config
 
     api = config.new_client_from_config(config_file=args.kubeconfig)
-    mesh = Mesh(api, random.Random(args.seed), log=lambda line: print(line, flush=True))
+    mesh = Mesh(api, random.Random(args.seed), log=lambda line: print(line, flush=True), istio=args.istio)
     signal.signal(signal.SIGTERM, lambda *_: mesh.stop.set())
     servers = [serve(args.ingress_port, IngressHandler, mesh), serve(args.metrics_port, MetricsHandler, mesh)]
     mesh.start()

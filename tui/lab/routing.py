@@ -1,8 +1,11 @@
-"""Where a request through the lab's ingress ends up: Ingress rule -> Service -> TrafficSplit -> Deployment.
+"""Where a request through the lab's ingress ends up: Ingress rule -> Service -> router -> Deployment.
 
-The mesh emulator keeps this picture up to date from watches on Ingresses, Services, TrafficSplits and
-Deployments. As in the seed, the ingress sends to the Service (`service-upstream`) and the Linkerd proxy applies
-the TrafficSplit whose root is that Service, choosing a backend at random by weight. A Service's pods are those
+The mesh emulator keeps this picture up to date from watches on Ingresses, Services, the routers (TrafficSplits,
+VirtualServices, HTTPRoutes) and Deployments. As in the seed, the ingress sends to the Service
+(`service-upstream`) and the mesh applies the TrafficSplit whose root is that Service (Linkerd), else the
+VirtualService naming it in its hosts (Istio), else the HTTPRoute with that Service as parent (Gateway API),
+choosing a backend at random by weight (tui.lab.provider_routes has the rules of the last two). An NGINX canary
+Ingress beside the main one may take the request first. A Service's pods are those
 of the Deployment whose pod template its selector matches; the lab's pods are kwok's, so the emulator answers
 in their place with the Deployment's env.
 """
@@ -17,9 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.kube.parse import pod_template_env
+from tui.lab.provider_routes import (
+    HttpRoute,
+    NginxCanary,
+    Request,
+    VirtualService,
+    parse_http_route,
+    parse_nginx_canary,
+    parse_virtual_service,
+)
 
 Key = tuple[str, str]  # (namespace, name)
 INJECT = "linkerd.io/inject"
+ISTIO_INJECTION = "istio-injection"  # namespace label
+ISTIO_INJECT = "sidecar.istio.io/inject"  # pod template label
+ANY_REQUEST = Request("/", {})
 Pick = Callable[[Sequence[tuple[str, float]]], str]
 
 
@@ -31,6 +46,8 @@ class IngressPath:
     exact: bool
     service: str
     port: int | str | None
+    ingress: str = ""
+    canary: NginxCanary | None = None  # set on the paths of an NGINX canary Ingress
 
     def matches(self, host: str, path: str) -> bool:
         if self.host is not None and self.host != host:
@@ -52,6 +69,7 @@ class Workload:
     template_hash: str
     port: int | None
     inject: str | None = None  # the pod template's linkerd.io/inject annotation
+    istio_inject: str | None = None  # the pod template's sidecar.istio.io/inject label
 
     @property
     def pod(self) -> str:
@@ -99,6 +117,7 @@ def parse_workload(obj: dict[str, Any]) -> Workload | None:
     template_meta = _dict(template.get("metadata"))
     labels = {str(k): str(v) for k, v in _dict(template_meta.get("labels")).items()}
     inject = _dict(template_meta.get("annotations")).get(INJECT)
+    istio_inject = labels.get(ISTIO_INJECT)
     replicas = spec.get("replicas", 1)
     ready = status.get("readyReplicas") or 0
     containers = _list(_dict(template.get("spec")).get("containers"))
@@ -113,6 +132,7 @@ def parse_workload(obj: dict[str, Any]) -> Workload | None:
         template_hash=template_hash(template),
         port=port if isinstance(port, int) else None,
         inject=inject if isinstance(inject, str) else None,
+        istio_inject=istio_inject,
     )
 
 
@@ -121,6 +141,7 @@ def parse_ingress(obj: dict[str, Any]) -> list[IngressPath]:
     if key is None:
         return []
     spec = _dict(obj.get("spec"))
+    canary = parse_nginx_canary(_dict(_dict(obj.get("metadata")).get("annotations")))
     out = []
     for rule in _list(spec.get("rules")):
         rule = _dict(rule)
@@ -134,11 +155,14 @@ def parse_ingress(obj: dict[str, Any]) -> list[IngressPath]:
             port = _dict(service.get("port"))
             path = item.get("path") if isinstance(item.get("path"), str) else "/"
             exact = item.get("pathType") == "Exact"
-            out.append(IngressPath(key[0], host, path, exact, name, port.get("number") or port.get("name")))
+            out.append(
+                IngressPath(key[0], host, path, exact, name, port.get("number") or port.get("name"), key[1], canary)
+            )
     default = _dict(_dict(spec.get("defaultBackend")).get("service"))
     if isinstance(default.get("name"), str):
         port = _dict(default.get("port"))
-        out.append(IngressPath(key[0], None, "/", False, default["name"], port.get("number") or port.get("name")))
+        number = port.get("number") or port.get("name")
+        out.append(IngressPath(key[0], None, "/", False, default["name"], number, key[1], canary))
     return out
 
 
@@ -162,12 +186,17 @@ class Topology:
         self._splits: dict[Key, list[tuple[str, float]]] = {}
         self._workloads: dict[Key, Workload] = {}
         self._namespaces: dict[Key, bool] = {}  # ("", name) -> annotated linkerd.io/inject: enabled
+        self._istio_namespaces: dict[Key, bool] = {}  # ("", name) -> labelled istio-injection: enabled
+        self._virtual_services: dict[Key, VirtualService] = {}
+        self._http_routes: dict[Key, HttpRoute] = {}
 
     # --- updates ---------------------------------------------------------------------------------------------
 
     def replace_all(self, kind: str, items: Iterable[dict[str, Any]]) -> None:
         with self._lock:
             self._table(kind).clear()
+            if kind == "Namespace":
+                self._istio_namespaces.clear()
         for item in items:
             self.put(kind, item)
 
@@ -195,6 +224,12 @@ class Topology:
         elif kind == "Namespace":
             meta = _dict(obj.get("metadata"))
             value = _dict(meta.get("annotations")).get(INJECT) == "enabled"
+            with self._lock:
+                self._istio_namespaces[key] = _dict(meta.get("labels")).get(ISTIO_INJECTION) == "enabled"
+        elif kind == "VirtualService":
+            value = parse_virtual_service(obj)
+        elif kind == "HTTPRoute":
+            value = parse_http_route(obj)
         else:
             raise ValueError(f"unknown kind {kind}")
         with self._lock:
@@ -209,6 +244,8 @@ class Topology:
             key = (key[0], root if isinstance(root, str) else key[1])
         with self._lock:
             self._table(kind).pop(key, None)
+            if kind == "Namespace":
+                self._istio_namespaces.pop(key, None)
 
     def _table(self, kind: str) -> dict[Key, Any]:
         return {
@@ -217,6 +254,8 @@ class Topology:
             "TrafficSplit": self._splits,
             "Deployment": self._workloads,
             "Namespace": self._namespaces,
+            "VirtualService": self._virtual_services,
+            "HTTPRoute": self._http_routes,
         }[kind]
 
     # --- lookups ---------------------------------------------------------------------------------------------
@@ -232,16 +271,43 @@ class Topology:
         with self._lock:
             return self._namespaces.get(("", workload.namespace), False)
 
+    def istio_meshed(self, workload: Workload) -> bool:
+        """Whether the pods have an Istio sidecar: their sidecar.istio.io/inject label, else the namespace's."""
+        if workload.istio_inject is not None:
+            return workload.istio_inject == "true"
+        with self._lock:
+            return self._istio_namespaces.get(("", workload.namespace), False)
+
     def route(self, host: str, path: str) -> IngressPath | None:
         """The Ingress path for this request: host rules before catch-alls, then the longest path."""
         with self._lock:
-            paths = [p for rules in self._ingresses.values() for p in rules if p.matches(host, path)]
+            paths = [
+                p for rules in self._ingresses.values() for p in rules if p.canary is None and p.matches(host, path)
+            ]
         if not paths:
             return None
         return max(paths, key=lambda p: (p.host is not None, p.exact, len(p.path)))
 
-    def backend(self, namespace: str, service: str, pick: Pick) -> Backend | None:
-        """Apply the TrafficSplit rooted at the Service (if any), then find the Deployment behind the backend."""
+    def canary_paths(self) -> list[IngressPath]:
+        with self._lock:
+            return [p for rules in self._ingresses.values() for p in rules if p.canary is not None]
+
+    def canary_path(self, main: IngressPath) -> IngressPath | None:
+        """The NGINX canary Ingress path that shadows ``main`` (same namespace, host and path), if any."""
+        with self._lock:
+            return next(
+                (
+                    p
+                    for rules in self._ingresses.values()
+                    for p in rules
+                    if p.canary is not None
+                    and (p.namespace, p.host, p.path, p.exact) == (main.namespace, main.host, main.path, main.exact)
+                ),
+                None,
+            )
+
+    def backend(self, namespace: str, service: str, pick: Pick, request: Request = ANY_REQUEST) -> Backend | None:
+        """Apply the router of the Service (if any), then find the Deployment behind the backend."""
         with self._lock:
             split = self._splits.get((namespace, service))
             if split:
@@ -249,6 +315,13 @@ class Topology:
                 if not weighted:
                     return None
                 service = pick(weighted)
+            else:
+                router = self._router(namespace, service)
+                if router is not None:
+                    chosen = router.choose(request, pick)
+                    if chosen is None:
+                        return None
+                    service = chosen
             entry = self._services.get((namespace, service))
             if entry is None:
                 return None
@@ -263,6 +336,16 @@ class Topology:
             return None
         port = ports[0].get("port") if ports else None
         return Backend(candidates[0], service, port if isinstance(port, int) else 80)
+
+    def _router(self, namespace: str, service: str) -> VirtualService | HttpRoute | None:
+        # Caller holds the lock. Sorted by name, so that two routers for one Service decide the same way each time.
+        for (ns, _), vs in sorted(self._virtual_services.items()):
+            if ns == namespace and service in vs.hosts:
+                return vs
+        for (ns, _), route in sorted(self._http_routes.items()):
+            if ns == namespace and service in route.services:
+                return route
+        return None
 
 
 def _selects(selector: dict[str, str], workload: Workload) -> bool:
