@@ -67,14 +67,15 @@ def test_a_labs_kubeconfig_brings_its_prometheus_and_target(tmp_path: Path) -> N
     assert (args.prometheus, args.target) == ("none", "http://localhost:40002/examine")
 
 
-def test_other_kubeconfigs_keep_the_seed_defaults(tmp_path: Path) -> None:
+def test_other_kubeconfigs_keep_the_cluster_defaults(tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.write_text("")
     _lab_json(tmp_path, tmp_path / "kubeconfig")  # a lab.json next to it, but for another kubeconfig
     for argv in (["watch"], ["watch", "--kubeconfig", str(other)]):
         args = build_parser().parse_args(argv)
         apply_lab_defaults(args)
-        assert (args.prometheus, args.target) == ("svc/monitoring/prometheus-operated:9090", "http://localhost/examine")
+        # No Prometheus named: the cluster source looks for Flagger's -metrics-server, then the seed's.
+        assert (args.prometheus, args.target) == (None, "http://localhost/examine")
 
 
 def test_an_unknown_provider_is_one_line_and_exit_2(tmp_path: Path) -> None:
