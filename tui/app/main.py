@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -11,6 +12,7 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
+from textual.timer import Timer
 
 from styles import STYLESHEET
 from tui.actions import ActionKind, RolloutActions
@@ -30,6 +32,11 @@ from tui.domain.state import AppState
 from tui.screens import keys
 from tui.sources.mailbox import Mailbox
 from tui.sources.port import Source
+
+# Observations from the sources are folded and shown at most once per frame of this length: at a thousand canaries
+# changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a frame of
+# its own, while a lone change (the gap since the last one is longer than a frame) is shown at once.
+FRAME_S = 0.05
 
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
@@ -70,6 +77,8 @@ class CanaryscopeApp(App[int]):
         self.start_with_overview = start_with_overview
         self._settled = not start_with_overview
         self._listed = False
+        self._last_flush = float("-inf")
+        self._flush_timer: Timer | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -158,6 +167,17 @@ class CanaryscopeApp(App[int]):
 
     @on(ObservationsPending)
     def _pending(self, _message: ObservationsPending) -> None:
+        if self._flush_timer is not None:
+            return  # the burst is taken when the frame's timer fires, with whatever joined it meanwhile
+        wait = self._last_flush + FRAME_S - time.monotonic()
+        if wait > 0:
+            self._flush_timer = self.set_timer(wait, self._flush_mailbox, name="observations")
+            return
+        self._flush_mailbox()
+
+    def _flush_mailbox(self) -> None:
+        self._flush_timer = None
+        self._last_flush = time.monotonic()
         self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:

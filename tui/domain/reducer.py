@@ -267,10 +267,13 @@ def _same_event(a: FlaggerEvent, b: FlaggerEvent) -> bool:
 
 def _copy_of(state: AppState, event: FlaggerEvent) -> tuple[int | None, bool]:
     """(index of a whole-second copy that `event` replaces, whether `event` is a duplicate to drop)."""
-    start = max(0, len(state.events) - DUPLICATE_LOOKBACK)
+    events, message = state.events, event.message
+    start = max(0, len(events) - DUPLICATE_LOOKBACK)
+    # Only a record with the same message can be a copy: those are found in one pass, the rest is not looked at.
+    same_message = [index for index in range(start, len(events)) if events[index].event.message == message]
     replaced: int | None = None
-    for index in range(len(state.events) - 1, start - 1, -1):
-        other = state.events[index].event
+    for index in reversed(same_message):
+        other = events[index].event
         if not _same_event(other, event):
             continue
         if _is_coarse(event) or not _is_coarse(other):
