@@ -33,9 +33,10 @@ from tui.screens import keys
 from tui.sources.mailbox import Mailbox
 from tui.sources.port import Source
 
-# Observations from the sources are folded and shown at most once per frame of this length: at a thousand canaries
-# changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a frame of
-# its own, while a lone change (the gap since the last one is longer than a frame) is shown at once.
+# While observations stream in, they are folded and shown at most once per frame of this length: at a thousand
+# canaries changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a
+# frame of its own. A change more than a frame after the last one, or the first to follow it within a frame (a change
+# right after the clock's tick), is shown at once: only a stream waits for frames.
 FRAME_S = 0.05
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class CanaryscopeApp(App[int]):
         self._settled = not start_with_overview
         self._listed = False
         self._last_flush = float("-inf")
+        self._streaming = False  # the last flush came within a frame of the one before: wait for frames
         self._flush_timer: Timer | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
@@ -170,13 +172,17 @@ class CanaryscopeApp(App[int]):
         if self._flush_timer is not None:
             return  # the burst is taken when the frame's timer fires, with whatever joined it meanwhile
         wait = self._last_flush + FRAME_S - time.monotonic()
-        if wait > 0:
-            self._flush_timer = self.set_timer(wait, self._flush_mailbox, name="observations")
+        if wait > 0 and self._streaming:
+            self._flush_timer = self.set_timer(wait, self._flush_frame, name="observations")
             return
+        self._streaming = wait > 0
+        self._flush_mailbox()
+
+    def _flush_frame(self) -> None:
+        self._flush_timer = None
         self._flush_mailbox()
 
     def _flush_mailbox(self) -> None:
-        self._flush_timer = None
         self._last_flush = time.monotonic()
         self.mailbox.flush()
 

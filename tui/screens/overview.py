@@ -169,20 +169,18 @@ class RowCache:
                         candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
-        for key in state.canaries if candidates is None else candidates:
-            view = state.canaries.get(key)
+        canaries, routers, metrics = state.canaries, state.routers, state.metrics
+        for key in canaries if candidates is None else candidates:
+            view = canaries.get(key)
             if view is None:
                 continue  # gone: below
-            ns, target = key.namespace, view.info.target
-            reads = ((ns, view.info.apex), (ns, primary_name(target)), (ns, target))
-            sources = (
-                columns,
-                view,
-                state.routers.get(reads[0]),
-                state.metrics.get(reads[1]),
-                state.metrics.get(reads[2]),
-            )
             cached = self._rows.get(key)
+            if cached is not None and cached[0][1] is view:
+                reads = self._reads[key]  # the same view reads the same objects
+            else:
+                ns, target = key.namespace, view.info.target
+                reads = ((ns, view.info.apex), (ns, primary_name(target)), (ns, target))
+            sources = (columns, view, routers.get(reads[0]), metrics.get(reads[1]), metrics.get(reads[2]))
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
                 continue
             if cached is not None and all(a is b for a, b in zip(cached[0][:3], sources[:3], strict=True)):
