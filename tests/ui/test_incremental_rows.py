@@ -12,6 +12,7 @@ from textual.app import App, ComposeResult
 
 from tests.cluster import objects
 from tui.domain.model import FlaggerEvent, MetricSample, RouterInfo
+from tui.domain.names import primary_name
 from tui.domain.observations import (
     CanariesListed,
     CanaryObserved,
@@ -20,7 +21,6 @@ from tui.domain.observations import (
     Observation,
     RouterObserved,
 )
-from tui.domain.names import primary_name
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from tui.kube.parse import parse_canary

@@ -30,6 +30,7 @@ from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from tui.screens import keys
+from tui.screens.moves import settled
 from tui.sources.mailbox import Mailbox
 from tui.sources.port import Source
 
@@ -121,11 +122,20 @@ class CanaryscopeApp(App[int]):
         self.call_later(self._start)
 
     def _start(self) -> None:
-        self.navigator.start(navigation.OVERVIEW if self.start_with_overview else navigation.ROLLOUT)
+        if not self.start_with_overview:
+            self.navigator.start(navigation.ROLLOUT)
         self.actions.bind(lambda observations: self.post_message(ObservationBatch(observations)))
         # Every source writes into the app's mailbox; a burst wakes the app once and is applied in one go.
         self.mailbox = Mailbox(wake=lambda: self.post_message(ObservationsPending()), deliver=self.apply)
         self.source.start(self.mailbox)
+        if self.start_with_overview:
+            # A source begun before the screen often holds the first list by now: applied before the first screen is
+            # chosen, a lone canary opens on its own screen without the overview composed and drawn first.
+            self.mailbox.flush()
+            first = navigation.OVERVIEW
+            if self._settled:
+                first = settled((first,), len(self.state.canaries))[0]
+            self.navigator.start(first)
         if (pacing := self.source.pacing) is not None and pacing.autorun:
             self.set_interval(pacing.tick_s, pacing.step)
         self.terminal.started()
@@ -148,7 +158,8 @@ class CanaryscopeApp(App[int]):
         self.state = state
         if listed and not self._settled:
             self._settled = True
-            self.navigator.settle(len(state.canaries))
+            if self.navigator.stack:  # else _start chooses the first screen from this state
+                self.navigator.settle(len(state.canaries))
         self._show(state)
         if listed:
             self._first_list_shown()
