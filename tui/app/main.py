@@ -38,7 +38,7 @@ from tui.sources.port import Source
 # canaries changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a
 # frame of its own. A change more than a frame after the last one, or the first to follow it within a frame (a change
 # right after the clock's tick), is shown at once: only a stream waits for frames.
-FRAME_S = 0.05
+FRAME_S = 1 / 30
 
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
