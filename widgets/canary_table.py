@@ -11,7 +11,9 @@ Messages: RowHighlighted when the user moves the cursor (keys or mouse), HeaderS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +29,14 @@ from textual.strip import Strip
 
 CELL_PADDING = 1
 HORIZONTAL_STEP = 8
+
+
+@dataclass
+class _Batch:
+    """What puts within one batch share: the lines on screen (found when first needed), whether rows were added."""
+
+    window: tuple[int, int] | None = None
+    added: bool = False
 
 
 @lru_cache(maxsize=4096)
@@ -112,6 +122,7 @@ class CanaryTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._cursor_key: str | None = None
         self._styles: dict[str, Style] | None = None
+        self._batch: _Batch | None = None
         self.set_columns(titles, widths)
 
     def set_columns(
@@ -155,29 +166,63 @@ class CanaryTable(ScrollView, can_focus=True):
 
     def put(self, key: str, cells: Sequence[str]) -> bool:
         """Add a row at the end or change one; True when something changed."""
-        cells = tuple(cells)
+        with self.batch():
+            return self._put(key, tuple(cells))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Puts within are one update: the window on screen is found once, and added rows laid out once."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = _Batch()
+        try:
+            yield
+        finally:
+            batch, self._batch = self._batch, None
+            if batch.added:
+                self._resize()
+                self.refresh()
+
+    def _put(self, key: str, cells: tuple[str, ...]) -> bool:
         old = self._cells.get(key)
         if old == cells:
             return False
         self._cells[key] = cells
-        self._lines[key] = self._line(cells)
+        batch = self._batch
+        assert batch is not None
         if old is None:
+            self._lines[key] = self._line(cells)
             self._index[key] = len(self._order)
             self._order.append(key)
-            self._resize()
-            self.refresh_line(len(self._order))
+            batch.added = True
             if self._cursor_key is None:
                 self._cursor_key = key
-        else:
-            self._refresh_row(self._index[key])
+            return True
+        self._lines[key] = self._relined(self._lines[key], old, cells)
+        if batch.window is None:
+            batch.window = self._window()
+        line = self._index[key] + 1
+        if batch.window[0] <= line < batch.window[1]:
+            self.refresh_line(line)
         return True
 
-    def _refresh_row(self, index: int) -> None:
-        """Repaint a row's line if it is on screen: a thousand rows change, a few dozen are shown, and a row
-        scrolled into view is drawn from its cells then."""
-        line = index + 1 - round(self.scroll_y)
-        if not self.size.height or 1 <= line < self.size.height:
-            self.refresh_line(index + 1)
+    def _relined(self, line: tuple[str, ...], old: tuple[str, ...], cells: tuple[str, ...]) -> tuple[str, ...]:
+        """`line` (the padded `old` cells) with only the cells that differ in `cells` padded again."""
+        left, right = " " * self.padding[0], " " * self.padding[1]
+        return tuple(
+            text if was == now else left + set_cell_size(now, width) + right
+            for text, was, now, width in zip(line, old, cells, self.widths, strict=True)
+        )
+
+    def _window(self) -> tuple[int, int]:
+        """The table lines (1 is the first row) on screen: a thousand rows change, a few dozen are shown, and a row
+        scrolled into view is drawn from its cells then. Everything before the first layout."""
+        height = self.size.height
+        if not height:
+            return (1, len(self._order) + 2)
+        top = round(self.scroll_y)
+        return (top + 1, top + height)
 
     def remove(self, key: str) -> None:
         if key not in self._cells:

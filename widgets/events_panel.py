@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,17 @@ def matches(event: FlaggerEvent, needle: str) -> bool:
         return True
     needle = needle.lower()
     return needle in event.message.lower() or needle in event.type.lower()
+
+
+def _fresh_tail(events: Sequence[LoggedEvent], last_seq: int, added: int) -> list[LoggedEvent] | None:
+    """The events logged after `last_seq` when all `added` of them are at the end of the log (found from the end,
+    without a walk of the whole log); None when some are not (a late arrival went in between older ones)."""
+    count, size = 0, len(events)
+    while count < min(added, size) and events[size - 1 - count].seq > last_seq:
+        count += 1
+    if count < added:
+        return None
+    return list(events[size - count :])
 
 
 class EventsPanel(Vertical):
@@ -160,18 +172,13 @@ class EventsPanel(Vertical):
             return
         if state.event_seq == self._last_seq:
             return
-        fresh_at = [i for i, logged in enumerate(state.events) if logged.seq > self._last_seq]
-        moved = fresh_at and (
-            fresh_at[0] != len(state.events) - len(fresh_at)
-            or any(state.events[i].replaces is not None for i in fresh_at)
-        )
-        if moved:
+        fresh = _fresh_tail(state.events, self._last_seq, state.event_seq - self._last_seq)
+        if fresh is None or any(logged.replaces is not None for logged in fresh):
             # A late event went in between older ones, or a precise copy took over a line shown already: the log
             # is written again in Flagger's order.
             self._key = state.selected
             self._rewrite(state)
             return
-        fresh = [state.events[i] for i in fresh_at]
         self._last_seq = state.event_seq
         self._write(self._selected(fresh))
         if self._filter:

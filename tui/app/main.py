@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -11,6 +12,7 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
+from textual.timer import Timer
 
 from styles import STYLESHEET
 from tui.actions import ActionKind, RolloutActions
@@ -28,8 +30,15 @@ from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from tui.screens import keys
+from tui.screens.moves import settled
 from tui.sources.mailbox import Mailbox
 from tui.sources.port import Source
+
+# While observations stream in, they are folded and shown at most once per frame of this length: at a thousand
+# canaries changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a
+# frame of its own. A change more than a frame after the last one, or the first to follow it within a frame (a change
+# right after the clock's tick), is shown at once: only a stream waits for frames.
+FRAME_S = 1 / 30
 
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
@@ -70,6 +79,9 @@ class CanaryscopeApp(App[int]):
         self.start_with_overview = start_with_overview
         self._settled = not start_with_overview
         self._listed = False
+        self._last_flush = float("-inf")
+        self._streaming = False  # the last flush came within a frame of the one before: wait for frames
+        self._flush_timer: Timer | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -110,11 +122,20 @@ class CanaryscopeApp(App[int]):
         self.call_later(self._start)
 
     def _start(self) -> None:
-        self.navigator.start(navigation.OVERVIEW if self.start_with_overview else navigation.ROLLOUT)
+        if not self.start_with_overview:
+            self.navigator.start(navigation.ROLLOUT)
         self.actions.bind(lambda observations: self.post_message(ObservationBatch(observations)))
         # Every source writes into the app's mailbox; a burst wakes the app once and is applied in one go.
         self.mailbox = Mailbox(wake=lambda: self.post_message(ObservationsPending()), deliver=self.apply)
         self.source.start(self.mailbox)
+        if self.start_with_overview:
+            # A source begun before the screen often holds the first list by now: applied before the first screen is
+            # chosen, a lone canary opens on its own screen without the overview composed and drawn first.
+            self.mailbox.flush()
+            first = navigation.OVERVIEW
+            if self._settled:
+                first = settled((first,), len(self.state.canaries))[0]
+            self.navigator.start(first)
         if (pacing := self.source.pacing) is not None and pacing.autorun:
             self.set_interval(pacing.tick_s, pacing.step)
         self.terminal.started()
@@ -137,7 +158,8 @@ class CanaryscopeApp(App[int]):
         self.state = state
         if listed and not self._settled:
             self._settled = True
-            self.navigator.settle(len(state.canaries))
+            if self.navigator.stack:  # else _start chooses the first screen from this state
+                self.navigator.settle(len(state.canaries))
         self._show(state)
         if listed:
             self._first_list_shown()
@@ -158,6 +180,21 @@ class CanaryscopeApp(App[int]):
 
     @on(ObservationsPending)
     def _pending(self, _message: ObservationsPending) -> None:
+        if self._flush_timer is not None:
+            return  # the burst is taken when the frame's timer fires, with whatever joined it meanwhile
+        wait = self._last_flush + FRAME_S - time.monotonic()
+        if wait > 0 and self._streaming:
+            self._flush_timer = self.set_timer(wait, self._flush_frame, name="observations")
+            return
+        self._streaming = wait > 0
+        self._flush_mailbox()
+
+    def _flush_frame(self) -> None:
+        self._flush_timer = None
+        self._flush_mailbox()
+
+    def _flush_mailbox(self) -> None:
+        self._last_flush = time.monotonic()
         self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:

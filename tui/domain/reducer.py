@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import replace
 from functools import reduce as _fold
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from tui.domain.flagger.messages import classify
@@ -282,6 +283,13 @@ def _order_key(event: FlaggerEvent) -> tuple[float, int]:
     return (event.t, 1)
 
 
+def _logged_order_key(logged: LoggedEvent) -> tuple[float, int]:
+    return _order_key(logged.event)
+
+
+_MESSAGE = attrgetter("event.message")
+
+
 def _same_event(a: FlaggerEvent, b: FlaggerEvent) -> bool:
     return (
         a.message == b.message
@@ -293,10 +301,17 @@ def _same_event(a: FlaggerEvent, b: FlaggerEvent) -> bool:
 
 def _copy_of(state: AppState, event: FlaggerEvent) -> tuple[int | None, bool]:
     """(index of a whole-second copy that `event` replaces, whether `event` is a duplicate to drop)."""
-    start = max(0, len(state.events) - DUPLICATE_LOOKBACK)
+    events, message = state.events, event.message
+    start = max(0, len(events) - DUPLICATE_LOOKBACK)
+    # Only a record with the same message can be a copy; the messages are read and compared in C, so a new message
+    # (the usual case) costs no Python step per record.
+    messages = list(map(_MESSAGE, events[start:]))
+    if message not in messages:
+        return None, False
+    same_message = [start + offset for offset, other in enumerate(messages) if other == message]
     replaced: int | None = None
-    for index in range(len(state.events) - 1, start - 1, -1):
-        other = state.events[index].event
+    for index in reversed(same_message):
+        other = events[index].event
         if not _same_event(other, event):
             continue
         if _is_coarse(event) or not _is_coarse(other):
@@ -313,7 +328,7 @@ def _inserted(events: tuple[LoggedEvent, ...], logged: LoggedEvent) -> tuple[tup
     if not events or key >= _order_key(events[-1].event):
         return (*events, logged), len(events)
     # A late arrival (an Events API list after the logger's stream): keep the log in Flagger's order.
-    index = bisect.bisect_right([_order_key(e.event) for e in events], key)
+    index = bisect.bisect_right(events, key, key=_logged_order_key)
     return (*events[:index], logged, *events[index:]), index
 
 

@@ -92,6 +92,21 @@ def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) 
     return tuple(wording.shorten(text, width) for text, width in zip(cells, widths, strict=True))
 
 
+def _with_rates(
+    row: tuple[str, ...],
+    primary: tuple[MetricSample, ...] | None,
+    canary: tuple[MetricSample, ...] | None,
+    columns: Columns,
+) -> tuple[str, ...]:
+    """`row` with its success rates from these series, as row_for writes them."""
+    widths, narrow = columns.widths, columns.narrow
+    rates = (
+        wording.shorten(_rate_text(_latest_rate(primary or ()), narrow), widths[5]),
+        wording.shorten(_rate_text(_latest_rate(canary or ()), narrow), widths[6]),
+    )
+    return (*row[:5], *rates, *row[7:])
+
+
 def sort_value(column: int, text: str) -> tuple[int, float | str]:
     """Numbers sort as numbers, unknowns last."""
     if column in (3, 4, 5, 6):
@@ -145,30 +160,32 @@ class RowCache:
         else:
             # In the state's order, so that new rows are added in it.
             candidates = dict.fromkeys(changed_keys(seen.canaries, state.canaries))
-            for old, new in ((seen.routers, state.routers), (seen.metrics, state.metrics)):
-                if new is not old:
-                    for read in changed_keys(old, new):  # type: ignore[arg-type]
+            if state.routers is not seen.routers:
+                for read in changed_keys(seen.routers, state.routers):
+                    candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+            if state.metrics is not seen.metrics:
+                # A Prometheus refresh replaces every series; a row shows only the latest success rate of two.
+                for read in changed_keys(seen.metrics, state.metrics):
+                    if _latest_rate(seen.metrics.get(read, ())) != _latest_rate(state.metrics.get(read, ())):
                         candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
-        for key in state.canaries if candidates is None else candidates:
-            view = state.canaries.get(key)
+        canaries, metrics = state.canaries, state.metrics
+        for key in canaries if candidates is None else candidates:
+            view = canaries.get(key)
             if view is None:
                 continue  # gone: below
+            cached = self._rows.get(key)
             ns, target = key.namespace, view.info.target
             # Where its router may be (the name Flagger gives it for the canary's provider), then its two series.
             reads = (*state.router_keys(view), (ns, primary_name(target)), (ns, target))
-            sources = (
-                columns,
-                view,
-                state.router_for(view),
-                state.metrics.get(reads[-2]),
-                state.metrics.get(reads[-1]),
-            )
-            cached = self._rows.get(key)
+            sources = (columns, view, state.router_for(view), metrics.get(reads[-2]), metrics.get(reads[-1]))
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
                 continue
-            row = row_for(state, view, columns)
+            if cached is not None and all(a is b for a, b in zip(cached[0][:3], sources[:3], strict=True)):
+                row = _with_rates(cached[1], sources[3], sources[4], columns)  # only its series are new
+            else:
+                row = row_for(state, view, columns)
             self._rows[key] = (sources, row)
             self._read(key, reads)
             if cached is None or cached[1] != row:
@@ -286,13 +303,14 @@ class OverviewScreen(Screen[None]):
         self.query_one(TopBar).show(state)
         self._show_note(state)
         changes = self._row_cache.changes(state, self.columns)
-        resort = False
         for key in changes.removed:
             table.remove(key)
-        for key, row in changes.put.items():
-            old = table.cells(key) if key in table else None
-            if table.put(key, row):
-                resort = resort or old is None or old[self.sort_column] != row[self.sort_column]
+        column = self.sort_column
+        # A new row, or a changed value in the sorted column, moves rows.
+        resort = any(key not in table or table.cells(key)[column] != row[column] for key, row in changes.put.items())
+        with table.batch():
+            for key, row in changes.put.items():
+                table.put(key, row)
         if resort:
             self._sort(table)
         if state.selected is not None and str(state.selected) in table:
