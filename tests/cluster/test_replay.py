@@ -41,6 +41,11 @@ class Replay:
         ).start()
         self.prom = RecordedPrometheus().start()
         self.api.put(objects.pod(LOGGER_POD, created="2026-03-04T11:00:00Z"))
+        # Prometheus answers from the start with the recording's first values (stamped with their own time): polls
+        # in the seconds before them would otherwise leave gaps wherever the machine's timing put those polls.
+        first = next((step for step in self.recording.steps if step.samples), None)
+        if first is not None:
+            self.prom.set_samples(first.t, first.samples)
         self.apply(self.recording.steps[0])
         kubeconfig = self.api.write_kubeconfig(tmp_path / "kubeconfig", namespace="apps")
         connection = connect(str(kubeconfig), None)
