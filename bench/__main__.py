@@ -23,6 +23,7 @@ from bench import (
     prom_cost,
     report,
     scale,
+    scale_mixed,
 )
 from bench.commands import REPO, reproduce
 from bench.result import Result
@@ -34,6 +35,7 @@ FIGURES = (
     bandwidth,
     idle_cpu,
     scale,
+    scale_mixed,
     change_latency,
     prom_cost,
     memory,

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.cluster import objects
 from tests.standin.apiserver import ApiServer
 from tests.standin.events import EventRecorder
-from tests.standin.resources import DEMO_CRDS
+from tests.standin.resources import DEMO_CRDS, ResourceType
 from tests.standin.store import rfc3339
 
 PHASES = ("Progressing", "Promoting", "Finalising", "Succeeded", "Progressing", "Failed")
@@ -24,6 +24,14 @@ MESSAGES = (
     "Halt advancement no values found for linkerd metric request-success-rate probably {name}.{namespace} is not "
     "receiving traffic",
     "Copying {name}.{namespace} template spec to {name}-primary.{namespace}",
+)
+
+
+# `mixed`: the providers most Flagger users run, canary by canary in turn, each with the router Flagger writes for it
+# (kubernetes has none), so every router kind is watched and Prometheus is asked once per observer family.
+MIXED_PROVIDERS = ("linkerd", "istio", "gatewayapi:v1", "kubernetes")
+VIRTUALSERVICES = ResourceType(
+    "networking.istio.io", ("v1", "v1beta1"), "virtualservices", "VirtualService", singular="virtualservice"
 )
 
 
@@ -38,25 +46,62 @@ def names(canaries: int, namespaces: int) -> list[CanaryRef]:
     return [CanaryRef(f"team-{i % namespaces:0{width}d}", f"app-{i:04d}") for i in range(canaries)]
 
 
-def populate(api: ApiServer, refs: list[CanaryRef], *, routers: bool = True, phase: str = "Succeeded") -> None:
-    """A Canary, its two Deployments and (optionally) its TrafficSplit for each ref."""
+def populate(
+    api: ApiServer, refs: list[CanaryRef], *, routers: bool = True, phase: str = "Succeeded", mixed: bool = False
+) -> None:
+    """A Canary, its two Deployments and (optionally) its router for each ref: a TrafficSplit, or with `mixed` the
+    router of each canary's provider."""
     stamp = rfc3339(datetime.now(UTC))
-    for ref in refs:
-        api.put(objects.canary(ref.name, ref.namespace, phase=phase, transition=stamp))
+    for index, ref in enumerate(refs):
+        canary = objects.canary(ref.name, ref.namespace, phase=phase, transition=stamp)
+        provider = MIXED_PROVIDERS[index % len(MIXED_PROVIDERS)] if mixed else "linkerd"
+        canary["spec"]["provider"] = provider
+        api.put(canary)
         api.put(objects.deployment(ref.name, ref.namespace, replicas=0, ready=0))
         api.put(objects.deployment(f"{ref.name}-primary", ref.namespace))
-        if routers:
-            api.put(objects.traffic_split(ref.name, ref.namespace))
+        router = router_object(provider, ref) if routers else None
+        if router is not None:
+            api.put(router)
 
 
-def new_standin(history: int = 10_000, *, peer_support: bool = False) -> ApiServer:
+def router_object(provider: str, ref: CanaryRef) -> dict | None:
+    """The router Flagger writes for `provider`, all traffic on the primary."""
+    meta = {"name": ref.name, "namespace": ref.namespace}
+    primary, canary = f"{ref.name}-primary", f"{ref.name}-canary"
+    if provider == "istio":
+        route = [{"destination": {"host": primary}, "weight": 100}, {"destination": {"host": canary}, "weight": 0}]
+        return {
+            "apiVersion": "networking.istio.io/v1beta1",
+            "kind": "VirtualService",
+            "metadata": meta,
+            "spec": {"hosts": [ref.name], "gateways": ["mesh"], "http": [{"route": route}]},
+        }
+    if provider.startswith("gatewayapi"):
+        refs = [
+            {"group": "", "kind": "Service", "name": primary, "port": 9898, "weight": 100},
+            {"group": "", "kind": "Service", "name": canary, "port": 9898, "weight": 0},
+        ]
+        return {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": meta,
+            "spec": {
+                "parentRefs": [{"group": "", "kind": "Service", "name": ref.name, "port": 9898}],
+                "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": refs}],
+            },
+        }
+    if provider == "linkerd":
+        return objects.traffic_split(ref.name, ref.namespace)
+    return None  # kubernetes: blue/green without a router
+
+
+def new_standin(history: int = 10_000, *, peer_support: bool = False, mixed: bool = False) -> ApiServer:
     """`peer_support`: also what kubectl and k9s need (Tables, access reviews, CRDs, Nodes), and no token, since
     kubectl and k9s send no credentials over plain HTTP."""
     # A deep history and watch queue: the writer must never push a watcher into 410 or a cut-off.
     extra: dict = {"peer_support": True, "token": None} if peer_support else {}
-    return ApiServer(
-        crds=DEMO_CRDS, bookmark_interval=5.0, history_size=history, watch_queue_size=100_000, **extra
-    ).start()
+    crds = (*DEMO_CRDS, VIRTUALSERVICES) if mixed else DEMO_CRDS
+    return ApiServer(crds=crds, bookmark_interval=5.0, history_size=history, watch_queue_size=100_000, **extra).start()
 
 
 @contextmanager

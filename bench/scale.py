@@ -142,10 +142,10 @@ def minimal_keys(presses: int) -> dict[str, float]:
 
 
 def one_run(
-    canaries: int, namespaces: int, rate: float, seconds: float, presses: int, settle: float
+    canaries: int, namespaces: int, rate: float, seconds: float, presses: int, settle: float, providers: str = "linkerd"
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        helper = Helper(canaries, namespaces, Path(tmp))
+        helper = Helper(canaries, namespaces, Path(tmp), "--providers", providers)
         try:
             argv = commands.watch(helper.kubeconfig, "-A", prometheus=helper.prometheus)
             with Terminal(argv, cwd=str(commands.REPO)) as term:
@@ -187,29 +187,38 @@ def one_run(
 
 
 def run(quick: bool = False, runs: int | None = None) -> Result:
+    return measure(NAME, TITLE, "linkerd", quick, runs)
+
+
+def measure(name: str, title: str, providers: str, quick: bool = False, runs: int | None = None) -> Result:
     runs = runs or (1 if quick else 3)
     if quick:
         canaries, namespaces, rate, seconds, presses, settle = 20, 4, 10.0, 1.5, 3, 0.5
     else:
         canaries, namespaces, rate, seconds, presses, settle = 1000, 100, 50.0, 60.0, 21, 3.0
-    results = [one_run(canaries, namespaces, rate, seconds, presses, settle) for _ in range(runs)]
+    results = [one_run(canaries, namespaces, rate, seconds, presses, settle, providers) for _ in range(runs)]
 
     def spread(key: str) -> Spread:
         return Spread.of([r[key] for r in results])
 
     cpu, rss, keys = spread("cpu_pct"), spread("rss_mb"), spread("key_p95_ms")
     passed = cpu.median < 25 and rss.median < 250 and keys.median < 100
+    routers = (
+        "Deployments and TrafficSplits"
+        if providers == "linkerd"
+        else "providers linkerd, istio, gatewayapi:v1 and kubernetes in turn, each with the router Flagger writes"
+    )
     return Result(
-        name=NAME,
-        title=TITLE,
+        name=name,
+        title=title,
         measured=(
             f"CPU {cpu.text('{:.1f}', ' %')}; RSS {rss.text('{:.0f}', ' MB')}; key p95 {keys.text('{:.0f}', ' ms')}"
         ),
         budget=BUDGET,
         passed=passed,
-        command=commands.reproduce(NAME),
+        command=commands.reproduce(name),
         details=[
-            f"{canaries} canaries in {namespaces} namespaces (with Deployments and TrafficSplits), {rate:g} changes/s "
+            f"{canaries} canaries in {namespaces} namespaces ({routers}), {rate:g} changes/s "
             f"(measured {spread('changes_per_s').median:.1f}/s), {seconds:g} s window, then {presses} key presses "
             "(`]` sort, `?` help opens, `?` help closes, in turn)",
             "canaryscope watch -A --read-only --logger none with a Prometheus stand-in answering for every "

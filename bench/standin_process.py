@@ -52,11 +52,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--probe", action="store_true", help="keep the first canary for `probe` writes")
     parser.add_argument("--peer-support", action="store_true", help="serve what kubectl and k9s need too")
+    parser.add_argument(
+        "--providers", choices=("linkerd", "mixed"), default="linkerd", help="mixed: four providers in turn"
+    )
     parser.add_argument("--spare-first", action="store_true", help="the writer leaves the first canary alone")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
-    api = new_standin(peer_support=args.peer_support)
-    populate(api, refs)
+    mixed = args.providers == "mixed"
+    api = new_standin(peer_support=args.peer_support, mixed=mixed)
+    populate(api, refs, mixed=mixed)
     changed = refs[1:] if args.probe or (args.spare_first and len(refs) > 1) else refs
     deployments = [(r.namespace, d) for r in refs for d in (r.name, f"{r.name}-primary")]
     prom = LivePrometheus(deployments, seed=args.seed).start()

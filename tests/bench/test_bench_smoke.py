@@ -29,6 +29,7 @@ NAMES = (
     "bandwidth",
     "idle-cpu",
     "scale",
+    "scale-mixed",
     "change-latency",
     "prom-cost",
     "memory",
