@@ -91,13 +91,17 @@ class RolloutScreen(Screen[None]):
     def show_state(self, state: AppState) -> None:
         if not self.is_mounted:
             return
+        # Queries, not query_one: a screen pushed during start-up can be mounted before its panels are; it shows
+        # the state when they mount.
         for panel in self.query("StatePanel"):
             panel.show(state)  # type: ignore[attr-defined]
-        self.query_one(EventsPanel).show(state)
+        for log in self.query(EventsPanel):
+            log.show(state)
 
     def show_top_line(self, state: AppState) -> None:
         if self.is_mounted:
-            self.query_one(TopBar).show(state)
+            for top in self.query(TopBar):
+                top.show(state)
 
     def open_filter(self) -> None:
         self.query_one(EventsPanel).open_filter()
