@@ -198,6 +198,8 @@ class CanaryscopeApp(App[int]):
         self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:
+        if not self.screen_stack:
+            return  # before the first screen is chosen: it shows the state when it mounts
         screen = self.screen
         show = getattr(screen, "show_state", None)
         if show is None and screen.is_modal and len(self.screen_stack) > 1:
