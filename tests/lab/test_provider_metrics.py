@@ -4,7 +4,6 @@ builtin istio, http (gatewayapi) and nginx queries read what was served (through
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ import pytest
 from tests.lab.test_mesh import Running
 from tests.lab.test_provider_routing import http_route, nginx_canary, virtual_service
 from tests.lab.test_routing import deployment
+from tests.waiting import wait_until
 from tui.lab.provider_metrics import pod_name
 
 ISTIO_NAMESPACE = {"kind": "Namespace", "metadata": {"name": "apps", "labels": {"istio-injection": "enabled"}}}
@@ -120,20 +120,18 @@ def test_flaggers_builtin_queries_over_a_real_prometheus(running: Running, tmp_p
     running.mesh._prepare()
     prom = PrometheusServer(binary, tmp_path, [running.metrics_target]).start()
     try:
-        deadline = time.monotonic() + 30
-        while not prom.query("up == 1"):
-            assert time.monotonic() < deadline, prom.log_tail()
-            time.sleep(0.2)
+        wait_until(lambda: prom.query("up == 1"), "Prometheus scraping the mesh emulator", timeout=30)
         with ThreadPoolExecutor(10) as pool:
             answers: list[httpx.Response] = list(pool.map(lambda _i: running.get("/examine?delay=40..60"), range(400)))
         canary = [a for a in answers if a.text == ""]  # examiner's ECHO_VALUE is empty: the canary answered
         assert 100 < len(canary) < 300
         expected = 100 * sum(a.status_code != 500 for a in canary) / len(canary)
         success = {"istio": ISTIO_SUCCESS, "gatewayapi": HTTP_SUCCESS, "nginx": NGINX_SUCCESS}[provider]
-        deadline = time.monotonic() + 15
-        while (value := prom.scalar(success)) != pytest.approx(expected, abs=0.01):
-            assert time.monotonic() < deadline, (value, expected)
-            time.sleep(0.5)
+        wait_until(
+            lambda: prom.scalar(success) == pytest.approx(expected, abs=0.01),
+            f"the success rate {expected:.2f} % in Prometheus",
+            timeout=15,
+        )
         if provider == "istio":
             p99 = prom.scalar(ISTIO_DURATION)
             # At least the bucket of the shortest requested delay; a busy machine may answer later, never sooner.
