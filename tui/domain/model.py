@@ -54,6 +54,14 @@ class Analysis:
     metric_interval_s: float | None = None
     # Names of the analysis's metrics that are not Flagger's builtin checks (templateRef or inline query).
     custom_metrics: tuple[str, ...] = ()
+    # A/B: analysis.match, each rule a short safe string such as `header x-canary=insider` (as RouterInfo.matches).
+    matches: tuple[str, ...] = ()
+    mirror: bool = False
+    mirror_weight: int | None = None
+    # sessionAffinity.cookieName: the cookie that pins a user to the canary once it has served them.
+    session_cookie: str | None = None
+    primary_ready_threshold: int | None = None
+    canary_ready_threshold: int | None = None
 
     @property
     def builtin_checks(self) -> bool:
@@ -76,6 +84,11 @@ class CanaryInfo:
     suspend: bool = False
     skip_analysis: bool = False
     progress_deadline_s: int | None = None
+    revert_on_deletion: bool = False
+    # metadata.deletionTimestamp is set: the Canary is being deleted (Flagger's finalizer runs when revertOnDeletion).
+    deleting: bool = False
+    # spec.autoscalerRef: `HorizontalPodAutoscaler/podinfo`.
+    autoscaler: str | None = None
     phase: str | None = None
     canary_weight: int | None = None
     failed_checks: int | None = None
@@ -84,6 +97,9 @@ class CanaryInfo:
     last_promoted_spec: str | None = None
     last_transition_time: float | None = None
     created: float | None = None
+    # The Promoted condition's reason and message (what a Canary with no phase yet can still say).
+    condition_reason: str | None = None
+    condition_message: str | None = None
 
     @property
     def apex(self) -> str:

@@ -21,6 +21,7 @@ from tui.domain.model import (
     DeploymentInfo,
     Webhook,
 )
+from tui.kube.routers import analysis_matches
 from tui.kube.routers import parse_router as parse_router  # the entry point for every router kind
 from tui.kube.values import as_dict as _dict
 from tui.kube.values import as_list as _list
@@ -104,6 +105,9 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
         for h in (_dict(x) for x in _list(analysis.get("webhooks")))
     )
     meta = _dict(obj.get("metadata"))
+    affinity = _dict(analysis.get("sessionAffinity"))
+    autoscaler = _dict(spec.get("autoscalerRef"))
+    promoted = next((c for c in (_dict(x) for x in _list(status.get("conditions"))) if c.get("type") == "Promoted"), {})
     return CanaryInfo(
         key=CanaryKey(namespace, name),
         target=_str(target_ref.get("name")) or name,
@@ -124,11 +128,22 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
             duration_max_ms=duration_max,
             metric_interval_s=metric_interval,
             custom_metrics=tuple(custom[:20]),
+            matches=analysis_matches(_list(analysis.get("match"))),
+            mirror=_bool(analysis.get("mirror")),
+            mirror_weight=_int(analysis.get("mirrorWeight")),
+            session_cookie=_str(affinity.get("cookieName")) or None,
+            primary_ready_threshold=_int(analysis.get("primaryReadyThreshold")),
+            canary_ready_threshold=_int(analysis.get("canaryReadyThreshold")),
         ),
         webhooks=hooks,
         suspend=_bool(spec.get("suspend")),
         skip_analysis=_bool(spec.get("skipAnalysis")),
         progress_deadline_s=_int(spec.get("progressDeadlineSeconds")),
+        revert_on_deletion=_bool(spec.get("revertOnDeletion")),
+        deleting=meta.get("deletionTimestamp") is not None,
+        autoscaler=(
+            f"{_str(autoscaler.get('kind')) or '?'}/{_str(autoscaler.get('name')) or '?'}" if autoscaler else None
+        ),
         phase=_str(status.get("phase")) or None,
         canary_weight=_int(status.get("canaryWeight")),
         failed_checks=_int(status.get("failedChecks")),
@@ -137,6 +152,8 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
         last_promoted_spec=_str(status.get("lastPromotedSpec")),
         last_transition_time=parse_timestamp(status.get("lastTransitionTime")),
         created=parse_timestamp(meta.get("creationTimestamp")),
+        condition_reason=_str(promoted.get("reason")) or None,
+        condition_message=_str(promoted.get("message")) or None,
     )
 
 

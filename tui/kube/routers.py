@@ -146,6 +146,11 @@ def _istio_match(match: dict[str, Any]) -> str:
     return " & ".join(parts)
 
 
+def analysis_matches(matches: list[Any]) -> tuple[str, ...]:
+    """A Canary's analysis.match (Istio HTTPMatchRequests, whatever the provider) as short safe rules."""
+    return _rules(_istio_match(as_dict(m)) for m in matches)
+
+
 def _traffic_split(name: str, _namespace: str, spec: dict[str, Any]) -> _Read:
     backends = [as_dict(b) for b in as_list(spec.get("backends"))]
     return _Read().both(
