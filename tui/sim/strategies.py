@@ -8,14 +8,25 @@ the canary for one more tick (iterations N+1) before it promotes. Both ask confi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tui.domain.flagger import messages as msg
 
-if TYPE_CHECKING:
-    from tui.sim.flagger import _Run
-
 KUBERNETES = "kubernetes"
+
+
+class _Run(Protocol):
+    """What a tick holds (tui.sim.flagger's run): the Canary as read, its analysis as this tick sees it."""
+
+    canary: dict[str, Any]
+    obj: str
+    analysis: dict[str, Any]
+    provider: str
+    status: dict[str, Any]
+    mirrored: bool
+
+    @property
+    def iterations(self) -> int: ...
 
 
 class IterationStrategies:
