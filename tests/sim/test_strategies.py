@@ -340,6 +340,31 @@ def test_blue_green_mirroring_on_istio_writes_the_mirror_and_counts_copies_only_
     assert "mirror" not in route(sim, "VirtualService")["spec"]["http"][0]
 
 
+def test_a_faulty_release_under_mirroring_rolls_back_while_users_only_get_the_primarys_answers() -> None:
+    sim = simulation("bluegreen")
+    generator = sim._loads[sim.background_id(EXAMINER)]
+    start = released(sim, faulty=True)
+    failures_before = sum(n for code, n in generator.status_counts.items() if code >= 500)
+    rows = trace(sim, "Failed")
+    assert [(r[0], r[2]) for r in rows] == [
+        ("Progressing", 0),
+        ("Progressing", 1),
+        ("Progressing", 1),
+        ("Progressing", 1),
+        ("Failed", 0),
+    ]
+    events = [(e.type, e.message) for e in history_since(sim, start) if not e.message.startswith("Rollback hook")]
+    assert [m for _, m in events[:3]] == [DETECTED, STARTING, "Advance examiner.apps canary iteration 1/5"]
+    assert [t for t, _ in events[3:5]] == ["Warning", "Warning"]
+    assert all("success rate" in m for _, m in events[3:5])
+    assert [m for _, m in events[5:]] == [
+        "Rolling back examiner.apps failed checks threshold reached 2",
+        "Canary failed! Scaling down examiner.apps",
+    ]
+    assert sum(n for code, n in generator.status_counts.items() if code >= 500) == failures_before
+    assert "mirror" not in route(sim, "VirtualService")["spec"]["http"][0]
+
+
 def test_blue_green_mirroring_on_gateway_api_adds_a_request_mirror_filter() -> None:
     sim = simulation(scenario("gatewayapi", iterations=2, mirror=True))
     start = released(sim)
