@@ -30,22 +30,8 @@ class _Run(Protocol):
 
 
 class IterationStrategies:
-    """runAB and runBlueGreen as methods of the simulated Flagger (which provides routing, status and events)."""
-
-    def _route(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> bool:
-        raise NotImplementedError
-
-    def _write_status(self, canary: dict[str, Any], **fields: Any) -> None:
-        raise NotImplementedError
-
-    def _event(self, canary: dict[str, Any], event_type: str, message: str, phase: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _confirm_promotion(self, run: _Run) -> bool:
-        raise NotImplementedError
-
-    def _start_promotion(self, run: _Run) -> None:
-        raise NotImplementedError
+    """runAB and runBlueGreen as methods of the simulated Flagger, which provides `_route` (SetRoutes), `_write_status`,
+    `_event`, `_confirm_promotion` and `_start_promotion`; no stubs here, so another base class may provide them."""
 
     def _run_ab(self, run: _Run) -> None:
         """runAB: matched requests to the canary on every iteration; after the last one, confirm-promotion, promote."""
