@@ -8,14 +8,18 @@ the simulation.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.sim.test_providers import _CanaryLoadTest
 from tests.simkit import EXAMINER, history_since, run_until, simulation
+from tui.domain.flagger.strategy import Strategy, strategy_of
+from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_canary
 from tui.sim.engine import Simulation
+from tui.sim.scenario import load_scenario
 
 NS, APEX = "apps", "examiner"
 HEADER = {"headers": {"x-canary": {"exact": "insider"}}}
@@ -470,3 +474,19 @@ def test_the_scenarios_canary_carries_the_strategy_fields_for_the_parsers() -> N
     info = parse_canary(sim.store.get("Canary", NS, APEX))
     assert info is not None and info.analysis is not None
     assert info.analysis.mirror is True and info.analysis.mirror_weight == 50
+
+
+def test_the_strategies_example_runs_each_kind_of_analysis_to_its_end() -> None:
+    sim = Simulation(load_scenario(str(Path(__file__).parents[2] / "examples" / "strategies.yaml")), seed=1)
+    kinds = {}
+    for key, spec in sim.canaries.items():
+        info = parse_canary(sim.store.get("Canary", key.namespace, key.name))
+        assert info is not None and info.analysis is not None
+        has_match = bool(info.analysis.matches)
+        kinds[key.name] = strategy_of(info.analysis.iterations, has_match, spec.provider)
+        sim.release(key, faulty=False)
+    assert kinds == {"examiner": Strategy.AB, "podinfo": Strategy.BLUE_GREEN, "shop": Strategy.CANARY}
+    podinfo = CanaryKey("test", "podinfo")
+    run_until(sim, lambda s: s.phase(podinfo) == "WaitingPromotion")
+    sim.open_promotion_gate(podinfo)
+    run_until(sim, lambda s: all(s.phase(key) == "Succeeded" for key in s.canaries))
