@@ -147,6 +147,46 @@ BUILTIN: dict[str, dict[str, Any]] = {
         "provider": "gatewayapi",
         "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}],
     },
+    # A pre-rollout check that fails twice (two failed checks at weight 0), then a load-test rollout hook whose
+    # `hey` load through the canary Service is the canary's only traffic; a post-rollout notification at the end.
+    "hooks": {
+        "load": {"backgroundOn": False},
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "analysis": {
+                    "interval": "10s",
+                    "threshold": 5,
+                    "stepWeight": 25,
+                    "maxWeight": 50,
+                    "stepWeightPromotion": 25,
+                },
+                "webhooks": [
+                    {"name": "smoke-test", "type": "pre-rollout", "failures": 2},
+                    {
+                        "name": "load-test",
+                        "type": "rollout",
+                        "cmd": "hey -z 1m -q 5 -c 2 http://examiner-canary.apps/examine?delay=100..250",
+                    },
+                    {"name": "notify", "type": "post-rollout"},
+                ],
+            }
+        ],
+    },
+    # Every release's canary pods never become ready: Flagger fails the canary one tick after its 60 s deadline.
+    "deadline": {
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "analysis": {"interval": "10s", "stepWeight": 25, "maxWeight": 50, "stepWeightPromotion": 25},
+                "progressDeadlineSeconds": 60,
+                "neverReady": "canary",
+                "gates": ["rollback"],
+            }
+        ]
+    },
 }
 
 
@@ -432,7 +472,8 @@ def from_mapping(raw: Any) -> Scenario:
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated, lab, istio, gatewayapi) or a YAML file path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab, istio, gatewayapi, hooks, deadline) or a YAML file path; None means
+    the demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():
