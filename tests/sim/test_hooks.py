@@ -272,3 +272,56 @@ def test_post_rollout_hooks_run_after_skip_analysis() -> None:
         "Post-rollout check notify passed",
         "Promotion completed! Canary analysis was skipped for examiner.apps",
     ]
+
+
+# --- the gate types, answered by a scenario outcome --------------------------------------------------------------
+
+
+def test_a_confirm_rollout_hook_that_fails_once_parks_the_release_in_waiting_then_starts_it() -> None:
+    sim = hooked({"name": "approve", "type": "confirm-rollout", "failures": 1})
+    sim.release(EXAMINER, faulty=False)
+    events = tick(sim)
+    assert messages(events) == ["Halt examiner.apps advancement waiting for approval approve"]
+    assert status(sim)["phase"] == "Waiting"
+    assert messages(tick(sim)) == [
+        "Confirm-rollout check approve passed",
+        "New revision detected! Scaling up examiner.apps",
+    ]
+
+
+def test_a_confirm_traffic_increase_hook_that_fails_once_holds_one_step() -> None:
+    sim = released(hooked({"name": "more", "type": "confirm-traffic-increase", "failures": 1}))
+    assert messages(tick(sim)) == [
+        "Starting canary analysis for examiner.apps",
+        "Halt examiner.apps advancement waiting for traffic increase approval more",
+    ]
+    # Still at weight 0 and iteration 0: the analysis "starts" again.
+    assert messages(tick(sim)) == [
+        "Starting canary analysis for examiner.apps",
+        "Confirm-traffic-increase check more passed",
+        "Advance examiner.apps canary weight 25",
+    ]
+    assert status(sim)["failedChecks"] == 0  # a gate never counts a failed check
+
+
+def test_a_confirm_promotion_hook_that_fails_once_waits_then_promotes() -> None:
+    sim = released(hooked({"name": "ship", "type": "confirm-promotion", "failures": 1}))
+    texts: list[str] = []
+    while status(sim)["phase"] not in ("Promoting", "Failed"):
+        texts += messages(tick(sim))
+    assert texts[-3:] == [
+        "Halt examiner.apps advancement waiting for promotion approval ship",
+        "Confirm-promotion check ship passed",
+        "Copying examiner.apps template spec to examiner-primary.apps",
+    ]
+
+
+def test_a_rollback_hook_answering_2xx_rolls_back_and_a_failing_one_does_not() -> None:
+    quiet = released(hooked({"name": "stop", "type": "rollback", "fails": "always"}))
+    assert messages(tick(quiet))[0] == "Rollback hook stop not signaling a rollback"
+    loud = released(hooked({"name": "stop", "type": "rollback"}))
+    assert messages(tick(loud)) == [
+        "Rollback check stop passed",
+        "Rolling back examiner.apps manual webhook invoked",
+        "Canary failed! Scaling down examiner.apps",
+    ]
