@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.lab.test_routing import deployment, flagged_topology, split
+from tests.waiting import wait_until
 from tui.lab import mesh as lab_mesh
 from tui.lab.linkerd_metrics import LATENCY_BUCKETS_MS
 from tui.lab.processes import free_ports
@@ -219,10 +220,8 @@ def test_a_mirrored_copy_reaches_the_canary_and_counts_in_its_metrics_while_the_
             out[(labels["destination_workload"], labels["response_code"])] += value
         return out
 
-    deadline = time.monotonic() + 30
-    while istio_requests()[("examiner", "500")] < 20:  # the copies run in the background
-        assert time.monotonic() < deadline, istio_requests()
-        time.sleep(0.05)
+    # The copies run in the background.
+    wait_until(lambda: istio_requests()[("examiner", "500")] >= 20, "20 mirrored copies counted", timeout=30)
     counted = istio_requests()
     assert counted[("examiner-primary", "200")] == 20 and counted[("examiner", "500")] == 20
     assert counted[("examiner", "200")] == 0
