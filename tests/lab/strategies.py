@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import os
 import threading
@@ -41,7 +42,7 @@ from tests.lab.trace import FlaggerTrace
 from tui.lab import apps
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
-from tui.sim.scenario import load_scenario
+from tui.sim.scenario import BUILTIN, Scenario, from_mapping, load_scenario
 
 ITERATIONS = 3
 RECORD_ENV = "CANARYSCOPE_RECORD_LAB"  # a directory: close() writes strategies.json there
@@ -55,6 +56,7 @@ AB_MATCH = [
 # Who sends each request of the steady load, in turn: matched by header, by cookie, then two unmatched users.
 USERS = ("header", "cookie", "plain", "plain")
 MAX_ANSWERS = 20_000  # about half an hour of the steady load
+MATCHED_SHARE = sum(user != "plain" for user in USERS) / len(USERS)
 USER_HEADERS = {"header": {MATCH_HEADER[0]: MATCH_HEADER[1]}, "cookie": {"Cookie": f"session=7;{MATCH_COOKIE}"}}
 
 
@@ -83,12 +85,17 @@ CASES = (
 )
 
 
-def strategy_canary(base: dict[str, Any], case: Case) -> dict[str, Any]:
-    """The lab's Canary with its weights replaced by iterations (the CRD allows one of iterations, stepWeight and
-    stepWeights), plus the case's match or mirror. Without stepWeightPromotion the promotion routes all traffic
-    back to the primary in one tick."""
-    canary = copy.deepcopy(base)
-    analysis = canary["spec"]["analysis"]
+def strategy_scenario(case: Case) -> Scenario:
+    """The `lab` scenario with its Canary for ``case``: `iterations` in place of its weights (a Canary takes one of
+    iterations, stepWeight and stepWeights; without stepWeightPromotion the promotion routes all traffic back to the
+    primary in one tick), the case's match or mirror, on its provider and namespace; its load as this module sends
+    it (the matched share of the steady load, and every injected error matched under A/B). The lab applies this
+    scenario's Canary, and tests/lab/strategy_fidelity.py simulates it."""
+    raw = copy.deepcopy(BUILTIN["lab"])
+    raw["provider"] = apps.FLAGGER_PROVIDERS[case.provider]
+    canary = raw["canaries"][0]
+    canary["namespace"] = case.namespace
+    analysis = canary.setdefault("analysis", {})
     for key in ("stepWeight", "stepWeights", "maxWeight", "stepWeightPromotion"):
         analysis.pop(key, None)
     analysis["iterations"] = ITERATIONS
@@ -96,13 +103,13 @@ def strategy_canary(base: dict[str, Any], case: Case) -> dict[str, Any]:
         analysis["match"] = copy.deepcopy(list(case.match))
     if case.mirror:
         analysis["mirror"] = True
-    return canary
+    raw["load"] = {"background": {"matchedShare": MATCHED_SHARE}, "errors": {"matchedShare": 1.0 if case.match else 0}}
+    return from_mapping(raw)
 
 
 def case_objects(case: Case, event_url: str) -> list[dict[str, Any]]:
-    spec = apps.lab_canary(case.namespace)
+    spec = strategy_scenario(case).canaries[0]
     objects = apps.app_objects(spec, event_url, case.provider, host=case.host)
-    objects = [strategy_canary(o, case) if o["kind"] == "Canary" else o for o in objects]
     if case.canary_load:
         direct = copy.deepcopy(next(o for o in objects if o["kind"] == "Ingress"))
         direct["metadata"]["name"] = "canary-direct"
@@ -161,24 +168,23 @@ class StrategyRuns:
             self.record(Path(os.environ[RECORD_ENV]) / "strategies.json")
 
     def record(self, path: Path) -> None:
-        """What Flagger did in each case, per release: webhook events, (phase, canaryWeight, failedChecks,
-        iterations), (router canary weight, mirrored) and the router objects."""
+        """What Flagger did in each case, per release: the reduced sequences tests/lab/strategy_fidelity.py compares
+        (events, revisions, (phase, canaryWeight, failedChecks, iterations), (router canary weight, mirrored)), and
+        the router objects."""
+        from tests.lab.strategy_fidelity import reduce_strategy
+
         out: dict[str, Any] = {}
         for namespace, run in self.runs.items():
-            out[namespace] = {
-                "error": run.error,
-                "releases": [
-                    {
-                        "kind": r.kind,
-                        "after": r.after,
-                        "events": [(p.event_type, p.phase, p.message) for p in r.trace.events()],
-                        "statuses": r.trace.iterations(),
-                        "router": r.trace.router_states(),
-                        "routers": [o.get("spec") for o in r.trace.routers()],
-                    }
-                    for r in run.releases
-                ],
-            }
+            releases = []
+            for r in run.releases:
+                entry: dict[str, Any] = {"kind": r.kind, "after": r.after}
+                try:
+                    entry.update(dataclasses.asdict(reduce_strategy(r.trace)))
+                except AssertionError as exc:  # an unfinished release: keep what there is
+                    entry["error"] = str(exc)
+                entry["routers"] = [o.get("spec") for o in r.trace.routers()]
+                releases.append(entry)
+            out[namespace] = {"error": run.error, "releases": releases}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(out, indent=1, ensure_ascii=False))
 
