@@ -9,6 +9,8 @@ weights replaced by `iterations: 3`, and:
   regex Flagger's docs give). The load sends a quarter of its requests with the header and a quarter with the
   cookie, so the canary's metrics come from matched users only; a good release, then a faulty one (its error
   requests carry the header, so they reach the canary as canaryscope's `e` does for matched users).
+* `lab-ab-gatewayapi`: the same match on Gateway API (Flagger writes it as HTTPRoute header matches, the cookie as
+  a RegularExpression match on `cookie`); a good release.
 * `lab-bg-gatewayapi`: blue/green on Gateway API. No user reaches the canary before the promotion, so a second
   load addresses the `examiner-canary` Service directly, as a load tester's rollout hook would (Ingress host
   `canary.<namespace>.lab`); a good release.
@@ -80,6 +82,7 @@ class Case:
 
 CASES = (
     Case("lab-ab-istio", "istio", match=tuple(AB_MATCH), releases=("good", "faulty")),
+    Case("lab-ab-gatewayapi", "gatewayapi", match=tuple(AB_MATCH)),
     Case("lab-bg-gatewayapi", "gatewayapi", canary_load=True),
     Case("lab-bg-mirror", "istio", mirror=True),
 )

@@ -1,10 +1,11 @@
 """Real Flagger v1.44 runs A/B testing and blue/green canaries on the lab (tests/lab/strategies.py runs them).
 
 What is checked against Flagger's own objects and webhooks (tests/lab/trace.py):
-* A/B on Istio: the VirtualService's first rule carries the analysis `match` (header, cookie regex) and sends the
-  matched users to the canary from the first iteration, everyone else keeps the primary; the mesh emulator routes
-  by it, so matched users get the new version and others the old one; status.iterations counts 1..3 while
-  status.canaryWeight stays 0; a faulty release halts twice on the matched users' success rate and rolls back.
+* A/B on Istio and on Gateway API: the router's first rule carries the analysis `match` (header, cookie regex; as
+  HTTPRoute header matches on Gateway API) and sends the matched users to the canary from the first iteration,
+  everyone else keeps the primary; the mesh emulator routes by it, so matched users get the new version and
+  others the old one; status.iterations counts 1..3 while status.canaryWeight stays 0; on Istio a faulty release
+  halts twice on the matched users' success rate and rolls back.
 * Blue/green on Gateway API: the canary gets no user until all traffic is routed to it after the last iteration
   (status.iterations 4 = N+1), then the promotion.
 * Blue/green with `mirror: true` on Istio: the VirtualService mirrors to the canary during the iterations, the
@@ -20,14 +21,14 @@ import pytest
 
 from tests.lab.fidelity import reduce
 from tests.lab.side_by_side import Release
-from tests.lab.strategies import AB_MATCH, ITERATIONS, CaseRun, StrategyRuns
+from tests.lab.strategies import AB_MATCH, COOKIE_REGEX, ITERATIONS, CaseRun, StrategyRuns
 from tests.lab.strategy_fidelity import analysed, reduce_strategy, simulate_strategy
 from tests.lab.trace import payloads, read_log
 
 pytestmark = pytest.mark.lab
 
 WAIT_S = 900.0
-AB, BG, MIRROR = "lab-ab-istio", "lab-bg-gatewayapi", "lab-bg-mirror"
+AB, AB_GATEWAY, BG, MIRROR = "lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-gatewayapi", "lab-bg-mirror"
 
 
 def good_release(ns: str, strategy: str) -> list[str]:
@@ -77,11 +78,27 @@ def test_ab_router_routes_matched_users_to_the_canary(strategies: StrategyRuns) 
     assert during and during[0][1]["route"] == [{"destination": {"host": "examiner-primary"}, "weight": 0}]
 
 
-def test_ab_good_release_iterates_with_matched_users_only(strategies: StrategyRuns) -> None:
-    run = strategies.wait(AB, WAIT_S)
+def test_ab_http_route_carries_the_match_as_header_matches(strategies: StrategyRuns) -> None:
+    run = strategies.wait(AB_GATEWAY, WAIT_S)
+    rules = release(run, "good").trace.routers()[0]["spec"]["rules"]
+    prefix = {"type": "PathPrefix", "value": "/"}
+    assert [m.get("headers") for m in rules[0]["matches"]] == [
+        [{"name": "x-canary", "type": "Exact", "value": "insider"}],
+        [{"name": "cookie", "type": "RegularExpression", "value": COOKIE_REGEX}],
+    ]
+    assert all(m["path"] == prefix for m in rules[0]["matches"]) and rules[1]["matches"] == [{"path": prefix}]
+    assert [[b["name"] for b in rule["backendRefs"]] for rule in rules] == [
+        ["examiner-primary", "examiner-canary"],
+        ["examiner-primary"],
+    ]
+
+
+@pytest.mark.parametrize("namespace", [AB, AB_GATEWAY])
+def test_ab_good_release_iterates_with_matched_users_only(strategies: StrategyRuns, namespace: str) -> None:
+    run = strategies.wait(namespace, WAIT_S)
     trace = release(run, "good").trace
     real = reduce(trace.events(), trace.statuses(), trace.router())
-    assert [m for _, _, m in real.events] == good_release(AB, "ab")
+    assert [m for _, _, m in real.events] == good_release(namespace, "ab")
     rows = trace.iterations()
     assert phases(rows) == ["Progressing", "Promoting", "Finalising", "Succeeded"]
     # (phase, canaryWeight, failedChecks, iterations): canaryWeight stays 0 under A/B, Promoting keeps iterations.
@@ -93,7 +110,7 @@ def test_ab_good_release_iterates_with_matched_users_only(strategies: StrategyRu
     ]
     assert trace.router_states() == [(0, False), (100, False), (0, False)]
     # Between the first and the last iteration: matched users (header, cookie) see the new version, others the old.
-    target = f"examiner.{AB}"
+    target = f"examiner.{namespace}"
     since = event_time(run, "good", f"Advance {target} canary iteration 1/{ITERATIONS}") + 2
     until = event_time(run, "good", f"Advance {target} canary iteration {ITERATIONS}/{ITERATIONS}")
     seen = strategies.answers(run, since, until)
@@ -166,7 +183,7 @@ def test_blue_green_mirrors_to_the_canary_during_the_iterations(strategies: Stra
 
 
 def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
-    for namespace in (AB, BG, MIRROR):
+    for namespace in (AB, AB_GATEWAY, BG, MIRROR):
         run = strategies.wait(namespace, WAIT_S)
         logged = [
             p for p in payloads(read_log(strategies.log_file, run.initial_log_offset)) if p.namespace == namespace
@@ -176,7 +193,7 @@ def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
 
 # The simulation has no load tester addressing the canary Service, so a blue/green canary without mirroring gets no
 # traffic there and halts on "no values found"; the mirrored blue/green case is its comparable one.
-@pytest.mark.parametrize(("namespace", "kind"), [(AB, "good"), (AB, "faulty"), (MIRROR, "good")])
+@pytest.mark.parametrize(("namespace", "kind"), [(AB, "good"), (AB, "faulty"), (AB_GATEWAY, "good"), (MIRROR, "good")])
 def test_simulation_matches_real_flagger(strategies: StrategyRuns, namespace: str, kind: str) -> None:
     run = strategies.wait(namespace, WAIT_S)
     index = [r.kind for r in run.releases].index(kind)
