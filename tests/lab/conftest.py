@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.lab.side_by_side import SideBySide
+from tests.lab.strategies import StrategyRuns
 from tui.lab import binaries, controlplane, processes
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
@@ -55,6 +56,7 @@ def _cluster_logs(path: Path) -> dict[str, object]:
 
 
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
+_STRATEGIES: dict[Path, StrategyRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +72,14 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     )
     if any("side_by_side" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _SIDE_BY_SIDE[info.lab_dir] = SideBySide(info).start()
+    if any("strategies" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _STRATEGIES[info.lab_dir] = StrategyRuns(info).start()
     try:
         yield info
     finally:
+        runs = _STRATEGIES.pop(info.lab_dir, None)
+        if runs is not None:
+            runs.close()
         side = _SIDE_BY_SIDE.pop(info.lab_dir, None)
         if side is not None:
             side.close()
@@ -87,6 +94,14 @@ def side_by_side(lab: LabInfo) -> SideBySide:
     if lab.lab_dir not in _SIDE_BY_SIDE:
         _SIDE_BY_SIDE[lab.lab_dir] = SideBySide(lab).start()
     return _SIDE_BY_SIDE[lab.lab_dir]
+
+
+@pytest.fixture(scope="session")
+def strategies(lab: LabInfo) -> StrategyRuns:
+    """The A/B and blue/green canaries' releases (tests/lab/strategies.py), running since the lab started."""
+    if lab.lab_dir not in _STRATEGIES:
+        _STRATEGIES[lab.lab_dir] = StrategyRuns(lab).start()
+    return _STRATEGIES[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.lab.test_routing import deployment, flagged_topology, split
+from tests.waiting import wait_until
 from tui.lab import mesh as lab_mesh
 from tui.lab.linkerd_metrics import LATENCY_BUCKETS_MS
 from tui.lab.processes import free_ports
@@ -194,3 +195,37 @@ def test_flaggers_queries_over_a_real_prometheus(running: Running, tmp_path: obj
         assert p99 is not None and 50 < p99 <= bound
     finally:
         prom.close()
+
+
+def test_a_mirrored_copy_reaches_the_canary_and_counts_in_its_metrics_while_the_primary_answers(
+    running: Running,
+) -> None:
+    """Blue/green with `mirror: true` on Istio: the VirtualService keeps all traffic on the primary and mirrors it to
+    the canary (pkg/router/istio.go SetRoutes); the user's answer is the primary's, the canary's failures show only
+    in its own series, which is what Flagger's analysis reads."""
+    from tests.lab.test_provider_routing import mirrored_vs
+
+    topo = running.mesh.topology
+    topo.replace_all("TrafficSplit", [])
+    topo.put("Namespace", {"kind": "Namespace", "metadata": {"name": "apps", "labels": {"istio-injection": "enabled"}}})
+    topo.put("VirtualService", mirrored_vs())
+    topo.put("Deployment", deployment("examiner", "examiner", env={"ECHO_VALUE": "new", "SERVER_ERROR_RATE": "100"}))
+    running.mesh._prepare()
+    answers = [running.get("/examine") for _ in range(20)]
+    assert {(a.status_code, a.text) for a in answers} == {(200, "old")}
+
+    def istio_requests() -> Counter[tuple[str, str]]:
+        out: Counter[tuple[str, str]] = Counter()
+        for labels, value in running.families().get("istio_requests_total", []):
+            out[(labels["destination_workload"], labels["response_code"])] += value
+        return out
+
+    # The copies run in the background.
+    wait_until(lambda: istio_requests()[("examiner", "500")] >= 20, "20 mirrored copies counted", timeout=30)
+    counted = istio_requests()
+    assert counted[("examiner-primary", "200")] == 20 and counted[("examiner", "500")] == 20
+    assert counted[("examiner", "200")] == 0
+
+    topo.put("VirtualService", mirrored_vs(0))
+    backend = topo.backend("apps", "examiner", running.mesh.pick)
+    assert backend is not None and backend.mirror is None  # mirrorPercentage 0: no copy at all

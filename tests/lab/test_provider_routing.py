@@ -9,7 +9,14 @@ from typing import Any
 
 from tests.lab.test_routing import deployment, first, service
 from tui.lab import apps
-from tui.lab.provider_routes import Request, parse_nginx_canary, service_name
+from tui.lab.provider_routes import (
+    Mirror,
+    Request,
+    parse_http_route,
+    parse_nginx_canary,
+    parse_virtual_service,
+    service_name,
+)
 from tui.lab.routing import Topology
 
 
@@ -88,8 +95,10 @@ def test_virtual_service_weights_split_the_apex_services_traffic() -> None:
 def test_virtual_service_header_match_sends_only_matching_requests_to_the_canary() -> None:
     topo = flagged(virtual_service(0, 100, match=[{"headers": {"x-canary": {"exact": "insider"}}}]))
     assert served(topo, 50, {"X-Canary": "insider"}) == Counter({"examiner": 50})
-    # Everyone else falls through to the primary rule, whose weight Flagger writes as 0 during A/B: all of it.
-    assert served(topo, 50, {"X-Canary": "outsider"}) == Counter({"none": 50})
+    # Everyone else falls through to the primary rule, whose weight Flagger writes as 0 during A/B (SetRoutes(0,
+    # 100) in pkg/router/istio.go): a single destination takes everything whatever its weight, as Istio routes it.
+    assert served(topo, 50, {"X-Canary": "outsider"}) == Counter({"examiner-primary": 50})
+    assert served(topo, 50) == Counter({"examiner-primary": 50})
     cookie = flagged(
         virtual_service(0, 100, match=[{"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}])
     )
@@ -205,3 +214,103 @@ def test_the_labs_canary_carries_what_flagger_needs_for_each_provider() -> None:
     seed = apps.objects("http://127.0.0.1:1/")
     assert seed[0]["metadata"]["annotations"] == {"linkerd.io/inject": "enabled"}
     assert next(o for o in seed if o["kind"] == "Canary")["spec"]["provider"] == "linkerd"
+
+
+# --- A/B matches and mirroring, as Flagger v1.44 writes them for A/B testing and blue/green ---------------------
+
+
+def test_istio_header_matches_exact_prefix_regex_and_the_cookie_regex_flagger_documents() -> None:
+    def canary_share(match: list[dict[str, Any]], headers: dict[str, str]) -> Counter[str]:
+        return served(flagged(virtual_service(0, 100, match=match)), 20, headers)
+
+    canary, primary = Counter({"examiner": 20}), Counter({"examiner-primary": 20})
+    exact = [{"headers": {"x-canary": {"exact": "insider"}}}]
+    assert canary_share(exact, {"X-CANARY": "insider"}) == canary  # header names are case-insensitive
+    assert canary_share(exact, {"x-canary": "Insider"}) == primary  # values are not
+    prefix = [{"headers": {"user-agent": {"prefix": "Mozilla/5.0 (Firefox"}}}]
+    assert canary_share(prefix, {"User-Agent": "Mozilla/5.0 (Firefox 140)"}) == canary
+    assert canary_share(prefix, {"User-Agent": "curl/8"}) == primary
+    regex = [{"headers": {"user-agent": {"regex": ".*Firefox.*"}}}]
+    assert canary_share(regex, {"User-Agent": "Mozilla/5.0 Firefox/140"}) == canary
+    assert canary_share([{"headers": {"x": {"regex": "ab"}}}], {"x": "abc"}) == primary  # anchored, as Envoy's
+    cookie = [{"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}]
+    assert canary_share(cookie, {"Cookie": "canary=always"}) == canary
+    assert canary_share(cookie, {"Cookie": "session=1;canary=always;theme=dark"}) == canary
+    # The documented regex allows no space after `;`, so a browser's `a=1; canary=always` misses it, in Envoy too.
+    assert canary_share(cookie, {"Cookie": "session=1; canary=always"}) == primary
+    assert canary_share(cookie, {"Cookie": "canary=never"}) == primary
+    assert canary_share(cookie, {"Cookie": "nocanary=always"}) == primary
+    # Either of two match blocks (OR), every condition inside one (AND).
+    either = [{"headers": {"x-canary": {"exact": "insider"}}}, *cookie]
+    assert canary_share(either, {"Cookie": "canary=always"}) == canary
+    both = [{"headers": {"x-canary": {"exact": "insider"}, "x-region": {"exact": "eu"}}}]
+    assert canary_share(both, {"x-canary": "insider"}) == primary
+    assert canary_share(both, {"x-canary": "insider", "x-region": "eu"}) == canary
+
+
+def test_istio_method_and_query_matches() -> None:
+    vs = parse_virtual_service(virtual_service(0, 100, match=[{"method": {"exact": "POST"}}]))
+    assert vs.choose(Request("/", {}, "POST"), first) == "examiner-canary"  # the only weighted destination
+    assert vs.choose(Request("/", {}, "GET"), first) == "examiner-primary"
+    query = parse_virtual_service(virtual_service(0, 100, match=[{"queryParams": {"beta": {"exact": "1"}}}]))
+    assert query.choose(Request("/", {}, query={"beta": "1"}), first) == "examiner-canary"
+    assert query.choose(Request("/", {}, query={"beta": "2"}), first) == "examiner-primary"
+    assert query.choose(Request("/", {}), first) == "examiner-primary"
+
+
+def mirrored_vs(percentage: float | None = None) -> dict[str, Any]:
+    vs = virtual_service(100, 0)
+    vs["spec"]["http"][0]["mirror"] = {"host": "examiner-canary"}
+    if percentage is not None:
+        vs["spec"]["http"][0]["mirrorPercentage"] = {"value": percentage}
+    return vs
+
+
+def test_istio_mirror_names_the_canary_beside_the_primary_that_answers() -> None:
+    topo = flagged(mirrored_vs())
+    backend = topo.backend("apps", "examiner", first)
+    assert backend is not None and backend.workload.name == "examiner-primary"
+    assert backend.mirror is not None and backend.mirror.workload.name == "examiner"
+    assert (backend.mirror.service, backend.mirror_percent) == ("examiner-canary", 100.0)
+    assert parse_virtual_service(mirrored_vs(12.5)).rules[0].mirror == Mirror("examiner-canary", 12.5)
+    assert parse_virtual_service(virtual_service(100, 0)).rules[0].mirror is None
+    unready = flagged(mirrored_vs())
+    unready.put("Deployment", deployment("examiner", "examiner", ready=0))
+    plain = unready.backend("apps", "examiner", first)
+    assert plain is not None and plain.workload.name == "examiner-primary" and plain.mirror is None
+
+
+def mirror_filter(**extra: Any) -> dict[str, Any]:
+    ref = {"group": "", "kind": "Service", "name": "examiner-canary", "port": 80}
+    return {"type": "RequestMirror", "requestMirror": {"backendRef": ref, **extra}}
+
+
+def test_http_route_request_mirror_filter() -> None:
+    route = http_route(100, 0)
+    route["spec"]["rules"][0]["filters"] = [mirror_filter()]
+    backend = flagged(route).backend("apps", "examiner", first)
+    assert backend is not None and backend.workload.name == "examiner-primary"
+    assert backend.mirror is not None and (backend.mirror.workload.name, backend.mirror_percent) == ("examiner", 100)
+    route["spec"]["rules"][0]["filters"] = [mirror_filter(percent=30)]
+    assert parse_http_route(route).rules[0].mirror == Mirror("examiner-canary", 30.0)
+    route["spec"]["rules"][0]["filters"] = [mirror_filter(fraction={"numerator": 1, "denominator": 4})]
+    assert parse_http_route(route).rules[0].mirror == Mirror("examiner-canary", 25.0)
+    route["spec"]["rules"][0]["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": {}}]
+    assert parse_http_route(route).rules[0].mirror is None
+
+
+def test_http_route_query_and_method_matches_rank_after_headers() -> None:
+    route = http_route(0, 100)
+    rule = route["spec"]["rules"][0]
+    rule["matches"] = [{"path": {"type": "PathPrefix", "value": "/"}, "queryParams": [{"name": "beta", "value": "1"}]}]
+    route["spec"]["rules"].append(
+        {
+            "matches": [{"path": {"type": "PathPrefix", "value": "/"}, "method": "POST"}],
+            "backendRefs": [{"kind": "Service", "name": "examiner-primary", "weight": 100}],
+        }
+    )
+    parsed = parse_http_route(route)
+    assert parsed.choose(Request("/examine", {}, query={"beta": "1"}), first) == "examiner-canary"
+    assert parsed.choose(Request("/examine", {}, query={"beta": "2"}), first) is None
+    # A method match ranks above query matches (Gateway API's precedence).
+    assert parsed.choose(Request("/examine", {}, "POST", {"beta": "1"}), first) == "examiner-primary"

@@ -58,6 +58,24 @@ def canary_weight(obj: dict[str, Any], name: str) -> int:
     return {b["service"]: int(b["weight"]) for b in spec.get("backends") or []}.get(canary, 0)
 
 
+def mirrored(obj: dict[str, Any], name: str) -> bool:
+    """Whether the router mirrors to the canary as GetRoutes reads it: the VirtualService's rule routing to the
+    canary has a `mirror` host, the HTTPRoute's rule with two backendRefs a RequestMirror filter to the canary."""
+    canary, spec = f"{name}-canary", obj.get("spec") or {}
+    if obj.get("kind") == "VirtualService":
+        rules = [
+            r for r in spec.get("http") or [] if any(d["destination"]["host"] == canary for d in r.get("route") or [])
+        ]
+        return bool(rules) and bool((rules[-1].get("mirror") or {}).get("host"))
+    if obj.get("kind") == "HTTPRoute":
+        for rule in spec.get("rules") or []:
+            for item in rule.get("filters") or []:
+                ref = (item.get("requestMirror") or {}).get("backendRef") or {}
+                if item.get("type") == "RequestMirror" and ref.get("name") == canary:
+                    return True
+    return False
+
+
 @dataclass(frozen=True)
 class ObjectChange:
     t: float
@@ -194,6 +212,41 @@ class FlaggerTrace:
             if not out or out[-1] != row:
                 out.append(row)
         return out
+
+    def iterations(self) -> list[tuple[str, int, int, int]]:
+        """(phase, canaryWeight, failedChecks, iterations) each time it changed: A/B and blue/green advance only
+        status.iterations."""
+        out: list[tuple[str, int, int, int]] = []
+        for obj in self._objects("Canary"):
+            status = obj.get("status") or {}
+            row = (
+                status.get("phase", ""),
+                int(status.get("canaryWeight") or 0),
+                int(status.get("failedChecks") or 0),
+                int(status.get("iterations") or 0),
+            )
+            if not out or out[-1] != row:
+                out.append(row)
+        return out
+
+    def router_states(self) -> list[tuple[int, bool]]:
+        """(canary weight, mirrored) of the router each time it changed."""
+        out: list[tuple[int, bool]] = []
+        for obj in self._objects(self.router_kind):
+            row = (canary_weight(obj, self.name), mirrored(obj, self.name))
+            if not out or out[-1] != row:
+                out.append(row)
+        return out
+
+    def routers(self) -> list[dict[str, Any]]:
+        """The router objects as they were at start() and after each change."""
+        return self._objects(self.router_kind)
+
+    def _objects(self, kind: str) -> list[dict[str, Any]]:
+        objs = [o for o in self.initial if o.get("kind") == kind] + [
+            c.object for c in self.object_changes() if c.object.get("kind") == kind
+        ]
+        return [o for o in objs if o["metadata"]["name"] == self.name]
 
     def router(self) -> list[int]:
         """The router's canary weight each time it changed."""

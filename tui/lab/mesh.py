@@ -2,9 +2,10 @@
 
 * An HTTP ingress on 127.0.0.1 routes each request by the cluster's Ingress rules (and an NGINX canary Ingress's
   annotations) to a Service, applies that Service's router (a TrafficSplit as Linkerd does, a VirtualService as
-  Istio does, an HTTPRoute as a Gateway API mesh does: weights and header matches) and answers as examiner would
-  from the chosen Deployment's pod template env: ECHO_VALUE as the body, SERVER_ERROR_RATE, REQUEST_DELAY and
-  the `status`/`delay` query parameters (tui.sim.examiner holds those rules).
+  Istio does, an HTTPRoute as a Gateway API mesh does: weights, header matches and mirrors) and answers as
+  examiner would from the chosen Deployment's pod template env: ECHO_VALUE as the body, SERVER_ERROR_RATE,
+  REQUEST_DELAY and the `status`/`delay` query parameters (tui.sim.examiner holds those rules). A mirrored
+  copy is answered by the mirror's Deployment in the background and counted in its metrics only.
 * A metrics endpoint exports, for Prometheus to scrape: Linkerd's inbound `response_total` and
   `response_latency_ms` for each Linkerd-meshed pod (namespace or pod template annotated linkerd.io/inject:
   enabled), Istio's `istio_requests_total` and `istio_request_duration_milliseconds` for each Istio-meshed pod
@@ -174,7 +175,8 @@ class Mesh:
         """Answer one request through the ingress: (status, headers, body)."""
         parts = urlsplit(target)
         path = parts.path or "/"
-        request = Request(path, {name.lower(): value for name, value in list(headers)[:MAX_HEADERS]})
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        request = Request(path, {name.lower(): value for name, value in list(headers)[:MAX_HEADERS]}, method, query)
         route = self.topology.route(host.rsplit(":", 1)[0].lower(), path)
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"default backend - 404"
@@ -187,21 +189,41 @@ class Mesh:
         if not self._slots.acquire(blocking=False):
             return 503, {"Content-Type": "text/plain"}, b"too many requests in flight"
         try:
+            if backend.mirror is not None and self.draw() * 100 < backend.mirror_percent:
+                self._mirror(method, path, query, backend.mirror)
             started = time.monotonic()
-            answer = self._examine(method, path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, backend)
+            answer = self._examine(method, path, query, backend)
             self._observe(main, route, backend, answer[0], (time.monotonic() - started) * 1000)
             return answer
         finally:
             self._slots.release()
 
-    def _observe(self, main: IngressPath, route: IngressPath, backend: Backend, status: int, ms: float) -> None:
-        workload = backend.workload
+    def _mirror(self, method: str, path: str, query: dict[str, str], backend: Backend) -> None:
+        """Send the mirror its copy without waiting for it, as the proxy does; the copy's answer only shows in the
+        mirror's metrics. Dropped when every slot is taken."""
+        if not self._slots.acquire(blocking=False):
+            return
+
+        def copy() -> None:
+            try:
+                started = time.monotonic()
+                status = self._examine(method, path, query, backend)[0]
+                self._observe_workload(backend.workload, status, (time.monotonic() - started) * 1000)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=copy, name="mirror", daemon=True).start()
+
+    def _observe_workload(self, workload: Workload, status: int, ms: float) -> None:
         if self.topology.meshed(workload):
             self.metrics.observe(pod_of(workload), status, ms)
         istio = self.topology.istio_meshed(workload)
         self.provider_metrics.observe_workload(
             workload.namespace, workload.name, workload.template_hash, istio, status, ms
         )
+
+    def _observe(self, main: IngressPath, route: IngressPath, backend: Backend, status: int, ms: float) -> None:
+        self._observe_workload(backend.workload, status, ms)
         served_by_canary = upstream(route) if route is not main else ""
         self.provider_metrics.observe_ingress(main.namespace, main.ingress, route.service, served_by_canary, status, ms)
 

@@ -1,12 +1,16 @@
 """The routers of Flagger's other providers, as the mesh emulator applies them to a request.
 
 * Istio VirtualService (networking.istio.io): the first `spec.http[]` rule whose `match` accepts the request (a
-  rule without `match` accepts all), then a weighted choice among its `route[].destination.host`; it applies to
-  mesh traffic addressed to a Service named in `spec.hosts`.
-* Gateway API HTTPRoute (gateway.networking.k8s.io): of the rules whose `matches` accept the request, the most
-  specific (exact path, longest prefix, most header matches, then order), then a weighted choice among its
-  `backendRefs` (weight 1 when omitted); it applies to traffic for a Service that is one of its `parentRefs`
-  (the GAMMA way of routing a mesh's Service traffic).
+  rule without `match` accepts all; `uri`, `method`, `headers` and `queryParams` as exact/prefix/regex), then a
+  weighted choice among its `route[].destination.host` (a single destination takes everything whatever its
+  weight, as Istio documents: Flagger's A/B fallback rule carries the primary at weight 0); it applies to mesh
+  traffic addressed to a Service named in `spec.hosts`. The rule's `mirror` (with `mirrorPercentage`, else all
+  of them) names a Service that also gets a copy of the request.
+* Gateway API HTTPRoute (gateway.networking.k8s.io): of the rules whose `matches` accept the request (`path`,
+  `method`, `headers`, `queryParams`), the most specific (exact path, longest prefix, method, most header
+  matches, most query matches, then order), then a weighted choice among its `backendRefs` (weight 1 when
+  omitted); it applies to traffic for a Service that is one of its `parentRefs` (the GAMMA way of routing a
+  mesh's Service traffic). A `RequestMirror` filter (`percent` or `fraction`, else all) names a mirror Service.
 * NGINX canary Ingress (annotation `<prefix>/canary: "true"`): a request the main Ingress routes goes to the
   canary's backend when `canary-by-header` (with `-value` or `-pattern`, else "always"), `canary-by-cookie`
   ("always") says so, else with the probability `canary-weight` / 100.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Pick = Callable[[Sequence[tuple[str, float]]], str]
@@ -64,6 +68,8 @@ def service_name(host: str, namespace: str) -> str | None:
 class Request:
     path: str
     headers: Mapping[str, str]  # names in lower case
+    method: str = "GET"
+    query: Mapping[str, str] = field(default_factory=dict)  # the last value of each parameter
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -74,6 +80,38 @@ class Request:
             if key == name:
                 return value
         return None
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """A Service that gets a copy of a share of the rule's requests; the copy's answer is dropped."""
+
+    service: str
+    percent: float  # 0..100
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a router decided for one request: the Service that answers (None: no weighted destination) and
+    the rule's mirror, if any."""
+
+    service: str | None
+    mirror: Mirror | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    matches: tuple[Any, ...]
+    routes: tuple[tuple[str, float], ...]  # (Service, weight)
+    mirror: Mirror | None = None
+
+    def choose(self, pick: Pick) -> Choice:
+        weighted = [r for r in self.routes if r[1] > 0]
+        return Choice(pick(weighted) if weighted else None, self.mirror)
+
+
+def _percent(value: Any) -> float:
+    return min(100.0, _number(value, 100.0))
 
 
 # --- Istio VirtualService ------------------------------------------------------------------------------------
@@ -96,21 +134,38 @@ def _istio_match(match: Any, request: Request) -> bool:
     match = _dict(match)
     if "uri" in match and not _istio_string(match["uri"], request.path):
         return False
+    if "method" in match and not _istio_string(match["method"], request.method):
+        return False
+    params = _dict(match.get("queryParams")).items()
+    if not all(_istio_string(spec, request.query.get(str(name))) for name, spec in params):
+        return False
     return all(_istio_string(spec, request.header(str(name))) for name, spec in _dict(match.get("headers")).items())
+
+
+def _istio_mirror(rule: dict[str, Any], namespace: str) -> Mirror | None:
+    host = _dict(rule.get("mirror")).get("host")
+    name = service_name(host, namespace) if isinstance(host, str) else None
+    if not name:
+        return None
+    if "mirrorPercentage" in rule:
+        return Mirror(name, _percent(_dict(rule["mirrorPercentage"]).get("value", 0)))
+    return Mirror(name, _percent(rule.get("mirrorPercent")))  # the deprecated integer form, else all
 
 
 @dataclass(frozen=True)
 class VirtualService:
     hosts: tuple[str, ...]  # Service names in the VirtualService's namespace
-    rules: tuple[tuple[tuple[Any, ...], tuple[tuple[str, float], ...]], ...]  # (matches, [(service, weight)])
+    rules: tuple[Rule, ...]
+
+    def decide(self, request: Request, pick: Pick) -> Choice:
+        for rule in self.rules:
+            if rule.matches and not any(_istio_match(m, request) for m in rule.matches):
+                continue
+            return rule.choose(pick)
+        return Choice(None)
 
     def choose(self, request: Request, pick: Pick) -> str | None:
-        for matches, routes in self.rules:
-            if matches and not any(_istio_match(m, request) for m in matches):
-                continue
-            weighted = [r for r in routes if r[1] > 0]
-            return pick(weighted) if weighted else None
-        return None
+        return self.decide(request, pick).service
 
 
 def parse_virtual_service(obj: dict[str, Any]) -> VirtualService:
@@ -126,9 +181,10 @@ def parse_virtual_service(obj: dict[str, Any]) -> VirtualService:
             host = _dict(route.get("destination")).get("host")
             name = service_name(host, namespace) if isinstance(host, str) else None
             if name:
-                # One destination without a weight takes all the traffic.
-                routes.append((name, _number(route.get("weight"), 100.0 if len(destinations) == 1 else 0.0)))
-        rules.append((tuple(_list(rule.get("match"))), tuple(routes)))
+                # A single destination takes all the traffic, whatever its weight says (Istio's rule).
+                weight = 100.0 if len(destinations) == 1 else _number(route.get("weight"), 0.0)
+                routes.append((name, weight))
+        rules.append(Rule(tuple(_list(rule.get("match"))), tuple(routes), _istio_mirror(rule, namespace)))
     return VirtualService(hosts, tuple(rules))
 
 
@@ -148,9 +204,8 @@ def _gateway_path(path: Any, request: Request) -> tuple[bool, int, int]:
     return ok, 0, len(prefix)
 
 
-def _gateway_header(spec: Any, request: Request) -> bool:
+def _gateway_value(spec: Any, value: str | None) -> bool:
     spec = _dict(spec)
-    value = request.header(str(spec.get("name", "")))
     if value is None:
         return False
     if spec.get("type") == "RegularExpression":
@@ -158,27 +213,59 @@ def _gateway_header(spec: Any, request: Request) -> bool:
     return value == str(spec.get("value", ""))
 
 
+def _gateway_header(spec: Any, request: Request) -> bool:
+    return _gateway_value(spec, request.header(str(_dict(spec).get("name", ""))))
+
+
+def _gateway_query(spec: Any, request: Request) -> bool:
+    return _gateway_value(spec, request.query.get(str(_dict(spec).get("name", ""))))
+
+
+def _gateway_mirror(rule: dict[str, Any], namespace: str) -> Mirror | None:
+    for item in map(_dict, _list(rule.get("filters"))):
+        mirror = _dict(item.get("requestMirror"))
+        ref = _dict(mirror.get("backendRef"))
+        if item.get("type") != "RequestMirror" or ref.get("kind", "Service") != "Service":
+            continue
+        if ref.get("namespace", namespace) != namespace or not isinstance(ref.get("name"), str):
+            continue
+        if "percent" in mirror:
+            return Mirror(ref["name"], _percent(mirror["percent"]))
+        if "fraction" in mirror:
+            fraction = _dict(mirror["fraction"])
+            denominator = _number(fraction.get("denominator"), 100.0)
+            share = _number(fraction.get("numerator"), 0.0) / denominator if denominator else 0.0
+            return Mirror(ref["name"], _percent(share * 100))
+        return Mirror(ref["name"], 100.0)
+    return None
+
+
 @dataclass(frozen=True)
 class HttpRoute:
     services: tuple[str, ...]  # the Services among its parentRefs
-    rules: tuple[tuple[tuple[Any, ...], tuple[tuple[str, float], ...]], ...]  # (matches, [(service, weight)])
+    rules: tuple[Rule, ...]
 
-    def choose(self, request: Request, pick: Pick) -> str | None:
-        best: tuple[tuple[bool, int, int, int], tuple[tuple[str, float], ...]] | None = None
-        for order, (matches, backends) in enumerate(self.rules):
-            for match in matches or ({},):
+    def decide(self, request: Request, pick: Pick) -> Choice:
+        best: tuple[tuple[bool, int, bool, int, int, int], Rule] | None = None
+        for order, rule in enumerate(self.rules):
+            for match in rule.matches or ({},):
                 match = _dict(match)
                 ok, exact, length = _gateway_path(match.get("path"), request)
-                headers = _list(match.get("headers"))
-                if not ok or not all(_gateway_header(h, request) for h in headers):
+                method = match.get("method")
+                headers, params = _list(match.get("headers")), _list(match.get("queryParams"))
+                if not ok or (method is not None and str(method) != request.method):
                     continue
-                rank = (bool(exact), length, len(headers), -order)
+                if not all(_gateway_header(h, request) for h in headers):
+                    continue
+                if not all(_gateway_query(q, request) for q in params):
+                    continue
+                rank = (bool(exact), length, method is not None, len(headers), len(params), -order)
                 if best is None or rank > best[0]:
-                    best = (rank, backends)
-        if best is None:
-            return None
-        weighted = [b for b in best[1] if b[1] > 0]
-        return pick(weighted) if weighted else None
+                    best = (rank, rule)
+        return best[1].choose(pick) if best is not None else Choice(None)
+
+    def choose(self, request: Request, pick: Pick) -> str | None:
+        return self.decide(request, pick).service
 
 
 def parse_http_route(obj: dict[str, Any]) -> HttpRoute:
@@ -199,7 +286,7 @@ def parse_http_route(obj: dict[str, Any]) -> HttpRoute:
             for ref in map(_dict, _list(rule.get("backendRefs")))
             if ref.get("kind", "Service") == "Service" and isinstance(ref.get("name"), str)
         )
-        rules.append((tuple(_list(rule.get("matches"))), backends))
+        rules.append(Rule(tuple(_list(rule.get("matches"))), backends, _gateway_mirror(rule, namespace)))
     return HttpRoute(services, tuple(rules))
 
 

@@ -12,6 +12,7 @@ in their place with the Deployment's env.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 from tui.kube.parse import pod_template_env
 from tui.lab.provider_routes import (
     HttpRoute,
+    Mirror,
     NginxCanary,
     Request,
     VirtualService,
@@ -79,11 +81,14 @@ class Workload:
 
 @dataclass(frozen=True)
 class Backend:
-    """The Deployment that answers a request, and the Service the request was addressed to."""
+    """The Deployment that answers a request, and the Service the request was addressed to; ``mirror`` gets a
+    copy of ``mirror_percent`` % of such requests (its answer is dropped)."""
 
     workload: Workload
     service: str
     service_port: int
+    mirror: Backend | None = None
+    mirror_percent: float = 0.0
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -307,7 +312,9 @@ class Topology:
             )
 
     def backend(self, namespace: str, service: str, pick: Pick, request: Request = ANY_REQUEST) -> Backend | None:
-        """Apply the router of the Service (if any), then find the Deployment behind the backend."""
+        """Apply the router of the Service (if any), then find the Deployment behind the backend (and behind the
+        router's mirror, if it names one)."""
+        mirror: Mirror | None = None
         with self._lock:
             split = self._splits.get((namespace, service))
             if split:
@@ -318,20 +325,28 @@ class Topology:
             else:
                 router = self._router(namespace, service)
                 if router is not None:
-                    chosen = router.choose(request, pick)
-                    if chosen is None:
+                    choice = router.decide(request, pick)
+                    if choice.service is None:
                         return None
-                    service = chosen
-            entry = self._services.get((namespace, service))
-            if entry is None:
-                return None
-            selector, ports = entry
-            if not selector:
-                return None
-            candidates = sorted(
-                (w for (ns, _), w in self._workloads.items() if ns == namespace and _selects(selector, w)),
-                key=lambda w: (w.ready == 0, w.name),
-            )
+                    service, mirror = choice.service, choice.mirror
+            backend = self._service_backend(namespace, service)
+            copy = self._service_backend(namespace, mirror.service) if mirror and mirror.percent > 0 else None
+        if backend is None or copy is None or mirror is None:
+            return backend
+        return dataclasses.replace(backend, mirror=copy, mirror_percent=mirror.percent)
+
+    def _service_backend(self, namespace: str, service: str) -> Backend | None:
+        # Caller holds the lock. The ready Deployment whose pod template the Service selects.
+        entry = self._services.get((namespace, service))
+        if entry is None:
+            return None
+        selector, ports = entry
+        if not selector:
+            return None
+        candidates = sorted(
+            (w for (ns, _), w in self._workloads.items() if ns == namespace and _selects(selector, w)),
+            key=lambda w: (w.ready == 0, w.name),
+        )
         if not candidates or candidates[0].ready == 0:
             return None
         port = ports[0].get("port") if ports else None
