@@ -69,7 +69,9 @@ class DeploymentsPanel(StatePanel):
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
         daemonsets = view is not None and view.info.target_kind == DAEMONSET
-        self.border_title = "DaemonSets" if daemonsets else self.TITLE
+        title = "DaemonSets" if daemonsets else self.TITLE
+        if self.border_title != title:
+            self.border_title = title  # setting it, even to the same title, repaints the panel
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
         width = max(40, self.content_region.width or 80)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.base.safe_text import safe_text
+from tui.base.safe_text import MAX_CHARS, safe_text
 from tui.domain.flagger.observers import observer_family
 from tui.domain.model import CanaryInfo
 from tui.domain.names import primary_name
@@ -315,13 +315,22 @@ def queries(family: Family, namespace: str | None, window_s: float) -> dict[str,
 def rows(family: Family, result: Any) -> dict[tuple[str, ...], Any]:
     """Answer rows keyed by the family's labels (missing label = ""); label values made safe like parsed names."""
     out: dict[tuple[str, ...], Any] = {}
+    by = family.by
     for sample in result if isinstance(result, list) else []:
         metric = sample.get("metric") if isinstance(sample, dict) else None
         if not isinstance(metric, dict):
             continue
-        values = tuple(metric.get(label, "") for label in family.by)
-        if all(isinstance(v, str) for v in values):
-            out[tuple(safe_text(v) for v in values)] = sample
+        # Thousands of rows every refresh: a plain loop, and safe_text only for a value that is not plain already
+        # (its own first test, without a call per label).
+        key: list[str] = []
+        for label in by:
+            value = metric.get(label, "")
+            if not isinstance(value, str):
+                break
+            plain = value.isascii() and value.isprintable() and len(value) <= MAX_CHARS
+            key.append(value if plain else safe_text(value))
+        else:
+            out[tuple(key)] = sample
     return out
 
 

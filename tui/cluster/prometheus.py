@@ -67,7 +67,7 @@ def _value(sample: Any) -> float | None:
         value = float(sample["value"][1])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
-    return None if math.isnan(value) or math.isinf(value) else value
+    return value if math.isfinite(value) else None
 
 
 def evaluated_at(result: Any) -> float | None:
@@ -148,9 +148,10 @@ class PrometheusPoller:
                 if (stamp := evaluated_at(answer)) is not None:
                     stamps.append(stamp)
             found = False
+            columns = [(value, answers[value]) for value in VALUES]
             for target in targets:
                 for key, deployment in family.keys(target).items():
-                    got = {value: _value(answers[value].get(key)) for value in VALUES}
+                    got = {value: _value(rows_of[key]) if key in rows_of else None for value, rows_of in columns}
                     found = found or any(v is not None for v in got.values())
                     values[(target.namespace, deployment)] = got
             if not found:

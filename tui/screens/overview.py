@@ -171,15 +171,22 @@ class RowCache:
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
         canaries, metrics = state.canaries, state.metrics
+        # Same routers and Flagger settings as the last state: a row whose view is the same reads the same router
+        # from the same places (a Prometheus refresh reaches every row, and asks for nothing else).
+        same_routers = candidates is not None and seen is not None and state.routers is seen.routers
         for key in canaries if candidates is None else candidates:
             view = canaries.get(key)
             if view is None:
                 continue  # gone: below
             cached = self._rows.get(key)
-            ns, target = key.namespace, view.info.target
-            # Where its router may be (the name Flagger gives it for the canary's provider), then its two series.
-            reads = (*state.router_keys(view), (ns, primary_name(target)), (ns, target))
-            sources = (columns, view, state.router_for(view), metrics.get(reads[-2]), metrics.get(reads[-1]))
+            if same_routers and cached is not None and cached[0][1] is view:
+                reads, router = self._reads[key], cached[0][2]
+            else:
+                ns, target = key.namespace, view.info.target
+                # Where its router may be (the name Flagger gives it for its provider), then its two series.
+                reads = (*state.router_keys(view), (ns, primary_name(target)), (ns, target))
+                router = state.router_for(view)
+            sources = (columns, view, router, metrics.get(reads[-2]), metrics.get(reads[-1]))
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
                 continue
             if cached is not None and all(a is b for a, b in zip(cached[0][:3], sources[:3], strict=True)):
