@@ -10,7 +10,7 @@ from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.weights import step_position
-from tui.domain.model import Phase
+from tui.domain.model import CanaryKey, Phase
 from tui.domain.state import AppState, CanaryView
 from widgets.formatting import phase_label
 from widgets.hooks_view import ATTENTION, hook_halt_text, hooks_summary, results_for
@@ -58,16 +58,28 @@ def halt_line(message: str, width: int) -> Content:
     return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
-def stopped_text(view: CanaryView) -> str:
-    """Why no analysis tick is coming, when none is: the Canary is being deleted (Flagger's ticks do nothing)."""
+def stopped_text(view: CanaryView) -> tuple[str, str]:
+    """(long, short): why no analysis tick is coming, when none is: the Canary is being deleted (Flagger's ticks
+    do nothing then); empty otherwise."""
     info = view.info
     if info.phase == Phase.TERMINATED:
-        return "none: the Canary is deleted"
+        return "none: the Canary is deleted", "Canary deleted"
     if info.phase == Phase.TERMINATING or (info.deleting and info.revert_on_deletion):
-        return "none: reverting to the original Deployment (revertOnDeletion)"
+        return "none: reverting the target (revertOnDeletion)", "reverting (revertOnDeletion)"
     if info.deleting:
-        return "none: the Canary is being deleted"
-    return ""
+        return "none: the Canary is being deleted", "being deleted"
+    return "", ""
+
+
+def deleted_text(deleted: tuple[CanaryKey, float], others: bool) -> Content:
+    """The followed canary is gone: said where its status was, with when; never another canary in its place."""
+    key, at = deleted
+    lines = [
+        Content.assemble((str(key), "bold"), "   ", ("✘ deleted", "$error bold"), f"  at {wording.clock(at)}"),
+        Content("Flagger's events for it stay below."),
+        Content.styled("n: next canary · o: overview" if others else "No other canary in scope.", "$text-muted"),
+    ]
+    return Content("\n").join(lines)
 
 
 class StatusPanel(StatePanel):
@@ -76,11 +88,13 @@ class StatusPanel(StatePanel):
     def slice_key(self, state: AppState) -> Any:
         view = state.selected_view
         if view is None:
-            return None, len(state.canaries), healths(state, "canaries")
+            return None, len(state.canaries), healths(state, "canaries"), state.deleted
         return view, state.router_for(view), int(state.now), self.size.width
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
+        if view is None and state.deleted is not None and state.deleted[0] == state.selected:
+            return deleted_text(state.deleted, bool(state.canaries))
         if view is None:
             if state.canaries:
                 return Content("No canary selected")
@@ -92,7 +106,9 @@ class StatusPanel(StatePanel):
         phase_text, phase_style = phase_label(info.phase)
         if not info.phase:
             phase_text = (
-                f"? no phase · Promoted {info.condition_reason}" if info.condition_reason else "? no status yet"
+                f"? unknown · Promoted {info.condition_reason}"
+                if info.condition_reason
+                else "? unknown (no status yet)"
             )
         weight, status_weight = facts.canary_weight(state, view)
         rungs = view.rungs
@@ -101,7 +117,7 @@ class StatusPanel(StatePanel):
         failed_text, failed_style = failed_checks_text(view, short=self.compact)
         next_tick = view.next_tick_in(state.now)
         next_text = wording.duration(next_tick) if next_tick is not None else "?"
-        stopped = stopped_text(view)
+        stopped, stopped_short = stopped_text(view)
         in_phase = wording.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
         transition = (
             wording.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
@@ -134,7 +150,7 @@ class StatusPanel(StatePanel):
                 ),
                 failed_line,
                 Content(
-                    f"{stopped} · changed {transition} ago"
+                    f"{stopped_short} · changed {transition} ago"
                     if stopped
                     else f"every {interval} · next {next_text} · changed {transition} ago"
                 ),

@@ -140,3 +140,17 @@ def test_initialized_and_succeeded_are_told_apart() -> None:
     initialized, succeeded = narrate(_state(phase="Initialized")), narrate(_state(phase="Succeeded"))
     assert "serves all traffic" in initialized and "Promoted" not in initialized
     assert succeeded.startswith("Promoted:")
+
+
+def test_the_followed_canary_deleted_is_said_never_replaced() -> None:
+    from tui.domain.model import CanaryKey
+    from tui.domain.observations import CanaryDeleted
+
+    state = _state(phase="Succeeded")
+    other = replace(INFO, key=CanaryKey("apps", "podinfo"), target="podinfo", phase="Succeeded")
+    state = reduce_all(state, [CanaryObserved(other, 101.0), CanaryDeleted(INFO.key, 3 * 3600 + 4 * 60 + 10.0)])
+    assert state.selected == INFO.key
+    assert (
+        narrate(state)
+        == "examiner was deleted at 03:04: apps/examiner is gone from the cluster (n or o picks another)."
+    )

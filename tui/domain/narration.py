@@ -148,6 +148,15 @@ def narrate(state: AppState, *, read_only: bool = False) -> str:
 
 def narration(state: AppState, *, read_only: bool = False) -> Narration:
     view = state.selected_view
+    if view is None and state.deleted is not None and state.deleted[0] == state.selected:
+        key, at = state.deleted
+        pick = " (n or o picks another)" if state.canaries else ""
+        return _one(
+            f"{key.name} was deleted at {wording.clock(at)[:5]}: {key} is gone from the cluster{pick}.",
+            f"{key.name} was deleted at {wording.clock(at)[:5]}{pick}.",
+            f"{key.name} was deleted at {wording.clock(at)[:5]}.",
+            keep=len(key.name),
+        )
     if view is None:
         return _one("No canary in scope yet." if not state.canaries else "Choose a canary to follow.")
     return _Narrator(state, view, read_only).sentence()
