@@ -10,6 +10,7 @@ from textual.content import Content
 from tui.domain import wording
 from tui.domain.flagger.messages import classify
 from tui.domain.hook_results import HookOutcome, HookResult, hook_results
+from tui.domain.model import FlaggerEvent
 from tui.domain.state import AppState, CanaryView
 
 MARKS: dict[HookOutcome, tuple[str, str]] = {
@@ -18,6 +19,8 @@ MARKS: dict[HookOutcome, tuple[str, str]] = {
     HookOutcome.WAITING: ("◷", "$warning"),
     HookOutcome.NOT_RUN: ("·", "$text-muted"),
 }
+# The canary's newest events read for its hooks' results (some 70 ticks; the panels redraw every second).
+HOOK_EVENTS_LOOKBACK = 200
 # Results worth a place on the status panel: the hook holds the canary.
 ATTENTION = frozenset({HookOutcome.FAILED, HookOutcome.WAITING})
 # Messages that name a hook: the label Flagger's message gives it, which the halt line keeps with the name.
@@ -34,8 +37,14 @@ def results_for(state: AppState, view: CanaryView) -> tuple[HookResult, ...]:
     if not view.info.webhooks:
         return ()
     key = view.key
-    events = (e.event for e in state.events if e.event.name == key.name and e.event.namespace == key.namespace)
-    return hook_results(view.info.webhooks, events)
+    recent: list[FlaggerEvent] = []
+    for logged in reversed(state.events):
+        event = logged.event
+        if event.name == key.name and event.namespace == key.namespace:
+            recent.append(event)
+            if len(recent) >= HOOK_EVENTS_LOOKBACK:
+                break
+    return hook_results(view.info.webhooks, reversed(recent))
 
 
 def hooks_summary(results: tuple[HookResult, ...]) -> Content:

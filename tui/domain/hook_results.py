@@ -97,15 +97,13 @@ def hook_results(webhooks: Iterable[Webhook], events: Iterable[FlaggerEvent]) ->
     """Every webhook in spec order with its last result since the current release began (events oldest first,
     of this canary only)."""
     hooks = tuple(webhooks)
+    # The confirm-rollout gate passes just before a release begins: its result belongs to that release.
+    gates = {hook.name for hook in hooks if hook.type == "confirm-rollout"}
     latest: dict[str, tuple[HookOutcome, str, float]] = {}
-    gates: set[str] = set()
     for event in events:
         if classify(event.message).kind in _RELEASE_KINDS:
-            # The confirm-rollout gate passes just before a release begins: its result is this release's.
             latest = {name: seen for name, seen in latest.items() if name in gates}
             continue
-        if event.message.startswith("Confirm-rollout check ") or classify(event.message).kind == "approval-halt":
-            gates.add((read_hook_event(event.message) or ("",))[0])
         read = read_hook_event(event.message)
         if read is not None:
             hook, outcome, detail = read
