@@ -64,6 +64,8 @@ def hook_line(result: HookResult, width: int, type_width: int = 0) -> Content:
         said = f"failed: {result.detail}"
     elif result.outcome == HookOutcome.WAITING:
         said = "waiting at its gate"
+    if result.type == "rollout" and result.outcome == HookOutcome.NOT_RUN:
+        said = "no failure reported (Flagger reports only failures)"
     if result.type == "event":
         said = "receives every event (no result)"
     elif result.type == "rollback" and result.outcome != HookOutcome.NOT_RUN:

@@ -36,3 +36,8 @@ def test_lines_show_host_only_and_fit() -> None:
     assert line.plain == "✘ pre-rollout   acceptance-test  loadtester.test  failed: POST boom"
     assert hook_line(failed, 40, 12).cell_length <= 40
     assert hooks_summary((failed,)).plain == "✘ acceptance-test"
+
+
+def test_a_rollout_hook_that_passes_is_not_said_to_be_unrun() -> None:
+    quiet = HookResult("load-test", "rollout", "loadtester.test")
+    assert hook_line(quiet, 120, 8).plain.endswith("no failure reported (Flagger reports only failures)")
