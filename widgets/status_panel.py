@@ -10,8 +10,10 @@ from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.weights import step_position
+from tui.domain.model import CanaryKey, Phase
 from tui.domain.state import AppState, CanaryView
 from widgets.formatting import phase_label
+from widgets.hooks_view import ATTENTION, hook_halt_text, hooks_summary, results_for
 from widgets.panel import StatePanel
 from widgets.problems import healths, problem
 
@@ -43,6 +45,10 @@ def iterations_text(view: CanaryView) -> str:
 def halt_line(message: str, width: int) -> Content:
     """`⚠ Halt: <what failed>` on one line (the canary is named above); where that does not fit, the short form of
     Flagger's warning that keeps the value and the threshold."""
+    room = max(10, width - 2)
+    hook_text = hook_halt_text(message, room)
+    if hook_text is not None:
+        return Content.assemble(("⚠ ", "$warning"), (hook_text, "$warning"))
     kind = classify(message)
     prefix = f"Halt {kind.obj} advancement "
     text = f"Halt: {message[len(prefix) :]}" if kind.obj and message.startswith(prefix) else message
@@ -52,17 +58,43 @@ def halt_line(message: str, width: int) -> Content:
     return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
+def stopped_text(view: CanaryView) -> tuple[str, str]:
+    """(long, short): why no analysis tick is coming, when none is: the Canary is being deleted (Flagger's ticks
+    do nothing then); empty otherwise."""
+    info = view.info
+    if info.phase == Phase.TERMINATED:
+        return "none: the Canary is deleted", "Canary deleted"
+    if info.phase == Phase.TERMINATING or (info.deleting and info.revert_on_deletion):
+        return "none: reverting the target (revertOnDeletion)", "reverting (revertOnDeletion)"
+    if info.deleting:
+        return "none: the Canary is being deleted", "being deleted"
+    return "", ""
+
+
+def deleted_text(deleted: tuple[CanaryKey, float], others: bool) -> Content:
+    """The followed canary is gone: said where its status was, with when; never another canary in its place."""
+    key, at = deleted
+    lines = [
+        Content.assemble((str(key), "bold"), "   ", ("✘ deleted", "$error bold"), f"  at {wording.clock(at)}"),
+        Content("Flagger's events for it stay below."),
+        Content.styled("n: next canary · o: overview" if others else "No other canary in scope.", "$text-muted"),
+    ]
+    return Content("\n").join(lines)
+
+
 class StatusPanel(StatePanel):
     TITLE = "Canary"
 
     def slice_key(self, state: AppState) -> Any:
         view = state.selected_view
         if view is None:
-            return None, len(state.canaries), healths(state, "canaries")
+            return None, len(state.canaries), healths(state, "canaries"), state.deleted
         return view, state.router_for(view), int(state.now), self.size.width
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
+        if view is None and state.deleted is not None and state.deleted[0] == state.selected:
+            return deleted_text(state.deleted, bool(state.canaries))
         if view is None:
             if state.canaries:
                 return Content("No canary selected")
@@ -72,6 +104,12 @@ class StatusPanel(StatePanel):
             return Content.styled("Waiting for a Canary in scope…", "$text-muted")
         info = view.info
         phase_text, phase_style = phase_label(info.phase)
+        if not info.phase:
+            phase_text = (
+                f"? unknown · Promoted {info.condition_reason}"
+                if info.condition_reason
+                else "? unknown (no status yet)"
+            )
         weight, status_weight = facts.canary_weight(state, view)
         rungs = view.rungs
         position = step_position(weight, rungs) if weight is not None else None
@@ -79,6 +117,7 @@ class StatusPanel(StatePanel):
         failed_text, failed_style = failed_checks_text(view, short=self.compact)
         next_tick = view.next_tick_in(state.now)
         next_text = wording.duration(next_tick) if next_tick is not None else "?"
+        stopped, stopped_short = stopped_text(view)
         in_phase = wording.duration(state.now - view.phase_since) if view.phase_since is not None else "?"
         transition = (
             wording.duration(state.now - info.last_transition_time) if info.last_transition_time is not None else "?"
@@ -96,17 +135,25 @@ class StatusPanel(StatePanel):
         interval = wording.duration(view.interval_s)
         width = self.content_region.width or 60
         status_short = f" (status {wording.number(status_weight)})" if status_note else ""
+        # Hooks that hold the canary (failed, or waiting at a gate) here; every hook is listed on the detail screen.
+        hooks = hooks_summary(tuple(r for r in results_for(state, view) if r.outcome in ATTENTION))
         if self.compact:
             failed_line = Content.assemble("failed ", (failed_text, failed_style))
             if iterations and failed_line.cell_length + len(iterations) <= width:
                 failed_line += Content(iterations)
+            if hooks:
+                failed_line = Content.assemble(failed_line, " · hooks ", hooks)
             compact_lines = [
                 Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
                 Content.assemble(
                     "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_short
                 ),
                 failed_line,
-                Content(f"every {interval} · next {next_text} · changed {transition} ago"),
+                Content(
+                    f"{stopped_short} · changed {transition} ago"
+                    if stopped
+                    else f"every {interval} · next {next_text} · changed {transition} ago"
+                ),
             ]
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
@@ -120,8 +167,14 @@ class StatusPanel(StatePanel):
         lines = [
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
             weight_line,
-            Content.assemble("checks     failed ", (failed_text, failed_style)),
-            Content(f"analysis   every {interval} · next tick in {next_text}{iterations}"),
+            Content.assemble(
+                "checks     failed ", (failed_text, failed_style), *((" · hooks ", hooks) if hooks else ())
+            ).truncate(width, ellipsis=True),
+            Content(
+                f"analysis   {stopped}"
+                if stopped
+                else f"analysis   every {interval} · next tick in {next_text}{iterations}"
+            ),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
         warning = current_warning(view)

@@ -93,8 +93,7 @@ def test_the_issue_s_own_example() -> None:
         (
             "Halt examiner.apps advancement external check load-test failed 500 Internal Server Error",
             1,
-            "Canary at 10 %: the load-test webhook check failed, failed check 1 of 2 — "
-            "one more and Flagger rolls back.",
+            "Canary at 10 %: rollout check load-test failed 1 of 2; one more failure rolls back.",
         ),
     ],
 )

@@ -31,7 +31,7 @@ PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[Heal
 
 RATE_CLAIM = re.compile(r"success rate (\d+\.\d\d) % (meets|is below|is above) (\d+(?:\.\d+)?) %")
 LATENCY_CLAIM = re.compile(r"p99 latency (\S+) is (above|within|below) (\S+?)[,;.)]? ")
-CHECK_NAMES = ("success rate", "p99 latency", "no traffic", "webhook check")
+CHECK_NAMES = ("success rate", "p99 latency", "no traffic", "webhook check", "rollout check")
 
 
 @dataclass(frozen=True)

@@ -170,8 +170,15 @@ def test_selection_defaults_to_the_first_canary_and_survives_deletes() -> None:
     assert state.selected == other
     state = reduce(state, CanarySelected(CanaryKey("nowhere", "ghost")))
     assert state.selected == other
+    state = reduce(state, CanaryDeleted(KEY, 4))
+    assert (state.selected, state.deleted) == (other, None)
+    # The followed canary's deletion is said, never replaced silently by another.
     state = reduce(state, CanaryDeleted(other, 5))
-    assert state.selected == KEY
+    assert (state.selected, state.selected_view, state.deleted) == (other, None, (other, 5))
+    state = reduce(state, CanaryObserved(replace(BASE, key=CanaryKey("apps", "third"), target="third"), 6))
+    assert state.selected == other
+    state = reduce(state, CanarySelected(CanaryKey("apps", "third")))
+    assert (state.selected, state.deleted) == (CanaryKey("apps", "third"), None)
 
 
 def test_a_fresh_list_replaces_canaries_in_scope_only() -> None:

@@ -115,3 +115,17 @@ def test_an_event_listed_by_the_events_api_first_is_printed_once() -> None:
     lines += run.feed(EventObserved(precise))
     assert lines == [f"2026-03-04T12:00:05Z event Normal {text}"]
     assert [e.event.t for e in run.state.events] == [T0 + 5.25]
+
+
+def test_a_failing_pre_rollout_hook_is_reported_with_its_count() -> None:
+    run = Run()
+    run.feed(canary(phase="Progressing", weight=0), later=3)
+    halt = "Halt examiner.test advancement pre-rollout check acceptance-test failed POST http://x/ giving up"
+    first = FlaggerEvent(T0 + 5, "test", "examiner", "Warning", halt)
+    lines = run.feed(EventObserved(first))
+    assert "2026-03-04T12:00:05Z hook pre-rollout check acceptance-test failed (1/2)" in lines
+    # The status read after the second halt already counts it; the line says 2, not 3.
+    second = FlaggerEvent(T0 + 35, "test", "examiner", "Warning", halt.replace("giving up", "giving up again"))
+    lines = run.feed(canary(phase="Progressing", weight=0, failed=2), EventObserved(second))
+    assert "2026-03-04T12:00:35Z hook pre-rollout check acceptance-test failed (2/2)" in lines
+    assert run.tracker.verdict is None

@@ -285,7 +285,7 @@ class CanaryscopeApp(App[int]):
 
     def action_next_canary(self) -> None:
         count = len(self.state.canaries)
-        if count < 2:
+        if count < 2 and (count == 0 or self.state.selected in self.state.canaries):
             only = "No canary is in scope yet" if not count else f"{self.state.selected} is the only canary in scope"
             self.notify(only, title="Next canary")
             return

@@ -24,6 +24,8 @@ from tui.domain.state import AppState, CanaryView
 STALE_INTERVALS = 3
 # How far back the cause of a rollback is looked for among the canary's own events.
 CAUSE_LOOKBACK = 64
+# Events of one tick are recorded within this many seconds of each other (ticks are at least 10 s apart).
+SAME_TICK_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,19 @@ def halt_reason(event: FlaggerEvent) -> str | None:
         return f"p99 latency {values['value']} is {word} {values['bound']}"
     if kind.kind == "no-values":
         return "no traffic reached the canary (Flagger found no metric values)"
-    if kind.kind in ("external-check-halt", "pre-rollout-halt"):
-        return f"the {values.get('hook', '?')} webhook check failed"
+    if kind.kind in HOOK_HALT_KINDS:
+        return f"{HOOK_HALT_KINDS[kind.kind]} check {values.get('hook', '?')} failed"
     return None
+
+
+# The hooks whose failure counts as a failed check (scheduler.go:455, 462), by how Flagger names them.
+HOOK_HALT_KINDS = {"pre-rollout-halt": "pre-rollout", "external-check-halt": "rollout"}
 
 
 def _rollback_cause(state: AppState, view: CanaryView) -> str:
     """`threshold`, `manual`, `deadline` or `` from the canary's events since the release began."""
     seen = 0
+    failed_at: float | None = None
     for logged in reversed(state.events):
         event = logged.event
         if event.name != view.key.name or event.namespace != view.key.namespace:
@@ -118,7 +125,13 @@ def _rollback_cause(state: AppState, view: CanaryView) -> str:
             return "threshold"
         if kind.kind == "manual-rollback":
             return "manual"
+        if kind.kind == "canary-failed" and failed_at is None:
+            failed_at = event.t
         if kind.kind == "canary-not-ready" and "progress deadline" in kind.values.get("reason", ""):
+            return "deadline"
+        # Flagger never says "progress deadline exceeded" (its branch is unreachable): a deadline is the readiness
+        # warning in the very tick of `Canary failed!`, with no threshold reached (scheduler.go:354-361, 432-437).
+        if kind.kind == "canary-not-ready" and failed_at is not None and failed_at - event.t <= SAME_TICK_S:
             return "deadline"
         if kind.kind in ("new-revision", "restart"):
             break
@@ -135,6 +148,15 @@ def narrate(state: AppState, *, read_only: bool = False) -> str:
 
 def narration(state: AppState, *, read_only: bool = False) -> Narration:
     view = state.selected_view
+    if view is None and state.deleted is not None and state.deleted[0] == state.selected:
+        key, at = state.deleted
+        pick = " (n or o picks another)" if state.canaries else ""
+        return _one(
+            f"{key.name} was deleted at {wording.clock(at)[:5]}: {key} is gone from the cluster{pick}.",
+            f"{key.name} was deleted at {wording.clock(at)[:5]}{pick}.",
+            f"{key.name} was deleted at {wording.clock(at)[:5]}.",
+            keep=len(key.name),
+        )
     if view is None:
         return _one("No canary in scope yet." if not state.canaries else "Choose a canary to follow.")
     return _Narrator(state, view, read_only).sentence()
@@ -164,8 +186,12 @@ class _Narrator:
     def _sentence(self) -> Narration:
         info = self.view.info
         phase = info.phase
+        if phase == Phase.TERMINATING or phase == Phase.TERMINATED or info.deleting:
+            return self._deleting()
         if info.suspend:
             return self._suspended()
+        if phase is None:
+            return self._no_phase()
         if phase in facts.STARTING_PHASES:
             return _one(
                 f"Flagger is creating {self.primary} and taking over the traffic for {self.key}.",
@@ -242,13 +268,21 @@ class _Narrator:
         """A check failed at Flagger's latest tick: name it, with the value Flagger compared."""
         failed = self.view.info.failed_checks or 0
         halt = self.view.last_halt
-        if not failed or halt is None or not from_last_tick(self.view, halt):
+        if not failed or halt is None:
+            return None
+        kind = classify(halt.message).kind
+        # A failing pre-rollout hook holds the canary at 0 % tick after tick; the Events API may show its repeated
+        # halt with the time of the first one, so it still explains the count while nothing has moved.
+        holding = kind == "pre-rollout-halt" and self.weight == 0
+        if not holding and not from_last_tick(self.view, halt):
             return None
         reason = halt_reason(halt)
         if reason is None:
             return None
         threshold = self.view.threshold or 1
         left = threshold - failed
+        if kind in HOOK_HALT_KINDS:
+            return self._hook_halt(reason, failed, threshold, left)
         if left <= 0:
             tail, short = f"Flagger rolls back at its next tick{self.soon}.", f"Flagger rolls back{self.soon}."
         elif left == 1:
@@ -263,6 +297,23 @@ class _Narrator:
             f"{head} ({failed}/{threshold} failed).",
             shortest,
             keep=len(f"{self.weight} %: {reason}"),
+        )
+
+    def _hook_halt(self, reason: str, failed: int, threshold: int, left: int) -> Narration:
+        """A webhook failed: counted like any check, at any weight, so the next failures roll back."""
+        if left <= 0:
+            tail, short = f"Flagger rolls back at its next tick{self.soon}.", f"rolls back{self.soon}."
+        elif left == 1:
+            tail, short = "one more failure rolls back.", "one more rolls back."
+        else:
+            tail, short = f"{left} more failures roll back.", f"{left} more roll back."
+        head = f"Canary at {self.weight} %: {reason}"
+        return _one(
+            f"{head} {failed} of {threshold}; {tail}",
+            f"{head} {failed}/{threshold}; {short}",
+            f"{self.weight} %: {reason} {failed}/{threshold}; {short}",
+            f"{reason} {failed}/{threshold}.",
+            keep=len(reason),
         )
 
     def _forecast(self) -> tuple[str, str, bool] | None:
@@ -375,6 +426,47 @@ class _Narrator:
             f"Canary at {w} % waits for promotion approval{ask_short} (status reads weight 0).",
             f"Canary at {w} % waits for promotion approval{ask_short}.",
             f"{w} %: waits for promotion approval.",
+        )
+
+    def _deleting(self) -> Narration:
+        """The Canary is being deleted: with revertOnDeletion Flagger's finalizer undoes the takeover, once."""
+        info = self.view.info
+        if info.phase == Phase.TERMINATED:
+            return _one(
+                f"Terminated: Flagger restored {self.key} and its traffic, and lets the Canary go.",
+                "Terminated: the Canary is deleted.",
+            )
+        if info.phase == Phase.TERMINATING or info.revert_on_deletion:
+            return _one(
+                f"Terminating (revertOnDeletion): Flagger restores {self.key} as it was and routes all traffic to "
+                "it, then removes the Canary; no analysis runs.",
+                f"Terminating: Flagger restores {self.key} and routes all traffic to it.",
+                f"Terminating: {self.key} gets all traffic back.",
+            )
+        return _one(
+            f"Being deleted: {self.primary} and Flagger's routing go with the Canary; {self.key} stays as it is "
+            "(revertOnDeletion is off).",
+            f"Being deleted: {self.primary} goes with the Canary.",
+        )
+
+    def _no_phase(self) -> Narration:
+        """No status.phase: the Promoted condition may still say where Flagger is; without it Flagger has not
+        synced the Canary (not running, not watching the namespace, or an invalid spec it only logs)."""
+        info = self.view.info
+        if info.condition_reason:
+            said = f": {info.condition_message}" if info.condition_message else ""
+            return _one(
+                f"No phase in {self.view.key.name}'s status; its Promoted condition reads "
+                f"{info.condition_reason}{said}",
+                f"No phase yet; Promoted condition: {info.condition_reason}{said}",
+                f"No phase; condition {info.condition_reason}.",
+                keep=len("No phase; condition ") + len(info.condition_reason),
+            )
+        return _one(
+            f"Flagger has not synced {self.view.key.name} yet (no status): it may not be running or watching "
+            f"{self.view.key.namespace}, or it rejected the spec (only Flagger's log says why).",
+            f"Flagger has not synced {self.view.key.name} yet (no status).",
+            "No status from Flagger yet.",
         )
 
     def _suspended(self) -> Narration:

@@ -76,12 +76,16 @@ def reduce(state: AppState, observation: Observation) -> AppState:
         case ClockTick(now=now):
             return replace(state, now=max(state.now, now)) if now != state.now else state
         case CanaryObserved(info=info, t=t):
+            if state.deleted is not None and state.deleted[0] == info.key:
+                state = replace(state, deleted=None)  # created again under the same name
             return _select_default(_put_canary(state, info, t))
         case CanariesListed(items=items, namespace=namespace, t=t):
             return _list_canaries(state, items, namespace, t)
-        case CanaryDeleted(key=key):
+        case CanaryDeleted(key=key, t=t):
             canaries = dict(state.canaries)
             canaries.pop(key, None)
+            if key == state.selected:
+                return replace(state, canaries=canaries, deleted=(key, t))
             selected = state.selected if state.selected in canaries else None
             return _select_default(replace(state, canaries=canaries, selected=selected))
         case DeploymentObserved(info=info):
@@ -183,7 +187,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state
-            return replace(state, selected=key)
+            return replace(state, selected=key, deleted=None)
     return state
 
 

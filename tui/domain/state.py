@@ -112,6 +112,9 @@ class AppState:
     loads: dict[str, LoadStats] = field(default_factory=dict)
     health: dict[str, SourceHealth] = field(default_factory=dict)
     selected: CanaryKey | None = None
+    # The followed canary was deleted (key, when): it stays followed, and the screen says so, until the user picks
+    # another; it is never silently replaced.
+    deleted: tuple[CanaryKey, float] | None = None
     # (text, severity, until): a notice shown in the narration line while now < until.
     notice: tuple[str, str, float] | None = None
     # A script's latest `say`, shown until the next one.

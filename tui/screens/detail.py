@@ -11,7 +11,11 @@ from tui.domain import facts, wording
 from tui.domain.state import AppState, CanaryView
 from tui.screens import keys, moves
 from widgets.detail_charts import CHART_SPAN_S, MetricChart, legend
+from widgets.hooks_view import hook_line, results_for
 from widgets.key_bar import KeyBar
+
+# At most this many hooks are listed above the charts (a Canary has a handful).
+HOOK_LINES = 6
 
 
 class DetailScreen(Screen[None]):
@@ -20,6 +24,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title", markup=False)  # names from the cluster are never markup
         yield Static(legend(), id="detail-legend")
+        yield Static("", id="detail-hooks")
         yield MetricChart("success rate %", "success_rate", id="chart-success")
         yield MetricChart("p99 latency ms", "p99_ms", id="chart-latency")
         yield MetricChart("requests per second", "rps", id="chart-rate")
@@ -61,6 +66,7 @@ class DetailScreen(Screen[None]):
         view = self.show_top_line(state)
         if view is None:
             return
+        self.show_hooks(state, view)
         primary = facts.primary_series(state, view)
         canary = facts.canary_series(state, view)
         success_min, duration_max = facts.thresholds(view)
@@ -70,3 +76,14 @@ class DetailScreen(Screen[None]):
             now, primary, canary, duration_max, f"max {duration_max:g}ms"
         )
         self.query_one("#chart-rate", MetricChart).draw(now, primary, canary, None, "")
+
+    def show_hooks(self, state: AppState, view: CanaryView) -> None:
+        """Every webhook of the Canary, a line each, with its last result; hidden when there is none."""
+        hooks = self.query_one("#detail-hooks", Static)
+        results = results_for(state, view)
+        hooks.display = bool(results)
+        if results:
+            hooks.styles.height = min(len(results), HOOK_LINES)
+            width = max(10, self.size.width - 2)
+            type_width = max(len(result.type) for result in results)
+            hooks.update(Content("\n").join(hook_line(result, width, type_width) for result in results))

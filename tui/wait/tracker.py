@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from tui.domain import facts, wording
+from tui.domain.current_warning import CHECK_HALT_KINDS
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES
 from tui.domain.model import CanaryKey, Health, Phase
+from tui.domain.narration import HOOK_HALT_KINDS
 from tui.domain.state import AppState, CanaryView
 
 # Logger tails and the Events API replay history; events this much older than the start are not this wait's.
@@ -88,6 +90,8 @@ class WaitTracker:
         self._health_since: dict[str, tuple[tuple[Health, str], float]] = {}
         self._health_printed: dict[str, tuple[Health, str]] = {}
         self._causes: list[str] = []
+        # Failed checks Flagger announced since the release began (one Halt per failed check).
+        self._check_halts = 0
 
     # --- what a line says ---------------------------------------------------------------------------------
 
@@ -221,15 +225,31 @@ class WaitTracker:
             if event.key != self.key or event.t < self.events_since or logged.replaces is not None:
                 continue  # (a precise copy of an event printed already from the Events API)
             lines.append(f"{stamp(event.t)} event {event.type} {event.message}")
-            kind = classify(event.message).kind
+            classified = classify(event.message)
+            kind = classified.kind
             if kind in RELEASE_KINDS:
                 if self.verdict is None:
                     self.rollout_seen = True
                     self.rollout_since = self.rollout_since or event.t
                 self._causes.clear()
+                self._check_halts = 0
+            if kind in CHECK_HALT_KINDS:
+                self._check_halts += 1
+            if kind in HOOK_HALT_KINDS:
+                lines.append(self._hook_line(state, event.t, classified.values.get("hook", "?"), kind))
             elif event.type == "Warning" and kind not in NOT_A_CAUSE_KINDS:
                 self._causes.append(event.message)
         return lines
+
+    def _hook_line(self, state: AppState, t: float, hook: str, kind: str) -> str:
+        """`pre-rollout check acceptance-test failed (2/5)`: a failed hook counts as a failed check at any weight.
+        Flagger writes the count just after the event, so the halts seen since the release began stand in for a
+        status not read yet."""
+        view = state.canaries.get(self.key)
+        status = view.info.failed_checks if view is not None else None
+        failed = max(status or 0, self._check_halts)
+        threshold = wording.number(view.threshold) if view is not None else "?"
+        return f"{stamp(t)} hook {HOOK_HALT_KINDS[kind]} check {hook} failed ({failed}/{threshold})"
 
     def _follow_phase(self, state: AppState, view: CanaryView, now: float, lines: list[str]) -> None:
         assert self.start is not None
