@@ -35,10 +35,20 @@ def revision_text(dep: DeploymentInfo, values: dict[str, str] | None = None) -> 
 
 
 def _cell(text: str, width: int) -> str:
-    # Measured in cells, not characters: an emoji or a CJK character in ECHO_VALUE takes two.
-    if cell_len(text) > width:
-        return set_cell_size(text, max(1, width - 1)) + "…"
+    # Measured in cells, not characters: an emoji or a CJK character in ECHO_VALUE takes two. A cut text keeps one
+    # blank cell before the next column, so `…` never runs into it.
+    if cell_len(text) >= width and width > 2:
+        return set_cell_size(set_cell_size(text, max(1, width - 2)) + "…", width)
     return set_cell_size(text, width)
+
+
+def _name_cell(target: str, suffix: str, width: int) -> str:
+    """The workload's name in `width` cells: a long target is cut before its `-primary` suffix, which tells the two
+    rows apart."""
+    if cell_len(target + suffix) < width:
+        return set_cell_size(target + suffix, width)
+    keep = max(1, width - 2 - cell_len(suffix))
+    return set_cell_size(set_cell_size(target, keep) + "…" + suffix, width)
 
 
 DAEMONSET = "DaemonSet"
@@ -75,7 +85,8 @@ class DeploymentsPanel(StatePanel):
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
         width = max(40, self.content_region.width or 80)
-        name_w = max(cell_len(view.info.target) + 9, 12)
+        # A long name is cut (keeping `-primary`) rather than squeezing the revision, which tells releases apart.
+        name_w = min(max(cell_len(view.info.target) + 9, 12), max(24, width // 3))
         if self.compact:
             fixed = name_w + 8 + 7 + 11 + 5
             rev_w = max(8, width - fixed)
@@ -90,11 +101,12 @@ class DeploymentsPanel(StatePanel):
         lines = [Content.styled(header, "$text-muted bold")]
         refused = problem(state, "daemonsets" if daemonsets else "deployments")
         for role, dep in self._rows(state):
-            name = primary_name(view.info.target) if role == "primary" else view.info.target
+            suffix = primary_name(view.info.target)[len(view.info.target) :] if role == "primary" else ""
+            name = _name_cell(view.info.target, suffix, name_w)
             role_style = "$primary" if role == "primary" else "$warning"
             if dep is None:
                 missing = ("not found", "$text-muted") if refused is None else (refused, "$error")
-                lines.append(Content.assemble(_cell(name, name_w), (_cell(role, 8), role_style), missing))
+                lines.append(Content.assemble(name, (_cell(role, 8), role_style), missing))
                 continue
             ready_style = "$success" if dep.ready == dep.desired else "$warning"
             template = _cell(dep.template_hash or wording.UNKNOWN, 11 if self.compact else 12)
@@ -103,7 +115,7 @@ class DeploymentsPanel(StatePanel):
                 counts = f"{wording.number(dep.desired)}/{wording.number(dep.ready)}/{wording.number(dep.updated)}"
                 lines.append(
                     Content.assemble(
-                        _cell(name, name_w),
+                        name,
                         (_cell(role, 8), role_style),
                         (_cell(counts, 7), ready_style),
                         _cell(revision_text(dep, state.revision_values(dep)), rev_w),
@@ -114,7 +126,7 @@ class DeploymentsPanel(StatePanel):
             else:
                 lines.append(
                     Content.assemble(
-                        _cell(name, name_w),
+                        name,
                         (_cell(role, 9), role_style),
                         _cell(wording.number(dep.desired), 8),
                         (_cell(wording.number(dep.ready), 6), ready_style),
