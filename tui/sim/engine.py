@@ -47,6 +47,7 @@ from tui.domain.observations import (
 from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
 from tui.kube.translate import Translator
 from tui.sim import manifests
+from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -310,11 +311,20 @@ class Simulation:
         if collect:
             self._collect()
 
+    def delete_canary(self, key: CanaryKey) -> bool:
+        """`kubectl delete canary`: Flagger's informer syncs a Canary marked for deletion at once."""
+        found = self.flagger.finalizer.delete(key.namespace, key.name, self.now)
+        canary = self.store.get("Canary", key.namespace, key.name)
+        if canary is not None:
+            self.flagger.sync_deletion(canary)
+        self._collect()
+        return found
+
     def promote_now(self, key: CanaryKey) -> None:
         """`p` without a gate: spec.skipAnalysis, unset again once promoted so later releases are analysed."""
         carry_out(self, key, planner.skip_analysis(key, Voice.SIMULATION))
 
-    def apply(self, key: CanaryKey, step: Step, *, collect: bool = True) -> Any:
+    def apply(self, key: CanaryKey, step: Step | DeleteCanary, *, collect: bool = True) -> Any:
         """Take one planned step now; a Release returns the new ECHO_VALUE, a ToggleGate whether it is open."""
         match step:
             case OpenGate(gate) | CloseGate(gate):
@@ -336,6 +346,8 @@ class Simulation:
                 return running is not None and self.stop_load(running.id)
             case Release(faulty):
                 return self.release(key, faulty=faulty)
+            case DeleteCanary():
+                return self.delete_canary(key)
         return None
 
     def schedule(self, follow_up: FollowUp) -> None:

@@ -24,6 +24,7 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
+from tui.sim.finalizer import Finalizer, has_finalizer, wants_finalizer
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
@@ -48,6 +49,8 @@ _PROMOTED = {
     "Finalising": ("Unknown", "Canary analysis completed, routing all traffic to primary."),
     "Succeeded": ("True", "Canary analysis completed successfully, promotion finished."),
     "Failed": ("False", "Canary analysis failed, Deployment scaled to zero."),
+    # MakeStatusConditions has no case for Terminating: the default text (canary/status.go:204-234).
+    "Terminating": ("Unknown", "New Deployment detected, starting initialization."),
 }
 # Writing any other phase resets canaryWeight and iterations to 0 (Flagger's status quirk).
 _KEEPS_WEIGHT = frozenset({"Progressing", "Waiting", "Promoting"})
@@ -151,12 +154,19 @@ class SimFlagger:
         self._event_index = 0
         self._last_stamp_ms = 0
         self.history: deque[Recorded] = deque(maxlen=HISTORY_LIMIT)
+        self.finalizer = Finalizer(
+            store,
+            workloads,
+            lambda canary, message, phase: self._event(canary, msg.NORMAL, message, phase),
+            lambda canary, phase: self._write_status(canary, phase=phase),
+        )
 
     # --- scheduling -------------------------------------------------------------------------------------
 
     def step(self, now: float) -> None:
         """Run the control loop and every analysis tick due at `now`."""
         self._now = now
+        self.finalizer.step(now)
         if now % CONTROL_LOOP_S == 0:
             self._control_loop(now)
         for key in sorted(self._jobs):
@@ -171,6 +181,8 @@ class SimFlagger:
             if key not in canaries:
                 del self._jobs[key]
         for key, canary in canaries.items():
+            if not self.sync_deletion(canary):
+                continue
             interval = self._interval(canary)
             job = self._jobs.get(key)
             if job is not None and job.interval_s == interval:
@@ -179,6 +191,16 @@ class SimFlagger:
                 self._write_status(canary, phase="Initializing")
             # A new or re-timed job ticks at once, then once per interval.
             self._jobs[key] = _Job(key[0], key[1], interval, now)
+
+    def sync_deletion(self, canary: dict[str, Any]) -> bool:
+        """syncHandler's finalizer part: add it while revertOnDeletion is set, finalize a marked Canary (False)."""
+        if canary["metadata"].get("deletionTimestamp"):
+            if canary["spec"].get("revertOnDeletion") and has_finalizer(canary):
+                self.finalizer.sync(canary, self._now)
+            return False
+        if wants_finalizer(canary) and not has_finalizer(canary):
+            self.finalizer.add(canary)
+        return True
 
     @staticmethod
     def _interval(canary: dict[str, Any]) -> int:
@@ -381,7 +403,7 @@ class SimFlagger:
             # Flagger re-syncs a failed canary's status on every tick, so lastAppliedSpec follows the target (and
             # lastTransitionTime moves); whether the target changed is still judged against what it read before.
             self._write_status(run.canary, applied=object_hash(run.target_obj["spec"]["template"]))
-        return not (run.phase in ("Initialized", "Succeeded", "Failed") and not run.changed)
+        return not (run.phase in ("Initialized", "Succeeded", "Failed", "Terminating") and not run.changed)
 
     def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
         """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning."""

@@ -92,6 +92,8 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         "service": service,
         "analysis": analysis,
     }
+    if spec.revert_on_deletion:
+        canary_spec["revertOnDeletion"] = True
     if spec.provider.startswith("gatewayapi"):
         # Flagger refuses Gateway API without gatewayRefs; as the demo chart does, the route attaches to the apex
         # Service itself (GAMMA, mesh traffic).

@@ -70,6 +70,7 @@ class CanaryScenario:
     gates: tuple[str, ...] = ()
     host: str = "localhost"
     provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
+    revert_on_deletion: bool = False
 
     @property
     def target(self) -> str:
@@ -231,6 +232,7 @@ _CANARY_KEYS = {
     "readyAfter",
     "host",
     "progressDeadlineSeconds",
+    "revertOnDeletion",
 }
 _ANALYSIS_KEYS = {
     "interval",
@@ -305,6 +307,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
         provider=provider,
+        revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
     )
 
 
