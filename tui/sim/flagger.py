@@ -24,6 +24,7 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
+from tui.sim import config_tracker
 from tui.sim.finalizer import Finalizer, has_finalizer, wants_finalizer
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -257,6 +258,9 @@ class SimFlagger:
         }
         for name, value in fields.items():
             status[names[name]] = value
+        if "applied" in fields:
+            # SyncStatus writes the tracked ConfigMaps/Secrets with lastAppliedSpec (canary/status.go:46-49).
+            status["trackedConfigs"] = self._tracked_configs(canary)
         status.setdefault("canaryWeight", 0)
         status.setdefault("failedChecks", 0)
         status.setdefault("iterations", 0)
@@ -629,9 +633,21 @@ class SimFlagger:
 
     # --- objects Flagger creates ------------------------------------------------------------------------
 
+    def _tracked_configs(self, canary: dict[str, Any]) -> dict[str, str] | None:
+        meta, target = canary["metadata"], canary["spec"]["targetRef"]["name"]
+        target_obj = self._store.get("Deployment", meta["namespace"], target)
+        if target_obj is None:
+            return None
+        return config_tracker.tracked_configs(self._store, meta["namespace"], target_obj["spec"]["template"])
+
     def _changed(self, canary: dict[str, Any], target_obj: dict[str, Any]) -> bool:
+        """HasTargetChanged or HaveDependenciesChanged (scheduler.go:869-882)."""
         status = canary.get("status") or {}
-        current = object_hash(target_obj["spec"]["template"])
+        template = target_obj["spec"]["template"]
+        namespace = target_obj["metadata"]["namespace"]
+        if config_tracker.has_config_changed(self._store, namespace, template, status.get("trackedConfigs")):
+            return True
+        current = object_hash(template)
         if not status.get("lastAppliedSpec"):
             return True
         if current == status.get("lastPromotedSpec"):
@@ -651,7 +667,7 @@ class SimFlagger:
             "spec": {
                 "replicas": int(target_obj["spec"].get("replicas") or 1),
                 "selector": {"matchLabels": {"app.kubernetes.io/name": primary_name}},
-                "template": copy.deepcopy(target_obj["spec"]["template"]),
+                "template": self._primary_template(target_obj),
             },
         }
         self._store.create(primary)
@@ -659,6 +675,12 @@ class SimFlagger:
 
     def _promote(self, target_obj: dict[str, Any], primary_name: str) -> None:
         namespace = target_obj["metadata"]["namespace"]
-        template = copy.deepcopy(target_obj["spec"]["template"])
+        template = self._primary_template(target_obj)
         self._store.replace_spec_field("Deployment", namespace, primary_name, "template", template)
         self._workloads.sync(self._now)
+
+    def _primary_template(self, target_obj: dict[str, Any]) -> dict[str, Any]:
+        """The tracked configs copied to their -primary twins, and the target's template pointed at them."""
+        namespace, template = target_obj["metadata"]["namespace"], target_obj["spec"]["template"]
+        config_tracker.copy_to_primary(self._store, namespace, template)
+        return config_tracker.primary_template(self._store, namespace, template)

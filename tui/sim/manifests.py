@@ -27,6 +27,29 @@ def labels(spec: CanaryScenario) -> dict[str, str]:
     return {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name}
 
 
+def config_map_name(spec: CanaryScenario) -> str:
+    return f"{spec.name}-config"
+
+
+def echo_env(spec: CanaryScenario, value: str) -> dict[str, Any]:
+    """ECHO_VALUE as the pod template carries it: the value itself, or a reference into the app's ConfigMap."""
+    if spec.echo_value_from == "configMap":
+        return {
+            "name": "ECHO_VALUE",
+            "valueFrom": {"configMapKeyRef": {"name": config_map_name(spec), "key": "ECHO_VALUE"}},
+        }
+    return {"name": "ECHO_VALUE", "value": value}
+
+
+def config_map(spec: CanaryScenario) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": config_map_name(spec), "namespace": spec.namespace, "labels": labels(spec)},
+        "data": {"ECHO_VALUE": spec.echo_value},
+    }
+
+
 def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
@@ -43,7 +66,7 @@ def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
                             "name": "examiner",
                             "image": IMAGE,
                             "env": [
-                                {"name": "ECHO_VALUE", "value": spec.echo_value},
+                                echo_env(spec, spec.echo_value),
                                 {"name": "SERVER_ERROR_RATE", "value": "0"},
                             ],
                         }
@@ -138,7 +161,8 @@ def ingress(spec: CanaryScenario) -> dict[str, Any]:
 
 def app_objects(spec: CanaryScenario) -> list[dict[str, Any]]:
     """What the cluster holds for one canary before Flagger sees it, in the order it is applied."""
-    objects = [target_deployment(spec)]
+    objects = [config_map(spec)] if spec.echo_value_from == "configMap" else []
+    objects.append(target_deployment(spec))
     if spec.provider == "nginx":
         objects.append(ingress(spec))
     objects.append(canary(spec))

@@ -71,6 +71,7 @@ class CanaryScenario:
     host: str = "localhost"
     provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
     revert_on_deletion: bool = False
+    echo_value_from: str = "env"  # or "configMap": ECHO_VALUE from the ConfigMap <name>-config, which Flagger tracks
 
     @property
     def target(self) -> str:
@@ -233,7 +234,9 @@ _CANARY_KEYS = {
     "host",
     "progressDeadlineSeconds",
     "revertOnDeletion",
+    "echoValueFrom",
 }
+ECHO_SOURCES = ("env", "configMap")
 _ANALYSIS_KEYS = {
     "interval",
     "stepWeight",
@@ -251,6 +254,12 @@ def _provider(value: Any, path: str) -> str:
     if not isinstance(value, str) or value not in PROVIDERS:
         raise ScenarioError(f"{path}: unknown provider {_show(value)} (the simulation speaks: {', '.join(PROVIDERS)})")
     return PROVIDERS[value]
+
+
+def _echo_source(value: Any, path: str) -> str:
+    if value not in ECHO_SOURCES:
+        raise ScenarioError(f"{path}: expected one of {', '.join(ECHO_SOURCES)}, got {_show(value)}")
+    return str(value)
 
 
 def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER) -> CanaryScenario:
@@ -307,6 +316,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
         provider=provider,
+        echo_value_from=_echo_source(raw.get("echoValueFrom", "env"), f"{path}.echoValueFrom"),
         revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
     )
 
