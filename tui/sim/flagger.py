@@ -125,6 +125,12 @@ class _Run:
         )
 
 
+def _ready_threshold(run: _Run, *, primary: bool) -> int:
+    """GetAnalysisPrimaryReadyThreshold / GetAnalysisCanaryReadyThreshold: a percentage, 100 unless set (0 counts)."""
+    value = run.analysis.get("primaryReadyThreshold" if primary else "canaryReadyThreshold")
+    return 100 if value is None else int(value)
+
+
 @dataclass
 class _Job:
     namespace: str
@@ -381,7 +387,7 @@ class SimFlagger:
         if self._store.get("Deployment", namespace, run.primary_name) is None:
             self._create_primary(target_obj, run.primary_name)
         if initializing:
-            reason = self._workloads.readiness(namespace, run.primary_name)
+            reason = self._workloads.readiness(namespace, run.primary_name, _ready_threshold(run, primary=True))
             if reason:
                 self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
                 return False
@@ -411,7 +417,7 @@ class SimFlagger:
 
     def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
         """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning."""
-        reason = self._workloads.readiness(run.namespace, deployment)
+        reason = self._workloads.readiness(run.namespace, deployment, _ready_threshold(run, primary=primary))
         if not reason:
             return True
         dotted = msg.dotted(deployment, run.namespace)
@@ -589,8 +595,11 @@ class SimFlagger:
     def _rollback(self, canary: dict[str, Any], target_obj: dict[str, Any], *, threshold_reached: bool) -> None:
         meta, status = canary["metadata"], canary.get("status") or {}
         obj = msg.dotted(meta["name"], meta["namespace"])
-        if threshold_reached:
-            self._event(canary, msg.WARNING, msg.threshold_reached(obj, int(status.get("failedChecks") or 0)))
+        failed = int(status.get("failedChecks") or 0)
+        threshold = int((canary["spec"].get("analysis") or {}).get("threshold") or 0) or 1
+        # rollback() reports a reached threshold whatever the trigger, a manual rollback too (scheduler.go:948-957).
+        if threshold_reached or failed >= threshold:
+            self._event(canary, msg.WARNING, msg.threshold_reached(obj, failed))
         if not self._route(canary, 100, 0):
             return
         self._event(canary, msg.WARNING, msg.canary_failed(obj), "Failed")

@@ -107,6 +107,10 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         analysis["stepWeight"] = spec.step_weight
     if spec.step_weights:
         analysis["stepWeights"] = list(spec.step_weights)
+    if spec.primary_ready_threshold is not None:
+        analysis["primaryReadyThreshold"] = spec.primary_ready_threshold
+    if spec.canary_ready_threshold is not None:
+        analysis["canaryReadyThreshold"] = spec.canary_ready_threshold
     service: dict[str, Any] = {"port": SERVICE_PORT, "targetPort": "http"}
     canary_spec: dict[str, Any] = {
         "provider": spec.provider,

@@ -71,6 +71,8 @@ class CanaryScenario:
     host: str = "localhost"
     provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
     revert_on_deletion: bool = False
+    primary_ready_threshold: int | None = None  # analysis.primaryReadyThreshold (Flagger: 100 when unset)
+    canary_ready_threshold: int | None = None
     echo_value_from: str = "env"  # or "configMap": ECHO_VALUE from the ConfigMap <name>-config, which Flagger tracks
 
     @property
@@ -247,6 +249,8 @@ _ANALYSIS_KEYS = {
     "successRateMin",
     "durationMaxMs",
     "metricInterval",
+    "primaryReadyThreshold",
+    "canaryReadyThreshold",
 }
 
 
@@ -254,6 +258,10 @@ def _provider(value: Any, path: str) -> str:
     if not isinstance(value, str) or value not in PROVIDERS:
         raise ScenarioError(f"{path}: unknown provider {_show(value)} (the simulation speaks: {', '.join(PROVIDERS)})")
     return PROVIDERS[value]
+
+
+def _optional_percent(analysis: dict[str, Any], key: str, path: str) -> int | None:
+    return _int(analysis[key], f"{path}.{key}", 0, 100) if key in analysis else None
 
 
 def _echo_source(value: Any, path: str) -> str:
@@ -316,6 +324,8 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
         provider=provider,
+        primary_ready_threshold=_optional_percent(analysis, "primaryReadyThreshold", a),
+        canary_ready_threshold=_optional_percent(analysis, "canaryReadyThreshold", a),
         echo_value_from=_echo_source(raw.get("echoValueFrom", "env"), f"{path}.echoValueFrom"),
         revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
     )

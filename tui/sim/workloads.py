@@ -6,6 +6,7 @@ checks report while a rollout is in progress.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +96,8 @@ class Workloads:
             meta = obj["metadata"]
             self._store.patch("Deployment", meta["namespace"], meta["name"], status, status=True)
 
-    def readiness(self, namespace: str, name: str) -> str | None:
-        """None when ready, else Flagger's reason text (all retriable here)."""
+    def readiness(self, namespace: str, name: str, threshold: int = 100) -> str | None:
+        """None when ready, else Flagger's reason text (all retriable here); `threshold` is the ready percentage."""
         rollout = self._rollouts.get((namespace, name))
         if rollout is None:
             return f'deployment "{name}" not found'
@@ -108,7 +109,11 @@ class Workloads:
             return None
         if rollout.serving is not None and rollout.serving != rollout.template:
             return f"waiting for rollout to finish: {rollout.serving_replicas} old replicas are pending termination"
-        return messages.rollout_unavailable(0, rollout.replicas)
+        # deployment_ready.go:89-102: the available replicas needed, computed in float32 and truncated.
+        needed = int(_f32(_f32(rollout.replicas) * _f32(_f32(threshold) / _f32(100))))
+        if needed <= 0:
+            return None
+        return messages.rollout_unavailable(0, needed, threshold)
 
     def serving(self, namespace: str, name: str) -> tuple[Any, int]:
         """(pod template the ready pods run, ready replicas)."""
@@ -116,3 +121,8 @@ class Workloads:
         if rollout is None or rollout.serving is None:
             return None, 0
         return rollout.serving, rollout.serving_replicas
+
+
+def _f32(value: float) -> float:
+    """Go's float32 rounding."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
