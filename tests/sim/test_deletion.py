@@ -3,6 +3,8 @@ garbage collection of what Flagger owns (deployment_controller.go:279-285)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.simkit import EXAMINER, history_since, run_until, simulation
@@ -105,3 +107,16 @@ def test_deleting_a_missing_canary_reports_it() -> None:
 def test_revert_on_deletion_must_be_a_boolean(value: object) -> None:
     with pytest.raises(ScenarioError, match=r"^canaries\[0\]\.revertOnDeletion: expected true or false"):
         from_mapping({"canaries": [{"name": "examiner", "revertOnDeletion": value}]})
+
+
+def test_the_cli_refuses_a_bad_lifecycle_key_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.cli import main
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("canaries:\n  - name: examiner\n    revertOnDeletion: sometimes\n")
+    assert main(["demo", "--scenario", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "canaries[0].revertOnDeletion: expected true or false, got 'sometimes'" in err

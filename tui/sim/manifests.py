@@ -78,7 +78,12 @@ def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
 
 
 def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, Any]:
-    """The seed's Canary shape with the scenario's analysis settings; one `event` webhook to the logger."""
+    """The seed's Canary shape with the scenario's analysis settings; one `event` webhook to the logger.
+
+    Every simulated Canary has an analysis. Flagger's SkipAnalysis() is true for a nil analysis, but the CRD
+    requires spec.analysis (the API server refuses such a Canary) and syncHandler would dereference it before any
+    tick, so that path never runs on a cluster and the simulation does not offer it; skipping is spec.skipAnalysis.
+    """
     hooks: list[dict[str, Any]] = [
         {"name": gate, "type": gate, "url": f"http://flagger-loadtester.{spec.namespace}{GATE_URLS[gate]}"}
         for gate in spec.gates
