@@ -110,6 +110,9 @@ class Finalizer:
         ingress = (spec.get("ingressRef") or {}).get("name") or ""
         owned = [("Deployment", primary_name(target))]
         owned += [(kind, pattern.format(apex=apex, ingress=ingress)) for kind, pattern in _OWNED]
+        hpa = (spec.get("autoscalerRef") or {}).get("name")
+        if hpa:
+            owned.append(("HorizontalPodAutoscaler", primary_name(hpa)))
         for kind, name in owned:
             if kind == "Ingress" and not ingress:
                 continue

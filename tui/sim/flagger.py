@@ -24,7 +24,7 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
-from tui.sim import config_tracker
+from tui.sim import autoscaler, config_tracker
 from tui.sim.finalizer import Finalizer, has_finalizer, wants_finalizer
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -392,6 +392,10 @@ class SimFlagger:
                 self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
                 return False
             self._scale(namespace, run.target_name, 0)
+        scaler_error = autoscaler.reconcile_primary(self._store, canary)  # every tick (scheduler.go:234-239)
+        if scaler_error:
+            self._event(canary, msg.WARNING, scaler_error)
+            return False
         try:
             run.router.reconcile(canary)
         except RouterError as exc:
@@ -441,7 +445,10 @@ class SimFlagger:
         self._event(canary, msg.NORMAL, msg.new_revision(run.target), "Progressing")
         primary = self._store.get("Deployment", run.namespace, run.primary_name)
         replicas = int(run.target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
-        self._scale(run.namespace, run.target_name, replicas)
+        with_hpa = autoscaler.scale_from_zero_replicas(
+            self._store, canary, int(run.target_obj["spec"].get("replicas") or 0)
+        )
+        self._scale(run.namespace, run.target_name, replicas if with_hpa is None else with_hpa)
         self._write_status(
             canary,
             phase="Progressing",

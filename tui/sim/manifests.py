@@ -50,6 +50,27 @@ def config_map(spec: CanaryScenario) -> dict[str, Any]:
     }
 
 
+def autoscaler(spec: CanaryScenario) -> dict[str, Any]:
+    """The target's HorizontalPodAutoscaler (autoscaling/v2) the Canary's autoscalerRef names."""
+    low, high = spec.autoscaler or (1, 1)
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": labels(spec)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+            "minReplicas": low,
+            "maxReplicas": high,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+                }
+            ],
+        },
+    }
+
+
 def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
@@ -126,6 +147,12 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
     }
     if spec.revert_on_deletion:
         canary_spec["revertOnDeletion"] = True
+    if spec.autoscaler is not None:
+        canary_spec["autoscalerRef"] = {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "name": spec.name,
+        }
     if spec.provider.startswith("gatewayapi"):
         # Flagger refuses Gateway API without gatewayRefs; as the demo chart does, the route attaches to the apex
         # Service itself (GAMMA, mesh traffic).
@@ -172,6 +199,8 @@ def app_objects(spec: CanaryScenario) -> list[dict[str, Any]]:
     """What the cluster holds for one canary before Flagger sees it, in the order it is applied."""
     objects = [config_map(spec)] if spec.echo_value_from == "configMap" else []
     objects.append(target_deployment(spec))
+    if spec.autoscaler is not None:
+        objects.append(autoscaler(spec))
     if spec.provider == "nginx":
         objects.append(ingress(spec))
     objects.append(canary(spec))

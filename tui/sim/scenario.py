@@ -73,6 +73,7 @@ class CanaryScenario:
     revert_on_deletion: bool = False
     primary_ready_threshold: int | None = None  # analysis.primaryReadyThreshold (Flagger: 100 when unset)
     canary_ready_threshold: int | None = None
+    autoscaler: tuple[int, int] | None = None  # (minReplicas, maxReplicas) of the target's HPA, its autoscalerRef
     echo_value_from: str = "env"  # or "configMap": ECHO_VALUE from the ConfigMap <name>-config, which Flagger tracks
 
     @property
@@ -237,6 +238,7 @@ _CANARY_KEYS = {
     "progressDeadlineSeconds",
     "revertOnDeletion",
     "echoValueFrom",
+    "autoscaler",
 }
 ECHO_SOURCES = ("env", "configMap")
 _ANALYSIS_KEYS = {
@@ -262,6 +264,17 @@ def _provider(value: Any, path: str) -> str:
 
 def _optional_percent(analysis: dict[str, Any], key: str, path: str) -> int | None:
     return _int(analysis[key], f"{path}.{key}", 0, 100) if key in analysis else None
+
+
+def _autoscaler(raw: dict[str, Any], path: str) -> tuple[int, int] | None:
+    if "autoscaler" not in raw:
+        return None
+    hpa = _mapping(raw["autoscaler"], path, {"minReplicas", "maxReplicas"})
+    low = _int(hpa.get("minReplicas", 1), f"{path}.minReplicas", 1, 20)
+    high = _int(hpa.get("maxReplicas", max(low, 2)), f"{path}.maxReplicas", 1, 20)
+    if high < low:
+        raise ScenarioError(f"{path}.maxReplicas: must be at least minReplicas ({low}), got {high}")
+    return low, high
 
 
 def _echo_source(value: Any, path: str) -> str:
@@ -326,6 +339,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         provider=provider,
         primary_ready_threshold=_optional_percent(analysis, "primaryReadyThreshold", a),
         canary_ready_threshold=_optional_percent(analysis, "canaryReadyThreshold", a),
+        autoscaler=_autoscaler(raw, f"{path}.autoscaler"),
         echo_value_from=_echo_source(raw.get("echoValueFrom", "env"), f"{path}.echoValueFrom"),
         revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
     )
