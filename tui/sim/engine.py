@@ -44,9 +44,11 @@ from tui.domain.observations import (
     MetricsObserved,
     Observation,
 )
-from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
+from tui.kube.parse import RELEASE_ANNOTATION
 from tui.kube.translate import Translator
 from tui.sim import manifests
+from tui.sim.config_tracker import ChangeConfigMap, resolved_env
+from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
 from tui.sim.hey import HeyError, parse_hey
 from tui.sim.loadtester import SimLoadtester
@@ -214,7 +216,7 @@ class Simulation:
         for name, weight in choices:
             template, ready = self.workloads.serving(namespace, name)
             if ready > 0 and template is not None:
-                backends.append((name, weight, pod_template_env(template)))
+                backends.append((name, weight, resolved_env(self.store, namespace, template)))
         return backends
 
     def _start_task(self, namespace: str, name: str, cmd: str) -> bool:
@@ -268,8 +270,10 @@ class Simulation:
         target = self.store.get("Deployment", key.namespace, spec.name)
         template = copy.deepcopy(target["spec"]["template"])
         error_rate = str(self.scenario.faulty_error_rate) if faulty else "0"
+        if spec.echo_value_from == "configMap":
+            self._write_config_map(spec, value)
         template["spec"]["containers"][0]["env"] = [
-            {"name": "ECHO_VALUE", "value": value},
+            manifests.echo_env(spec, value),
             {"name": "SERVER_ERROR_RATE", "value": error_rate},
         ]
         template["metadata"].setdefault("annotations", {})[RELEASE_ANNOTATION] = (
@@ -279,6 +283,23 @@ class Simulation:
         self.workloads.sync(self.now)
         self._collect()
         return value
+
+    def change_config_map(self, key: CanaryKey) -> str | None:
+        """A new ECHO_VALUE in the ConfigMap the target reads, the pod template untouched; None without one."""
+        spec = self.canaries[key]
+        if spec.echo_value_from != "configMap" or self.store.get("Canary", key.namespace, key.name) is None:
+            return None
+        count = self._releases.get(key, 0) + 1
+        self._releases[key] = count
+        values = self.scenario.release_values
+        value = f"{values[(count - 1) % len(values)]} #{count + 1}"
+        self._write_config_map(spec, value)
+        self._collect()
+        return value
+
+    def _write_config_map(self, spec: CanaryScenario, value: str) -> None:
+        name = manifests.config_map_name(spec)
+        self.store.patch("ConfigMap", spec.namespace, name, {"data": {"ECHO_VALUE": value}})
 
     def _url(self, spec: CanaryScenario, load: LoadSpec) -> str:
         url = f"http://{spec.host}/examine?delay={load.delay}"
@@ -374,11 +395,20 @@ class Simulation:
         if collect:
             self._collect()
 
+    def delete_canary(self, key: CanaryKey) -> bool:
+        """`kubectl delete canary`: Flagger's informer syncs a Canary marked for deletion at once."""
+        found = self.flagger.finalizer.delete(key.namespace, key.name, self.now)
+        canary = self.store.get("Canary", key.namespace, key.name)
+        if canary is not None:
+            self.flagger.sync_deletion(canary)
+        self._collect()
+        return found
+
     def promote_now(self, key: CanaryKey) -> None:
         """`p` without a gate: spec.skipAnalysis, unset again once promoted so later releases are analysed."""
         carry_out(self, key, planner.skip_analysis(key, Voice.SIMULATION))
 
-    def apply(self, key: CanaryKey, step: Step, *, collect: bool = True) -> Any:
+    def apply(self, key: CanaryKey, step: Step | DeleteCanary | ChangeConfigMap, *, collect: bool = True) -> Any:
         """Take one planned step now; a Release returns the new ECHO_VALUE, a ToggleGate whether it is open."""
         match step:
             case OpenGate(gate) | CloseGate(gate):
@@ -400,6 +430,10 @@ class Simulation:
                 return running is not None and self.stop_load(running.id)
             case Release(faulty):
                 return self.release(key, faulty=faulty)
+            case DeleteCanary():
+                return self.delete_canary(key)
+            case ChangeConfigMap():
+                return self.change_config_map(key)
         return None
 
     def schedule(self, follow_up: FollowUp) -> None:

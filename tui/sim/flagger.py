@@ -24,7 +24,9 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
+from tui.sim import autoscaler, config_tracker
 from tui.sim.deadline import failed_promotion, progress_deadline_s
+from tui.sim.finalizer import Finalizer, has_finalizer, wants_finalizer
 from tui.sim.hooks import HookRunner
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -51,6 +53,8 @@ _PROMOTED = {
     "Finalising": ("Unknown", "Canary analysis completed, routing all traffic to primary."),
     "Succeeded": ("True", "Canary analysis completed successfully, promotion finished."),
     "Failed": ("False", "Canary analysis failed, Deployment scaled to zero."),
+    # MakeStatusConditions has no case for Terminating: the default text (canary/status.go:204-234).
+    "Terminating": ("Unknown", "New Deployment detected, starting initialization."),
 }
 # Writing any other phase resets canaryWeight and iterations to 0 (Flagger's status quirk).
 _KEEPS_WEIGHT = frozenset({"Progressing", "Waiting", "Promoting"})
@@ -125,6 +129,12 @@ class _Run:
         )
 
 
+def _ready_threshold(run: _Run, *, primary: bool) -> int:
+    """GetAnalysisPrimaryReadyThreshold / GetAnalysisCanaryReadyThreshold: a percentage, 100 unless set (0 counts)."""
+    value = run.analysis.get("primaryReadyThreshold" if primary else "canaryReadyThreshold")
+    return 100 if value is None else int(value)
+
+
 @dataclass
 class _Job:
     namespace: str
@@ -156,12 +166,19 @@ class SimFlagger(IterationStrategies):
         self._event_index = 0
         self._last_stamp_ms = 0
         self.history: deque[Recorded] = deque(maxlen=HISTORY_LIMIT)
+        self.finalizer = Finalizer(
+            store,
+            workloads,
+            lambda canary, message, phase: self._event(canary, msg.NORMAL, message, phase),
+            lambda canary, phase: self._write_status(canary, phase=phase),
+        )
 
     # --- scheduling -------------------------------------------------------------------------------------
 
     def step(self, now: float) -> None:
         """Run the control loop and every analysis tick due at `now`."""
         self._now = now
+        self.finalizer.step(now)
         if now % CONTROL_LOOP_S == 0:
             self._control_loop(now)
         for key in sorted(self._jobs):
@@ -176,6 +193,8 @@ class SimFlagger(IterationStrategies):
             if key not in canaries:
                 del self._jobs[key]
         for key, canary in canaries.items():
+            if not self.sync_deletion(canary):
+                continue
             interval = self._interval(canary)
             job = self._jobs.get(key)
             if job is not None and job.interval_s == interval:
@@ -184,6 +203,16 @@ class SimFlagger(IterationStrategies):
                 self._write_status(canary, phase="Initializing")
             # A new or re-timed job ticks at once, then once per interval.
             self._jobs[key] = _Job(key[0], key[1], interval, now)
+
+    def sync_deletion(self, canary: dict[str, Any]) -> bool:
+        """syncHandler's finalizer part: add it while revertOnDeletion is set, finalize a marked Canary (False)."""
+        if canary["metadata"].get("deletionTimestamp"):
+            if canary["spec"].get("revertOnDeletion") and has_finalizer(canary):
+                self.finalizer.sync(canary, self._now)
+            return False
+        if wants_finalizer(canary) and not has_finalizer(canary):
+            self.finalizer.add(canary)
+        return True
 
     @staticmethod
     def _interval(canary: dict[str, Any]) -> int:
@@ -240,6 +269,9 @@ class SimFlagger(IterationStrategies):
         }
         for name, value in fields.items():
             status[names[name]] = value
+        if "applied" in fields:
+            # SyncStatus writes the tracked ConfigMaps/Secrets with lastAppliedSpec (canary/status.go:46-49).
+            status["trackedConfigs"] = self._tracked_configs(canary)
         status.setdefault("canaryWeight", 0)
         status.setdefault("failedChecks", 0)
         status.setdefault("iterations", 0)
@@ -363,11 +395,15 @@ class SimFlagger(IterationStrategies):
         if self._store.get("Deployment", namespace, run.primary_name) is None:
             self._create_primary(target_obj, run.primary_name)
         if initializing:
-            reason = self._workloads.readiness(namespace, run.primary_name)
+            reason = self._workloads.readiness(namespace, run.primary_name, _ready_threshold(run, primary=True))
             if reason:
                 self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
                 return False
             self._scale(namespace, run.target_name, 0)
+        scaler_error = autoscaler.reconcile_primary(self._store, canary)  # every tick (scheduler.go:234-239)
+        if scaler_error:
+            self._event(canary, msg.WARNING, scaler_error)
+            return False
         try:
             run.router.reconcile(canary)
         except RouterError as exc:
@@ -389,12 +425,14 @@ class SimFlagger(IterationStrategies):
             # Flagger re-syncs a failed canary's status on every tick, so lastAppliedSpec follows the target (and
             # lastTransitionTime moves); whether the target changed is still judged against what it read before.
             self._write_status(run.canary, applied=object_hash(run.target_obj["spec"]["template"]))
-        return not (run.phase in ("Initialized", "Succeeded", "Failed") and not run.changed)
+        return not (run.phase in ("Initialized", "Succeeded", "Failed", "Terminating") and not run.changed)
 
     def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
         """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning; one
         stuck past its progress deadline also rolls back (a primary stuck in promotion fails the promotion)."""
-        reason, retriable = self._workloads.check(run.namespace, deployment, progress_deadline_s(run.canary))
+        reason, retriable = self._workloads.check(
+            run.namespace, deployment, progress_deadline_s(run.canary), _ready_threshold(run, primary=primary)
+        )
         if not reason:
             return True
         dotted = msg.dotted(deployment, run.namespace)
@@ -437,7 +475,10 @@ class SimFlagger(IterationStrategies):
         self._event(canary, msg.NORMAL, msg.new_revision(run.target), "Progressing")
         primary = self._store.get("Deployment", run.namespace, run.primary_name)
         replicas = int(run.target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
-        self._scale(run.namespace, run.target_name, replicas)
+        with_hpa = autoscaler.scale_from_zero_replicas(
+            self._store, canary, int(run.target_obj["spec"].get("replicas") or 0)
+        )
+        self._scale(run.namespace, run.target_name, replicas if with_hpa is None else with_hpa)
         self._write_status(
             canary,
             phase="Progressing",
@@ -587,8 +628,11 @@ class SimFlagger(IterationStrategies):
         meta, status = canary["metadata"], canary.get("status") or {}
         phase = status.get("phase") or ""  # the events after the status write still carry the tick's phase
         obj = msg.dotted(meta["name"], meta["namespace"])
-        if threshold_reached:
-            self._event(canary, msg.WARNING, msg.threshold_reached(obj, int(status.get("failedChecks") or 0)))
+        failed = int(status.get("failedChecks") or 0)
+        threshold = int((canary["spec"].get("analysis") or {}).get("threshold") or 0) or 1
+        # rollback() reports a reached threshold whatever the trigger, a manual rollback too (scheduler.go:948-957).
+        if threshold_reached or failed >= threshold:
+            self._event(canary, msg.WARNING, msg.threshold_reached(obj, failed))
         if not self._route(canary, 100, 0):
             return
         self._event(canary, msg.WARNING, msg.canary_failed(obj), "Failed")
@@ -632,9 +676,21 @@ class SimFlagger(IterationStrategies):
 
     # --- objects Flagger creates ------------------------------------------------------------------------
 
+    def _tracked_configs(self, canary: dict[str, Any]) -> dict[str, str] | None:
+        meta, target = canary["metadata"], canary["spec"]["targetRef"]["name"]
+        target_obj = self._store.get("Deployment", meta["namespace"], target)
+        if target_obj is None:
+            return None
+        return config_tracker.tracked_configs(self._store, meta["namespace"], target_obj["spec"]["template"])
+
     def _changed(self, canary: dict[str, Any], target_obj: dict[str, Any]) -> bool:
+        """HasTargetChanged or HaveDependenciesChanged (scheduler.go:869-882)."""
         status = canary.get("status") or {}
-        current = object_hash(target_obj["spec"]["template"])
+        template = target_obj["spec"]["template"]
+        namespace = target_obj["metadata"]["namespace"]
+        if config_tracker.has_config_changed(self._store, namespace, template, status.get("trackedConfigs")):
+            return True
+        current = object_hash(template)
         if not status.get("lastAppliedSpec"):
             return True
         if current == status.get("lastPromotedSpec"):
@@ -654,7 +710,7 @@ class SimFlagger(IterationStrategies):
             "spec": {
                 "replicas": int(target_obj["spec"].get("replicas") or 1),
                 "selector": {"matchLabels": {"app.kubernetes.io/name": primary_name}},
-                "template": copy.deepcopy(target_obj["spec"]["template"]),
+                "template": self._primary_template(target_obj),
             },
         }
         if "progressDeadlineSeconds" in target_obj["spec"]:
@@ -664,6 +720,12 @@ class SimFlagger(IterationStrategies):
 
     def _promote(self, target_obj: dict[str, Any], primary_name: str) -> None:
         namespace = target_obj["metadata"]["namespace"]
-        template = copy.deepcopy(target_obj["spec"]["template"])
+        template = self._primary_template(target_obj)
         self._store.replace_spec_field("Deployment", namespace, primary_name, "template", template)
         self._workloads.sync(self._now)
+
+    def _primary_template(self, target_obj: dict[str, Any]) -> dict[str, Any]:
+        """The tracked configs copied to their -primary twins, and the target's template pointed at them."""
+        namespace, template = target_obj["metadata"]["namespace"], target_obj["spec"]["template"]
+        config_tracker.copy_to_primary(self._store, namespace, template)
+        return config_tracker.primary_template(self._store, namespace, template)

@@ -42,6 +42,50 @@ def labels(spec: CanaryScenario) -> dict[str, str]:
     return {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name}
 
 
+def config_map_name(spec: CanaryScenario) -> str:
+    return f"{spec.name}-config"
+
+
+def echo_env(spec: CanaryScenario, value: str) -> dict[str, Any]:
+    """ECHO_VALUE as the pod template carries it: the value itself, or a reference into the app's ConfigMap."""
+    if spec.echo_value_from == "configMap":
+        return {
+            "name": "ECHO_VALUE",
+            "valueFrom": {"configMapKeyRef": {"name": config_map_name(spec), "key": "ECHO_VALUE"}},
+        }
+    return {"name": "ECHO_VALUE", "value": value}
+
+
+def config_map(spec: CanaryScenario) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": config_map_name(spec), "namespace": spec.namespace, "labels": labels(spec)},
+        "data": {"ECHO_VALUE": spec.echo_value},
+    }
+
+
+def autoscaler(spec: CanaryScenario) -> dict[str, Any]:
+    """The target's HorizontalPodAutoscaler (autoscaling/v2) the Canary's autoscalerRef names."""
+    low, high = spec.autoscaler or (1, 1)
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": labels(spec)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+            "minReplicas": low,
+            "maxReplicas": high,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+                }
+            ],
+        },
+    }
+
+
 def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
     deployment = _target_deployment(spec)
     if spec.never_ready == "primary":
@@ -66,7 +110,7 @@ def _target_deployment(spec: CanaryScenario) -> dict[str, Any]:
                             "name": "examiner",
                             "image": IMAGE,
                             "env": [
-                                {"name": "ECHO_VALUE", "value": spec.echo_value},
+                                echo_env(spec, spec.echo_value),
                                 {"name": "SERVER_ERROR_RATE", "value": "0"},
                             ],
                         }
@@ -78,7 +122,12 @@ def _target_deployment(spec: CanaryScenario) -> dict[str, Any]:
 
 
 def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, Any]:
-    """The seed's Canary shape with the scenario's analysis settings; one `event` webhook to the logger."""
+    """The seed's Canary shape with the scenario's analysis settings; one `event` webhook to the logger.
+
+    Every simulated Canary has an analysis. Flagger's SkipAnalysis() is true for a nil analysis, but the CRD
+    requires spec.analysis (the API server refuses such a Canary) and syncHandler would dereference it before any
+    tick, so that path never runs on a cluster and the simulation does not offer it; skipping is spec.skipAnalysis.
+    """
     hooks: list[dict[str, Any]] = [
         {"name": gate, "type": gate, "url": f"http://flagger-loadtester.{spec.namespace}{GATE_URLS[gate]}"}
         for gate in spec.gates
@@ -109,6 +158,10 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
     if spec.step_weights:
         analysis["stepWeights"] = list(spec.step_weights)
     _strategy_fields(spec, analysis)
+    if spec.primary_ready_threshold is not None:
+        analysis["primaryReadyThreshold"] = spec.primary_ready_threshold
+    if spec.canary_ready_threshold is not None:
+        analysis["canaryReadyThreshold"] = spec.canary_ready_threshold
     service: dict[str, Any] = {"port": SERVICE_PORT, "targetPort": "http"}
     canary_spec: dict[str, Any] = {
         "provider": spec.provider,
@@ -117,6 +170,14 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         "service": service,
         "analysis": analysis,
     }
+    if spec.revert_on_deletion:
+        canary_spec["revertOnDeletion"] = True
+    if spec.autoscaler is not None:
+        canary_spec["autoscalerRef"] = {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "name": spec.name,
+        }
     if spec.provider.startswith("gatewayapi"):
         # Flagger refuses Gateway API without gatewayRefs; as the demo chart does, the route attaches to the apex
         # Service itself (GAMMA, mesh traffic).
@@ -179,7 +240,10 @@ def ingress(spec: CanaryScenario) -> dict[str, Any]:
 
 def app_objects(spec: CanaryScenario) -> list[dict[str, Any]]:
     """What the cluster holds for one canary before Flagger sees it, in the order it is applied."""
-    objects = [target_deployment(spec)]
+    objects = [config_map(spec)] if spec.echo_value_from == "configMap" else []
+    objects.append(target_deployment(spec))
+    if spec.autoscaler is not None:
+        objects.append(autoscaler(spec))
     if spec.provider == "nginx":
         objects.append(ingress(spec))
     objects.append(canary(spec))

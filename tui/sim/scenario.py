@@ -95,6 +95,11 @@ class CanaryScenario:
     webhooks: tuple[WebhookScenario, ...] = ()
     # A release whose pods never become ready: in the canary, or (after promotion) in the primary.
     never_ready: str | None = None
+    revert_on_deletion: bool = False
+    primary_ready_threshold: int | None = None  # analysis.primaryReadyThreshold (Flagger: 100 when unset)
+    canary_ready_threshold: int | None = None
+    autoscaler: tuple[int, int] | None = None  # (minReplicas, maxReplicas) of the target's HPA, its autoscalerRef
+    echo_value_from: str = "env"  # or "configMap": ECHO_VALUE from the ConfigMap <name>-config, which Flagger tracks
 
     @property
     def target(self) -> str:
@@ -341,7 +346,11 @@ _CANARY_KEYS = {
     "progressDeadlineSeconds",
     "webhooks",
     "neverReady",
+    "revertOnDeletion",
+    "echoValueFrom",
+    "autoscaler",
 }
+ECHO_SOURCES = ("env", "configMap")
 _ANALYSIS_KEYS = {
     "interval",
     "stepWeight",
@@ -357,6 +366,8 @@ _ANALYSIS_KEYS = {
     "mirror",
     "mirrorWeight",
     "sessionAffinity",
+    "primaryReadyThreshold",
+    "canaryReadyThreshold",
 }
 
 
@@ -415,6 +426,27 @@ def _never_ready(value: Any, path: str) -> str | None:
         return None
     if value not in NEVER_READY:
         raise ScenarioError(f"{path}: expected true, canary or primary, got {_show(value)}")
+    return str(value)
+
+
+def _optional_percent(analysis: dict[str, Any], key: str, path: str) -> int | None:
+    return _int(analysis[key], f"{path}.{key}", 0, 100) if key in analysis else None
+
+
+def _autoscaler(raw: dict[str, Any], path: str) -> tuple[int, int] | None:
+    if "autoscaler" not in raw:
+        return None
+    hpa = _mapping(raw["autoscaler"], path, {"minReplicas", "maxReplicas"})
+    low = _int(hpa.get("minReplicas", 1), f"{path}.minReplicas", 1, 20)
+    high = _int(hpa.get("maxReplicas", max(low, 2)), f"{path}.maxReplicas", 1, 20)
+    if high < low:
+        raise ScenarioError(f"{path}.maxReplicas: must be at least minReplicas ({low}), got {high}")
+    return low, high
+
+
+def _echo_source(value: Any, path: str) -> str:
+    if value not in ECHO_SOURCES:
+        raise ScenarioError(f"{path}: expected one of {', '.join(ECHO_SOURCES)}, got {_show(value)}")
     return str(value)
 
 
@@ -488,6 +520,11 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
         provider=provider,
+        primary_ready_threshold=_optional_percent(analysis, "primaryReadyThreshold", a),
+        canary_ready_threshold=_optional_percent(analysis, "canaryReadyThreshold", a),
+        autoscaler=_autoscaler(raw, f"{path}.autoscaler"),
+        echo_value_from=_echo_source(raw.get("echoValueFrom", "env"), f"{path}.echoValueFrom"),
+        revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
         iterations=iterations,
         **kinds,
     )

@@ -7,6 +7,7 @@ checks report while a rollout is in progress.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,8 +111,8 @@ class Workloads:
             meta = obj["metadata"]
             self._store.patch("Deployment", meta["namespace"], meta["name"], status, status=True)
 
-    def readiness(self, namespace: str, name: str) -> str | None:
-        """None when ready, else Flagger's reason text (all retriable here)."""
+    def readiness(self, namespace: str, name: str, threshold: int = 100) -> str | None:
+        """None when ready, else Flagger's reason text (all retriable here); `threshold` is the ready percentage."""
         rollout = self._rollouts.get((namespace, name))
         if rollout is None:
             return f'deployment "{name}" not found'
@@ -123,15 +124,19 @@ class Workloads:
             return None
         if rollout.serving is not None and rollout.serving != rollout.template:
             return f"waiting for rollout to finish: {rollout.serving_replicas} old replicas are pending termination"
-        return messages.rollout_unavailable(0, rollout.replicas)
+        # deployment_ready.go:89-102: the available replicas needed, computed in float32 and truncated.
+        needed = int(_f32(_f32(rollout.replicas) * _f32(_f32(threshold) / _f32(100))))
+        if needed <= 0:
+            return None
+        return messages.rollout_unavailable(0, needed, threshold)
 
-    def check(self, namespace: str, name: str, deadline_s: int) -> tuple[str | None, bool]:
+    def check(self, namespace: str, name: str, deadline_s: int, threshold: int = 100) -> tuple[str | None, bool]:
         """Flagger's isDeploymentReady: (None when ready, else the reason; whether it is retriable).
 
         A rollout stuck past the Deployment's own progressDeadlineSeconds is ProgressDeadlineExceeded, never
         retriable. A rollout with no available pod (Available False, MinimumReplicasUnavailable) stops being
         retriable once the Canary's `deadline_s` has passed since it started."""
-        reason = self.readiness(namespace, name)
+        reason = self.readiness(namespace, name, threshold)
         rollout = self._rollouts.get((namespace, name))
         if reason is None or reason == messages.GENERATION_NOT_OBSERVED or rollout is None or self._now is None:
             return reason, True
@@ -149,3 +154,8 @@ class Workloads:
         if rollout is None or rollout.serving is None:
             return None, 0
         return rollout.serving, rollout.serving_replicas
+
+
+def _f32(value: float) -> float:
+    """Go's float32 rounding."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
