@@ -43,13 +43,23 @@ def build(
     events: tuple[str, ...] = (),
     rps: tuple[float, float] | None = None,
 ) -> AppState:
+    return reduce_all(AppState(now=T0), observations(obj, routers, events, rps))
+
+
+def observations(
+    obj: dict[str, Any],
+    routers: tuple[dict[str, Any], ...] = (),
+    events: tuple[str, ...] = (),
+    rps: tuple[float, float] | None = None,
+) -> list[Observation]:
+    """What a cluster source would report: the Canary, its router, Flagger's events and Prometheus' samples."""
     info = parse_canary(obj)
     assert info is not None
-    observations: list[Observation] = [CanaryObserved(info, T0), CanarySelected(KEY)]
-    observations += [RouterObserved(r) for r in map(parse_router, routers) if r is not None]
+    found: list[Observation] = [CanaryObserved(info, T0), CanarySelected(KEY)]
+    found += [RouterObserved(r) for r in map(parse_router, routers) if r is not None]
     # One event per analysis tick, the last one 20 s before now.
     start = T0 + 40.0 - 60.0 * (len(events) - 1)
-    observations += [
+    found += [
         EventObserved(FlaggerEvent(start + 60.0 * i, ro.NS, ro.APEX, "Normal", message, source="events"))
         for i, message in enumerate(events)
     ]
@@ -60,9 +70,9 @@ def build(
             for k in (2, 1, 0)
             for name, value in ((f"{ro.APEX}-primary", primary), (ro.APEX, canary))
         )
-        observations.append(MetricsObserved(samples))
-    observations.append(ClockTick(NOW))
-    return reduce_all(AppState(now=T0), observations)
+        found.append(MetricsObserved(samples))
+    found.append(ClockTick(NOW))
+    return found
 
 
 def advances(upto: int, planned: int) -> tuple[str, ...]:
@@ -70,24 +80,26 @@ def advances(upto: int, planned: int) -> tuple[str, ...]:
     return head + tuple(f"Advance podinfo.test canary iteration {i}/{planned}" for i in range(1, upto + 1))
 
 
-def ab(iteration: int = 4, phase: str = "Progressing", *, rps: tuple[float, float] | None = (45.0, 5.0)) -> AppState:
+def ab(
+    iteration: int = 4, phase: str = "Progressing", *, rps: tuple[float, float] | None = (45.0, 5.0), make: Any = build
+) -> Any:
     """A/B over Gateway API: 10 iterations, a header match; the route's first rule sends matched users to the canary."""
     obj = canary_object(phase, iteration, provider="gatewayapi:v1", iterations=10, match=AB_MATCH)
-    return build(obj, (ro.http_route(0, 100, ab=True),), advances(iteration, 10), rps)
+    return make(obj, (ro.http_route(0, 100, ab=True),), advances(iteration, 10), rps)
 
 
 def blue_green(
-    iteration: int = 2, phase: str = "Progressing", *, routed: bool = False, mirror: bool = False
-) -> AppState:
+    iteration: int = 2, phase: str = "Progressing", *, routed: bool = False, mirror: bool = False, make: Any = build
+) -> Any:
     """Blue/green on Istio, 5 iterations; `routed`: after "Routing all traffic to canary" (iterations 6)."""
     extra: dict[str, Any] = {"mirror": True, "mirrorWeight": 50} if mirror else {}
     obj = canary_object(phase, iteration, provider="istio", iterations=5, **extra)
     events = advances(min(iteration, 5), 5) + (("Routing all traffic to canary",) if routed else ())
     router = ro.virtual_service(0, 100) if routed else ro.virtual_service(100, 0)
-    return build(obj, (router,), events)
+    return make(obj, (router,), events)
 
 
-def kubernetes(iteration: int = 3, phase: str = "Progressing") -> AppState:
+def kubernetes(iteration: int = 3, phase: str = "Progressing", *, make: Any = build) -> Any:
     """Provider kubernetes, no iterations in the spec: Flagger runs 10 (blue/green), and no router exists."""
     obj = canary_object(phase, iteration, provider="kubernetes", stepWeight=10, maxWeight=50)
-    return build(obj, (), advances(iteration, 10))
+    return make(obj, (), advances(iteration, 10))

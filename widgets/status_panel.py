@@ -59,7 +59,7 @@ def strategy_line(shown: Progress, *, compact: bool) -> Content:
     4/10`, and for blue/green which side serves."""
     serves = ""
     if shown.strategy is Strategy.BLUE_GREEN:
-        serves = " · canary serves all" if shown.on_canary else " · primary serves all"
+        serves = " · canary serves" if shown.on_canary else " · primary serves"
     head = "" if compact else "strategy   "
     return Content.assemble(head, (shown.strategy.label, "bold"), " · iteration ", (shown.counter, "bold"), serves)
 
@@ -133,7 +133,7 @@ class StatusPanel(StatePanel):
                 "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_short
             )
         if shown.by_iterations:
-            weight_line = strategy_line(shown, compact=False)
+            weight_line = strategy_line(shown, compact=False).truncate(width, ellipsis=True)
         lines = [
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
             weight_line,

@@ -109,14 +109,22 @@ class TrafficPanel(StatePanel):
     def _ab_lines(self, state: AppState, view: CanaryView, shown: Progress, inner: int) -> list[Content]:
         """`matched users → canary, everyone else → primary`, the Canary's match rules, and the share of requests
         that matched when both sides' request rates are known."""
+        wide = inner >= len("matched users → canary, everyone else → primary")
         lines = [
             Content.assemble(
-                ("matched users", "bold"), " → ", ("canary", "$warning"), ", everyone else → ", ("primary", "$primary")
-            )
+                ("matched users" if wide else "matched", "bold"),
+                " → ",
+                ("canary", "$warning"),
+                ", everyone else → " if wide else ", others → ",
+                ("primary", "$primary"),
+            ).truncate(inner, ellipsis=True)
         ]
         share = matched_share(state, view)
         if share is not None:
-            lines.append(Content(f"matched  {wording.percent(share, 1)} of requests reach the canary"))
+            text = f"matched  {wording.percent(share, 1)} of requests reach the canary"
+            if len(text) > inner:
+                text = f"matched  {wording.percent(share, 1)} of requests"
+            lines.append(Content(wording.shorten(text, inner)))
         router = state.router_for(view)
         # The router's own rules are listed under it; the Canary's are the ones to show when it has none.
         if shown.matches and not self.compact and (router is None or not router.matches):

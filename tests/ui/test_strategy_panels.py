@@ -62,7 +62,7 @@ def test_status_panel_counts_iterations_for_ab_and_blue_green() -> None:
     ab = status_text(ss.ab(4))
     assert "strategy   A/B testing · iteration 4/10" in ab
     assert "weight" not in ab and "step ?" not in ab and "iterations 4" not in ab
-    assert "blue/green · iteration 2/5 · primary serves all" in status_text(ss.blue_green(2))
-    assert "blue/green · iteration 5/5 · canary serves all" in status_text(ss.blue_green(6, routed=True))
+    assert "blue/green · iteration 2/5 · primary serves" in status_text(ss.blue_green(2))
+    assert "blue/green · iteration 5/5 · canary serves" in status_text(ss.blue_green(6, routed=True))
     assert "blue/green · iteration 3/10" in status_text(ss.kubernetes(3))
     assert "A/B testing · iteration 10/10" in status_text(ss.ab(9, "WaitingPromotion"), compact=True)
