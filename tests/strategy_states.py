@@ -37,6 +37,10 @@ def canary_object(phase: str, done: int, *, provider: str, **analysis: Any) -> d
     return obj
 
 
+def _type(message: str) -> str:
+    return "Warning" if message.startswith("Halt ") else "Normal"
+
+
 def build(
     obj: dict[str, Any],
     routers: tuple[dict[str, Any], ...] = (),
@@ -60,7 +64,7 @@ def observations(
     # One event per analysis tick, the last one 20 s before now.
     start = T0 + 40.0 - 60.0 * (len(events) - 1)
     found += [
-        EventObserved(FlaggerEvent(start + 60.0 * i, ro.NS, ro.APEX, "Normal", message, source="events"))
+        EventObserved(FlaggerEvent(start + 60.0 * i, ro.NS, ro.APEX, _type(message), message, source="events"))
         for i, message in enumerate(events)
     ]
     if rps is not None:

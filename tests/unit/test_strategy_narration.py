@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import router_objects as ro
 from tests import strategy_states as ss
 from tui.domain.narration import narrate, narration
 from tui.domain.state import AppState
@@ -83,3 +84,19 @@ def test_blue_green_waiting_promotion() -> None:
 @pytest.mark.parametrize("width", [40, 60, 80, 120])
 def test_short_forms_keep_the_iteration(width: int) -> None:
     assert "4/10" in narration(ss.ab(4)).fitted(width)
+
+
+def test_a_halt_during_ab_names_the_iteration_not_a_weight() -> None:
+    obj = ss.canary_object("Progressing", 4, provider="gatewayapi:v1", iterations=10, match=ss.AB_MATCH)
+    obj["status"]["failedChecks"] = 2
+    halt = "Halt podinfo.test advancement success rate 91.00% < 99%"
+    events = (*ss.advances(4, 10), halt)
+    state = ss.build(obj, (ro.http_route(0, 100, ab=True),), events)
+    text = said(state)
+    assert text.startswith("A/B test, iteration 4/10: success rate"), text
+    assert "failed check 2 of 5" in text and "Canary at" not in text, text
+
+
+def test_ab_promoting_does_not_quote_the_match_rule_as_the_primary_share() -> None:
+    text = said(ss.ab(10, "Promoting"))
+    assert "primary at 0 %" not in text and text.startswith("Analysis passed"), text
