@@ -128,7 +128,7 @@ class Simulation:
         self.workloads.sync(second)
         for gen_id in sorted(self._loads):
             generator = self._loads[gen_id]
-            self.traffic.send(second, generator, self._backends(generator.app))
+            self.traffic.send(second, generator, *self._routing(generator.app))
         self.flagger.step(second)
         for gen_id in sorted(self._loads):
             generator = self._loads[gen_id]
@@ -172,13 +172,33 @@ class Simulation:
     def _router(self, namespace: str, name: str) -> SimRouter:
         return self.flagger.router(self.canaries[CanaryKey(namespace, name)].provider)
 
-    def _backends(self, app: tuple[str, str]) -> list[tuple[str, int, dict[str, str]]]:
+    def _routing(
+        self, app: tuple[str, str]
+    ) -> tuple[
+        list[tuple[str, int, dict[str, str]]],
+        list[tuple[str, int, dict[str, str]]] | None,
+        tuple[str, dict[str, str], float] | None,
+    ]:
+        """The backends of requests without and with the A/B match, and the mirrored backend, for `send`."""
         namespace, target = app
         # The data plane splits by the provider's router object; without one the apex Service has the target's pods.
-        weights = self._router(namespace, target).mesh_weights(namespace, target)
-        choices = [(target, 100)]
-        if weights is not None:
-            choices = [(primary_name(target), weights[0]), (target, weights[1])]
+        split = self._router(namespace, target).data_plane(namespace, target)
+        if split is None:
+            return self._ready([(target, 100)], namespace), None, None
+        matched = None
+        if split.matched is not None:
+            matched = self._ready([(primary_name(target), split.matched[0]), (target, split.matched[1])], namespace)
+        mirror = None
+        if split.mirror_percent > 0:
+            shadow = self._ready([(target, 100)], namespace)
+            mirror = (target, shadow[0][2], split.mirror_percent) if shadow else None
+        return (
+            self._ready([(primary_name(target), split.default[0]), (target, split.default[1])], namespace),
+            matched,
+            mirror,
+        )
+
+    def _ready(self, choices: list[tuple[str, int]], namespace: str) -> list[tuple[str, int, dict[str, str]]]:
         backends = []
         for name, weight in choices:
             template, ready = self.workloads.serving(namespace, name)
@@ -245,6 +265,7 @@ class Simulation:
                 load.duration_s,
                 self.now,
             )
+            self._loads[gen_id].matched_share = load.matched_share
             self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
         elif not on and gen_id in self._loads:
             del self._loads[gen_id]
@@ -264,6 +285,7 @@ class Simulation:
             load.duration_s,
             self.now,
         )
+        self._loads[gen_id].matched_share = load.matched_share
         self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
         return gen_id
 

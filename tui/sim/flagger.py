@@ -6,8 +6,8 @@ Flagger's exact event wording, event types and webhook phases. The tick is split
 advanceCanary (pkg/controller/scheduler.go), named after its functions (shouldAdvance, checkCanaryStatus,
 hasCanaryRevisionChanged, shouldSkipAnalysis, runRollbackHooks, runAnalysis, runCanary…), so the two can be read
 side by side. The router is the provider's (tui.sim.routers) and the builtin checks run through its observer
-(tui.sim.observers). Provider `kubernetes` runs Flagger's forced blue/green (iterations, no traffic shifting); a
-Canary's own Blue/Green and A/B settings are not simulated.
+(tui.sim.observers). A/B testing and blue/green (with mirroring) run as Flagger's runAB and runBlueGreen
+(tui.sim.strategies); provider `kubernetes` runs Flagger's forced blue/green (iterations, no traffic shifting).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
 from tui.sim.routers import RouterError, SimRouter, router_for
 from tui.sim.store import ObjectStore, rfc3339
+from tui.sim.strategies import IterationStrategies
 from tui.sim.traffic import TrafficModel
 from tui.sim.workloads import Workloads
 
@@ -87,6 +88,7 @@ class _Run:
     threshold: int
     target_obj: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    mirrored: bool = False  # GetRoutes' third answer: the router mirrors requests to the canary
 
     @property
     def iterations(self) -> int:
@@ -129,7 +131,7 @@ class _Job:
     next_at: float
 
 
-class SimFlagger:
+class SimFlagger(IterationStrategies):
     def __init__(
         self,
         store: ObjectStore,
@@ -263,10 +265,10 @@ class SimFlagger:
     def router_of(self, canary: dict[str, Any]) -> SimRouter:
         return self.router(canary["spec"].get("provider") or self.mesh_provider)
 
-    def _route(self, canary: dict[str, Any], primary: int, canary_weight: int) -> bool:
+    def _route(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> bool:
         """meshRouter.SetRoutes; a failure is Flagger's Warning and ends what the caller was doing."""
         try:
-            self.router_of(canary).set_routes(canary, primary, canary_weight)
+            self.router_of(canary).set_routes(canary, primary, canary_weight, mirrored)
         except RouterError as exc:
             self._event(canary, msg.WARNING, str(exc))
             return False
@@ -304,6 +306,7 @@ class SimFlagger:
             return
         try:
             primary_w, canary_w = run.router.get_routes(canary)
+            run.mirrored = run.router.mirrored(canary)
         except RouterError as exc:
             self._event(canary, msg.WARNING, str(exc))
             return
@@ -332,12 +335,15 @@ class SimFlagger:
             return
         if not self._run_analysis(run, canary_w):
             return
+        if run.provider == KUBERNETES and run.analysis.get("match"):
+            self._event(canary, msg.WARNING, msg.KUBERNETES_NO_AB)
+            run.analysis["match"] = None
         if run.provider == KUBERNETES and run.iterations < 1:
             self._event(canary, msg.WARNING, msg.KUBERNETES_NO_PROGRESSIVE)
             self._event(canary, msg.WARNING, msg.setting_iterations(msg.KUBERNETES_ITERATIONS))
             run.analysis["iterations"] = msg.KUBERNETES_ITERATIONS
         if run.iterations > 0:
-            self._run_blue_green(run)
+            (self._run_ab if run.analysis.get("match") else self._run_blue_green)(run)
             return
         self._run_canary(run, primary_w, canary_w)
 
@@ -470,7 +476,8 @@ class SimFlagger:
 
     def _run_analysis(self, run: _Run, canary_w: int) -> bool:
         """The first tick of an analysis starts it; later ones run the metric checks (runAnalysis)."""
-        if canary_w == 0 and int(run.status.get("iterations") or 0) == 0:
+        mirrored = bool(run.analysis.get("mirror")) and run.mirrored
+        if canary_w == 0 and int(run.status.get("iterations") or 0) == 0 and not mirrored:
             self._event(run.canary, msg.NORMAL, msg.starting_analysis(run.target))
             return True
         failure = self._check_metrics(run.canary, run.obj, run.target)
@@ -487,15 +494,19 @@ class SimFlagger:
         top = max_weight(analysis.get("maxWeight"), analysis.get("stepWeights") or [])
         if step <= 0:
             return
-        if run.phase not in ("Promoting", "WaitingPromotion", "Finalising"):
+        if not run.mirrored and run.phase not in ("Promoting", "WaitingPromotion", "Finalising"):
             for hook in self._hooks(canary, "confirm-traffic-increase"):
                 if not self._hook_passes(hook, run.name, run.namespace):
                     self._event(canary, msg.WARNING, msg.traffic_increase_waiting(run.obj, hook["name"]))
                     return
                 self._event(canary, msg.NORMAL, f"Confirm-traffic-increase check {hook['name']} passed")
         if canary_w < top:
-            new_canary = min(100, canary_w + step)
-            if not self._route(canary, max(0, primary_w - step), new_canary):
+            new_primary, new_canary, mirrored = max(0, primary_w - step), min(100, canary_w + step), False
+            if analysis.get("mirror") and canary_w == 0:
+                # One tick of mirroring before the first step (Flagger logs "Running mirror step", no event).
+                mirrored = not run.mirrored
+                new_primary, new_canary = (100, 0) if mirrored else (100 - step, step)
+            if not self._route(canary, new_primary, new_canary, mirrored):
                 return
             self._write_status(canary, weight=new_canary)
             self._event(canary, msg.NORMAL, msg.advance_canary(run.obj, new_canary))
@@ -523,25 +534,6 @@ class SimFlagger:
         self._event(run.canary, msg.NORMAL, msg.copying_spec(run.target, msg.dotted(run.primary_name, run.namespace)))
         self._promote(run.target_obj, run.primary_name)
         self._write_status(run.canary, phase="Promoting")
-
-    def _run_blue_green(self, run: _Run) -> None:
-        """runBlueGreen: one iteration per tick, then all traffic to the canary (not for kubernetes), then promotion."""
-        canary, iterations = run.canary, run.iterations
-        done = int(run.status.get("iterations") or 0)
-        if iterations > done:
-            self._write_status(canary, iterations=done + 1)
-            self._event(canary, msg.NORMAL, msg.advance_iteration(run.obj, done + 1, iterations))
-            return
-        if not self._confirm_promotion(run):
-            return
-        if iterations == done:
-            if run.provider != KUBERNETES:
-                self._event(canary, msg.NORMAL, msg.routing_all_to_canary())
-                if not self._route(canary, 0, 100):
-                    return
-            self._write_status(canary, iterations=done + 1)
-            return
-        self._start_promotion(run)
 
     def _promotion_step(self, canary: dict[str, Any], obj: str, primary_w: int, canary_w: int, step: int) -> None:
         if step == 0 or canary_w <= 0:

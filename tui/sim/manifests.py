@@ -6,6 +6,7 @@ server, so the simulated and the real Flagger analyse identical Canaries.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from tui.kube.parse import RELEASE_ANNOTATION
@@ -84,6 +85,7 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         analysis["stepWeight"] = spec.step_weight
     if spec.step_weights:
         analysis["stepWeights"] = list(spec.step_weights)
+    _strategy_fields(spec, analysis)
     service: dict[str, Any] = {"port": SERVICE_PORT, "targetPort": "http"}
     canary_spec: dict[str, Any] = {
         "provider": spec.provider,
@@ -106,6 +108,24 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         "metadata": {"name": spec.name, "namespace": spec.namespace},
         "spec": canary_spec,
     }
+
+
+def _strategy_fields(spec: CanaryScenario, analysis: dict[str, Any]) -> None:
+    """iterations (blue/green, A/B with match), mirroring and session affinity, as a Canary spells them."""
+    if spec.iterations:
+        # An iterations analysis has no weights to climb; promotion shifts only when stepWeightPromotion is set.
+        analysis["iterations"] = spec.iterations
+        analysis.pop("maxWeight", None)
+        if not spec.step_weight_promotion:
+            analysis.pop("stepWeightPromotion", None)
+    if spec.match:
+        analysis["match"] = copy.deepcopy(list(spec.match))
+    if spec.mirror:
+        analysis["mirror"] = True
+    if spec.mirror_weight is not None:
+        analysis["mirrorWeight"] = spec.mirror_weight
+    if spec.session_affinity:
+        analysis["sessionAffinity"] = dict(spec.session_affinity)
 
 
 def ingress(spec: CanaryScenario) -> dict[str, Any]:

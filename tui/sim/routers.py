@@ -13,9 +13,21 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tui.domain.flagger.providers import router_family
+from tui.sim.affinity import gateway_affinity_rules, istio_affinity_rules
 from tui.sim.store import ObjectStore
 
 NGINX_PREFIX = "nginx.ingress.kubernetes.io"  # Flagger's -ingress-annotations-prefix default
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the data plane sends one request: `default` (primary, canary) for requests without the A/B match,
+    `matched` for those that carry it (None: no match rule, they go the default way), and the percentage of requests
+    copied to the canary (mirrored responses are dropped, users only see the primary's)."""
+
+    default: tuple[int, int]
+    matched: tuple[int, int] | None = None
+    mirror_percent: float = 0.0
 
 
 class RouterError(Exception):
@@ -44,6 +56,20 @@ def _not_found(resource: str, name: str) -> str:
     return f'{resource} "{name}" not found'
 
 
+def _analysis(canary: dict[str, Any]) -> dict[str, Any]:
+    return canary["spec"].get("analysis") or {}
+
+
+def _matches(canary: dict[str, Any]) -> list[dict[str, Any]]:
+    """analysis.match: Istio HTTPMatchRequests, which every router translates (A/B testing when it is set)."""
+    return list(_analysis(canary).get("match") or [])
+
+
+def _stored_canary(store: ObjectStore, namespace: str, apex: str) -> dict[str, Any]:
+    # The simulated apps' Canary is named after the app and its service.
+    return store.get("Canary", namespace, apex) or {"spec": {}}
+
+
 def _weight(value: Any) -> int:
     try:
         return int(value)
@@ -56,11 +82,15 @@ class SimRouter(Protocol):
 
     def reconcile(self, canary: dict[str, Any]) -> None: ...
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None: ...
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None: ...
 
     def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]: ...
 
+    def mirrored(self, canary: dict[str, Any]) -> bool: ...
+
     def mesh_weights(self, namespace: str, apex: str) -> tuple[int, int] | None: ...
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None: ...
 
 
 class SmiRouter:
@@ -89,7 +119,8 @@ class SmiRouter:
     def _backends(n: Names, primary: int, canary_weight: int) -> list[dict[str, Any]]:
         return [{"service": n.canary, "weight": str(canary_weight)}, {"service": n.primary, "weight": str(primary)}]
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None:
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None:
+        # A TrafficSplit has neither match rules nor mirroring: Flagger writes the weights whatever the strategy.
         n = Names.of(canary)
         self._get(n)
         backends = self._backends(n, primary, canary_weight)
@@ -120,6 +151,13 @@ class SmiRouter:
         if split is None:
             return None
         return self._weights(split, Names(namespace, apex, f"{apex}-primary", f"{apex}-canary"))
+
+    def mirrored(self, canary: dict[str, Any]) -> bool:
+        return False
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None:
+        weights = self.mesh_weights(namespace, apex)
+        return None if weights is None else Split(weights)
 
 
 class IstioRouter:
@@ -181,19 +219,51 @@ class IstioRouter:
             raise RouterError(f"VirtualService {n.apex}.{n.namespace} get query error {missing}")
         return service
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None:
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None:
         n = Names.of(canary)
         self._get(n)
-        self._store.patch(self.kind, n.namespace, n.apex, {"spec": {"http": self._http(n, primary, canary_weight)}})
+        http = self._http(n, primary, canary_weight)
+        affinity = _analysis(canary).get("sessionAffinity")
+        if affinity:
+            http = istio_affinity_rules(canary, n.primary, n.canary, canary_weight, http[0])
+        if mirrored:
+            http[0]["mirror"] = {"host": n.canary}
+            mirror_weight = int(_analysis(canary).get("mirrorWeight") or 0)
+            if mirror_weight > 0:
+                http[0]["mirrorPercentage"] = {"value": float(mirror_weight)}
+        matches = _matches(canary)
+        if matches:
+            # A/B testing: requests with the match go by the weights, every other request to the primary alone.
+            routed = self._http(n, primary, canary_weight)[0]
+            http = [{"match": copy.deepcopy(matches), **routed}, {"route": [routed["route"][0]]}]
+        self._store.patch(self.kind, n.namespace, n.apex, {"spec": {"http": http}})
 
-    def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]:
-        n = Names.of(canary)
+    def _chosen(self, canary: dict[str, Any], n: Names) -> dict[str, Any]:
         # Flagger reads the last http rule that routes to the canary host.
         chosen: dict[str, Any] = {}
         for rule in self._get(n)["spec"].get("http") or []:
             if any((r.get("destination") or {}).get("host") == n.canary for r in rule.get("route") or []):
                 chosen = rule
+        return chosen
+
+    def mirrored(self, canary: dict[str, Any]) -> bool:
+        return bool((self._chosen(canary, Names.of(canary)).get("mirror") or {}).get("host"))
+
+    def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]:
+        n = Names.of(canary)
+        chosen = self._chosen(canary, n)
         weights = self._by_host(chosen, n)
+        if _analysis(canary).get("sessionAffinity"):
+            # With session affinity the weighted rule is the one whose destinations set the cookie.
+            for rule in self._get(n)["spec"].get("http") or []:
+                for route in rule.get("route") or []:
+                    if route.get("headers") is None:
+                        continue
+                    host, weight = (route.get("destination") or {}).get("host"), _weight(route.get("weight"))
+                    if host == n.primary:
+                        weights = (weight, weights[1])
+                    elif host == n.canary:
+                        weights = (weights[0], weight)
         if weights == (0, 0):
             missing = f"does not contain routes for {n.apex}-primary and {n.apex}-canary"
             raise RouterError(f"VirtualService {n.apex}.{n.namespace} {missing}")
@@ -211,6 +281,30 @@ class IstioRouter:
         # Envoy takes the first rule that matches; Flagger's weighted rule has no match conditions.
         rules = service["spec"].get("http") or [{}]
         return self._by_host(rules[0], Names(namespace, apex, f"{apex}-primary", f"{apex}-canary"))
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None:
+        service = self._store.get(self.kind, namespace, apex)
+        if service is None:
+            return None
+        n = Names(namespace, apex, f"{apex}-primary", f"{apex}-canary")
+        rules = service["spec"].get("http") or [{}]
+        # Requests without a matching rule take the first rule without match conditions (the weighted one).
+        default_rule = next((r for r in rules if not r.get("match")), rules[-1])
+        matched = None
+        if _matches(_stored_canary(self._store, namespace, apex)) and rules[0].get("match"):
+            matched = self._served(rules[0], n)
+        percent = 0.0
+        if (default_rule.get("mirror") or {}).get("host") == n.canary:
+            percent = float((default_rule.get("mirrorPercentage") or {}).get("value") or 100.0)
+        return Split(self._served(default_rule, n), matched, percent)
+
+    def _served(self, rule: dict[str, Any], n: Names) -> tuple[int, int]:
+        """How Envoy splits a rule: a single destination takes every request whatever its weight."""
+        routes = rule.get("route") or []
+        if len(routes) == 1:
+            host = (routes[0].get("destination") or {}).get("host")
+            return (100, 0) if host == n.primary else (0, 100)
+        return self._by_host(rule, n)
 
 
 class GatewayApiRouter:
@@ -240,7 +334,9 @@ class GatewayApiRouter:
         )
 
     @staticmethod
-    def _spec(canary: dict[str, Any], n: Names, primary: int, canary_weight: int) -> dict[str, Any]:
+    def _spec(
+        canary: dict[str, Any], n: Names, primary: int, canary_weight: int, mirrored: bool = False
+    ) -> dict[str, Any]:
         service = _service(canary)
         port = service.get("port")
 
@@ -250,12 +346,23 @@ class GatewayApiRouter:
         spec: dict[str, Any] = {"parentRefs": [dict(ref) for ref in service.get("gatewayRefs") or []]}
         if service.get("hosts"):
             spec["hostnames"] = list(service["hosts"])
-        spec["rules"] = [
-            {
-                "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                "backendRefs": [backend(n.primary, primary), backend(n.canary, canary_weight)],
-            }
-        ]
+        path = {"path": {"type": "PathPrefix", "value": "/"}}
+        weighted: dict[str, Any] = {
+            "matches": [copy.deepcopy(path)],
+            "backendRefs": [backend(n.primary, primary), backend(n.canary, canary_weight)],
+        }
+        if mirrored and int(_analysis(canary).get("iterations") or 0) > 0:
+            # Blue/green mirroring only; the filter mirrors every request (Gateway API has no percentage here).
+            mirror = {"group": "", "kind": "Service", "name": n.canary, "port": port}
+            weighted["filters"] = [{"type": "RequestMirror", "requestMirror": {"backendRef": mirror}}]
+        spec["rules"] = [weighted]
+        if _analysis(canary).get("sessionAffinity"):
+            spec["rules"] = gateway_affinity_rules(canary, n.primary, n.canary, canary_weight, weighted)
+        matches = _matches(canary)
+        if matches:
+            # A/B testing: the first rule also requires the analysis match; a second sends the rest to the primary.
+            spec["rules"][0]["matches"] = [{**copy.deepcopy(path), **_gateway_match(m)} for m in matches]
+            spec["rules"].append({"matches": [copy.deepcopy(path)], "backendRefs": [backend(n.primary, 100)]})
         return spec
 
     def _get(self, n: Names) -> dict[str, Any]:
@@ -265,20 +372,39 @@ class GatewayApiRouter:
             raise RouterError(f"HTTPRoute {n.apex}.{n.namespace} get error: {missing}")
         return route
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None:
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None:
         n = Names.of(canary)
         self._get(n)
         # Flagger replaces the whole spec (parentRefs, hostnames, rules) on every SetRoutes.
-        self._store.replace_spec(self.kind, n.namespace, n.apex, self._spec(canary, n, primary, canary_weight))
+        spec = self._spec(canary, n, primary, canary_weight, mirrored)
+        self._store.replace_spec(self.kind, n.namespace, n.apex, spec)
 
     def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]:
-        # Every rule with exactly two backends is read, so the last one wins; 0/0 is no error here.
+        # Every rule with exactly two backends is read, so the last one wins; 0/0 is no error here. With session
+        # affinity the rule whose backends set the cookie is the weighted one and wins.
         n = Names.of(canary)
         weights = (0, 0)
+        weighted = None
         for rule in self._get(n)["spec"].get("rules") or []:
-            if len(rule.get("backendRefs") or []) == 2:
+            refs = rule.get("backendRefs") or []
+            if _analysis(canary).get("sessionAffinity") and any(ref.get("filters") for ref in refs):
+                weighted = rule
+            if len(refs) == 2:
                 weights = self._by_name(rule, n, weights)
+        if weighted is not None:
+            weights = self._by_name(weighted, n, weights)
         return weights
+
+    def mirrored(self, canary: dict[str, Any]) -> bool:
+        n = Names.of(canary)
+        for rule in self._get(n)["spec"].get("rules") or []:
+            for f in rule.get("filters") or []:
+                if (
+                    f.get("type") == "RequestMirror"
+                    and ((f.get("requestMirror") or {}).get("backendRef") or {}).get("name") == n.canary
+                ):
+                    return True
+        return False
 
     @staticmethod
     def _by_name(rule: dict[str, Any], n: Names, default: tuple[int, int] = (0, 0)) -> tuple[int, int]:
@@ -296,6 +422,36 @@ class GatewayApiRouter:
             return None
         rules = route["spec"].get("rules") or [{}]
         return self._by_name(rules[0], Names(namespace, apex, f"{apex}-primary", f"{apex}-canary"))
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None:
+        route = self._store.get(self.kind, namespace, apex)
+        if route is None:
+            return None
+        n = Names(namespace, apex, f"{apex}-primary", f"{apex}-canary")
+        rules = route["spec"].get("rules") or [{}]
+        canary = _stored_canary(self._store, namespace, apex)
+        matched = None
+        default_rule = rules[0]
+        if _matches(canary) and len(rules) > 1:
+            matched, default_rule = self._by_name(rules[0], n), rules[-1]
+        elif _analysis(canary).get("sessionAffinity"):
+            default_rule = rules[-1]  # the sticky rules only take requests that carry a cookie
+        percent = 0.0
+        for f in default_rule.get("filters") or []:
+            if f.get("type") == "RequestMirror":
+                percent = 100.0
+        return Split(self._by_name(default_rule, n), matched, percent)
+
+
+def _gateway_match(match: dict[str, Any]) -> dict[str, Any]:
+    """mapRouteMatches for one Istio HTTPMatchRequest: its headers as Exact or RegularExpression header matches."""
+    headers = []
+    for name, value in sorted((match.get("headers") or {}).items()):
+        if value.get("exact"):
+            headers.append({"name": name, "type": "Exact", "value": value["exact"]})
+        elif value.get("regex"):
+            headers.append({"name": name, "type": "RegularExpression", "value": value["regex"]})
+    return {"headers": headers} if headers else {}
 
 
 class IngressRouter:
@@ -367,10 +523,14 @@ class IngressRouter:
             raise RouterError(f"ingress {name}.{n.namespace} get query error: {missing}")
         return ingress
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None:
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None:
         ingress = self._get(canary)
         annotations = dict(ingress["metadata"].get("annotations") or {})
-        annotations[self._annotation("canary-weight")] = str(canary_weight)
+        matches = _matches(canary)
+        if matches:
+            annotations = self._by_header(annotations, matches)
+        else:
+            annotations[self._annotation("canary-weight")] = str(canary_weight)
         if canary_weight > 0:
             annotations[self._annotation("canary")] = "true"
         else:
@@ -378,8 +538,38 @@ class IngressRouter:
         meta = ingress["metadata"]
         self._store.replace_annotations(self.kind, meta["namespace"], meta["name"], annotations)
 
+    def _by_header(self, annotations: dict[str, str], matches: list[dict[str, Any]]) -> dict[str, str]:
+        """makeHeaderAnnotations: the last cookie and the last other header of the matches become nginx's
+        canary-by-cookie / canary-by-header(-value|-pattern). Flagger filters the old annotations by their *values*,
+        so the previous canary-weight stays."""
+        cookie = header = value = pattern = ""
+        for match in matches:
+            for name, rule in (match.get("headers") or {}).items():
+                if name == "cookie":
+                    cookie = rule.get("exact") or ""
+                else:
+                    header, value, pattern = name, rule.get("exact") or "", rule.get("regex") or ""
+        kept = {k: v for k, v in annotations.items() if self._annotation("canary") not in v}
+        kept[self._annotation("canary")] = "true"
+        for suffix, text in (
+            ("canary-by-cookie", cookie),
+            ("canary-by-header", header),
+            ("canary-by-header-value", value),
+            ("canary-by-header-pattern", pattern),
+        ):
+            if text:
+                kept[self._annotation(suffix)] = text
+        return kept
+
+    def mirrored(self, canary: dict[str, Any]) -> bool:
+        return False
+
     def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]:
         annotations = self._get(canary)["metadata"].get("annotations") or {}
+        if _matches(canary) and any(
+            self._annotation(k) in annotations for k in ("canary-by-cookie", "canary-by-header")
+        ):
+            return 0, 100
         value = annotations.get(self._annotation("canary-weight"))
         canary_weight = 0
         if value is not None:
@@ -400,6 +590,17 @@ class IngressRouter:
             return 100, 0
         canary_weight = min(100, max(0, _weight(annotations.get(self._annotation("canary-weight")))))
         return 100 - canary_weight, canary_weight
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None:
+        weights = self.mesh_weights(namespace, apex)
+        if weights is None:
+            return None
+        ingress = self._store.get(self.kind, namespace, f"{apex}-canary") or {"metadata": {}}
+        annotations = ingress["metadata"].get("annotations") or {}
+        by_match = any(self._annotation(k) in annotations for k in ("canary-by-cookie", "canary-by-header"))
+        # nginx sends a request that carries the header or cookie to the canary before it looks at the weight.
+        matched = (0, 100) if by_match and annotations.get(self._annotation("canary")) == "true" else None
+        return Split(weights, matched)
 
 
 def _routes_to(ingress: dict[str, Any], service_name: str) -> bool:
@@ -423,8 +624,11 @@ class NopRouter:
     def reconcile(self, canary: dict[str, Any]) -> None:
         return None
 
-    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int) -> None:
+    def set_routes(self, canary: dict[str, Any], primary: int, canary_weight: int, mirrored: bool = False) -> None:
         return None
+
+    def mirrored(self, canary: dict[str, Any]) -> bool:
+        return False
 
     def get_routes(self, canary: dict[str, Any]) -> tuple[int, int]:
         if int((canary.get("status") or {}).get("iterations") or 0) > 0:
@@ -436,6 +640,10 @@ class NopRouter:
         if ((canary or {}).get("status") or {}).get("phase") in (None, "", "Initializing"):
             return None
         return 100, 0
+
+    def data_plane(self, namespace: str, apex: str) -> Split | None:
+        weights = self.mesh_weights(namespace, apex)
+        return None if weights is None else Split(weights)
 
 
 def router_for(provider: str, store: ObjectStore) -> SimRouter:

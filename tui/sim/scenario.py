@@ -48,6 +48,7 @@ class LoadSpec:
     duration_s: float | None
     delay: str
     status: int | None = None
+    matched_share: float = 0.2  # the share of requests that carry the A/B match (a header or cookie)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class CanaryScenario:
     gates: tuple[str, ...] = ()
     host: str = "localhost"
     provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
+    iterations: int = 0  # blue/green, or A/B testing with `match`, instead of progressive weights
+    match: tuple[dict[str, Any], ...] = ()  # Istio HTTPMatchRequests with headers, as Flagger's analysis.match
+    mirror: bool = False
+    mirror_weight: int | None = None
+    session_affinity: dict[str, Any] | None = None  # analysis.sessionAffinity: cookieName, maxAge
 
     @property
     def target(self) -> str:
@@ -119,6 +125,40 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "gatewayapi": {
         "provider": "gatewayapi",
         "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}],
+    },
+    # A/B testing on Istio: insiders (header x-canary: insider, or cookie canary=always) reach the new revision for
+    # 5 iterations of 15 s; a fifth of the background load carries the match.
+    "ab": {
+        "provider": "istio",
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "gates": ["rollback"],
+                "analysis": {
+                    "interval": "15s",
+                    "iterations": 5,
+                    "threshold": 2,
+                    "match": [
+                        {"headers": {"x-canary": {"exact": "insider"}}},
+                        {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}},
+                    ],
+                },
+            }
+        ],
+    },
+    # Blue/green on Istio: 5 iterations of 15 s analysing half of the requests mirrored to the new revision, then all
+    # traffic on it for one tick before the promotion.
+    "bluegreen": {
+        "provider": "istio",
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "gates": ["rollback"],
+                "analysis": {"interval": "15s", "iterations": 5, "threshold": 2, "mirror": True, "mirrorWeight": 50},
+            }
+        ],
     },
 }
 
@@ -203,7 +243,7 @@ def _delay(value: Any, path: str) -> str:
 
 
 def _load(value: Any, path: str, base: LoadSpec) -> LoadSpec:
-    raw = _mapping(value, path, {"concurrency", "rate", "duration", "delay", "status"})
+    raw = _mapping(value, path, {"concurrency", "rate", "duration", "delay", "status", "matchedShare"})
     duration = base.duration_s
     if "duration" in raw:
         duration = (
@@ -218,6 +258,7 @@ def _load(value: Any, path: str, base: LoadSpec) -> LoadSpec:
         duration_s=duration,
         delay=_delay(raw.get("delay", base.delay), f"{path}.delay"),
         status=status,
+        matched_share=_number(raw.get("matchedShare", base.matched_share), f"{path}.matchedShare", 0, 1),
     )
 
 
@@ -242,6 +283,11 @@ _ANALYSIS_KEYS = {
     "successRateMin",
     "durationMaxMs",
     "metricInterval",
+    "iterations",
+    "match",
+    "mirror",
+    "mirrorWeight",
+    "sessionAffinity",
 }
 
 
@@ -270,9 +316,17 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         step_weights = tuple(_int(w, f"{a}.stepWeights[{i}]", 1, 100) for i, w in enumerate(items))
         if list(step_weights) != sorted(set(step_weights)):
             raise ScenarioError(f"{a}.stepWeights: weights must rise, got {list(step_weights)}")
-    step_weight: int | None = 10 if not step_weights else None
+    iterations = _int(analysis.get("iterations", 0), f"{a}.iterations", 0, 100)
+    step_weight: int | None = 10 if not step_weights and not iterations else None
     if "stepWeight" in analysis:
         step_weight = _int(analysis["stepWeight"], f"{a}.stepWeight", 1, 100)
+    if iterations:
+        for key in ("stepWeight", "stepWeights"):
+            if key in analysis:
+                raise ScenarioError(
+                    f"{a}.iterations: cannot go with {key} (a Canary takes one of iterations, stepWeight, stepWeights)"
+                )
+    kinds = _strategy_keys(analysis, a, iterations, provider)
     max_weight = _int(analysis.get("maxWeight", 50), f"{a}.maxWeight", 1, 100)
     gates_raw = raw.get("gates", [])
     if not isinstance(gates_raw, list):
@@ -293,7 +347,9 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         step_weight=step_weight,
         step_weights=step_weights,
         max_weight=max_weight,
-        step_weight_promotion=_int(analysis.get("stepWeightPromotion", 17), f"{a}.stepWeightPromotion", 0, 100),
+        step_weight_promotion=_int(
+            analysis.get("stepWeightPromotion", 0 if iterations else 17), f"{a}.stepWeightPromotion", 0, 100
+        ),
         threshold=_int(analysis.get("threshold", 2), f"{a}.threshold", 1, 100),
         success_rate_min=_number(analysis.get("successRateMin", 99), f"{a}.successRateMin", 0, 100),
         duration_max_ms=_number(analysis.get("durationMaxMs", 500), f"{a}.durationMaxMs", 1, 600_000),
@@ -305,7 +361,85 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
         provider=provider,
+        iterations=iterations,
+        **kinds,
     )
+
+
+_MATCH_KINDS = ("exact", "regex")
+# The routers that write analysis.match as match rules; linkerd's TrafficSplit has none (Flagger would send every
+# request to the canary), and kubernetes drops the match with a warning on every tick.
+_AB_PROVIDERS = ("istio", "gatewayapi:v1", "nginx", "kubernetes")
+
+
+def _match(value: Any, path: str) -> tuple[dict[str, Any], ...]:
+    """analysis.match: a list of `headers:` maps, each header matched by `exact` or `regex` (Flagger's shape)."""
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(f"{path}: expected a non-empty list of matches like [headers: {{x-canary: {{exact: on}}}}]")
+    matches = []
+    for i, item in enumerate(value):
+        raw = _mapping(item, f"{path}[{i}]", {"headers"})
+        headers = raw.get("headers")
+        if not isinstance(headers, dict) or not headers:
+            raise ScenarioError(f"{path}[{i}].headers: expected a map of header names to matches, got {_show(headers)}")
+        checked = {}
+        for name, rule in headers.items():
+            where = f"{path}[{i}].headers.{name}"
+            if not isinstance(name, str) or not name:
+                raise ScenarioError(f"{path}[{i}].headers: header names are strings, got {_show(name)}")
+            kinds = _mapping(rule, where, set(_MATCH_KINDS))
+            if len(kinds) != 1:
+                raise ScenarioError(f"{where}: expected exactly one of exact, regex")
+            kind, text = next(iter(kinds.items()))
+            text = _str(text, f"{where}.{kind}")
+            if not text:
+                raise ScenarioError(f"{where}.{kind}: must not be empty")
+            if kind == "regex":
+                try:
+                    re.compile(text)
+                except re.error as exc:
+                    raise ScenarioError(f"{where}.regex: not a regular expression ({exc})") from None
+            checked[name] = {kind: text}
+        matches.append({"headers": checked})
+    return tuple(matches)
+
+
+def _strategy_keys(analysis: dict[str, Any], a: str, iterations: int, provider: str) -> dict[str, Any]:
+    """match, mirror, mirrorWeight and sessionAffinity, refused where Flagger's routers would not do what they say."""
+    match = _match(analysis["match"], f"{a}.match") if "match" in analysis else ()
+    if match and iterations and provider not in _AB_PROVIDERS:
+        raise ScenarioError(f"{a}.match: A/B testing needs istio, gatewayapi or nginx ({provider} has no match rules)")
+    mirror = _bool(analysis.get("mirror", False), f"{a}.mirror")
+    if mirror:
+        if match and iterations:
+            raise ScenarioError(f"{a}.mirror: A/B testing (match with iterations) never mirrors; drop one of them")
+        mirrors = ("istio", "gatewayapi:v1") if iterations else ("istio",)
+        if provider not in mirrors:
+            strategy = "blue/green" if iterations else "the canary strategy"
+            raise ScenarioError(
+                f"{a}.mirror: Flagger mirrors {strategy} only on {' and '.join(mirrors)}, not {provider}"
+            )
+    mirror_weight = None
+    if "mirrorWeight" in analysis:
+        mirror_weight = _int(analysis["mirrorWeight"], f"{a}.mirrorWeight", 0, 100)
+    affinity = None
+    if "sessionAffinity" in analysis:
+        raw = _mapping(analysis["sessionAffinity"], f"{a}.sessionAffinity", {"cookieName", "maxAge"})
+        if "cookieName" not in raw:
+            raise ScenarioError(f"{a}.sessionAffinity.cookieName: missing (Flagger requires it)")
+        cookie = _str(raw["cookieName"], f"{a}.sessionAffinity.cookieName")
+        if not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", cookie):
+            raise ScenarioError(f"{a}.sessionAffinity.cookieName: not a cookie name: {_show(cookie)}")
+        affinity = {"cookieName": cookie}
+        if "maxAge" in raw:
+            affinity["maxAge"] = _int(raw["maxAge"], f"{a}.sessionAffinity.maxAge", 1, 31_536_000)
+        if iterations:
+            raise ScenarioError(f"{a}.sessionAffinity: applies to the canary strategy (stepWeight), not to iterations")
+        if provider not in ("istio", "gatewayapi:v1"):
+            raise ScenarioError(
+                f"{a}.sessionAffinity: only the istio and gatewayapi routers keep sessions, not {provider}"
+            )
+    return {"match": match, "mirror": mirror, "mirror_weight": mirror_weight, "session_affinity": affinity}
 
 
 _TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery", "provider"}
@@ -345,7 +479,8 @@ def from_mapping(raw: Any) -> Scenario:
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated, lab, istio, gatewayapi) or a YAML file path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab, istio, gatewayapi, ab, bluegreen) or a YAML file path; None means the
+    demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():

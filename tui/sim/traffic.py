@@ -168,6 +168,7 @@ class SimLoadGenerator:
         self.latencies: deque[int] = deque(maxlen=LATENCY_SAMPLES)
         self._recent: deque[tuple[int, int]] = deque(maxlen=RATE_WINDOW_S)
         self.running = True
+        self.matched_share = 0.0  # the share of its requests that carry the A/B match (header or cookie)
 
     def expired(self, now: float) -> bool:
         return self.duration_s is not None and now - self.started_at >= self.duration_s
@@ -232,22 +233,46 @@ class TrafficModel:
         second: int,
         generator: SimLoadGenerator,
         backends: list[tuple[str, int, dict[str, str]]],
+        matched: list[tuple[str, int, dict[str, str]]] | None = None,
+        mirror: tuple[str, dict[str, str], float] | None = None,
     ) -> None:
-        """Send this second's requests of one generator over weighted backends (name, weight, env of ready pods)."""
+        """Send this second's requests of one generator over weighted backends (name, weight, env of ready pods).
+
+        `matched` is the split for requests carrying the A/B match (the generator's matched share of them), `mirror`
+        (name, env, percent) a backend that also gets a copy of that percentage of the requests: it counts in that
+        backend's metrics, but its answer never reaches the user."""
         namespace = generator.app[0]
         live = [(name, weight, env) for name, weight, env in backends if weight > 0]
         env_hint = live[0][2] if live else {}
         count = generator.requests_this_second(env_hint)
-        if not live:
+        if matched is None and mirror is None:
+            if not live:
+                for _ in range(count):
+                    generator.record(second, 503, 0)
+                return
+            total_weight = sum(weight for _, weight, _ in live)
             for _ in range(count):
-                generator.record(second, 503, 0)
+                name, _, env = _pick(live, self._rng.random() * total_weight)
+                status, latency = respond(env, generator.query, self._rng)
+                self.metrics(namespace, name).record(second, status, latency)
+                generator.record(second, status, latency)
             return
-        total_weight = sum(weight for _, weight, _ in live)
+        live_matched = [(name, weight, env) for name, weight, env in matched or [] if weight > 0]
         for _ in range(count):
-            name, _, env = _pick(live, self._rng.random() * total_weight)
+            pool = live
+            if matched is not None and generator.matched_share > 0 and self._rng.random() < generator.matched_share:
+                pool = live_matched
+            if not pool:
+                generator.record(second, 503, 0)
+                continue
+            name, _, env = _pick(pool, self._rng.random() * sum(weight for _, weight, _ in pool))
             status, latency = respond(env, generator.query, self._rng)
             self.metrics(namespace, name).record(second, status, latency)
             generator.record(second, status, latency)
+            if mirror is not None and (mirror[2] >= 100 or self._rng.random() * 100 < mirror[2]):
+                shadow, shadow_env, _ = mirror
+                shadow_status, shadow_latency = respond(shadow_env, generator.query, self._rng)
+                self.metrics(namespace, shadow).record(second, shadow_status, shadow_latency)
 
 
 def _pick(backends: list[tuple[str, int, dict[str, str]]], point: float) -> tuple[str, int, dict[str, str]]:

@@ -91,6 +91,10 @@ def routing_all_to_canary() -> str:
     return "Routing all traffic to canary"
 
 
+def stop_mirroring_route_to_canary() -> str:
+    return "Stop traffic mirroring and route all traffic to canary"
+
+
 def advance_primary(obj: str, weight: int) -> str:
     return f"Advance {obj} primary weight {weight}"
 
@@ -116,6 +120,7 @@ def advance_iteration(obj: str, iteration: int, iterations: int) -> str:
 
 
 # provider `kubernetes` turns every analysis into blue/green, saying so at every tick that gets that far.
+KUBERNETES_NO_AB = "A/B testing is not supported when using the kubernetes provider"
 KUBERNETES_NO_PROGRESSIVE = "Progressive traffic is not supported when using the kubernetes provider"
 KUBERNETES_ITERATIONS = 10
 
