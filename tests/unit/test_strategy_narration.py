@@ -100,3 +100,10 @@ def test_a_halt_during_ab_names_the_iteration_not_a_weight() -> None:
 def test_ab_promoting_does_not_quote_the_match_rule_as_the_primary_share() -> None:
     text = said(ss.ab(10, "Promoting"))
     assert "primary at 0 %" not in text and text.startswith("Analysis passed"), text
+
+
+def test_a_suspended_ab_test_keeps_matched_users_on_the_canary() -> None:
+    obj = ss.canary_object("Progressing", 4, provider="gatewayapi:v1", iterations=10, match=ss.AB_MATCH)
+    obj["spec"]["suspend"] = True
+    text = said(ss.build(obj, (ro.http_route(0, 100, ab=True),)))
+    assert "traffic stays at its A/B routes (matched users on the canary)" in text and "0/100" not in text, text

@@ -395,6 +395,8 @@ class _Narrator:
 
     def _suspended(self) -> Narration:
         split = f"{self.router.primary_weight}/{self.router.canary_weight}" if self.router else "as it is"
+        if self.progress.strategy is Strategy.AB:
+            split = "its A/B routes (matched users on the canary)"
         resume = " until spec.suspend is unset" if self.read_only else " (press s to resume)"
         short = "" if self.read_only else " (s resumes)"
         return _one(
