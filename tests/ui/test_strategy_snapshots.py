@@ -12,7 +12,9 @@ from tests.waiting import settle
 from tui.actions import ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.domain.observations import Observation
+from tui.screens.presentation import PresentationScreen
 from tui.sources.mailbox import Consumer, Mailbox
+from widgets.big_text import BigText
 
 
 class FixedSource:
@@ -56,3 +58,16 @@ def _app(case: str) -> tuple[CanaryscopeApp, Any]:
 def test_strategy_rollout_screen(snap_compare, case: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     app, ready = _app(case)
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+async def test_presentation_shows_the_matched_share_for_ab_not_the_match_rule() -> None:
+    app, _ready = _app("ab")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.state.now == ss.NOW, "the state applied")
+        await pilot.press("z")
+        await settle(pilot, lambda: isinstance(app.screen, PresentationScreen), "the presentation open")
+        await pilot.pause()
+        screen = app.screen
+        # 5 of 50 requests per second matched: the canary gets 10 %, not the route's 100 %.
+        assert screen.query_one("#p-canary-weight", BigText).text == "10%"
+        assert screen.query_one("#p-primary-weight", BigText).text == "90%"
