@@ -138,7 +138,10 @@ class TrafficPanel(StatePanel):
             if shown.on_canary:
                 serves = " · all on the canary"
             elif shown.mirrored:
-                serves = f" · mirroring on ({shown.mirror_weight} %)" if shown.mirror_weight else " · mirroring on"
+                share = f" {shown.mirror_weight} %" if shown.mirror_weight else ""
+                serves = (
+                    f" · mirror{share}" if self.compact else f" · mirroring on{f' ({share.strip()})' if share else ''}"
+                )
             else:
                 serves = " · mirroring off" if meshed else ""
             return f"status   iteration {shown.counter}{serves}"

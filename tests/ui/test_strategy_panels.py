@@ -66,3 +66,7 @@ def test_status_panel_counts_iterations_for_ab_and_blue_green() -> None:
     assert "blue/green · iteration 5/5 · canary serves" in status_text(ss.blue_green(6, routed=True))
     assert "blue/green · iteration 3/10" in status_text(ss.kubernetes(3))
     assert "A/B testing · iteration 10/10" in status_text(ss.ab(9, "WaitingPromotion"), compact=True)
+
+
+def test_compact_blue_green_mirroring_fits_80_columns() -> None:
+    assert "status   iteration 2/5 · mirror 50 %" in text(ss.blue_green(2, mirror=True), 38, compact=True)
