@@ -69,4 +69,4 @@ def test_status_panel_counts_iterations_for_ab_and_blue_green() -> None:
 
 
 def test_compact_blue_green_mirroring_fits_80_columns() -> None:
-    assert "status   iteration 2/5 · mirror 50 %" in text(ss.blue_green(2, mirror=True), 38, compact=True)
+    assert "status   iteration 2/5 · mirror 50 %" in text(ss.blue_green(2, mirror=True), 42, compact=True)
