@@ -9,8 +9,10 @@ from textual.content import Content
 from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
+from tui.domain.flagger.strategy import Strategy
 from tui.domain.flagger.weights import step_position
 from tui.domain.model import CanaryKey, Phase
+from tui.domain.progress import Progress, progress
 from tui.domain.state import AppState, CanaryView
 from widgets.formatting import phase_label
 from widgets.hooks_view import ATTENTION, hook_halt_text, hooks_summary, results_for
@@ -82,6 +84,16 @@ def deleted_text(deleted: tuple[CanaryKey, float], others: bool) -> Content:
     return Content("\n").join(lines)
 
 
+def strategy_line(shown: Progress, *, compact: bool) -> Content:
+    """A/B testing and blue/green in place of the weight line (they never write one): `A/B testing · iteration
+    4/10`, and for blue/green which side serves."""
+    serves = ""
+    if shown.strategy is Strategy.BLUE_GREEN:
+        serves = " · canary serves" if shown.on_canary else " · primary serves"
+    head = "" if compact else "strategy   "
+    return Content.assemble(head, (shown.strategy.label, "bold"), " · iteration ", (shown.counter, "bold"), serves)
+
+
 class StatusPanel(StatePanel):
     TITLE = "Canary"
 
@@ -131,7 +143,8 @@ class StatusPanel(StatePanel):
             flags.append(("  ॥ suspended", "$warning bold"))
         if info.skip_analysis:
             flags.append(("  ⏭ skipAnalysis", "$warning"))
-        iterations = iterations_text(view)
+        shown = progress(state, view)
+        iterations = "" if shown.by_iterations else iterations_text(view)
         interval = wording.duration(view.interval_s)
         width = self.content_region.width or 60
         status_short = f" (status {wording.number(status_weight)})" if status_note else ""
@@ -145,7 +158,9 @@ class StatusPanel(StatePanel):
                 failed_line = Content.assemble(failed_line, " · hooks ", hooks)
             compact_lines = [
                 Content.assemble((str(view.key), "bold"), " ", (phase_text, phase_style), f" {in_phase}", *flags),
-                Content.assemble(
+                strategy_line(shown, compact=True)
+                if shown.by_iterations
+                else Content.assemble(
                     "weight ", (weight_text, "bold"), f" of {view.max_weight}% · step {step}", status_short
                 ),
                 failed_line,
@@ -164,6 +179,8 @@ class StatusPanel(StatePanel):
             weight_line = Content.assemble(
                 "weight     ", (weight_text, "bold"), f" of max {view.max_weight}%   step {step}", status_short
             )
+        if shown.by_iterations:
+            weight_line = strategy_line(shown, compact=False).truncate(width, ellipsis=True)
         lines = [
             Content.assemble((str(view.key), "bold"), "   ", (phase_text, phase_style), f"  for {in_phase}", *flags),
             weight_line,

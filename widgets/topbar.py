@@ -11,7 +11,9 @@ from textual.visual import VisualType
 
 from tui.domain import wording
 from tui.domain.changes import same_keys
+from tui.domain.flagger.strategy import Strategy
 from tui.domain.model import CanaryKey, Health, SourceHealth
+from tui.domain.progress import strategy_for
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 
@@ -61,6 +63,7 @@ class TopBar(StatePanel):
         position = self._selected_position(state)
         return (
             state.selected,
+            state.selected_view.info.analysis if state.selected_view else None,
             tuple(sorted(state.health.items())),
             int(state.now),
             self.compact,
@@ -93,6 +96,9 @@ class TopBar(StatePanel):
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
+        view = state.selected_view
+        if view is not None and (strategy := strategy_for(state, view)) is not Strategy.CANARY:
+            where += f" ({strategy.label})"
         position = self._selected_position(state)
         count = f" ({position[0]} of {position[1]})" if position else ""
         mode = self.mode

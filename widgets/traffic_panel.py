@@ -8,8 +8,10 @@ from textual.content import Content
 
 from tui.domain import facts, wording
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES, kind_of
+from tui.domain.flagger.strategy import Strategy
 from tui.domain.model import Phase, RouterInfo
 from tui.domain.names import primary_name
+from tui.domain.progress import Progress, matched_share, progress
 from tui.domain.state import AppState, CanaryView
 from widgets.drawing import CANARY_GLYPH, PRIMARY_GLYPH, split_bar
 from widgets.panel import StatePanel
@@ -28,6 +30,8 @@ class TrafficPanel(StatePanel):
             view.info.canary_weight,
             state.router_for(view),
             state.provider_for(view),
+            view.info.iterations,
+            matched_share(state, view),
             self.size.width,
             healths(state, *ROUTER_SOURCES),
         )
@@ -42,7 +46,11 @@ class TrafficPanel(StatePanel):
         inner = self.content_region.width or 56
         width = max(6, inner - 25)
         lines: list[Content] = []
-        if primary is None or canary is None:
+        shown = progress(state, view)
+        if shown.strategy is Strategy.AB:
+            # The route's weights are those of its match rule: no share of all traffic to draw as a bar.
+            lines.extend(self._ab_lines(state, view, shown, inner))
+        elif primary is None or canary is None:
             lines.append(Content.styled("weights unknown", "$text-muted"))
         else:
             lines.append(
@@ -59,7 +67,8 @@ class TrafficPanel(StatePanel):
         else:
             lines.extend(self._router_lines(state, view, router, inner))
         mismatch = (
-            router is not None
+            not shown.by_iterations
+            and router is not None
             and router.canary_weight is not None
             and status is not None
             and router.canary_weight != status
@@ -82,6 +91,9 @@ class TrafficPanel(StatePanel):
                 # Its own line: the first form that fits, else the shortest cut with `…`.
                 why = next((w for w in whys if len(w) + 9 <= inner), whys[-1])
                 lines.append(Content.styled(wording.shorten(f"         {why}", inner), "$text-muted"))
+        elif shown.by_iterations:
+            meshed = bool(state.router_kinds_for(view))
+            lines.append(Content(wording.shorten(self._iterations_status(shown, status, meshed), inner)))
         else:
             lines.append(Content(f"status   canaryWeight {wording.number(status)}"))
         if not self.compact:
@@ -93,6 +105,47 @@ class TrafficPanel(StatePanel):
                 )
             )
         return Content("\n").join(lines)
+
+    def _ab_lines(self, state: AppState, view: CanaryView, shown: Progress, inner: int) -> list[Content]:
+        """`matched users → canary, everyone else → primary`, the Canary's match rules, and the share of requests
+        that matched when both sides' request rates are known."""
+        wide = inner >= len("matched users → canary, everyone else → primary")
+        lines = [
+            Content.assemble(
+                ("matched users" if wide else "matched", "bold"),
+                " → ",
+                ("canary", "$warning"),
+                ", everyone else → " if wide else ", others → ",
+                ("primary", "$primary"),
+            ).truncate(inner, ellipsis=True)
+        ]
+        share = matched_share(state, view)
+        if share is not None:
+            text = f"matched  {wording.percent(share, 1)} of requests reach the canary"
+            if len(text) > inner:
+                text = f"matched  {wording.percent(share, 1)} of requests"
+            lines.append(Content(wording.shorten(text, inner)))
+        router = state.router_for(view)
+        # The router's own rules are listed under it; the Canary's are the ones to show when it has none.
+        if shown.matches and not self.compact and (router is None or not router.matches):
+            text = f"match    {' | '.join(shown.matches)}"
+            lines.append(Content.styled(wording.shorten(text, inner), "$text-muted"))
+        return lines
+
+    def _iterations_status(self, shown: Progress, status: int | None, meshed: bool) -> str:
+        """A/B and blue/green count iterations; status.canaryWeight stays 0 there and says nothing."""
+        if shown.strategy is Strategy.BLUE_GREEN:
+            if shown.on_canary:
+                serves = " · all on the canary"
+            elif shown.mirrored:
+                share = f" {shown.mirror_weight} %" if shown.mirror_weight else ""
+                serves = (
+                    f" · mirror{share}" if self.compact else f" · mirroring on{f' ({share.strip()})' if share else ''}"
+                )
+            else:
+                serves = " · mirroring off" if meshed else ""
+            return f"status   iteration {shown.counter}{serves}"
+        return f"status   iteration {shown.counter} · canaryWeight {wording.number(status)}"
 
     def _router_lines(self, state: AppState, view: CanaryView, router: RouterInfo, inner: int) -> list[Content]:
         """`router   istio VirtualService podinfo · 80 / 20`, then why the weights are unknown, or the A/B match

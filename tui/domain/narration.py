@@ -16,8 +16,10 @@ from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning, from_last_tick
 from tui.domain.flagger.checks import duration_fails, success_rate_fails
 from tui.domain.flagger.messages import classify
+from tui.domain.flagger.strategy import Strategy
 from tui.domain.model import FlaggerEvent, MetricSample, Phase
 from tui.domain.names import primary_name
+from tui.domain.progress import about, eta_s, progress
 from tui.domain.state import AppState, CanaryView
 
 # Samples older than this many analysis intervals no longer stand for now (as on the metrics panel).
@@ -172,6 +174,7 @@ class _Narrator:
         self.primary = primary_name(info.target)
         self.router = state.router_for(view)
         self.weight = facts.canary_weight(state, view)[0] or 0
+        self.progress = progress(state, view)
         next_tick = view.next_tick_in(state.now)
         self.countdown = wording.duration(next_tick) if next_tick is not None else None
         self.soon = f" in {self.countdown}" if self.countdown else ""
@@ -232,7 +235,9 @@ class _Narrator:
                 return self._waiting_promotion()
             return self._progressing()
         if phase == Phase.PROMOTING:
-            share = f" (primary at {self.router.primary_weight} %)" if self._primary_known() else ""
+            # An A/B route's weights are those of its match rule, not a share of all traffic.
+            known = self._primary_known() and self.progress.strategy is not Strategy.AB
+            share = f" (primary at {self.router.primary_weight} %)" if known else ""
             return _one(
                 f"Analysis passed: the new version is copied to {self.primary} and traffic moves back to it{share}.",
                 f"Analysis passed: traffic moves back to {self.primary}{share}.",
@@ -289,14 +294,15 @@ class _Narrator:
             tail, short = "one more and Flagger rolls back.", "one more rolls back."
         else:
             tail, short = f"{left} more and Flagger rolls back.", f"{left} more roll back."
-        head = f"Canary at {self.weight} %: {reason}"
-        shortest = f"{self.weight} %: {reason} ({failed}/{threshold} failed)"
+        where, brief = self._where()
+        head = f"{where}: {reason}"
+        shortest = f"{brief}: {reason} ({failed}/{threshold} failed)"
         return _one(
             f"{head}, failed check {failed} of {threshold} — {tail}",
             f"{head}, failed check {failed} of {threshold} — {short}",
             f"{head} ({failed}/{threshold} failed).",
             shortest,
-            keep=len(f"{self.weight} %: {reason}"),
+            keep=len(f"{brief}: {reason}"),
         )
 
     def _hook_halt(self, reason: str, failed: int, threshold: int, left: int) -> Narration:
@@ -307,14 +313,21 @@ class _Narrator:
             tail, short = "one more failure rolls back.", "one more rolls back."
         else:
             tail, short = f"{left} more failures roll back.", f"{left} more roll back."
-        head = f"Canary at {self.weight} %: {reason}"
+        where, brief = self._where()
+        head = f"{where}: {reason}"
         return _one(
             f"{head} {failed} of {threshold}; {tail}",
             f"{head} {failed}/{threshold}; {short}",
-            f"{self.weight} %: {reason} {failed}/{threshold}; {short}",
+            f"{brief}: {reason} {failed}/{threshold}; {short}",
             f"{reason} {failed}/{threshold}.",
             keep=len(reason),
         )
+
+    def _where(self) -> tuple[str, str]:
+        """Where the analysis stands, long and short: `Canary at 20 %`, or `A/B test, iteration 4/10`."""
+        if not self.progress.by_iterations:
+            return f"Canary at {self.weight} %", f"{self.weight} %"
+        return f"{_TEST_NAMES[self.progress.strategy]}, iteration {self.progress.counter}", self.progress.counter
 
     def _forecast(self) -> tuple[str, str, bool] | None:
         """(claim, short claim, passes) about the latest sample, as the next check would judge it."""
@@ -342,6 +355,8 @@ class _Narrator:
 
     def _progressing(self) -> Narration:
         view = self.view
+        if self.progress.by_iterations:
+            return self._iterating()
         if not self.weight:
             return self._starting()
         warning = current_warning(view)
@@ -420,6 +435,8 @@ class _Narrator:
             ask, ask_short = " (its confirm-promotion gate must be opened)", ""
         else:
             ask, ask_short = ": press p", ": press p"
+        if self.progress.by_iterations:
+            return self._iterations_waiting(ask, ask_short)
         return _one(
             f"Canary at {w} % passed its checks and waits for promotion approval{ask}. Flagger reports weight 0 "
             "meanwhile, but traffic still flows.",
@@ -471,6 +488,8 @@ class _Narrator:
 
     def _suspended(self) -> Narration:
         split = f"{self.router.primary_weight}/{self.router.canary_weight}" if self.router else "as it is"
+        if self.progress.strategy is Strategy.AB:
+            split = "its A/B routes (matched users on the canary)"
         resume = " until spec.suspend is unset" if self.read_only else " (press s to resume)"
         short = "" if self.read_only else " (s resumes)"
         return _one(
@@ -499,3 +518,91 @@ class _Narrator:
         if reason is None:
             return _one(f"{head}{keeps}", f"{head}.")
         return _one(f"{head} ({reason}){keeps}", f"{head} ({reason}).", f"Rolled back: {reason}.")
+
+    # --- A/B testing and blue/green: iterations, not weights --------------------------------------------------
+
+    def _audience(self) -> tuple[str, str]:
+        """Who the canary serves meanwhile, long and short."""
+        p = self.progress
+        if p.strategy is Strategy.AB:
+            return ", matched users on the canary", ", matched users on the canary"
+        if p.on_canary:
+            return "all traffic on the canary", "all traffic on the canary"
+        if p.mirrored:
+            share = f" ({p.mirror_weight} %)" if p.mirror_weight else ""
+            return (
+                f", the canary gets mirrored copies of requests{share}, {self.primary} still serves everyone",
+                ", mirrored to the canary",
+            )
+        return f" on the canary's own Service, {self.primary} still serves everyone", ", primary serves everyone"
+
+    def _iterating(self) -> Narration:
+        p = self.progress
+        if not p.iteration and not p.on_canary:
+            return self._starting()
+        name = _TEST_NAMES[p.strategy]
+        audience, audience_short = self._audience()
+        counter = p.counter
+        lead = f"{name}: iteration {counter}{audience}" if not p.on_canary else f"{name}: {audience}"
+        short_lead = f"{name}: {counter}{audience_short}" if not p.on_canary else f"{name}: {audience_short}"
+        failed = self.view.info.failed_checks or 0
+        so_far = f" ({wording.checks(failed)} of {self.view.threshold or 1} so far)" if failed else ""
+        forecast = self._forecast()
+        if forecast is not None and not forecast[2]:
+            claim, short, _ = forecast
+            return _one(
+                f"{lead}; {claim}, so the check at the next tick{self.soon} fails unless it recovers{so_far}.",
+                f"{short_lead}; {claim}; next check{self.soon}.",
+                f"{counter}: {short}.",
+                keep=len(f"{counter}: {short}"),
+            )
+        step, brief = self._next_move()
+        claims = [f"; {forecast[0]}"] if forecast is not None else []
+        return _one(
+            *(f"{lead}{claim}; {step}{so_far}." for claim in claims),
+            f"{lead}; {step}{so_far}.",
+            f"{lead}; {step}.",
+            f"{short_lead}; {brief}.",
+            f"{counter}: {brief}.",
+        )
+
+    def _next_move(self) -> tuple[str, str]:
+        """What the next ticks bring, with an estimate: promotion (A/B, provider kubernetes), or all traffic moved
+        to the canary first (blue/green on a mesh)."""
+        p = self.progress
+        remaining = p.remaining or 0
+        if p.on_canary:
+            return f"promotion follows at the next tick{self.soon}", f"promotion{self.soon}"
+        kubernetes = self.router is None and not self.state.router_kinds_for(self.view)
+        routes_first = p.strategy is Strategy.BLUE_GREEN and not kubernetes
+        # Blue/green on provider kubernetes spends one silent tick where a mesh routes to the canary.
+        checks = remaining + 1 if p.strategy is Strategy.BLUE_GREEN and kubernetes else remaining
+        if checks <= 0:
+            if routes_first:
+                return f"all traffic moves to the canary at the next tick{self.soon}", f"canary next{self.soon}"
+            return f"promotion follows at the next tick{self.soon}", f"promotion{self.soon}"
+        estimate = about(eta_s(self.view, checks, self.state.now))
+        what = "all traffic moves to the canary" if routes_first else "promotion"
+        return (
+            f"{what} after {checks} more check{'' if checks == 1 else 's'} ({estimate})",
+            f"{'all to the canary' if routes_first else 'promotion'} {estimate.replace('about ', '~')}",
+        )
+
+    def _iterations_waiting(self, ask: str, ask_short: str) -> Narration:
+        p = self.progress
+        name = _TEST_NAMES[p.strategy]
+        if p.strategy is Strategy.AB:
+            meanwhile, brief = "Matched users stay on the canary meanwhile.", "matched users on the canary"
+        elif p.on_canary:
+            meanwhile, brief = "All traffic stays on the canary meanwhile.", "all traffic on the canary"
+        else:
+            meanwhile, brief = f"{self.primary} still serves everyone.", "primary serves everyone"
+        return _one(
+            f"{name} passed {p.counter} iterations and waits for promotion approval{ask}. {meanwhile}",
+            f"{name} passed {p.counter} iterations and waits for promotion approval{ask_short} ({brief}).",
+            f"{name} passed {p.counter}, waits for promotion approval{ask_short}.",
+            f"{p.counter}: waits for promotion approval.",
+        )
+
+
+_TEST_NAMES = {Strategy.AB: "A/B test", Strategy.BLUE_GREEN: "Blue/green", Strategy.CANARY: "Canary"}

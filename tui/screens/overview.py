@@ -15,6 +15,7 @@ from tui.domain.changes import changed_keys
 from tui.domain.model import CanaryKey, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
+from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
 from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
@@ -73,7 +74,11 @@ def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) 
     widths, narrow = columns.widths, columns.narrow
     weight, status = facts.canary_weight(state, view)
     weight_text = wording.weight(weight)
-    if status != weight:
+    shown = progress(state, view)
+    if shown.by_iterations:
+        # A/B and blue/green count iterations; their router's weights are not a share of all traffic.
+        weight_text = shown.counter if narrow else f"{shown.short_label} {shown.counter}"
+    elif status != weight:
         weight_text += f" ({wording.number(status)})" if narrow else f" (status {wording.number(status)})"
     failed = facts.failed_checks(view)
     event = view.last_event.message if view.last_event else ""

@@ -13,7 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain import facts, wording
+from tui.domain.flagger.strategy import Strategy
 from tui.domain.narration import narrate
+from tui.domain.progress import matched_share, strategy_for
 from tui.domain.state import AppState
 from tui.screens import keys, moves
 from widgets import big_text
@@ -204,6 +206,11 @@ class PresentationScreen(Screen[None]):
         self.query_one("#p-note", Static).update(note)
         self.show_top_line(state)
         primary, weight = facts.split(state, view)
+        if strategy_for(state, view) is Strategy.AB:
+            # An A/B route's 0/100 is its match rule's: the share of requests that matched is what the canary gets.
+            share = matched_share(state, view)
+            weight = round(share) if share is not None else None
+            primary = 100 - weight if weight is not None else None
         self.query_one("#p-primary-weight", BigText).show(wording.weight(primary), "$primary", sizes.weights)
         self.query_one("#p-canary-weight", BigText).show(wording.weight(weight), "$warning", sizes.weights)
         bar = self.query_one("#p-bar", Static)

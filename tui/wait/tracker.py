@@ -19,6 +19,7 @@ from tui.domain.flagger.messages import classify
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES
 from tui.domain.model import CanaryKey, Health, Phase
 from tui.domain.narration import HOOK_HALT_KINDS
+from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
 
 # Logger tails and the Events API replay history; events this much older than the start are not this wait's.
@@ -64,10 +65,25 @@ def stamp(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _status_text(status: tuple[str | None, int | None, int | None], max_weight: int) -> str:
-    """`phase Progressing weight 20/50 (router 20)`: the status's weight beside the router's, as Flagger left them."""
-    phase, weight, router = status
+# (phase, status.canaryWeight, the router's canary weight, A/B or blue/green progress such as `iteration 4/10`)
+Status = tuple[str | None, int | None, int | None, str | None]
+
+
+def _status_text(status: Status, max_weight: int) -> str:
+    """`phase Progressing weight 20/50 (router 20)`: the status's weight beside the router's, as Flagger left them;
+    for A/B testing and blue/green, which never write the weight, `phase Progressing iteration 4/10 (A/B testing)`."""
+    phase, weight, router, iterations = status
+    if iterations is not None:
+        return f"phase {phase or '?'} {iterations}"
     return f"phase {phase or '?'} weight {wording.number(weight)}/{max_weight} (router {wording.number(router)})"
+
+
+def _progress_text(state: AppState, view: CanaryView) -> str | None:
+    shown = progress(state, view)
+    if not shown.by_iterations:
+        return None
+    where = ", all traffic on the canary" if shown.on_canary else ""
+    return f"iteration {shown.counter} ({shown.strategy.label}{where})"
 
 
 class WaitTracker:
@@ -83,7 +99,7 @@ class WaitTracker:
         self.phase: str | None = None
         self.verdict: Verdict | None = None
         self.decided_at: float | None = None
-        self._printed: tuple[str | None, int | None, int | None] | None = None
+        self._printed: Status | None = None
         self._first_seen = 0.0
         self._start_pending = False
         self._event_seq = 0
@@ -95,9 +111,10 @@ class WaitTracker:
 
     # --- what a line says ---------------------------------------------------------------------------------
 
-    def _status(self, state: AppState, view: CanaryView) -> tuple[str | None, int | None, int | None]:
+    def _status(self, state: AppState, view: CanaryView) -> Status:
         router = state.router_for(view)
-        return view.info.phase, view.info.canary_weight, router.canary_weight if router else None
+        weight = router.canary_weight if router else None
+        return view.info.phase, view.info.canary_weight, weight, _progress_text(state, view)
 
     def _describe(self, state: AppState, view: CanaryView) -> str:
         return _status_text(self._status(state, view), view.max_weight)
