@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.hooks import HookRuns
 from tests.lab.side_by_side import SideBySide
 from tui.lab import binaries, controlplane, processes
 from tui.lab import lab as full_lab
@@ -55,6 +56,7 @@ def _cluster_logs(path: Path) -> dict[str, object]:
 
 
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
+_HOOK_RUNS: dict[Path, HookRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +72,14 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     )
     if any("side_by_side" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _SIDE_BY_SIDE[info.lab_dir] = SideBySide(info).start()
+    if any("hook_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _HOOK_RUNS[info.lab_dir] = HookRuns(info).start()
     try:
         yield info
     finally:
+        runs = _HOOK_RUNS.pop(info.lab_dir, None)
+        if runs is not None:
+            runs.close()
         side = _SIDE_BY_SIDE.pop(info.lab_dir, None)
         if side is not None:
             side.close()
@@ -87,6 +94,14 @@ def side_by_side(lab: LabInfo) -> SideBySide:
     if lab.lab_dir not in _SIDE_BY_SIDE:
         _SIDE_BY_SIDE[lab.lab_dir] = SideBySide(lab).start()
     return _SIDE_BY_SIDE[lab.lab_dir]
+
+
+@pytest.fixture(scope="session")
+def hook_runs(lab: LabInfo) -> HookRuns:
+    """The hooked, gated and never-ready canaries' releases, running since the lab started (tests/lab/hooks.py)."""
+    if lab.lab_dir not in _HOOK_RUNS:
+        _HOOK_RUNS[lab.lab_dir] = HookRuns(lab).start()
+    return _HOOK_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")
