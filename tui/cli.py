@@ -152,7 +152,10 @@ def build_demo_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scenario",
         default=None,
-        help="a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi",
+        help=(
+            "a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi, hooks, "
+            "deadline"
+        ),
     )
     _presenting(demo)
     return demo

@@ -48,6 +48,7 @@ from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
 from tui.kube.translate import Translator
 from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
+from tui.sim.hey import HeyError, parse_hey
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
@@ -74,11 +75,15 @@ class Simulation:
         self.seed = seed
         self.clock = VirtualClock(scenario.start)
         self.store = ObjectStore(self.clock.now)
-        self.workloads = Workloads(self.store, {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries})
+        self.workloads = Workloads(
+            self.store,
+            {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries},
+            frozenset(key for c in scenario.canaries for key in c.never_ready_keys),
+        )
         # Flagger runs with the scenario's provider as its -mesh-provider; the mesh exports that provider's series.
         self.observer = observer_for(metrics_provider(scenario.provider, scenario.provider))
         self.traffic = TrafficModel(random.Random(f"{seed}:traffic"), self.observer.bounds)
-        self.loadtester = SimLoadtester()
+        self.loadtester = SimLoadtester(start_task=self._start_task)
         self.logger = LoggerPod()
         self.flagger = SimFlagger(
             self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
@@ -87,6 +92,8 @@ class Simulation:
         self._translator = Translator(self.clock.now)
         self._pending: list[Observation] = []
         self._loads: dict[str, SimLoadGenerator] = {}
+        # Load a loadtester task sends to one Deployment's Service (NAME-canary, NAME-primary) instead of the apex.
+        self._direct: dict[str, str] = {}
         self._error_runs = 0
         self._releases: dict[CanaryKey, int] = {}
         self._follow_ups: list[_FollowUp] = []
@@ -128,7 +135,7 @@ class Simulation:
         self.workloads.sync(second)
         for gen_id in sorted(self._loads):
             generator = self._loads[gen_id]
-            self.traffic.send(second, generator, self._backends(generator.app))
+            self.traffic.send(second, generator, self._backends(generator.app, self._direct.get(gen_id)))
         self.flagger.step(second)
         for gen_id in sorted(self._loads):
             generator = self._loads[gen_id]
@@ -136,6 +143,7 @@ class Simulation:
                 generator.running = False
                 self._pending.append(LoadObserved(generator.stats(second)))
                 del self._loads[gen_id]
+                self._direct.pop(gen_id, None)
             elif second % LOAD_STATS_EVERY_S == 0:
                 self._pending.append(LoadObserved(generator.stats(second)))
         if second % int(self.scenario.sample_every_s) == 0:
@@ -172,12 +180,14 @@ class Simulation:
     def _router(self, namespace: str, name: str) -> SimRouter:
         return self.flagger.router(self.canaries[CanaryKey(namespace, name)].provider)
 
-    def _backends(self, app: tuple[str, str]) -> list[tuple[str, int, dict[str, str]]]:
+    def _backends(self, app: tuple[str, str], direct: str | None = None) -> list[tuple[str, int, dict[str, str]]]:
         namespace, target = app
         # The data plane splits by the provider's router object; without one the apex Service has the target's pods.
         weights = self._router(namespace, target).mesh_weights(namespace, target)
         choices = [(target, 100)]
-        if weights is not None:
+        if direct is not None:
+            choices = [(direct, 100)]
+        elif weights is not None:
             choices = [(primary_name(target), weights[0]), (target, weights[1])]
         backends = []
         for name, weight in choices:
@@ -185,6 +195,36 @@ class Simulation:
             if ready > 0 and template is not None:
                 backends.append((name, weight, pod_template_env(template)))
         return backends
+
+    def _start_task(self, namespace: str, name: str, cmd: str) -> bool:
+        """The loadtester runs a queued `cmd` task: a `hey` load, skipped while the same one still runs."""
+        gen_id = f"task:{namespace}/{name}:{cmd}"
+        if gen_id in self._loads:
+            return False
+        try:
+            hey = parse_hey(cmd)
+        except HeyError:
+            return True  # the real task fails in the loadtester's log; Flagger never learns of it
+        spec = self.canaries.get(CanaryKey(namespace, name))
+        if spec is None:
+            return True
+        services = {f"{spec.name}-canary": spec.name, primary_name(spec.name): primary_name(spec.name)}
+        if hey.service not in services and hey.service != spec.name:
+            return True  # a host the simulated cluster does not have: hey only counts errors
+        self._loads[gen_id] = SimLoadGenerator(
+            gen_id,
+            "load test (webhook)",
+            (namespace, spec.name),
+            hey.url,
+            hey.concurrency,
+            hey.rate,
+            hey.duration_s,
+            self.now,
+        )
+        if hey.service in services:
+            self._direct[gen_id] = services[hey.service]
+        self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
+        return True
 
     # --- the cluster's initial objects ------------------------------------------------------------------
 
@@ -275,6 +315,7 @@ class Simulation:
     def stop_load(self, gen_id: str) -> bool:
         if self._loads.pop(gen_id, None) is None:
             return False
+        self._direct.pop(gen_id, None)
         self._pending.append(LoadRemoved(gen_id))
         return True
 

@@ -24,6 +24,8 @@ from tui.domain.flagger.payload import EventPayload
 from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
+from tui.sim.deadline import failed_promotion, progress_deadline_s
+from tui.sim.hooks import HookRunner
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
@@ -146,6 +148,7 @@ class SimFlagger:
         self._traffic = traffic
         self._loadtester = loadtester
         self._logger = logger
+        self._hook_runner = HookRunner(loadtester, self._event)
         self._jobs: dict[tuple[str, str], _Job] = {}
         self._now = 0.0
         self._event_index = 0
@@ -277,8 +280,7 @@ class SimFlagger:
         self._workloads.sync(self._now)
 
     def _hook_passes(self, hook: dict[str, Any], name: str, namespace: str) -> bool:
-        status, _ = self._loadtester.call(hook.get("url", ""), name, namespace)
-        return status <= 202
+        return self._hook_runner.call({"metadata": {"name": name, "namespace": namespace}}, hook) is None
 
     @staticmethod
     def _hooks(canary: dict[str, Any], hook_type: str) -> list[dict[str, Any]]:
@@ -384,15 +386,35 @@ class SimFlagger:
         return not (run.phase in ("Initialized", "Succeeded", "Failed") and not run.changed)
 
     def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
-        """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning."""
-        reason = self._workloads.readiness(run.namespace, deployment)
+        """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning; one
+        stuck past its progress deadline also rolls back (a primary stuck in promotion fails the promotion)."""
+        reason, retriable = self._workloads.check(run.namespace, deployment, progress_deadline_s(run.canary))
         if not reason:
             return True
         dotted = msg.dotted(deployment, run.namespace)
-        self._event(
-            run.canary, msg.WARNING, msg.not_ready(dotted, reason) if primary else msg.canary_not_ready(dotted, reason)
-        )
+        error = msg.not_ready(dotted, reason) if primary else msg.canary_not_ready(dotted, reason)
+        self._event(run.canary, msg.WARNING, error)
+        if not retriable:
+            if primary and run.phase in ("Promoting", "Finalising"):
+                self._failed_promotion(run, error)
+            else:
+                self._rollback(run.canary, run.target_obj, threshold_reached=run.failed >= run.threshold)
         return False
+
+    def _failed_promotion(self, run: _Run, error: str) -> None:
+        """handleFailedPromotion (v1.44): all traffic to the canary, the only healthy copy; Failed at weight 100."""
+        self._event(run.canary, msg.WARNING, failed_promotion(run.target, error))
+        if not self._route(run.canary, 0, 100):
+            return
+        self._write_status(
+            run.canary,
+            phase="Failed",
+            weight=100,
+            failed=0,
+            iterations=0,
+            applied=object_hash(run.target_obj["spec"]["template"]),
+        )
+        self._hook_runner.post_rollout(run.canary, run.phase)
 
     def _check_canary_status(self, run: _Run) -> bool:
         """checkCanaryStatus: a canary at rest with a new revision starts its analysis (after confirm-rollout)."""
@@ -446,6 +468,7 @@ class SimFlagger:
         self._promote(run.target_obj, run.primary_name)
         self._scale(run.namespace, run.target_name, 0)
         self._write_status(run.canary, phase="Succeeded", promoted=run.status.get("lastAppliedSpec"))
+        self._hook_runner.post_rollout(run.canary, "Succeeded")
         self._event(run.canary, msg.NORMAL, msg.promotion_skipped(run.target), "Succeeded")
         return True
 
@@ -466,13 +489,21 @@ class SimFlagger:
         """Finalising: the target scaled to zero, the canary Succeeded."""
         self._scale(run.namespace, run.target_name, 0)
         self._write_status(run.canary, phase="Succeeded", promoted=run.status.get("lastAppliedSpec"))
+        self._hook_runner.post_rollout(run.canary, "Succeeded")
         self._event(run.canary, msg.NORMAL, msg.promotion_completed(run.target), "Succeeded")
 
     def _run_analysis(self, run: _Run, canary_w: int) -> bool:
-        """The first tick of an analysis starts it; later ones run the metric checks (runAnalysis)."""
+        """The first tick of an analysis starts it with the pre-rollout hooks; later ones run the rollout hooks,
+        then the metric checks (runAnalysis). A failure of either counts a failed check, at any weight."""
         if canary_w == 0 and int(run.status.get("iterations") or 0) == 0:
             self._event(run.canary, msg.NORMAL, msg.starting_analysis(run.target))
+            if not self._hook_runner.pre_rollout(run.canary, run.obj):
+                self._write_status(run.canary, failed=run.failed + 1)
+                return False
             return True
+        if not self._hook_runner.rollout(run.canary, run.obj):
+            self._write_status(run.canary, failed=run.failed + 1)
+            return False
         failure = self._check_metrics(run.canary, run.obj, run.target)
         if failure:
             self._event(run.canary, msg.WARNING, failure)
@@ -562,6 +593,7 @@ class SimFlagger:
 
     def _rollback(self, canary: dict[str, Any], target_obj: dict[str, Any], *, threshold_reached: bool) -> None:
         meta, status = canary["metadata"], canary.get("status") or {}
+        phase = status.get("phase") or ""  # the events after the status write still carry the tick's phase
         obj = msg.dotted(meta["name"], meta["namespace"])
         if threshold_reached:
             self._event(canary, msg.WARNING, msg.threshold_reached(obj, int(status.get("failedChecks") or 0)))
@@ -577,6 +609,7 @@ class SimFlagger:
             iterations=0,
             applied=object_hash(target_obj["spec"]["template"]),
         )
+        self._hook_runner.post_rollout(canary, phase)
 
     def _check_metrics(self, canary: dict[str, Any], obj: str, target: str) -> str | None:
         """The first failing builtin check's message (as the provider's observer measures), or None when all pass."""
@@ -632,6 +665,8 @@ class SimFlagger:
                 "template": copy.deepcopy(target_obj["spec"]["template"]),
             },
         }
+        if "progressDeadlineSeconds" in target_obj["spec"]:
+            primary["spec"]["progressDeadlineSeconds"] = target_obj["spec"]["progressDeadlineSeconds"]
         self._store.create(primary)
         self._workloads.sync(self._now)
 

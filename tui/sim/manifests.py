@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from tui.kube.parse import RELEASE_ANNOTATION
-from tui.sim.scenario import CanaryScenario
+from tui.sim.loadtester import outcome_cmd
+from tui.sim.scenario import CanaryScenario, WebhookScenario
 
 IMAGE = "quay.io/heubeck/examiner:1.14.8"
 SERVICE_PORT = 80
@@ -23,11 +24,32 @@ GATE_URLS = {
 }
 
 
+def loadtester_url(namespace: str) -> str:
+    return f"http://flagger-loadtester.{namespace}/"
+
+
+def webhook(spec: CanaryScenario, hook: WebhookScenario) -> dict[str, Any]:
+    """A scenario webhook as a loadtester task: `cmd` for a load test, else a `bash` command with its outcome."""
+    if hook.cmd is not None:
+        metadata = {"type": "cmd", "cmd": hook.cmd}
+    else:
+        metadata = {"type": "bash", "cmd": outcome_cmd(f"{spec.namespace}-{spec.name}-{hook.name}", hook.failures)}
+    return {"name": hook.name, "type": hook.type, "url": loadtester_url(spec.namespace), "metadata": metadata}
+
+
 def labels(spec: CanaryScenario) -> dict[str, str]:
     return {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/instance": spec.name}
 
 
 def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
+    deployment = _target_deployment(spec)
+    if spec.never_ready == "primary":
+        # Flagger copies this to the primary; a promotion stuck for that long is ProgressDeadlineExceeded.
+        deployment["spec"]["progressDeadlineSeconds"] = spec.progress_deadline_s
+    return deployment
+
+
+def _target_deployment(spec: CanaryScenario) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -60,6 +82,7 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         {"name": gate, "type": gate, "url": f"http://flagger-loadtester.{spec.namespace}{GATE_URLS[gate]}"}
         for gate in spec.gates
     ]
+    hooks.extend(webhook(spec, hook) for hook in spec.webhooks)
     hooks.append({"name": "Event Log", "type": "event", "url": event_url})
     analysis: dict[str, Any] = {
         "interval": f"{int(spec.interval_s)}s",

@@ -11,6 +11,8 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
+from tui.sim.hey import HeyError, parse_hey
+from tui.sim.hooks import WEBHOOK_TYPES
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"
@@ -51,6 +53,20 @@ class LoadSpec:
 
 
 @dataclass(frozen=True)
+class WebhookScenario:
+    """One webhook of the Canary, answered by the loadtester: a `bash` task that fails `failures` times then
+    passes (None: always fails), or a `cmd` task running `cmd` (a `hey` load test, always answered 202)."""
+
+    name: str
+    type: str
+    failures: int | None = 0
+    cmd: str | None = None
+
+
+NEVER_READY = ("canary", "primary")
+
+
+@dataclass(frozen=True)
 class CanaryScenario:
     name: str
     namespace: str = "apps"
@@ -70,10 +86,21 @@ class CanaryScenario:
     gates: tuple[str, ...] = ()
     host: str = "localhost"
     provider: str = DEFAULT_PROVIDER  # the Canary's spec.provider, as Flagger spells it
+    webhooks: tuple[WebhookScenario, ...] = ()
+    # A release whose pods never become ready: in the canary, or (after promotion) in the primary.
+    never_ready: str | None = None
 
     @property
     def target(self) -> str:
         return self.name
+
+    @property
+    def never_ready_keys(self) -> tuple[tuple[str, str], ...]:
+        """The Deployments whose new pods never become ready."""
+        if self.never_ready is None:
+            return ()
+        name = self.name if self.never_ready == "canary" else f"{self.name}-primary"
+        return ((self.namespace, name),)
 
 
 @dataclass(frozen=True)
@@ -119,6 +146,46 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "gatewayapi": {
         "provider": "gatewayapi",
         "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}],
+    },
+    # A pre-rollout check that fails twice (two failed checks at weight 0), then a load-test rollout hook whose
+    # `hey` load through the canary Service is the canary's only traffic; a post-rollout notification at the end.
+    "hooks": {
+        "load": {"backgroundOn": False},
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "analysis": {
+                    "interval": "10s",
+                    "threshold": 5,
+                    "stepWeight": 25,
+                    "maxWeight": 50,
+                    "stepWeightPromotion": 25,
+                },
+                "webhooks": [
+                    {"name": "smoke-test", "type": "pre-rollout", "failures": 2},
+                    {
+                        "name": "load-test",
+                        "type": "rollout",
+                        "cmd": "hey -z 1m -q 5 -c 2 http://examiner-canary.apps/examine?delay=100..250",
+                    },
+                    {"name": "notify", "type": "post-rollout"},
+                ],
+            }
+        ],
+    },
+    # Every release's canary pods never become ready: Flagger fails the canary one tick after its 60 s deadline.
+    "deadline": {
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "analysis": {"interval": "10s", "stepWeight": 25, "maxWeight": 50, "stepWeightPromotion": 25},
+                "progressDeadlineSeconds": 60,
+                "neverReady": "canary",
+                "gates": ["rollback"],
+            }
+        ]
     },
 }
 
@@ -231,6 +298,8 @@ _CANARY_KEYS = {
     "readyAfter",
     "host",
     "progressDeadlineSeconds",
+    "webhooks",
+    "neverReady",
 }
 _ANALYSIS_KEYS = {
     "interval",
@@ -249,6 +318,58 @@ def _provider(value: Any, path: str) -> str:
     if not isinstance(value, str) or value not in PROVIDERS:
         raise ScenarioError(f"{path}: unknown provider {_show(value)} (the simulation speaks: {', '.join(PROVIDERS)})")
     return PROVIDERS[value]
+
+
+_WEBHOOK_KEYS = {"name", "type", "failures", "fails", "cmd"}
+
+
+def _webhook(value: Any, path: str, canary: str) -> WebhookScenario:
+    raw = _mapping(value, path, _WEBHOOK_KEYS)
+    if "name" not in raw:
+        raise ScenarioError(f"{path}.name: missing (every webhook needs a name)")
+    name = _str(raw["name"], f"{path}.name")
+    if not _NAME.match(name) or len(name) > 50:
+        raise ScenarioError(f"{path}.name: expected a lowercase name like load-test, got {_show(name)}")
+    hook_type = raw.get("type", "rollout")
+    if hook_type not in WEBHOOK_TYPES:
+        allowed = ", ".join(WEBHOOK_TYPES)
+        raise ScenarioError(f"{path}.type: unknown webhook type {_show(hook_type)} (Flagger's: {allowed})")
+    if hook_type == "event":
+        raise ScenarioError(f"{path}.type: event hooks are built in (every canary sends its events to the logger)")
+    if "failures" in raw and "fails" in raw:
+        raise ScenarioError(f"{path}: give either failures or fails, not both")
+    failures: int | None = 0
+    if "failures" in raw:
+        failures = _int(raw["failures"], f"{path}.failures", 0, 1000)
+    if "fails" in raw:
+        if raw["fails"] != "always":
+            raise ScenarioError(f"{path}.fails: expected always, got {_show(raw['fails'])} (use failures: N)")
+        failures = None
+    cmd: str | None = None
+    if "cmd" in raw:
+        if "failures" in raw or "fails" in raw:
+            raise ScenarioError(f"{path}.cmd: a cmd task is answered 202 before it runs, so it cannot fail")
+        cmd = _str(raw["cmd"], f"{path}.cmd")
+        try:
+            load = parse_hey(cmd)
+        except HeyError as exc:
+            raise ScenarioError(f"{path}.cmd: {exc}") from None
+        if load.service not in (canary, f"{canary}-canary", f"{canary}-primary"):
+            raise ScenarioError(
+                f"{path}.cmd: the URL's host must be a Service of the canary ({canary}-canary, {canary}-primary or "
+                f"{canary}), got {_show(load.service)}"
+            )
+    return WebhookScenario(name=name, type=hook_type, failures=failures, cmd=cmd)
+
+
+def _never_ready(value: Any, path: str) -> str | None:
+    if value is True:
+        return "canary"
+    if value is False or value is None:
+        return None
+    if value not in NEVER_READY:
+        raise ScenarioError(f"{path}: expected true, canary or primary, got {_show(value)}")
+    return str(value)
 
 
 def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER) -> CanaryScenario:
@@ -282,6 +403,10 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         if gate not in GATE_TYPES:
             raise ScenarioError(f"{path}.gates[{i}]: unknown gate {_show(gate)} (allowed: {', '.join(GATE_TYPES)})")
         gates.append(gate)
+    hooks_raw = raw.get("webhooks", [])
+    if not isinstance(hooks_raw, list):
+        raise ScenarioError(f"{path}.webhooks: expected a list of webhooks, got {_show(hooks_raw)}")
+    webhooks = tuple(_webhook(h, f"{path}.webhooks[{i}]", name) for i, h in enumerate(hooks_raw))
     return CanaryScenario(
         name=name,
         namespace=namespace,
@@ -301,6 +426,8 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
             analysis.get("metricInterval", "30s"), f"{a}.metricInterval", minimum=1, maximum=HOUR_S
         ),
         progress_deadline_s=_int(raw.get("progressDeadlineSeconds", 90), f"{path}.progressDeadlineSeconds", 1, 86_400),
+        webhooks=webhooks,
+        never_ready=_never_ready(raw.get("neverReady"), f"{path}.neverReady"),
         ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter", maximum=HOUR_S),
         gates=tuple(gates),
         host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
@@ -345,7 +472,8 @@ def from_mapping(raw: Any) -> Scenario:
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated, lab, istio, gatewayapi) or a YAML file path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab, istio, gatewayapi, hooks, deadline) or a YAML file path; None means
+    the demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():

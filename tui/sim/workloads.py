@@ -6,6 +6,7 @@ checks report while a rollout is in progress.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,14 +26,28 @@ class _Rollout:
     changed_at: float | None = None
 
 
+# Kubernetes' default spec.progressDeadlineSeconds of a Deployment.
+DEPLOYMENT_DEADLINE_S = 600
+
+
 class Workloads:
-    def __init__(self, store: ObjectStore, ready_after_s: dict[tuple[str, str], float]) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        ready_after_s: dict[tuple[str, str], float],
+        never_ready: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
+        """`never_ready`: Deployments (namespace, name) whose pods, once their template or scale changes, never
+        become ready (the pods of their first rollout do)."""
         self._store = store
         self._ready_after = ready_after_s
+        self._never_ready = never_ready
         self._rollouts: dict[tuple[str, str], _Rollout] = {}
         self._now: float | None = None
 
-    def _delay(self, namespace: str, name: str) -> float:
+    def _delay(self, namespace: str, name: str, *, created: bool = False) -> float:
+        if not created and (namespace, name) in self._never_ready:
+            return math.inf
         base = target_of(name)
         return self._ready_after.get((namespace, base), 4.0)
 
@@ -47,7 +62,7 @@ class Workloads:
             rollout = self._rollouts.get(key)
             if rollout is None:
                 rollout = _Rollout(
-                    template=template, replicas=replicas, ready_at=now + self._delay(*key), changed_at=now
+                    template=template, replicas=replicas, ready_at=now + self._delay(*key, created=True), changed_at=now
                 )
                 self._rollouts[key] = rollout
                 self._write(obj, rollout, now)
@@ -109,6 +124,24 @@ class Workloads:
         if rollout.serving is not None and rollout.serving != rollout.template:
             return f"waiting for rollout to finish: {rollout.serving_replicas} old replicas are pending termination"
         return messages.rollout_unavailable(0, rollout.replicas)
+
+    def check(self, namespace: str, name: str, deadline_s: int) -> tuple[str | None, bool]:
+        """Flagger's isDeploymentReady: (None when ready, else the reason; whether it is retriable).
+
+        A rollout stuck past the Deployment's own progressDeadlineSeconds is ProgressDeadlineExceeded, never
+        retriable. A rollout with no available pod (Available False, MinimumReplicasUnavailable) stops being
+        retriable once the Canary's `deadline_s` has passed since it started."""
+        reason = self.readiness(namespace, name)
+        rollout = self._rollouts.get((namespace, name))
+        if reason is None or reason == messages.GENERATION_NOT_OBSERVED or rollout is None or self._now is None:
+            return reason, True
+        started = rollout.changed_at if rollout.changed_at is not None else self._now
+        obj = self._store.get("Deployment", namespace, name) or {}
+        own = (obj.get("spec") or {}).get("progressDeadlineSeconds")
+        if rollout.ready_at is not None and self._now > started + (DEPLOYMENT_DEADLINE_S if own is None else own):
+            return f'deployment "{name}" exceeded its progress deadline', False
+        unavailable = rollout.serving is None and rollout.replicas > 0
+        return reason, not (unavailable and started + deadline_s < self._now)
 
     def serving(self, namespace: str, name: str) -> tuple[Any, int]:
         """(pod template the ready pods run, ready replicas)."""
