@@ -57,6 +57,15 @@ def load_command(ingress_port: int, namespace: str) -> str:
     return f"for i in $(seq 120); do curl -s -o /dev/null -H 'Host: {host(namespace)}' {url}; sleep 0.1; done"
 
 
+# The simulation's fields for the same Canary (tui.sim.scenario): its manifests name each gate hook by its type.
+SIMULATED = {
+    PREFAIL: {"webhooks": [{"name": "smoke", "type": "pre-rollout", "fails": "always"}]},
+    DEADLINE: {"neverReady": "canary"},
+    GATE_PROMOTE: {"gates": ["confirm-promotion"]},
+    GATE_ROLLBACK: {"gates": ["confirm-promotion", "rollback"]},
+}
+
+
 def hooks_for(namespace: str, loadtester: str, ingress_port: int) -> list[dict[str, Any]]:
     if namespace == PREFAIL:
         return [
@@ -74,10 +83,10 @@ def hooks_for(namespace: str, loadtester: str, ingress_port: int) -> list[dict[s
             for hook_type in ("pre-rollout", "rollout")
         ]
     if namespace == GATE_PROMOTE:
-        return [{"name": "gate", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"}]
+        return [{"name": "confirm-promotion", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"}]
     if namespace == GATE_ROLLBACK:
         return [
-            {"name": "gate", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"},
+            {"name": "confirm-promotion", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"},
             {"name": "rollback", "type": "rollback", "url": f"{loadtester}/rollback/check"},
         ]
     return []

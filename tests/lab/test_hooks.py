@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from tests.lab.drive import SIZE, Driver, connected
-from tests.lab.fidelity import reduce
-from tests.lab.hooks import DEADLINE, GATE_PROMOTE, GATE_ROLLBACK, LOAD, PREFAIL, HookRun, HookRuns
+from tests.lab.fidelity import Event, Sequences, collapse, reduce, same_loadtester, simulate_canary
+from tests.lab.hooks import DEADLINE, GATE_PROMOTE, GATE_ROLLBACK, LOAD, PREFAIL, SIMULATED, HookRun, HookRuns
 from tui.domain.model import CanaryKey
 from tui.domain.state import AppState
 from tui.lab import lab as full_lab
@@ -31,9 +31,24 @@ def phases(statuses: list[tuple[str, int, int]]) -> list[str]:
     return [phase for i, (phase, _, _) in enumerate(statuses) if i == 0 or statuses[i - 1][0] != phase]
 
 
-def messages(run: HookRun) -> list[str]:
-    assert run.trace is not None
-    return [p.message for p in run.trace.events()]
+def comparable(seq: Sequences) -> tuple[list[Event], list[int], list[tuple[str, int, int]], list[int]]:
+    """A run as the simulation is held to it: the loadtester's address as one, and consecutive repeats and the
+    closed rollback gate's ticks in WaitingPromotion (as many as the key press takes) left out."""
+    events = [(t, ph, same_loadtester(m)) for t, ph, m in seq.events]
+    kept = [
+        i
+        for i, e in enumerate(events)
+        if not (e[1] == "WaitingPromotion" and e[2].endswith("not signaling a rollback"))
+    ]
+    events, releases = [events[i] for i in kept], [seq.releases[i] for i in kept]
+    keep = [i for i in range(len(events)) if i == 0 or events[i - 1] != events[i]]
+    assert collapse(events) == [events[i] for i in keep]
+    return [events[i] for i in keep], [releases[i] for i in keep], seq.statuses, seq.router
+
+
+def assert_simulation_matches(namespace: str, real: Sequences, press: str | None = None) -> None:
+    simulated = simulate_canary(namespace, SIMULATED[namespace], press=press)
+    assert comparable(real) == comparable(simulated)
 
 
 def test_the_lab_runs_the_loadtester_on_loopback(lab: LabInfo) -> None:
@@ -89,8 +104,8 @@ def test_p_opens_the_loadtesters_promotion_gate_and_flagger_promotes(lab: LabInf
         f"Starting canary analysis for {target}",
         f"Advance {target} canary weight 25",
         f"Advance {target} canary weight 50",
-        f"Halt {target} advancement waiting for promotion approval gate",
-        "Confirm-promotion check gate passed",
+        f"Halt {target} advancement waiting for promotion approval confirm-promotion",
+        "Confirm-promotion check confirm-promotion passed",
         f"Copying {target} template spec to examiner-primary.{GATE_PROMOTE}",
         f"Advance {target} primary weight 75",
         f"Advance {target} primary weight 100",
@@ -98,6 +113,7 @@ def test_p_opens_the_loadtesters_promotion_gate_and_flagger_promotes(lab: LabInf
     ]
     assert phases(real.statuses) == ["Progressing", "WaitingPromotion", "Promoting", "Finalising", "Succeeded"]
     assert real.router == [0, 25, 50, 25, 0]
+    assert_simulation_matches(GATE_PROMOTE, real, press="p")
 
 
 def test_a_opens_the_loadtesters_rollback_gate_and_flagger_rolls_back(lab: LabInfo, hook_runs: HookRuns) -> None:
@@ -116,7 +132,7 @@ def test_a_opens_the_loadtesters_rollback_gate_and_flagger_rolls_back(lab: LabIn
         f"Starting canary analysis for {target}",
         f"Advance {target} canary weight 25",
     ], events
-    assert f"Halt {target} advancement waiting for promotion approval gate" in events
+    assert f"Halt {target} advancement waiting for promotion approval confirm-promotion" in events
     assert events[-3:] == [
         "Rollback check rollback passed",
         f"Rolling back {target} manual webhook invoked",
@@ -125,6 +141,7 @@ def test_a_opens_the_loadtesters_rollback_gate_and_flagger_rolls_back(lab: LabIn
     assert [t for t, _, m in real.events if m == "Rollback check rollback passed"] == ["Warning"]
     assert phases(real.statuses) == ["Progressing", "WaitingPromotion", "Failed"]
     assert real.router[-1] == 0 and 50 in real.router
+    assert_simulation_matches(GATE_ROLLBACK, real, press="a")
 
 
 def test_a_failing_pre_rollout_hook_fails_checks_at_weight_0_and_rolls_back(hook_runs: HookRuns) -> None:
@@ -150,6 +167,7 @@ def test_a_failing_pre_rollout_hook_fails_checks_at_weight_0_and_rolls_back(hook
         ("Failed", 0, 0),
     ]
     assert real.router == [0]
+    assert_simulation_matches(PREFAIL, real)
 
 
 def test_a_load_test_hook_sends_the_canarys_only_traffic_and_it_is_promoted(hook_runs: HookRuns) -> None:
@@ -193,3 +211,6 @@ def test_a_canary_that_never_becomes_ready_is_rolled_back_at_its_progress_deadli
         "Failed",
     ]
     assert statuses[-1] == ("Failed", 0, 0)
+    # The simulation decides the same (the readiness warnings, one per tick until the deadline, are left out:
+    # how many fit depends on when the Deployment controller marked the canary unavailable).
+    assert_simulation_matches(DEADLINE, reduce(run.trace.events(), statuses, run.trace.router()))
