@@ -243,7 +243,8 @@ def build_watch_parser() -> argparse.ArgumentParser:
     act.add_argument(
         "--loadtester",
         help="flagger-loadtester URL, or svc/NAMESPACE/NAME:PORT through the API server (default: the service the "
-        "action's own hook names, through the API server, only in the canary's namespace)",
+        "action's own hook names, through the API server, only in the canary's namespace; the lab's own with a lab's "
+        "kubeconfig)",
     )
     act.add_argument("--max-concurrency", type=int, default=10, help="cap on load workers (default 10)")
     act.add_argument("--max-rate", type=float, default=10.0, help="cap on requests/s per worker (default 10)")
@@ -330,9 +331,10 @@ def build_actions(args: argparse.Namespace, connection, source, state):  # type:
 
 
 def apply_lab_defaults(args: argparse.Namespace) -> None:
-    """--prometheus and --target left out: the lab's own when --kubeconfig is a running lab's, else the seed's."""
+    """--prometheus, --target and --loadtester left out: the lab's own when --kubeconfig is a running lab's, else
+    the seed's (the loadtester: the service each hook names)."""
     lab: dict[str, str] = {}
-    if args.kubeconfig and (args.prometheus is None or args.target is None):
+    if args.kubeconfig and (args.prometheus is None or args.target is None or args.loadtester is None):
         from tui.lab.watch_defaults import watch_defaults
 
         lab = watch_defaults(args.kubeconfig)
@@ -340,6 +342,8 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
         args.prometheus = lab.get("prometheus")  # still None: looked for (Flagger's -metrics-server, the seed's)
     if args.target is None:
         args.target = lab.get("target", DEFAULT_TARGET)
+    if args.loadtester is None:
+        args.loadtester = lab.get("loadtester")
 
 
 def run_watch(args: argparse.Namespace) -> int:

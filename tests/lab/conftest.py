@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.hooks import HookRuns
 from tests.lab.side_by_side import SideBySide
 from tests.lab.strategies import StrategyRuns
 from tui.lab import binaries, controlplane, processes
@@ -57,6 +58,7 @@ def _cluster_logs(path: Path) -> dict[str, object]:
 
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
 _STRATEGIES: dict[Path, StrategyRuns] = {}
+_HOOK_RUNS: dict[Path, HookRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -74,12 +76,15 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         _SIDE_BY_SIDE[info.lab_dir] = SideBySide(info).start()
     if any("strategies" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _STRATEGIES[info.lab_dir] = StrategyRuns(info).start()
+    if any("hook_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _HOOK_RUNS[info.lab_dir] = HookRuns(info).start()
     try:
         yield info
     finally:
-        runs = _STRATEGIES.pop(info.lab_dir, None)
-        if runs is not None:
-            runs.close()
+        for started in (_STRATEGIES, _HOOK_RUNS):
+            runs = started.pop(info.lab_dir, None)
+            if runs is not None:
+                runs.close()
         side = _SIDE_BY_SIDE.pop(info.lab_dir, None)
         if side is not None:
             side.close()
@@ -102,6 +107,14 @@ def strategies(lab: LabInfo) -> StrategyRuns:
     if lab.lab_dir not in _STRATEGIES:
         _STRATEGIES[lab.lab_dir] = StrategyRuns(lab).start()
     return _STRATEGIES[lab.lab_dir]
+
+
+@pytest.fixture(scope="session")
+def hook_runs(lab: LabInfo) -> HookRuns:
+    """The hooked, gated and never-ready canaries' releases, running since the lab started (tests/lab/hooks.py)."""
+    if lab.lab_dir not in _HOOK_RUNS:
+        _HOOK_RUNS[lab.lab_dir] = HookRuns(lab).start()
+    return _HOOK_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")

@@ -59,11 +59,12 @@ def _add(values: list[Any], value: Any) -> None:
 
 
 class Driver:
-    def __init__(self, lab: LabInfo) -> None:
+    def __init__(self, lab: LabInfo, key: CanaryKey = KEY, loadtester: str | None = None) -> None:
         self.lab = lab
+        self.key = key
         self.ingress = lab.extras[full_lab.INGRESS]
         connection = connect(str(lab.kubeconfig), None)
-        target = ClusterTarget(str(lab.kubeconfig), connection.context, KEY.namespace, KEY.name)
+        target = ClusterTarget(str(lab.kubeconfig), connection.context, key.namespace, key.name)
         options = ClusterOptions(
             prometheus=lab.prometheus_url,
             logger=(apps.MONITORING, apps.LOGGER_SELECTOR),
@@ -81,6 +82,7 @@ class Driver:
             loads=LoadRegistry(LoadPolicy.for_target(self.ingress)),
             background=BACKGROUND_LOAD,
             errors=ERROR_INJECTION,
+            loadtester_url=loadtester,
             confirm=True,
         )
         self.app = CanaryscopeApp(self.source, self.actions)
@@ -117,8 +119,8 @@ class Driver:
 
     def sample(self) -> None:
         state = self.app.state
-        view = state.canaries.get(KEY)
-        router = state.routers.get((KEY.namespace, KEY.name))
+        view = state.canaries.get(self.key)
+        router = state.routers.get((self.key.namespace, self.key.name))
         if view is not None:
             _add(self.shown.phases, view.info.phase)
             _add(self.shown.status_weights, view.info.canary_weight)

@@ -160,3 +160,53 @@ def initialisation(events: list[Event]) -> list[Event]:
 def simulated_initialisation(seed: int = 1, provider: str = "linkerd", namespace: str = KEY.namespace) -> list[Event]:
     sim = Simulation(lab_scenario(provider, namespace), seed=seed)
     return initialisation([(r.type, r.phase, r.message) for r in sim.flagger.history])
+
+
+LOADTESTER_URL = re.compile(r"POST \S+ giving up")
+
+
+def same_loadtester(message: str) -> str:
+    """The loadtester's address in a hook's error: the lab's loopback one, the simulation's in-cluster Service."""
+    return LOADTESTER_URL.sub("POST <loadtester> giving up", message)
+
+
+def collapse(events: list[Event]) -> list[Event]:
+    """Consecutive repeats as one: how many ticks a canary waits for a key press is the presser's timing."""
+    return [e for i, e in enumerate(events) if i == 0 or events[i - 1] != e]
+
+
+def simulate_canary(namespace: str, fields: dict[str, object], *, press: str | None = None, seed: int = 1) -> Sequences:
+    """One good release of the lab's Canary in ``namespace`` with scenario ``fields`` (webhooks, gates,
+    neverReady, ...), from Initialized; ``press`` `p` or `a` opens the promotion or rollback gate as soon as the
+    canary waits for promotion, as canaryscope's key does."""
+    raw = copy.deepcopy(BUILTIN["lab"])
+    raw["canaries"][0]["namespace"] = namespace
+    raw["canaries"][0].update(copy.deepcopy(fields))
+    sim = Simulation(from_mapping(raw), seed=seed)
+    key = CanaryKey(namespace, KEY.name)
+
+    def status() -> Status:
+        st = sim.store.get("Canary", key.namespace, key.name)["status"]
+        return st["phase"], int(st["canaryWeight"]), int(st["failedChecks"])
+
+    def canary_weight() -> int:
+        weights = sim.weights(key)
+        return weights[1] if weights else 0
+
+    before = len(sim.logger.tail(LOG_LINES_LIMIT))
+    statuses, router = [status()], [canary_weight()]
+    sim.release(key, faulty=False)
+    pressed = False
+    for _ in range(900):
+        sim.advance(1)
+        if status() != statuses[-1]:
+            statuses.append(status())
+        if canary_weight() != router[-1]:
+            router.append(canary_weight())
+        if press and not pressed and statuses[-1][0] == "WaitingPromotion":
+            (sim.open_promotion_gate if press == "p" else sim.open_rollback_gate)(key)
+            pressed = True
+        if statuses[-1][0] in ("Succeeded", "Failed") and any(st[0] == "Progressing" for st in statuses):
+            break
+    lines = sim.logger.tail(LOG_LINES_LIMIT)
+    return reduce(parse_lines(lines[before:]), statuses, router)

@@ -67,6 +67,30 @@ def test_a_labs_kubeconfig_brings_its_prometheus_and_target(tmp_path: Path) -> N
     assert (args.prometheus, args.target) == ("none", "http://localhost:40002/examine")
 
 
+def test_a_labs_kubeconfig_brings_its_loadtester(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("")
+    _lab_json(tmp_path, kubeconfig)
+    args = build_parser().parse_args(["watch", "--kubeconfig", str(kubeconfig)])
+    apply_lab_defaults(args)
+    assert args.loadtester is None  # a lab that ran no loadtester
+    data = json.loads((tmp_path / "lab.json").read_text())
+    data["extras"][lab.LOADTESTER] = "http://127.0.0.1:40003"
+    (tmp_path / "lab.json").write_text(json.dumps(data))
+    args = build_parser().parse_args(["watch", "--kubeconfig", str(kubeconfig)])
+    apply_lab_defaults(args)
+    assert args.loadtester == "http://127.0.0.1:40003"
+    # What the user gives still wins, and with everything given the lab's loadtester is still the default.
+    given = ["--loadtester", "svc/apps/flagger-loadtester:80"]
+    args = build_parser().parse_args(["watch", "--kubeconfig", str(kubeconfig), *given])
+    apply_lab_defaults(args)
+    assert args.loadtester == "svc/apps/flagger-loadtester:80"
+    everything = ["--prometheus", "none", "--target", "http://localhost/x"]
+    args = build_parser().parse_args(["watch", "--kubeconfig", str(kubeconfig), *everything])
+    apply_lab_defaults(args)
+    assert args.loadtester == "http://127.0.0.1:40003"
+
+
 def test_other_kubeconfigs_keep_the_cluster_defaults(tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.write_text("")
@@ -76,6 +100,7 @@ def test_other_kubeconfigs_keep_the_cluster_defaults(tmp_path: Path) -> None:
         apply_lab_defaults(args)
         # No Prometheus named: the cluster source looks for Flagger's -metrics-server, then the seed's.
         assert (args.prometheus, args.target) == (None, "http://localhost/examine")
+        assert args.loadtester is None
 
 
 def test_an_unknown_provider_is_one_line_and_exit_2(tmp_path: Path) -> None:

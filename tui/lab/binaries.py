@@ -40,6 +40,11 @@ PACKAGES: dict[str, str] = {
     "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
 }
 
+# Flagger's loadtester (pkg/loadtester of the pinned Flagger module) with a main that listens on loopback only
+# (gobuild/loadtester/main.go). Cached under a key of its own, so adding it never relinks the binaries above.
+LOADTESTER = "loadtester"
+LOADTESTER_PACKAGE = "./loadtester"
+
 
 def pinned_versions() -> dict[str, str]:
     return {
@@ -140,6 +145,48 @@ class BuildReport:
     seconds: float
 
 
+def _build(go: str, package: str, target: Path) -> None:
+    """Build one main package of the wrapper module into ``target`` (atomically); BuildError with go's own words."""
+    tmp = target.parent / f".{target.name}.tmp"
+    # -p 2: the reference machines have two cores; more only adds memory pressure.
+    try:
+        _run_go(go, ["build", "-p", "2", "-trimpath", "-ldflags", version_ldflags(), "-o", str(tmp), package])
+    except BuildError as exc:
+        # The first line is what a one-line report shows (`canaryscope lab up`): it carries go's first error.
+        lines = str(exc).splitlines()[1:]
+        first = next((line.strip() for line in lines if line.strip()), "no output")
+        raise BuildError(f"building {target.name} ({package}) failed: {first}\n" + "\n".join(lines)) from None
+    tmp.replace(target)
+
+
+def loadtester_key(go: str) -> str:
+    digest = hashlib.sha256()
+    for path in (GOBUILD_DIR / "go.mod", GOBUILD_DIR / "go.sum", GOBUILD_DIR / "loadtester" / "main.go"):
+        digest.update(path.read_bytes())
+    digest.update(version_ldflags().encode())
+    digest.update(go_version(go).encode())
+    return f"loadtester-flagger-{FLAGGER_VERSION}-{digest.hexdigest()[:12]}"
+
+
+def ensure_loadtester(cache_root: Path | None = None, log: Callable[[str], None] = print) -> Path:
+    """Path of the lab's loadtester binary, built on first use (a few seconds once Flagger's packages are built)."""
+    go = find_go()
+    if go is None:
+        raise GoUnavailableError("go not found (set $GO or install Go >= 1.26 at /usr/local/go)")
+    bin_dir = (cache_root or cache_root_default()) / "lab" / loadtester_key(go) / "bin"
+    path = bin_dir / LOADTESTER
+    if path.is_file():
+        return path
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    with open(bin_dir.parent / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            started = time.monotonic()
+            _build(go, LOADTESTER_PACKAGE, path)
+            log(f"lab: built {LOADTESTER} (Flagger {FLAGGER_VERSION}) in {time.monotonic() - started:.0f}s")
+    return path
+
+
 def ensure_binaries(
     cache_root: Path | None = None,
     log: Callable[[str], None] = print,
@@ -173,11 +220,7 @@ def ensure_binaries_report(
             log(f"lab: go mod download {time.monotonic() - t:.0f}s")
         for name in missing:
             t = time.monotonic()
-            tmp = bin_dir / f".{name}.tmp"
-            # -p 2: the reference machines have two cores; more only adds memory pressure.
-            args = ["build", "-p", "2", "-trimpath", "-ldflags", version_ldflags(), "-o", str(tmp), PACKAGES[name]]
-            _run_go(go, args)
-            tmp.replace(paths[name])
+            _build(go, PACKAGES[name], paths[name])
             log(f"lab: built {name} in {time.monotonic() - t:.0f}s")
         seconds = time.monotonic() - started
         if missing:
@@ -221,6 +264,11 @@ def main() -> int:
     print(f"lab: binaries in {report.bin_dir} ({state})")
     for name, path in paths.items():
         print(f"  {name:<24}{path}")
+    try:
+        print(f"  {LOADTESTER:<24}{ensure_loadtester()}")
+    except BuildError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -35,6 +35,7 @@ from tui.lab.pki import Pki, create_pki
 # other consumers of the API, etcd last.
 STOP_ORDER = (
     "flagger",
+    "loadtester",
     "mesh",
     "logger",
     "prometheus",

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.lab import apps, controlplane, processes
+from tui.lab import binaries as lab_binaries
 from tui.lab import prometheus as lab_prometheus
 from tui.lab.controlplane import LabError, LabInfo, LabStatus, Log, Wait
-from tui.lab.watch_defaults import INGRESS
+from tui.lab.watch_defaults import INGRESS, LOADTESTER
 
 # Keys of LabInfo.extras (shown by `lab status` as they are).
 MESH_METRICS = "mesh metrics (scraped)"
@@ -91,14 +92,16 @@ def up(
     binary = lab_prometheus.find_prometheus()
     if binary is None:
         raise LabError("the lab needs Prometheus: apt-get install prometheus (or set PROMETHEUS_BIN)")
+    loadtester_bin = lab_binaries.ensure_loadtester(cache_root, log=log)
     controlplane.down(lab_dir, log=log)
     lab_dir.mkdir(parents=True, exist_ok=True)
     log_file = lab_dir / "logger" / "logger.cri"
     log_file.parent.mkdir(exist_ok=True)
     log_file.write_bytes(b"")
-    ingress_port, metrics_port, logger_port, prometheus_port = processes.free_ports(4)
+    ingress_port, metrics_port, logger_port, prometheus_port, loadtester_port = processes.free_ports(5)
     prometheus_url = f"http://127.0.0.1:{prometheus_port}"
     logger_url = f"http://127.0.0.1:{logger_port}/"
+    loadtester_url = f"http://127.0.0.1:{loadtester_port}"
     spec = apps.lab_canary()
 
     def before_flagger(api: Any, kubeconfig: Path, wait: Wait) -> dict[str, str]:
@@ -116,10 +119,14 @@ def up(
         if "istio" in crd_set:
             mesh.append("--istio")
         processes.start(lab_dir, "mesh", mesh, env)
+        # Flagger runs outside the cluster, so the Canaries' hooks reach the loadtester on loopback too.
+        tester = [str(loadtester_bin), "-listen", f"127.0.0.1:{loadtester_port}", "-timeout", "5m"]
+        processes.start(lab_dir, "loadtester", tester, env)
         wait("logger", lambda: _get_ok(f"{logger_url}.well-known/ready"), 30)
         wait("mesh", lambda: _get_ok(f"http://127.0.0.1:{metrics_port}/healthz"), 30)
         wait("prometheus", lambda: _get_ok(f"{prometheus_url}/-/ready"), 60)
-        log(f"lab: prometheus, logger and mesh emulator ready ({time.monotonic() - started:.1f}s)")
+        wait("loadtester", lambda: _get_ok(f"{loadtester_url}/healthz"), 30)
+        log(f"lab: prometheus, logger, loadtester and mesh emulator ready ({time.monotonic() - started:.1f}s)")
         apps.apply(api, apps.objects(logger_url, spec, provider))
         targets = [(apps.MONITORING, apps.LOGGER), (spec.namespace, spec.name)]
         wait("kwok", lambda: apps.deployments_ready(api, targets), 60)
@@ -133,6 +140,7 @@ def up(
             LOGGER_LOG: str(log_file),
             CANARY: f"{spec.namespace}/{spec.name}",
             PROVIDER: mesh_provider,
+            LOADTESTER: loadtester_url,
         }
 
     info = controlplane.up(
@@ -140,7 +148,7 @@ def up(
         prometheus_url=prometheus_url,
         kwok_config_docs=[apps.cluster_logs(log_file), *kwok_config_docs],
         before_flagger=before_flagger,
-        reserved_ports=(ingress_port, metrics_port, logger_port, prometheus_port),
+        reserved_ports=(ingress_port, metrics_port, logger_port, prometheus_port, loadtester_port),
         cache_root=cache_root,
         mesh_provider=mesh_provider,
         crd_providers=sorted(crd_set),
@@ -179,9 +187,10 @@ def watch_command(info: LabInfo) -> str | None:
     if INGRESS not in extras:
         return None
     namespace, _, name = extras.get(CANARY, "apps/examiner").partition("/")
+    loadtester = f" --loadtester {extras[LOADTESTER]}" if LOADTESTER in extras else ""
     return (
         f"canaryscope --kubeconfig {info.kubeconfig} -n {namespace} {name} "
-        f"--prometheus {info.prometheus_url} --target {extras[INGRESS]}"
+        f"--prometheus {info.prometheus_url} --target {extras[INGRESS]}{loadtester}"
     )
 
 
