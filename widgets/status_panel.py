@@ -10,6 +10,7 @@ from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.weights import step_position
+from tui.domain.forecast import forecast_line
 from tui.domain.state import AppState, CanaryView
 from widgets.formatting import phase_label
 from widgets.panel import StatePanel
@@ -52,6 +53,15 @@ def halt_line(message: str, width: int) -> Content:
     return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
+def forecast_lines(state: AppState, view: CanaryView, label: str) -> list[Content]:
+    """The forecast of the rollout in flight as one line (none when there is nothing to forecast)."""
+    text = forecast_line(state.forecasts.get(view.key))
+    if not text:
+        return []
+    style = "$warning" if "rollback" in text or "waits" in text else "$text"
+    return [Content.assemble(label, (text, style))]
+
+
 class StatusPanel(StatePanel):
     TITLE = "Canary"
 
@@ -59,7 +69,7 @@ class StatusPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None, len(state.canaries), healths(state, "canaries")
-        return view, state.router_for(view), int(state.now), self.size.width
+        return view, state.router_for(view), int(state.now), self.size.width, state.forecasts.get(view.key)
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -108,6 +118,7 @@ class StatusPanel(StatePanel):
                 failed_line,
                 Content(f"every {interval} · next {next_text} · changed {transition} ago"),
             ]
+            compact_lines.extend(forecast_lines(state, view, ""))
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
         weight_line = Content.assemble(
@@ -124,6 +135,7 @@ class StatusPanel(StatePanel):
             Content(f"analysis   every {interval} · next tick in {next_text}{iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
+        lines.extend(line.truncate(width, ellipsis=True) for line in forecast_lines(state, view, "forecast   "))
         warning = current_warning(view)
         if warning is not None:
             lines.append(halt_line(warning.message, width))

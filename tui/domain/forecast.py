@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from tui.domain.wording import clock
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,6 @@ class Forecast:
     rollback_at: float | None = None
 
 
-def _clock(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=UTC).strftime("%H:%M:%S")
-
-
 def forecast_line(forecast: Forecast | None) -> str:
     """`promotion ≈ 12:04:30 (6 ticks)`, `waits for approval (gate)`, and the rollback time after a failed check."""
     if forecast is None:
@@ -31,7 +28,7 @@ def forecast_line(forecast: Forecast | None) -> str:
         parts.append(f"waits for approval ({forecast.waits_for})")
     elif forecast.promotion_at is not None and forecast.ticks_left is not None:
         ticks = "tick" if forecast.ticks_left == 1 else "ticks"
-        parts.append(f"promotion ≈ {_clock(forecast.promotion_at)} ({forecast.ticks_left} {ticks})")
+        parts.append(f"promotion ≈ {clock(forecast.promotion_at)} ({forecast.ticks_left} {ticks})")
     if forecast.rollback_at is not None:
-        parts.append(f"rollback at {_clock(forecast.rollback_at)} if a check fails again")
+        parts.append(f"rollback at {clock(forecast.rollback_at)} if a check fails again")
     return " · ".join(parts)

@@ -48,6 +48,7 @@ from tui.kube.parse import RELEASE_ANNOTATION, pod_template_env
 from tui.kube.translate import Translator
 from tui.sim import manifests
 from tui.sim.flagger import SimFlagger
+from tui.sim.forecast import SimForecasts
 from tui.sim.hey import HeyError, parse_hey
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -88,6 +89,7 @@ class Simulation:
         self.flagger = SimFlagger(
             self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
         )
+        self._forecasts = SimForecasts(self.store, self.flagger, self.loadtester)
         self._parser = LoggerStreamParser()
         self._translator = Translator(self.clock.now)
         self._pending: list[Observation] = []
@@ -156,6 +158,7 @@ class Simulation:
     def _collect(self) -> None:
         for change, obj in self.store.drain():
             self._pending.extend(self._translator.changed(change, obj))
+            self._pending.extend(self._forecasts.changed(change, obj))
         for line in self.logger.read_new():
             for payload in self._parser.feed_line(line):
                 self._pending.append(EventObserved(as_event(payload)))

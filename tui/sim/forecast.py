@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.domain.forecast import Forecast
+from tui.domain.model import CanaryKey
 from tui.domain.names import primary_name
+from tui.domain.observations import ForecastObserved
 from tui.kube.parse import parse_timestamp
 from tui.sim.flagger import PROVIDER, SimFlagger, _Run
 from tui.sim.loadtester import SimLoadtester
@@ -209,3 +211,40 @@ def phase_gates(canary: dict[str, Any]) -> GateAnswer:
         return kind != closed and _all_open_but_rollback(hook)
 
     return answer
+
+
+class SimForecasts:
+    """The simulation source's forecasts: one per change of a Canary's status, as it is written."""
+
+    def __init__(self, store: ObjectStore, flagger: SimFlagger, loadtester: SimLoadtester) -> None:
+        self._store = store
+        self._flagger = flagger
+        self._loadtester = loadtester
+        self._seen: dict[CanaryKey, Any] = {}
+
+    def changed(self, change: str, obj: dict[str, Any]) -> list[ForecastObserved]:
+        if obj.get("kind") != "Canary":
+            return []
+        meta = obj["metadata"]
+        key = CanaryKey(meta["namespace"], meta["name"])
+        if change == "DELETED":
+            self._seen.pop(key, None)
+            return []
+        status = obj.get("status") or {}
+        if self._seen.get(key) == status:
+            return []
+        self._seen[key] = copy.deepcopy(status)
+        return [ForecastObserved(key, self._forecast(obj, key))]
+
+    def _forecast(self, canary: dict[str, Any], key: CanaryKey) -> Forecast | None:
+        if (canary.get("status") or {}).get("phase") not in IN_FLIGHT:
+            return None
+        router = self._flagger.router_of(canary)
+        try:
+            primary, weight = router.get_routes(canary)
+            mirrored = router.mirrored(canary)
+        except RouterError:
+            return None
+        target = self._store.get("Deployment", key.namespace, canary["spec"]["targetRef"]["name"])
+        gates = loadtester_gates(self._loadtester, key.name, key.namespace)
+        return forecast(canary, target, (primary, weight, mirrored), None, self._flagger.mesh_provider, gates)
