@@ -53,10 +53,11 @@ def halt_line(message: str, width: int) -> Content:
     return Content.assemble(("⚠ ", "$warning"), (text, "$warning"))
 
 
-def forecast_lines(state: AppState, view: CanaryView, label: str) -> list[Content]:
-    """The forecast of the rollout in flight as one line (none when there is nothing to forecast)."""
+def forecast_lines(state: AppState, view: CanaryView, label: str, room: int) -> list[Content]:
+    """The forecast of the rollout in flight as one line: none when there is nothing to forecast, or no row left
+    (a halt line comes first)."""
     text = forecast_line(state.forecasts.get(view.key))
-    if not text:
+    if not text or room < 1:
         return []
     style = "$warning" if "rollback" in text or "waits" in text else "$text"
     return [Content.assemble(label, (text, style))]
@@ -69,7 +70,7 @@ class StatusPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None, len(state.canaries), healths(state, "canaries")
-        return view, state.router_for(view), int(state.now), self.size.width, state.forecasts.get(view.key)
+        return view, state.router_for(view), int(state.now), self.size, state.forecasts.get(view.key)
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -118,7 +119,7 @@ class StatusPanel(StatePanel):
                 failed_line,
                 Content(f"every {interval} · next {next_text} · changed {transition} ago"),
             ]
-            compact_lines.extend(forecast_lines(state, view, ""))
+            compact_lines.extend(forecast_lines(state, view, "", room=self.content_region.height - len(compact_lines)))
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
         weight_line = Content.assemble(
@@ -135,8 +136,9 @@ class StatusPanel(StatePanel):
             Content(f"analysis   every {interval} · next tick in {next_text}{iterations}"),
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
-        lines.extend(line.truncate(width, ellipsis=True) for line in forecast_lines(state, view, "forecast   "))
         warning = current_warning(view)
-        if warning is not None:
-            lines.append(halt_line(warning.message, width))
+        halt = [halt_line(warning.message, width)] if warning is not None else []
+        room = self.content_region.height - len(lines) - len(halt)
+        lines.extend(line.truncate(width, ellipsis=True) for line in forecast_lines(state, view, "forecast   ", room))
+        lines.extend(halt)
         return Content("\n").join(lines)

@@ -35,6 +35,7 @@ from tui.domain.observations import (
     Observation,
 )
 from tui.kube.translate import Translator
+from tui.sim.forecast import LiveForecasts
 from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
@@ -84,6 +85,7 @@ class ClusterSource:
         self._canaries_lock = threading.Lock()
         self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
+        self._forecasts = LiveForecasts()  # run on the watch thread, off the UI thread
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
@@ -357,6 +359,9 @@ class ClusterSource:
     def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
         """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
         self._changed("Canary", change, obj)
+        meta = obj.get("metadata") or {}
+        if self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or "")):
+            self._deliver(self._forecasts.changed(change, obj, self._mesh_provider))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:

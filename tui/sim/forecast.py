@@ -248,3 +248,33 @@ class SimForecasts:
         target = self._store.get("Deployment", key.namespace, canary["spec"]["targetRef"]["name"])
         gates = loadtester_gates(self._loadtester, key.name, key.namespace)
         return forecast(canary, target, (primary, weight, mirrored), None, self._flagger.mesh_provider, gates)
+
+
+def status_weights(canary: dict[str, Any]) -> tuple[int, int, bool]:
+    """The router's weights as the Canary's status tells them, for a source that does not read the router."""
+    weight = max(0, min(100, int((canary.get("status") or {}).get("canaryWeight") or 0)))
+    return 100 - weight, weight, False
+
+
+class LiveForecasts:
+    """A cluster source's forecasts: one per change of a Canary's status, from the Canary alone (status weights,
+    the confirm gate it waits behind closed, every other gate open)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[CanaryKey, Any] = {}
+
+    def changed(self, change: str, obj: dict[str, Any], mesh_provider: str | None) -> list[ForecastObserved]:
+        meta = obj.get("metadata") or {}
+        key = CanaryKey(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        if change == "DELETED":
+            self._seen.pop(key, None)
+            return []
+        status = obj.get("status") or {}
+        if self._seen.get(key) == status:
+            return []
+        self._seen[key] = copy.deepcopy(status)
+        try:
+            found = forecast(obj, None, status_weights(obj), None, mesh_provider or PROVIDER, phase_gates(obj))
+        except (KeyError, TypeError, ValueError, AttributeError):  # a Canary too malformed to run forward
+            found = None
+        return [ForecastObserved(key, found)]
