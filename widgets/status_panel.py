@@ -10,7 +10,7 @@ from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.weights import step_position
-from tui.domain.forecast import forecast_line
+from tui.domain.forecast import forecast_line, forecast_short
 from tui.domain.state import AppState, CanaryView
 from widgets.formatting import phase_label
 from widgets.panel import StatePanel
@@ -119,7 +119,12 @@ class StatusPanel(StatePanel):
                 failed_line,
                 Content(f"every {interval} · next {next_text} · changed {transition} ago"),
             ]
-            compact_lines.extend(forecast_lines(state, view, "", room=self.content_region.height - len(compact_lines)))
+            room = self.content_region.height - len(compact_lines)
+            short = forecast_short(state.forecasts.get(view.key))
+            if room < 1 and short:
+                # No row of its own: the forecast takes the place of the interval and `changed … ago`.
+                compact_lines[-1] = Content(f"next {next_text} · {short}")
+            compact_lines.extend(forecast_lines(state, view, "", room))
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
         weight_line = Content.assemble(

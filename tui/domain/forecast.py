@@ -32,3 +32,17 @@ def forecast_line(forecast: Forecast | None) -> str:
     if forecast.rollback_at is not None:
         parts.append(f"rollback at {clock(forecast.rollback_at)} if a check fails again")
     return " · ".join(parts)
+
+
+def forecast_short(forecast: Forecast | None) -> str:
+    """The forecast in a few cells, for a narrow panel: `promoted ≈ 12:04:30`, `waits for approval`, `rollback
+    12:01:30 if failing` (the rollback first: it is the nearer risk)."""
+    if forecast is None:
+        return ""
+    if forecast.rollback_at is not None:
+        return f"rollback {clock(forecast.rollback_at)} if failing"
+    if forecast.waits_for is not None:
+        return "waits for approval"
+    if forecast.promotion_at is not None:
+        return f"promoted ≈ {clock(forecast.promotion_at)}"
+    return ""
