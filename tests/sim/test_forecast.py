@@ -8,6 +8,8 @@ from typing import Any
 
 from tests.simkit import EXAMINER, simulation
 from tui.domain.forecast import Forecast, forecast_line
+from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.sim.engine import Simulation
 from tui.sim.forecast import forecast, loadtester_gates
 from tui.sim.store import rfc3339
@@ -120,3 +122,17 @@ def test_forecast_is_fast() -> None:
     for _ in range(10):
         assert predict(sim) is not None
     assert (time.perf_counter() - started) / 10 < 0.05
+
+
+def test_the_simulation_source_puts_the_forecast_in_the_state() -> None:
+    sim = simulation(scenario("linkerd", stepWeight=25, maxWeight=50))
+    state = reduce_all(AppState(), sim.drain())
+    sim.release(EXAMINER, faulty=False)
+    sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+    sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+    state = reduce_all(state, sim.drain())
+    assert state.forecasts[EXAMINER] == predict(sim)
+    while phase(sim) != "Succeeded":
+        sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+    state = reduce_all(state, sim.drain())
+    assert EXAMINER not in state.forecasts

@@ -352,6 +352,9 @@ class ClusterSource:
 
     def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
         self._deliver(self.translator.listed(kind, items))
+        if kind == "Canary":
+            for item in items:
+                self._forecast("MODIFIED", item)
 
     def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> None:
         self._deliver(self.translator.changed(change, obj, kind))
@@ -359,6 +362,9 @@ class ClusterSource:
     def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
         """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
         self._changed("Canary", change, obj)
+        self._forecast(change, obj)
+
+    def _forecast(self, change: str, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata") or {}
         if self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or "")):
             self._deliver(self._forecasts.changed(change, obj, self._mesh_provider))
