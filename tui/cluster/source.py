@@ -35,7 +35,6 @@ from tui.domain.observations import (
     Observation,
 )
 from tui.kube.translate import Translator
-from tui.sim.forecast import LiveForecasts
 from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
@@ -43,6 +42,9 @@ KUBERNETES = "kubernetes"
 FIRST_LIST_WAIT_S = 3.0
 # Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
 FIRST_SCREEN_WAIT_S = 2.0
+
+# (change, Canary object, Flagger's -mesh-provider if known) -> observations (a ForecastObserved).
+Forecaster = Callable[[str, dict[str, Any], str | None], Sequence[Observation]]
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ class ClusterSource:
         options: ClusterOptions = ClusterOptions(),
         *,
         clock: Callable[[], float] = time.time,
+        forecaster: Forecaster | None = None,
     ) -> None:
+        """`forecaster`: forecasts a Canary's rollout from each status it watches (the composition root passes the
+        simulation's, which this module does not import)."""
         self.connection = connection
         self.target = target
         self.options = options
@@ -85,7 +90,7 @@ class ClusterSource:
         self._canaries_lock = threading.Lock()
         self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
-        self._forecasts = LiveForecasts()  # run on the watch thread, off the UI thread
+        self._forecaster = forecaster  # runs on the watch thread, off the UI thread
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
@@ -366,8 +371,10 @@ class ClusterSource:
 
     def _forecast(self, change: str, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata") or {}
-        if self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or "")):
-            self._deliver(self._forecasts.changed(change, obj, self._mesh_provider))
+        in_scope = self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        if self._forecaster is None or not in_scope:
+            return
+        self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
