@@ -352,6 +352,7 @@ def run_watch(args: argparse.Namespace) -> int:
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.prometheus import USER_ENV, parse_prometheus_option, read_password
     from tui.cluster.source import ClusterOptions, ClusterSource
+    from tui.sim.forecast import LiveForecasts
 
     apply_lab_defaults(args)
     try:
@@ -396,7 +397,7 @@ def run_watch(args: argparse.Namespace) -> int:
         refresh_s=args.refresh,
         provider=args.provider,
     )
-    source = ClusterSource(connection, target, options)
+    source = ClusterSource(connection, target, options, forecaster=LiveForecasts().changed)
     source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:
         holder: list[CanaryscopeApp] = []

@@ -11,6 +11,7 @@ from tui.domain.current_warning import current_warning
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.strategy import Strategy
 from tui.domain.flagger.weights import step_position
+from tui.domain.forecast import forecast_line, forecast_short
 from tui.domain.model import CanaryKey, Phase
 from tui.domain.progress import Progress, progress
 from tui.domain.state import AppState, CanaryView
@@ -94,6 +95,16 @@ def strategy_line(shown: Progress, *, compact: bool) -> Content:
     return Content.assemble(head, (shown.strategy.label, "bold"), " · iteration ", (shown.counter, "bold"), serves)
 
 
+def forecast_lines(state: AppState, view: CanaryView, label: str, room: int) -> list[Content]:
+    """The forecast of the rollout in flight as one line: none when there is nothing to forecast, or no row left
+    (a halt line comes first)."""
+    text = forecast_line(state.forecasts.get(view.key))
+    if not text or room < 1:
+        return []
+    style = "$warning" if "rollback" in text or "waits" in text else "$text"
+    return [Content.assemble(label, (text, style))]
+
+
 class StatusPanel(StatePanel):
     TITLE = "Canary"
 
@@ -101,7 +112,7 @@ class StatusPanel(StatePanel):
         view = state.selected_view
         if view is None:
             return None, len(state.canaries), healths(state, "canaries"), state.deleted
-        return view, state.router_for(view), int(state.now), self.size.width
+        return view, state.router_for(view), int(state.now), self.size, state.forecasts.get(view.key)
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
@@ -170,6 +181,12 @@ class StatusPanel(StatePanel):
                     else f"every {interval} · next {next_text} · changed {transition} ago"
                 ),
             ]
+            room = self.content_region.height - len(compact_lines)
+            short = forecast_short(state.forecasts.get(view.key))
+            if room < 1 and short and not stopped:
+                # No row of its own: the forecast takes the place of the interval and `changed … ago`.
+                compact_lines[-1] = Content(f"next {next_text} · {short}")
+            compact_lines.extend(forecast_lines(state, view, "", room))
             # Each line is a short form that fits 80 columns; a longer name is cut with `…`, never wrapped.
             return Content("\n").join(line.truncate(width, ellipsis=True) for line in compact_lines)
         weight_line = Content.assemble(
@@ -195,6 +212,8 @@ class StatusPanel(StatePanel):
             Content(f"changed    {transition} ago (status.lastTransitionTime)"),
         ]
         warning = current_warning(view)
-        if warning is not None:
-            lines.append(halt_line(warning.message, width))
+        halt = [halt_line(warning.message, width)] if warning is not None else []
+        room = self.content_region.height - len(lines) - len(halt)
+        lines.extend(line.truncate(width, ellipsis=True) for line in forecast_lines(state, view, "forecast   ", room))
+        lines.extend(halt)
         return Content("\n").join(lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cluster.kubeconfig import ClusterTarget, connect
-from tui.cluster.source import ClusterOptions, ClusterSource
+from tui.cluster.source import ClusterOptions, ClusterSource, Forecaster
 from tui.domain.observations import Observation
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
@@ -35,11 +35,15 @@ class Harness:
         namespace: str | None = "test",
         canary: str | None = None,
         options: ClusterOptions | None = None,
+        forecaster: Forecaster | None = None,
     ) -> None:
         connection = connect(str(kubeconfig), None)
         target = ClusterTarget(str(kubeconfig), connection.context, namespace, canary)
         self.source = ClusterSource(
-            connection, target, options or ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0)
+            connection,
+            target,
+            options or ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0),
+            forecaster=forecaster,
         )
         self.sink = StateSink()
 

@@ -19,8 +19,9 @@ from tui.cluster.actions import ClusterActions
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.release import ReleaseConfig
 from tui.cluster.source import ClusterOptions, ClusterSource
+from tui.domain.forecast import Forecast
 from tui.domain.model import CanaryKey, FlaggerEvent, MetricSample
-from tui.domain.observations import EventObserved, MetricsObserved, Observation
+from tui.domain.observations import EventObserved, ForecastObserved, MetricsObserved, Observation
 from tui.domain.state import AppState
 from tui.lab import apps
 from tui.lab import lab as full_lab
@@ -29,6 +30,7 @@ from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
 from tui.screens.confirm import ConfirmScreen
+from tui.sim.forecast import LiveForecasts
 
 KEY = CanaryKey(apps.APPS, "examiner")
 SIZE = (120, 40)
@@ -47,6 +49,8 @@ class Shown:
     notes: list[str] = field(default_factory=list)
     panels: dict[str, str] = field(default_factory=dict)
     health: dict[str, str] = field(default_factory=dict)
+    forecasts: list[Forecast] = field(default_factory=list)  # the lab canary's, as the cluster source made them
+    succeeded_at: float | None = None  # status.lastTransitionTime when first seen Succeeded after Progressing
 
     def messages(self, source: str, since: float = 0.0) -> list[str]:
         """Messages about the lab's canary from one source (`logger` or `events`) from time ``since`` on."""
@@ -71,7 +75,7 @@ class Driver:
             read_timeout_s=30.0,
             refresh_s=2.0,
         )
-        self.source = ClusterSource(connection, target, options)
+        self.source = ClusterSource(connection, target, options, forecaster=LiveForecasts().changed)
         holder: list[CanaryscopeApp] = []
         self.actions = ClusterActions(
             connection,
@@ -99,6 +103,8 @@ class Driver:
                     self.shown.received.append(obs.event)
                 elif isinstance(obs, MetricsObserved):
                     self.shown.samples.extend(obs.samples)
+                elif isinstance(obs, ForecastObserved) and obs.key == KEY and obs.forecast is not None:
+                    self.shown.forecasts.append(obs.forecast)
             apply(observations)
 
         def tapped_notify(message: str, **kwargs: Any) -> None:
@@ -124,6 +130,9 @@ class Driver:
         if view is not None:
             _add(self.shown.phases, view.info.phase)
             _add(self.shown.status_weights, view.info.canary_weight)
+            released = "Progressing" in self.shown.phases
+            if view.info.phase == "Succeeded" and released and self.shown.succeeded_at is None:
+                self.shown.succeeded_at = view.info.last_transition_time
         if router is not None:
             _add(self.shown.router_weights, router.canary_weight)
         if self.app.screen is self.app.rollout_screen:

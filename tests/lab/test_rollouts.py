@@ -37,6 +37,7 @@ STEADY = ("Initialized", "Succeeded", "Failed")
 KEY_NAMES = ("apps", "examiner")
 KEY = CanaryKey(*KEY_NAMES)
 RELEASE_TIMEOUT_S = 240.0
+LAB_INTERVAL_S = 10.0
 GOOD_RELEASE = [
     "New revision detected! Scaling up examiner.apps",
     "Starting canary analysis for examiner.apps",
@@ -222,6 +223,17 @@ def test_good_release_is_promoted_and_canaryscope_shows_every_step(good_run: Run
     ]
     assert canary and all(s.success_rate == 100.0 for s in canary), canary
     assert max(s.p99_ms or 0 for s in canary) < 500
+
+
+def test_good_release_promotion_forecast_is_within_one_interval(good_run: Run) -> None:
+    """Every forecast canaryscope made from the Canary while the release was in flight (all checks passing, as they
+    did) put Succeeded within one analysis interval (the lab's 10 s) of when real Flagger wrote it."""
+    succeeded = good_run.shown.succeeded_at
+    timed = [f for f in good_run.shown.forecasts if f.promotion_at is not None]
+    assert succeeded is not None and len(timed) >= 3, (succeeded, good_run.shown.forecasts)
+    for forecast in timed:
+        assert forecast.promotion_at is not None
+        assert abs(forecast.promotion_at - succeeded) <= LAB_INTERVAL_S, (forecast, succeeded)
 
 
 def test_good_release_simulation_matches_real_flagger(good_run: Run) -> None:

@@ -43,6 +43,9 @@ FIRST_LIST_WAIT_S = 3.0
 # Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
 FIRST_SCREEN_WAIT_S = 2.0
 
+# (change, Canary object, Flagger's -mesh-provider if known) -> observations (a ForecastObserved).
+Forecaster = Callable[[str, dict[str, Any], str | None], Sequence[Observation]]
+
 
 @dataclass(frozen=True)
 class ClusterOptions:
@@ -64,7 +67,10 @@ class ClusterSource:
         options: ClusterOptions = ClusterOptions(),
         *,
         clock: Callable[[], float] = time.time,
+        forecaster: Forecaster | None = None,
     ) -> None:
+        """`forecaster`: forecasts a Canary's rollout from each status it watches (the composition root passes the
+        simulation's, which this module does not import)."""
         self.connection = connection
         self.target = target
         self.options = options
@@ -84,6 +90,7 @@ class ClusterSource:
         self._canaries_lock = threading.Lock()
         self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
+        self._forecaster = forecaster  # runs on the watch thread, off the UI thread
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
@@ -350,6 +357,9 @@ class ClusterSource:
 
     def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
         self._deliver(self.translator.listed(kind, items))
+        if kind == "Canary":
+            for item in items:
+                self._forecast("MODIFIED", item)
 
     def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> None:
         self._deliver(self.translator.changed(change, obj, kind))
@@ -357,6 +367,14 @@ class ClusterSource:
     def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
         """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
         self._changed("Canary", change, obj)
+        self._forecast(change, obj)
+
+    def _forecast(self, change: str, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        in_scope = self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        if self._forecaster is None or not in_scope:
+            return
+        self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -158,6 +159,14 @@ class FlaggerSettingsObserved:
     settings: FlaggerSettings
 
 
+@dataclass(frozen=True)
+class ForecastObserved:
+    """When a canary's rollout in flight will end, as its source forecast it; None: nothing to forecast."""
+
+    key: CanaryKey
+    forecast: Forecast | None
+
+
 Observation = (
     ClockTick
     | CanaryObserved
@@ -181,4 +190,5 @@ Observation = (
     | NoticeObserved
     | CaptionObserved
     | FlaggerSettingsObserved
+    | ForecastObserved
 )

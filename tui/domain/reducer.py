@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.router_kinds import ROUTER_KINDS
+from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -41,6 +42,7 @@ from tui.domain.observations import (
     DeploymentsListed,
     EventObserved,
     FlaggerSettingsObserved,
+    ForecastObserved,
     HealthObserved,
     LoadObserved,
     LoadRemoved,
@@ -87,6 +89,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             if key == state.selected:
                 return replace(state, canaries=canaries, deleted=(key, t))
             selected = state.selected if state.selected in canaries else None
+            state = _put_forecast(state, key, None)
             return _select_default(replace(state, canaries=canaries, selected=selected))
         case DeploymentObserved(info=info):
             old = state.deployments.get((info.namespace, info.name))
@@ -184,11 +187,22 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return state if caption == state.caption else replace(state, caption=caption)
         case FlaggerSettingsObserved(settings=settings):
             return state if settings == state.flagger else replace(state, flagger=settings)
+        case ForecastObserved(key=key, forecast=forecast):
+            return _put_forecast(state, key, forecast)
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state
             return replace(state, selected=key, deleted=None)
     return state
+
+
+def _put_forecast(state: AppState, key: CanaryKey, forecast: Forecast | None) -> AppState:
+    if state.forecasts.get(key) == forecast:
+        return state
+    forecasts = {k: v for k, v in state.forecasts.items() if k != key}
+    if forecast is not None:
+        forecasts[key] = forecast
+    return replace(state, forecasts=forecasts)
 
 
 def _appended(series: tuple[MetricSample, ...], sample: MetricSample) -> tuple[MetricSample, ...]:

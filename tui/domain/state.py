@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tui.domain.flagger import weights
 from tui.domain.flagger.providers import effective_provider, router_family
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, implied_provider, kinds_of_family
+from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
@@ -121,6 +122,8 @@ class AppState:
     caption: str | None = None
     # Flagger's own settings (its -mesh-provider and -metrics-server), once known.
     flagger: FlaggerSettings = field(default_factory=FlaggerSettings)
+    # When each canary's rollout in flight will end (tui.domain.forecast), as its source last forecast it.
+    forecasts: dict[CanaryKey, Forecast] = field(default_factory=dict)
 
     @property
     def selected_view(self) -> CanaryView | None:

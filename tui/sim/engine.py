@@ -50,6 +50,7 @@ from tui.sim import manifests
 from tui.sim.config_tracker import ChangeConfigMap, resolved_env
 from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
+from tui.sim.forecast import SimForecasts
 from tui.sim.hey import HeyError, parse_hey
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
@@ -90,6 +91,7 @@ class Simulation:
         self.flagger = SimFlagger(
             self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
         )
+        self._forecasts = SimForecasts(self.store, self.flagger, self.loadtester)
         self._parser = LoggerStreamParser()
         self._translator = Translator(self.clock.now)
         self._pending: list[Observation] = []
@@ -158,6 +160,7 @@ class Simulation:
     def _collect(self) -> None:
         for change, obj in self.store.drain():
             self._pending.extend(self._translator.changed(change, obj))
+            self._pending.extend(self._forecasts.changed(change, obj))
         for line in self.logger.read_new():
             for payload in self._parser.feed_line(line):
                 self._pending.append(EventObserved(as_event(payload)))
