@@ -40,6 +40,37 @@ class Webhook:
     url: str
 
 
+class CheckKind(StrEnum):
+    BUILTIN = "builtin"  # request-success-rate / request-duration, the provider's own query
+    TEMPLATE = "templateRef"  # a MetricTemplate, in templateRef.namespace or the Canary's
+    QUERY = "query"  # an inline Prometheus query on the metric itself
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of spec.analysis.metrics, as Flagger runs it (scheduler_metrics.go)."""
+
+    name: str
+    kind: CheckKind
+    interval: str = "1m"  # kept as written: Flagger renders `{{ interval }}` from this very text
+    min: float | None = None
+    max: float | None = None
+    template_namespace: str | None = None
+    template_name: str | None = None
+    query: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # templateVariables, sorted by key
+    # Why Flagger cannot run the check as written (e.g. no template and no query), in one line; None when usable.
+    problem: str | None = None
+
+    @property
+    def template_key(self) -> str | None:
+        return f"{self.template_namespace}/{self.template_name}" if self.template_name else None
+
+    def fails(self, value: float) -> bool:
+        """Flagger's verdict: below min or above max halts; a value equal to a bound passes."""
+        return (self.min is not None and value < self.min) or (self.max is not None and value > self.max)
+
+
 @dataclass(frozen=True)
 class Analysis:
     interval_s: float | None = None
@@ -62,6 +93,8 @@ class Analysis:
     session_cookie: str | None = None
     primary_ready_threshold: int | None = None
     canary_ready_threshold: int | None = None
+    # Every entry of analysis.metrics in the Canary's order (bounded); the fields above stay for their readers.
+    checks: tuple[Check, ...] = ()
 
     @property
     def builtin_checks(self) -> bool:
