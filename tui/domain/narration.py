@@ -8,6 +8,7 @@ forms from long to short, so that a narrow line shows a whole sentence rather th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
@@ -24,6 +25,8 @@ from tui.domain.state import AppState, CanaryView
 STALE_INTERVALS = 3
 # How far back the cause of a rollback is looked for among the canary's own events.
 CAUSE_LOOKBACK = 64
+# The rest of Flagger's "Halt advancement no values found for custom metric: error-rate: no values found".
+_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,13 @@ def halt_reason(event: FlaggerEvent) -> str | None:
     if kind.kind == "duration-halt":
         word = "above" if values.get("op") == ">" else "below"
         return f"p99 latency {values['value']} is {word} {values['bound']}"
+    if kind.kind == "metric-halt":
+        word = "below" if values.get("op") == "<" else "above"
+        return f"{values['check']} {values['value']} is {word} {values['bound']}"
     if kind.kind == "no-values":
+        custom = _CUSTOM_NO_VALUES.match(values.get("rest", ""))
+        if custom:
+            return f"{custom.group(1)}: no values found"
         return "no traffic reached the canary (Flagger found no metric values)"
     if kind.kind in ("external-check-halt", "pre-rollout-halt"):
         return f"the {values.get('hook', '?')} webhook check failed"

@@ -164,6 +164,11 @@ def success_rate_above(obj: str, value: float, maximum: float) -> str:
     return f"Halt {obj} advancement success rate {value:.2f}% > {go_float(maximum)}%"
 
 
+def metric_halt(obj: str, check: str, value: float, op: str, bound: float) -> str:
+    """A templateRef or inline-query check out of its range (`op` is `<` below min, `>` above max)."""
+    return f"Halt {obj} advancement {check} {value:.2f} {op} {go_float(bound)}"
+
+
 def duration_above(obj: str, value_ms: float, maximum_ms: float) -> str:
     return (
         f"Halt {obj} advancement request duration {go_duration_ms(int(value_ms))} > {go_duration_ms(int(maximum_ms))}"
@@ -224,6 +229,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "pre-rollout-halt",
         re.compile(r"^Halt (?P<obj>\S+) advancement pre-rollout check (?P<hook>\S+) failed (?P<err>.*)$"),
+    ),
+    (
+        # Any other check (templateRef or inline query): "Halt podinfo.test advancement error-rate 1.30 > 1".
+        "metric-halt",
+        re.compile(
+            r"^Halt (?P<obj>\S+) advancement (?P<check>\S+) "
+            r"(?P<value>[-+]?(?:[\d.]+|NaN|Inf)) (?P<op>[<>]) (?P<bound>\S+)$"
+        ),
     ),
     ("threshold-rollback", re.compile(r"^Rolling back (?P<obj>\S+) failed checks threshold reached (?P<n>\d+)$")),
     ("manual-rollback", re.compile(r"^Rolling back (?P<obj>\S+) manual webhook invoked$")),
