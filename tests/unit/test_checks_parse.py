@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.domain.model import CheckKind
-from tui.kube.checks import MAX_CHECKS, parse_checks
+from tui.kube.checks import MAX_CHECKS, parse_checks, parse_metric_template
 from tui.kube.parse import parse_canary
 
 
@@ -87,3 +87,35 @@ def test_hostile_and_malformed_entries_are_bounded_and_safe() -> None:
     assert parse_checks({"not": "a list"}, "test") == ()
     assert parse_checks([{"name": "q", "query": "x" * 10_000}], "test")[0].query is not None
     assert len(parse_checks([{"name": "q", "query": "x" * 10_000}], "test")[0].query or "") <= 4000
+
+
+def test_a_metric_template_keeps_provider_address_query_and_only_the_secrets_name() -> None:
+    template = parse_metric_template(
+        {
+            "apiVersion": "flagger.app/v1beta1",
+            "kind": "MetricTemplate",
+            "metadata": {"namespace": "test", "name": "error-rate"},
+            "spec": {
+                "provider": {
+                    "type": "Prometheus",
+                    "address": "http://prometheus.monitoring:9090",
+                    "secretRef": {"name": "prom-auth", "data": {"password": "hunter2"}},
+                },
+                "query": 'sum(rate(http_requests_total{namespace="{{ namespace }}",status=~"5.."}[{{ interval }}]))',
+            },
+        }
+    )
+    assert template is not None
+    assert (template.key, template.provider, template.address) == (
+        "test/error-rate",
+        "prometheus",
+        "http://prometheus.monitoring:9090",
+    )
+    assert template.secret_name == "prom-auth" and "hunter2" not in repr(template)
+    assert template.queryable and template.query is not None and "{{ interval }}" in template.query
+    datadog = parse_metric_template(
+        {"metadata": {"namespace": "n", "name": "d"}, "spec": {"provider": {"type": "datadog"}, "query": "avg:x"}}
+    )
+    assert datadog is not None and not datadog.queryable
+    assert parse_metric_template({"metadata": {"name": "no-namespace"}}) is None
+    assert parse_metric_template("garbage") is None

@@ -72,6 +72,28 @@ class Check:
 
 
 @dataclass(frozen=True)
+class MetricTemplateInfo:
+    """A flagger.app/v1beta1 MetricTemplate. Only the secret's name is kept: its contents never enter state."""
+
+    namespace: str
+    name: str
+    provider: str  # prometheus, datadog, cloudwatch, ...; "" when unset
+    address: str | None = None
+    query: str | None = None
+    secret_name: str | None = None
+    insecure_skip_verify: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def queryable(self) -> bool:
+        """canaryscope runs Prometheus queries only; other providers' verdicts come from Flagger's events."""
+        return self.provider == "prometheus" and self.query is not None
+
+
+@dataclass(frozen=True)
 class Analysis:
     interval_s: float | None = None
     threshold: int | None = None

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from tui.base.safe_text import safe_text
-from tui.domain.model import Check, CheckKind
+from tui.domain.model import Check, CheckKind, MetricTemplateInfo
 from tui.kube.values import as_dict as _dict
 from tui.kube.values import as_list as _list
 from tui.kube.values import finite as _float
@@ -81,3 +81,23 @@ def parse_checks(metrics: Any, canary_namespace: str) -> tuple[Check, ...]:
     """Every entry of analysis.metrics (the first MAX_CHECKS), in order; an entry that is not a mapping is skipped."""
     entries = [m for m in _list(metrics) if isinstance(m, dict)]
     return tuple(_check(m, canary_namespace) for m in entries[:MAX_CHECKS])
+
+
+def parse_metric_template(obj: Any) -> MetricTemplateInfo | None:
+    """A MetricTemplate dict to its provider, address, query and secretRef name; None without namespace/name."""
+    obj = _dict(obj)
+    meta = _dict(obj.get("metadata"))
+    namespace, name = _str(meta.get("namespace")), _str(meta.get("name"))
+    if not namespace or not name:
+        return None
+    spec = _dict(obj.get("spec"))
+    provider = _dict(spec.get("provider"))
+    return MetricTemplateInfo(
+        namespace=namespace,
+        name=name,
+        provider=(_str(provider.get("type")) or "").strip().lower(),
+        address=_str(provider.get("address")) or None,
+        query=query_text(spec.get("query")),
+        secret_name=_str(_dict(provider.get("secretRef")).get("name")) or None,
+        insecure_skip_verify=provider.get("insecureSkipVerify") is True,
+    )
