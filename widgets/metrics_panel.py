@@ -46,8 +46,8 @@ class MetricsPanel(StatePanel):
         primary, canary = facts.primary_series(state, view), facts.canary_series(state, view)
         templates = metric_notes.templates_note(state, view)
         checks = self._custom_checks(view, width)
-        if templates is not None and not any(s.success_rate is not None for s in (*primary, *canary)):
-            # The checks are the canary's own queries: no builtin value to wait for.
+        if templates is not None and (checks or not any(s.success_rate is not None for s in (*primary, *canary))):
+            # The checks are the canary's own queries: no builtin value to wait for, and the rows go to its checks.
             return Content("\n").join([Content.styled(wording.shorten(templates, width), "$text-muted"), *checks])
         observer = metric_notes.observer(state, view)
         duration_name = observer.duration if observer is not None else "p99"
@@ -57,10 +57,15 @@ class MetricsPanel(StatePanel):
             sr_w, lat_w, rows = max(8, spark_total * 3 // 5), max(6, spark_total * 2 // 5), 1
         else:
             spark_total = width - label_w - value_w - rps_w - p99_w - 4
-            sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 2
+            # Builtin and custom checks together: one-row sparklines leave the panel's height to the custom rows.
+            sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 1 if checks else 2
         span = f"last {int(SPAN_S // 60)}m"
-        sr_head = f"success rate · {span} · min {wording.percent(success_min, 0)}"
-        lat_head = f"{duration_name} · max {wording.millis(duration_max)}"
+        # A Canary that lists its metrics is judged only by those: no default bound for a builtin it lacks.
+        analysis = view.info.analysis
+        rate_judged = templates is None and (not analysis.checks or analysis.success_rate_min is not None)
+        lat_judged = templates is None and (not analysis.checks or analysis.duration_max_ms is not None)
+        sr_head = f"success rate · {span}" + (f" · min {wording.percent(success_min, 0)}" if rate_judged else "")
+        lat_head = duration_name + (f" · max {wording.millis(duration_max)}" if lat_judged else "")
         header = Content.styled(
             f"{'':<{label_w}}{sr_head:<{sr_w + 1 + value_w}}{'req/s':>{rps_w - 1}} {lat_head}",
             "$text-muted bold",
@@ -69,8 +74,6 @@ class MetricsPanel(StatePanel):
             # Builtin values are shown, but the thresholds that judge this canary are its MetricTemplates'.
             header = Content.styled(wording.shorten(templates, width), "$text-muted")
         lines = [header]
-        # No bound is drawn that is not the canary's own: with template checks the builtin values are plain.
-        judged = templates is None
         for role, series in (("primary", primary), ("canary", canary)):
             sr_cols = bucketed(
                 [(s.t, s.success_rate) for s in series], now=state.now, span_s=SPAN_S, width=sr_w, pick=min
@@ -78,9 +81,9 @@ class MetricsPanel(StatePanel):
             lat_cols = bucketed([(s.t, s.p99_ms) for s in series], now=state.now, span_s=SPAN_S, width=lat_w, pick=max)
             low = min([90.0] + [v for v in sr_cols if v is not None])
             high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
-            sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: judged and v < success_min)
+            sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: rate_judged and v < success_min)
             lat_lines = sparkline(
-                lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: judged and v > duration_max
+                lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: lat_judged and v > duration_max
             )
             now_sample = facts.latest(series, state.now, facts.stale_after(view, series))
             no_data = False
@@ -91,7 +94,7 @@ class MetricsPanel(StatePanel):
             elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
                 no_data = True
-            elif templates is not None:
+            elif not rate_judged:
                 value = Content(f"{wording.percent(now_sample.success_rate):<{value_w}}")
             elif not facts.meets_success_min(now_sample.success_rate, success_min):
                 value = Content.styled(f"{wording.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
@@ -100,7 +103,7 @@ class MetricsPanel(StatePanel):
             rps = wording.rate(now_sample.rps) if now_sample is not None and now_sample.rps is not None else "–"
             if now_sample is None or now_sample.p99_ms is None:
                 p99 = Content.styled(f"{'–':>{p99_w - 1}}", "$text-muted")
-            elif judged and now_sample.p99_ms > duration_max:
+            elif lat_judged and now_sample.p99_ms > duration_max:
                 p99 = Content.styled(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}", "$error bold")
             else:
                 p99 = Content(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}")

@@ -39,8 +39,24 @@ CUSTOM = {
 }
 
 
-def custom_state(*, halted: bool, samples: bool) -> AppState:
-    info = parse_canary(CUSTOM)
+MIXED = {
+    **CUSTOM,
+    "spec": {
+        **CUSTOM["spec"],
+        "analysis": {
+            "interval": "30s",
+            "threshold": 2,
+            "metrics": [
+                {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"},
+                {"name": "error-rate", "templateRef": {"name": "error-rate"}, "thresholdRange": {"max": 1}},
+            ],
+        },
+    },
+}
+
+
+def custom_state(*, halted: bool, samples: bool, canary: dict = CUSTOM) -> AppState:
+    info = parse_canary(canary)
     assert info is not None
     info = replace(info, phase="Progressing", canary_weight=20, failed_checks=1 if halted else 0)
     observations = [
@@ -81,14 +97,18 @@ class CheckPanelsApp(App[None]):
 
 
 def states() -> list[AppState]:
-    return [custom_state(halted=True, samples=False), custom_state(halted=False, samples=True)]
+    return [
+        custom_state(halted=True, samples=False),
+        custom_state(halted=False, samples=True),
+        custom_state(halted=True, samples=True, canary=MIXED),
+    ]
 
 
 async def test_each_check_is_named_with_its_own_range_and_flaggers_verdict() -> None:
     app = CheckPanelsApp(states())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        halted, plain = (str(app.query_one(f"#m{i}", MetricsPanel).render()) for i in range(2))
+        halted, plain, mixed = (str(app.query_one(f"#m{i}", MetricsPanel).render()) for i in range(3))
     assert "error-rate" in halted and "max 1" in halted and "✖ 1.30 > 1 (Flagger)" in halted
     assert "latency" in halted and "max 0.8" in halted and "query" in halted and "no halt from Flagger" in halted
     for text in (halted, plain):
@@ -103,3 +123,15 @@ def test_checks_panel_snapshot_120(snap_compare) -> None:  # type: ignore[no-unt
 
 def test_checks_panel_snapshot_80(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(CheckPanelsApp(states()), terminal_size=(80, 24))
+
+
+async def test_builtin_and_custom_checks_share_the_panels_five_lines() -> None:
+    app = CheckPanelsApp(states())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        mixed = str(app.query_one("#m2", MetricsPanel).render())
+    lines = mixed.splitlines()
+    assert len(lines) <= 5, "the rollout screen gives the panel five lines"
+    assert "min 99%" in lines[0] and "98.70% ✖" in mixed, "the canary's own success-rate check is judged"
+    assert lines[-1].startswith("error-rate") and "✖ 1.30 > 1 (Flagger)" in lines[-1]
+    assert "max 500ms" not in mixed, "the canary has no request-duration check"
