@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from textual.app import App, ComposeResult
 
+from tui.domain.check_rows import custom_check_rows
 from tui.domain.model import FlaggerEvent, Health, MetricSample, SourceHealth
 from tui.domain.observations import (
     CanaryObserved,
@@ -55,7 +56,13 @@ MIXED = {
 }
 
 
-def custom_state(*, halted: bool, samples: bool, canary: dict = CUSTOM) -> AppState:
+def custom_state(
+    *,
+    halted: bool,
+    samples: bool,
+    canary: dict = CUSTOM,
+    halt: str = "Halt podinfo.test advancement error-rate 1.30 > 1",
+) -> AppState:
     info = parse_canary(canary)
     assert info is not None
     info = replace(info, phase="Progressing", canary_weight=20, failed_checks=1 if halted else 0)
@@ -77,7 +84,6 @@ def custom_state(*, halted: bool, samples: bool, canary: dict = CUSTOM) -> AppSt
             for t in range(120, 0, -10)
         ]
     if halted:
-        halt = "Halt podinfo.test advancement error-rate 1.30 > 1"
         observations.append(EventObserved(FlaggerEvent(NOW - 5, "test", "podinfo", "Warning", halt)))
     return reduce_all(AppState(), observations)
 
@@ -135,3 +141,15 @@ async def test_builtin_and_custom_checks_share_the_panels_five_lines() -> None:
     assert "min 99%" in lines[0] and "98.70% ✖" in mixed, "the canary's own success-rate check is judged"
     assert lines[-1].startswith("error-rate") and "✖ 1.30 > 1 (Flagger)" in lines[-1]
     assert "max 500ms" not in mixed, "the canary has no request-duration check"
+
+
+def test_a_custom_check_without_values_is_the_one_marked() -> None:
+    state = custom_state(
+        halted=True,
+        samples=False,
+        halt="Halt advancement no values found for custom metric: latency: no values found",
+    )
+    view = state.selected_view
+    assert view is not None
+    rows = {row.name: (row.verdict, row.failed) for row in custom_check_rows(view)}
+    assert rows == {"error-rate": ("no halt from Flagger", None), "latency": ("✖ no values found (Flagger)", True)}

@@ -3,16 +3,13 @@ each with its own range and Flagger's verdict on it, read from Flagger's Halt ev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tui.domain.current_warning import from_last_tick
 from tui.domain.flagger.gofmt import go_float
-from tui.domain.flagger.messages import classify
+from tui.domain.flagger.messages import classify, no_values_check
 from tui.domain.model import Check, CheckKind
 from tui.domain.state import CanaryView
-
-_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
 
 
 @dataclass(frozen=True)
@@ -44,10 +41,9 @@ def _halted(view: CanaryView) -> tuple[str, str] | None:
     if found.kind == "metric-halt":
         values = found.values
         return values["check"], f"✖ {values['value']} {values['op']} {values['bound']}"
-    if found.kind == "no-values":
-        custom = _CUSTOM_NO_VALUES.match(found.values.get("rest", ""))
-        if custom:
-            return custom.group(1), "✖ no values found"
+    custom = no_values_check(found)
+    if custom is not None:
+        return custom, "✖ no values found"
     return None
 
 

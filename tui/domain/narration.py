@@ -8,7 +8,6 @@ forms from long to short, so that a narrow line shows a whole sentence rather th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
@@ -16,7 +15,7 @@ from rich.cells import cell_len
 from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning, from_last_tick
 from tui.domain.flagger.checks import duration_fails, success_rate_fails
-from tui.domain.flagger.messages import classify
+from tui.domain.flagger.messages import classify, no_values_check
 from tui.domain.model import FlaggerEvent, MetricSample, Phase
 from tui.domain.names import primary_name
 from tui.domain.state import AppState, CanaryView
@@ -25,8 +24,6 @@ from tui.domain.state import AppState, CanaryView
 STALE_INTERVALS = 3
 # How far back the cause of a rollback is looked for among the canary's own events.
 CAUSE_LOOKBACK = 64
-# The rest of Flagger's "Halt advancement no values found for custom metric: error-rate: no values found".
-_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
 
 
 @dataclass(frozen=True)
@@ -103,9 +100,9 @@ def halt_reason(event: FlaggerEvent) -> str | None:
         word = "below" if values.get("op") == "<" else "above"
         return f"{values['check']} {values['value']} is {word} {values['bound']}"
     if kind.kind == "no-values":
-        custom = _CUSTOM_NO_VALUES.match(values.get("rest", ""))
-        if custom:
-            return f"{custom.group(1)}: no values found"
+        custom = no_values_check(kind)
+        if custom is not None:
+            return f"{custom}: no values found"
         return "no traffic reached the canary (Flagger found no metric values)"
     if kind.kind in ("external-check-halt", "pre-rollout-halt"):
         return f"the {values.get('hook', '?')} webhook check failed"

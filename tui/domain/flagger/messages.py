@@ -254,6 +254,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
+
+
+def no_values_check(found: Classified) -> str | None:
+    """The check a "no values found" halt names when it is a templateRef or query check (scheduler_metrics.go:
+    "Halt advancement no values found for custom metric: error-rate: no values found"); else None."""
+    if found.kind != "no-values":
+        return None
+    match = _CUSTOM_NO_VALUES.match(found.values.get("rest", ""))
+    return match.group(1) if match else None
+
+
 def strip_combined(message: str) -> tuple[str, bool]:
     """Undo the Events API's aggregation prefix; says whether it was there."""
     if message.startswith(COMBINED_PREFIX):
