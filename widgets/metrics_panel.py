@@ -7,6 +7,7 @@ from typing import Any
 from textual.content import Content
 
 from tui.domain import facts, metric_notes, wording
+from tui.domain.check_rows import custom_check_rows
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
@@ -27,6 +28,8 @@ class MetricsPanel(StatePanel):
             canary[-1:],
             len(canary),
             view.info.analysis,
+            view.last_halt,
+            view.last_tick_at,
             view.info.provider,
             state.flagger.mesh_provider,
             state.health.get("prometheus"),
@@ -42,9 +45,10 @@ class MetricsPanel(StatePanel):
         width = max(40, self.content_region.width or 80)
         primary, canary = facts.primary_series(state, view), facts.canary_series(state, view)
         templates = metric_notes.templates_note(state, view)
-        if templates is not None and not any(s.success_rate is not None for s in (*primary, *canary)):
-            # The checks are the canary's own queries: no builtin value to wait for.
-            return Content.styled(wording.shorten(templates, width), "$text-muted")
+        checks = self._custom_checks(view, width)
+        if templates is not None and (checks or not any(s.success_rate is not None for s in (*primary, *canary))):
+            # The checks are the canary's own queries: no builtin value to wait for, and the rows go to its checks.
+            return Content("\n").join([Content.styled(wording.shorten(templates, width), "$text-muted"), *checks])
         observer = metric_notes.observer(state, view)
         duration_name = observer.duration if observer is not None else "p99"
         label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
@@ -53,10 +57,15 @@ class MetricsPanel(StatePanel):
             sr_w, lat_w, rows = max(8, spark_total * 3 // 5), max(6, spark_total * 2 // 5), 1
         else:
             spark_total = width - label_w - value_w - rps_w - p99_w - 4
-            sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 2
+            # Builtin and custom checks together: one-row sparklines leave the panel's height to the custom rows.
+            sr_w, lat_w, rows = max(10, spark_total * 3 // 5), max(8, spark_total * 2 // 5), 1 if checks else 2
         span = f"last {int(SPAN_S // 60)}m"
-        sr_head = f"success rate · {span} · min {wording.percent(success_min, 0)}"
-        lat_head = f"{duration_name} · max {wording.millis(duration_max)}"
+        # A Canary that lists its metrics is judged only by those: no default bound for a builtin it lacks.
+        analysis = view.info.analysis
+        rate_judged = templates is None and (not analysis.checks or analysis.success_rate_min is not None)
+        lat_judged = templates is None and (not analysis.checks or analysis.duration_max_ms is not None)
+        sr_head = f"success rate · {span}" + (f" · min {wording.percent(success_min, 0)}" if rate_judged else "")
+        lat_head = duration_name + (f" · max {wording.millis(duration_max)}" if lat_judged else "")
         header = Content.styled(
             f"{'':<{label_w}}{sr_head:<{sr_w + 1 + value_w}}{'req/s':>{rps_w - 1}} {lat_head}",
             "$text-muted bold",
@@ -72,8 +81,10 @@ class MetricsPanel(StatePanel):
             lat_cols = bucketed([(s.t, s.p99_ms) for s in series], now=state.now, span_s=SPAN_S, width=lat_w, pick=max)
             low = min([90.0] + [v for v in sr_cols if v is not None])
             high_lat = max([duration_max * 1.2] + [v for v in lat_cols if v is not None])
-            sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: v < success_min)
-            lat_lines = sparkline(lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: v > duration_max)
+            sr_lines = sparkline(sr_cols, low=low, high=100.0, rows=rows, bad=lambda v: rate_judged and v < success_min)
+            lat_lines = sparkline(
+                lat_cols, low=0.0, high=high_lat, rows=rows, bad=lambda v: lat_judged and v > duration_max
+            )
             now_sample = facts.latest(series, state.now, facts.stale_after(view, series))
             no_data = False
             if now_sample is None and series and series[-1].success_rate is not None:
@@ -83,7 +94,7 @@ class MetricsPanel(StatePanel):
             elif now_sample is None or now_sample.success_rate is None:
                 value = Content.styled(f"{'no data':<{value_w}}", "$text-muted")
                 no_data = True
-            elif templates is not None:
+            elif not rate_judged:
                 value = Content(f"{wording.percent(now_sample.success_rate):<{value_w}}")
             elif not facts.meets_success_min(now_sample.success_rate, success_min):
                 value = Content.styled(f"{wording.percent(now_sample.success_rate) + ' ✖':<{value_w}}", "$error bold")
@@ -92,7 +103,7 @@ class MetricsPanel(StatePanel):
             rps = wording.rate(now_sample.rps) if now_sample is not None and now_sample.rps is not None else "–"
             if now_sample is None or now_sample.p99_ms is None:
                 p99 = Content.styled(f"{'–':>{p99_w - 1}}", "$text-muted")
-            elif now_sample.p99_ms > duration_max:
+            elif lat_judged and now_sample.p99_ms > duration_max:
                 p99 = Content.styled(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}", "$error bold")
             else:
                 p99 = Content(f"{wording.millis(now_sample.p99_ms):>{p99_w - 1}}")
@@ -122,4 +133,15 @@ class MetricsPanel(StatePanel):
                         p99 if last else "",
                     )
                 )
-        return Content("\n").join(lines)
+        return Content("\n").join([*lines, *checks])
+
+    @staticmethod
+    def _custom_checks(view: Any, width: int) -> list[Content]:
+        """One line per templateRef / query check: its range and Flagger's verdict (canaryscope does not query it)."""
+        lines = []
+        for row in custom_check_rows(view):
+            style = "$error bold" if row.failed else "$text-muted"
+            # The template's own namespace/name is left to the analysis view: a row must fit 80 columns unwrapped.
+            head = f"{wording.shorten(row.name, 16):<17}{row.kind:<9}{wording.shorten(row.range, 14):<15}"
+            lines.append(Content.assemble((head, "bold"), (wording.shorten(row.verdict, 30), style)))
+        return lines

@@ -304,6 +304,14 @@ CANARIES = ResourceType(
         PrinterColumn("LastTransitionTime", "string", ".status.lastTransitionTime"),
     ),
 )
+# Served only by clusters that installed Flagger's MetricTemplate CRD; tests install it where they need it.
+METRICTEMPLATES = ResourceType(
+    "flagger.app",
+    ("v1beta1",),
+    "metrictemplates",
+    "MetricTemplate",
+    singular="metrictemplate",
+)
 TRAFFICSPLITS = ResourceType(
     "split.smi-spec.io",
     ("v1alpha1", "v1alpha2"),

@@ -9,7 +9,7 @@ from tui.domain.state import CanaryView
 
 # Halts that count as failed checks; they explain failedChecks for the rest of the analysis.
 CHECK_HALT_KINDS = frozenset(
-    {"success-rate-halt", "duration-halt", "no-values", "external-check-halt", "pre-rollout-halt"}
+    {"success-rate-halt", "duration-halt", "metric-halt", "no-values", "external-check-halt", "pre-rollout-halt"}
 )
 
 

@@ -40,6 +40,59 @@ class Webhook:
     url: str
 
 
+class CheckKind(StrEnum):
+    BUILTIN = "builtin"  # request-success-rate / request-duration, the provider's own query
+    TEMPLATE = "templateRef"  # a MetricTemplate, in templateRef.namespace or the Canary's
+    QUERY = "query"  # an inline Prometheus query on the metric itself
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of spec.analysis.metrics, as Flagger runs it (scheduler_metrics.go)."""
+
+    name: str
+    kind: CheckKind
+    interval: str = "1m"  # kept as written: Flagger renders `{{ interval }}` from this very text
+    min: float | None = None
+    max: float | None = None
+    template_namespace: str | None = None
+    template_name: str | None = None
+    query: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # templateVariables, sorted by key
+    # Why Flagger cannot run the check as written (e.g. no template and no query), in one line; None when usable.
+    problem: str | None = None
+
+    @property
+    def template_key(self) -> str | None:
+        return f"{self.template_namespace}/{self.template_name}" if self.template_name else None
+
+    def fails(self, value: float) -> bool:
+        """Flagger's verdict: below min or above max halts; a value equal to a bound passes."""
+        return (self.min is not None and value < self.min) or (self.max is not None and value > self.max)
+
+
+@dataclass(frozen=True)
+class MetricTemplateInfo:
+    """A flagger.app/v1beta1 MetricTemplate. Only the secret's name is kept: its contents never enter state."""
+
+    namespace: str
+    name: str
+    provider: str  # prometheus, datadog, cloudwatch, ...; "" when unset
+    address: str | None = None
+    query: str | None = None
+    secret_name: str | None = None
+    insecure_skip_verify: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def queryable(self) -> bool:
+        """canaryscope runs Prometheus queries only; other providers' verdicts come from Flagger's events."""
+        return self.provider == "prometheus" and self.query is not None
+
+
 @dataclass(frozen=True)
 class Analysis:
     interval_s: float | None = None
@@ -62,6 +115,8 @@ class Analysis:
     session_cookie: str | None = None
     primary_ready_threshold: int | None = None
     canary_ready_threshold: int | None = None
+    # Every entry of analysis.metrics in the Canary's order (bounded); the fields above stay for their readers.
+    checks: tuple[Check, ...] = ()
 
     @property
     def builtin_checks(self) -> bool:

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from tui.domain import facts, wording
 from tui.domain.current_warning import current_warning, from_last_tick
 from tui.domain.flagger.checks import duration_fails, success_rate_fails
-from tui.domain.flagger.messages import classify
+from tui.domain.flagger.messages import classify, no_values_check
 from tui.domain.flagger.strategy import Strategy
 from tui.domain.model import FlaggerEvent, MetricSample, Phase
 from tui.domain.names import primary_name
@@ -100,7 +100,13 @@ def halt_reason(event: FlaggerEvent) -> str | None:
     if kind.kind == "duration-halt":
         word = "above" if values.get("op") == ">" else "below"
         return f"p99 latency {values['value']} is {word} {values['bound']}"
+    if kind.kind == "metric-halt":
+        word = "below" if values.get("op") == "<" else "above"
+        return f"{values['check']} {values['value']} is {word} {values['bound']}"
     if kind.kind == "no-values":
+        custom = no_values_check(kind)
+        if custom is not None:
+            return f"{custom}: no values found"
         return "no traffic reached the canary (Flagger found no metric values)"
     if kind.kind in HOOK_HALT_KINDS:
         return f"{HOOK_HALT_KINDS[kind.kind]} check {values.get('hook', '?')} failed"

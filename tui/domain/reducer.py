@@ -70,7 +70,9 @@ DUPLICATE_WINDOW_S = 5.0
 DUPLICATE_LOOKBACK = 256
 
 _NEW_RELEASE_KINDS = frozenset({"new-revision", "restart"})
-_HALT_KINDS = frozenset({"success-rate-halt", "duration-halt", "no-values", "external-check-halt", "pre-rollout-halt"})
+_HALT_KINDS = frozenset(
+    {"success-rate-halt", "duration-halt", "metric-halt", "no-values", "external-check-halt", "pre-rollout-halt"}
+)
 
 
 def reduce(state: AppState, observation: Observation) -> AppState:

@@ -21,6 +21,7 @@ from tui.domain.model import (
     DeploymentInfo,
     Webhook,
 )
+from tui.kube.checks import parse_checks
 from tui.kube.routers import analysis_matches
 from tui.kube.routers import parse_router as parse_router  # the entry point for every router kind
 from tui.kube.values import as_dict as _dict
@@ -134,6 +135,7 @@ def parse_canary(obj: Any) -> CanaryInfo | None:
             session_cookie=_str(affinity.get("cookieName")) or None,
             primary_ready_threshold=_int(analysis.get("primaryReadyThreshold")),
             canary_ready_threshold=_int(analysis.get("canaryReadyThreshold")),
+            checks=parse_checks(analysis.get("metrics"), namespace),
         ),
         webhooks=hooks,
         suspend=_bool(spec.get("suspend")),

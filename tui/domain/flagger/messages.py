@@ -164,6 +164,11 @@ def success_rate_above(obj: str, value: float, maximum: float) -> str:
     return f"Halt {obj} advancement success rate {value:.2f}% > {go_float(maximum)}%"
 
 
+def metric_halt(obj: str, check: str, value: float, op: str, bound: float) -> str:
+    """A templateRef or inline-query check out of its range (`op` is `<` below min, `>` above max)."""
+    return f"Halt {obj} advancement {check} {value:.2f} {op} {go_float(bound)}"
+
+
 def duration_above(obj: str, value_ms: float, maximum_ms: float) -> str:
     return (
         f"Halt {obj} advancement request duration {go_duration_ms(int(value_ms))} > {go_duration_ms(int(maximum_ms))}"
@@ -225,6 +230,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "pre-rollout-halt",
         re.compile(r"^Halt (?P<obj>\S+) advancement pre-rollout check (?P<hook>\S+) failed (?P<err>.*)$"),
     ),
+    (
+        # Any other check (templateRef or inline query): "Halt podinfo.test advancement error-rate 1.30 > 1".
+        "metric-halt",
+        re.compile(
+            r"^Halt (?P<obj>\S+) advancement (?P<check>\S+) "
+            r"(?P<value>[-+]?(?:[\d.]+|NaN|Inf)) (?P<op>[<>]) (?P<bound>\S+)$"
+        ),
+    ),
     ("threshold-rollback", re.compile(r"^Rolling back (?P<obj>\S+) failed checks threshold reached (?P<n>\d+)$")),
     ("manual-rollback", re.compile(r"^Rolling back (?P<obj>\S+) manual webhook invoked$")),
     ("canary-failed", re.compile(r"^Canary failed! Scaling down (?P<obj>\S+)$")),
@@ -239,6 +252,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("canary-not-ready", re.compile(r"^canary deployment (?P<obj>\S+) not ready: (?P<reason>.*)$")),
     ("not-ready", re.compile(r"^(?P<obj>\S+) not ready: (?P<reason>.*)$")),
 ]
+
+
+_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
+
+
+def no_values_check(found: Classified) -> str | None:
+    """The check a "no values found" halt names when it is a templateRef or query check (scheduler_metrics.go:
+    "Halt advancement no values found for custom metric: error-rate: no values found"); else None."""
+    if found.kind != "no-values":
+        return None
+    match = _CUSTOM_NO_VALUES.match(found.values.get("rest", ""))
+    return match.group(1) if match else None
 
 
 def strip_combined(message: str) -> tuple[str, bool]:

@@ -1,0 +1,65 @@
+"""The checks panel's rows for the checks canaryscope does not evaluate itself (templateRef and inline query):
+each with its own range and Flagger's verdict on it, read from Flagger's Halt event at its latest tick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.domain.current_warning import from_last_tick
+from tui.domain.flagger.gofmt import go_float
+from tui.domain.flagger.messages import classify, no_values_check
+from tui.domain.model import Check, CheckKind
+from tui.domain.state import CanaryView
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    name: str
+    source: str  # `templateRef ns/name` or `query`
+    kind: str  # `template`, `query`: a word for a narrow row
+    range: str  # `max 1`, `0.5-2` (en dash), or a problem with the check as written
+    verdict: str  # Flagger's, in a few words
+    failed: bool | None  # True: it halted the latest tick; None: no verdict known
+
+
+def range_text(check: Check) -> str:
+    if check.min is not None and check.max is not None:
+        return f"{go_float(check.min)}–{go_float(check.max)}"
+    if check.min is not None:
+        return f"min {go_float(check.min)}"
+    if check.max is not None:
+        return f"max {go_float(check.max)}"
+    return "no bound"
+
+
+def _halted(view: CanaryView) -> tuple[str, str] | None:
+    """(check name, what Flagger said of it) when Flagger's latest tick halted on a custom check."""
+    halt = view.last_halt
+    if halt is None or not from_last_tick(view, halt):
+        return None
+    found = classify(halt.message)
+    if found.kind == "metric-halt":
+        values = found.values
+        return values["check"], f"✖ {values['value']} {values['op']} {values['bound']}"
+    custom = no_values_check(found)
+    if custom is not None:
+        return custom, "✖ no values found"
+    return None
+
+
+def custom_check_rows(view: CanaryView) -> list[CheckRow]:
+    halted = _halted(view)
+    rows = []
+    for check in view.info.analysis.checks:
+        if check.kind is CheckKind.BUILTIN and check.problem is None:
+            continue
+        template = check.kind is CheckKind.TEMPLATE
+        source = f"templateRef {check.template_key}" if template else check.kind.value
+        kind = "template" if template else "query" if check.kind is CheckKind.QUERY else "builtin"
+        if check.problem is not None:
+            rows.append(CheckRow(check.name, source, kind, check.problem, "", True))
+        elif halted is not None and halted[0] == check.name:
+            rows.append(CheckRow(check.name, source, kind, range_text(check), f"{halted[1]} (Flagger)", True))
+        else:
+            rows.append(CheckRow(check.name, source, kind, range_text(check), "no halt from Flagger", None))
+    return rows
