@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.lab.drive import SIZE, Driver, connected
-from tests.lab.fidelity import Event, Sequences, collapse, reduce, same_loadtester, simulate_canary
+from tests.lab.fidelity import DETECTED, FINAL, Event, Sequences, collapse, reduce, same_loadtester, simulate_canary
 from tests.lab.hooks import DEADLINE, GATE_PROMOTE, GATE_ROLLBACK, LOAD, PREFAIL, SIMULATED, HookRun, HookRuns
 from tui.domain.model import CanaryKey
 from tui.domain.state import AppState
@@ -84,10 +84,19 @@ async def _press(lab: LabInfo, run: HookRun, key: str, end: str) -> list[str]:
     return driver.shown.notes
 
 
+def _released(payloads: list[Any]) -> bool:
+    """A release's last event (promotion completed, or canary failed) came after its detection."""
+    messages = [p.message for p in payloads]
+    starts = [i for i, m in enumerate(messages) if m.startswith(DETECTED)]
+    return bool(starts) and any(m.startswith(FINAL) for m in messages[starts[-1] :])
+
+
 def _finish(runs: HookRuns, run: HookRun, end: str) -> None:
     assert run.trace is not None
     trace = run.trace
     runs.until(f"{run.namespace} {end}", lambda: trace.statuses()[-1][0] == end, 60)
+    # Flagger writes the phase before it records the release's last event: wait for that event too.
+    runs.until(f"{run.namespace} final event", lambda: _released(trace.events()), 60)
     trace.stop()
     run.done.set()
 

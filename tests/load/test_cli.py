@@ -85,14 +85,15 @@ def test_ctrl_c_stops_cleanly_and_still_summarises(examiner: ExaminerServer) -> 
         if PROGRESS.match(line):
             break
     proc.send_signal(signal.SIGINT)
-    rest, err = proc.communicate(timeout=5)
+    # Generous bounds: a busy machine may be slow to stop, but a run that ignored Ctrl-C would take its full 60 s.
+    rest, err = proc.communicate(timeout=30)
     out = "".join(seen) + rest
     assert proc.returncode == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert "Interrupted, stopping." in out and "Summary:" in out
     answered = re.search(r"^  \[200\]\t(\d+) responses$", out, re.MULTILINE)
     assert answered and 0 < int(answered.group(1)) <= len(examiner.arrivals())
-    assert summary_number(out, "Total") < 5
+    assert summary_number(out, "Total") < 30
 
 
 def test_connection_refused_shows_in_the_error_distribution() -> None:
