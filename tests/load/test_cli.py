@@ -30,7 +30,14 @@ def cli(*args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a shell that starts jobs in the background without job control leaves SIGINT ignored,
+        # and a child inherits that, so Ctrl-C would never reach it.
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_main(*args: str) -> tuple[int, str, str]:
