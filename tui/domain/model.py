@@ -94,6 +94,18 @@ class MetricTemplateInfo:
 
 
 @dataclass(frozen=True)
+class CheckSample:
+    """One evaluation of a check: its value, or the one-line reason there is none (Flagger's words where it has
+    them, e.g. "no values found"); `query` as rendered and sent, `subject` the workload it measured."""
+
+    at: float
+    value: float | None
+    error: str | None = None
+    query: str | None = None
+    subject: str = "canary"  # "canary", or "primary" where the check can be evaluated for both
+
+
+@dataclass(frozen=True)
 class Analysis:
     interval_s: float | None = None
     threshold: int | None = None

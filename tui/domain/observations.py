@@ -8,12 +8,14 @@ from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
+    CheckSample,
     ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
     FlaggerSettings,
     LoadStats,
     MetricSample,
+    MetricTemplateInfo,
     RouterInfo,
     SourceHealth,
 )
@@ -160,6 +162,33 @@ class FlaggerSettingsObserved:
 
 
 @dataclass(frozen=True)
+class CheckValueObserved:
+    """A new value (or error) of one of a canary's checks, named as in spec.analysis.metrics."""
+
+    key: CanaryKey
+    check: str
+    sample: CheckSample
+
+
+@dataclass(frozen=True)
+class MetricTemplateObserved:
+    template: MetricTemplateInfo
+
+
+@dataclass(frozen=True)
+class MetricTemplateDeleted:
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MetricTemplatesListed:
+    """Every MetricTemplate in scope: the ones not listed are gone."""
+
+    templates: tuple[MetricTemplateInfo, ...]
+
+
+@dataclass(frozen=True)
 class ForecastObserved:
     """When a canary's rollout in flight will end, as its source forecast it; None: nothing to forecast."""
 
@@ -191,4 +220,8 @@ Observation = (
     | CaptionObserved
     | FlaggerSettingsObserved
     | ForecastObserved
+    | CheckValueObserved
+    | MetricTemplateObserved
+    | MetricTemplateDeleted
+    | MetricTemplatesListed
 )

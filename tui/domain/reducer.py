@@ -20,6 +20,7 @@ from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
+    CheckSample,
     ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
@@ -33,6 +34,7 @@ from tui.domain.observations import (
     CanaryObserved,
     CanarySelected,
     CaptionObserved,
+    CheckValueObserved,
     ClockTick,
     ConfigDeleted,
     ConfigObserved,
@@ -47,6 +49,9 @@ from tui.domain.observations import (
     LoadObserved,
     LoadRemoved,
     MetricsObserved,
+    MetricTemplateDeleted,
+    MetricTemplateObserved,
+    MetricTemplatesListed,
     NoticeObserved,
     Observation,
     RouterDeleted,
@@ -54,6 +59,7 @@ from tui.domain.observations import (
     RoutersListed,
 )
 from tui.domain.state import (
+    CHECK_SAMPLES_LIMIT,
     EVENT_LOG_LIMIT,
     FINISHED_LOADS_LIMIT,
     METRIC_HISTORY_S,
@@ -92,6 +98,8 @@ def reduce(state: AppState, observation: Observation) -> AppState:
                 return replace(state, canaries=canaries, deleted=(key, t))
             selected = state.selected if state.selected in canaries else None
             state = _put_forecast(state, key, None)
+            if key in state.check_values:
+                state = replace(state, check_values={k: v for k, v in state.check_values.items() if k != key})
             return _select_default(replace(state, canaries=canaries, selected=selected))
         case DeploymentObserved(info=info):
             old = state.deployments.get((info.namespace, info.name))
@@ -191,11 +199,33 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return state if settings == state.flagger else replace(state, flagger=settings)
         case ForecastObserved(key=key, forecast=forecast):
             return _put_forecast(state, key, forecast)
+        case CheckValueObserved(key=key, check=check, sample=sample):
+            return _put_check_value(state, key, check, sample)
+        case MetricTemplateObserved(template=template):
+            if state.templates.get(template.key) == template:
+                return state
+            return replace(state, templates={**state.templates, template.key: template})
+        case MetricTemplateDeleted(namespace=namespace, name=name):
+            key = f"{namespace}/{name}"
+            if key not in state.templates:
+                return state
+            return replace(state, templates={k: v for k, v in state.templates.items() if k != key})
+        case MetricTemplatesListed(templates=templates):
+            listed = {t.key: t for t in templates}
+            return state if listed == state.templates else replace(state, templates=listed)
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state
             return replace(state, selected=key, deleted=None)
     return state
+
+
+def _put_check_value(state: AppState, key: CanaryKey, check: str, sample: CheckSample) -> AppState:
+    if key not in state.canaries:
+        return state
+    checks = state.check_values.get(key, {})
+    kept = (*checks.get(check, ()), sample)[-2 * CHECK_SAMPLES_LIMIT :]  # two subjects share one series
+    return replace(state, check_values={**state.check_values, key: {**checks, check: kept}})
 
 
 def _put_forecast(state: AppState, key: CanaryKey, forecast: Forecast | None) -> AppState:

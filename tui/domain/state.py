@@ -12,18 +12,23 @@ from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
     CanaryKey,
+    Check,
+    CheckSample,
     ConfigValues,
     DeploymentInfo,
     FlaggerEvent,
     FlaggerSettings,
     LoadStats,
     MetricSample,
+    MetricTemplateInfo,
     RouterInfo,
     SourceHealth,
 )
 
 EVENT_LOG_LIMIT = 2000
 METRIC_SAMPLES_LIMIT = 720
+# Values kept per check and subject: a window of an hour at Flagger's 1m default interval, or 20 min at 10 s.
+CHECK_SAMPLES_LIMIT = 120
 # Finished loads stay on the Load panel for reference; only the newest few (a day of `e` would list dozens).
 FINISHED_LOADS_LIMIT = 8
 # Samples older than the longest span any view shows (the detail charts) are dropped: at 1,000 canaries and a
@@ -124,6 +129,10 @@ class AppState:
     flagger: FlaggerSettings = field(default_factory=FlaggerSettings)
     # When each canary's rollout in flight will end (tui.domain.forecast), as its source last forecast it.
     forecasts: dict[CanaryKey, Forecast] = field(default_factory=dict)
+    # Each canary's check values by check name, oldest first, each subject's (canary, primary) samples interleaved.
+    check_values: dict[CanaryKey, dict[str, tuple[CheckSample, ...]]] = field(default_factory=dict)
+    # MetricTemplates in scope by `namespace/name` (no secret contents: only the secret's name).
+    templates: dict[str, MetricTemplateInfo] = field(default_factory=dict)
 
     @property
     def selected_view(self) -> CanaryView | None:
@@ -205,6 +214,14 @@ class AppState:
 
     def series(self, namespace: str, deployment: str) -> tuple[MetricSample, ...]:
         return self.metrics.get((namespace, deployment), ())
+
+    def check_series(self, key: CanaryKey, check: str, subject: str = "canary") -> tuple[CheckSample, ...]:
+        """One check's samples for one subject, oldest first."""
+        return tuple(s for s in self.check_values.get(key, {}).get(check, ()) if s.subject == subject)
+
+    def template_for(self, check: Check) -> MetricTemplateInfo | None:
+        key = check.template_key
+        return self.templates.get(key) if key is not None else None
 
     def events_for(self, key: CanaryKey | None) -> list[LoggedEvent]:
         if key is None:
