@@ -46,7 +46,7 @@ from tui.domain.observations import (
 )
 from tui.kube.parse import RELEASE_ANNOTATION
 from tui.kube.translate import Translator
-from tui.sim import manifests
+from tui.sim import check_manifests, custom_checks, manifests
 from tui.sim.config_tracker import ChangeConfigMap, resolved_env
 from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
@@ -88,8 +88,15 @@ class Simulation:
         self.traffic = TrafficModel(random.Random(f"{seed}:traffic"), self.observer.bounds)
         self.loadtester = SimLoadtester(start_task=self._start_task)
         self.logger = LoggerPod()
+        self.prometheus = custom_checks.SimPrometheus(self.store, self.traffic, *custom_checks.behaviours(scenario))
         self.flagger = SimFlagger(
-            self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
+            self.store,
+            self.workloads,
+            self.traffic,
+            self.loadtester,
+            self.logger,
+            mesh_provider=scenario.provider,
+            custom_checks=custom_checks.CustomChecks(self.store, self.prometheus),
         )
         self._forecasts = SimForecasts(self.store, self.flagger, self.loadtester)
         self._parser = LoggerStreamParser()
@@ -106,6 +113,8 @@ class Simulation:
         # The simulated Flagger's own settings are known: it runs with the scenario's provider.
         settings = FlaggerSettings(mesh_provider=scenario.provider, found_in="simulation")
         self._pending.append(FlaggerSettingsObserved(settings))
+        for template in scenario.templates:
+            self.store.create(check_manifests.metric_template(template))
         for spec in scenario.canaries:
             self._create_app(spec)
             if scenario.background_on:
@@ -159,7 +168,10 @@ class Simulation:
 
     def _collect(self) -> None:
         for change, obj in self.store.drain():
-            self._pending.extend(self._translator.changed(change, obj))
+            translated = self._translator.changed(change, obj)
+            if not translated and obj.get("kind") == custom_checks.TEMPLATE_KIND:
+                translated = custom_checks.template_observations(change, obj)
+            self._pending.extend(translated)
             self._pending.extend(self._forecasts.changed(change, obj))
         for line in self.logger.read_new():
             for payload in self._parser.feed_line(line):
@@ -181,6 +193,9 @@ class Simulation:
                     )
                 )
         self._pending.append(MetricsObserved(tuple(samples)))
+        if self.scenario.templates or any(c.metrics for c in self.scenario.canaries):
+            canaries = self.store.list("Canary")
+            self._pending.extend(custom_checks.check_samples(canaries, self.prometheus, self.store, float(second)))
 
     def _router(self, namespace: str, name: str) -> SimRouter:
         return self.flagger.router(self.canaries[CanaryKey(namespace, name)].provider)

@@ -25,6 +25,7 @@ from tui.domain.flagger.weights import max_weight, next_step
 from tui.domain.names import primary_name
 from tui.kube.parse import parse_interval
 from tui.sim import autoscaler, config_tracker
+from tui.sim.custom_checks import CustomChecks, SimPrometheus
 from tui.sim.deadline import failed_promotion, progress_deadline_s
 from tui.sim.finalizer import Finalizer, has_finalizer, wants_finalizer
 from tui.sim.hooks import HookRunner
@@ -152,8 +153,10 @@ class SimFlagger(IterationStrategies):
         loadtester: SimLoadtester,
         logger: LoggerPod,
         mesh_provider: str = PROVIDER,
+        custom_checks: CustomChecks | None = None,
     ) -> None:
         self.mesh_provider = mesh_provider
+        self.custom_checks = custom_checks or CustomChecks(store, SimPrometheus(store, traffic, {}, {}))
         self._routers: dict[str, SimRouter] = {}
         self._store = store
         self._workloads = workloads
@@ -386,7 +389,11 @@ class SimFlagger(IterationStrategies):
         canary, namespace = run.canary, run.namespace
         initializing = run.phase in ("", "Initializing")
         if initializing and not run.skip:
-            self._event(canary, msg.NORMAL, msg.metrics_providers_available())
+            unavailable = self.custom_checks.availability_error(canary)
+            if unavailable:
+                self._event(canary, msg.WARNING, unavailable)
+            else:
+                self._event(canary, msg.NORMAL, msg.metrics_providers_available())
         target_obj = self._store.get("Deployment", namespace, run.target_name)
         if target_obj is None:
             self._event(canary, msg.WARNING, f'deployments.apps "{run.target_name}" not found')
@@ -648,7 +655,8 @@ class SimFlagger(IterationStrategies):
         self._hook_runner.post_rollout(canary, phase)
 
     def _check_metrics(self, canary: dict[str, Any], obj: str, target: str) -> str | None:
-        """The first failing builtin check's message (as the provider's observer measures), or None when all pass."""
+        """The first failing check's message, or None when all pass: the builtin checks (as the provider's observer
+        measures) and inline queries in order, then the templateRef checks (tui.sim.custom_checks)."""
         meta = canary["metadata"]
         target_name = canary["spec"]["targetRef"]["name"]
         provider = metrics_provider(canary["spec"].get("provider"), self.mesh_provider)
@@ -672,7 +680,11 @@ class SimFlagger(IterationStrategies):
                     return msg.no_values_duration(provider, target)
                 if bounds.get("max") is not None and millis > float(bounds["max"]):
                     return msg.duration_above(obj, millis, float(bounds["max"]))
-        return None
+            if metric.get("query"):
+                failure = self.custom_checks.inline_failure(canary, metric, self._now)
+                if failure:
+                    return failure
+        return self.custom_checks.template_failures(canary, self._now)
 
     # --- objects Flagger creates ------------------------------------------------------------------------
 

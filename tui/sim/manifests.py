@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from tui.kube.parse import RELEASE_ANNOTATION
+from tui.sim import check_manifests
 from tui.sim.loadtester import outcome_cmd
 from tui.sim.scenario import CanaryScenario, WebhookScenario
 
@@ -153,6 +154,8 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
         ],
         "webhooks": hooks,
     }
+    if spec.metrics is not None:
+        analysis["metrics"] = check_manifests.metric_entries(spec.metrics)
     if spec.step_weight is not None:
         analysis["stepWeight"] = spec.step_weight
     if spec.step_weights:

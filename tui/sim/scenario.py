@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
+from tui.sim.check_scenario import MetricScenario, TemplateScenario, parse_metrics, parse_templates
 from tui.sim.hey import HeyError, parse_hey
 from tui.sim.hooks import WEBHOOK_TYPES
 
@@ -100,6 +101,8 @@ class CanaryScenario:
     canary_ready_threshold: int | None = None
     autoscaler: tuple[int, int] | None = None  # (minReplicas, maxReplicas) of the target's HPA, its autoscalerRef
     echo_value_from: str = "env"  # or "configMap": ECHO_VALUE from the ConfigMap <name>-config, which Flagger tracks
+    # analysis.metrics as written (builtin, templateRef and inline-query checks); None: the two builtin checks above.
+    metrics: tuple[MetricScenario, ...] | None = None
 
     @property
     def target(self) -> str:
@@ -125,6 +128,7 @@ class Scenario:
     faulty_error_rate: int = 10
     release_values: tuple[str, ...] = RELEASE_VALUES
     sample_every_s: float = 5.0
+    templates: tuple[TemplateScenario, ...] = ()  # the MetricTemplates the simulated cluster serves
 
     @property
     def provider(self) -> str:
@@ -133,6 +137,17 @@ class Scenario:
 
 
 # --- built-in scenarios ----------------------------------------------------------------------------------
+
+# Over the Linkerd proxy's series (as the lab's mesh emulator exports them): the canary's failed requests in %, and
+# its p99 latency in seconds.
+_INBOUND = 'namespace="{{ namespace }}",deployment="{{ target }}",direction="inbound"'
+ERROR_RATE_QUERY = (
+    f'100 - sum(rate(response_total{{{_INBOUND},classification!="failure"}}[{{{{ interval }}}}])) '
+    f"/ sum(rate(response_total{{{_INBOUND}}}[{{{{ interval }}}}])) * 100"
+)
+P99_SECONDS_QUERY = (
+    f"histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{{{_INBOUND}}}[{{{{ interval }}}}])) by (le)) / 1000"
+)
 
 BUILTIN: dict[str, dict[str, Any]] = {
     # The seed demo's Canary exactly: no hooks but the event webhook.
@@ -231,6 +246,38 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 "gates": ["rollback"],
             }
         ]
+    },
+    # Checks of the Canary's own: a MetricTemplate `error-rate` (the canary's share of failed requests, in %, max 1)
+    # and an inline query (its p99 in seconds, max 0.8). The faulty release (or `e`) raises error-rate: two halts
+    # named by it, then the rollback.
+    "custom-metrics": {
+        "metricTemplates": [
+            {"name": "error-rate", "namespace": "apps", "query": ERROR_RATE_QUERY, "value": "errorRate"}
+        ],
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "gates": ["rollback"],
+                "analysis": {
+                    "metrics": [
+                        {
+                            "name": "error-rate",
+                            "templateRef": {"name": "error-rate"},
+                            "thresholdRange": {"max": 1},
+                            "interval": "30s",
+                        },
+                        {
+                            "name": "latency-p99",
+                            "query": P99_SECONDS_QUERY,
+                            "thresholdRange": {"max": 0.8},
+                            "interval": "30s",
+                            "value": {"measure": "latencyP99", "scale": 0.001},
+                        },
+                    ]
+                },
+            }
+        ],
     },
 }
 
@@ -368,6 +415,7 @@ _ANALYSIS_KEYS = {
     "sessionAffinity",
     "primaryReadyThreshold",
     "canaryReadyThreshold",
+    "metrics",
 }
 
 
@@ -450,7 +498,27 @@ def _echo_source(value: Any, path: str) -> str:
     return str(value)
 
 
-def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER) -> CanaryScenario:
+def _metrics(
+    analysis: dict[str, Any], a: str, namespace: str, templates: tuple[TemplateScenario, ...]
+) -> tuple[MetricScenario, ...] | None:
+    """analysis.metrics: the Canary's own checks, in place of the builtin ones the other keys describe."""
+    if "metrics" not in analysis:
+        return None
+    for key in ("successRateMin", "durationMaxMs", "metricInterval"):
+        if key in analysis:
+            raise ScenarioError(
+                f"{a}.{key}: cannot go with metrics (give request-success-rate or request-duration there)"
+            )
+    return parse_metrics(analysis["metrics"], f"{a}.metrics", ScenarioError, namespace, templates)
+
+
+def _canary(
+    value: Any,
+    path: str,
+    index: int,
+    provider: str = DEFAULT_PROVIDER,
+    templates: tuple[TemplateScenario, ...] = (),
+) -> CanaryScenario:
     raw = _mapping(value, path, _CANARY_KEYS)
     if "name" not in raw:
         raise ScenarioError(f"{path}.name: missing (every canary needs a name)")
@@ -526,6 +594,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         echo_value_from=_echo_source(raw.get("echoValueFrom", "env"), f"{path}.echoValueFrom"),
         revert_on_deletion=_bool(raw.get("revertOnDeletion", False), f"{path}.revertOnDeletion"),
         iterations=iterations,
+        metrics=_metrics(analysis, a, namespace, templates),
         **kinds,
     )
 
@@ -606,7 +675,7 @@ def _strategy_keys(analysis: dict[str, Any], a: str, iterations: int, provider: 
     return {"match": match, "mirror": mirror, "mirror_weight": mirror_weight, "session_affinity": affinity}
 
 
-_TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery", "provider"}
+_TOP_KEYS = {"canaries", "start", "warmup", "load", "release", "sampleEvery", "provider", "metricTemplates"}
 
 
 def from_mapping(raw: Any) -> Scenario:
@@ -615,7 +684,8 @@ def from_mapping(raw: Any) -> Scenario:
     items = top.get("canaries")
     if not isinstance(items, list) or not items:
         raise ScenarioError("canaries: expected a non-empty list of canaries")
-    canaries = tuple(_canary(item, f"canaries[{i}]", i, provider) for i, item in enumerate(items))
+    templates = parse_templates(top.get("metricTemplates"), "metricTemplates", ScenarioError)
+    canaries = tuple(_canary(item, f"canaries[{i}]", i, provider, templates) for i, item in enumerate(items))
     seen: set[tuple[str, str]] = set()
     for i, c in enumerate(canaries):
         if (c.namespace, c.name) in seen:
@@ -639,12 +709,13 @@ def from_mapping(raw: Any) -> Scenario:
         faulty_error_rate=_int(release.get("faultyErrorRate", 10), "release.faultyErrorRate", 1, 100),
         release_values=values,
         sample_every_s=parse_duration(top.get("sampleEvery", "5s"), "sampleEvery", minimum=1, maximum=HOUR_S),
+        templates=templates,
     )
 
 
 def load_scenario(spec: str | None) -> Scenario:
-    """A built-in name (demo, seed, gated, lab, istio, gatewayapi, ab, bluegreen, hooks, deadline) or a YAML file
-    path; None means the demo."""
+    """A built-in name (demo, seed, gated, lab, istio, gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics)
+    or a YAML file path; None means the demo."""
     if spec is None:
         return from_mapping(BUILTIN["demo"])
     if spec in BUILTIN and not Path(spec).exists():
