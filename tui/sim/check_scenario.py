@@ -18,6 +18,7 @@ from typing import Any
 
 from tui.base.yaml_file import mapping
 from tui.base.yaml_file import show as _show
+from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
 
 MEASURES = ("errorRate", "successRate", "latencyP99", "requestRate")
 SUBJECTS = ("canary", "primary")
@@ -164,6 +165,15 @@ def parse_templates(value: Any, path: str, error: type[Exception]) -> tuple[Temp
 _METRIC_KEYS = {"name", "interval", "thresholdRange", "threshold", "templateRef", "templateVariables", "query", "value"}
 
 
+def _renders(query: str, variables: dict[str, str], path: str, error: type[Exception]) -> None:
+    """Flagger ignores an inline query's render error and sends what is left, so a scenario must render."""
+    model = TemplateModel.for_canary(name="canary", namespace="ns", target="target", interval="1m", variables=variables)
+    try:
+        render_query(query, model)
+    except RenderError as exc:
+        raise error(f"{path}: {exc}") from None
+
+
 def parse_metric(
     value: Any, path: str, error: type[Exception], namespace: str, templates: tuple[TemplateScenario, ...]
 ) -> MetricScenario:
@@ -192,6 +202,8 @@ def parse_metric(
         raise error(f"{path}.templateVariables: expected a mapping of names to strings, got {_show(variables)}")
     pairs = tuple(sorted((str(k), _text(v, f"{path}.templateVariables.{k}", error)) for k, v in variables.items()))
     if "query" in raw:
+        query = _query(raw["query"], f"{path}.query", error)
+        _renders(query, dict(pairs), f"{path}.query", error)
         return MetricScenario(
             name=name,
             interval=interval,
@@ -199,7 +211,7 @@ def parse_metric(
             max=high,
             threshold=threshold,
             variables=pairs,
-            query=_query(raw["query"], f"{path}.query", error),
+            query=query,
             value=parse_behaviour(raw.get("value"), f"{path}.value", error),
         )
     if "value" in raw:
