@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.checks import CheckRuns
 from tests.lab.hooks import HookRuns
 from tests.lab.side_by_side import SideBySide
 from tests.lab.strategies import StrategyRuns
@@ -59,6 +60,7 @@ def _cluster_logs(path: Path) -> dict[str, object]:
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
 _STRATEGIES: dict[Path, StrategyRuns] = {}
 _HOOK_RUNS: dict[Path, HookRuns] = {}
+_CHECK_RUNS: dict[Path, CheckRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -78,10 +80,12 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         _STRATEGIES[info.lab_dir] = StrategyRuns(info).start()
     if any("hook_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _HOOK_RUNS[info.lab_dir] = HookRuns(info).start()
+    if any("check_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _CHECK_RUNS[info.lab_dir] = CheckRuns(info).start()
     try:
         yield info
     finally:
-        for started in (_STRATEGIES, _HOOK_RUNS):
+        for started in (_STRATEGIES, _HOOK_RUNS, _CHECK_RUNS):
             runs = started.pop(info.lab_dir, None)
             if runs is not None:
                 runs.close()
@@ -115,6 +119,14 @@ def hook_runs(lab: LabInfo) -> HookRuns:
     if lab.lab_dir not in _HOOK_RUNS:
         _HOOK_RUNS[lab.lab_dir] = HookRuns(lab).start()
     return _HOOK_RUNS[lab.lab_dir]
+
+
+@pytest.fixture(scope="session")
+def check_runs(lab: LabInfo) -> CheckRuns:
+    """The canary with MetricTemplate checks, its faulty release running since the lab started (tests/lab/checks.py)."""
+    if lab.lab_dir not in _CHECK_RUNS:
+        _CHECK_RUNS[lab.lab_dir] = CheckRuns(lab).start()
+    return _CHECK_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")
