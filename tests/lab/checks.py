@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import json
+import os
 import re
 import threading
 import time
@@ -25,9 +28,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.lab.fidelity import Sequences, normalise, reduce
+from tests.lab.fidelity import Sequences, initialisation, normalise, reduce
 from tests.lab.side_by_side import ERROR_RPS, LOAD_RPS, STEP_TIMEOUT_S, _ended
-from tests.lab.trace import FlaggerTrace
+from tests.lab.strategies import RECORD_ENV
+from tests.lab.trace import FlaggerTrace, payloads, read_log
 from tui.domain.flagger.logger_stream import parse_lines
 from tui.domain.model import CanaryKey
 from tui.lab import apps
@@ -143,6 +147,27 @@ class CheckRuns:
             self.run.trace.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+        if os.environ.get(RECORD_ENV):
+            self.record(Path(os.environ[RECORD_ENV]) / "checks.json")
+
+    def record(self, path: Path) -> None:
+        """What Flagger did: the initialisation's events and the release's reduced sequences (the measured values
+        kept), for tests/lab/test_checks_recorded.py."""
+        run = self.run
+        out: dict[str, Any] = {"namespace": NAMESPACE, "error": run.error}
+        logged = payloads(read_log(self.log_file, run.initial_log_offset))
+        events = [(p.event_type, p.phase, p.message) for p in logged if p.namespace == NAMESPACE]
+        with contextlib.suppress(AssertionError):
+            out["initialisation"] = initialisation(events)
+        if run.trace is not None:
+            try:
+                out["release"] = dataclasses.asdict(
+                    reduce(run.trace.events(), run.trace.statuses(), run.trace.router())
+                )
+            except AssertionError as exc:  # an unfinished release: keep what there is
+                out["release_error"] = str(exc)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(out, indent=1, ensure_ascii=False))
 
     def wait(self, timeout: float) -> ChecksRun:
         if not self.run.done.wait(timeout):
