@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tui.sim.engine import Simulation
 from tui.sim.scenario import BUILTIN, ScenarioError, from_mapping, load_scenario
 
 OBJ = "examiner.apps"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "custom-metrics.yaml"
 ENDED = ("Succeeded", "Failed")
 
 
@@ -226,12 +228,20 @@ def test_the_cluster_serves_templates_and_samples_reach_the_state() -> None:
 
 
 def test_the_canary_carries_the_checks_as_written() -> None:
-    spec = load_scenario("examples/custom-metrics.yaml").canaries[0]
+    spec = load_scenario(str(EXAMPLE)).canaries[0]
     metrics = manifests.canary(spec)["spec"]["analysis"]["metrics"]
     assert [m["name"] for m in metrics] == ["request-success-rate", "error-rate", "memory", "latency-p99"]
-    assert metrics[0] == {"name": "request-success-rate", "interval": "30s", "thresholdRange": {"min": 99.0}}
+    assert metrics[0] == {"name": "request-success-rate", "interval": "30s", "thresholdRange": {"min": 80.0}}
     assert metrics[2]["templateVariables"] == {"limit": "268435456"}
     assert "value" not in metrics[3] and metrics[3]["query"].startswith("histogram_quantile(0.99")
+
+
+def test_the_example_halts_on_its_template_after_the_builtin_check_passes() -> None:
+    sim = Simulation(load_scenario(str(EXAMPLE)), seed=1)
+    failed = halts(release(sim, faulty=True))
+    assert len(failed) == 2 and all(m.startswith(f"Halt {OBJ} advancement error-rate ") for m in failed), failed
+    values = [s.sample.value for s in sim.drain() if isinstance(s, CheckValueObserved) and s.check == "memory"]
+    assert 0.7 in values and 0.45 in values
 
 
 def test_templates_are_observed_at_start() -> None:
