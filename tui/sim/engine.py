@@ -90,14 +90,9 @@ class Simulation:
         self.logger = LoggerPod()
         self.prometheus = custom_checks.SimPrometheus(self.store, self.traffic, *custom_checks.behaviours(scenario))
         self.flagger = SimFlagger(
-            self.store,
-            self.workloads,
-            self.traffic,
-            self.loadtester,
-            self.logger,
-            mesh_provider=scenario.provider,
-            custom_checks=custom_checks.CustomChecks(self.store, self.prometheus),
+            self.store, self.workloads, self.traffic, self.loadtester, self.logger, mesh_provider=scenario.provider
         )
+        self.flagger.custom_checks = custom_checks.CustomChecks(self.store, self.prometheus)
         self._forecasts = SimForecasts(self.store, self.flagger, self.loadtester)
         self._parser = LoggerStreamParser()
         self._translator = Translator(self.clock.now)

@@ -153,10 +153,10 @@ class SimFlagger(IterationStrategies):
         loadtester: SimLoadtester,
         logger: LoggerPod,
         mesh_provider: str = PROVIDER,
-        custom_checks: CustomChecks | None = None,
     ) -> None:
         self.mesh_provider = mesh_provider
-        self.custom_checks = custom_checks or CustomChecks(store, SimPrometheus(store, traffic, {}, {}))
+        # templateRef and inline-query checks; the simulation gives it its scenario's Prometheus answers.
+        self.custom_checks = CustomChecks(store, SimPrometheus(store, traffic, {}, {}))
         self._routers: dict[str, SimRouter] = {}
         self._store = store
         self._workloads = workloads
