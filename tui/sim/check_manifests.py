@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.sim.check_scenario import MetricScenario, TemplateScenario
+from tui.sim.scenario_checks import MetricScenario, TemplateScenario
 
 API_VERSION = "flagger.app/v1beta1"
 

@@ -4,7 +4,7 @@ them (pkg/controller/scheduler_metrics.go, v1.44) and the samples canaryscope's 
 Flagger runs a canary's checks in two passes: runBuiltinMetricChecks goes through analysis.metrics in order and
 evaluates the builtin checks and every inline `query`; only when all of those pass does runMetricChecks go through
 the list again for the `templateRef` checks. The first failure ends the tick with its Warning. The values come
-from each query's behaviour (tui.sim.check_scenario), measured over the check's own interval.
+from each query's behaviour (tui.sim.scenario_checks), measured over the check's own interval.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tui.domain.names import primary_name
 from tui.domain.observations import CheckValueObserved, MetricTemplateDeleted, MetricTemplateObserved, Observation
 from tui.kube.checks import BUILTIN_NAMES, parse_checks, parse_metric_template
 from tui.kube.parse import parse_interval
-from tui.sim.check_scenario import DEFAULT_INTERVAL, Behaviour
+from tui.sim.scenario_checks import DEFAULT_INTERVAL, Behaviour
 from tui.sim.store import ObjectStore
 from tui.sim.traffic import TrafficModel
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
-from tui.sim.check_scenario import MetricScenario, TemplateScenario, parse_metrics, parse_templates
 from tui.sim.hey import HeyError, parse_hey
 from tui.sim.hooks import WEBHOOK_TYPES
+from tui.sim.scenario_checks import MetricScenario, TemplateScenario, parse_metrics, parse_templates
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
 DEFAULT_START = "2026-03-04T12:00:00Z"
