@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab.checks import CheckRuns
 from tests.lab.hooks import HookRuns
 from tests.lab.side_by_side import SideBySide
 from tests.lab.strategies import StrategyRuns
+from tests.lab.template_checks import CheckRuns
 from tui.lab import binaries, controlplane, processes
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
@@ -57,10 +57,10 @@ def _cluster_logs(path: Path) -> dict[str, object]:
     }
 
 
+_CHECK_RUNS: dict[Path, CheckRuns] = {}
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
 _STRATEGIES: dict[Path, StrategyRuns] = {}
 _HOOK_RUNS: dict[Path, HookRuns] = {}
-_CHECK_RUNS: dict[Path, CheckRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -74,27 +74,39 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     info = full_lab.up(
         lab_dir, kwok_config_docs=[_cluster_logs(logs_file)], seed=7, flagger_provider="istio", crd_providers=["istio"]
     )
+    if any("check_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _CHECK_RUNS[info.lab_dir] = CheckRuns(info).start()
     if any("side_by_side" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _SIDE_BY_SIDE[info.lab_dir] = SideBySide(info).start()
     if any("strategies" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _STRATEGIES[info.lab_dir] = StrategyRuns(info).start()
     if any("hook_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _HOOK_RUNS[info.lab_dir] = HookRuns(info).start()
-    if any("check_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        _CHECK_RUNS[info.lab_dir] = CheckRuns(info).start()
     try:
         yield info
     finally:
-        for started in (_STRATEGIES, _HOOK_RUNS, _CHECK_RUNS):
+        for started in (_STRATEGIES, _HOOK_RUNS):
             runs = started.pop(info.lab_dir, None)
             if runs is not None:
                 runs.close()
         side = _SIDE_BY_SIDE.pop(info.lab_dir, None)
         if side is not None:
             side.close()
+        checks = _CHECK_RUNS.pop(info.lab_dir, None)
+        if checks is not None:
+            checks.close()
         controlplane.down(lab_dir)
         leftovers = [r.name for r in processes.records(lab_dir) if processes.is_alive(r)]
         assert not leftovers, f"lab processes still running after down: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def check_runs(lab: LabInfo) -> CheckRuns:
+    """The canary with MetricTemplate checks, its faulty release running since the lab started
+    (tests/lab/template_checks.py)."""
+    if lab.lab_dir not in _CHECK_RUNS:
+        _CHECK_RUNS[lab.lab_dir] = CheckRuns(lab).start()
+    return _CHECK_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")
@@ -119,14 +131,6 @@ def hook_runs(lab: LabInfo) -> HookRuns:
     if lab.lab_dir not in _HOOK_RUNS:
         _HOOK_RUNS[lab.lab_dir] = HookRuns(lab).start()
     return _HOOK_RUNS[lab.lab_dir]
-
-
-@pytest.fixture(scope="session")
-def check_runs(lab: LabInfo) -> CheckRuns:
-    """The canary with MetricTemplate checks, its faulty release running since the lab started (tests/lab/checks.py)."""
-    if lab.lab_dir not in _CHECK_RUNS:
-        _CHECK_RUNS[lab.lab_dir] = CheckRuns(lab).start()
-    return _CHECK_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")

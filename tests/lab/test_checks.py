@@ -1,4 +1,5 @@
-"""Real Flagger v1.44 halts a release on a MetricTemplate check and rolls it back (tests/lab/checks.py runs it).
+"""Real Flagger v1.44 halts a release on a MetricTemplate check and rolls it back (run by
+tests/lab/template_checks.py).
 
 The Canary's checks are its own: a MetricTemplate `error-rate` (provider prometheus, the lab's Prometheus) over the
 mesh emulator's Linkerd series, and an inline query `latency-p99`. A faulty release raises the canary's error rate:
@@ -14,9 +15,16 @@ import asyncio
 
 import pytest
 
-from tests.lab.checks import KEY, NAMESPACE, CheckRuns, normalise_checks, simulate_faulty, simulated_initialisation
 from tests.lab.drive import SIZE, Driver, connected
 from tests.lab.fidelity import initialisation, reduce
+from tests.lab.template_checks import (
+    KEY,
+    NAMESPACE,
+    CheckRuns,
+    normalise_checks,
+    simulate_faulty,
+    simulated_initialisation,
+)
 from tests.lab.trace import payloads, read_log
 from tui.domain.state import AppState
 from tui.lab.controlplane import LabInfo

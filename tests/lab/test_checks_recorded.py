@@ -1,7 +1,7 @@
 """The simulation against what real Flagger v1.44 did in the lab with a MetricTemplate check, without a lab:
-tests/lab/recorded/checks.json holds a lab run of tests/lab/checks.py (`CANARYSCOPE_RECORD_LAB=DIR pytest -m lab
-tests/lab/test_checks.py` writes DIR/checks.json). The lab test compares the same on every lab run; this one keeps
-the comparison in the fast suite."""
+tests/lab/recorded/checks.json holds a lab run of tests/lab/template_checks.py (`CANARYSCOPE_RECORD_LAB=DIR pytest
+-m lab tests/lab/test_checks.py` writes DIR/checks.json). The lab test compares the same on every lab run; this one
+keeps the comparison in the fast suite."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.lab.checks import NAMESPACE, normalise_checks, simulate_faulty, simulated_initialisation
 from tests.lab.fidelity import initialisation
+from tests.lab.template_checks import NAMESPACE, normalise_checks, simulate_faulty, simulated_initialisation
 
 RECORDED = Path(__file__).parent / "recorded" / "checks.json"
 TARGET = f"examiner.{NAMESPACE}"
