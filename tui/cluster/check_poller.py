@@ -10,7 +10,6 @@ round sends a bounded number of them (the rest stay due for the next round), and
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 
 from tui.cluster.check_endpoint import Endpoint, EndpointProblem, Target, endpoint_for, make_client
 from tui.cluster.check_query import check_query, evaluate
+from tui.domain.check_rows import interval_seconds
 from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
 from tui.domain.model import CanaryInfo, CanaryKey, Check, CheckKind, CheckSample, MetricTemplateInfo
 from tui.domain.observations import CheckValueObserved
@@ -31,18 +31,6 @@ MAX_REQUESTS_PER_ROUND = 200
 ROUND_S = 1.0
 # A secret's credentials are read again after this long (a rotated password is picked up).
 CLIENT_TTL_S = 300.0
-MIN_INTERVAL_S = 1.0
-_INTERVAL = re.compile(r"^([0-9]+)(m|s)$")
-
-
-def interval_seconds(check: Check) -> float:
-    match = _INTERVAL.match(check.interval)
-    if match is None:
-        return 60.0
-    value = float(match.group(1)) * (60 if match.group(2) == "m" else 1)
-    return max(MIN_INTERVAL_S, value)
-
-
 def model_for(info: CanaryInfo, check: Check) -> TemplateModel:
     """Flagger's toMetricModel for this canary and check."""
     return TemplateModel.for_canary(

@@ -89,7 +89,7 @@ class TemplateWatches:
         source = SOURCE if namespace == self.scope else f"{SOURCE} {namespace}"
         spec = WatchSpec(
             source,
-            f"list metrictemplates.{GROUP} {where}",
+            f"metrictemplates.{GROUP} {where}",
             f"metrictemplates.{GROUP}/{self.version} is not served",
             PathCall(self.api_client, collection_path(GROUP, self.version, "metrictemplates", namespace)),
         )
