@@ -169,7 +169,9 @@ def _measured(state: AppState, view: Any, row: CheckRow, spark_w: int, value_w: 
     interval = interval_seconds(check)
     points = [(s.at, s.value) for s in series]
     pick = max if check.max is not None else min
-    cols = bucketed(points, now=state.now, span_s=interval * spark_w, width=spark_w, pick=pick)
+    # The clock on screen moves once a second: a value measured since then is still the newest column.
+    now = max(state.now, latest.at) if latest is not None else state.now
+    cols = bucketed(points, now=now, span_s=interval * spark_w, width=spark_w, pick=pick)
     seen = [v for v in cols if v is not None] + [b for b in (check.min, check.max) if b is not None]
     low = min([0.0, *seen])
     high = max([low + 1e-9, *seen]) * 1.1 if seen else 1.0

@@ -12,29 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.cluster.poller_run import Run, canary
 from tests.cluster.query_stub import QueryStub, query_stub
 from tests.standin.apiserver import ApiServer
 from tests.standin.resources import SECRETS
-from tui.cluster.check_poller import CheckPoller
 from tui.cluster.kubeconfig import connect
-from tui.domain.model import CanaryInfo, CheckSample, MetricTemplateInfo
-from tui.domain.observations import CheckValueObserved, Observation
 from tui.kube.checks import parse_metric_template
-from tui.kube.parse import parse_canary
-from tui.sources.mailbox import Mailbox
 
 ERROR_RATE = 'sum(rate(errors{namespace="{{ namespace }}", app="{{ variables.app }}"}[{{ interval }}]))'
-
-
-def canary(name: str, metrics: list[dict[str, Any]], namespace: str = "test") -> CanaryInfo:
-    info = parse_canary(
-        {
-            "metadata": {"namespace": namespace, "name": name},
-            "spec": {"targetRef": {"name": name}, "analysis": {"interval": "30s", "metrics": metrics}},
-        }
-    )
-    assert info is not None
-    return info
 
 
 def template(address: str | None, query: str = ERROR_RATE, name: str = "error-rate", **provider: Any) -> Any:
@@ -54,53 +39,6 @@ def shared(interval: str = "30s", app: str = "shop") -> dict[str, Any]:
     }
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Run:
-    """A poller driven round by round on a clock of the test's own."""
-
-    def __init__(
-        self,
-        canaries: list[CanaryInfo],
-        templates: list[MetricTemplateInfo],
-        given: Any = None,
-        api_client: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self.clock = Clock()
-        self.seen: list[Observation] = []
-        self.canaries = canaries
-        self.templates = {t.key: t for t in templates}
-        box = Mailbox(deliver=self.seen.extend)
-        self.poller = CheckPoller(
-            lambda: self.canaries,
-            lambda: self.templates,
-            lambda: given,
-            box,
-            threading.Event(),
-            api_client=api_client,
-            monotonic=self.clock,
-            clock=self.clock,
-            **kwargs,
-        )
-        self.box = box
-
-    def round(self) -> int:
-        sent = self.poller.round()
-        self.box.flush()
-        return sent
-
-    def samples(self) -> dict[tuple[str, str], CheckSample]:
-        """The latest sample of each (canary, check)."""
-        return {(o.key.name, o.check): o.sample for o in self.seen if isinstance(o, CheckValueObserved)}
-
-
 @pytest.fixture
 def stub() -> Iterator[QueryStub]:
     with query_stub() as made:
@@ -111,7 +49,7 @@ def test_each_check_runs_at_its_own_interval_and_never_more_often(stub: QueryStu
     fast = canary("fast", [shared("10s"), {"name": "slow", "query": "sum(slow)", "interval": "1m"}])
     run = Run([fast], [template(stub.url)], given=stub.url)
     assert run.round() == 2
-    for step in range(1, 13):  # two minutes in 10 s steps, a round every 10 s
+    for _ in range(12):  # two minutes in 10 s steps, a round every 10 s
         run.clock.now += 10
         run.round()
     sent = stub.sent()

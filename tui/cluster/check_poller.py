@@ -31,6 +31,8 @@ MAX_REQUESTS_PER_ROUND = 200
 ROUND_S = 1.0
 # A secret's credentials are read again after this long (a rotated password is picked up).
 CLIENT_TTL_S = 300.0
+
+
 def model_for(info: CanaryInfo, check: Check) -> TemplateModel:
     """Flagger's toMetricModel for this canary and check."""
     return TemplateModel.for_canary(
