@@ -137,6 +137,15 @@ async def test_the_canarys_own_checks_with_values_from_prometheus(
         assert "latency" in screen and "max 0.8" in screen and re.search(r"0\.0\d ✔", screen)
         for default in ("99%", "99 %", "500ms", "500 ms"):
             assert default not in screen, f"{default} is drawn for a check the canary does not have"
+        await pilot.press("d")
+        deadline = time.monotonic() + 10
+        while "Esc to go back" not in painted(app):
+            assert time.monotonic() < deadline, painted(app)
+            await pilot.pause(0.1)
+        detail = painted(app)
+        for default in ("99%", "99 %", "500ms", "500 ms"):
+            assert default not in detail, f"{default} is drawn on the detail charts for a check the canary lacks"
+        await pilot.press("escape")
         await pilot.press("q")
     h.source.stop()
     h.source.join(5.0)
