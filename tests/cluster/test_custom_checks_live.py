@@ -84,8 +84,9 @@ def painted(app: CanaryscopeApp) -> str:
     return console.export_text(styles=False)
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_the_canarys_own_checks_with_values_from_prometheus(
-    apiserver: ApiServer, tmp_path: Path, prometheus: PrometheusServer, linkerd: LinkerdScenario
+    apiserver: ApiServer, tmp_path: Path, prometheus: PrometheusServer, linkerd: LinkerdScenario, size: tuple[int, int]
 ) -> None:
     namespace = linkerd.namespace
     key = CanaryKey(namespace, "examiner")
@@ -100,7 +101,7 @@ async def test_the_canarys_own_checks_with_values_from_prometheus(
     options = ClusterOptions(prometheus=prometheus.url, logger=None, refresh_s=1.0, read_timeout_s=5.0)
     h = Harness(kubeconfig, namespace=namespace, options=options)
     app = CanaryscopeApp(h.source, ReadOnlyActions())
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
 
         def measured() -> bool:
             rate, latency = latest(app.state, key, "error-rate"), latest(app.state, key, "latency")
@@ -124,7 +125,7 @@ async def test_the_canarys_own_checks_with_values_from_prometheus(
 
         EventRecorder(apiserver).warning(canary, f"Halt examiner.{namespace} advancement error-rate 1.30 > 1")
         deadline = time.monotonic() + 20
-        while "error-rate 1.30 > 1" not in painted(app):
+        while "✖ 1.30 > 1 (Flagger)" not in painted(app):
             assert time.monotonic() < deadline, painted(app)
             await pilot.pause(0.1)
         # The panel's width follows the next tick: the values are on screen with their verdicts.
