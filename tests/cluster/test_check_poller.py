@@ -148,15 +148,19 @@ def test_credentials_from_the_secret_are_sent_and_never_reported(
     apiserver.put(secret("prom-basic", username="reader", password="s3cret-pass"))
     apiserver.put(secret("prom-token", token="tok-abc123"))
     apiserver.put(secret("prom-partial", username="reader"))
+    apiserver.put(secret("prom-echo", token="tok-echoed-987"))
+    # A proxy that refuses the token and echoes it back in its error.
+    stub.rules = [("sum(e", (401, "invalid token tok-echoed-987"))]
     templates = [
         template(stub.url, 'sum(a{app="{{ variables.app }}"})', name="basic", secretRef={"name": "prom-basic"}),
         template(stub.url, 'sum(b{app="{{ variables.app }}"})', name="token", secretRef={"name": "prom-token"}),
         template(stub.url, 'sum(c{app="{{ variables.app }}"})', name="partial", secretRef={"name": "prom-partial"}),
         template(stub.url, 'sum(d{app="{{ variables.app }}"})', name="absent", secretRef={"name": "prom-gone"}),
+        template(stub.url, 'sum(e{app="{{ variables.app }}"})', name="echo", secretRef={"name": "prom-echo"}),
     ]
     checks = [
         {"name": name, "templateRef": {"name": name}, "templateVariables": {"app": "x"}}
-        for name in ("basic", "token", "partial", "absent")
+        for name in ("basic", "token", "partial", "absent", "echo")
     ]
     connection = connect(str(kubeconfig), None)
     run = Run([canary("podinfo", checks)], templates, api_client=connection.api_client)
@@ -167,5 +171,7 @@ def test_credentials_from_the_secret_are_sent_and_never_reported(
     errors = {check: sample.error for (_, check), sample in run.samples().items()}
     assert errors["partial"] == "query failed: prometheus credentials does not contain a password"
     assert errors["absent"] == "query failed: secret test/prom-gone not found"
+    assert errors["echo"] is not None and errors["echo"].startswith("query failed: invalid token")
     reported = repr(run.seen)
-    assert "s3cret-pass" not in reported and "tok-abc123" not in reported
+    for secret_text in ("s3cret-pass", "tok-abc123", "tok-echoed-987"):
+        assert secret_text not in reported

@@ -85,11 +85,11 @@ def read_credentials(api_client: Any, namespace: str, name: str) -> tuple[str, s
             text = base64.b64decode(value).decode("utf-8")
         except ValueError:
             return None
-        redact.register(text)
         return text
 
     token = field("token")
     if token is not None:
+        redact.register(token)
         return token
     username, password = field("username"), field("password")
     if username is None:

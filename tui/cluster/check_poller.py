@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from tui.base import redact
 from tui.cluster.check_endpoint import Endpoint, EndpointProblem, Target, endpoint_for, make_client
 from tui.cluster.check_query import check_query, evaluate
 from tui.domain.check_rows import interval_seconds
@@ -190,7 +191,9 @@ class CheckPoller:
             sample = CheckSample(at, None, item.problem)
         else:
             value = evaluate(client, item.check, item.template, item.model)
-            sample = CheckSample(at, value.value, value.error, value.query)
+            # A server may echo what it was sent: a credential never reaches state, even inside an error.
+            error = redact.scrub(value.error) if value.error is not None else None
+            sample = CheckSample(at, value.value, error, value.query)
         return CheckValueObserved(item.key, item.check.name, sample)
 
     def _send(self, requests: list[tuple[Endpoint, str]], pool: ThreadPoolExecutor | None) -> dict[Any, Any]:

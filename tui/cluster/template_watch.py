@@ -105,7 +105,9 @@ class TemplateWatches:
         with self._lock:
             wanted = sorted(template_namespaces(canaries) - {ns for ns in self._watched if ns is not None})
             room = MAX_EXTRA_NAMESPACES - (len(self._watched) - 1)
-        for namespace in wanted[: max(0, room)]:
+            wanted = wanted[: max(0, room)]
+            self._watched.update(wanted)  # taken now: another thread's call does not start them twice
+        for namespace in wanted:
             self._start(*self.spec(namespace))
 
     def templates(self) -> dict[str, MetricTemplateInfo] | None:
