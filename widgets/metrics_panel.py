@@ -36,6 +36,7 @@ class MetricsPanel(StatePanel):
             state.health.get("prometheus"),
             int(state.now // 5),
             self.size.width,
+            self.size.height,
         )
 
     def render_state(self, state: AppState) -> Content:
@@ -49,7 +50,8 @@ class MetricsPanel(StatePanel):
         checks = self._custom_checks(state, view, width)
         if templates is not None and (checks or not any(s.success_rate is not None for s in (*primary, *canary))):
             # The checks are the canary's own queries: no builtin value to wait for, and the rows go to its checks.
-            return Content("\n").join([Content.styled(wording.shorten(templates, width), "$text-muted"), *checks])
+            note = Content.styled(wording.shorten(templates, width), "$text-muted")
+            return Content("\n").join(self._fit([note, *checks], len(checks)))
         observer = metric_notes.observer(state, view)
         duration_name = observer.duration if observer is not None else "p99"
         label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
@@ -134,7 +136,17 @@ class MetricsPanel(StatePanel):
                         p99 if last else "",
                     )
                 )
-        return Content("\n").join([*lines, *checks])
+        return Content("\n").join(self._fit([*lines, *checks], len(checks)))
+
+    def _fit(self, lines: list[Content], checks: int) -> list[Content]:
+        """The lines the panel's height holds; check rows that do not fit are counted on the last line, never cut
+        silently."""
+        height = self.content_region.height
+        if height <= 0 or len(lines) <= height or checks == 0:
+            return lines
+        hidden = min(checks, len(lines) - height + 1)
+        more = f"… {hidden} more check{'s' if hidden > 1 else ''} ({checks} in all)"
+        return [*lines[: len(lines) - hidden], Content.styled(more, "$text-muted")][:height]
 
     @staticmethod
     def _custom_checks(state: AppState, view: Any, width: int) -> list[Content]:

@@ -167,3 +167,28 @@ def test_a_custom_check_without_values_is_the_one_marked() -> None:
     assert view is not None
     rows = {row.name: (row.verdict, row.failed) for row in custom_check_rows(view)}
     assert rows == {"error-rate": ("no halt from Flagger", None), "latency": ("✖ no values found (Flagger)", True)}
+
+
+class ShortPanelApp(CheckPanelsApp):
+    CSS = "MetricsPanel { height: 5; }"  # three lines inside the border, as the compact rollout screen gives
+
+
+async def test_check_rows_that_do_not_fit_are_counted_not_cut() -> None:
+    many = {
+        **CUSTOM,
+        "spec": {
+            **CUSTOM["spec"],
+            "analysis": {
+                "interval": "30s",
+                "metrics": [
+                    {"name": f"check-{i}", "query": f"sum(x{i})", "thresholdRange": {"max": 1}} for i in range(4)
+                ],
+            },
+        },
+    }
+    app = ShortPanelApp([custom_state(halted=False, samples=False, canary=many)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = str(app.query_one("#m0", MetricsPanel).render()).splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith("check-0") and lines[2] == "… 3 more checks (4 in all)"
