@@ -109,7 +109,6 @@ class CheckPoller:
         self._next: dict[tuple[CanaryKey, str], float] = {}
         self._clients: dict[Endpoint, tuple[float, Any]] = {}
         self.requests = 0  # sent since the start
-        self.last_round_requests = 0
 
     def run(self) -> None:
         with ThreadPoolExecutor(self.workers, thread_name_prefix="check-query") as pool:
@@ -182,7 +181,6 @@ class CheckPoller:
                 self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
         if observations:
             self.emitter.emit(*observations)
-        self.last_round_requests = len(requests)
         self.requests += len(requests)
         return len(requests)
 
@@ -207,8 +205,6 @@ class CheckPoller:
         try:
             return self._client(endpoint).custom_query(query)
         except Exception as exc:
-            if isinstance(exc, EndpointProblem):
-                return exc
             self._clients.pop(endpoint, None)  # connect again next time (a new token, a restarted proxy)
             return exc
 
