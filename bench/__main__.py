@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import (
     bandwidth,
     change_latency,
+    check_cost,
     export,
     first_frame,
     first_screen,
@@ -38,6 +39,7 @@ FIGURES = (
     scale_mixed,
     change_latency,
     prom_cost,
+    check_cost,
     memory,
     export,
     peers,

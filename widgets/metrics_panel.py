@@ -7,7 +7,7 @@ from typing import Any
 from textual.content import Content
 
 from tui.domain import facts, metric_notes, wording
-from tui.domain.check_rows import custom_check_rows
+from tui.domain.check_rows import CheckRow, custom_check_rows, interval_seconds, measured
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
@@ -30,11 +30,13 @@ class MetricsPanel(StatePanel):
             view.info.analysis,
             view.last_halt,
             view.last_tick_at,
+            tuple(state.check_values.get(view.info.key, {}).items()),
             view.info.provider,
             state.flagger.mesh_provider,
             state.health.get("prometheus"),
             int(state.now // 5),
             self.size.width,
+            self.size.height,
         )
 
     def render_state(self, state: AppState) -> Content:
@@ -45,10 +47,11 @@ class MetricsPanel(StatePanel):
         width = max(40, self.content_region.width or 80)
         primary, canary = facts.primary_series(state, view), facts.canary_series(state, view)
         templates = metric_notes.templates_note(state, view)
-        checks = self._custom_checks(view, width)
+        checks = self._custom_checks(state, view, width)
         if templates is not None and (checks or not any(s.success_rate is not None for s in (*primary, *canary))):
             # The checks are the canary's own queries: no builtin value to wait for, and the rows go to its checks.
-            return Content("\n").join([Content.styled(wording.shorten(templates, width), "$text-muted"), *checks])
+            note = Content.styled(wording.shorten(templates, width), "$text-muted")
+            return Content("\n").join(self._fit([note, *checks], len(checks)))
         observer = metric_notes.observer(state, view)
         duration_name = observer.duration if observer is not None else "p99"
         label_w, value_w, rps_w, p99_w = 9, 11, 9, 8
@@ -133,15 +136,57 @@ class MetricsPanel(StatePanel):
                         p99 if last else "",
                     )
                 )
-        return Content("\n").join([*lines, *checks])
+        return Content("\n").join(self._fit([*lines, *checks], len(checks)))
+
+    def _fit(self, lines: list[Content], checks: int) -> list[Content]:
+        """The lines the panel's height holds; check rows that do not fit are counted on the last line, never cut
+        silently."""
+        height = self.content_region.height
+        if height <= 0 or len(lines) <= height or checks == 0:
+            return lines
+        hidden = min(checks, len(lines) - height + 1)
+        more = f"… {hidden} more check{'s' if hidden > 1 else ''} ({checks} in all)"
+        return [*lines[: len(lines) - hidden], Content.styled(more, "$text-muted")][:height]
 
     @staticmethod
-    def _custom_checks(view: Any, width: int) -> list[Content]:
-        """One line per templateRef / query check: its range and Flagger's verdict (canaryscope does not query it)."""
+    def _custom_checks(state: AppState, view: Any, width: int) -> list[Content]:
+        """One line per templateRef / query check: its range, its recent values and the latest against that range
+        (or why there is none), and Flagger's verdict."""
+        narrow = width < 100
+        # The template's own namespace/name is left to the analysis view: a row must fit 80 columns unwrapped.
+        kind_w, verdict_w, value_w = (0, 20, 10) if narrow else (9, 30, 12)
+        spark_w = max(4, width - 17 - kind_w - 15 - value_w - verdict_w - 2)
         lines = []
         for row in custom_check_rows(view):
+            kind = f"{row.kind:<{kind_w}}" if kind_w else ""
+            head = f"{wording.shorten(row.name, 16):<17}{kind}{wording.shorten(row.range, 14):<15}"
             style = "$error bold" if row.failed else "$text-muted"
-            # The template's own namespace/name is left to the analysis view: a row must fit 80 columns unwrapped.
-            head = f"{wording.shorten(row.name, 16):<17}{row.kind:<9}{wording.shorten(row.range, 14):<15}"
-            lines.append(Content.assemble((head, "bold"), (wording.shorten(row.verdict, 30), style)))
+            verdict = (wording.shorten(row.verdict, verdict_w), style)
+            lines.append(Content.assemble((head, "bold"), *_measured(state, view, row, spark_w, value_w), verdict))
         return lines
+
+
+def _measured(state: AppState, view: Any, row: CheckRow, spark_w: int, value_w: int) -> list[Content | str]:
+    """The check's sparkline and latest value (✔/✖ against its own range), or its error across both, in one line."""
+    check = row.check
+    blank = " " * (spark_w + 1 + value_w + 1)
+    if check is None or check.problem is not None:
+        return [blank]
+    series = state.check_series(view.info.key, check.name)
+    latest = series[-1] if series else None
+    text, failed = measured(check, latest)
+    if latest is not None and latest.value is None:
+        width = spark_w + 1 + value_w
+        return [Content.styled(f"{wording.shorten(text, width):<{width}}", "$warning"), " "]
+    interval = interval_seconds(check)
+    points = [(s.at, s.value) for s in series]
+    pick = max if check.max is not None else min
+    # The clock on screen moves once a second: a value measured since then is still the newest column.
+    now = max(state.now, latest.at) if latest is not None else state.now
+    cols = bucketed(points, now=now, span_s=interval * spark_w, width=spark_w, pick=pick)
+    seen = [v for v in cols if v is not None] + [b for b in (check.min, check.max) if b is not None]
+    low = min([0.0, *seen])
+    high = max([low + 1e-9, *seen]) * 1.1 if seen else 1.0
+    line = sparkline(cols, low=low, high=high, rows=1, bad=check.fails)[0]
+    style = "$text-muted" if failed is None else "$error bold" if failed else "$success"
+    return [line, " ", Content.styled(f"{wording.shorten(text, value_w):<{value_w}}", style), " "]

@@ -32,6 +32,7 @@ NAMES = (
     "scale-mixed",
     "change-latency",
     "prom-cost",
+    "check-cost",
     "memory",
     "export",
 )

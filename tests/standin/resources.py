@@ -204,6 +204,17 @@ CONFIGMAPS = ResourceType(
     has_generation=False,
     smp=META_ONLY_SMP,
 )
+# Served where a test installs it (`install_crd`): the poller reads a MetricTemplate's secretRef from here.
+SECRETS = ResourceType(
+    "",
+    ("v1",),
+    "secrets",
+    "Secret",
+    singular="secret",
+    builtin=True,
+    has_generation=False,
+    smp=META_ONLY_SMP,
+)
 NAMESPACES = ResourceType(
     "",
     ("v1",),

@@ -8,10 +8,11 @@ from dataclasses import replace
 from textual.app import App, ComposeResult
 
 from tui.domain.check_rows import custom_check_rows
-from tui.domain.model import FlaggerEvent, Health, MetricSample, SourceHealth
+from tui.domain.model import CheckSample, FlaggerEvent, Health, MetricSample, SourceHealth
 from tui.domain.observations import (
     CanaryObserved,
     CanarySelected,
+    CheckValueObserved,
     ClockTick,
     EventObserved,
     HealthObserved,
@@ -62,6 +63,7 @@ def custom_state(
     samples: bool,
     canary: dict = CUSTOM,
     halt: str = "Halt podinfo.test advancement error-rate 1.30 > 1",
+    values: bool = False,
 ) -> AppState:
     info = parse_canary(canary)
     assert info is not None
@@ -83,6 +85,13 @@ def custom_state(
             )
             for t in range(120, 0, -10)
         ]
+    if values:
+        # The poller's values: error-rate climbing past its max of 1; the latency query finding nothing at the end.
+        for i, value in enumerate((0.2, 0.3, 0.3, 0.5, 0.8, 0.9, 1.1, 1.3)):
+            at = NOW - 60 * (8 - i)
+            observations.append(CheckValueObserved(info.key, "error-rate", CheckSample(at, value)))
+            latency = CheckSample(at, 0.4 + i / 20) if i < 7 else CheckSample(at, None, "no values found")
+            observations.append(CheckValueObserved(info.key, "latency", latency))
     if halted:
         observations.append(EventObserved(FlaggerEvent(NOW - 5, "test", "podinfo", "Warning", halt)))
     return reduce_all(AppState(), observations)
@@ -98,15 +107,20 @@ class CheckPanelsApp(App[None]):
             yield MetricsPanel(id=f"m{i}")
 
     def on_mount(self) -> None:
+        self.show_all()
+        # Again once laid out: the rows fit the panel's real width, as on the next tick in the app.
+        self.call_after_refresh(self.show_all)
+
+    def show_all(self) -> None:
         for i, state in enumerate(self.states):
             self.query_one(f"#m{i}", MetricsPanel).show(state)
 
 
 def states() -> list[AppState]:
     return [
-        custom_state(halted=True, samples=False),
+        custom_state(halted=True, samples=False, values=True),
         custom_state(halted=False, samples=True),
-        custom_state(halted=True, samples=True, canary=MIXED),
+        custom_state(halted=True, samples=True, canary=MIXED, values=True),
     ]
 
 
@@ -153,3 +167,28 @@ def test_a_custom_check_without_values_is_the_one_marked() -> None:
     assert view is not None
     rows = {row.name: (row.verdict, row.failed) for row in custom_check_rows(view)}
     assert rows == {"error-rate": ("no halt from Flagger", None), "latency": ("✖ no values found (Flagger)", True)}
+
+
+class ShortPanelApp(CheckPanelsApp):
+    CSS = "MetricsPanel { height: 5; }"  # three lines inside the border, as the compact rollout screen gives
+
+
+async def test_check_rows_that_do_not_fit_are_counted_not_cut() -> None:
+    many = {
+        **CUSTOM,
+        "spec": {
+            **CUSTOM["spec"],
+            "analysis": {
+                "interval": "30s",
+                "metrics": [
+                    {"name": f"check-{i}", "query": f"sum(x{i})", "thresholdRange": {"max": 1}} for i in range(4)
+                ],
+            },
+        },
+    }
+    app = ShortPanelApp([custom_state(halted=False, samples=False, canary=many)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = str(app.query_one("#m0", MetricsPanel).render()).splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith("check-0") and lines[2] == "… 3 more checks (4 in all)"

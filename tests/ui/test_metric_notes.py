@@ -77,6 +77,23 @@ def test_a_canary_without_builtin_checks_names_its_metric_templates() -> None:
     assert metric_notes.templates_note(builtin, builtin.canaries[CanaryKey("apps", "podinfo")]) is None
 
 
+def test_a_canary_whose_only_custom_checks_are_inline_queries_does_not_speak_of_templates() -> None:
+    info = parse_canary(
+        {
+            "metadata": {"namespace": "apps", "name": "podinfo"},
+            "spec": {
+                "provider": "linkerd",
+                "targetRef": {"kind": "Deployment", "name": "podinfo"},
+                "analysis": {"metrics": [{"name": "latency", "query": "sum(x)", "thresholdRange": {"max": 0.8}}]},
+            },
+        }
+    )
+    assert info is not None
+    state = state_of(info)
+    note = metric_notes.templates_note(state, state.canaries[info.key])
+    assert note == "the canary's inline queries define its checks (latency)"
+
+
 def test_a_provider_whose_builtins_cannot_split_primary_and_canary_names_its_templates() -> None:
     state = state_of(canary("agent", "linkerd", kind="DaemonSet"))
     note = metric_notes.templates_note(state, state.canaries[CanaryKey("apps", "agent")])

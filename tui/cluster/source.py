@@ -13,6 +13,7 @@ from typing import Any
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.builtin_queries import metric_target
+from tui.cluster.check_poller import CheckPoller
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.daemonsets import daemonsets_spec
 from tui.cluster.discovery import ServedGroups, discover
@@ -20,6 +21,7 @@ from tui.cluster.flagger_install import LOOK, Defaulted, LogFollow, PrometheusCh
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
+from tui.cluster.template_watch import QuietRefusal, TemplateWatches, templates_served
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
 from tui.domain.flagger.providers import router_family
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, kinds_of_family
@@ -100,6 +102,9 @@ class ClusterSource:
         # Router kinds the server does not serve (known after discovery), and whether a note on them was shown.
         self._unserved_routers: tuple[RouterKind, ...] | None = None
         self._routers_noted = False
+        # MetricTemplates (once the kind is known to be served) and the poller of the custom checks' values.
+        self.template_watches: TemplateWatches | None = None
+        self.check_poller: CheckPoller | None = None
 
     # --- starting before the screen exists ---------------------------------------------------------------
 
@@ -221,6 +226,7 @@ class ClusterSource:
                 self._start_watch(*spec)
         if self.stop_event.is_set():
             return
+        self._watch_templates(self.served.version("flagger.app"))
         self._start_readers()
 
     def _start_watch(self, spec: WatchSpec, on_list: Any, on_event: Any) -> WatchLoop:
@@ -381,6 +387,8 @@ class ClusterSource:
             return
         providers_changed = self._know(observations)
         self._emit(*observations)
+        if self.template_watches is not None:
+            self.template_watches.follow(_canary_infos(observations))
         if providers_changed:
             self._note_routers()
         self._select_requested()
@@ -440,6 +448,9 @@ class ClusterSource:
                 self._start_logger(follow)
         if plan.prometheus is not None and not self.stop_event.is_set():
             self._start_prometheus(plan.prometheus)
+        if options.prometheus is not None and not self.stop_event.is_set():
+            given = plan.prometheus.option if plan.prometheus is not None else None
+            self._start_check_poller(given, plan.flagger.namespace if plan.flagger is not None else None)
 
     def _start_logger(self, follow: LogFollow) -> None:
         assert self.emitter is not None
@@ -501,3 +512,50 @@ class ClusterSource:
             clock=self.clock,
         )
         self._spawn("prometheus", self.poller.run)
+
+    # --- MetricTemplates and the custom checks' values --------------------------------------------------
+
+    def _watch_templates(self, version: str | None) -> None:
+        """Watch MetricTemplates where the canaries can name them, when the server serves the kind."""
+        if version is None or not templates_served(self.connection.api_client, version):
+            return
+        assert self.emitter is not None
+        watches = TemplateWatches(
+            self.connection.api_client, version, self.namespace, self.emitter, self._start_template_watch
+        )
+        self.template_watches = watches
+        self._start_template_watch(*watches.spec(self.namespace))
+        watches.follow(self.canaries())
+
+    def _start_template_watch(self, spec: WatchSpec, on_list: Any, on_event: Any) -> WatchLoop:
+        assert self.emitter is not None
+        quiet: Any = QuietRefusal(self.emitter)
+        loop = WatchLoop(spec, quiet, on_list, on_event, self.stop_event, read_timeout_s=self.options.read_timeout_s)
+        self.loops[spec.source] = loop
+        self._spawn(f"watch-{spec.source}", loop.run)
+        return loop
+
+    def _start_check_poller(self, given: tuple[str, str] | str | None, home: str | None) -> None:
+        assert self.emitter is not None
+        watches = self.template_watches
+        self.check_poller = CheckPoller(
+            self.canaries,
+            watches.templates if watches is not None else dict,
+            lambda: given,
+            self.emitter,
+            self.stop_event,
+            api_client=self.connection.api_client,
+            home=lambda: home,
+            clock=self.clock,
+        )
+        self._spawn("check-poller", self.check_poller.run)
+
+
+def _canary_infos(observations: Sequence[Observation]) -> list[CanaryInfo]:
+    infos: list[CanaryInfo] = []
+    for observation in observations:
+        if isinstance(observation, CanariesListed):
+            infos.extend(observation.items)
+        elif isinstance(observation, CanaryObserved):
+            infos.append(observation.info)
+    return infos

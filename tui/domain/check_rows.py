@@ -1,15 +1,28 @@
-"""The checks panel's rows for the checks canaryscope does not evaluate itself (templateRef and inline query):
-each with its own range and Flagger's verdict on it, read from Flagger's Halt event at its latest tick."""
+"""The checks panel's rows for the custom checks (templateRef and inline query): each with its own range, the
+latest value canaryscope measured for it (tui/cluster/check_poller.py) judged against that range, and Flagger's
+verdict on it, read from Flagger's Halt event at its latest tick."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tui.domain.current_warning import from_last_tick
 from tui.domain.flagger.gofmt import go_float
 from tui.domain.flagger.messages import classify, no_values_check
-from tui.domain.model import Check, CheckKind
+from tui.domain.model import Check, CheckKind, CheckSample
 from tui.domain.state import CanaryView
+
+_INTERVAL = re.compile(r"^([0-9]+)(m|s)$")
+MIN_INTERVAL_S = 1.0
+
+
+def interval_seconds(check: Check) -> float:
+    """The check's interval (`30s`, `1m`, as the CRD allows it) in seconds: how often its value is measured."""
+    match = _INTERVAL.match(check.interval)
+    if match is None:
+        return 60.0
+    return max(MIN_INTERVAL_S, float(match.group(1)) * (60 if match.group(2) == "m" else 1))
 
 
 @dataclass(frozen=True)
@@ -20,6 +33,7 @@ class CheckRow:
     range: str  # `max 1`, `0.5-2` (en dash), or a problem with the check as written
     verdict: str  # Flagger's, in a few words
     failed: bool | None  # True: it halted the latest tick; None: no verdict known
+    check: Check | None = None
 
 
 def range_text(check: Check) -> str:
@@ -57,9 +71,20 @@ def custom_check_rows(view: CanaryView) -> list[CheckRow]:
         source = f"templateRef {check.template_key}" if template else check.kind.value
         kind = "template" if template else "query" if check.kind is CheckKind.QUERY else "builtin"
         if check.problem is not None:
-            rows.append(CheckRow(check.name, source, kind, check.problem, "", True))
+            rows.append(CheckRow(check.name, source, kind, check.problem, "", True, check))
         elif halted is not None and halted[0] == check.name:
-            rows.append(CheckRow(check.name, source, kind, range_text(check), f"{halted[1]} (Flagger)", True))
+            rows.append(CheckRow(check.name, source, kind, range_text(check), f"{halted[1]} (Flagger)", True, check))
         else:
-            rows.append(CheckRow(check.name, source, kind, range_text(check), "no halt from Flagger", None))
+            rows.append(CheckRow(check.name, source, kind, range_text(check), "no halt from Flagger", None, check))
     return rows
+
+
+def measured(check: Check, sample: CheckSample | None) -> tuple[str, bool | None]:
+    """The latest measured value against the check's own range (`1.30 ✖`), or why there is none, in one line; with
+    whether it fails (None: nothing measured yet). An error fails, as Flagger halts on it."""
+    if sample is None:
+        return "–", None
+    if sample.value is None:
+        return (sample.error.splitlines()[0] if sample.error else "no value"), True
+    failed = check.fails(sample.value)
+    return f"{sample.value:.2f} {'✖' if failed else '✔'}", failed

@@ -74,6 +74,16 @@ def thresholds(view: CanaryView) -> tuple[float, float]:
     return success, duration
 
 
+def judged_thresholds(view: CanaryView) -> tuple[float | None, float | None]:
+    """The builtin bounds that judge this canary: a Canary that lists its metrics is judged only by those (no
+    default for a builtin check it lacks); one that lists none is drawn against Flagger's usual defaults."""
+    a = view.info.analysis
+    success, duration = thresholds(view)
+    if not a.checks:
+        return success, duration
+    return a.success_rate_min, a.duration_max_ms
+
+
 def meets_success_min(rate: float, minimum: float) -> bool:
     """Flagger's check: a success rate passes unless it is strictly below the minimum."""
     return rate >= minimum

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.domain.flagger.observers import OBSERVERS, Observer, builtin_gap, observer_family
-from tui.domain.model import Health, MetricSample
+from tui.domain.model import CheckKind, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.state import AppState, CanaryView
 
@@ -24,12 +24,18 @@ def templates_note(state: AppState, view: CanaryView) -> str | None:
     analysis = view.info.analysis
     if not analysis.builtin_checks:
         names = ", ".join(analysis.custom_metrics)
-        return f"the canary's MetricTemplates define its checks ({names})"
+        return f"the canary's {_whose(view)} define its checks ({names})"
     found = observer(state, view)
     gap = builtin_gap(found.family, view.info.target_kind) if found is not None else None
     if gap is not None:
-        return f"the canary's MetricTemplates define its checks ({gap})"
+        return f"the canary's {_whose(view)} define its checks ({gap})"
     return None
+
+
+def _whose(view: CanaryView) -> str:
+    """MetricTemplates, unless every custom check is an inline query."""
+    kinds = {check.kind for check in view.info.analysis.checks if check.kind is not CheckKind.BUILTIN}
+    return "inline queries" if kinds == {CheckKind.QUERY} else "MetricTemplates"
 
 
 def no_data_reason(state: AppState, view: CanaryView, role: str, series: tuple[MetricSample, ...]) -> str:

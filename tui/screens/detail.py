@@ -44,14 +44,14 @@ class DetailScreen(Screen[None]):
         if view is None:
             title.update("No canary selected")
             return None
-        success_min, duration_max = facts.thresholds(view)
+        success_min, duration_max = facts.judged_thresholds(view)
         # The time early on the line; a narrower terminal drops the parts at the end first.
         parts = [
             str(view.key),
             wording.clock(state.now),
             f"last {int(CHART_SPAN_S // 60)} minutes",
-            f"success rate min {wording.percent(success_min, 0)}",
-            f"p99 max {wording.millis(duration_max)}",
+            *([f"success rate min {wording.percent(success_min, 0)}"] if success_min is not None else []),
+            *([f"p99 max {wording.millis(duration_max)}"] if duration_max is not None else []),
             "Esc to go back",
         ]
         width = max(10, self.size.width - 2)
@@ -69,12 +69,13 @@ class DetailScreen(Screen[None]):
         self.show_hooks(state, view)
         primary = facts.primary_series(state, view)
         canary = facts.canary_series(state, view)
-        success_min, duration_max = facts.thresholds(view)
+        # No bound is drawn for a builtin check the canary does not have.
+        success_min, duration_max = facts.judged_thresholds(view)
         now = state.now
-        self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, f"min {success_min:g}%")
-        self.query_one("#chart-latency", MetricChart).draw(
-            now, primary, canary, duration_max, f"max {duration_max:g}ms"
-        )
+        success_label = f"min {success_min:g}%" if success_min is not None else ""
+        latency_label = f"max {duration_max:g}ms" if duration_max is not None else ""
+        self.query_one("#chart-success", MetricChart).draw(now, primary, canary, success_min, success_label)
+        self.query_one("#chart-latency", MetricChart).draw(now, primary, canary, duration_max, latency_label)
         self.query_one("#chart-rate", MetricChart).draw(now, primary, canary, None, "")
 
     def show_hooks(self, state: AppState, view: CanaryView) -> None:

@@ -1,0 +1,177 @@
+"""The custom checks' poller against a Prometheus query API over HTTP: each check at its own interval and never
+more often, identical queries sent once per round, bad input a one-line problem on its own check, credentials
+from the template's Secret sent and never kept in what the poller reports."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.cluster.poller_run import Run, canary
+from tests.cluster.query_stub import QueryStub, query_stub
+from tests.standin.apiserver import ApiServer
+from tests.standin.resources import SECRETS
+from tui.cluster.kubeconfig import connect
+from tui.kube.checks import parse_metric_template
+
+ERROR_RATE = 'sum(rate(errors{namespace="{{ namespace }}", app="{{ variables.app }}"}[{{ interval }}]))'
+
+
+def template(address: str | None, query: str = ERROR_RATE, name: str = "error-rate", **provider: Any) -> Any:
+    spec_provider = {"type": "prometheus", **({"address": address} if address else {}), **provider}
+    return parse_metric_template(
+        {"metadata": {"namespace": "test", "name": name}, "spec": {"provider": spec_provider, "query": query}}
+    )
+
+
+def shared(interval: str = "30s", app: str = "shop") -> dict[str, Any]:
+    return {
+        "name": "error-rate",
+        "templateRef": {"name": "error-rate"},
+        "interval": interval,
+        "thresholdRange": {"max": 1},
+        "templateVariables": {"app": app},
+    }
+
+
+@pytest.fixture
+def stub() -> Iterator[QueryStub]:
+    with query_stub() as made:
+        yield made
+
+
+def test_each_check_runs_at_its_own_interval_and_never_more_often(stub: QueryStub) -> None:
+    fast = canary("fast", [shared("10s"), {"name": "slow", "query": "sum(slow)", "interval": "1m"}])
+    run = Run([fast], [template(stub.url)], given=stub.url)
+    assert run.round() == 2
+    for _ in range(12):  # two minutes in 10 s steps, a round every 10 s
+        run.clock.now += 10
+        run.round()
+    sent = stub.sent()
+    assert sent.count("sum(slow)") == 3, "at 0 s, 60 s and 120 s: once per minute"
+    assert len([q for q in sent if q.startswith("sum(rate(errors")]) == 13, "once every 10 s"
+    before = len(stub.sent())
+    run.round()  # a second round at the same instant sends nothing
+    assert len(stub.sent()) == before
+
+
+def test_identical_queries_in_a_round_are_sent_once(stub: QueryStub) -> None:
+    # Four canaries share the template with the same variables; one asks for another app.
+    canaries = [canary(f"c{i}", [shared()]) for i in range(4)] + [canary("other", [shared(app="books")])]
+    run = Run(canaries, [template(stub.url)], given=stub.url)
+    assert run.round() == 2
+    assert sorted(stub.sent()) == sorted(
+        [
+            'sum(rate(errors{namespace="test", app="shop"}[30s]))',
+            'sum(rate(errors{namespace="test", app="books"}[30s]))',
+        ]
+    )
+    samples = run.samples()
+    assert {samples[(f"c{i}", "error-rate")].value for i in range(4)} == {1.5}
+    assert samples[("other", "error-rate")].value == 1.5
+
+
+def test_a_round_sends_a_bounded_number_and_the_rest_follow(stub: QueryStub) -> None:
+    canaries = [canary(f"c{i}", [{"name": "q", "query": f'sum(x{{i="{i}"}})', "interval": "1m"}]) for i in range(7)]
+    run = Run(canaries, [], given=stub.url, max_requests=3)
+    assert [run.round(), run.round(), run.round(), run.round()] == [3, 3, 1, 0]
+    assert len(set(stub.sent())) == 7
+
+
+def test_bad_input_is_one_line_on_its_own_check(stub: QueryStub) -> None:
+    stub.rules = [("nothing", "empty"), ("zero", "nan"), ("sum(rate(", (400, "1:10: parse error: unclosed left paren"))]
+    checks = [
+        {"name": "good", "query": "sum(good)"},
+        {"name": "ghost", "templateRef": {"name": "absent"}, "thresholdRange": {"max": 1}},
+        {"name": "broken", "query": "sum(rate("},
+        {"name": "empty", "query": "sum(nothing)"},
+        {"name": "nan", "query": "sum(zero) / sum(zero)"},
+        {"name": "nowhere", "templateRef": {"name": "no-address"}},
+        {"name": "inverted", "query": "sum(good)", "thresholdRange": {"min": 5, "max": 1}},
+        {"name": "unrendered", "templateRef": {"name": "error-rate"}},
+    ]
+    info = canary("podinfo", checks)
+    run = Run([info], [template(stub.url), template(None, "sum(plain)", name="no-address")], given=None)
+    run.round()
+    samples = {check: sample for (_, check), sample in run.samples().items()}
+    errors = {check: sample.error for check, sample in samples.items()}
+    # With no Prometheus given, an inline query has nowhere to go; the template with an address still answers.
+    assert errors["good"] == "no Prometheus: Flagger's -metrics-server was not found and no --prometheus given"
+    assert errors["ghost"] == "MetricTemplate test/absent not found"
+    assert errors["nowhere"] == "MetricTemplate test/no-address: provider has no address and no --prometheus given"
+    # Flagger's own words, its typo included.
+    missing = 'query render error: template excution failed: at <variables.app>: map has no entry for key "app"'
+    assert errors["unrendered"] == missing
+    assert "inverted" not in errors, "a check Flagger cannot judge is shown with its problem, not polled"
+    run = Run([info], [template(stub.url), template(None, "sum(plain)", name="no-address")], given=stub.url)
+    run.round()
+    samples = {check: sample for (_, check), sample in run.samples().items()}
+    assert samples["good"].value == 1.5 and samples["good"].error is None
+    assert samples["broken"].error == "query failed: 1:10: parse error: unclosed left paren"
+    assert samples["empty"].error == "no values found" and samples["nan"].error == "no values found"
+    assert samples["nowhere"].value == 1.5, "a template without an address asks the Prometheus given"
+    for sample in samples.values():
+        assert sample.error is None or "\n" not in sample.error
+
+
+def test_a_slow_prometheus_holds_only_its_own_thread(stub: QueryStub) -> None:
+    stub.delay = 1.0
+    run = Run([canary("podinfo", [{"name": "q", "query": "sum(q)", "interval": "1m"}])], [], given=stub.url)
+    stop = run.poller.stop
+    thread = threading.Thread(target=run.poller.run, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not stub.sent() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stub.sent(), "the poller asked"
+    assert time.monotonic() - started < 1.0, "the caller was not held"
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive(), "the poller stops with its source"
+
+
+def secret(name: str, **data: str) -> dict[str, Any]:
+    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"namespace": "test", "name": name}, "data": encoded}
+
+
+def test_credentials_from_the_secret_are_sent_and_never_reported(
+    stub: QueryStub, apiserver: ApiServer, kubeconfig: Any
+) -> None:
+    apiserver.install_crd(SECRETS)
+    apiserver.put(secret("prom-basic", username="reader", password="s3cret-pass"))
+    apiserver.put(secret("prom-token", token="tok-abc123"))
+    apiserver.put(secret("prom-partial", username="reader"))
+    apiserver.put(secret("prom-echo", token="tok-echoed-987"))
+    # A proxy that refuses the token and echoes it back in its error.
+    stub.rules = [("sum(e", (401, "invalid token tok-echoed-987"))]
+    templates = [
+        template(stub.url, 'sum(a{app="{{ variables.app }}"})', name="basic", secretRef={"name": "prom-basic"}),
+        template(stub.url, 'sum(b{app="{{ variables.app }}"})', name="token", secretRef={"name": "prom-token"}),
+        template(stub.url, 'sum(c{app="{{ variables.app }}"})', name="partial", secretRef={"name": "prom-partial"}),
+        template(stub.url, 'sum(d{app="{{ variables.app }}"})', name="absent", secretRef={"name": "prom-gone"}),
+        template(stub.url, 'sum(e{app="{{ variables.app }}"})', name="echo", secretRef={"name": "prom-echo"}),
+    ]
+    checks = [
+        {"name": name, "templateRef": {"name": name}, "templateVariables": {"app": "x"}}
+        for name in ("basic", "token", "partial", "absent", "echo")
+    ]
+    connection = connect(str(kubeconfig), None)
+    run = Run([canary("podinfo", checks)], templates, api_client=connection.api_client)
+    run.round()
+    headers = dict(stub.queries)
+    assert headers['sum(a{app="x"})'] == "Basic " + base64.b64encode(b"reader:s3cret-pass").decode()
+    assert headers['sum(b{app="x"})'] == "Bearer tok-abc123"
+    errors = {check: sample.error for (_, check), sample in run.samples().items()}
+    assert errors["partial"] == "query failed: prometheus credentials does not contain a password"
+    assert errors["absent"] == "query failed: secret test/prom-gone not found"
+    assert errors["echo"] is not None and errors["echo"].startswith("query failed: invalid token")
+    reported = repr(run.seen)
+    for secret_text in ("s3cret-pass", "tok-abc123", "tok-echoed-987"):
+        assert secret_text not in reported

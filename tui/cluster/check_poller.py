@@ -1,0 +1,217 @@
+"""The canaries' custom checks (templateRef with provider prometheus, inline query) evaluated as Flagger evaluates
+them (tui/cluster/check_query.py), each at its own interval and never more often, on a thread of its own.
+
+Each round takes the checks that are due, renders their queries and sends each distinct (endpoint, query) once:
+N canaries sharing a template with identical variables cost one request. Requests run on a few worker threads, a
+round sends a bounded number of them (the rest stay due for the next round), and every request has a deadline
+(tui/cluster/prometheus.py), so a slow Prometheus slows only this thread, never the other sources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tui.base import redact
+from tui.cluster.check_endpoint import Endpoint, EndpointProblem, Target, endpoint_for, make_client
+from tui.cluster.check_query import check_query, evaluate
+from tui.domain.check_rows import interval_seconds
+from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
+from tui.domain.model import CanaryInfo, CanaryKey, Check, CheckKind, CheckSample, MetricTemplateInfo
+from tui.domain.observations import CheckValueObserved
+from tui.sources.mailbox import Mailbox
+
+WORKERS = 4
+# Requests a round may send; what is left stays due and goes in the next round.
+MAX_REQUESTS_PER_ROUND = 200
+ROUND_S = 1.0
+# A secret's credentials are read again after this long (a rotated password is picked up).
+CLIENT_TTL_S = 300.0
+
+
+def model_for(info: CanaryInfo, check: Check) -> TemplateModel:
+    """Flagger's toMetricModel for this canary and check."""
+    return TemplateModel.for_canary(
+        name=info.key.name,
+        namespace=info.key.namespace,
+        target=info.target,
+        interval=check.interval,
+        service=info.service,
+        ingress=info.ingress_ref,
+        route=info.route_ref,
+        variables=dict(check.variables),
+    )
+
+
+def polled(check: Check) -> bool:
+    return check.problem is None and check.kind in (CheckKind.TEMPLATE, CheckKind.QUERY)
+
+
+@dataclass(frozen=True)
+class Due:
+    key: CanaryKey
+    check: Check
+    template: MetricTemplateInfo | None
+    model: TemplateModel
+    endpoint: Endpoint | None = None
+    rendered: str | None = None
+    problem: str | None = None
+
+
+class Answered:
+    """Stands in for a client within a round: the answer (or failure) of the one request sent for this query."""
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+    def custom_query(self, query: str) -> Any:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+class CheckPoller:
+    def __init__(
+        self,
+        canaries: Callable[[], Sequence[CanaryInfo]],
+        templates: Callable[[], Mapping[str, MetricTemplateInfo] | None],
+        given: Callable[[], Target | None],
+        emitter: Mailbox,
+        stop: threading.Event,
+        *,
+        api_client: Any = None,
+        home: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        connect: Callable[[Endpoint, Any], Any] = make_client,
+        round_s: float = ROUND_S,
+        workers: int = WORKERS,
+        max_requests: int = MAX_REQUESTS_PER_ROUND,
+    ) -> None:
+        self.canaries = canaries
+        self.templates = templates
+        self.given = given
+        self.emitter = emitter
+        self.stop = stop
+        self.api_client = api_client
+        self.home = home
+        self.clock = clock
+        self.monotonic = monotonic
+        self.connect = connect
+        self.round_s = round_s
+        self.workers = workers
+        self.max_requests = max_requests
+        self._next: dict[tuple[CanaryKey, str], float] = {}
+        self._clients: dict[Endpoint, tuple[float, Any]] = {}
+        self.requests = 0  # sent since the start
+
+    def run(self) -> None:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="check-query") as pool:
+            while not self.stop.is_set():
+                # A bug must not end the polling: the next round tries again.
+                with contextlib.suppress(Exception):
+                    self.round(pool)
+                self.stop.wait(self.round_s)
+
+    def due(self) -> list[Due]:
+        """The checks whose interval has passed since they were last sent, canaries in scope only."""
+        now = self.monotonic()
+        templates = self.templates()
+        found: list[Due] = []
+        seen: set[tuple[CanaryKey, str]] = set()
+        for info in self.canaries():
+            for check in info.analysis.checks:
+                if not polled(check):
+                    continue
+                slot = (info.key, check.name)
+                seen.add(slot)
+                if self._next.get(slot, now) > now:
+                    continue
+                if check.kind is CheckKind.TEMPLATE and templates is None:
+                    continue  # not listed yet: "not found" would be a guess
+                template = templates.get(check.template_key or "") if templates is not None else None
+                template = template if check.kind is CheckKind.TEMPLATE else None
+                found.append(self._prepare(Due(info.key, check, template, model_for(info, check))))
+        for slot in [s for s in self._next if s not in seen]:
+            del self._next[slot]  # a canary or check gone: forgotten
+        return found
+
+    def _prepare(self, due: Due) -> Due:
+        """The endpoint and the rendered query; a check that cannot be sent gets its problem instead."""
+        query, problem = check_query(due.check, due.template)
+        if query is None:
+            return Due(due.key, due.check, due.template, due.model, problem=problem)
+        try:
+            endpoint = endpoint_for(due.check, due.template, self.given(), self.home())
+        except EndpointProblem as problem_:
+            return Due(due.key, due.check, due.template, due.model, problem=str(problem_))
+        try:
+            rendered = render_query(query, due.model)
+        except RenderError:
+            return Due(due.key, due.check, due.template, due.model)  # evaluate() words it as Flagger does
+        return Due(due.key, due.check, due.template, due.model, endpoint, rendered)
+
+    def round(self, pool: ThreadPoolExecutor | None = None) -> int:
+        """One round: the due checks evaluated and emitted; returns the requests sent."""
+        due = self.due()
+        requests: dict[tuple[Endpoint, str], list[Due]] = {}
+        ready: list[Due] = []
+        for item in due:
+            if item.endpoint is None or item.rendered is None:
+                ready.append(item)
+                continue
+            request = (item.endpoint, item.rendered)
+            if request not in requests and len(requests) >= self.max_requests:
+                continue  # stays due: the next round sends it
+            requests.setdefault(request, []).append(item)
+        outcomes = self._send(list(requests), pool)
+        now, at = self.monotonic(), self.clock()
+        observations = []
+        for item in ready:
+            observations.append(self._observed(item, Answered(RuntimeError("not sent")), at))
+            self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
+        for request, items in requests.items():
+            for item in items:
+                observations.append(self._observed(item, Answered(outcomes[request]), at))
+                self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
+        if observations:
+            self.emitter.emit(*observations)
+        self.requests += len(requests)
+        return len(requests)
+
+    def _observed(self, item: Due, client: Answered, at: float) -> CheckValueObserved:
+        if item.problem is not None:
+            sample = CheckSample(at, None, item.problem)
+        else:
+            value = evaluate(client, item.check, item.template, item.model)
+            # A server may echo what it was sent: a credential never reaches state, even inside an error.
+            error = redact.scrub(value.error) if value.error is not None else None
+            sample = CheckSample(at, value.value, error, value.query)
+        return CheckValueObserved(item.key, item.check.name, sample)
+
+    def _send(self, requests: list[tuple[Endpoint, str]], pool: ThreadPoolExecutor | None) -> dict[Any, Any]:
+        if pool is None or len(requests) <= 1:
+            return {request: self._ask(*request) for request in requests}
+        futures = {request: pool.submit(self._ask, *request) for request in requests}
+        return {request: future.result() for request, future in futures.items()}
+
+    def _ask(self, endpoint: Endpoint, query: str) -> Any:
+        """The answer, or the exception, for one request (never raises)."""
+        try:
+            return self._client(endpoint).custom_query(query)
+        except Exception as exc:
+            self._clients.pop(endpoint, None)  # connect again next time (a new token, a restarted proxy)
+            return exc
+
+    def _client(self, endpoint: Endpoint) -> Any:
+        now = self.monotonic()
+        held = self._clients.get(endpoint)
+        if held is None or (endpoint.secret is not None and now - held[0] > CLIENT_TTL_S):
+            held = (now, self.connect(endpoint, self.api_client))
+            self._clients[endpoint] = held
+        return held[1]
