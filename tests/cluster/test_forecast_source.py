@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from tests import router_objects as ro
 from tests.cluster import objects
 from tests.cluster.harness import Harness
 from tests.standin.apiserver import ApiServer
+from tests.standin.events import EventRecorder
 from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_timestamp
 from tui.sim.forecast import LiveForecasts
@@ -49,3 +53,59 @@ def test_a_canary_at_rest_has_none(apiserver: ApiServer, kubeconfig: Path) -> No
         h.wait_for(lambda s: KEY in s.forecasts, what="a forecast")
         apiserver.put(objects.canary(phase="Succeeded", weight=0))
         h.wait_for(lambda s: KEY not in s.forecasts, what="the forecast gone")
+
+
+def live(kubeconfig: Path) -> Harness:
+    """A source with the forecaster as the command line wires it: Canaries, and every other observation."""
+    forecasts = LiveForecasts()
+    return Harness(kubeconfig, forecaster=forecasts.changed, forecast_inputs=forecasts.observed)
+
+
+def split(primary: int, canary: int) -> dict[str, Any]:
+    """The canary's TrafficSplit (router_objects names its backends after another apex)."""
+    text = json.dumps(ro.traffic_split(primary, canary)).replace(f'"{ro.APEX}', f'"{KEY.name}')
+    return json.loads(text)
+
+
+def test_promotion_steps_count_from_the_routers_weights(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # Promoting by 17 from primary 84 (the router), not from the status's 50: 100 % (Finalising) at 12:00:30,
+    # Succeeded at 12:01:00. From 50 it would take two more ticks.
+    apiserver.put(objects.canary(phase="Promoting", weight=50))
+    apiserver.put(split(84, 16))
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].ticks_left == 2, what="2 ticks")
+        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:01:00Z")
+        # The router alone moves (the Canary's status does not change): the forecast follows it.
+        apiserver.put(split(50, 50))
+        h.wait_for(lambda s: s.forecasts[KEY].ticks_left == 4, what="4 ticks from 50/50")
+
+
+def test_a_closed_traffic_increase_gate_holds_the_forecast_until_it_passes(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    gate = {"name": "more", "type": "confirm-traffic-increase", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="Progressing", weight=20, hooks=[gate])
+    apiserver.put(canary)
+    recorder = EventRecorder(apiserver)
+    recorder.warning(canary, "Halt examiner.test advancement waiting for traffic increase approval more")
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].waits_for == "more", what="held")
+        assert h.state.forecasts[KEY].promotion_at is None
+        recorder.normal(canary, "Confirm-traffic-increase check more passed")
+        h.wait_for(lambda s: s.forecasts[KEY].promotion_at is not None, what="a promotion time")
+        assert h.state.forecasts[KEY].waits_for is None
+
+
+def test_a_confirm_promotion_gate_that_passed_is_open_though_the_phase_still_waits(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    gate = {"name": "approve", "type": "confirm-promotion", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="WaitingPromotion", weight=50, hooks=[gate])
+    apiserver.put(canary)
+    apiserver.put(split(50, 50))
+    EventRecorder(apiserver).normal(canary, "Confirm-promotion check approve passed")
+    with live(kubeconfig) as h:
+        h.wait_for(
+            lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].promotion_at is not None,
+            what="a promotion time",
+        )
