@@ -67,17 +67,28 @@ def split(primary: int, canary: int) -> dict[str, Any]:
     return json.loads(text)
 
 
-def test_promotion_steps_count_from_the_routers_weights(apiserver: ApiServer, kubeconfig: Path) -> None:
-    # Promoting by 17 from primary 84 (the router), not from the status's 50: 100 % (Finalising) at 12:00:30,
-    # Succeeded at 12:01:00. From 50 it would take two more ticks.
-    apiserver.put(objects.canary(phase="Promoting", weight=50))
-    apiserver.put(split(84, 16))
+def test_waiting_for_promotion_the_weights_are_the_routers(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # WaitingPromotion reads weight 0, while the router stays at 50/50. The gate has just opened: copying, primary
+    # 67, 84, 100 % (Finalising), Succeeded: five ticks (at 12:02:30). From the status's 0 it would be ten.
+    gate = {"name": "approve", "type": "confirm-promotion", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="WaitingPromotion", weight=0, hooks=[gate])
+    apiserver.put(canary)
+    EventRecorder(apiserver).normal(canary, "Confirm-promotion check approve passed")
     with live(kubeconfig) as h:
-        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].ticks_left == 2, what="2 ticks")
-        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:01:00Z")
-        # The router alone moves (the Canary's status does not change): the forecast follows it.
+        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].ticks_left == 10, what="10 ticks")
+        # The router alone appears (the Canary does not change): the forecast follows it.
         apiserver.put(split(50, 50))
-        h.wait_for(lambda s: s.forecasts[KEY].ticks_left == 4, what="4 ticks from 50/50")
+        h.wait_for(lambda s: s.forecasts[KEY].ticks_left == 5, what="5 ticks from 50/50")
+        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:02:30Z")
+
+
+def test_a_router_ahead_of_the_status_is_a_tick_under_way(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # Flagger writes the router, then the status: for that moment the status's weight still counts.
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    apiserver.put(split(70, 30))
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: KEY in s.forecasts and s.routers, what="a forecast and the router")
+        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:04:00Z")
 
 
 def test_a_closed_traffic_increase_gate_holds_the_forecast_until_it_passes(

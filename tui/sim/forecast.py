@@ -393,10 +393,13 @@ class LiveForecasts:
         return {key for key in self._canaries if routers.intersection(self._router_ids(key))}
 
     def _weights(self, key: CanaryKey) -> tuple[int, int, bool]:
-        """The router's weights, where one is known for a canary that moves by weight; else the status's. (An
-        A/B or blue/green route's weights are its rules', not a share: those move by iterations.)"""
+        """The status's weights, or the router's where the status does not tell them: WaitingPromotion reads 0
+        while the traffic stays where the last step put it. (In the other phases a router that differs from the
+        status is a tick under way: Flagger writes the router first and the status a moment later. An A/B or
+        blue/green route's weights are its rules', not a share: those move by iterations.)"""
         canary = self._canaries[key]
-        if not ((canary.get("spec") or {}).get("analysis") or {}).get("iterations"):
+        analysis = (canary.get("spec") or {}).get("analysis") or {}
+        if (canary.get("status") or {}).get("phase") == "WaitingPromotion" and not analysis.get("iterations"):
             for rid in self._router_ids(key):
                 router = self._routers.get(rid)
                 if router is not None and router.primary_weight is not None and router.canary_weight is not None:
