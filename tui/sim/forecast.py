@@ -366,7 +366,7 @@ class LiveForecasts:
                     del self._routers[rid]
                 for router in items[:MAX_ROUTERS]:
                     self._routers[(router.namespace, router.name, router.kind)] = router
-                return set(self._canaries)
+                return {key for key in self._canaries if self._reads_router(key)}
             case EventObserved(event=event):
                 # Kept for any canary, in flight or not yet: a gate's one "waiting" event may come first.
                 if read_hook_event(event.message) is None and not _releases(event):
@@ -390,7 +390,16 @@ class LiveForecasts:
         return [(rk.namespace_for(info), name, rk.kind) for rk in kinds if (name := rk.name_for(info)) is not None]
 
     def _routed_by(self, routers: set[RouterId]) -> set[CanaryKey]:
-        return {key for key in self._canaries if routers.intersection(self._router_ids(key))}
+        """The canaries whose forecast reads one of these routers (see _weights): few, so a router's change on
+        every tick costs no run forward for the others."""
+        return {
+            key for key in self._canaries if self._reads_router(key) and routers.intersection(self._router_ids(key))
+        }
+
+    def _reads_router(self, key: CanaryKey) -> bool:
+        canary = self._canaries[key]
+        analysis = (canary.get("spec") or {}).get("analysis") or {}
+        return (canary.get("status") or {}).get("phase") == "WaitingPromotion" and not analysis.get("iterations")
 
     def _weights(self, key: CanaryKey) -> tuple[int, int, bool]:
         """The status's weights, or the router's where the status does not tell them: WaitingPromotion reads 0
@@ -398,8 +407,7 @@ class LiveForecasts:
         status is a tick under way: Flagger writes the router first and the status a moment later. An A/B or
         blue/green route's weights are its rules', not a share: those move by iterations.)"""
         canary = self._canaries[key]
-        analysis = (canary.get("spec") or {}).get("analysis") or {}
-        if (canary.get("status") or {}).get("phase") == "WaitingPromotion" and not analysis.get("iterations"):
+        if self._reads_router(key):
             for rid in self._router_ids(key):
                 router = self._routers.get(rid)
                 if router is not None and router.primary_weight is not None and router.canary_weight is not None:
