@@ -295,8 +295,8 @@ RouterId = tuple[str, str, str]  # namespace, name, kind
 
 class LiveForecasts:
     """A cluster source's forecasts, for canaries in flight only: one whenever something the run forward starts
-    from changes: the Canary (spec and status), the weights of its router (status.canaryWeight where none is
-    known) and its webhooks' last results in Flagger's events (the confirm gates). `changed` takes each Canary
+    from changes: the Canary (spec and status), its router's weights where the status does not tell them (see
+    _weights) and its webhooks' last results in Flagger's events (the confirm gates). `changed` takes each Canary
     the source watches, `observed` whatever else it reports; both run on the source's threads."""
 
     def __init__(self) -> None:
