@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import threading
@@ -96,6 +97,7 @@ class ClusterSource:
         self.translator = Translator(clock, self.namespace, target.canary)
         self._forecaster = forecaster  # runs on the watch thread, off the UI thread
         self._forecast_inputs = forecast_inputs
+        self._forecast_lock = threading.RLock()
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
@@ -379,15 +381,18 @@ class ClusterSource:
         in_scope = self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         if self._forecaster is None or not in_scope:
             return
-        self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
+        with self._forecast_lock:
+            self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
             return
-        if self._forecast_inputs is not None:
-            observations = [*observations, *self._forecast_inputs(observations, self._mesh_provider)]
-        providers_changed = self._know(observations)
-        self._emit(*observations)
+        # A forecast is made and handed on under one lock: one made from older inputs never lands after a newer one.
+        with self._forecast_lock if self._forecast_inputs is not None else contextlib.nullcontext():
+            if self._forecast_inputs is not None:
+                observations = [*observations, *self._forecast_inputs(observations, self._mesh_provider)]
+            providers_changed = self._know(observations)
+            self._emit(*observations)
         if providers_changed:
             self._note_routers()
         self._select_requested()
