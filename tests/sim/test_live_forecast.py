@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.cluster import objects
 from tests.sim.test_forecast import APEX, HEADER, NS, phase, scenario
 from tests.simkit import EXAMINER, simulation
 from tui.domain.forecast import Forecast
-from tui.domain.observations import ForecastObserved
+from tui.domain.model import CanaryKey, RouterInfo
+from tui.domain.observations import ForecastObserved, Observation, RouterObserved
 from tui.sim.engine import Simulation
 from tui.sim.forecast import LiveForecasts
 from tui.sim.store import rfc3339
@@ -93,3 +95,22 @@ def test_a_closed_traffic_increase_gate_is_read_from_flaggers_events() -> None:
     while phase(sim) != "Succeeded":
         watcher.tick()
     assert opened.promotion_at == sim.now
+
+
+def test_a_routers_change_is_run_forward_only_for_a_canary_that_reads_it() -> None:
+    live = LiveForecasts()
+    key = CanaryKey("test", "examiner")
+
+    def split(primary: int, canary: int) -> list[Observation]:
+        return [RouterObserved(RouterInfo(key.namespace, key.name, "TrafficSplit", "v1alpha1", primary, canary))]
+
+    progressing = objects.canary(phase="Progressing", weight=20)
+    assert [o.key for o in live.changed("ADDED", progressing, "linkerd")] == [key]
+    # Progressing: the status's weight counts, a router's move is a tick under way and forecasts nothing.
+    assert live.observed(split(70, 30), "linkerd") == []
+    # WaitingPromotion reads weight 0 while the router keeps the traffic at 50/50: that router is read.
+    waiting = objects.canary(phase="WaitingPromotion", weight=0)
+    live.changed("MODIFIED", waiting, "linkerd")
+    (found,) = live.observed(split(50, 50), "linkerd")
+    assert isinstance(found, ForecastObserved) and found.forecast is not None and found.forecast.ticks_left == 5
+    assert live.observed(split(50, 50), "linkerd") == []  # nothing changed, nothing sent

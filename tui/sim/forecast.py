@@ -306,6 +306,7 @@ class LiveForecasts:
         self._routers: dict[RouterId, RouterInfo] = {}
         self._events: dict[CanaryKey, deque[FlaggerEvent]] = {}
         self._sent: dict[CanaryKey, Forecast | None] = {}
+        self._router_readers: set[CanaryKey] = set()  # the canaries in flight whose forecast reads their router
         self._mesh_provider: str | None = None
 
     def changed(self, change: str, obj: dict[str, Any], mesh_provider: str | None) -> list[ForecastObserved]:
@@ -330,6 +331,10 @@ class LiveForecasts:
                 return [ForecastObserved(key, None)]
             self._canaries[key] = copy.deepcopy(obj)
             self._infos[key] = info
+            if self._reads_router(key):
+                self._router_readers.add(key)
+            else:
+                self._router_readers.discard(key)
             found = self._forecast(key)
             self._sent[key] = found
             return [ForecastObserved(key, found)]
@@ -366,7 +371,7 @@ class LiveForecasts:
                     del self._routers[rid]
                 for router in items[:MAX_ROUTERS]:
                     self._routers[(router.namespace, router.name, router.kind)] = router
-                return {key for key in self._canaries if self._reads_router(key)}
+                return set(self._router_readers)
             case EventObserved(event=event):
                 # Kept for any canary, in flight or not yet: a gate's one "waiting" event may come first.
                 if read_hook_event(event.message) is None and not _releases(event):
@@ -381,6 +386,7 @@ class LiveForecasts:
     def _forget(self, key: CanaryKey) -> None:
         self._canaries.pop(key, None)
         self._infos.pop(key, None)
+        self._router_readers.discard(key)
 
     def _router_ids(self, key: CanaryKey) -> list[RouterId]:
         info = self._infos[key]
@@ -391,10 +397,8 @@ class LiveForecasts:
 
     def _routed_by(self, routers: set[RouterId]) -> set[CanaryKey]:
         """The canaries whose forecast reads one of these routers (see _weights): few, so a router's change on
-        every tick costs no run forward for the others."""
-        return {
-            key for key in self._canaries if self._reads_router(key) and routers.intersection(self._router_ids(key))
-        }
+        every tick costs nothing for the others."""
+        return {key for key in self._router_readers if routers.intersection(self._router_ids(key))}
 
     def _reads_router(self, key: CanaryKey) -> bool:
         canary = self._canaries[key]
