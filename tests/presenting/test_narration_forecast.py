@@ -79,3 +79,10 @@ def test_presentation_mode_shows_the_forecast_under_the_phase_in_the_room_it_has
     assert wide == forecast_line(state.forecasts[ss.KEY]) and f"promotion ≈ {clock(promoted)} (9 ticks)" in wide
     assert forecast_note(state, 40) == f"rollback {clock(ss.NOW + 40.0)} if failing"
     assert forecast_note(ss.ab(4), 116) == ""
+
+
+def test_a_held_ticks_message_is_quoted_on_one_line() -> None:
+    state = custom_checks_state("Metric query failed for error-rate:\nline two\r\n\tline three", 1)
+    text = narrate(state)
+    assert "\n" not in text and "\r" not in text and "\t" not in text, text
+    assert "(Metric query failed for error-rate: line two line three)" in text, text

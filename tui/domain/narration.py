@@ -370,7 +370,7 @@ class _Narrator:
         return warning
 
     def _held(self, warning: FlaggerEvent, where: str, brief: str, so_far: str) -> Narration:
-        said = wording.short_message(warning.message, 72)
+        said = wording.short_message(" ".join(warning.message.split()), 72)  # one line, whatever it carried
         return _one(
             f"{where}: Flagger did not advance at its last tick ({said}); it tries again at the next tick"
             f"{self.soon}{so_far}.",
