@@ -397,7 +397,10 @@ def run_watch(args: argparse.Namespace) -> int:
         refresh_s=args.refresh,
         provider=args.provider,
     )
-    source = ClusterSource(connection, target, options, forecaster=LiveForecasts().changed)
+    forecasts = LiveForecasts()
+    source = ClusterSource(
+        connection, target, options, forecaster=forecasts.changed, forecast_inputs=forecasts.observed
+    )
     source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:
         holder: list[CanaryscopeApp] = []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from tests import router_objects as ro
 from tests.cluster import objects
 from tests.cluster.harness import Harness
 from tests.standin.apiserver import ApiServer
+from tests.standin.events import EventRecorder
 from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_timestamp
 from tui.sim.forecast import LiveForecasts
@@ -49,3 +53,70 @@ def test_a_canary_at_rest_has_none(apiserver: ApiServer, kubeconfig: Path) -> No
         h.wait_for(lambda s: KEY in s.forecasts, what="a forecast")
         apiserver.put(objects.canary(phase="Succeeded", weight=0))
         h.wait_for(lambda s: KEY not in s.forecasts, what="the forecast gone")
+
+
+def live(kubeconfig: Path) -> Harness:
+    """A source with the forecaster as the command line wires it: Canaries, and every other observation."""
+    forecasts = LiveForecasts()
+    return Harness(kubeconfig, forecaster=forecasts.changed, forecast_inputs=forecasts.observed)
+
+
+def split(primary: int, canary: int) -> dict[str, Any]:
+    """The canary's TrafficSplit (router_objects names its backends after another apex)."""
+    text = json.dumps(ro.traffic_split(primary, canary)).replace(f'"{ro.APEX}', f'"{KEY.name}')
+    return json.loads(text)
+
+
+def test_waiting_for_promotion_the_weights_are_the_routers(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # WaitingPromotion reads weight 0, while the router stays at 50/50. The gate has just opened: copying, primary
+    # 67, 84, 100 % (Finalising), Succeeded: five ticks (at 12:02:30). From the status's 0 it would be ten.
+    gate = {"name": "approve", "type": "confirm-promotion", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="WaitingPromotion", weight=0, hooks=[gate])
+    apiserver.put(canary)
+    EventRecorder(apiserver).normal(canary, "Confirm-promotion check approve passed")
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].ticks_left == 10, what="10 ticks")
+        # The router alone appears (the Canary does not change): the forecast follows it.
+        apiserver.put(split(50, 50))
+        h.wait_for(lambda s: s.forecasts[KEY].ticks_left == 5, what="5 ticks from 50/50")
+        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:02:30Z")
+
+
+def test_a_router_ahead_of_the_status_is_a_tick_under_way(apiserver: ApiServer, kubeconfig: Path) -> None:
+    # Flagger writes the router, then the status: for that moment the status's weight still counts.
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    apiserver.put(split(70, 30))
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: KEY in s.forecasts and s.routers, what="a forecast and the router")
+        assert h.state.forecasts[KEY].promotion_at == parse_timestamp("2026-03-04T12:04:00Z")
+
+
+def test_a_closed_traffic_increase_gate_holds_the_forecast_until_it_passes(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    gate = {"name": "more", "type": "confirm-traffic-increase", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="Progressing", weight=20, hooks=[gate])
+    apiserver.put(canary)
+    recorder = EventRecorder(apiserver)
+    recorder.warning(canary, "Halt examiner.test advancement waiting for traffic increase approval more")
+    with live(kubeconfig) as h:
+        h.wait_for(lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].waits_for == "more", what="held")
+        assert h.state.forecasts[KEY].promotion_at is None
+        recorder.normal(canary, "Confirm-traffic-increase check more passed")
+        h.wait_for(lambda s: s.forecasts[KEY].promotion_at is not None, what="a promotion time")
+        assert h.state.forecasts[KEY].waits_for is None
+
+
+def test_a_confirm_promotion_gate_that_passed_is_open_though_the_phase_still_waits(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    gate = {"name": "approve", "type": "confirm-promotion", "url": "http://flagger-loadtester.test/gate/check"}
+    canary = objects.canary(phase="WaitingPromotion", weight=50, hooks=[gate])
+    apiserver.put(canary)
+    apiserver.put(split(50, 50))
+    EventRecorder(apiserver).normal(canary, "Confirm-promotion check approve passed")
+    with live(kubeconfig) as h:
+        h.wait_for(
+            lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].promotion_at is not None,
+            what="a promotion time",
+        )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.eta import EtaRuns
 from tests.lab.hooks import HookRuns
 from tests.lab.side_by_side import SideBySide
 from tests.lab.strategies import StrategyRuns
@@ -61,6 +62,7 @@ _CHECK_RUNS: dict[Path, CheckRuns] = {}
 _SIDE_BY_SIDE: dict[Path, SideBySide] = {}
 _STRATEGIES: dict[Path, StrategyRuns] = {}
 _HOOK_RUNS: dict[Path, HookRuns] = {}
+_ETA_RUNS: dict[Path, EtaRuns] = {}
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +84,12 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         _STRATEGIES[info.lab_dir] = StrategyRuns(info).start()
     if any("hook_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
         _HOOK_RUNS[info.lab_dir] = HookRuns(info).start()
+    if any("eta_run" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _ETA_RUNS[info.lab_dir] = EtaRuns(info).start()
     try:
         yield info
     finally:
-        for started in (_STRATEGIES, _HOOK_RUNS):
+        for started in (_STRATEGIES, _HOOK_RUNS, _ETA_RUNS):
             runs = started.pop(info.lab_dir, None)
             if runs is not None:
                 runs.close()
@@ -131,6 +135,14 @@ def hook_runs(lab: LabInfo) -> HookRuns:
     if lab.lab_dir not in _HOOK_RUNS:
         _HOOK_RUNS[lab.lab_dir] = HookRuns(lab).start()
     return _HOOK_RUNS[lab.lab_dir]
+
+
+@pytest.fixture(scope="session")
+def eta_run(lab: LabInfo) -> EtaRuns:
+    """A good release forecast by a cluster source as the command line wires it (tests/lab/eta.py)."""
+    if lab.lab_dir not in _ETA_RUNS:
+        _ETA_RUNS[lab.lab_dir] = EtaRuns(lab).start()
+    return _ETA_RUNS[lab.lab_dir]
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,10 @@ class Driver:
             read_timeout_s=30.0,
             refresh_s=2.0,
         )
-        self.source = ClusterSource(connection, target, options, forecaster=LiveForecasts().changed)
+        forecasts = LiveForecasts()
+        self.source = ClusterSource(
+            connection, target, options, forecaster=forecasts.changed, forecast_inputs=forecasts.observed
+        )
         holder: list[CanaryscopeApp] = []
         self.actions = ClusterActions(
             connection,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import threading
@@ -47,6 +48,8 @@ FIRST_SCREEN_WAIT_S = 2.0
 
 # (change, Canary object, Flagger's -mesh-provider if known) -> observations (a ForecastObserved).
 Forecaster = Callable[[str, dict[str, Any], str | None], Sequence[Observation]]
+# (what the source reports, Flagger's -mesh-provider) -> forecasts that changed with it (a router, a gate's result).
+ForecastInputs = Callable[[Sequence[Observation], str | None], Sequence[Observation]]
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,11 @@ class ClusterSource:
         *,
         clock: Callable[[], float] = time.time,
         forecaster: Forecaster | None = None,
+        forecast_inputs: ForecastInputs | None = None,
     ) -> None:
         """`forecaster`: forecasts a Canary's rollout from each status it watches (the composition root passes the
-        simulation's, which this module does not import)."""
+        simulation's, which this module does not import); `forecast_inputs`: sees every other observation, for what
+        the forecast also depends on."""
         self.connection = connection
         self.target = target
         self.options = options
@@ -93,6 +98,8 @@ class ClusterSource:
         self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
         self._forecaster = forecaster  # runs on the watch thread, off the UI thread
+        self._forecast_inputs = forecast_inputs
+        self._forecast_lock = threading.RLock()
         self._selected_sent = False
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
@@ -380,13 +387,18 @@ class ClusterSource:
         in_scope = self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         if self._forecaster is None or not in_scope:
             return
-        self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
+        with self._forecast_lock:
+            self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
             return
-        providers_changed = self._know(observations)
-        self._emit(*observations)
+        # A forecast is made and handed on under one lock: one made from older inputs never lands after a newer one.
+        with self._forecast_lock if self._forecast_inputs is not None else contextlib.nullcontext():
+            if self._forecast_inputs is not None:
+                observations = [*observations, *self._forecast_inputs(observations, self._mesh_provider)]
+            providers_changed = self._know(observations)
+            self._emit(*observations)
         if self.template_watches is not None:
             self.template_watches.follow(_canary_infos(observations))
         if providers_changed:

@@ -359,6 +359,26 @@ class _Narrator:
             return f"{claim} now", claim, True
         return None
 
+    def _held_at_last_tick(self) -> FlaggerEvent | None:
+        """A Warning from Flagger's latest tick that no sentence names (a query that failed, a message of another
+        version): that tick did not advance, so no next step may be promised."""
+        warning = current_warning(self.view)
+        if warning is None or not from_last_tick(self.view, warning):
+            return None
+        if classify(warning.message).kind in ("traffic-increase-halt", "canary-not-ready"):
+            return None
+        return warning
+
+    def _held(self, warning: FlaggerEvent, where: str, brief: str, so_far: str) -> Narration:
+        said = wording.short_message(" ".join(warning.message.split()), 72)  # one line, whatever it carried
+        return _one(
+            f"{where}: Flagger did not advance at its last tick ({said}); it tries again at the next tick"
+            f"{self.soon}{so_far}.",
+            f"{where}: not advanced at the last tick ({said}).",
+            f"{where}: not advanced at the last tick.",
+            f"{brief}: held at the last tick.",
+        )
+
     def _progressing(self) -> Narration:
         view = self.view
         if self.progress.by_iterations:
@@ -378,6 +398,9 @@ class _Narrator:
             return self._not_ready(warning)
         failed = view.info.failed_checks or 0
         so_far = f" ({wording.checks(failed)} of {view.threshold or 1} so far)" if failed else ""
+        held = self._held_at_last_tick()
+        if held is not None:
+            return self._held(held, f"Canary at {self.weight} %", f"{self.weight} %", so_far)
         forecast = self._forecast()
         if forecast is not None and not forecast[2]:
             claim, short, _ = forecast
@@ -553,6 +576,9 @@ class _Narrator:
         short_lead = f"{name}: {counter}{audience_short}" if not p.on_canary else f"{name}: {audience_short}"
         failed = self.view.info.failed_checks or 0
         so_far = f" ({wording.checks(failed)} of {self.view.threshold or 1} so far)" if failed else ""
+        held = self._held_at_last_tick()
+        if held is not None:
+            return self._held(held, f"{name}, iteration {counter}", counter, so_far)
         forecast = self._forecast()
         if forecast is not None and not forecast[2]:
             claim, short, _ = forecast
@@ -587,8 +613,16 @@ class _Narrator:
             if routes_first:
                 return f"all traffic moves to the canary at the next tick{self.soon}", f"canary next{self.soon}"
             return f"promotion follows at the next tick{self.soon}", f"promotion{self.soon}"
-        estimate = about(eta_s(self.view, checks, self.state.now))
         what = "all traffic moves to the canary" if routes_first else "promotion"
+        more = f"{what} after {checks} more check{'' if checks == 1 else 's'}"
+        # The forecast (the scheduler run forward) is the one estimate: the panels show the same time.
+        ahead = self.state.forecasts.get(self.view.key)
+        if ahead is not None and ahead.waits_for is not None:
+            return f"{more}, then it waits for approval ({ahead.waits_for})", "then waits for approval"
+        if ahead is not None and ahead.promotion_at is not None:
+            left = about(max(0.0, ahead.promotion_at - self.state.now))
+            return f"{more}; promoted ≈ {wording.clock(ahead.promotion_at)} ({left})", f"promoted {_tilde(left)}"
+        estimate = about(eta_s(self.view, checks, self.state.now))
         return (
             f"{what} after {checks} more check{'' if checks == 1 else 's'} ({estimate})",
             f"{'all to the canary' if routes_first else 'promotion'} {estimate.replace('about ', '~')}",
@@ -609,6 +643,10 @@ class _Narrator:
             f"{name} passed {p.counter}, waits for promotion approval{ask_short}.",
             f"{p.counter}: waits for promotion approval.",
         )
+
+
+def _tilde(estimate: str) -> str:
+    return estimate.replace("about ", "~")
 
 
 _TEST_NAMES = {Strategy.AB: "A/B test", Strategy.BLUE_GREEN: "Blue/green", Strategy.CANARY: "Canary"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -14,6 +15,7 @@ from textual.widgets import Static
 
 from tui.domain import facts, wording
 from tui.domain.flagger.strategy import Strategy
+from tui.domain.forecast import forecast_line, forecast_short
 from tui.domain.narration import narrate
 from tui.domain.progress import matched_share, strategy_for
 from tui.domain.state import AppState
@@ -91,6 +93,14 @@ def plan(width: int, height: int, narration_rows: int, decimals: int = 1) -> Pla
     return Plan(phase=phase, weights=weights, rates=rates, bar=1 + bar_extra, gaps=gaps)
 
 
+def forecast_note(state: AppState, width: int) -> str:
+    """The forecast under the phase, as the canary panel words it; its short form where the line does not fit."""
+    view = state.selected_view
+    ahead = state.forecasts.get(view.key) if view is not None else None
+    line = forecast_line(ahead)
+    return line if cell_len(line) <= width else forecast_short(ahead)
+
+
 def rate_decimals(minimum: float) -> int:
     """One decimal, or as many as the minimum has, so that the digits can show which side of it a rate is."""
     text = f"{minimum:g}"
@@ -123,7 +133,9 @@ class PresentationScreen(Screen[None]):
     PresentationScreen #p-phase.-good { background: $success 40%; }
     PresentationScreen #p-phase.-bad { background: $error 50%; }
     PresentationScreen #p-phase.-waiting { background: $warning 40%; }
-    PresentationScreen #p-note { height: 1; text-align: center; text-style: bold; }
+    PresentationScreen #p-note {
+        height: 1; text-align: center; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     PresentationScreen .p-gap { height: 0; }
     PresentationScreen .p-row { height: auto; }
     PresentationScreen .p-cell { width: 1fr; height: auto; }
@@ -202,7 +214,7 @@ class PresentationScreen(Screen[None]):
         info = view.info
         phase.show(wording.phase_text(info.phase).upper(), rows=sizes.phase)
         phase.set_classes(PHASE_CLASSES.get(info.phase or "", ""))
-        note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else ""
+        note = "॥ SUSPENDED: Flagger skips this canary every tick" if info.suspend else forecast_note(state, inner)
         self.query_one("#p-note", Static).update(note)
         self.show_top_line(state)
         primary, weight = facts.split(state, view)

@@ -1,0 +1,116 @@
+"""The cluster's forecast, checked against the simulation's own runs: LiveForecasts sees only what a cluster source
+reports (each Canary as the API serves it, its router's weights, Flagger's events), never the simulation's
+scheduler or loadtester, and must still predict the promotion the run then makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cluster import objects
+from tests.sim.test_forecast import APEX, HEADER, NS, phase, scenario
+from tests.simkit import EXAMINER, simulation
+from tui.domain.forecast import Forecast
+from tui.domain.model import CanaryKey, RouterInfo
+from tui.domain.observations import ForecastObserved, Observation, RouterObserved
+from tui.sim.engine import Simulation
+from tui.sim.forecast import LiveForecasts
+from tui.sim.store import rfc3339
+
+
+class Watcher:
+    """A cluster source's view of the simulation: what it drains, and the Canary object after each tick."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.live = LiveForecasts()
+        self.current: Forecast | None = None
+
+    def look(self) -> Forecast | None:
+        provider = self.sim.scenario.provider
+        canary = self.sim.store.get("Canary", NS, APEX)
+        found = self.live.observed(self.sim.drain(), provider) + self.live.changed("MODIFIED", canary, provider)
+        for observation in found:
+            if isinstance(observation, ForecastObserved) and observation.key == EXAMINER:
+                self.current = observation.forecast
+        return self.current
+
+    def tick(self) -> None:
+        self.sim.advance(self.sim.flagger.next_tick(NS, APEX) - self.sim.now)
+
+
+def run(sim: Simulation, end: str = "Succeeded", limit: int = 60, **at: Any) -> tuple[list[Forecast | None], float]:
+    """The live forecast after every analysis tick from the release until phase `end`, and when `end` came."""
+    watcher = Watcher(sim)
+    watcher.look()
+    sim.release(EXAMINER, faulty=False)
+    seen: list[Forecast | None] = []
+    for _ in range(limit):
+        watcher.tick()
+        if phase(sim) == end:
+            return seen, sim.now
+        seen.append(watcher.look())
+    raise AssertionError(f"{end} not reached")
+
+
+def assert_promotion(seen: list[Forecast | None], succeeded: float) -> None:
+    in_flight = [f for f in seen if f is not None]
+    assert len(in_flight) >= 3, seen
+    for f in in_flight:
+        assert f.promotion_at == succeeded, (f, rfc3339(succeeded), [rfc3339(x.promotion_at or 0) for x in seen if x])
+
+
+def test_canary_steps() -> None:
+    assert_promotion(*run(simulation(scenario("linkerd", stepWeight=20, maxWeight=60))))
+
+
+def test_step_weights_and_promotion_steps() -> None:
+    assert_promotion(*run(simulation(scenario("istio", stepWeights=[5, 25, 50], stepWeightPromotion=30))))
+
+
+def test_ab_iterations() -> None:
+    assert_promotion(*run(simulation(scenario("istio", iterations=4, match=[HEADER]))))
+
+
+def test_blue_green_with_mirroring() -> None:
+    # Mirrored requests are the canary's only traffic here (the scenario runs no load).
+    assert_promotion(*run(simulation(scenario("istio", iterations=3, mirror=True))))
+
+
+def test_a_closed_traffic_increase_gate_is_read_from_flaggers_events() -> None:
+    sim = simulation(scenario("linkerd", gates=("confirm-traffic-increase",), stepWeight=20, maxWeight=60))
+    watcher = Watcher(sim)
+    watcher.look()
+    sim.release(EXAMINER, faulty=False)
+    held: Forecast | None = None
+    for _ in range(10):
+        watcher.tick()
+        held = watcher.look()
+        if held is not None and held.waits_for is not None:
+            break
+    assert held is not None and held.waits_for is not None and held.promotion_at is None, held
+    sim.loadtester.set_gate(APEX, NS, True)
+    watcher.tick()
+    opened = watcher.look()
+    assert opened is not None and opened.waits_for is None and opened.promotion_at is not None, opened
+    while phase(sim) != "Succeeded":
+        watcher.tick()
+    assert opened.promotion_at == sim.now
+
+
+def test_a_routers_change_is_run_forward_only_for_a_canary_that_reads_it() -> None:
+    live = LiveForecasts()
+    key = CanaryKey("test", "examiner")
+
+    def split(primary: int, canary: int) -> list[Observation]:
+        return [RouterObserved(RouterInfo(key.namespace, key.name, "TrafficSplit", "v1alpha1", primary, canary))]
+
+    progressing = objects.canary(phase="Progressing", weight=20)
+    assert [o.key for o in live.changed("ADDED", progressing, "linkerd")] == [key]
+    # Progressing: the status's weight counts, a router's move is a tick under way and forecasts nothing.
+    assert live.observed(split(70, 30), "linkerd") == []
+    # WaitingPromotion reads weight 0 while the router keeps the traffic at 50/50: that router is read.
+    waiting = objects.canary(phase="WaitingPromotion", weight=0)
+    live.changed("MODIFIED", waiting, "linkerd")
+    (found,) = live.observed(split(50, 50), "linkerd")
+    assert isinstance(found, ForecastObserved) and found.forecast is not None and found.forecast.ticks_left == 5
+    assert live.observed(split(50, 50), "linkerd") == []  # nothing changed, nothing sent
