@@ -46,9 +46,13 @@ def comparable(seq: Sequences) -> tuple[list[Event], list[int], list[tuple[str, 
     return [events[i] for i in keep], [releases[i] for i in keep], seq.statuses, seq.router
 
 
-def assert_simulation_matches(namespace: str, real: Sequences, press: str | None = None) -> None:
-    simulated = simulate_canary(namespace, SIMULATED[namespace], press=press)
+def assert_simulation_matches(
+    namespace: str, real: Sequences, press: str | None = None, *, readiness: bool = False
+) -> None:
+    simulated = simulate_canary(namespace, SIMULATED[namespace], press=press, readiness=readiness)
     assert comparable(real) == comparable(simulated)
+    if readiness:  # every tick counts: no repeat is collapsed
+        assert real.events == simulated.events
 
 
 def test_the_lab_runs_the_loadtester_on_loopback(lab: LabInfo) -> None:
@@ -220,6 +224,8 @@ def test_a_canary_that_never_becomes_ready_is_rolled_back_at_its_progress_deadli
         "Failed",
     ]
     assert statuses[-1] == ("Failed", 0, 0)
-    # The simulation decides the same (the readiness warnings, one per tick until the deadline, are left out:
-    # how many fit depends on when the Deployment controller marked the canary unavailable).
-    assert_simulation_matches(DEADLINE, reduce(run.trace.events(), statuses, run.trace.router()))
+    # The simulation decides the same, tick for tick: one readiness warning per tick until the tick whose `now` is
+    # past the scale-up's whole second plus the deadline (progressDeadlineSeconds 90 at 10 s: nine of them).
+    assert len(waiting) == 9
+    real = reduce(run.trace.events(), statuses, run.trace.router(), readiness=True)
+    assert_simulation_matches(DEADLINE, real, readiness=True)

@@ -219,7 +219,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
             }
         ],
     },
-    # Every release's canary pods never become ready: Flagger fails the canary one tick after its 60 s deadline.
+    # Every release's canary pods never become ready: Flagger fails the canary at the tick 60 s after the scale-up.
     "deadline": {
         "canaries": [
             {

@@ -146,7 +146,10 @@ class Workloads:
         if rollout.ready_at is not None and self._now > started + (DEPLOYMENT_DEADLINE_S if own is None else own):
             return f'deployment "{name}" exceeded its progress deadline', False
         unavailable = rollout.serving is None and rollout.replicas > 0
-        return reason, not (unavailable and started + deadline_s < self._now)
+        # Flagger: non-retriable once `lastUpdateTime + deadline` is before its `now`. The condition's time is
+        # stored in whole seconds (metav1.Time), and a tick reads `now` a little after the second it starts in, so
+        # the tick exactly `deadline_s` after the scale-up is already past it (9 warnings, not 10, for 90 s at 10 s).
+        return reason, not (unavailable and started + deadline_s <= self._now)
 
     def serving(self, namespace: str, name: str) -> tuple[Any, int]:
         """(pod template the ready pods run, ready replicas)."""
