@@ -179,14 +179,22 @@ def collapse(events: list[Event]) -> list[Event]:
 
 
 def simulate_canary(
-    namespace: str, fields: dict[str, object], *, press: str | None = None, seed: int = 1, readiness: bool = False
+    namespace: str,
+    fields: dict[str, object],
+    *,
+    press: str | None = None,
+    seed: int = 1,
+    readiness: bool = False,
+    load: dict[str, object] | None = None,
 ) -> Sequences:
     """One good release of the lab's Canary in ``namespace`` with scenario ``fields`` (webhooks, gates,
-    neverReady, ...), from Initialized; ``press`` `p` or `a` opens the promotion or rollback gate as soon as the
-    canary waits for promotion, as canaryscope's key does."""
+    neverReady, ...) and the scenario's ``load``, from Initialized; ``press`` `p` or `a` opens the promotion or
+    rollback gate as soon as the canary waits for promotion, as canaryscope's key does."""
     raw = copy.deepcopy(BUILTIN["lab"])
     raw["canaries"][0]["namespace"] = namespace
     raw["canaries"][0].update(copy.deepcopy(fields))
+    if load is not None:
+        raw["load"] = copy.deepcopy(load)
     sim = Simulation(from_mapping(raw), seed=seed)
     key = CanaryKey(namespace, KEY.name)
 

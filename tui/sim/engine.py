@@ -48,10 +48,11 @@ from tui.kube.parse import RELEASE_ANNOTATION
 from tui.kube.translate import Translator
 from tui.sim import manifests
 from tui.sim.config_tracker import ChangeConfigMap, resolved_env
+from tui.sim.curl_loop import parse_task_load
 from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
 from tui.sim.forecast import SimForecasts
-from tui.sim.hey import HeyError, parse_hey
+from tui.sim.hey import HeyError
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
@@ -223,20 +224,21 @@ class Simulation:
         return backends
 
     def _start_task(self, namespace: str, name: str, cmd: str) -> bool:
-        """The loadtester runs a queued `cmd` task: a `hey` load, skipped while the same one still runs."""
+        """The loadtester runs a queued `cmd` task: a `hey` load or a curl loop, skipped while the same one runs."""
         gen_id = f"task:{namespace}/{name}:{cmd}"
         if gen_id in self._loads:
             return False
         try:
-            hey = parse_hey(cmd)
+            hey = parse_task_load(cmd)
         except HeyError:
             return True  # the real task fails in the loadtester's log; Flagger never learns of it
         spec = self.canaries.get(CanaryKey(namespace, name))
         if spec is None:
             return True
         services = {f"{spec.name}-canary": spec.name, primary_name(spec.name): primary_name(spec.name)}
-        if hey.service not in services and hey.service != spec.name:
-            return True  # a host the simulated cluster does not have: hey only counts errors
+        service = hey.app_service(spec.name, spec.host)
+        if service is None:
+            return True  # a host the simulated cluster does not have: the load only counts errors
         self._loads[gen_id] = SimLoadGenerator(
             gen_id,
             "load test (webhook)",
@@ -247,8 +249,8 @@ class Simulation:
             hey.duration_s,
             self.now,
         )
-        if hey.service in services:
-            self._direct[gen_id] = services[hey.service]
+        if service in services:
+            self._direct[gen_id] = services[service]
         self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
         return True
 

@@ -24,11 +24,19 @@ class HeyLoad:
     rate: float  # per worker (hey's -q)
     concurrency: int
     url: str
+    host: str | None = None  # a Host header: the app's Ingress host, in place of the URL's
 
     @property
     def service(self) -> str:
         """The Service the load goes to: the first label of the URL's host (`examiner-canary.apps`)."""
         return (urlsplit(self.url).hostname or "").split(".")[0]
+
+    def app_service(self, app: str, ingress_host: str) -> str | None:
+        """Which of the app's Services it reaches (the apex `app`, `app-canary`, `app-primary`), None for none:
+        a Host header reaches the apex through the Ingress when it is the app's host."""
+        if self.host is not None:
+            return app if self.host == ingress_host.lower() else None
+        return self.service if self.service in (app, f"{app}-canary", f"{app}-primary") else None
 
 
 def parse_hey(cmd: str) -> HeyLoad:

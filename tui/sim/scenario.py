@@ -11,7 +11,8 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
-from tui.sim.hey import HeyError, parse_hey
+from tui.sim.curl_loop import parse_task_load
+from tui.sim.hey import HeyError
 from tui.sim.hooks import WEBHOOK_TYPES
 
 GATE_TYPES = ("confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback")
@@ -56,7 +57,7 @@ class LoadSpec:
 @dataclass(frozen=True)
 class WebhookScenario:
     """One webhook of the Canary, answered by the loadtester: a `bash` task that fails `failures` times then
-    passes (None: always fails), or a `cmd` task running `cmd` (a `hey` load test, always answered 202)."""
+    passes (None: always fails), or a `cmd` task running `cmd` (a `hey` load or a curl loop, always answered 202)."""
 
     name: str
     type: str
@@ -380,7 +381,7 @@ def _provider(value: Any, path: str) -> str:
 _WEBHOOK_KEYS = {"name", "type", "failures", "fails", "cmd"}
 
 
-def _webhook(value: Any, path: str, canary: str) -> WebhookScenario:
+def _webhook(value: Any, path: str, canary: str, host: str) -> WebhookScenario:
     raw = _mapping(value, path, _WEBHOOK_KEYS)
     if "name" not in raw:
         raise ScenarioError(f"{path}.name: missing (every webhook needs a name)")
@@ -408,10 +409,12 @@ def _webhook(value: Any, path: str, canary: str) -> WebhookScenario:
             raise ScenarioError(f"{path}.cmd: a cmd task is answered 202 before it runs, so it cannot fail")
         cmd = _str(raw["cmd"], f"{path}.cmd")
         try:
-            load = parse_hey(cmd)
+            load = parse_task_load(cmd)
         except HeyError as exc:
             raise ScenarioError(f"{path}.cmd: {exc}") from None
-        if load.service not in (canary, f"{canary}-canary", f"{canary}-primary"):
+        if load.host is not None and load.app_service(canary, host) is None:
+            raise ScenarioError(f"{path}.cmd: the Host header must be the canary's host {host}, got {_show(load.host)}")
+        if load.app_service(canary, host) is None:
             raise ScenarioError(
                 f"{path}.cmd: the URL's host must be a Service of the canary ({canary}-canary, {canary}-primary or "
                 f"{canary}), got {_show(load.service)}"
@@ -492,7 +495,8 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
     hooks_raw = raw.get("webhooks", [])
     if not isinstance(hooks_raw, list):
         raise ScenarioError(f"{path}.webhooks: expected a list of webhooks, got {_show(hooks_raw)}")
-    webhooks = tuple(_webhook(h, f"{path}.webhooks[{i}]", name) for i, h in enumerate(hooks_raw))
+    host = _str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host")
+    webhooks = tuple(_webhook(h, f"{path}.webhooks[{i}]", name, host) for i, h in enumerate(hooks_raw))
     return CanaryScenario(
         name=name,
         namespace=namespace,
@@ -518,7 +522,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         never_ready=_never_ready(raw.get("neverReady"), f"{path}.neverReady"),
         ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter", maximum=HOUR_S),
         gates=tuple(gates),
-        host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
+        host=host,
         provider=provider,
         primary_ready_threshold=_optional_percent(analysis, "primaryReadyThreshold", a),
         canary_ready_threshold=_optional_percent(analysis, "canaryReadyThreshold", a),
