@@ -11,8 +11,11 @@ What is checked against Flagger's own objects and webhooks (tests/lab/trace.py):
 * Blue/green with `mirror: true` on Istio: the VirtualService mirrors to the canary during the iterations, the
   users keep the primary's answers, and the mirrored copies are what the analysis measures.
 
-The simulation, given the same scenario (tests/lab/strategy_fidelity.py), decides every step of the A/B releases and
-of the mirrored blue/green release as real Flagger did: events, revisions, statuses with iterations, router states.
+* Blue/green on the kubernetes provider (no router object), measured on a load test the loadtester runs.
+
+The simulation, given the same scenario (tests/lab/strategy_fidelity.py), decides every step of the A/B releases, of
+the mirrored blue/green release and of the kubernetes one as real Flagger did: events, revisions, statuses with
+iterations, router states.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ pytestmark = pytest.mark.lab
 
 WAIT_S = 900.0
 AB, AB_GATEWAY, BG, MIRROR = "lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-gatewayapi", "lab-bg-mirror"
+BG_KUBERNETES = "lab-rest-bg-kubernetes"
 
 
 def good_release(ns: str, strategy: str) -> list[str]:
@@ -182,8 +186,32 @@ def test_blue_green_mirrors_to_the_canary_during_the_iterations(strategies: Stra
     assert seen and not any(body.endswith("#2") for (_, body) in seen), seen  # users keep the primary's answers
 
 
+def test_blue_green_on_the_kubernetes_provider_iterates_on_the_load_tests_traffic_only(
+    strategies: StrategyRuns,
+) -> None:
+    run = strategies.wait(BG_KUBERNETES, WAIT_S)
+    trace = release(run, "good").trace
+    real = reduce(trace.events(), trace.statuses(), trace.router())
+    target = f"examiner.{BG_KUBERNETES}"
+    # No router: nothing is routed to the canary or back, and the promotion goes from Promoting to Finalising
+    # without an event; the load test's curl loop (pre-rollout and rollout hooks) is what the analysis measures.
+    assert [m for _, _, m in real.events] == [
+        f"New revision detected! Scaling up {target}",
+        f"Starting canary analysis for {target}",
+        "Pre-rollout check load-test passed",
+        *[f"Advance {target} canary iteration {i}/{ITERATIONS}" for i in range(1, ITERATIONS + 1)],
+        f"Copying {target} template spec to examiner-primary.{BG_KUBERNETES}",
+        f"Promotion completed! Scaling down {target}",
+    ]
+    assert [r[3] for r in analysed(trace.iterations())] == [0, 1, 2, 3, 4, 4, 0, 0]
+    since = event_time(run, "good", f"New revision detected! Scaling up {target}")
+    until = event_time(run, "good", f"Copying {target} template spec to examiner-primary.{BG_KUBERNETES}")
+    seen = strategies.answers(run, since, until)
+    assert seen and not any(body.endswith("#2") for (_, body) in seen), seen  # the apex kept the primary
+
+
 def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
-    for namespace in (AB, AB_GATEWAY, BG, MIRROR):
+    for namespace in (AB, AB_GATEWAY, BG, MIRROR, BG_KUBERNETES):
         run = strategies.wait(namespace, WAIT_S)
         logged = [
             p for p in payloads(read_log(strategies.log_file, run.initial_log_offset)) if p.namespace == namespace
@@ -191,9 +219,13 @@ def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
         assert f"Initialization done! examiner.{namespace}" in [p.message for p in logged]
 
 
-# The simulation has no load tester addressing the canary Service, so a blue/green canary without mirroring gets no
-# traffic there and halts on "no values found"; the mirrored blue/green case is its comparable one.
-@pytest.mark.parametrize(("namespace", "kind"), [(AB, "good"), (AB, "faulty"), (AB_GATEWAY, "good"), (MIRROR, "good")])
+# The simulation has no load addressing the canary Service beside the user's, so the Gateway API blue/green case (its
+# second load goes straight to the canary) halts there on "no values found"; the blue/green cases it is held to are
+# the mirrored one and the kubernetes one, whose load test runs as a loadtester hook in both.
+@pytest.mark.parametrize(
+    ("namespace", "kind"),
+    [(AB, "good"), (AB, "faulty"), (AB_GATEWAY, "good"), (MIRROR, "good"), (BG_KUBERNETES, "good")],
+)
 def test_simulation_matches_real_flagger(strategies: StrategyRuns, namespace: str, kind: str) -> None:
     run = strategies.wait(namespace, WAIT_S)
     index = [r.kind for r in run.releases].index(kind)

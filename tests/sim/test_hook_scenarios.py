@@ -36,7 +36,7 @@ def one_canary(**keys: Any) -> dict[str, Any]:
         ({"webhooks": [{"name": "x", "cmd": "hey -z 1m -q 5 http://other.apps/"}]}, "must be a Service of the canary"),
         (
             {"webhooks": [{"name": "x", "cmd": "for i in $(seq 5); do curl -H 'Host: o' http://h/; sleep 1; done"}]},
-            "canaries[0].webhooks[0].cmd: the Host header must be the canary's host localhost, got 'o'",
+            "canaries[0].webhooks[0].cmd: the Host header must be the canary's host localhost or name a Service",
         ),
         (
             {"webhooks": [{"name": "x", "cmd": "for i in $(seq 5); do curl http://h/; sleep 0; done"}]},

@@ -22,6 +22,12 @@ def test_the_labs_loop_is_one_worker_at_ten_a_second_for_twelve_seconds_to_the_h
     assert load.app_service("examiner", "localhost") is None
 
 
+def test_a_host_header_naming_a_service_reaches_that_service() -> None:
+    load = parse_task_load("for i in $(seq 9); do curl -H 'Host: examiner-canary.apps' http://h/; sleep 1; done")
+    assert load.app_service("examiner", "localhost") == "examiner-canary"
+    assert load.app_service("other", "localhost") is None
+
+
 def test_without_a_host_header_the_urls_host_names_the_service() -> None:
     load = parse_task_load("for n in $(seq 30); do curl -sS http://examiner-canary.apps/examine; sleep 2; done")
     assert (load.rate, load.duration_s, load.host) == (0.5, 60.0, None)

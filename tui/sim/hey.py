@@ -33,10 +33,12 @@ class HeyLoad:
 
     def app_service(self, app: str, ingress_host: str) -> str | None:
         """Which of the app's Services it reaches (the apex `app`, `app-canary`, `app-primary`), None for none:
-        a Host header reaches the apex through the Ingress when it is the app's host."""
-        if self.host is not None:
-            return app if self.host == ingress_host.lower() else None
-        return self.service if self.service in (app, f"{app}-canary", f"{app}-primary") else None
+        a Host header reaches the apex through the Ingress when it is the app's host, else the Service it names
+        as the URL's host would (`examiner-canary.apps`, an Ingress rule per Service)."""
+        if self.host is not None and self.host == ingress_host.lower():
+            return app
+        service = self.service if self.host is None else self.host.split(".")[0]
+        return service if service in (app, f"{app}-canary", f"{app}-primary") else None
 
 
 def parse_hey(cmd: str) -> HeyLoad:

@@ -413,7 +413,10 @@ def _webhook(value: Any, path: str, canary: str, host: str) -> WebhookScenario:
         except HeyError as exc:
             raise ScenarioError(f"{path}.cmd: {exc}") from None
         if load.host is not None and load.app_service(canary, host) is None:
-            raise ScenarioError(f"{path}.cmd: the Host header must be the canary's host {host}, got {_show(load.host)}")
+            raise ScenarioError(
+                f"{path}.cmd: the Host header must be the canary's host {host} or name a Service of the canary "
+                f"({canary}-canary, {canary}-primary or {canary}), got {_show(load.host)}"
+            )
         if load.app_service(canary, host) is None:
             raise ScenarioError(
                 f"{path}.cmd: the URL's host must be a Service of the canary ({canary}-canary, {canary}-primary or "
