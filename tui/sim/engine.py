@@ -15,6 +15,7 @@ from typing import Any
 from tui.actions import planner
 from tui.actions.performer import carry_out
 from tui.actions.plan import (
+    ChangeConfig,
     CloseGate,
     FollowUp,
     Gate,
@@ -437,7 +438,7 @@ class Simulation:
                 return self.release(key, faulty=faulty)
             case DeleteCanary():
                 return self.delete_canary(key)
-            case ChangeConfigMap():
+            case ChangeConfig() | ChangeConfigMap():
                 return self.change_config_map(key)
         return None
 

@@ -142,6 +142,11 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "demo": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
     # Promotion waits for `p`; `a` aborts.
     "gated": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["confirm-promotion", "rollback"]}]},
+    # The demo with ECHO_VALUE read from the ConfigMap examiner-config: `C` changes it, and Flagger, which tracks the
+    # ConfigMaps a target reads, starts an analysis although the pod template stays the same.
+    "configmap": {
+        "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"], "echoValueFrom": "configMap"}]
+    },
     # The local lab's Canary (tui.lab.apps applies it to a real Flagger): short ticks so a release takes ~1 min.
     "lab": {
         "canaries": [
