@@ -84,6 +84,7 @@ class Simulation:
             self.store,
             {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries},
             frozenset(key for c in scenario.canaries for key in c.never_ready_keys),
+            {(c.namespace, c.name): c.nodes for c in scenario.canaries},
         )
         # Flagger runs with the scenario's provider as its -mesh-provider; the mesh exports that provider's series.
         self.observer = observer_for(metrics_provider(scenario.provider, scenario.provider))
@@ -273,7 +274,7 @@ class Simulation:
         self._releases[key] = count
         values = self.scenario.release_values
         value = f"{values[(count - 1) % len(values)]} #{count + 1}"
-        target = self.store.get("Deployment", key.namespace, spec.name)
+        target = self.store.get(spec.target_kind, key.namespace, spec.name)
         template = copy.deepcopy(target["spec"]["template"])
         error_rate = str(self.scenario.faulty_error_rate) if faulty else "0"
         if spec.echo_value_from == "configMap":
@@ -285,7 +286,7 @@ class Simulation:
         template["metadata"].setdefault("annotations", {})[RELEASE_ANNOTATION] = (
             f"r{count + 1}{'-faulty' if faulty else ''}"
         )
-        self.store.replace_spec_field("Deployment", key.namespace, spec.name, "template", template)
+        self.store.replace_spec_field(spec.target_kind, key.namespace, spec.name, "template", template)
         self.workloads.sync(self.now)
         self._collect()
         return value

@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
+from tui.sim import daemonset_scenario
 from tui.sim.curl_loop import parse_task_load
 from tui.sim.hey import HeyError
 from tui.sim.hooks import WEBHOOK_TYPES
@@ -73,6 +74,8 @@ class CanaryScenario:
     name: str
     namespace: str = "apps"
     replicas: int = 1
+    target_kind: str = "Deployment"  # targetRef.kind: Deployment, or DaemonSet (one pod on each of `nodes` nodes)
+    nodes: int = 2
     echo_value: str = "Hello from examiner"
     interval_s: float = 30.0
     step_weight: int | None = 10
@@ -142,6 +145,20 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "demo": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
     # Promotion waits for `p`; `a` aborts.
     "gated": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["confirm-promotion", "rollback"]}]},
+    # A DaemonSet target on Istio, one examiner pod on each of 3 nodes: idle, the canary DaemonSet carries Flagger's
+    # scale-to-zero node selector (desired 0); a release removes it, and the promotion rolls the primary node by node.
+    "daemonset": {
+        "provider": "istio",
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "gates": ["rollback"],
+                "targetRef": {"kind": "DaemonSet"},
+                "nodes": 3,
+            }
+        ],
+    },
     # The demo with ECHO_VALUE read from the ConfigMap examiner-config: `C` changes it, and Flagger, which tracks the
     # ConfigMaps a target reads, starts an analysis although the pod template stays the same.
     "configmap": {
@@ -344,6 +361,8 @@ _CANARY_KEYS = {
     "name",
     "namespace",
     "replicas",
+    "targetRef",
+    "nodes",
     "echoValue",
     "analysis",
     "gates",
@@ -455,6 +474,14 @@ def _autoscaler(raw: dict[str, Any], path: str) -> tuple[int, int] | None:
     return low, high
 
 
+def _target_fields(raw: dict[str, Any], path: str, provider: str) -> dict[str, Any]:
+    try:
+        kind, nodes = daemonset_scenario.target_kind(raw, path, provider)
+    except daemonset_scenario.TargetError as exc:
+        raise ScenarioError(str(exc)) from None
+    return {"target_kind": kind, "nodes": nodes}
+
+
 def _echo_source(value: Any, path: str) -> str:
     if value not in ECHO_SOURCES:
         raise ScenarioError(f"{path}: expected one of {', '.join(ECHO_SOURCES)}, got {_show(value)}")
@@ -509,6 +536,7 @@ def _canary(value: Any, path: str, index: int, provider: str = DEFAULT_PROVIDER)
         name=name,
         namespace=namespace,
         replicas=_int(raw.get("replicas", 1), f"{path}.replicas", 1, 20),
+        **_target_fields(raw, path, provider),
         echo_value=_str(raw.get("echoValue", "Hello from examiner"), f"{path}.echoValue"),
         interval_s=parse_duration(
             analysis.get("interval", "30s"), f"{a}.interval", minimum=1, maximum=HOUR_S, allow_zero=False
