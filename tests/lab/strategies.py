@@ -20,6 +20,8 @@ weights replaced by `iterations: 3`, and:
   primary, Flagger's GetRoutes is synthetic). The canary's traffic is a load test on the lab's loadtester: pre-rollout
   and rollout `cmd` hooks running a curl loop to the `examiner-canary` Service (an Ingress rule for its host
   `examiner-canary.<namespace>`), as Flagger's blue/green tutorial does with hey; a good release.
+* `lab-rest-bg-daemonset`: the same load test, on Istio, with a DaemonSet target (one pod on the lab's one kwok
+  node): Flagger's DaemonSetController parks the idle canary with its scale-to-zero node selector; a good release.
 
 Each case runs in threads from the lab's start (tests/lab/conftest.py), with an independent FlaggerTrace per
 release, so a test only waits for the outcome.
@@ -74,6 +76,7 @@ class Case:
     mirror: bool = False
     canary_load: bool = False  # a second load straight to the canary Service (a load tester's role)
     hook_load: bool = False  # the loadtester's curl loop to the canary Service, from pre-rollout and rollout hooks
+    kind: str = "Deployment"  # the target's kind: Deployment, or DaemonSet (on the lab's one node)
     releases: tuple[str, ...] = ("good",)
 
     @property
@@ -96,6 +99,7 @@ CASES = (
     Case("lab-bg-gatewayapi", "gatewayapi", canary_load=True),
     Case("lab-bg-mirror", "istio", mirror=True),
     Case("lab-rest-bg-kubernetes", "kubernetes", hook_load=True),
+    Case("lab-rest-bg-daemonset", "istio", hook_load=True, kind="DaemonSet"),
 )
 # canaryscope lab's provider names as Flagger spells them, and the provider with no router object.
 FLAGGER_PROVIDERS = {**apps.FLAGGER_PROVIDERS, "kubernetes": "kubernetes"}
@@ -119,6 +123,9 @@ def strategy_scenario(case: Case, ingress_port: int = 80) -> Scenario:
         analysis["match"] = copy.deepcopy(list(case.match))
     if case.mirror:
         analysis["mirror"] = True
+    if case.kind != "Deployment":
+        canary["targetRef"] = {"kind": case.kind}
+        canary["nodes"] = 1
     if case.hook_load:
         command = case.load_test(ingress_port)
         canary["webhooks"] = [{"name": "load-test", "type": t, "cmd": command} for t in ("pre-rollout", "rollout")]
@@ -273,7 +280,11 @@ class StrategyRuns:
             {"name": "SERVER_ERROR_RATE", "value": error_rate},
         ]
         patch = {"spec": {"template": {"spec": {"containers": [{"name": "examiner", "env": env}]}}}}
-        client.AppsV1Api(self.api).patch_namespaced_deployment("examiner", run.case.namespace, patch)
+        apps = client.AppsV1Api(self.api)
+        if run.case.kind == "DaemonSet":
+            apps.patch_namespaced_daemon_set("examiner", run.case.namespace, patch)
+        else:
+            apps.patch_namespaced_deployment("examiner", run.case.namespace, patch)
 
     def _until(self, run: CaseRun, what: str, check: Any) -> None:
         deadline = time.monotonic() + STEP_TIMEOUT_S

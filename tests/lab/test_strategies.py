@@ -33,6 +33,7 @@ pytestmark = pytest.mark.lab
 WAIT_S = 900.0
 AB, AB_GATEWAY, BG, MIRROR = "lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-gatewayapi", "lab-bg-mirror"
 BG_KUBERNETES = "lab-rest-bg-kubernetes"
+BG_DAEMONSET = "lab-rest-bg-daemonset"
 
 
 def good_release(ns: str, strategy: str) -> list[str]:
@@ -210,8 +211,36 @@ def test_blue_green_on_the_kubernetes_provider_iterates_on_the_load_tests_traffi
     assert seen and not any(body.endswith("#2") for (_, body) in seen), seen  # the apex kept the primary
 
 
+def test_a_daemonset_target_is_parked_on_no_node_and_rolled_out_on_its_node(
+    strategies: StrategyRuns, kube_api: object
+) -> None:
+    from kubernetes import client
+
+    run = strategies.wait(BG_DAEMONSET, WAIT_S)
+    trace = release(run, "good").trace
+    real = reduce(trace.events(), trace.statuses(), trace.router())
+    assert [m for _, _, m in real.events] == [
+        f"New revision detected! Scaling up examiner.{BG_DAEMONSET}",
+        f"Starting canary analysis for examiner.{BG_DAEMONSET}",
+        "Pre-rollout check load-test passed",
+        *[f"Advance examiner.{BG_DAEMONSET} canary iteration {i}/{ITERATIONS}" for i in range(1, ITERATIONS + 1)],
+        "Routing all traffic to canary",
+        f"Copying examiner.{BG_DAEMONSET} template spec to examiner-primary.{BG_DAEMONSET}",
+        "Routing all traffic to primary",
+        f"Promotion completed! Scaling down examiner.{BG_DAEMONSET}",
+    ]
+    apps = client.AppsV1Api(kube_api)
+    canary = apps.read_namespaced_daemon_set("examiner", BG_DAEMONSET)
+    primary = apps.read_namespaced_daemon_set("examiner-primary", BG_DAEMONSET)
+    assert canary.spec.template.spec.node_selector == {"flagger.app/scale-to-zero": "true"}
+    assert canary.status.desired_number_scheduled == 0
+    assert not primary.spec.template.spec.node_selector and primary.status.desired_number_scheduled == 1
+    env = {e.name: e.value for e in primary.spec.template.spec.containers[0].env}
+    assert env["ECHO_VALUE"].endswith("#2")
+
+
 def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
-    for namespace in (AB, AB_GATEWAY, BG, MIRROR, BG_KUBERNETES):
+    for namespace in (AB, AB_GATEWAY, BG, MIRROR, BG_KUBERNETES, BG_DAEMONSET):
         run = strategies.wait(namespace, WAIT_S)
         logged = [
             p for p in payloads(read_log(strategies.log_file, run.initial_log_offset)) if p.namespace == namespace
@@ -224,7 +253,14 @@ def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
 # the mirrored one and the kubernetes one, whose load test runs as a loadtester hook in both.
 @pytest.mark.parametrize(
     ("namespace", "kind"),
-    [(AB, "good"), (AB, "faulty"), (AB_GATEWAY, "good"), (MIRROR, "good"), (BG_KUBERNETES, "good")],
+    [
+        (AB, "good"),
+        (AB, "faulty"),
+        (AB_GATEWAY, "good"),
+        (MIRROR, "good"),
+        (BG_KUBERNETES, "good"),
+        (BG_DAEMONSET, "good"),
+    ],
 )
 def test_simulation_matches_real_flagger(strategies: StrategyRuns, namespace: str, kind: str) -> None:
     run = strategies.wait(namespace, WAIT_S)
