@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lab.fidelity import reduce
+from tests.lab.fidelity import initialisation, reduce
 from tests.lab.side_by_side import Release
-from tests.lab.strategies import AB_MATCH, COOKIE_REGEX, ITERATIONS, CaseRun, StrategyRuns
+from tests.lab.strategies import AB_MATCH, COOKIE_REGEX, ITERATIONS, CaseRun, StrategyRuns, strategy_scenario
 from tests.lab.strategy_fidelity import analysed, reduce_strategy, simulate_strategy
 from tests.lab.trace import payloads, read_log
+from tui.sim.engine import Simulation
 
 pytestmark = pytest.mark.lab
 
@@ -237,6 +238,17 @@ def test_a_daemonset_target_is_parked_on_no_node_and_rolled_out_on_its_node(
     assert not primary.spec.template.spec.node_selector and primary.status.desired_number_scheduled == 1
     env = {e.name: e.value for e in primary.spec.template.spec.containers[0].env}
     assert env["ECHO_VALUE"].endswith("#2")
+
+
+def test_a_daemonset_target_is_initialised_as_the_simulation_initialises_it(strategies: StrategyRuns) -> None:
+    run = strategies.wait(BG_DAEMONSET, WAIT_S)
+    logged = [
+        (p.event_type, p.phase, p.message)
+        for p in payloads(read_log(strategies.log_file, run.initial_log_offset))
+        if p.namespace == BG_DAEMONSET
+    ]
+    simulated = Simulation(strategy_scenario(run.case)).flagger.history
+    assert initialisation(logged) == initialisation([(r.type, r.phase, r.message) for r in simulated])
 
 
 def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
