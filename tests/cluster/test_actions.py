@@ -413,6 +413,36 @@ def test_a_target_outside_the_allowed_host_is_refused(apiserver: ApiServer, kube
     assert not outcome.ok and "example.com" in outcome.message
 
 
+async def test_the_config_map_key_asks_first_naming_the_change(apiserver: ApiServer, kubeconfig: Path) -> None:
+    seeded(apiserver)
+    with_config(apiserver)
+    h = Harness(kubeconfig)
+    holder: list[CanaryscopeApp] = []
+    app = CanaryscopeApp(h.source, actions_for(h, confirm=True, state=lambda: holder[0].state))
+    holder.append(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("C")
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert "Patch the ConfigMap Deployment test/examiner reads" in question and "ECHO_VALUE" in question
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert writes(apiserver) == []
+        await pilot.press("C")
+        await pilot.press("y")
+        for _ in range(100):
+            if writes(apiserver):
+                break
+            await pilot.pause(0.05)
+        assert [w.path for w in writes(apiserver)] == ["/api/v1/namespaces/test/configmaps/examiner-config"]
+        await pilot.press("q")
+    h.source.stop()
+
+
 async def test_every_change_asks_first_and_no_means_nothing_is_sent(apiserver: ApiServer, kubeconfig: Path) -> None:
     seeded(apiserver)
     h = Harness(kubeconfig)
