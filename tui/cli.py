@@ -153,8 +153,8 @@ def build_demo_parser() -> argparse.ArgumentParser:
         "--scenario",
         default=None,
         help=(
-            "a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi, ab, "
-            "bluegreen, hooks, deadline, custom-metrics"
+            "a scenario YAML file, or a built-in name: demo (default), seed, gated, daemonset, configmap, lab, istio, "
+            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics"
         ),
     )
     _presenting(demo)

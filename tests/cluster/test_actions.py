@@ -16,7 +16,7 @@ from tests.cluster.fake_loadtester import FakeLoadtester
 from tests.cluster.harness import Harness
 from tests.load.examiner_server import ExaminerServer
 from tests.standin.apiserver import ApiServer
-from tui.actions import ActionKind, ReadOnlyActions
+from tui.actions import ActionKind, Outcome, ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.cluster.actions import ClusterActions
 from tui.cluster.release import ReleaseConfig
@@ -172,6 +172,58 @@ def test_release_through_git_commits_and_pushes(apiserver: ApiServer, kubeconfig
     log = git("log", "--format=%s", "main", cwd=bare)
     assert log.splitlines()[0].startswith("Release examiner: ECHO_VALUE=")
     assert writes(apiserver) == [], "the git strategy never writes to the cluster"
+
+
+def with_config(api: ApiServer, env_from: bool = False, **annotations: str) -> None:
+    """The target reads ECHO_VALUE from the ConfigMap examiner-config (a key ref, or envFrom the whole map)."""
+    deployment = objects.deployment("examiner", echo="v1")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    if env_from:
+        container["env"] = []
+        container["envFrom"] = [{"configMapRef": {"name": "examiner-config"}}]
+    else:
+        ref = {"configMapKeyRef": {"name": "examiner-config", "key": "echo"}}
+        container["env"] = [{"name": "ECHO_VALUE", "valueFrom": ref}]
+    api.put(deployment)
+    meta = {"name": "examiner-config", "namespace": "test", "annotations": annotations}
+    api.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"echo": "v1", "other": "kept"}})
+
+
+@pytest.mark.parametrize(("env_from", "key"), [(False, "echo"), (True, "ECHO_VALUE")])
+def test_change_config_merge_patches_the_config_map_the_target_reads(
+    apiserver: ApiServer, kubeconfig: Path, env_from: bool, key: str
+) -> None:
+    seeded(apiserver)
+    with_config(apiserver, env_from=env_from)
+    with Harness(kubeconfig) as h:
+        ready(h)
+        actions = actions_for(h)
+        assert "Patch the ConfigMap Deployment test/examiner reads" in actions.describe(ActionKind.CHANGE_CONFIG, KEY)
+        outcome = actions.perform(ActionKind.CHANGE_CONFIG, KEY)
+    assert outcome.ok, outcome.message
+    [patch] = writes(apiserver)
+    assert (patch.method, patch.path) == ("PATCH", "/api/v1/namespaces/test/configmaps/examiner-config")
+    assert patch.content_type == "application/merge-patch+json"
+    assert list(patch.json()) == ["data"] and list(patch.json()["data"]) == [key]
+    stored = apiserver.get("v1/configmaps", "examiner-config", "test")["data"]
+    assert stored[key].startswith("Go Flagger go! (") and stored["other"] == "kept"
+    assert outcome.message.startswith("Changed ConfigMap test/examiner-config (") and f"{key}='" in outcome.message
+    template = apiserver.get("apps/v1/deployments", "examiner", "test")["spec"]["template"]
+    assert "canaryscope.io/release" not in (template.get("metadata") or {}).get("annotations", {})
+
+
+def test_change_config_is_refused_without_a_config_map_or_one_flagger_does_not_track(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    seeded(apiserver)
+    with Harness(kubeconfig) as h:
+        ready(h)
+        outcome = actions_for(h).perform(ActionKind.CHANGE_CONFIG, KEY)
+        assert outcome == Outcome(False, "Nothing changed: Deployment test/examiner reads no ConfigMap")
+        with_config(apiserver, **{"flagger.app/config-tracking": "disabled"})
+        outcome = actions_for(h).perform(ActionKind.CHANGE_CONFIG, KEY)
+        assert not outcome.ok and "opts out of Flagger's tracking (flagger.app/config-tracking)" in outcome.message
+    assert writes(apiserver) == []
 
 
 def test_promote_without_a_gate_sets_skip_analysis_and_unsets_it_once_promoted(
@@ -361,6 +413,36 @@ def test_a_target_outside_the_allowed_host_is_refused(apiserver: ApiServer, kube
     assert not outcome.ok and "example.com" in outcome.message
 
 
+async def test_the_config_map_key_asks_first_naming_the_change(apiserver: ApiServer, kubeconfig: Path) -> None:
+    seeded(apiserver)
+    with_config(apiserver)
+    h = Harness(kubeconfig)
+    holder: list[CanaryscopeApp] = []
+    app = CanaryscopeApp(h.source, actions_for(h, confirm=True, state=lambda: holder[0].state))
+    holder.append(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("C")
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert "Patch the ConfigMap Deployment test/examiner reads" in question and "ECHO_VALUE" in question
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert writes(apiserver) == []
+        await pilot.press("C")
+        await pilot.press("y")
+        for _ in range(100):
+            if writes(apiserver):
+                break
+            await pilot.pause(0.05)
+        assert [w.path for w in writes(apiserver)] == ["/api/v1/namespaces/test/configmaps/examiner-config"]
+        await pilot.press("q")
+    h.source.stop()
+
+
 async def test_every_change_asks_first_and_no_means_nothing_is_sent(apiserver: ApiServer, kubeconfig: Path) -> None:
     seeded(apiserver)
     h = Harness(kubeconfig)
@@ -407,7 +489,7 @@ async def test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_co
             if KEY in app.state.canaries:
                 break
             await pilot.pause(0.05)
-        for key in ["r", "R", "l", "e", "p", "a", "s"]:
+        for key in ["r", "R", "l", "e", "p", "a", "s", "C"]:
             await pilot.press(key)
         for command in app.get_system_commands(app.screen):
             if "canaryscope action" in (command.help or ""):
@@ -415,7 +497,7 @@ async def test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_co
         await pilot.pause(0.5)
         await pilot.press("q")
     h.source.stop()
-    assert len([n for n in notes if n.startswith("Read-only")]) == 14
+    assert len([n for n in notes if n.startswith("Read-only")]) == 16
     assert {r.method for r in apiserver.requests()} == {"GET"}
     assert loadtester.calls == [] and examiner.arrivals() == []
 

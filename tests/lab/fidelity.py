@@ -63,8 +63,11 @@ def normalise(message: str) -> str:
     return message
 
 
-def reduce(payloads: list[EventPayload], statuses: list[Status], router: list[int]) -> Sequences:
-    """Cut each sequence to the release (detection to the final event) and normalise what is measured."""
+def reduce(
+    payloads: list[EventPayload], statuses: list[Status], router: list[int], *, readiness: bool = False
+) -> Sequences:
+    """Cut each sequence to the release (detection to the final event) and normalise what is measured; with
+    ``readiness`` the readiness warnings are kept (where the test decides how many ticks wait, not kwok)."""
     start = next((i for i, p in enumerate(payloads) if p.message.startswith(DETECTED)), None)
     if start is None:
         raise AssertionError(f"no new revision was detected; events: {[p.message for p in payloads]}")
@@ -75,7 +78,7 @@ def reduce(payloads: list[EventPayload], statuses: list[Status], router: list[in
     checksums: list[str | None] = []
     dropped: list[str] = []
     for p in payloads[start : end + 1]:
-        if READINESS.search(p.message):
+        if READINESS.search(p.message) and not readiness:
             dropped.append(p.message)
         else:
             kept.append((p.event_type, p.phase, normalise(p.message)))
@@ -175,13 +178,23 @@ def collapse(events: list[Event]) -> list[Event]:
     return [e for i, e in enumerate(events) if i == 0 or events[i - 1] != e]
 
 
-def simulate_canary(namespace: str, fields: dict[str, object], *, press: str | None = None, seed: int = 1) -> Sequences:
+def simulate_canary(
+    namespace: str,
+    fields: dict[str, object],
+    *,
+    press: str | None = None,
+    seed: int = 1,
+    readiness: bool = False,
+    load: dict[str, object] | None = None,
+) -> Sequences:
     """One good release of the lab's Canary in ``namespace`` with scenario ``fields`` (webhooks, gates,
-    neverReady, ...), from Initialized; ``press`` `p` or `a` opens the promotion or rollback gate as soon as the
-    canary waits for promotion, as canaryscope's key does."""
+    neverReady, ...) and the scenario's ``load``, from Initialized; ``press`` `p` or `a` opens the promotion or
+    rollback gate as soon as the canary waits for promotion, as canaryscope's key does."""
     raw = copy.deepcopy(BUILTIN["lab"])
     raw["canaries"][0]["namespace"] = namespace
     raw["canaries"][0].update(copy.deepcopy(fields))
+    if load is not None:
+        raw["load"] = copy.deepcopy(load)
     sim = Simulation(from_mapping(raw), seed=seed)
     key = CanaryKey(namespace, KEY.name)
 
@@ -209,4 +222,4 @@ def simulate_canary(namespace: str, fields: dict[str, object], *, press: str | N
         if statuses[-1][0] in ("Succeeded", "Failed") and any(st[0] == "Progressing" for st in statuses):
             break
     lines = sim.logger.tail(LOG_LINES_LIMIT)
-    return reduce(parse_lines(lines[before:]), statuses, router)
+    return reduce(parse_lines(lines[before:]), statuses, router, readiness=readiness)

@@ -43,6 +43,8 @@ PREFAIL, LOAD, DEADLINE, GATE_PROMOTE, GATE_ROLLBACK = (
     "lab-gate-rollback",
 )
 GATED = (GATE_PROMOTE, GATE_ROLLBACK)
+# The simulation's scenario-wide fields for a canary: the load test's canary gets no other traffic.
+SIMULATED_LOAD = {LOAD: {"backgroundOn": False}}
 # The run's end: the phase each release ends in (the gated ones wait for the test's key first).
 ENDS = {PREFAIL: "Failed", LOAD: "Succeeded", DEADLINE: "Failed"}
 
@@ -58,8 +60,16 @@ def load_command(ingress_port: int, namespace: str) -> str:
 
 
 # The simulation's fields for the same Canary (tui.sim.scenario): its manifests name each gate hook by its type.
+# The load test is the lab's own curl loop, through the Ingress by its host (the port is the simulation's any).
 SIMULATED = {
     PREFAIL: {"webhooks": [{"name": "smoke", "type": "pre-rollout", "fails": "always"}]},
+    LOAD: {
+        "host": host(LOAD),
+        "webhooks": [
+            {"name": "load-test", "type": hook_type, "cmd": load_command(80, LOAD)}
+            for hook_type in ("pre-rollout", "rollout")
+        ],
+    },
     DEADLINE: {"neverReady": "canary"},
     GATE_PROMOTE: {"gates": ["confirm-promotion"]},
     GATE_ROLLBACK: {"gates": ["confirm-promotion", "rollback"]},

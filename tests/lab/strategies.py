@@ -16,6 +16,12 @@ weights replaced by `iterations: 3`, and:
   `canary.<namespace>.lab`); a good release.
 * `lab-bg-mirror`: blue/green on Istio with `mirror: true`: Flagger mirrors the primary's traffic to the canary
   (the VirtualService's `mirror`), which is what the analysis reads; a good release.
+* `lab-rest-bg-kubernetes`: blue/green with provider `kubernetes` (no router object: the apex Service keeps the
+  primary, Flagger's GetRoutes is synthetic). The canary's traffic is a load test on the lab's loadtester: pre-rollout
+  and rollout `cmd` hooks running a curl loop to the `examiner-canary` Service (an Ingress rule for its host
+  `examiner-canary.<namespace>`), as Flagger's blue/green tutorial does with hey; a good release.
+* `lab-rest-bg-daemonset`: the same load test, on Istio, with a DaemonSet target (one pod on the lab's one kwok
+  node): Flagger's DaemonSetController parks the idle canary with its scale-to-zero node selector; a good release.
 
 Each case runs in threads from the lab's start (tests/lab/conftest.py), with an independent FlaggerTrace per
 release, so a test only waits for the outcome.
@@ -69,6 +75,8 @@ class Case:
     match: tuple[dict[str, Any], ...] = ()
     mirror: bool = False
     canary_load: bool = False  # a second load straight to the canary Service (a load tester's role)
+    hook_load: bool = False  # the loadtester's curl loop to the canary Service, from pre-rollout and rollout hooks
+    kind: str = "Deployment"  # the target's kind: Deployment, or DaemonSet (on the lab's one node)
     releases: tuple[str, ...] = ("good",)
 
     @property
@@ -77,7 +85,12 @@ class Case:
 
     @property
     def canary_host(self) -> str:
-        return f"canary.{self.namespace}.lab"
+        return f"examiner-canary.{self.namespace}" if self.hook_load else f"canary.{self.namespace}.lab"
+
+    def load_test(self, ingress_port: int) -> str:
+        """The hooks' command: about 10 requests/s for a little longer than one 10 s interval, to the canary."""
+        url = f"http://127.0.0.1:{ingress_port}/examine"
+        return f"for i in $(seq 120); do curl -s -o /dev/null -H 'Host: {self.canary_host}' {url}; sleep 0.1; done"
 
 
 CASES = (
@@ -85,17 +98,21 @@ CASES = (
     Case("lab-ab-gatewayapi", "gatewayapi", match=tuple(AB_MATCH)),
     Case("lab-bg-gatewayapi", "gatewayapi", canary_load=True),
     Case("lab-bg-mirror", "istio", mirror=True),
+    Case("lab-rest-bg-kubernetes", "kubernetes", hook_load=True),
+    Case("lab-rest-bg-daemonset", "istio", hook_load=True, kind="DaemonSet"),
 )
+# canaryscope lab's provider names as Flagger spells them, and the provider with no router object.
+FLAGGER_PROVIDERS = {**apps.FLAGGER_PROVIDERS, "kubernetes": "kubernetes"}
 
 
-def strategy_scenario(case: Case) -> Scenario:
+def strategy_scenario(case: Case, ingress_port: int = 80) -> Scenario:
     """The `lab` scenario with its Canary for ``case``: `iterations` in place of its weights (a Canary takes one of
     iterations, stepWeight and stepWeights; without stepWeightPromotion the promotion routes all traffic back to the
     primary in one tick), the case's match or mirror, on its provider and namespace; its load as this module sends
     it (the matched share of the steady load, and every injected error matched under A/B). The lab applies this
     scenario's Canary, and tests/lab/strategy_fidelity.py simulates it."""
     raw = copy.deepcopy(BUILTIN["lab"])
-    raw["provider"] = apps.FLAGGER_PROVIDERS[case.provider]
+    raw["provider"] = FLAGGER_PROVIDERS[case.provider]
     canary = raw["canaries"][0]
     canary["namespace"] = case.namespace
     analysis = canary.setdefault("analysis", {})
@@ -106,14 +123,23 @@ def strategy_scenario(case: Case) -> Scenario:
         analysis["match"] = copy.deepcopy(list(case.match))
     if case.mirror:
         analysis["mirror"] = True
+    if case.kind != "Deployment":
+        canary["targetRef"] = {"kind": case.kind}
+        canary["nodes"] = 1
+    if case.hook_load:
+        command = case.load_test(ingress_port)
+        canary["webhooks"] = [{"name": "load-test", "type": t, "cmd": command} for t in ("pre-rollout", "rollout")]
     raw["load"] = {"background": {"matchedShare": MATCHED_SHARE}, "errors": {"matchedShare": 1.0 if case.match else 0}}
     return from_mapping(raw)
 
 
-def case_objects(case: Case, event_url: str) -> list[dict[str, Any]]:
-    spec = strategy_scenario(case).canaries[0]
+def case_objects(case: Case, event_url: str, loadtester: str = "", ingress_port: int = 80) -> list[dict[str, Any]]:
+    spec = strategy_scenario(case, ingress_port).canaries[0]
     objects = apps.app_objects(spec, event_url, case.provider, host=case.host)
-    if case.canary_load:
+    for hook in objects[-1]["spec"]["analysis"].get("webhooks") or []:
+        if hook.get("type") != "event":
+            hook["url"] = f"{loadtester}/"  # the lab's loadtester runs on loopback
+    if case.canary_load or case.hook_load:
         direct = copy.deepcopy(next(o for o in objects if o["kind"] == "Ingress"))
         direct["metadata"]["name"] = "canary-direct"
         rule = direct["spec"]["rules"][0]
@@ -217,14 +243,18 @@ class StrategyRuns:
     def _releases(self, run: CaseRun) -> None:
         case = run.case
         run.initial_log_offset = self.log_file.stat().st_size
-        apps.apply(self.api, case_objects(case, self.lab.extras[full_lab.EVENT_WEBHOOK]))
+        ingress_port = int(urlsplit(self.lab.extras[full_lab.INGRESS]).port or 80)
+        objects = case_objects(
+            case, self.lab.extras[full_lab.EVENT_WEBHOOK], self.lab.extras[full_lab.LOADTESTER], ingress_port
+        )
+        apps.apply(self.api, objects)
         self._until(run, "Initialized", lambda: self._phase(run) == "Initialized")
         for count, kind in enumerate(case.releases, start=1):
             after = self._phase(run) or ""
             if after != "Initialized":
                 self._until(run, "an empty canary window", lambda: self._canary_requests(run) == 0)
             trace = FlaggerTrace(
-                self.api, self.log_file, namespace=case.namespace, router_kind=ROUTER_KINDS[case.provider]
+                self.api, self.log_file, namespace=case.namespace, router_kind=ROUTER_KINDS.get(case.provider, "")
             )
             run.releases.append(Release(kind, after, trace.start()))
             self._release(run, kind, count)
@@ -250,7 +280,11 @@ class StrategyRuns:
             {"name": "SERVER_ERROR_RATE", "value": error_rate},
         ]
         patch = {"spec": {"template": {"spec": {"containers": [{"name": "examiner", "env": env}]}}}}
-        client.AppsV1Api(self.api).patch_namespaced_deployment("examiner", run.case.namespace, patch)
+        apps = client.AppsV1Api(self.api)
+        if run.case.kind == "DaemonSet":
+            apps.patch_namespaced_daemon_set("examiner", run.case.namespace, patch)
+        else:
+            apps.patch_namespaced_deployment("examiner", run.case.namespace, patch)
 
     def _until(self, run: CaseRun, what: str, check: Any) -> None:
         deadline = time.monotonic() + STEP_TIMEOUT_S

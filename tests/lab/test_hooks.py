@@ -16,7 +16,17 @@ import pytest
 
 from tests.lab.drive import SIZE, Driver, connected
 from tests.lab.fidelity import DETECTED, FINAL, Event, Sequences, collapse, reduce, same_loadtester, simulate_canary
-from tests.lab.hooks import DEADLINE, GATE_PROMOTE, GATE_ROLLBACK, LOAD, PREFAIL, SIMULATED, HookRun, HookRuns
+from tests.lab.hooks import (
+    DEADLINE,
+    GATE_PROMOTE,
+    GATE_ROLLBACK,
+    LOAD,
+    PREFAIL,
+    SIMULATED,
+    SIMULATED_LOAD,
+    HookRun,
+    HookRuns,
+)
 from tui.domain.model import CanaryKey
 from tui.domain.state import AppState
 from tui.lab import lab as full_lab
@@ -46,9 +56,14 @@ def comparable(seq: Sequences) -> tuple[list[Event], list[int], list[tuple[str, 
     return [events[i] for i in keep], [releases[i] for i in keep], seq.statuses, seq.router
 
 
-def assert_simulation_matches(namespace: str, real: Sequences, press: str | None = None) -> None:
-    simulated = simulate_canary(namespace, SIMULATED[namespace], press=press)
+def assert_simulation_matches(
+    namespace: str, real: Sequences, press: str | None = None, *, readiness: bool = False
+) -> None:
+    load = SIMULATED_LOAD.get(namespace)
+    simulated = simulate_canary(namespace, SIMULATED[namespace], press=press, readiness=readiness, load=load)
     assert comparable(real) == comparable(simulated)
+    if readiness:  # every tick counts: no repeat is collapsed
+        assert real.events == simulated.events
 
 
 def test_the_lab_runs_the_loadtester_on_loopback(lab: LabInfo) -> None:
@@ -197,6 +212,8 @@ def test_a_load_test_hook_sends_the_canarys_only_traffic_and_it_is_promoted(hook
     ]
     assert phases(real.statuses) == ["Progressing", "Promoting", "Finalising", "Succeeded"]
     assert real.router == [0, 25, 50, 25, 0]
+    # The simulation runs the same curl loop as the load, through the Ingress by its host.
+    assert_simulation_matches(LOAD, real)
 
 
 def test_a_canary_that_never_becomes_ready_is_rolled_back_at_its_progress_deadline(hook_runs: HookRuns) -> None:
@@ -220,6 +237,8 @@ def test_a_canary_that_never_becomes_ready_is_rolled_back_at_its_progress_deadli
         "Failed",
     ]
     assert statuses[-1] == ("Failed", 0, 0)
-    # The simulation decides the same (the readiness warnings, one per tick until the deadline, are left out:
-    # how many fit depends on when the Deployment controller marked the canary unavailable).
-    assert_simulation_matches(DEADLINE, reduce(run.trace.events(), statuses, run.trace.router()))
+    # The simulation decides the same, tick for tick: one readiness warning per tick until the tick whose `now` is
+    # past the scale-up's whole second plus the deadline (progressDeadlineSeconds 90 at 10 s: nine of them).
+    assert len(waiting) == 9
+    real = reduce(run.trace.events(), statuses, run.trace.router(), readiness=True)
+    assert_simulation_matches(DEADLINE, real, readiness=True)

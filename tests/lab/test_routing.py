@@ -168,3 +168,22 @@ def test_meshed_by_namespace_annotation_unless_the_pod_template_says_otherwise()
     topo.put("Namespace", namespace)
     assert topo.meshed(plain)
     assert not topo.meshed(opted_out)
+
+
+def test_a_daemonsets_ready_pods_answer_for_the_service_selecting_them() -> None:
+    topo = Topology()
+    topo.put("Service", service("examiner-canary", "examiner"))
+    daemonset = deployment("examiner", "examiner", env={"ECHO_VALUE": "on every node"})
+    daemonset["kind"] = "DaemonSet"
+    del daemonset["spec"]["replicas"]
+    daemonset["status"] = {"desiredNumberScheduled": 1, "numberReady": 0}
+    topo.put("DaemonSet", daemonset)
+    assert topo.backend("apps", "examiner-canary", first) is None
+    daemonset["status"]["numberReady"] = 1
+    topo.put("DaemonSet", daemonset)
+    backend = topo.backend("apps", "examiner-canary", first)
+    assert backend is not None and backend.workload.env["ECHO_VALUE"] == "on every node"
+    assert [w.name for w in topo.workloads()] == ["examiner"]
+    # Listing Deployments again leaves the DaemonSets alone.
+    topo.replace_all("Deployment", [])
+    assert topo.backend("apps", "examiner-canary", first) is not None

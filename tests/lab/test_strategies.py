@@ -11,24 +11,30 @@ What is checked against Flagger's own objects and webhooks (tests/lab/trace.py):
 * Blue/green with `mirror: true` on Istio: the VirtualService mirrors to the canary during the iterations, the
   users keep the primary's answers, and the mirrored copies are what the analysis measures.
 
-The simulation, given the same scenario (tests/lab/strategy_fidelity.py), decides every step of the A/B releases and
-of the mirrored blue/green release as real Flagger did: events, revisions, statuses with iterations, router states.
+* Blue/green on the kubernetes provider (no router object), measured on a load test the loadtester runs.
+
+The simulation, given the same scenario (tests/lab/strategy_fidelity.py), decides every step of the A/B releases, of
+the mirrored blue/green release and of the kubernetes one as real Flagger did: events, revisions, statuses with
+iterations, router states.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.lab.fidelity import reduce
+from tests.lab.fidelity import initialisation, reduce
 from tests.lab.side_by_side import Release
-from tests.lab.strategies import AB_MATCH, COOKIE_REGEX, ITERATIONS, CaseRun, StrategyRuns
+from tests.lab.strategies import AB_MATCH, COOKIE_REGEX, ITERATIONS, CaseRun, StrategyRuns, strategy_scenario
 from tests.lab.strategy_fidelity import analysed, reduce_strategy, simulate_strategy
 from tests.lab.trace import payloads, read_log
+from tui.sim.engine import Simulation
 
 pytestmark = pytest.mark.lab
 
 WAIT_S = 900.0
 AB, AB_GATEWAY, BG, MIRROR = "lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-gatewayapi", "lab-bg-mirror"
+BG_KUBERNETES = "lab-rest-bg-kubernetes"
+BG_DAEMONSET = "lab-rest-bg-daemonset"
 
 
 def good_release(ns: str, strategy: str) -> list[str]:
@@ -182,8 +188,71 @@ def test_blue_green_mirrors_to_the_canary_during_the_iterations(strategies: Stra
     assert seen and not any(body.endswith("#2") for (_, body) in seen), seen  # users keep the primary's answers
 
 
+def test_blue_green_on_the_kubernetes_provider_iterates_on_the_load_tests_traffic_only(
+    strategies: StrategyRuns,
+) -> None:
+    run = strategies.wait(BG_KUBERNETES, WAIT_S)
+    trace = release(run, "good").trace
+    real = reduce(trace.events(), trace.statuses(), trace.router())
+    target = f"examiner.{BG_KUBERNETES}"
+    # No router: nothing is routed to the canary or back, and the promotion goes from Promoting to Finalising
+    # without an event; the load test's curl loop (pre-rollout and rollout hooks) is what the analysis measures.
+    assert [m for _, _, m in real.events] == [
+        f"New revision detected! Scaling up {target}",
+        f"Starting canary analysis for {target}",
+        "Pre-rollout check load-test passed",
+        *[f"Advance {target} canary iteration {i}/{ITERATIONS}" for i in range(1, ITERATIONS + 1)],
+        f"Copying {target} template spec to examiner-primary.{BG_KUBERNETES}",
+        f"Promotion completed! Scaling down {target}",
+    ]
+    assert [r[3] for r in analysed(trace.iterations())] == [0, 1, 2, 3, 4, 4, 0, 0]
+    since = event_time(run, "good", f"New revision detected! Scaling up {target}")
+    until = event_time(run, "good", f"Copying {target} template spec to examiner-primary.{BG_KUBERNETES}")
+    seen = strategies.answers(run, since, until)
+    assert seen and not any(body.endswith("#2") for (_, body) in seen), seen  # the apex kept the primary
+
+
+def test_a_daemonset_target_is_parked_on_no_node_and_rolled_out_on_its_node(
+    strategies: StrategyRuns, kube_api: object
+) -> None:
+    from kubernetes import client
+
+    run = strategies.wait(BG_DAEMONSET, WAIT_S)
+    trace = release(run, "good").trace
+    real = reduce(trace.events(), trace.statuses(), trace.router())
+    assert [m for _, _, m in real.events] == [
+        f"New revision detected! Scaling up examiner.{BG_DAEMONSET}",
+        f"Starting canary analysis for examiner.{BG_DAEMONSET}",
+        "Pre-rollout check load-test passed",
+        *[f"Advance examiner.{BG_DAEMONSET} canary iteration {i}/{ITERATIONS}" for i in range(1, ITERATIONS + 1)],
+        "Routing all traffic to canary",
+        f"Copying examiner.{BG_DAEMONSET} template spec to examiner-primary.{BG_DAEMONSET}",
+        "Routing all traffic to primary",
+        f"Promotion completed! Scaling down examiner.{BG_DAEMONSET}",
+    ]
+    apps = client.AppsV1Api(kube_api)
+    canary = apps.read_namespaced_daemon_set("examiner", BG_DAEMONSET)
+    primary = apps.read_namespaced_daemon_set("examiner-primary", BG_DAEMONSET)
+    assert canary.spec.template.spec.node_selector == {"flagger.app/scale-to-zero": "true"}
+    assert canary.status.desired_number_scheduled == 0
+    assert not primary.spec.template.spec.node_selector and primary.status.desired_number_scheduled == 1
+    env = {e.name: e.value for e in primary.spec.template.spec.containers[0].env}
+    assert env["ECHO_VALUE"].endswith("#2")
+
+
+def test_a_daemonset_target_is_initialised_as_the_simulation_initialises_it(strategies: StrategyRuns) -> None:
+    run = strategies.wait(BG_DAEMONSET, WAIT_S)
+    logged = [
+        (p.event_type, p.phase, p.message)
+        for p in payloads(read_log(strategies.log_file, run.initial_log_offset))
+        if p.namespace == BG_DAEMONSET
+    ]
+    simulated = Simulation(strategy_scenario(run.case)).flagger.history
+    assert initialisation(logged) == initialisation([(r.type, r.phase, r.message) for r in simulated])
+
+
 def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
-    for namespace in (AB, AB_GATEWAY, BG, MIRROR):
+    for namespace in (AB, AB_GATEWAY, BG, MIRROR, BG_KUBERNETES, BG_DAEMONSET):
         run = strategies.wait(namespace, WAIT_S)
         logged = [
             p for p in payloads(read_log(strategies.log_file, run.initial_log_offset)) if p.namespace == namespace
@@ -191,9 +260,20 @@ def test_each_case_logged_its_initialisation(strategies: StrategyRuns) -> None:
         assert f"Initialization done! examiner.{namespace}" in [p.message for p in logged]
 
 
-# The simulation has no load tester addressing the canary Service, so a blue/green canary without mirroring gets no
-# traffic there and halts on "no values found"; the mirrored blue/green case is its comparable one.
-@pytest.mark.parametrize(("namespace", "kind"), [(AB, "good"), (AB, "faulty"), (AB_GATEWAY, "good"), (MIRROR, "good")])
+# The simulation has no load addressing the canary Service beside the user's, so the Gateway API blue/green case (its
+# second load goes straight to the canary) halts there on "no values found"; the blue/green cases it is held to are
+# the mirrored one and the kubernetes one, whose load test runs as a loadtester hook in both.
+@pytest.mark.parametrize(
+    ("namespace", "kind"),
+    [
+        (AB, "good"),
+        (AB, "faulty"),
+        (AB_GATEWAY, "good"),
+        (MIRROR, "good"),
+        (BG_KUBERNETES, "good"),
+        (BG_DAEMONSET, "good"),
+    ],
+)
 def test_simulation_matches_real_flagger(strategies: StrategyRuns, namespace: str, kind: str) -> None:
     run = strategies.wait(namespace, WAIT_S)
     index = [r.kind for r in run.releases].index(kind)

@@ -15,9 +15,10 @@ from tests.lab.strategies import CASES
 from tests.lab.strategy_fidelity import simulate_strategy
 
 RECORDED = Path(__file__).parent / "recorded" / "strategies.json"
-# A/B both ways and the mirrored blue/green: the simulation has no load tester addressing the canary Service, which
-# the unmirrored blue/green case needs (its canary would get no traffic and halt on "no values found").
-COMPARED = ("lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-mirror")
+# A/B both ways, the mirrored blue/green, and blue/green on the kubernetes provider and with a DaemonSet target (their
+# load test a loadtester hook): the Gateway API blue/green case's second load goes straight to the canary Service,
+# which the simulation does not send (its canary would get no traffic and halt on "no values found").
+COMPARED = ("lab-ab-istio", "lab-ab-gatewayapi", "lab-bg-mirror", "lab-rest-bg-kubernetes", "lab-rest-bg-daemonset")
 
 
 def _tuples(rows: list[list[Any]]) -> list[tuple[Any, ...]]:

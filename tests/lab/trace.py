@@ -120,7 +120,7 @@ class FlaggerTrace:
     log_file: Path
     namespace: str = "apps"
     name: str = "examiner"
-    router_kind: str = "TrafficSplit"
+    router_kind: str = "TrafficSplit"  # "" for none (provider kubernetes)
     started: float = 0.0
     log_offset: int = 0
     initial: list[dict[str, Any]] = field(default_factory=list)
@@ -141,14 +141,15 @@ class FlaggerTrace:
             "Canary": functools.partial(
                 custom.list_namespaced_custom_object, "flagger.app", "v1beta1", self.namespace, "canaries"
             ),
-            self.router_kind: functools.partial(
+            "Deployment": functools.partial(apps.list_namespaced_deployment, self.namespace),
+        }
+        if self.router_kind:
+            calls[self.router_kind] = functools.partial(
                 custom.list_namespaced_custom_object,
                 *ROUTERS[self.router_kind][:2],
                 self.namespace,
                 ROUTERS[self.router_kind][2],
-            ),
-            "Deployment": functools.partial(apps.list_namespaced_deployment, self.namespace),
-        }
+            )
         emitter = Mailbox(wake=lambda: None)
         for kind, call in calls.items():
             loop = WatchLoop(
@@ -230,10 +231,15 @@ class FlaggerTrace:
         return out
 
     def router_states(self) -> list[tuple[int, bool]]:
-        """(canary weight, mirrored) of the router each time it changed."""
+        """(canary weight, mirrored) of the router each time it changed. With no router object (provider
+        kubernetes) it is what Flagger's NopRouter.GetRoutes answers: all on the canary once status.iterations > 0."""
         out: list[tuple[int, bool]] = []
-        for obj in self._objects(self.router_kind):
-            row = (canary_weight(obj, self.name), mirrored(obj, self.name))
+        rows = (
+            [(canary_weight(obj, self.name), mirrored(obj, self.name)) for obj in self._objects(self.router_kind)]
+            if self.router_kind
+            else [(100 if row[3] > 0 else 0, False) for row in self.iterations()]
+        )
+        for row in rows:
             if not out or out[-1] != row:
                 out.append(row)
         return out
@@ -250,6 +256,8 @@ class FlaggerTrace:
 
     def router(self) -> list[int]:
         """The router's canary weight each time it changed."""
+        if not self.router_kind:
+            return [weight for i, (weight, _) in enumerate(self.router_states())]
         out: list[int] = []
         kind = self.router_kind
         routers = [o for o in self.initial if o.get("kind") == kind] + [

@@ -92,6 +92,21 @@ def test_a_progress_deadline_is_told_from_the_readiness_warning_in_the_rollback_
     )
 
 
+def test_a_daemonset_targets_deadline_is_told_from_its_own_readiness_wording() -> None:
+    waiting = f"canary damonset {OBJ} not ready with retryable true: waiting for rollout to finish: 0 of 3"
+    exceeded = f"canary damonset {OBJ} not ready with retryable false: exceeded its progressDeadlineSeconds: 60"
+    assert messages.classify(waiting).kind == messages.classify(exceeded).kind == "canary-not-ready"
+    assert messages.classify(f"primary daemonset {OBJ} not ready: waiting").kind == "not-ready"
+    state = _state(
+        (90.0, "Warning", waiting),
+        (100.0, "Warning", exceeded),
+        (100.0, "Warning", messages.canary_failed(OBJ)),
+        phase="Failed",
+        failed_checks=0,
+    )
+    assert narrate(state).startswith("Rolled back: examiner did not become ready within its progress deadline")
+
+
 def test_a_readiness_warning_long_before_the_rollback_is_no_deadline() -> None:
     not_ready = messages.canary_not_ready(OBJ, messages.rollout_unavailable(0, 1))
     state = _state(

@@ -176,6 +176,21 @@ async def test_steps_fire_at_their_virtual_second_whatever_the_ticks() -> None:
     assert app.state.caption == "hi", "a say is the caption above the narration"
 
 
+async def test_a_change_config_step_changes_the_config_map_and_flagger_starts_an_analysis() -> None:
+    script = parse_script({"steps": [{"at": "5s", "do": "change-config"}]})
+    sim = simulation("configmap")
+    template = sim.store.get("Deployment", "apps", "examiner")["spec"]["template"]
+    before = sim.store.get("ConfigMap", "apps", "examiner-config")["data"]["ECHO_VALUE"]
+    source = SimulationSource(sim, speed=5, autorun=False)
+    app = CanaryscopeApp(source, SimActions(sim), script=script)
+    async with app.run_test(size=(120, 40)) as pilot:
+        source.advance(40)
+        await pilot.pause()
+    assert sim.store.get("ConfigMap", "apps", "examiner-config")["data"]["ECHO_VALUE"] != before
+    assert sim.store.get("Deployment", "apps", "examiner")["spec"]["template"] == template
+    assert sim.phase(EXAMINER) == "Progressing"
+
+
 async def test_on_a_cluster_a_script_asks_once_before_it_runs() -> None:
     from tui.actions.base import ActionKind, Outcome
 

@@ -7,6 +7,8 @@ import hashlib
 import pytest
 
 from tests.simkit import EXAMINER, history_since, run_until, simulation
+from tui.actions import ActionKind, Outcome
+from tui.sim.actions import SimActions
 from tui.sim.config_tracker import ChangeConfigMap, checksum, primary_template
 from tui.sim.engine import Simulation
 from tui.sim.scenario import ScenarioError, from_mapping
@@ -97,3 +99,26 @@ def test_primary_template_renames_every_kind_of_reference() -> None:
 def test_echo_value_from_is_validated() -> None:
     with pytest.raises(ScenarioError, match=r"^canaries\[0\]\.echoValueFrom: expected one of env, configMap"):
         from_mapping({"canaries": [{"name": "examiner", "echoValueFrom": "secret"}]})
+
+
+def test_the_config_map_key_starts_a_config_map_triggered_rollout_in_the_configmap_scenario() -> None:
+    sim = simulation("configmap")
+    outcome = SimActions(sim).perform(ActionKind.CHANGE_CONFIG, EXAMINER)
+    value = sim.store.get("ConfigMap", "apps", "examiner-config")["data"]["ECHO_VALUE"]
+    assert outcome == Outcome(
+        True, f"Changed ConfigMap apps/examiner-config: ECHO_VALUE={value!r}, the pod template untouched"
+    )
+    start = len(sim.flagger.history)
+    run_until(sim, lambda s: s.phase(EXAMINER) == "Progressing", limit_s=120)
+    assert history_since(sim, start)[0].message == "New revision detected! Scaling up examiner.apps"
+
+
+def test_the_config_map_key_says_how_to_see_it_where_the_target_reads_none() -> None:
+    sim = simulation("demo")
+    outcome = SimActions(sim).perform(ActionKind.CHANGE_CONFIG, EXAMINER)
+    assert not outcome.ok
+    assert outcome.message == (
+        "apps/examiner's pod template reads no ConfigMap in this scenario; the 'configmap' scenario's reads "
+        "ECHO_VALUE from one (canaryscope demo --scenario configmap)"
+    )
+    assert sim.phase(EXAMINER) == "Initialized"

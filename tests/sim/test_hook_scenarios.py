@@ -34,6 +34,18 @@ def one_canary(**keys: Any) -> dict[str, Any]:
         ({"webhooks": [{"name": "x", "cmd": "curl http://examiner-canary.apps/"}]}, "expected a hey command"),
         ({"webhooks": [{"name": "x", "cmd": "hey -q 5 http://examiner-canary.apps/"}]}, "hey needs -z"),
         ({"webhooks": [{"name": "x", "cmd": "hey -z 1m -q 5 http://other.apps/"}]}, "must be a Service of the canary"),
+        (
+            {"webhooks": [{"name": "x", "cmd": "for i in $(seq 5); do curl -H 'Host: o' http://h/; sleep 1; done"}]},
+            "canaries[0].webhooks[0].cmd: the Host header must be the canary's host localhost or name a Service",
+        ),
+        (
+            {"webhooks": [{"name": "x", "cmd": "for i in $(seq 5); do curl http://h/; sleep 0; done"}]},
+            "canaries[0].webhooks[0].cmd: sleep must be between 0.01 and 60 seconds, got 0",
+        ),
+        (
+            {"webhooks": [{"name": "x", "cmd": "for i in $(seq 5); do curl -k http://h/; sleep 1; done"}]},
+            "canaries[0].webhooks[0].cmd: curl flag -k is not simulated",
+        ),
         ({"webhooks": [{"name": "x", "type": "event"}]}, "canaries[0].webhooks[0].type: event hooks are built in"),
         ({"webhooks": [{"name": "x", "retries": 2}]}, "canaries[0].webhooks[0]"),
         ({"webhooks": "smoke"}, "canaries[0].webhooks: expected a list"),

@@ -240,6 +240,37 @@ def test_a_load_test_hook_is_answered_at_once_and_sends_the_canary_its_only_traf
     assert len([g for g in sim._loads if g.startswith("task:")]) == 1
 
 
+def test_a_curl_loop_load_test_goes_through_the_ingress_by_its_host_and_is_skipped_while_it_runs() -> None:
+    """The lab's load-test form: one request, then `sleep 0.1`, 120 times, to the app's Ingress host."""
+    loop = (
+        "for i in $(seq 120); do curl -s -o /dev/null -H 'Host: examiner.example' http://127.0.0.1:8080/examine; "
+        "sleep 0.1; done"
+    )
+    hooks = [{"name": "load-test", "type": kind, "cmd": loop} for kind in ("pre-rollout", "rollout")]
+    sim = released(hooked(*hooks, background=False, host="examiner.example"))
+    assert messages(tick(sim))[-2:] == ["Pre-rollout check load-test passed", "Advance examiner.apps canary weight 25"]
+    started_at = sim.now
+    events = tick(sim)
+    assert messages(events) == ["Advance examiner.apps canary weight 50"]  # the pre-rollout task's requests count
+    primary = sim.traffic.metrics("apps", "examiner-primary").window(int(sim.now), 30).total
+    canary = sim.traffic.metrics("apps", "examiner").window(int(sim.now), 30).total
+    # 10 a second through the apex's split (75/25 for its first 10 s), none while nothing else sends load.
+    assert 90 <= primary + canary <= 110 and canary > 0 and primary > canary
+    # The task runs 12 s, so the tick 10 s after its start finds it running and skips it.
+    assert sum(1 for line in sim.loadtester.log if line.startswith("command skipped")) == 1
+    assert sim.now - started_at == 10
+
+
+def test_a_curl_loop_without_a_host_header_reaches_the_service_its_url_names() -> None:
+    loop = "for i in $(seq 120); do curl -s http://examiner-canary.apps/examine; sleep 0.1; done"
+    sim = released(hooked({"name": "load-test", "type": "rollout", "cmd": loop}, background=False))
+    tick(sim)
+    tick(sim)  # the rollout hook starts the loop
+    sim.advance(5)
+    assert sim.traffic.metrics("apps", "examiner").window(int(sim.now), 30).total > 0
+    assert sim.traffic.metrics("apps", "examiner-primary").window(int(sim.now), 30).total == 0
+
+
 # --- post-rollout ---------------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from tui.actions import ActionKind, Outcome, ReadOnlyActions
 from tui.actions.performer import PlannedActions, carry_out
 from tui.actions.plan import (
     CanaryFacts,
+    ChangeConfig,
     CloseGate,
     FollowUp,
     Gate,
@@ -209,6 +210,14 @@ def test_a_release_is_one_step_worded_by_the_effector() -> None:
         faulty = plan(ActionKind.FAULTY_RELEASE, facts(voice))
         assert faulty.steps == (Release(faulty=True),)
         assert faulty.say(told) is told
+
+
+def test_a_config_change_is_one_step_worded_by_the_effector() -> None:
+    told = Outcome(True, "Changed ConfigMap apps/examiner-config")
+    for voice in (SIM, CLUSTER):
+        planned = plan(ActionKind.CHANGE_CONFIG, facts(voice))
+        assert planned.steps == (ChangeConfig(),) and planned.follow_ups == ()
+        assert planned.say(told) is told
 
 
 def test_a_canary_out_of_view_is_refused_except_for_cluster_load() -> None:

@@ -22,6 +22,7 @@ class ActionKind(StrEnum):
     PROMOTE = "promote"
     ABORT = "abort"
     TOGGLE_SUSPEND = "toggle_suspend"
+    CHANGE_CONFIG = "change_config"
 
 
 ACTION_TITLES: dict[ActionKind, str] = {
@@ -32,6 +33,7 @@ ACTION_TITLES: dict[ActionKind, str] = {
     ActionKind.PROMOTE: "Promote the canary",
     ActionKind.ABORT: "Abort (roll back) the canary",
     ActionKind.TOGGLE_SUSPEND: "Suspend/resume the canary",
+    ActionKind.CHANGE_CONFIG: "Change the ConfigMap the target reads",
 }
 
 # Every action changes the cluster or sends load to it.

@@ -82,7 +82,13 @@ class Release:
     faulty: bool
 
 
-Step = OpenGate | CloseGate | ToggleGate | SetSkipAnalysis | SetSuspend | StartLoad | StopLoad | Release
+@dataclass(frozen=True)
+class ChangeConfig:
+    """A new value in the ConfigMap the target reads, its pod template untouched (Flagger tracks the ConfigMap's
+    data, so this is a new revision too); the result is the effector's own Outcome, as for a Release."""
+
+
+Step = OpenGate | CloseGate | ToggleGate | SetSkipAnalysis | SetSuspend | StartLoad | StopLoad | Release | ChangeConfig
 
 
 @dataclass(frozen=True)

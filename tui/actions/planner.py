@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tui.actions.base import ActionKind, Outcome, errors_already_running
 from tui.actions.plan import (
     CanaryFacts,
+    ChangeConfig,
     CloseGate,
     FollowUp,
     Gate,
@@ -82,6 +83,8 @@ def plan(kind: ActionKind, facts: CanaryFacts) -> Plan:
     if kind in (ActionKind.RELEASE, ActionKind.FAULTY_RELEASE):
         # The effector words a release: only it knows the mechanism (values, patched object, git commit).
         return Plan(steps=(Release(faulty=kind is ActionKind.FAULTY_RELEASE),), outcome=_as_outcome)
+    if kind is ActionKind.CHANGE_CONFIG:
+        return Plan(steps=(ChangeConfig(),), outcome=_as_outcome)
     if kind is ActionKind.PROMOTE:
         gate = promotion_gate(facts)
         return open_promotion_gate(key, gate, voice) if gate is not None else skip_analysis(key, voice)

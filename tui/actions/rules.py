@@ -20,7 +20,7 @@ def why_not(kind: ActionKind, view: CanaryView | None) -> str | None:
         return "No canary selected: there is no canary in scope yet"
     phase = view.info.phase
     name = str(view.key)
-    if kind in (ActionKind.RELEASE, ActionKind.FAULTY_RELEASE):
+    if kind in (ActionKind.RELEASE, ActionKind.FAULTY_RELEASE, ActionKind.CHANGE_CONFIG):
         if phase in (None, Phase.INITIALIZING):
             return f"{name} is still initializing: Flagger has not created the primary yet"
         return None

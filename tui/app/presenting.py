@@ -29,6 +29,7 @@ NOTICE_S = 8.0
 SIMPLE_ACTIONS = {
     "release": ActionKind.RELEASE,
     "faulty-release": ActionKind.FAULTY_RELEASE,
+    "change-config": ActionKind.CHANGE_CONFIG,
     "inject-errors": ActionKind.INJECT_ERRORS,
     "promote": ActionKind.PROMOTE,
     "abort": ActionKind.ABORT,

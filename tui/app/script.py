@@ -33,6 +33,7 @@ from tui.domain.model import CanaryKey, Phase
 ACTIONS = (
     "release",
     "faulty-release",
+    "change-config",
     "load-on",
     "load-off",
     "inject-errors",

@@ -18,6 +18,7 @@ from tui.actions.base import ActionKind, Outcome
 from tui.actions.performer import PlannedActions
 from tui.actions.plan import (
     CanaryFacts,
+    ChangeConfig,
     CloseGate,
     FollowUp,
     Gate,
@@ -34,6 +35,7 @@ from tui.actions.plan import (
 )
 from tui.actions.planner import SKIP_ANALYSIS_WARNING, pause_gate, promotion_gate
 from tui.base.redact import scrub
+from tui.cluster import config_change as cfg
 from tui.cluster import release as rel
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
@@ -171,6 +173,16 @@ class ClusterActions(PlannedActions):
                 f"Patch Deployment {namespace}/{target}: {change} in the pod template. Flagger starts a canary "
                 "analysis at its next tick. Continue?"
             )
+        if kind is ActionKind.CHANGE_CONFIG:
+            flux = ""
+            dep = self.state().deployment(namespace, target)
+            if dep is not None and dep.helm_release:
+                flux = f" {FLUX_WARNING}."
+            return (
+                f"Patch the ConfigMap Deployment {namespace}/{target} reads (where its first container gets "
+                f"{cfg.ECHO_KEY}, else the first it reads whole): a new {cfg.ECHO_KEY}. Flagger tracks it and starts "
+                f"a canary analysis at its next tick.{flux} Continue?"
+            )
         facts = self._canary_facts(key, info)
         if kind is ActionKind.PROMOTE:
             gate = promotion_gate(facts)
@@ -271,6 +283,8 @@ class ClusterActions(PlannedActions):
             return lambda: Outcome(False, f"{key} is not in view any more")
         if isinstance(step, Release):
             return lambda: self._release(info, faulty=step.faulty)
+        if isinstance(step, ChangeConfig):
+            return lambda: self._change_config(info)
         if isinstance(step, SetSkipAnalysis):
             return lambda: self._patch_canary(info, {"skipAnalysis": True if step.on else None})
         if isinstance(step, SetSuspend):
@@ -360,6 +374,38 @@ class ClusterActions(PlannedActions):
         )
         _release_conn(resp)
         return Outcome(True, f"Released {info.key}: {what} (patched Deployment {namespace}/{target})")
+
+    def _change_config(self, info: CanaryInfo) -> Outcome:
+        from kubernetes import client
+
+        with self._lock:
+            self._releases += 1
+            count = self._releases
+        value = rel.release_values(count, faulty=False, error_rate=0, now=self.clock())[rel.ECHO_KEY]
+        namespace, target = info.key.namespace, info.target
+        apps, _ = self._apis()
+        dep = get_json(apps.read_namespaced_deployment, name=target, namespace=namespace)
+        where = cfg.config_target(dep)
+        if where is None:
+            return Outcome(False, f"Nothing changed: Deployment {namespace}/{target} reads no ConfigMap")
+        core = client.CoreV1Api(self.connection.api_client)
+        config_map = get_json(core.read_namespaced_config_map, name=where.name, namespace=namespace)
+        if cfg.tracking_disabled(config_map):
+            return Outcome(
+                False,
+                f"Nothing changed: ConfigMap {namespace}/{where.name} opts out of Flagger's tracking "
+                f"({cfg.TRACKING_ANNOTATION}), so a change there would start no analysis",
+            )
+        resp = core.patch_namespaced_config_map(
+            where.name,
+            namespace,
+            cfg.config_patch(where, value),
+            _content_type="application/merge-patch+json",
+            _preload_content=False,
+        )
+        _release_conn(resp)
+        flux = f" {FLUX_WARNING}." if rel.helm_release_of(dep) else ""
+        return Outcome(True, f"Changed ConfigMap {namespace}/{where.name} ({where.how}): {where.key}={value!r}.{flux}")
 
     def _patch_canary(self, info: CanaryInfo, spec: dict[str, Any]) -> None:
         served = self.served()

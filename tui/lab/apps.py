@@ -115,7 +115,7 @@ def _ingress(spec: CanaryScenario, host: str | None = None) -> dict[str, Any]:
 def provider_canary(spec: CanaryScenario, provider: str, event_url: str) -> dict[str, Any]:
     """The simulation's Canary for ``spec``, with what Flagger needs for ``provider`` (see the module docstring)."""
     canary = manifests.canary(spec, event_url=event_url)
-    canary["spec"]["provider"] = FLAGGER_PROVIDERS[provider]
+    canary["spec"]["provider"] = FLAGGER_PROVIDERS.get(provider, provider)  # kubernetes: no router object
     if provider == "gatewayapi":
         parent = {"group": "core", "kind": "Service", "name": spec.name, "namespace": spec.namespace, "port": 80}
         canary["spec"]["service"]["gatewayRefs"] = [parent]

@@ -94,6 +94,7 @@ class Mesh:
             ("TrafficSplit", "trafficsplits", "split.smi-spec.io/v1alpha1", splits),
             ("HTTPRoute", "httproutes", "gateway.networking.k8s.io/v1", routes),
             ("Deployment", "deployments", "apps/v1", apps.list_deployment_for_all_namespaces),
+            ("DaemonSet", "daemonsets", "apps/v1", apps.list_daemon_set_for_all_namespaces),
         ]
         if self.istio:
             group = "networking.istio.io"
@@ -130,7 +131,7 @@ class Mesh:
     def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
         self.topology.replace_all(kind, items)
         self.synced.add(kind)
-        if kind in ("Deployment", "Namespace", "Ingress"):
+        if kind in ("Deployment", "DaemonSet", "Namespace", "Ingress"):
             self._prepare()
 
     def _changed(self, kind: str, event: str, obj: dict[str, Any]) -> None:
@@ -138,7 +139,7 @@ class Mesh:
             self.topology.remove(kind, obj)
         else:
             self.topology.put(kind, obj)
-        if kind in ("Deployment", "Namespace", "Ingress"):
+        if kind in ("Deployment", "DaemonSet", "Namespace", "Ingress"):
             self._prepare()
 
     def _prepare(self) -> None:

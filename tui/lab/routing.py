@@ -113,7 +113,8 @@ def template_hash(template: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
-def parse_workload(obj: dict[str, Any]) -> Workload | None:
+def parse_workload(obj: dict[str, Any], *, daemonset: bool = False) -> Workload | None:
+    """A Deployment, or a DaemonSet (its ready pods are numberReady, one per node), as the pods that answer."""
     key = _key(obj)
     if key is None:
         return None
@@ -123,8 +124,8 @@ def parse_workload(obj: dict[str, Any]) -> Workload | None:
     labels = {str(k): str(v) for k, v in _dict(template_meta.get("labels")).items()}
     inject = _dict(template_meta.get("annotations")).get(INJECT)
     istio_inject = labels.get(ISTIO_INJECT)
-    replicas = spec.get("replicas", 1)
-    ready = status.get("readyReplicas") or 0
+    replicas = 1 if daemonset else spec.get("replicas", 1)
+    ready = status.get("numberReady" if daemonset else "readyReplicas") or 0
     containers = _list(_dict(template.get("spec")).get("containers"))
     ports = _list(_dict(containers[0]).get("ports")) if containers else []
     port = _dict(ports[0]).get("containerPort") if ports else None
@@ -190,6 +191,7 @@ class Topology:
         self._services: dict[Key, tuple[dict[str, str], list[dict[str, Any]]]] = {}
         self._splits: dict[Key, list[tuple[str, float]]] = {}
         self._workloads: dict[Key, Workload] = {}
+        self._daemonsets: dict[Key, Workload] = {}
         self._namespaces: dict[Key, bool] = {}  # ("", name) -> annotated linkerd.io/inject: enabled
         self._istio_namespaces: dict[Key, bool] = {}  # ("", name) -> labelled istio-injection: enabled
         self._virtual_services: dict[Key, VirtualService] = {}
@@ -222,8 +224,8 @@ class Topology:
             key = (key[0], root)
             backends = [_dict(b) for b in _list(spec.get("backends"))]
             value = [(b["service"], _weight(b.get("weight"))) for b in backends if isinstance(b.get("service"), str)]
-        elif kind == "Deployment":
-            value = parse_workload(obj)
+        elif kind in ("Deployment", "DaemonSet"):
+            value = parse_workload(obj, daemonset=kind == "DaemonSet")
             if value is None:
                 return
         elif kind == "Namespace":
@@ -258,6 +260,7 @@ class Topology:
             "Service": self._services,
             "TrafficSplit": self._splits,
             "Deployment": self._workloads,
+            "DaemonSet": self._daemonsets,
             "Namespace": self._namespaces,
             "VirtualService": self._virtual_services,
             "HTTPRoute": self._http_routes,
@@ -267,7 +270,7 @@ class Topology:
 
     def workloads(self) -> list[Workload]:
         with self._lock:
-            return list(self._workloads.values())
+            return [*self._workloads.values(), *self._daemonsets.values()]
 
     def meshed(self, workload: Workload) -> bool:
         """Whether the pods have a Linkerd proxy (and so export metrics): their annotation, else the namespace's."""
@@ -344,7 +347,11 @@ class Topology:
         if not selector:
             return None
         candidates = sorted(
-            (w for (ns, _), w in self._workloads.items() if ns == namespace and _selects(selector, w)),
+            (
+                w
+                for (ns, _), w in [*self._workloads.items(), *self._daemonsets.items()]
+                if ns == namespace and _selects(selector, w)
+            ),
             key=lambda w: (w.ready == 0, w.name),
         )
         if not candidates or candidates[0].ready == 0:

@@ -122,6 +122,15 @@ ROWS: tuple[Key, ...] = (
         "abort",
     ),
     _act(
+        "C",
+        ActionKind.CHANGE_CONFIG,
+        "ConfigMap",
+        "Change the ConfigMap the target reads (a new ECHO_VALUE): Flagger tracks it, so a new revision starts",
+        "change-config",
+        key_display="C",
+        show=False,
+    ),
+    _act(
         "s",
         ActionKind.TOGGLE_SUSPEND,
         "Suspend",

@@ -6,8 +6,9 @@ from typing import Any
 
 from tui.actions.base import ActionKind, Outcome
 from tui.actions.performer import PlannedActions
-from tui.actions.plan import CanaryFacts, FollowUp, Gate, LoadFacts, Release, Step, Voice
+from tui.actions.plan import CanaryFacts, ChangeConfig, FollowUp, Gate, LoadFacts, Release, Step, Voice
 from tui.domain.model import CanaryKey
+from tui.sim import manifests
 from tui.sim.engine import Simulation
 from tui.sim.scenario import LoadSpec
 
@@ -51,6 +52,16 @@ class SimEffector:
                 rate = self._sim.scenario.faulty_error_rate
                 return Outcome(True, f"Released a faulty {key}: SERVER_ERROR_RATE={rate}, ECHO_VALUE={result!r}")
             return Outcome(True, f"Released {key}: ECHO_VALUE={result!r}")
+        if isinstance(step, ChangeConfig):
+            spec = self._sim.spec_of(key)
+            if result is None:
+                return Outcome(
+                    False,
+                    f"{key}'s pod template reads no ConfigMap in this scenario; the 'configmap' scenario's reads "
+                    f"ECHO_VALUE from one (canaryscope demo --scenario configmap)",
+                )
+            config = f"{key.namespace}/{manifests.config_map_name(spec)}"
+            return Outcome(True, f"Changed ConfigMap {config}: ECHO_VALUE={result!r}, the pod template untouched")
         return result
 
     def schedule(self, follow_up: FollowUp) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from tui.actions import planner
 from tui.actions.performer import carry_out
 from tui.actions.plan import (
+    ChangeConfig,
     CloseGate,
     FollowUp,
     Gate,
@@ -48,10 +49,11 @@ from tui.kube.parse import RELEASE_ANNOTATION
 from tui.kube.translate import Translator
 from tui.sim import check_manifests, custom_checks, manifests
 from tui.sim.config_tracker import ChangeConfigMap, resolved_env
+from tui.sim.curl_loop import parse_task_load
 from tui.sim.finalizer import DeleteCanary
 from tui.sim.flagger import SimFlagger
 from tui.sim.forecast import SimForecasts
-from tui.sim.hey import HeyError, parse_hey
+from tui.sim.hey import HeyError
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.observers import metrics_provider, observer_for
@@ -82,6 +84,7 @@ class Simulation:
             self.store,
             {(c.namespace, c.name): c.ready_after_s for c in scenario.canaries},
             frozenset(key for c in scenario.canaries for key in c.never_ready_keys),
+            {(c.namespace, c.name): c.nodes for c in scenario.canaries},
         )
         # Flagger runs with the scenario's provider as its -mesh-provider; the mesh exports that provider's series.
         self.observer = observer_for(metrics_provider(scenario.provider, scenario.provider))
@@ -233,20 +236,21 @@ class Simulation:
         return backends
 
     def _start_task(self, namespace: str, name: str, cmd: str) -> bool:
-        """The loadtester runs a queued `cmd` task: a `hey` load, skipped while the same one still runs."""
+        """The loadtester runs a queued `cmd` task: a `hey` load or a curl loop, skipped while the same one runs."""
         gen_id = f"task:{namespace}/{name}:{cmd}"
         if gen_id in self._loads:
             return False
         try:
-            hey = parse_hey(cmd)
+            hey = parse_task_load(cmd)
         except HeyError:
             return True  # the real task fails in the loadtester's log; Flagger never learns of it
         spec = self.canaries.get(CanaryKey(namespace, name))
         if spec is None:
             return True
         services = {f"{spec.name}-canary": spec.name, primary_name(spec.name): primary_name(spec.name)}
-        if hey.service not in services and hey.service != spec.name:
-            return True  # a host the simulated cluster does not have: hey only counts errors
+        service = hey.app_service(spec.name, spec.host)
+        if service is None:
+            return True  # a host the simulated cluster does not have: the load only counts errors
         self._loads[gen_id] = SimLoadGenerator(
             gen_id,
             "load test (webhook)",
@@ -257,8 +261,8 @@ class Simulation:
             hey.duration_s,
             self.now,
         )
-        if hey.service in services:
-            self._direct[gen_id] = services[hey.service]
+        if service in services:
+            self._direct[gen_id] = services[service]
         self._pending.append(LoadObserved(self._loads[gen_id].stats(self.now)))
         return True
 
@@ -280,7 +284,7 @@ class Simulation:
         self._releases[key] = count
         values = self.scenario.release_values
         value = f"{values[(count - 1) % len(values)]} #{count + 1}"
-        target = self.store.get("Deployment", key.namespace, spec.name)
+        target = self.store.get(spec.target_kind, key.namespace, spec.name)
         template = copy.deepcopy(target["spec"]["template"])
         error_rate = str(self.scenario.faulty_error_rate) if faulty else "0"
         if spec.echo_value_from == "configMap":
@@ -292,7 +296,7 @@ class Simulation:
         template["metadata"].setdefault("annotations", {})[RELEASE_ANNOTATION] = (
             f"r{count + 1}{'-faulty' if faulty else ''}"
         )
-        self.store.replace_spec_field("Deployment", key.namespace, spec.name, "template", template)
+        self.store.replace_spec_field(spec.target_kind, key.namespace, spec.name, "template", template)
         self.workloads.sync(self.now)
         self._collect()
         return value
@@ -445,7 +449,7 @@ class Simulation:
                 return self.release(key, faulty=faulty)
             case DeleteCanary():
                 return self.delete_canary(key)
-            case ChangeConfigMap():
+            case ChangeConfig() | ChangeConfigMap():
                 return self.change_config_map(key)
         return None
 

@@ -35,6 +35,7 @@ from tui.sim.observers import metrics_provider, observer_for
 from tui.sim.routers import RouterError, SimRouter, router_for
 from tui.sim.store import ObjectStore, rfc3339
 from tui.sim.strategies import IterationStrategies
+from tui.sim.target_daemonset import DAEMONSET, normalized, not_found, primary_daemonset, readiness, scaled
 from tui.sim.traffic import TrafficModel
 from tui.sim.workloads import Workloads
 
@@ -96,6 +97,7 @@ class _Run:
     target_obj: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
     mirrored: bool = False  # GetRoutes' third answer: the router mirrors requests to the canary
+    kind: str = "Deployment"  # targetRef.kind: Deployment or DaemonSet
 
     @property
     def iterations(self) -> int:
@@ -127,6 +129,7 @@ class _Run:
             skip=bool(spec.get("skipAnalysis")),
             failed=int(status.get("failedChecks") or 0),
             threshold=max(1, int(analysis.get("threshold") or 1)),
+            kind=spec["targetRef"].get("kind") or "Deployment",
         )
 
 
@@ -313,7 +316,13 @@ class SimFlagger(IterationStrategies):
         return True
 
     def _scale(self, namespace: str, name: str, replicas: int) -> None:
-        self._store.patch("Deployment", namespace, name, {"spec": {"replicas": replicas}})
+        daemonset = self._store.get(DAEMONSET, namespace, name)
+        if daemonset is not None and self._store.get("Deployment", namespace, name) is None:
+            # ScaleToZero / ScaleFromZero of a DaemonSet: Flagger's node selector that no node has.
+            template = scaled(daemonset["spec"]["template"], up=replicas > 0)
+            self._store.replace_spec_field(DAEMONSET, namespace, name, "template", template)
+        else:
+            self._store.patch("Deployment", namespace, name, {"spec": {"replicas": replicas}})
         self._workloads.sync(self._now)
 
     def _hook_passes(self, hook: dict[str, Any], name: str, namespace: str) -> bool:
@@ -395,16 +404,28 @@ class SimFlagger(IterationStrategies):
             else:
                 self._event(canary, msg.NORMAL, msg.metrics_providers_available())
         target_obj = self._store.get("Deployment", namespace, run.target_name)
+        if run.kind == DAEMONSET:
+            # Hashed and promoted as Flagger's DaemonSetController reads it: without its scale-to-zero selector.
+            target_obj = self._store.get(DAEMONSET, namespace, run.target_name)
+            target_obj = normalized(target_obj) if target_obj is not None else None
         if target_obj is None:
-            self._event(canary, msg.WARNING, f'deployments.apps "{run.target_name}" not found')
+            missing = f'deployments.apps "{run.target_name}" not found'
+            self._event(
+                canary, msg.WARNING, not_found(run.target_name, namespace) if run.kind == DAEMONSET else missing
+            )
             return False
         run.target_obj = target_obj
-        if self._store.get("Deployment", namespace, run.primary_name) is None:
+        if self._store.get(run.kind, namespace, run.primary_name) is None:
             self._create_primary(target_obj, run.primary_name)
         if initializing:
-            reason = self._workloads.readiness(namespace, run.primary_name, _ready_threshold(run, primary=True))
-            if reason:
-                self._event(canary, msg.WARNING, msg.not_ready(msg.dotted(run.primary_name, namespace), reason))
+            threshold = _ready_threshold(run, primary=True)
+            if run.kind == DAEMONSET:
+                error, _ = readiness(self._workloads, canary, run.primary_name, threshold, primary=True)
+            else:
+                reason = self._workloads.readiness(namespace, run.primary_name, threshold)
+                error = msg.not_ready(msg.dotted(run.primary_name, namespace), reason) if reason else None
+            if error:
+                self._event(canary, msg.WARNING, error)
                 return False
             self._scale(namespace, run.target_name, 0)
         scaler_error = autoscaler.reconcile_primary(self._store, canary)  # every tick (scheduler.go:234-239)
@@ -437,13 +458,19 @@ class SimFlagger(IterationStrategies):
     def _is_ready(self, run: _Run, deployment: str, *, primary: bool) -> bool:
         """IsPrimaryReady / IsCanaryReady: a Deployment not ready yet ends the tick with Flagger's warning; one
         stuck past its progress deadline also rolls back (a primary stuck in promotion fails the promotion)."""
-        reason, retriable = self._workloads.check(
-            run.namespace, deployment, progress_deadline_s(run.canary), _ready_threshold(run, primary=primary)
-        )
-        if not reason:
+        threshold = _ready_threshold(run, primary=primary)
+        if run.kind == DAEMONSET:
+            error, retriable = readiness(self._workloads, run.canary, deployment, threshold, primary=primary)
+        else:
+            reason, retriable = self._workloads.check(
+                run.namespace, deployment, progress_deadline_s(run.canary), threshold
+            )
+            dotted = msg.dotted(deployment, run.namespace)
+            error = (
+                (msg.not_ready(dotted, reason) if primary else msg.canary_not_ready(dotted, reason)) if reason else None
+            )
+        if not error:
             return True
-        dotted = msg.dotted(deployment, run.namespace)
-        error = msg.not_ready(dotted, reason) if primary else msg.canary_not_ready(dotted, reason)
         self._event(run.canary, msg.WARNING, error)
         if not retriable:
             if primary and run.phase in ("Promoting", "Finalising"):
@@ -480,7 +507,7 @@ class SimFlagger(IterationStrategies):
                 return False
             self._event(canary, msg.NORMAL, msg.confirm_rollout_passed(hook["name"]))
         self._event(canary, msg.NORMAL, msg.new_revision(run.target), "Progressing")
-        primary = self._store.get("Deployment", run.namespace, run.primary_name)
+        primary = self._store.get(run.kind, run.namespace, run.primary_name)
         replicas = int(run.target_obj["spec"].get("replicas") or 0) or int(primary["spec"].get("replicas") or 1)
         with_hpa = autoscaler.scale_from_zero_replicas(
             self._store, canary, int(run.target_obj["spec"].get("replicas") or 0)
@@ -710,6 +737,10 @@ class SimFlagger(IterationStrategies):
         return current != status.get("lastAppliedSpec")
 
     def _create_primary(self, target_obj: dict[str, Any], primary_name: str) -> None:
+        if target_obj.get("kind") == DAEMONSET:
+            self._store.create(primary_daemonset(target_obj, primary_name, self._primary_template(target_obj)))
+            self._workloads.sync(self._now)
+            return
         meta = target_obj["metadata"]
         primary = {
             "apiVersion": "apps/v1",
@@ -733,7 +764,11 @@ class SimFlagger(IterationStrategies):
     def _promote(self, target_obj: dict[str, Any], primary_name: str) -> None:
         namespace = target_obj["metadata"]["namespace"]
         template = self._primary_template(target_obj)
-        self._store.replace_spec_field("Deployment", namespace, primary_name, "template", template)
+        if target_obj.get("kind") == DAEMONSET:
+            template = scaled(template, up=True)
+        self._store.replace_spec_field(
+            target_obj.get("kind") or "Deployment", namespace, primary_name, "template", template
+        )
         self._workloads.sync(self._now)
 
     def _primary_template(self, target_obj: dict[str, Any]) -> dict[str, Any]:

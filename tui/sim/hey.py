@@ -24,11 +24,21 @@ class HeyLoad:
     rate: float  # per worker (hey's -q)
     concurrency: int
     url: str
+    host: str | None = None  # a Host header: the app's Ingress host, in place of the URL's
 
     @property
     def service(self) -> str:
         """The Service the load goes to: the first label of the URL's host (`examiner-canary.apps`)."""
         return (urlsplit(self.url).hostname or "").split(".")[0]
+
+    def app_service(self, app: str, ingress_host: str) -> str | None:
+        """Which of the app's Services it reaches (the apex `app`, `app-canary`, `app-primary`), None for none:
+        a Host header reaches the apex through the Ingress when it is the app's host, else the Service it names
+        as the URL's host would (`examiner-canary.apps`, an Ingress rule per Service)."""
+        if self.host is not None and self.host == ingress_host.lower():
+            return app
+        service = self.service if self.host is None else self.host.split(".")[0]
+        return service if service in (app, f"{app}-canary", f"{app}-primary") else None
 
 
 def parse_hey(cmd: str) -> HeyLoad:

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from tui.kube.parse import RELEASE_ANNOTATION
-from tui.sim import check_manifests
+from tui.sim import check_manifests, target_daemonset
 from tui.sim.loadtester import outcome_cmd
 from tui.sim.scenario import CanaryScenario, WebhookScenario
 
@@ -88,6 +88,8 @@ def autoscaler(spec: CanaryScenario) -> dict[str, Any]:
 
 
 def target_deployment(spec: CanaryScenario) -> dict[str, Any]:
+    if spec.target_kind == "DaemonSet":
+        return target_daemonset.target_daemonset(_target_deployment(spec))
     deployment = _target_deployment(spec)
     if spec.never_ready == "primary":
         # Flagger copies this to the primary; a promotion stuck for that long is ProgressDeadlineExceeded.
@@ -168,7 +170,7 @@ def canary(spec: CanaryScenario, event_url: str = EVENT_LOG_URL) -> dict[str, An
     service: dict[str, Any] = {"port": SERVICE_PORT, "targetPort": "http"}
     canary_spec: dict[str, Any] = {
         "provider": spec.provider,
-        "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+        "targetRef": {"apiVersion": "apps/v1", "kind": spec.target_kind, "name": spec.name},
         "progressDeadlineSeconds": spec.progress_deadline_s,
         "service": service,
         "analysis": analysis,

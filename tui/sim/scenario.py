@@ -11,7 +11,9 @@ from typing import Any
 
 from tui.base.yaml_file import DAY_S, duration_value, mapping, read_yaml
 from tui.base.yaml_file import show as _show
-from tui.sim.hey import HeyError, parse_hey
+from tui.sim import daemonset_scenario
+from tui.sim.curl_loop import parse_task_load
+from tui.sim.hey import HeyError
 from tui.sim.hooks import WEBHOOK_TYPES
 from tui.sim.scenario_checks import MetricScenario, TemplateScenario, parse_metrics, parse_templates
 
@@ -57,7 +59,7 @@ class LoadSpec:
 @dataclass(frozen=True)
 class WebhookScenario:
     """One webhook of the Canary, answered by the loadtester: a `bash` task that fails `failures` times then
-    passes (None: always fails), or a `cmd` task running `cmd` (a `hey` load test, always answered 202)."""
+    passes (None: always fails), or a `cmd` task running `cmd` (a `hey` load or a curl loop, always answered 202)."""
 
     name: str
     type: str
@@ -73,6 +75,8 @@ class CanaryScenario:
     name: str
     namespace: str = "apps"
     replicas: int = 1
+    target_kind: str = "Deployment"  # targetRef.kind: Deployment, or DaemonSet (one pod on each of `nodes` nodes)
+    nodes: int = 2
     echo_value: str = "Hello from examiner"
     interval_s: float = 30.0
     step_weight: int | None = 10
@@ -156,6 +160,25 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "demo": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"]}]},
     # Promotion waits for `p`; `a` aborts.
     "gated": {"canaries": [{"name": "examiner", "namespace": "apps", "gates": ["confirm-promotion", "rollback"]}]},
+    # A DaemonSet target on Istio, one examiner pod on each of 3 nodes: idle, the canary DaemonSet carries Flagger's
+    # scale-to-zero node selector (desired 0); a release removes it, and the promotion rolls the primary node by node.
+    "daemonset": {
+        "provider": "istio",
+        "canaries": [
+            {
+                "name": "examiner",
+                "namespace": "apps",
+                "gates": ["rollback"],
+                "targetRef": {"kind": "DaemonSet"},
+                "nodes": 3,
+            }
+        ],
+    },
+    # The demo with ECHO_VALUE read from the ConfigMap examiner-config: `C` changes it, and Flagger, which tracks the
+    # ConfigMaps a target reads, starts an analysis although the pod template stays the same.
+    "configmap": {
+        "canaries": [{"name": "examiner", "namespace": "apps", "gates": ["rollback"], "echoValueFrom": "configMap"}]
+    },
     # The local lab's Canary (tui.lab.apps applies it to a real Flagger): short ticks so a release takes ~1 min.
     "lab": {
         "canaries": [
@@ -234,7 +257,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
             }
         ],
     },
-    # Every release's canary pods never become ready: Flagger fails the canary one tick after its 60 s deadline.
+    # Every release's canary pods never become ready: Flagger fails the canary at the tick 60 s after the scale-up.
     "deadline": {
         "canaries": [
             {
@@ -385,6 +408,8 @@ _CANARY_KEYS = {
     "name",
     "namespace",
     "replicas",
+    "targetRef",
+    "nodes",
     "echoValue",
     "analysis",
     "gates",
@@ -428,7 +453,7 @@ def _provider(value: Any, path: str) -> str:
 _WEBHOOK_KEYS = {"name", "type", "failures", "fails", "cmd"}
 
 
-def _webhook(value: Any, path: str, canary: str) -> WebhookScenario:
+def _webhook(value: Any, path: str, canary: str, host: str) -> WebhookScenario:
     raw = _mapping(value, path, _WEBHOOK_KEYS)
     if "name" not in raw:
         raise ScenarioError(f"{path}.name: missing (every webhook needs a name)")
@@ -456,10 +481,15 @@ def _webhook(value: Any, path: str, canary: str) -> WebhookScenario:
             raise ScenarioError(f"{path}.cmd: a cmd task is answered 202 before it runs, so it cannot fail")
         cmd = _str(raw["cmd"], f"{path}.cmd")
         try:
-            load = parse_hey(cmd)
+            load = parse_task_load(cmd)
         except HeyError as exc:
             raise ScenarioError(f"{path}.cmd: {exc}") from None
-        if load.service not in (canary, f"{canary}-canary", f"{canary}-primary"):
+        if load.host is not None and load.app_service(canary, host) is None:
+            raise ScenarioError(
+                f"{path}.cmd: the Host header must be the canary's host {host} or name a Service of the canary "
+                f"({canary}-canary, {canary}-primary or {canary}), got {_show(load.host)}"
+            )
+        if load.app_service(canary, host) is None:
             raise ScenarioError(
                 f"{path}.cmd: the URL's host must be a Service of the canary ({canary}-canary, {canary}-primary or "
                 f"{canary}), got {_show(load.service)}"
@@ -490,6 +520,14 @@ def _autoscaler(raw: dict[str, Any], path: str) -> tuple[int, int] | None:
     if high < low:
         raise ScenarioError(f"{path}.maxReplicas: must be at least minReplicas ({low}), got {high}")
     return low, high
+
+
+def _target_fields(raw: dict[str, Any], path: str, provider: str) -> dict[str, Any]:
+    try:
+        kind, nodes = daemonset_scenario.target_kind(raw, path, provider)
+    except daemonset_scenario.TargetError as exc:
+        raise ScenarioError(str(exc)) from None
+    return {"target_kind": kind, "nodes": nodes}
 
 
 def _echo_source(value: Any, path: str) -> str:
@@ -560,11 +598,13 @@ def _canary(
     hooks_raw = raw.get("webhooks", [])
     if not isinstance(hooks_raw, list):
         raise ScenarioError(f"{path}.webhooks: expected a list of webhooks, got {_show(hooks_raw)}")
-    webhooks = tuple(_webhook(h, f"{path}.webhooks[{i}]", name) for i, h in enumerate(hooks_raw))
+    host = _str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host")
+    webhooks = tuple(_webhook(h, f"{path}.webhooks[{i}]", name, host) for i, h in enumerate(hooks_raw))
     return CanaryScenario(
         name=name,
         namespace=namespace,
         replicas=_int(raw.get("replicas", 1), f"{path}.replicas", 1, 20),
+        **_target_fields(raw, path, provider),
         echo_value=_str(raw.get("echoValue", "Hello from examiner"), f"{path}.echoValue"),
         interval_s=parse_duration(
             analysis.get("interval", "30s"), f"{a}.interval", minimum=1, maximum=HOUR_S, allow_zero=False
@@ -586,7 +626,7 @@ def _canary(
         never_ready=_never_ready(raw.get("neverReady"), f"{path}.neverReady"),
         ready_after_s=parse_duration(raw.get("readyAfter", "4s"), f"{path}.readyAfter", maximum=HOUR_S),
         gates=tuple(gates),
-        host=_str(raw.get("host", "localhost" if index == 0 else f"{name}.{namespace}.localhost"), f"{path}.host"),
+        host=host,
         provider=provider,
         primary_ready_threshold=_optional_percent(analysis, "primaryReadyThreshold", a),
         canary_ready_threshold=_optional_percent(analysis, "canaryReadyThreshold", a),

@@ -1,7 +1,8 @@
-"""A tiny Deployment controller: new pods become ready a little after a template or scale change.
+"""A tiny Deployment and DaemonSet controller: new pods become ready a little after a template or scale change.
 
 It decides which pod template the ready pods serve (what the traffic sees) and what Flagger's readiness
-checks report while a rollout is in progress.
+checks report while a rollout is in progress. A DaemonSet runs one pod on each of its nodes, none while its pod
+template asks for Flagger's scale-to-zero node selector, which no node has.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class _Rollout:
 
 # Kubernetes' default spec.progressDeadlineSeconds of a Deployment.
 DEPLOYMENT_DEADLINE_S = 600
+DAEMONSET = "DaemonSet"
+SCALE_TO_ZERO = "flagger.app/scale-to-zero"  # Flagger's node selector for a DaemonSet "scaled to zero"
+DEFAULT_NODES = 2
+DAEMONSET_NOT_OBSERVED = "waiting for rollout to finish: observed daemonset generation less than desired generation"
 
 
 class Workloads:
@@ -37,10 +42,12 @@ class Workloads:
         store: ObjectStore,
         ready_after_s: dict[tuple[str, str], float],
         never_ready: frozenset[tuple[str, str]] = frozenset(),
+        nodes: dict[tuple[str, str], int] | None = None,
     ) -> None:
         """`never_ready`: Deployments (namespace, name) whose pods, once their template or scale changes, never
-        become ready (the pods of their first rollout do)."""
+        become ready (the pods of their first rollout do). `nodes`: how many nodes an app's DaemonSets run on."""
         self._store = store
+        self._nodes = nodes or {}
         self._ready_after = ready_after_s
         self._never_ready = never_ready
         self._rollouts: dict[tuple[str, str], _Rollout] = {}
@@ -55,11 +62,11 @@ class Workloads:
     def sync(self, now: float) -> None:
         """React to spec changes and finish rollouts whose pods are ready by `now`."""
         self._now = now
-        for obj in self._store.list("Deployment"):
+        for obj in self._workloads():
             meta = obj["metadata"]
             key = (meta["namespace"], meta["name"])
             spec = obj["spec"]
-            template, replicas = spec["template"], int(spec.get("replicas", 1))
+            template, replicas = spec["template"], self._desired(obj)
             rollout = self._rollouts.get(key)
             if rollout is None:
                 rollout = _Rollout(
@@ -83,13 +90,28 @@ class Workloads:
             elif rollout.ready_at is not None and rollout.ready_at <= now:
                 self._write(obj, rollout, now)
 
+    def _workloads(self) -> list[dict[str, Any]]:
+        return [*self._store.list("Deployment"), *self._store.list(DAEMONSET)]
+
+    def _desired(self, obj: dict[str, Any]) -> int:
+        """A Deployment's replicas; a DaemonSet's nodes, none while it asks for the scale-to-zero node selector."""
+        if obj.get("kind") != DAEMONSET:
+            return int(obj["spec"].get("replicas", 1))
+        selector = ((obj["spec"]["template"].get("spec") or {}).get("nodeSelector")) or {}
+        meta = obj["metadata"]
+        return (
+            0
+            if SCALE_TO_ZERO in selector
+            else self._nodes.get((meta["namespace"], target_of(meta["name"])), DEFAULT_NODES)
+        )
+
     def settle(self, now: float) -> None:
         """Make every pending rollout ready at once (the cluster was running before we looked)."""
         self.sync(now)
         for rollout in self._rollouts.values():
             if rollout.ready_at is not None:
                 rollout.ready_at = now
-        for obj in self._store.list("Deployment"):
+        for obj in self._workloads():
             meta = obj["metadata"]
             rollout = self._rollouts.get((meta["namespace"], meta["name"]))
             if rollout is not None:
@@ -107,9 +129,19 @@ class Workloads:
             "readyReplicas": ready,
             "availableReplicas": ready,
         }
+        if obj.get("kind") == DAEMONSET:
+            status = {
+                "observedGeneration": status["observedGeneration"],
+                "desiredNumberScheduled": rollout.replicas,
+                "currentNumberScheduled": rollout.replicas,
+                "updatedNumberScheduled": status["updatedReplicas"],
+                "numberReady": ready,
+                "numberAvailable": ready,
+                "numberMisscheduled": 0,
+            }
         if obj.get("status") != status:
             meta = obj["metadata"]
-            self._store.patch("Deployment", meta["namespace"], meta["name"], status, status=True)
+            self._store.patch(obj.get("kind") or "Deployment", meta["namespace"], meta["name"], status, status=True)
 
     def readiness(self, namespace: str, name: str, threshold: int = 100) -> str | None:
         """None when ready, else Flagger's reason text (all retriable here); `threshold` is the ready percentage."""
@@ -146,7 +178,40 @@ class Workloads:
         if rollout.ready_at is not None and self._now > started + (DEPLOYMENT_DEADLINE_S if own is None else own):
             return f'deployment "{name}" exceeded its progress deadline', False
         unavailable = rollout.serving is None and rollout.replicas > 0
-        return reason, not (unavailable and started + deadline_s < self._now)
+        # Flagger: non-retriable once `lastUpdateTime + deadline` is before its `now`. The condition's time is
+        # stored in whole seconds (metav1.Time), and a tick reads `now` a little after the second it starts in, so
+        # the tick exactly `deadline_s` after the scale-up is already past it (9 warnings, not 10, for 90 s at 10 s).
+        return reason, not (unavailable and started + deadline_s <= self._now)
+
+    def daemonset_check(
+        self, namespace: str, name: str, deadline_s: int, since: float | None, threshold: int = 100
+    ) -> tuple[str | None, bool]:
+        """Flagger's isDaemonSetReady: (None when ready, else the reason; whether it is retriable). The deadline
+        counts from `since`, the Canary's status.lastTransitionTime (whole seconds, so the tick exactly
+        `deadline_s` later is past it, as for a Deployment)."""
+        rollout = self._rollouts.get((namespace, name))
+        obj = self._store.get(DAEMONSET, namespace, name)
+        if rollout is None or obj is None:
+            return f'daemonsets.apps "{name}" not found', True
+        if rollout.changed_at is not None and rollout.changed_at == self._now:
+            return DAEMONSET_NOT_OBSERVED, True
+        status = obj.get("status") or {}
+        desired, updated = (
+            int(status.get("desiredNumberScheduled") or 0),
+            int(status.get("updatedNumberScheduled") or 0),
+        )
+        available = int(status.get("numberAvailable") or 0)
+        needed = int(_f32(_f32(desired) * _f32(_f32(threshold) / _f32(100))))
+        if updated >= desired and available >= needed:
+            return None, True
+        if since is not None and self._now is not None and since + deadline_s <= self._now:
+            return f"exceeded its progressDeadlineSeconds: {deadline_s}", False
+        if updated < desired:
+            return f"waiting for rollout to finish: {updated} out of {desired} new pods have been updated", True
+        return (
+            f"waiting for rollout to finish: {available} of {needed} (readyThreshold {threshold}%) updated pods are "
+            "available"
+        ), True
 
     def serving(self, namespace: str, name: str) -> tuple[Any, int]:
         """(pod template the ready pods run, ready replicas)."""

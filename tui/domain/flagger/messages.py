@@ -250,6 +250,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("initialized", re.compile(r"^Initialization done! (?P<obj>\S+)$")),
     ("suspended", re.compile(r"^skipping canary run as object is suspended$")),
     ("canary-not-ready", re.compile(r"^canary deployment (?P<obj>\S+) not ready: (?P<reason>.*)$")),
+    # A DaemonSet target's wrappers (daemonset_ready.go:41, 57; "damonset" is Flagger's spelling).
+    (
+        "canary-not-ready",
+        re.compile(r"^canary damonset (?P<obj>\S+) not ready with retryable (?:true|false): (?P<reason>.*)$"),
+    ),
+    ("not-ready", re.compile(r"^primary daemonset (?P<obj>\S+) not ready: (?P<reason>.*)$")),
     ("not-ready", re.compile(r"^(?P<obj>\S+) not ready: (?P<reason>.*)$")),
 ]
 
