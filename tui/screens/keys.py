@@ -138,6 +138,16 @@ ROWS: tuple[Key, ...] = (
         id="detail",
     ),
     Key(
+        "c",
+        "analysis",
+        "Checks",
+        "Analysis view: every check with its query, values and range, why the canary halted, its webhooks (Esc to "
+        "come back)",
+        palette="Analysis view",
+        palette_help="Every check, its query and values, and why the canary halted",
+        id="analysis",
+    ),
+    Key(
         "slash",
         "filter_events",
         "Filter",
@@ -217,6 +227,12 @@ ROWS: tuple[Key, ...] = (
     Key("minus", "reverse", "Reverse", where=moves.OVERVIEW, key_display="-"),
     Key("escape", "app.back", "Back", where=moves.DETAIL),
     Key("d", "app.detail", "Back", where=moves.DETAIL, show=False),
+    Key("escape", "app.back", "Back", where=moves.ANALYSIS),
+    Key("c", "app.analysis", "Back", where=moves.ANALYSIS, show=False),
+    Key("y", "copy_query", "Copy query", where=moves.ANALYSIS),
+    # Priority: the scrolling list under the focused check would take the arrows to scroll instead.
+    Key("down", "focus_check(1)", "Next check", where=moves.ANALYSIS, show=False, priority=True),
+    Key("up", "focus_check(-1)", "Previous check", where=moves.ANALYSIS, show=False, priority=True),
     Key("z", "app.presentation", "Back", where=moves.PRESENTATION, key_display="z"),
     Key("escape", "app.back", "Back", where=moves.PRESENTATION, show=False),
     Key("escape", "app.back", "Close", where=moves.HELP),
@@ -225,6 +241,7 @@ ROWS: tuple[Key, ...] = (
     # The app's keys do not reach past the help's scrolling box: these close the help and act below it.
     Key("o", "app.overview", "Overview", where=moves.HELP, show=False),
     Key("d", "app.detail", "Detail", where=moves.HELP, show=False),
+    Key("c", "app.analysis", "Checks", where=moves.HELP, show=False),
     Key("z", "app.presentation", "Present", where=moves.HELP, show=False),
     Key("enter", "app.open_rollout", "Open", where=moves.HELP, show=False),
     Key("y", "answer(True)", "Yes", where=CONFIRM),
@@ -259,6 +276,7 @@ _MOVES = {
     "open_rollout": moves.OPEN,
     "overview": moves.OVERVIEW,
     "detail": moves.DETAIL,
+    "analysis": moves.ANALYSIS,
     "presentation": moves.PRESENTATION,
     "help": moves.HELP,
 }
