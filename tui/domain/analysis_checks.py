@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.domain import facts, wording
-from tui.domain.check_failures import release_failures
-from tui.domain.check_rows import range_text
+from tui.domain.check_failures import release_failures, written_range
 from tui.domain.flagger.builtin_query import DURATION, SUCCESS_RATE, builtin_query
 from tui.domain.flagger.checks import duration_fails, success_rate_fails
 from tui.domain.flagger.observers import observer_family
@@ -95,14 +94,6 @@ def _query(state: AppState, view: CanaryView, check: Check) -> tuple[str, str]:
         return written, f"{note} as written ({error})"
 
 
-def _range(check: Check) -> str:
-    """The range as written, with the builtin checks' units (a success rate in %, a duration in ms)."""
-    text = range_text(check)
-    if check.kind is CheckKind.BUILTIN and text != "no bound":
-        return text + {SUCCESS_RATE: "%", DURATION: "ms"}.get(check.name, "")
-    return text
-
-
 def _source(state: AppState, view: CanaryView, check: Check) -> str:
     if check.kind is CheckKind.BUILTIN:
         family = observer_family(view.info.provider, state.flagger.mesh_provider, view.info.target_kind)
@@ -162,7 +153,7 @@ def analysis_checks(state: AppState, view: CanaryView) -> list[CheckEntry]:
             CheckEntry(
                 check=check,
                 source=_source(state, view, check),
-                range=check.problem or _range(check),
+                range=check.problem or written_range(check),
                 query=query,
                 query_note=note,
                 values=values,

@@ -8,7 +8,7 @@ check at each tick and rolls back at the first tick that finds the count at the 
 from __future__ import annotations
 
 from tui.domain import facts, wording
-from tui.domain.check_failures import CheckFailure, counts_by_check, counts_text, release_events, release_failures
+from tui.domain.check_failures import HOOK, CheckFailure, counts_by_check, counts_text, release_events, release_failures
 from tui.domain.current_warning import current_warning, from_last_tick
 from tui.domain.flagger.messages import classify
 from tui.domain.forecast import forecast_line
@@ -169,13 +169,15 @@ class _Why:
             _event, failure = halted
             by = sum(1 for _e, f in self.found if f.check == failure.check)
             what = failure.comparison(self.check(failure.check))
-            name = f"the {failure.hook_label} {failure.check}" if failure.hook_label else failure.check
+            name = failure.check
+            if failure.what == HOOK:
+                name, what = f"the {failure.hook_label} {failure.check}", failure.detail or "failed"
             head = f"Halted {by} of {failed} {times(failed)} by {name}: {what}."
             left = threshold - failed
             at = self._rollback_at(failed, threshold)
             when = f" at {wording.clock(at)}" if at is not None else ""
             if left <= 0:
-                return f"{head} Flagger rolls back at its next tick{when}."
+                return f"{head} Flagger rolls back at its next tick{when.replace(' at', ',')}."
             more = "One more" if left == 1 else f"{left} more"
             return f"{head} {more} and Flagger rolls back{when}."
         passed = f"every check passed at {wording.clock(view.last_tick_at)}" if view.last_tick_at else "no tick seen"

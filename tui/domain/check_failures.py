@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from tui.domain.check_rows import range_text
 from tui.domain.flagger.builtin_query import DURATION, SUCCESS_RATE
 from tui.domain.flagger.messages import classify
-from tui.domain.model import Check, FlaggerEvent
+from tui.domain.model import Check, CheckKind, FlaggerEvent
 from tui.domain.state import AppState, CanaryView
 
 VALUE = "value"
@@ -54,8 +54,10 @@ class CheckFailure:
         """`1.30 > 1 (max 1)`, `no values found`, `query failed: …`, `failed: …`: what failed, without the name."""
         if self.what == VALUE:
             bound = "min" if self.op == "<" else "max"
-            written = f" ({range_text(check)})" if check is not None and check.problem is None else f" ({bound})"
-            return f"{self.value} {self.op} {self.bound}{written}"
+            written = f"{bound} {self.bound}"
+            if check is not None and check.problem is None:
+                written = written_range(check)
+            return f"{self.value} {self.op} {self.bound} ({written})"
         if self.what == NO_VALUES:
             return "no values found"
         if self.what == HOOK:
@@ -67,6 +69,14 @@ class CheckFailure:
         name = f"{self.hook_label} {self.check}" if self.what == HOOK else self.check
         sep = " " if self.what in (VALUE, HOOK) else ": "
         return f"{name}{sep}{self.comparison(check)}"
+
+
+def written_range(check: Check) -> str:
+    """The range as written, with the builtin checks' units (a success rate in %, a duration in ms)."""
+    text = range_text(check)
+    if check.kind is CheckKind.BUILTIN and text != "no bound":
+        return text + {SUCCESS_RATE: "%", DURATION: "ms"}.get(check.name, "")
+    return text
 
 
 def _template_check(template: str, checks: Sequence[Check]) -> str:
