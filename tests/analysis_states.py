@@ -203,7 +203,7 @@ def succeeded_builtin_observations() -> list[Observation]:
         MetricsObserved(
             (
                 MetricSample("test", "podinfo-primary", t, 99.95, 40.0, 120.0 + (t % 7)),
-                MetricSample("test", "podinfo", t, 99.5 + (t % 3) / 10, 12.0, 180.0 + (t % 11)),
+                MetricSample("test", "podinfo", t, 99.42 + (t // 10 % 5) / 10, 12.0, 180.0 + (t % 11)),
             )
         )
         for t in range(int(t0) + 30, int(t0) + 150, 10)

@@ -28,11 +28,12 @@ def _mark(value: CheckValue | None) -> tuple[str, str]:
 
 
 def head_line(entry: CheckEntry, width: int) -> Content:
-    """`✖ error-rate  templateRef test/error-rate (prometheus) · every 1m · max 1 · 2 failed`, cut with `…`."""
+    """`✖ error-rate  max 1 · 2 failed · every 1m · templateRef test/error-rate (prometheus)`, cut with `…`."""
     mark, style = _mark(entry.latest)
     check = entry.check
     failed = f"{entry.failures} failed" if entry.failures else "no failure"
-    parts = [entry.source, f"every {check.interval}", entry.range, failed]
+    # The range and the failures first: a narrow line loses the source before them.
+    parts = [entry.range, failed, f"every {check.interval}", entry.source]
     name = wording.shorten(check.name, max(8, width // 3))
     rest = wording.shorten(" · ".join(parts), max(1, width - len(name) - 4))
     problem_style = "$error" if check.problem else ""
