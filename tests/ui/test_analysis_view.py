@@ -115,7 +115,7 @@ async def test_a_check_without_a_query_says_why_nothing_was_copied() -> None:
 async def test_text_from_the_cluster_is_never_markup() -> None:
     canary = st.custom_canary()
     canary["spec"]["analysis"]["metrics"][1]["name"] = "[red]lat[/red]"
-    canary["spec"]["analysis"]["metrics"][1]["query"] = "sum(x{a=\"[b]\"}) [link=http://evil]y[/link]"
+    canary["spec"]["analysis"]["metrics"][1]["query"] = 'sum(x{a="[b]"}) [link=http://evil]y[/link]'
     info = parse_canary(canary)
     assert info is not None
     observations = [
