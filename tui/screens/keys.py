@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from tui.actions import ACTION_TITLES, ActionKind
 from tui.screens import moves
+from widgets.key_bar import SPARE
 
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
 APP = "app"
@@ -39,6 +40,8 @@ class Key:
     id: str | None = None
     # False: Textual binds the key itself (the command palette); the row is there for the help and the README.
     bound: bool = True
+    # The key bar shows it only where it fits without another row or shorter descriptions.
+    spare: bool = False
 
     @property
     def name(self) -> str:
@@ -54,6 +57,7 @@ class Key:
             priority=self.priority,
             key_display=self.key_display,
             id=self.id,
+            group=SPARE if self.spare else None,
         )
 
     @property
@@ -146,6 +150,7 @@ ROWS: tuple[Key, ...] = (
         palette="Analysis view",
         palette_help="Every check, its query and values, and why the canary halted",
         id="analysis",
+        spare=True,
     ),
     Key(
         "slash",
