@@ -129,10 +129,10 @@ class KeyBar(Widget):
         rows, short = _arranged(keys, width, right.cell_length)
         spare = _spare_keys(self.screen)
         if spare & {key[0] for key in keys}:
-            # A spare key is shown only where it costs no row and no shortened descriptions.
+            # A spare key is shown only where it costs no row and no shortened descriptions, and pushes no key off.
             kept = [key for key in keys if key[0] not in spare]
             rows_without, short_without = _arranged(kept, width, right.cell_length)
-            if (len(rows), short) > (len(rows_without), short_without):
+            if (len(rows), short) > (len(rows_without), short_without) or len(rows) > MAX_ROWS:
                 rows = rows_without
         lines: list[Content] = []
         spans: list[tuple[int, int, int, str]] = []
