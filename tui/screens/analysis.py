@@ -75,7 +75,7 @@ class AnalysisScreen(Screen[None]):
             name += " (deleted)" if state.deleted is not None and state.deleted[0] == key else " (not in scope)"
         checks = len(view.info.analysis.checks) if view is not None else 0
         parts = [name, wording.clock(state.now), "analysis", f"{checks} check{'' if checks == 1 else 's'}"]
-        parts.append("y copies the focused query · Esc to go back")
+        parts.append("y copies the focused query · Esc comes back")
         width = max(10, self.size.width - 2)
         while len(parts) > 2 and len(" · ".join(parts)) > width:
             parts.pop()
