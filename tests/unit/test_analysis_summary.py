@@ -205,3 +205,11 @@ def test_resting_phases() -> None:
     assert why(state, KEY) == "Initialized: no analysis runs until the target changes."
     state = canary_state(custom_canary(), [*release_start()], phase="Promoting", weight=0)
     assert why(state, KEY).startswith("Promoting: every check passed")
+
+
+def test_a_new_event_is_counted_although_the_release_was_read_before() -> None:
+    state = state_of(halted_custom_observations())
+    assert why(state, KEY).startswith("Halted 2 of 2 times by error-rate")
+    later = reduce_all(state, [halt(NOW + 5, messages.metric_halt(OBJ, "latency", 0.95, ">", 0.8)), ClockTick(NOW + 6)])
+    assert why(later, KEY).startswith("Halted 1 of 3 times by latency: 0.95 > 0.8 (max 0.8).")
+    assert why(state, KEY).startswith("Halted 2 of 2 times by error-rate")  # the earlier state reads as it did

@@ -8,7 +8,7 @@ check at each tick and rolls back at the first tick that finds the count at the 
 from __future__ import annotations
 
 from tui.domain import facts, wording
-from tui.domain.check_failures import HOOK, CheckFailure, counts_by_check, counts_text, release_events, release_failures
+from tui.domain.check_failures import HOOK, CheckFailure, counts_by_check, counts_text, release_log
 from tui.domain.current_warning import current_warning, from_last_tick
 from tui.domain.flagger.messages import classify
 from tui.domain.forecast import forecast_line
@@ -43,7 +43,8 @@ class _Why:
         self.state = state
         self.view = view
         self.now = state.now
-        self.found = release_failures(state, view)
+        self.log = release_log(state, view)
+        self.found = self.log.failures
         self.checks = {check.name: check for check in view.info.analysis.checks}
 
     def check(self, name: str) -> Check | None:
@@ -79,8 +80,7 @@ class _Why:
     def _cause(self) -> str:
         """`threshold`, `manual`, `deadline` or `` from the release's events, newest first."""
         failed_at: float | None = None
-        for event in reversed(self._events()):
-            kind = classify(event.message)
+        for event, kind in reversed(self.log.events):
             if kind.kind == "threshold-rollback":
                 return "threshold"
             if kind.kind == "manual-rollback":
@@ -91,12 +91,9 @@ class _Why:
                 return "deadline"  # the readiness warning in the very tick of the rollback (scheduler.go:354-361)
         return ""
 
-    def _events(self) -> list[FlaggerEvent]:
-        return release_events(self.state, self.view)
-
     def _finished_at(self, kind: str) -> str:
         """` at 12:05:30`: when the release ended, from Flagger's last event of that kind (else the phase's)."""
-        at = next((e.t for e in reversed(self._events()) if classify(e.message).kind == kind), None)
+        at = next((e.t for e, found in reversed(self.log.events) if found.kind == kind), None)
         at = at if at is not None else self.view.phase_since
         return f" at {wording.clock(at)}" if at is not None else ""
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from tui.domain.check_rows import range_text
 from tui.domain.flagger.builtin_query import DURATION, SUCCESS_RATE
-from tui.domain.flagger.messages import classify
+from tui.domain.flagger.messages import Classified, classify
 from tui.domain.model import Check, CheckKind, FlaggerEvent
-from tui.domain.state import AppState, CanaryView
+from tui.domain.state import AppState, CanaryView, LoggedEvent
 
 VALUE = "value"
 NO_VALUES = "no-values"
@@ -88,9 +88,12 @@ def _template_check(template: str, checks: Sequence[Check]) -> str:
     return name or template
 
 
-def read_failure(message: str, checks: Sequence[Check] = ()) -> CheckFailure | None:
-    """The failed check a Flagger message reports; None for any other message (or an unnamed builtin error)."""
-    found = classify(message)
+def read_failure(
+    message: str, checks: Sequence[Check] = (), classified: Classified | None = None
+) -> CheckFailure | None:
+    """The failed check a Flagger message reports; None for any other message (or an unnamed builtin error).
+    `classified`: the message as classify() read it already."""
+    found = classified if classified is not None else classify(message)
     values = found.values
     if found.kind == "success-rate-halt":
         return CheckFailure(SUCCESS_RATE, VALUE, f"{values['value']}%", values["op"], f"{values['bound']}%")
@@ -118,21 +121,50 @@ def read_failure(message: str, checks: Sequence[Check] = ()) -> CheckFailure | N
     return None
 
 
-def release_events(state: AppState, view: CanaryView) -> list[FlaggerEvent]:
-    """The canary's events since its current release began (oldest first), as far as the log reaches."""
+@dataclass(frozen=True)
+class ReleaseLog:
+    """A canary's events since its current release began (oldest first, as far as the log reaches), each as
+    classify() reads it, and the failed checks among them."""
+
+    events: tuple[tuple[FlaggerEvent, Classified], ...]
+    failures: tuple[tuple[FlaggerEvent, CheckFailure], ...]
+
+
+# The analysis view asks for the same canary's log every frame: each answer is kept while the log (the very tuple)
+# and the canary's release and checks are the same. Holding the tuple keeps its identity from being reused.
+_LOGS: dict[tuple[str, str, float | None, tuple[Check, ...]], tuple[tuple[LoggedEvent, ...], ReleaseLog]] = {}
+_LOGS_KEPT = 8
+
+
+def release_log(state: AppState, view: CanaryView) -> ReleaseLog:
     key = view.key
-    events: list[FlaggerEvent] = []
+    checks = view.info.analysis.checks
+    cache_key = (key.namespace, key.name, view.release_started_at, checks)
+    kept = _LOGS.get(cache_key)
+    if kept is not None and kept[0] is state.events:
+        return kept[1]
+    events: list[tuple[FlaggerEvent, Classified]] = []
     for logged in reversed(state.events):
         event = logged.event
         if event.name != key.name or event.namespace != key.namespace:
             continue
         if view.release_started_at is not None and event.t < view.release_started_at:
             break
-        events.append(event)
-        if classify(event.message).kind in _RELEASE_KINDS:
+        found = classify(event.message)
+        events.append((event, found))
+        if found.kind in _RELEASE_KINDS:
             break
     events.reverse()
-    return events
+    failed = []
+    for event, found in events:
+        failure = read_failure(event.message, checks, found)
+        if failure is not None:
+            failed.append((event, failure))
+    log = ReleaseLog(tuple(events), tuple(failed))
+    if len(_LOGS) >= _LOGS_KEPT:
+        _LOGS.clear()
+    _LOGS[cache_key] = (state.events, log)
+    return log
 
 
 def failures(events: Iterable[FlaggerEvent], checks: Sequence[Check] = ()) -> list[tuple[FlaggerEvent, CheckFailure]]:
@@ -145,8 +177,8 @@ def failures(events: Iterable[FlaggerEvent], checks: Sequence[Check] = ()) -> li
     return found
 
 
-def release_failures(state: AppState, view: CanaryView) -> list[tuple[FlaggerEvent, CheckFailure]]:
-    return failures(release_events(state, view), view.info.analysis.checks)
+def release_failures(state: AppState, view: CanaryView) -> tuple[tuple[FlaggerEvent, CheckFailure], ...]:
+    return release_log(state, view).failures
 
 
 def counts_by_check(found: Iterable[tuple[FlaggerEvent, CheckFailure]]) -> dict[str, int]:
