@@ -16,6 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 
+from tui.base.key_groups import SPARE
+
 KeyShown = tuple[str, str, str, bool]  # key, how it is displayed, description, enabled
 
 
@@ -54,11 +56,6 @@ def _item(key: KeyShown, *, short: bool = False) -> Content:
         description = " ".join([first, *(word for word in rest if not word.isalpha())])
     item = Content.assemble((f" {display} ", KEY_STYLE), (f"{description} ", DESCRIPTION_STYLE))
     return item if enabled else item.stylize("dim")
-
-
-# The group of a key the bar shows only when it fits without another row or shorter descriptions (Textual keeps a
-# binding's group through its own copies of it).
-SPARE = Binding.Group("shown when there is room")
 
 
 def _spare_keys(screen: Screen[Any]) -> set[str]:

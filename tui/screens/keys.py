@@ -13,8 +13,8 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding
 
 from tui.actions import ACTION_TITLES, ActionKind
+from tui.base.key_groups import SPARE
 from tui.screens import moves
-from widgets.key_bar import SPARE
 
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
 APP = "app"
