@@ -161,6 +161,11 @@ def test_success_says_when_and_any_failures_on_the_way() -> None:
     )
 
 
+def test_success_without_any_event_of_the_release_claims_no_passed_checks() -> None:
+    state = canary_state(builtin_canary(), [], phase="Succeeded", weight=0)
+    assert why(state, KEY).endswith(": the primary runs the promoted revision.")
+
+
 def test_failure_names_the_checks_that_caused_the_rollback_with_counts() -> None:
     events = [*release_start(NOW - 300)]
     for i, check in enumerate(["error-rate", "latency", "error-rate", "latency", "error-rate"]):

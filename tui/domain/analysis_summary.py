@@ -113,6 +113,8 @@ class _Why:
 
     def _succeeded(self) -> str:
         when = self._finished_at("promotion-completed")
+        if not self.log.events:
+            return f"Succeeded{when}: the primary runs the promoted revision."  # no event of the release was seen
         if not self.found:
             return f"Succeeded{when}: every check passed; the primary runs the new revision."
         on_the_way = f"{wording.checks(len(self.found))} on the way ({counts_text(self._counts())})"
