@@ -181,6 +181,16 @@ def test_failure_names_the_checks_that_caused_the_rollback_with_counts() -> None
     )
 
 
+def test_a_rollback_on_a_failing_webhook_names_the_hook_with_its_type() -> None:
+    message = "Halt podinfo.test advancement pre-rollout check acceptance-test failed POST http://x/ 500"
+    events = [event(NOW - 100, messages.new_revision(OBJ)), halt(NOW - 85, message), halt(NOW - 55, message)]
+    events += [halt(NOW - 25, messages.threshold_reached(OBJ, 2)), halt(NOW - 25, messages.canary_failed(OBJ))]
+    state = canary_state(custom_canary(threshold=2), events, phase="Failed", weight=0)
+    assert why(state, KEY) == (
+        f"Failed at {clock(NOW - 25)}: rolled back after 2 failed checks (pre-rollout hook acceptance-test 2)."
+    )
+
+
 def test_a_manual_rollback_and_a_deadline_say_so() -> None:
     manual = [
         *release_start(),

@@ -64,9 +64,14 @@ class CheckFailure:
             return f"failed: {self.detail}" if self.detail else "failed"
         return f"query failed: {self.detail}" if self.detail else "query failed"
 
+    @property
+    def named(self) -> str:
+        """`error-rate`, or `pre-rollout hook smoke` for a webhook."""
+        return f"{self.hook_label} {self.check}" if self.what == HOOK else self.check
+
     def text(self, check: Check | None = None) -> str:
         """`error-rate 1.30 > 1 (max 1)`, `pre-rollout hook smoke failed: …`."""
-        name = f"{self.hook_label} {self.check}" if self.what == HOOK else self.check
+        name = self.named
         sep = " " if self.what in (VALUE, HOOK) else ": "
         return f"{name}{sep}{self.comparison(check)}"
 
@@ -182,8 +187,9 @@ def release_failures(state: AppState, view: CanaryView) -> tuple[tuple[FlaggerEv
 
 
 def counts_by_check(found: Iterable[tuple[FlaggerEvent, CheckFailure]]) -> dict[str, int]:
-    """Failed checks per check name, the most first (ties in the order they first failed)."""
-    counts = Counter(failure.check for _event, failure in found)
+    """Failed checks per check (a webhook by its type and name), the most first (ties in the order they first
+    failed)."""
+    counts = Counter(failure.named for _event, failure in found)
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 

@@ -258,7 +258,7 @@ class WaitTracker:
             if kind in CHECK_HALT_KINDS or failure is not None:
                 self._check_halts += 1
             if failure is not None:
-                self._by_check[failure.check] = self._by_check.get(failure.check, 0) + 1
+                self._by_check[failure.named] = self._by_check.get(failure.named, 0) + 1
                 if failure.what != HOOK:
                     lines.append(self._check_line(state, event.t, failure.text(self._check(state, failure.check))))
             if kind in HOOK_HALT_KINDS:
