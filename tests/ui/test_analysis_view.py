@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from textual.selection import Selection
 
 from tests import analysis_states as st
 from tests.ui.test_keys import record_notifications
@@ -95,6 +96,23 @@ async def test_y_copies_the_focused_check_s_query_and_says_so() -> None:
         assert app.clipboard.startswith("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket")
         await pilot.press("up")
         await settle(pilot, lambda: screen.focused is screen.cards[0], "back on the first check")
+
+
+async def test_y_copies_the_text_selected_with_the_mouse_first() -> None:
+    app = app_with(st.halted_custom_observations())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await applied(pilot, app)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, AnalysisScreen) and app.screen.cards, "the view open")
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        second = screen.cards[1]
+        screen.selections = {second: Selection(None, None)}  # the whole card, as a drag across it selects it
+        notes = record_notifications(app)
+        await pilot.press("y")
+        assert app.clipboard.startswith("✔ latency  max 0.8")
+        assert "histogram_quantile(0.99" in app.clipboard
+        assert notes[-1][0] == f"Copied the selected text ({len(app.clipboard)} characters)"
 
 
 async def test_a_check_without_a_query_says_why_nothing_was_copied() -> None:

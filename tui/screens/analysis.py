@@ -142,6 +142,12 @@ class AnalysisScreen(Screen[None]):
         target.scroll_visible()
 
     def action_copy_query(self) -> None:
+        """The text selected with the mouse, if any; else the focused check's query."""
+        selected = self.get_selected_text()
+        if selected and selected.strip():
+            self.app.copy_to_clipboard(selected)
+            self.app.notify(f"Copied the selected text ({len(selected)} characters)", title="Copy")
+            return
         card = self._focused_card()
         if card is None:
             self.app.notify("No check to copy a query from", title="Copy query", severity="warning")
