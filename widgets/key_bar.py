@@ -16,6 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 
+from tui.base.key_groups import SPARE
+
 KeyShown = tuple[str, str, str, bool]  # key, how it is displayed, description, enabled
 
 
@@ -56,6 +58,34 @@ def _item(key: KeyShown, *, short: bool = False) -> Content:
     return item if enabled else item.stylize("dim")
 
 
+def _spare_keys(screen: Screen[Any]) -> set[str]:
+    return {key for key, (_, binding, _enabled, _tooltip) in screen.active_bindings.items() if binding.group is SPARE}
+
+
+Row = list[tuple[Content, str]]
+
+
+def _arranged(keys: list[KeyShown], width: int, right_width: int) -> tuple[list[Row], bool]:
+    """The keys in rows, and whether their descriptions are shortened: one row with full descriptions, else one-word
+    ones, else two rows."""
+    rows: list[Row] = [[]]
+    short = False
+    for max_rows, short in ((1, False), (1, True), (MAX_ROWS, False), (MAX_ROWS, True)):
+        rows = [[]]
+        x = 0
+        for key in keys:
+            item = _item(key, short=short)
+            room = width - right_width if len(rows) == 1 else width
+            if x + item.cell_length > room and rows[-1]:
+                rows.append([])
+                x = 0
+            rows[-1].append((item, key[0]))
+            x += item.cell_length
+        if len(rows) <= max_rows:
+            break
+    return rows, short
+
+
 class KeyBar(Widget):
     DEFAULT_CSS = """
     KeyBar {
@@ -93,20 +123,14 @@ class KeyBar(Widget):
             right = Content.assemble(
                 ("▏", "$foreground 20%"), (display, KEY_STYLE), (f" {description} ", DESCRIPTION_STYLE)
             )
-        # Every key is shown: one row with full descriptions, else one-word ones, else two rows.
-        for max_rows, short in ((1, False), (1, True), (MAX_ROWS, False), (MAX_ROWS, True)):
-            rows: list[list[tuple[Content, str]]] = [[]]
-            x = 0
-            for key in keys:
-                item = _item(key, short=short)
-                room = width - right.cell_length if len(rows) == 1 else width
-                if x + item.cell_length > room and rows[-1]:
-                    rows.append([])
-                    x = 0
-                rows[-1].append((item, key[0]))
-                x += item.cell_length
-            if len(rows) <= max_rows:
-                break
+        rows, short = _arranged(keys, width, right.cell_length)
+        spare = _spare_keys(self.screen)
+        if spare & {key[0] for key in keys}:
+            # A spare key is shown only where it costs no row and no shortened descriptions, and pushes no key off.
+            kept = [key for key in keys if key[0] not in spare]
+            rows_without, short_without = _arranged(kept, width, right.cell_length)
+            if (len(rows), short) > (len(rows_without), short_without) or len(rows) > MAX_ROWS:
+                rows = rows_without
         lines: list[Content] = []
         spans: list[tuple[int, int, int, str]] = []
         for y, row in enumerate(rows[:MAX_ROWS]):

@@ -116,3 +116,16 @@ def test_a_small_terminal_says_so(demo: Terminal) -> None:
         demo.wait_for("Flagger events")
         demo.wait_gone("Terminal too small")
     assert demo.alive()
+
+
+def test_c_opens_the_analysis_view_and_esc_comes_back(demo: Terminal) -> None:
+    demo.wait_for("Initialized")
+    demo.keys("c")
+    screen = demo.wait_for("Initialized: no analysis runs until the target changes.")
+    assert "apps/examiner · " in screen.splitlines()[0] and " · analysis · 2 checks" in screen.splitlines()[0]
+    for check in ("request-success-rate  min 99%", "request-duration  max 500ms", "Flagger's linkerd query"):
+        assert check in screen, screen
+    demo.keys("Escape")
+    demo.wait_for("Traffic split")
+    demo.wait_gone("analysis · 2 checks")
+    assert demo.alive()

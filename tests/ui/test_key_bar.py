@@ -67,3 +67,15 @@ async def test_the_bar_follows_the_bindings_of_its_screen() -> None:
         rollout_keys = {key for _row, _start, _end, key in app.rollout_screen.query_one(KeyBar)._spans}
         assert {"enter", "left_square_bracket", "right_square_bracket", "minus"} <= overview_keys
         assert "r" in rollout_keys and "enter" not in rollout_keys
+
+
+async def test_a_spare_key_is_shown_only_where_it_costs_no_row_and_no_shortening() -> None:
+    for size, shown, rows in (((120, 40), False, 1), ((170, 40), True, 1), ((80, 24), True, 2)):
+        app, _source, _sim = sim_app("seed")
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            text = app.rollout_screen.query_one(KeyBar).render().plain
+            assert (" c Checks " in text) is shown, (size, text)
+            assert len(text.split("\n")) == rows, (size, text)
+            if size[0] == 120:
+                assert text.startswith(" r Release  R Faulty  l Load ")  # the others keep their row as they were

@@ -10,6 +10,7 @@ import pytest
 from tui.actions import ACTION_TITLES, ActionKind
 from tui.app import CanaryscopeApp, navigation
 from tui.screens import keys
+from tui.screens.analysis import AnalysisScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -23,6 +24,7 @@ SCREENS = {
     navigation.ROLLOUT: RolloutScreen,
     navigation.OVERVIEW: OverviewScreen,
     navigation.DETAIL: DetailScreen,
+    navigation.ANALYSIS: AnalysisScreen,
     navigation.PRESENTATION: PresentationScreen,
     navigation.HELP: HelpScreen,
     keys.CONFIRM: ConfirmScreen,
@@ -128,6 +130,7 @@ def test_the_navigation_keys_come_from_the_table() -> None:
         "enter": navigation.OPEN,
         "o": navigation.OVERVIEW,
         "d": navigation.DETAIL,
+        "c": navigation.ANALYSIS,
         "z": navigation.PRESENTATION,
         "question_mark": navigation.HELP,
     }

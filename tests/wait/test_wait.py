@@ -213,6 +213,41 @@ def test_a_rollback_exits_1_and_names_the_failed_checks(apiserver: ApiServer, ku
     )
 
 
+CUSTOM_CHECKS = [
+    {"name": "error-rate", "templateRef": {"name": "error-rate"}, "thresholdRange": {"max": 1}},
+    {"name": "latency", "query": "histogram_quantile(0.99, rate(x[1m]))", "thresholdRange": {"min": 0.1, "max": 0.8}},
+]
+
+
+def test_each_halt_names_its_check_and_the_rollback_names_the_checks_with_counts(
+    apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    flagger = Flagger(apiserver, seed(apiserver, phase="Succeeded", threshold=3, metrics=CUSTOM_CHECKS))
+    wait = WaitProcess(kubeconfig, "test/examiner", "--timeout", "20s")
+    wait.wait_for("start test/examiner")
+    flagger.new_revision(wait)
+    flagger.advance(wait, 10)
+    flagger.status(failedChecks=1)
+    flagger.event("Halt examiner.test advancement error-rate 1.30 > 1", warning=True)
+    wait.wait_for("check error-rate 1.30 > 1 (max 1), failed check 1/3")
+    flagger.status(failedChecks=2)
+    flagger.event("Halt examiner.test advancement latency 0.95 > 0.8", warning=True)
+    wait.wait_for("check latency 0.95 > 0.8 (0.1–0.8), failed check 2/3")
+    flagger.status(failedChecks=3)
+    flagger.event("Halt examiner.test advancement error-rate 2.10 > 1", warning=True)
+    wait.wait_for("check error-rate 2.10 > 1 (max 1), failed check 3/3")
+    flagger.event("Rolling back examiner.test failed checks threshold reached 3", warning=True)
+    flagger.route(0)
+    flagger.event("Canary failed! Scaling down examiner.test", warning=True, phase="Failed")
+    flagger.status(phase="Failed", canaryWeight=0, failedChecks=0)
+    assert wait.finish() == 1, wait.stderr
+    last = wait.bodies[-1]
+    assert last.startswith(f"failed test/examiner revision {NEW} after "), last
+    assert ", rolled back by error-rate 2, latency 1: 3/3 failed checks; " in last, last
+    # Each halt is named once, although it reached the wait twice (logger and Events API).
+    assert sum(1 for body in wait.bodies if body.startswith("check ")) == 3
+
+
 def test_no_rollout_exits_2_after_the_timeout(apiserver: ApiServer, kubeconfig: Path) -> None:
     seed(apiserver, phase="Succeeded")
     wait = WaitProcess(kubeconfig, "test/examiner", "--timeout", "3s")

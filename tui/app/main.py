@@ -43,6 +43,7 @@ FRAME_S = 1 / 30
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
     from tui.app.script import Script
+    from tui.screens.analysis import AnalysisScreen
     from tui.screens.detail import DetailScreen
     from tui.screens.help import HelpScreen
     from tui.screens.overview import OverviewScreen
@@ -93,6 +94,7 @@ class CanaryscopeApp(App[int]):
     rollout_screen: RolloutScreen = navigation.ScreenNamed(navigation.ROLLOUT)  # type: ignore[assignment]
     overview_screen: OverviewScreen = navigation.ScreenNamed(navigation.OVERVIEW)  # type: ignore[assignment]
     detail_screen: DetailScreen = navigation.ScreenNamed(navigation.DETAIL)  # type: ignore[assignment]
+    analysis_screen: AnalysisScreen = navigation.ScreenNamed(navigation.ANALYSIS)  # type: ignore[assignment]
     help_screen: HelpScreen = navigation.ScreenNamed(navigation.HELP)  # type: ignore[assignment]
     presentation_screen: PresentationScreen = navigation.ScreenNamed(navigation.PRESENTATION)  # type: ignore[assignment]
 
@@ -257,6 +259,9 @@ class CanaryscopeApp(App[int]):
 
     def action_detail(self) -> None:
         self.navigate(navigation.DETAIL)
+
+    def action_analysis(self) -> None:
+        self.navigate(navigation.ANALYSIS)
 
     def action_overview(self) -> None:
         self.navigate(navigation.OVERVIEW)

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from tui.domain.model import CanaryKey
 from tui.screens.keys import navigation_keys
 from tui.screens.moves import (
+    ANALYSIS,
     BACK,
     DETAIL,
     HELP,
@@ -36,6 +37,7 @@ from tui.screens.moves import (
 KEYS = navigation_keys()
 
 __all__ = [
+    "ANALYSIS",
     "BACK",
     "DETAIL",
     "HELP",
@@ -75,6 +77,11 @@ def screen_factories(mode: str, read_only: bool) -> dict[str, Callable[[], Scree
 
         return DetailScreen()
 
+    def analysis() -> Screen[Any]:
+        from tui.screens.analysis import AnalysisScreen
+
+        return AnalysisScreen()
+
     def help_() -> Screen[Any]:
         from tui.screens.help import HelpScreen
 
@@ -85,7 +92,14 @@ def screen_factories(mode: str, read_only: bool) -> dict[str, Callable[[], Scree
 
         return PresentationScreen()
 
-    return {ROLLOUT: rollout, OVERVIEW: overview, DETAIL: detail, HELP: help_, PRESENTATION: presentation}
+    return {
+        ROLLOUT: rollout,
+        OVERVIEW: overview,
+        DETAIL: detail,
+        ANALYSIS: analysis,
+        HELP: help_,
+        PRESENTATION: presentation,
+    }
 
 
 class Navigator:

@@ -13,6 +13,7 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding
 
 from tui.actions import ACTION_TITLES, ActionKind
+from tui.base.key_groups import SPARE
 from tui.screens import moves
 
 # Where a row applies: APP on every screen (the app's bindings), otherwise the one screen named.
@@ -39,6 +40,8 @@ class Key:
     id: str | None = None
     # False: Textual binds the key itself (the command palette); the row is there for the help and the README.
     bound: bool = True
+    # The key bar shows it only where it fits without another row or shorter descriptions.
+    spare: bool = False
 
     @property
     def name(self) -> str:
@@ -54,6 +57,7 @@ class Key:
             priority=self.priority,
             key_display=self.key_display,
             id=self.id,
+            group=SPARE if self.spare else None,
         )
 
     @property
@@ -147,6 +151,17 @@ ROWS: tuple[Key, ...] = (
         id="detail",
     ),
     Key(
+        "c",
+        "analysis",
+        "Checks",
+        "Analysis view: every check with its query, values and range, why the canary halted, its webhooks (Esc to "
+        "come back)",
+        palette="Analysis view",
+        palette_help="Every check, its query and values, and why the canary halted",
+        id="analysis",
+        spare=True,
+    ),
+    Key(
         "slash",
         "filter_events",
         "Filter",
@@ -226,6 +241,12 @@ ROWS: tuple[Key, ...] = (
     Key("minus", "reverse", "Reverse", where=moves.OVERVIEW, key_display="-"),
     Key("escape", "app.back", "Back", where=moves.DETAIL),
     Key("d", "app.detail", "Back", where=moves.DETAIL, show=False),
+    Key("escape", "app.back", "Back", where=moves.ANALYSIS),
+    Key("c", "app.analysis", "Back", where=moves.ANALYSIS, show=False),
+    Key("y", "copy_query", "Copy query", where=moves.ANALYSIS),
+    # Priority: the scrolling list under the focused check would take the arrows to scroll instead.
+    Key("down", "focus_check(1)", "Next check", where=moves.ANALYSIS, show=False, priority=True),
+    Key("up", "focus_check(-1)", "Previous check", where=moves.ANALYSIS, show=False, priority=True),
     Key("z", "app.presentation", "Back", where=moves.PRESENTATION, key_display="z"),
     Key("escape", "app.back", "Back", where=moves.PRESENTATION, show=False),
     Key("escape", "app.back", "Close", where=moves.HELP),
@@ -234,6 +255,7 @@ ROWS: tuple[Key, ...] = (
     # The app's keys do not reach past the help's scrolling box: these close the help and act below it.
     Key("o", "app.overview", "Overview", where=moves.HELP, show=False),
     Key("d", "app.detail", "Detail", where=moves.HELP, show=False),
+    Key("c", "app.analysis", "Checks", where=moves.HELP, show=False),
     Key("z", "app.presentation", "Present", where=moves.HELP, show=False),
     Key("enter", "app.open_rollout", "Open", where=moves.HELP, show=False),
     Key("y", "answer(True)", "Yes", where=CONFIRM),
@@ -268,6 +290,7 @@ _MOVES = {
     "open_rollout": moves.OPEN,
     "overview": moves.OVERVIEW,
     "detail": moves.DETAIL,
+    "analysis": moves.ANALYSIS,
     "presentation": moves.PRESENTATION,
     "help": moves.HELP,
 }

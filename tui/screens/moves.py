@@ -10,15 +10,16 @@ from __future__ import annotations
 ROLLOUT = "rollout"
 OVERVIEW = "overview"
 DETAIL = "detail"
+ANALYSIS = "analysis"
 PRESENTATION = "presentation"
 HELP = "help"
-SCREENS = (ROLLOUT, OVERVIEW, DETAIL, PRESENTATION, HELP)
+SCREENS = (ROLLOUT, OVERVIEW, DETAIL, ANALYSIS, PRESENTATION, HELP)
 PLACES = (ROLLOUT, OVERVIEW)  # a stack starts with one of these
 
 # Moves. A screen's name toggles it: opened (or returned to, when it is further down), closed when on top.
 BACK = "back"  # Esc: one level down; nothing on the first screen
 OPEN = "open"  # Enter on the overview: the highlighted canary's rollout screen
-MOVES = (BACK, OPEN, OVERVIEW, DETAIL, PRESENTATION, HELP)
+MOVES = (BACK, OPEN, OVERVIEW, DETAIL, ANALYSIS, PRESENTATION, HELP)
 
 Stack = tuple[str, ...]
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from tui.domain import facts, wording
+from tui.domain.check_failures import HOOK, counts_text, read_failure
 from tui.domain.current_warning import CHECK_HALT_KINDS
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, ROUTER_SOURCES
-from tui.domain.model import CanaryKey, Health, Phase
+from tui.domain.model import CanaryKey, Check, Health, Phase
 from tui.domain.narration import HOOK_HALT_KINDS
 from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
@@ -108,6 +109,8 @@ class WaitTracker:
         self._causes: list[str] = []
         # Failed checks Flagger announced since the release began (one Halt per failed check).
         self._check_halts = 0
+        # The same, per check (or webhook) named: what the rollback is blamed on.
+        self._by_check: dict[str, int] = {}
 
     # --- what a line says ---------------------------------------------------------------------------------
 
@@ -250,13 +253,37 @@ class WaitTracker:
                     self.rollout_since = self.rollout_since or event.t
                 self._causes.clear()
                 self._check_halts = 0
-            if kind in CHECK_HALT_KINDS:
+                self._by_check.clear()
+            failure = read_failure(event.message, self._checks(state))
+            if kind in CHECK_HALT_KINDS or failure is not None:
                 self._check_halts += 1
+            if failure is not None:
+                self._by_check[failure.named] = self._by_check.get(failure.named, 0) + 1
+                if failure.what != HOOK:
+                    lines.append(self._check_line(state, event.t, failure.text(self._check(state, failure.check))))
             if kind in HOOK_HALT_KINDS:
                 lines.append(self._hook_line(state, event.t, classified.values.get("hook", "?"), kind))
             elif event.type == "Warning" and kind not in NOT_A_CAUSE_KINDS:
                 self._causes.append(event.message)
         return lines
+
+    def _checks(self, state: AppState) -> tuple[Check, ...]:
+        view = state.canaries.get(self.key)
+        return view.info.analysis.checks if view is not None else ()
+
+    def _check(self, state: AppState, name: str) -> Check | None:
+        return next((check for check in self._checks(state) if check.name == name), None)
+
+    def _failed_of(self, state: AppState) -> str:
+        """`2/5`: the failed checks so far (the halts seen stand in for a status not read yet) of the threshold."""
+        view = state.canaries.get(self.key)
+        status = view.info.failed_checks if view is not None else None
+        threshold = wording.number(view.threshold) if view is not None else "?"
+        return f"{max(status or 0, self._check_halts)}/{threshold}"
+
+    def _check_line(self, state: AppState, t: float, text: str) -> str:
+        """`check error-rate 1.30 > 1 (max 1), failed check 2/5`: the check a Halt names, its value and range."""
+        return f"{stamp(t)} check {text}, failed check {self._failed_of(state)}"
 
     def _hook_line(self, state: AppState, t: float, hook: str, kind: str) -> str:
         """`pre-rollout check acceptance-test failed (2/5)`: a failed hook counts as a failed check at any weight.
@@ -307,8 +334,14 @@ class WaitTracker:
         if self.verdict.outcome is Outcome.SUCCEEDED:
             return f"{stamp(now)} succeeded {self.key} revision {revision} after {took}"
         if self.verdict.outcome is Outcome.FAILED:
-            return f"{stamp(now)} failed {self.key} revision {revision} after {took}: {self._failure(view)}"
+            # The checks that caused the rollback, with the failed checks each caused in this release.
+            by = f", rolled back by {counts_text(self._ranked())}" if self._by_check else ""
+            return f"{stamp(now)} failed {self.key} revision {revision} after {took}{by}: {self._failure(view)}"
         return f"{stamp(now)} timeout {self.key} {self.verdict.detail}"
+
+    def _ranked(self) -> dict[str, int]:
+        """Failed checks per check, the most first (ties in the order they first failed)."""
+        return dict(sorted(self._by_check.items(), key=lambda item: -item[1]))
 
     def _failure(self, view: CanaryView | None) -> str:
         """The failed checks Flagger counted (it resets them to 0 on rollback) and the Warnings that were why."""
