@@ -10,6 +10,7 @@ from tests.simkit import EXAMINER, simulation
 from tui.domain.forecast import Forecast, forecast_line
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
+from tui.domain.wording import clock
 from tui.sim.engine import Simulation
 from tui.sim.forecast import forecast, loadtester_gates
 from tui.sim.store import rfc3339
@@ -106,6 +107,29 @@ def test_a_failed_check_forecasts_the_rollback_if_checks_keep_failing() -> None:
     assert failed_seen is not None and failed_seen.rollback_at is not None
     assert failed_seen.rollback_at == sim.now
     assert "if a check fails again" in forecast_line(failed_seen)
+
+
+def test_at_the_threshold_the_rollback_is_certain_at_the_next_tick() -> None:
+    sim = simulation(scenario("linkerd", stepWeight=10, maxWeight=50, threshold=2))
+    sim.release(EXAMINER, faulty=True)
+    at_threshold: Forecast | None = None
+    below: Forecast | None = None
+    for _ in range(40):
+        sim.advance(sim.flagger.next_tick(NS, APEX) - sim.now)
+        status = sim.store.get("Canary", NS, APEX)["status"]
+        if status["phase"] == "Failed":
+            break
+        failed = int(status.get("failedChecks") or 0)
+        if failed == 1 and below is None:
+            below = predict(sim)
+        if failed == 2 and at_threshold is None:
+            at_threshold = predict(sim)
+    else:
+        raise AssertionError("the faulty release never rolled back")
+    assert below is not None and not below.rollback_certain
+    assert at_threshold is not None and at_threshold.rollback_certain
+    assert at_threshold.rollback_at == sim.now
+    assert forecast_line(at_threshold) == f"rollback at {clock(sim.now)}"
 
 
 def test_a_canary_at_rest_has_no_forecast() -> None:

@@ -17,6 +17,8 @@ class Forecast:
     promotion_at: float | None
     waits_for: str | None = None
     rollback_at: float | None = None
+    # The failed checks have reached the threshold: the next tick rolls back whatever the checks say then.
+    rollback_certain: bool = False
 
 
 def forecast_line(forecast: Forecast | None) -> str:
@@ -30,7 +32,8 @@ def forecast_line(forecast: Forecast | None) -> str:
         ticks = "tick" if forecast.ticks_left == 1 else "ticks"
         parts.append(f"promotion ≈ {clock(forecast.promotion_at)} ({forecast.ticks_left} {ticks})")
     if forecast.rollback_at is not None:
-        parts.append(f"rollback at {clock(forecast.rollback_at)} if a check fails again")
+        condition = "" if forecast.rollback_certain else " if a check fails again"
+        parts.append(f"rollback at {clock(forecast.rollback_at)}{condition}")
     return " · ".join(parts)
 
 
@@ -40,7 +43,7 @@ def forecast_short(forecast: Forecast | None) -> str:
     if forecast is None:
         return ""
     if forecast.rollback_at is not None:
-        return f"rollback {clock(forecast.rollback_at)} if failing"
+        return f"rollback {clock(forecast.rollback_at)}{'' if forecast.rollback_certain else ' if failing'}"
     if forecast.waits_for is not None:
         return "waits for approval"
     if forecast.promotion_at is not None:

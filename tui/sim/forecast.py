@@ -190,6 +190,8 @@ def forecast(
     if ahead is None:
         return None
     phase, ticks, t, held_by = ahead
+    if phase == "Failed":  # the threshold is reached already: the next tick rolls back whatever the checks say
+        return Forecast(ticks_left=None, promotion_at=None, rollback_at=t, rollback_certain=True)
     rollback_at: float | None = None
     if int(status.get("failedChecks") or 0) > 0:
         failing = _run_forward(canary, target, weights, start, interval, mesh_provider, gates, passing=False)
