@@ -12,6 +12,7 @@ from textual.visual import VisualType
 from tui.domain import wording
 from tui.domain.changes import same_keys
 from tui.domain.flagger.strategy import Strategy
+from tui.domain.fleet_health import ContextHealth
 from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.progress import strategy_for
 from tui.domain.state import AppState
@@ -59,9 +60,16 @@ class TopBar(StatePanel):
         self._position_memo = (state.canaries, state.selected, position)
         return position
 
+    def _fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:
+        """With several contexts, the app's followed context, every context's health mark and the followed canary's
+        place among all of them (None otherwise)."""
+        line = getattr(self.app, "fleet_line", None)
+        return line() if callable(line) else None
+
     def slice_key(self, state: AppState) -> Any:
         position = self._selected_position(state)
         return (
+            self._fleet_line(),
             state.selected,
             state.selected_view.info.analysis if state.selected_view else None,
             tuple(sorted(state.health.items())),
@@ -73,10 +81,14 @@ class TopBar(StatePanel):
 
     def render_state(self, state: AppState) -> Content:
         width = max(20, (self.content_region.width or 118))
-        right = self._health(state, short=False)
+        fleet = self._fleet_line()
+        right = self._health(state, short=False) if fleet is None else self._contexts(fleet[1], short=self.compact)
         clock = Content.styled(f"  {wording.clock(state.now)}", "$text-muted") if state.now else Content("")
         room = width - 24 - clock.cell_length
-        if self.compact or right.cell_length > room:
+        if fleet is not None and right.cell_length > room - len(str(fleet[0])) - len(str(state.selected)):
+            # The followed context and canary come first: the marks alone say which context is in trouble.
+            right = self._contexts(fleet[1], short=True)
+        elif fleet is None and (self.compact or right.cell_length > room):
             # As many problems with their details as fit, the first ones; the rest named, each panel saying more.
             troubled = len(
                 {
@@ -96,19 +108,37 @@ class TopBar(StatePanel):
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
+        if fleet is not None:
+            where = f"{fleet[0]} · {where}"  # the context the keys act in
         view = state.selected_view
         if view is not None and (strategy := strategy_for(state, view)) is not Strategy.CANARY:
             where += f" ({strategy.label})"
-        position = self._selected_position(state)
+        position = self._selected_position(state) if fleet is None else fleet[2]
         count = f" ({position[0]} of {position[1]})" if position else ""
         mode = self.mode
         if self.compact:
             mode = mode.split(" (")[0]  # `simulation (seed 1, x5)` reads `simulation`
-        left = Content.assemble(("canaryscope", "bold $accent"), f" · {mode} · ", (where, "bold"), count)
+        mode_text = f" · {mode} · " if fleet is None else " · "  # with several contexts, the context says where
+        left = Content.assemble(("canaryscope", "bold $accent"), mode_text, (where, "bold"), count)
         room = max(1, width - right.cell_length - 1)
         # The place and the health share the line; the place gives way, with `…`, the health and clock never do.
         left = left.truncate(room, ellipsis=True, pad=True)
         return Content.assemble(left, " ", right)
+
+    def _contexts(self, contexts: tuple[ContextHealth, ...], *, short: bool) -> Content:
+        """`east ● west ✖ 3`: each context's worst health (and its retry attempt); the long form names it."""
+        parts: list[str | tuple[str, str] | Content] = []
+        for item in contexts:
+            mark, style = HEALTH_MARKS.get(item.state, ("?", "$text-muted"))
+            parts.extend([item.context, " ", (mark, style)])
+            attempt = item.attempt if item.state in (Health.RECONNECTING, Health.UNREACHABLE) else 0
+            if short:
+                parts.append(f" {attempt}" if attempt else "")
+            else:
+                label = item.state.value + (f" (attempt {attempt})" if attempt else "")
+                parts.extend([" ", (label, style)])
+            parts.append("  ")
+        return Content.assemble(*parts).rstrip()
 
     def _health(
         self, state: AppState, *, short: bool, details: int = 0, last_detail_cells: int | None = None
