@@ -21,8 +21,11 @@ class Rows(Protocol):
 
 
 CONTEXT_TITLES = ("context", "ctx")
-CONTEXT_WIDTHS = (10, 6)
-MIN_EVENT = 12
+CONTEXT_WIDTHS = (10, 8)
+# Where the CONTEXT column's room comes from, in turn: the last event down to its first width here, then (column,
+# narrowest width) pairs. The phase keeps its width, its words are not shortened in the middle as names are.
+FULL_FLOORS: tuple[Any, ...] = (12, (3, 9), (1, 12), (0, 8))
+NARROW_FLOORS: tuple[Any, ...] = (10, (1, 9), (0, 5))
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,10 @@ def fleet_columns(columns: Any) -> FleetColumns:
     """`columns` with a CONTEXT column in front, paid for by the last event's width."""
     title = CONTEXT_TITLES[1] if columns.narrow else CONTEXT_TITLES[0]
     width = CONTEXT_WIDTHS[1] if columns.narrow else CONTEXT_WIDTHS[0]
-    # The room is taken from the last event down to a readable width, then from the widest columns (weight, phase).
     widths = list(columns.widths)
     owed = width + sum(columns.padding)
-    for column, floor in ((len(widths) - 1, MIN_EVENT), (3, 7), (2, 12), (1, 10)):
+    floors = NARROW_FLOORS if columns.narrow else FULL_FLOORS
+    for column, floor in ((len(widths) - 1, floors[0]), *floors[1:]):
         given = max(0, min(owed, widths[column] - floor))
         widths[column] -= given
         owed -= given

@@ -325,8 +325,13 @@ class OverviewScreen(Screen[None]):
         """The contexts in trouble, each with its worst source and why (the top line has room for marks only)."""
         from tui.domain.fleet_health import fleet_health
 
+        width = max(20, self.size.width - 1)
         lines = [
-            f"{item.context}: {worst.source} {worst.state.value}" + (f": {worst.detail}" if worst.detail else "")
+            # One line per context, cut with `…`: the top line's marks say the rest is there.
+            wording.shorten(
+                f"{item.context}: {worst.source} {worst.state.value}" + (f": {worst.detail}" if worst.detail else ""),
+                width,
+            )
             for item in fleet_health(fleet)
             if item.troubled and (worst := item.troubled[0]).state is not Health.CONNECTING
         ]
