@@ -60,6 +60,8 @@ def split_context_ref(value: str) -> tuple[str | None, str]:
     if value.count("/") < 2:
         return None, value
     context, namespace, name = value.rsplit("/", 2)
+    if not context:
+        raise CanaryRefError(f"CANARY: expected NAME, NAMESPACE/NAME or CONTEXT/NAMESPACE/NAME, got {value!r}")
     return context, f"{namespace}/{name}"
 
 
