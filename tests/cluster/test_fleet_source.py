@@ -222,3 +222,35 @@ def test_a_context_that_fails_to_load_is_named_retried_and_watched_once_it_loads
         assert "west" in w.sink.fleet.state_of("west").health["kubernetes"].detail
         token_file.write_text(FAKE_TOKEN)
         w.wait_for(lambda f: weight(f, "west") == 30, "west watched once its kubeconfig entry loads")
+
+
+def test_an_action_asks_in_its_context_and_changes_only_that_context(standins: list[ApiServer], tmp_path: Path) -> None:
+    from tui.actions import ActionKind
+    from tui.actions.fleet import FleetActions
+    from tui.cli import apply_lab_defaults, build_actions, build_watch_parser
+
+    east, west, _ = standins
+    seed(east, 10)
+    seed(west, 30)
+    kubeconfig = str(one_kubeconfig(tmp_path / "kubeconfig", {"east": east.url, "west": west.url}))
+    args = build_watch_parser().parse_args(["--kubeconfig", kubeconfig, "--context", "east,west"])
+    apply_lab_defaults(args)
+    with Watching(kubeconfig, ("east", "west")) as w:
+        w.wait_for(lambda f: weight(f, "east") == 10 and weight(f, "west") == 30, "both contexts")
+        by_context = {}
+        for context, member in w.source.members.items():
+            assert isinstance(member, ClusterSource)
+            state = lambda context=context: w.sink.fleet.state_of(context)  # noqa: E731
+            by_context[context] = build_actions(args, member.connection, member, state)
+        actions = FleetActions(by_context, read_only=False).for_context("west")
+        assert actions.needs_confirmation
+        question = actions.describe(ActionKind.TOGGLE_SUSPEND, KEY)
+        assert question.startswith("In context west: Suspend Canary test/examiner (spec.suspend=true)")
+        outcome = actions.perform(ActionKind.TOGGLE_SUSPEND, KEY)
+        assert outcome.ok, outcome.message
+        w.wait_for(lambda f: f.state_of("west").canaries[KEY].info.suspend, "west suspended")
+    assert [r.path for r in west.requests() if r.method == "PATCH"] == [
+        "/apis/flagger.app/v1beta1/namespaces/test/canaries/examiner"
+    ]
+    assert not [r for r in east.requests() if r.method != "GET"], "east is never changed"
+    assert not (east.get("canaries.flagger.app", "examiner", "test") or {}).get("spec", {}).get("suspend")
