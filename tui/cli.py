@@ -155,7 +155,7 @@ def build_demo_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi, ab, "
-            "bluegreen, hooks, deadline"
+            "bluegreen, hooks, deadline; fleet: three simulated clusters as contexts of one view"
         ),
     )
     _presenting(demo)
@@ -475,8 +475,11 @@ def _report_script_failure(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from tui.sim.fleet import FLEET_SCENARIO
     from tui.sim.scenario import ScenarioError, load_scenario
 
+    if args.scenario == FLEET_SCENARIO and not os.path.exists(args.scenario):
+        return _run_fleet_demo(args)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -494,6 +497,33 @@ def run_demo(args: argparse.Namespace) -> int:
         args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
     )
     app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    tune_for_interactive()
+    try:
+        result = app.run()
+    finally:
+        if recorder is not None:
+            _finish_recording(recorder)
+    _report_script_failure(app)
+    return result or 0
+
+
+def _run_fleet_demo(args: argparse.Namespace) -> int:
+    """Several simulated clusters, each a context of its own, through the same plumbing as --context a,b."""
+    from tui.actions.fleet import FleetActions
+    from tui.app import CanaryscopeApp
+    from tui.sim.actions import SimActions
+    from tui.sim.fleet import SimulatedFleet
+    from tui.sim.source import SimulationSource
+
+    extra = _presentation_options(args)
+    fleet = SimulatedFleet(seed=args.seed)
+    start = fleet.now
+    recorder = _open_recorder(
+        args.record, lambda: (fleet.now - start) / args.speed, start, "canaryscope demo fleet", args.theme
+    )
+    actions = FleetActions({c: SimActions(sim) for c, sim in fleet.sims.items()}, read_only=False)
+    source = SimulationSource(fleet, args.speed)  # type: ignore[arg-type]
+    app = CanaryscopeApp(source, actions, start_with_overview=True, contexts=fleet.contexts, recorder=recorder, **extra)
     tune_for_interactive()
     try:
         result = app.run()

@@ -24,7 +24,7 @@ CONTEXT_TITLES = ("context", "ctx")
 CONTEXT_WIDTHS = (10, 8)
 # Where the CONTEXT column's room comes from, in turn: the last event down to its first width here, then (column,
 # narrowest width) pairs. The phase keeps its width, its words are not shortened in the middle as names are.
-FULL_FLOORS: tuple[Any, ...] = (12, (3, 9), (1, 12), (0, 8))
+FULL_FLOORS: tuple[Any, ...] = (10, (1, 13), (3, 14), (0, 9))
 NARROW_FLOORS: tuple[Any, ...] = (10, (1, 9), (0, 5))
 
 
