@@ -22,6 +22,8 @@ from widgets.panel import StatePanel
 MIN_CUT_DETAIL = 12
 # More sources than this in the same trouble are counted, not named, on a short top line.
 GROUP_FROM = 3
+# The forms of the per-context health, longest first (several contexts).
+CONTEXT_FORMS = ("long", "marks", "grouped")
 
 HEALTH_MARKS: dict[Health, tuple[str, str]] = {
     Health.CONNECTED: ("●", "$success"),
@@ -82,13 +84,18 @@ class TopBar(StatePanel):
     def render_state(self, state: AppState) -> Content:
         width = max(20, (self.content_region.width or 118))
         fleet = self._fleet_line()
-        right = self._health(state, short=False) if fleet is None else self._contexts(fleet[1], short=self.compact)
+        right = self._health(state, short=False) if fleet is None else Content("")
         clock = Content.styled(f"  {wording.clock(state.now)}", "$text-muted") if state.now else Content("")
         room = width - 24 - clock.cell_length
-        if fleet is not None and right.cell_length > room - len(str(fleet[0])) - len(str(state.selected)):
-            # The followed context and canary come first: the marks alone say which context is in trouble.
-            right = self._contexts(fleet[1], short=True)
-        elif fleet is None and (self.compact or right.cell_length > room):
+        if fleet is not None:
+            # The followed context and canary come first; then each context's word, else its mark, else the healthy
+            # ones counted and only those in trouble named.
+            place = len(f"canaryscope · {fleet[0]} · {state.selected or 'no canary'} ")
+            for form in CONTEXT_FORMS[1:] if self.compact else CONTEXT_FORMS:
+                right = self._contexts(fleet[1], form)
+                if place + right.cell_length + clock.cell_length <= width:
+                    break
+        elif self.compact or right.cell_length > room:
             # As many problems with their details as fit, the first ones; the rest named, each panel saying more.
             troubled = len(
                 {
@@ -125,18 +132,25 @@ class TopBar(StatePanel):
         left = left.truncate(room, ellipsis=True, pad=True)
         return Content.assemble(left, " ", right)
 
-    def _contexts(self, contexts: tuple[ContextHealth, ...], *, short: bool) -> Content:
-        """`east ● west ✖ 3`: each context's worst health (and its retry attempt); the long form names it."""
+    def _contexts(self, contexts: tuple[ContextHealth, ...], form: str) -> Content:
+        """`east ● connected  west ✖ unreachable (attempt 3)` (long), `east ●  west ✖ 3` (marks), or `● 1/2  west ✖ 3`
+        (grouped: the healthy contexts counted, those in trouble named)."""
         parts: list[str | tuple[str, str] | Content] = []
+        healthy = [item for item in contexts if item.state is Health.CONNECTED]
+        if form == "grouped" and healthy:
+            mark, style = HEALTH_MARKS[Health.CONNECTED]
+            parts.extend([(mark, style), " ", (f"{len(healthy)}/{len(contexts)}", style), "  "])
         for item in contexts:
+            if form == "grouped" and item.state is Health.CONNECTED:
+                continue
             mark, style = HEALTH_MARKS.get(item.state, ("?", "$text-muted"))
             parts.extend([item.context, " ", (mark, style)])
             attempt = item.attempt if item.state in (Health.RECONNECTING, Health.UNREACHABLE) else 0
-            if short:
-                parts.append(f" {attempt}" if attempt else "")
-            else:
+            if form == "long":
                 label = item.state.value + (f" (attempt {attempt})" if attempt else "")
                 parts.extend([" ", (label, style)])
+            else:
+                parts.append(f" {attempt}" if attempt else "")
             parts.append("  ")
         return Content.assemble(*parts).rstrip()
 

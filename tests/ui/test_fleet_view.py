@@ -192,3 +192,25 @@ async def test_the_question_names_the_context_and_only_its_actions_act() -> None
         await settle(pilot, lambda: bool(west.performed), "the suspension")
     assert west.performed == [(ActionKind.TOGGLE_SUSPEND, key("examiner"))]
     assert east.performed == []
+
+
+async def open_us_east_examiner(pilot: Any) -> None:
+    app = pilot.app
+    await ready(pilot)
+    app.select_in("us-east", key("examiner"))
+    await pilot.press("enter")
+    await settle(pilot, lambda: app.screen is app.rollout_screen, "the rollout screen")
+    await pilot.pause()
+
+
+def test_rollout_screen_names_its_context_at_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(fleet_app(), terminal_size=(80, 24), run_before=open_us_east_examiner)
+
+
+async def test_a_narrow_top_line_counts_the_healthy_contexts_and_names_the_troubled() -> None:
+    app = fleet_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        line = app.overview_screen.query_one(TopBar).render_state(app.state).plain
+        assert line.startswith("canaryscope · eu-west · apps/examiner")
+        assert line.endswith("● 2/3  ap-south ✖ 3  12:10:00")
