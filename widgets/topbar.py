@@ -90,7 +90,8 @@ class TopBar(StatePanel):
         if fleet is not None:
             # The followed context and canary come first; then each context's word, else its mark, else the healthy
             # ones counted and only those in trouble named.
-            place = len(f"canaryscope · {fleet[0]} · {state.selected or 'no canary'} ")
+            counted = f" ({fleet[2][0]} of {fleet[2][1]})" if fleet[2] else ""
+            place = len(f"canaryscope · {fleet[0]} · {state.selected or 'no canary'}{counted} ")
             for form in CONTEXT_FORMS[1:] if self.compact else CONTEXT_FORMS:
                 right = self._contexts(fleet[1], form)
                 if place + right.cell_length + clock.cell_length <= width:
