@@ -35,9 +35,9 @@ def key(name: str) -> CanaryKey:
     return CanaryKey("apps", name)
 
 
-def context_observations(context: str) -> InContext:
+def context_observations(context: str, canaries: dict[str, list[tuple[str, str, int]]] = CANARIES) -> InContext:
     infos = []
-    for name, phase, weight in CANARIES[context]:
+    for name, phase, weight in canaries[context]:
         info = parse_canary(objects.canary(name, "apps", phase=phase, weight=weight))
         assert info is not None
         infos.append(info)
@@ -57,8 +57,11 @@ class FixedFleetSource:
     label = "3 contexts"
     pacing = None
 
+    def __init__(self, canaries: dict[str, list[tuple[str, str, int]]] = CANARIES) -> None:
+        self.canaries = canaries
+
     def start(self, sink: Mailbox | Consumer) -> None:
-        sink.put([context_observations(c) for c in CONTEXTS])  # type: ignore[union-attr,list-item]
+        sink.put([context_observations(c, self.canaries) for c in CONTEXTS])  # type: ignore[union-attr,list-item]
 
     def pump(self) -> None:
         pass
@@ -214,3 +217,17 @@ async def test_a_narrow_top_line_counts_the_healthy_contexts_and_names_the_troub
         line = app.overview_screen.query_one(TopBar).render_state(app.state).plain
         assert line.startswith("canaryscope · eu-west · apps/examiner")
         assert line.endswith("● 2/3  ap-south ✖ 3  12:10:00")
+
+
+async def test_a_first_context_with_one_canary_still_opens_on_the_overview() -> None:
+    one_first = {**CANARIES, "eu-west": CANARIES["eu-west"][:1]}
+    app = CanaryscopeApp(
+        FixedFleetSource(one_first),  # type: ignore[arg-type]
+        ReadOnlyActions(),
+        start_with_overview=True,
+        contexts=CONTEXTS,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.focus is not None and app.focus.count() == 3, "every context listed")
+        await pilot.pause()
+        assert app.screen is app.overview_screen

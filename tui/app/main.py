@@ -140,7 +140,7 @@ class CanaryscopeApp(App[int]):
             # chosen, a lone canary opens on its own screen without the overview composed and drawn first.
             self.mailbox.flush()
             first = navigation.OVERVIEW
-            if self._settled:
+            if self._settled and self.focus is None:  # several contexts: the overview, whatever one of them lists
                 first = settled((first,), len(self.state.canaries))[0]
             self.navigator.start(first)
         if (pacing := self.source.pacing) is not None and pacing.autorun:
