@@ -254,3 +254,19 @@ def test_an_action_asks_in_its_context_and_changes_only_that_context(standins: l
     ]
     assert not [r for r in east.requests() if r.method != "GET"], "east is never changed"
     assert not (east.get("canaries.flagger.app", "examiner", "test") or {}).get("spec", {}).get("suspend")
+
+
+def test_a_context_without_flagger_is_named_and_the_other_is_listed(standins: list[ApiServer], tmp_path: Path) -> None:
+    east = standins[0]
+    seed(east, 10)
+    bare = ApiServer(bookmark_interval=0.5).start()  # no Canary CRD: Flagger is not installed there
+    try:
+        kubeconfig = str(one_kubeconfig(tmp_path / "kubeconfig", {"east": east.url, "bare": bare.url}))
+        with Watching(kubeconfig, ("east", "bare")) as w:
+            w.wait_for(
+                lambda f: weight(f, "east") == 10 and health(f, "bare", "canaries") is Health.NOT_INSTALLED,
+                "east listed, bare without Flagger",
+            )
+            assert "context bare" in w.sink.fleet.state_of("bare").health["canaries"].detail
+    finally:
+        bare.stop()
