@@ -270,3 +270,31 @@ def test_a_context_without_flagger_is_named_and_the_other_is_listed(standins: li
             assert "context bare" in w.sink.fleet.state_of("bare").health["canaries"].detail
     finally:
         bare.stop()
+
+
+def test_a_context_whose_server_is_killed_and_restarted_resyncs_while_the_other_updates(
+    standins: list[ApiServer], tmp_path: Path
+) -> None:
+    east, west, _ = standins
+    seed(east, 10)
+    seed(west, 30)
+    port = east.port
+    kubeconfig = str(one_kubeconfig(tmp_path / "kubeconfig", {"east": east.url, "west": west.url}))
+    with Watching(kubeconfig, ("east", "west")) as w:
+        w.wait_for(lambda f: weight(f, "east") == 10 and weight(f, "west") == 30, "both contexts")
+        east.stop()  # killed: its process and every connection gone; its etcd (the store) survives, as a cluster's does
+        w.wait_for(lambda f: health(f, "east", "canaries") is not Health.CONNECTED, "east seen gone")
+        west.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 40})
+        w.wait_for(lambda f: weight(f, "west") == 40, "west while east is gone")
+        east.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 20})  # unseen meanwhile
+        restarted = ApiServer(crds=DEMO_CRDS, bookmark_interval=0.5, port=port)
+        restarted.store = east.store
+        restarted.start()
+        try:
+            w.wait_for(
+                lambda f: weight(f, "east") == 20 and health(f, "east", "canaries") is Health.CONNECTED,
+                "east resynced from the restarted server",
+            )
+            assert weight(w.sink.fleet, "west") == 40
+        finally:
+            restarted.stop()
