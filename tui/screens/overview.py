@@ -13,6 +13,7 @@ from textual.widgets import Static
 from tui.domain import facts, wording
 from tui.domain.changes import changed_keys
 from tui.domain.fleet import Fleet
+from tui.domain.fleet_health import fleet_health
 from tui.domain.model import CanaryKey, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
@@ -323,9 +324,7 @@ class OverviewScreen(Screen[None]):
 
     def _fleet_note(self, fleet: Fleet) -> Content | None:
         """The contexts in trouble, each with its worst source and why (the top line has room for marks only)."""
-        from tui.domain.fleet_health import fleet_health
-
-        width = max(20, self.size.width - 1)
+        width = max(20, self.app.size.width - 1)
         lines = [
             # One line per context, cut with `…`: the top line's marks say the rest is there.
             wording.shorten(
