@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from tui import __version__
 from tui.base.gc_tuning import tune_for_interactive
@@ -154,7 +155,8 @@ def build_demo_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "a scenario YAML file, or a built-in name: demo (default), seed, gated, daemonset, configmap, lab, istio, "
-            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics"
+            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics; fleet: three simulated clusters as contexts of "
+            "one view"
         ),
     )
     _presenting(demo)
@@ -165,7 +167,13 @@ def build_watch_parser() -> argparse.ArgumentParser:
     watch = OneLineParser(prog="canaryscope watch", description=WATCH_HELP)
     watch.add_argument("canary", nargs="?", metavar="CANARY", help="open this canary (NAME or NAMESPACE/NAME)")
     watch.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    watch.add_argument("--context", help="kubeconfig context (default: the current context)")
+    watch.add_argument(
+        "--context",
+        action="append",
+        metavar="CONTEXT[,CONTEXT…]",
+        help="kubeconfig context (default: the current context); several, comma-separated or repeated, in one view",
+    )
+    watch.add_argument("--all-contexts", action="store_true", help="every context of the kubeconfig, in one view")
     scope = watch.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
@@ -347,14 +355,35 @@ def apply_lab_defaults(args: argparse.Namespace) -> None:
 
 
 def run_watch(args: argparse.Namespace) -> int:
+    from tui.cluster.contexts import split_contexts
+
+    contexts = split_contexts(args.context)
+    if args.all_contexts or len(contexts) > 1:
+        from tui.watch_fleet import WatchSteps, run_fleet
+
+        steps = WatchSteps(
+            apply_lab_defaults,
+            reader_options,
+            _presentation_options,
+            build_actions,
+            _open_recorder,
+            _finish_recording,
+            _report_script_failure,
+        )
+        chosen = run_fleet(args, contexts, steps)
+        if not isinstance(chosen, str):
+            return chosen
+        contexts = (chosen,)  # --all-contexts found only this one: watched as a single context
+    args.context = contexts[0] if contexts else None
+    return _run_one_context(args)
+
+
+def reader_options(args: argparse.Namespace) -> tuple[Any, Any]:
+    """--prometheus and --logger (with the Prometheus password), each checked before anything connects."""
     from tui.cluster.flagger_install import LOOK
-    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.prometheus import USER_ENV, parse_prometheus_option, read_password
-    from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.forecast import LiveForecasts
 
-    apply_lab_defaults(args)
     try:
         password = read_password(args.prometheus_password_file, os.environ)
         user = os.environ.get(USER_ENV) or None
@@ -368,6 +397,16 @@ def run_watch(args: argparse.Namespace) -> int:
         logger = None if args.logger == "none" else LOOK if args.logger is None else parse_logger_option(args.logger)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    return prometheus, logger
+
+
+def _run_one_context(args: argparse.Namespace) -> int:
+    from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
+    from tui.cluster.source import ClusterOptions, ClusterSource
+    from tui.sim.forecast import LiveForecasts
+
+    apply_lab_defaults(args)
+    prometheus, logger = reader_options(args)
     canary, namespace = args.canary, args.namespace
     if canary:
         from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
@@ -440,8 +479,11 @@ def _report_script_failure(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from tui.sim.fleet import FLEET_SCENARIO
     from tui.sim.scenario import ScenarioError, load_scenario
 
+    if args.scenario == FLEET_SCENARIO and not os.path.exists(args.scenario):
+        return _run_fleet_demo(args)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -459,6 +501,33 @@ def run_demo(args: argparse.Namespace) -> int:
         args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
     )
     app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    tune_for_interactive()
+    try:
+        result = app.run()
+    finally:
+        if recorder is not None:
+            _finish_recording(recorder)
+    _report_script_failure(app)
+    return result or 0
+
+
+def _run_fleet_demo(args: argparse.Namespace) -> int:
+    """Several simulated clusters, each a context of its own, through the same plumbing as --context a,b."""
+    from tui.actions.fleet import FleetActions
+    from tui.app import CanaryscopeApp
+    from tui.sim.actions import SimActions
+    from tui.sim.fleet import SimulatedFleet
+    from tui.sim.source import SimulationSource
+
+    extra = _presentation_options(args)
+    fleet = SimulatedFleet(seed=args.seed)
+    start = fleet.now
+    recorder = _open_recorder(
+        args.record, lambda: (fleet.now - start) / args.speed, start, "canaryscope demo fleet", args.theme
+    )
+    actions = FleetActions({c: SimActions(sim) for c, sim in fleet.sims.items()}, read_only=False)
+    source = SimulationSource(fleet, args.speed)  # type: ignore[arg-type]
+    app = CanaryscopeApp(source, actions, start_with_overview=True, contexts=fleet.contexts, recorder=recorder, **extra)
     tune_for_interactive()
     try:
         result = app.run()

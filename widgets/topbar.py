@@ -12,6 +12,7 @@ from textual.visual import VisualType
 from tui.domain import wording
 from tui.domain.changes import same_keys
 from tui.domain.flagger.strategy import Strategy
+from tui.domain.fleet_health import ContextHealth
 from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.progress import strategy_for
 from tui.domain.state import AppState
@@ -21,6 +22,8 @@ from widgets.panel import StatePanel
 MIN_CUT_DETAIL = 12
 # More sources than this in the same trouble are counted, not named, on a short top line.
 GROUP_FROM = 3
+# The forms of the per-context health, longest first (several contexts).
+CONTEXT_FORMS = ("long", "marks", "grouped")
 
 HEALTH_MARKS: dict[Health, tuple[str, str]] = {
     Health.CONNECTED: ("●", "$success"),
@@ -59,9 +62,16 @@ class TopBar(StatePanel):
         self._position_memo = (state.canaries, state.selected, position)
         return position
 
+    def _fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:
+        """With several contexts, the app's followed context, every context's health mark and the followed canary's
+        place among all of them (None otherwise)."""
+        line = getattr(self.app, "fleet_line", None)
+        return line() if callable(line) else None
+
     def slice_key(self, state: AppState) -> Any:
         position = self._selected_position(state)
         return (
+            self._fleet_line(),
             state.selected,
             state.selected_view.info.analysis if state.selected_view else None,
             tuple(sorted(state.health.items())),
@@ -73,10 +83,20 @@ class TopBar(StatePanel):
 
     def render_state(self, state: AppState) -> Content:
         width = max(20, (self.content_region.width or 118))
-        right = self._health(state, short=False)
+        fleet = self._fleet_line()
+        right = self._health(state, short=False) if fleet is None else Content("")
         clock = Content.styled(f"  {wording.clock(state.now)}", "$text-muted") if state.now else Content("")
         room = width - 24 - clock.cell_length
-        if self.compact or right.cell_length > room:
+        if fleet is not None:
+            # The followed context and canary come first; then each context's word, else its mark, else the healthy
+            # ones counted and only those in trouble named.
+            counted = f" ({fleet[2][0]} of {fleet[2][1]})" if fleet[2] else ""
+            place = len(f"canaryscope · {fleet[0]} · {state.selected or 'no canary'}{counted} ")
+            for form in CONTEXT_FORMS[1:] if self.compact else CONTEXT_FORMS:
+                right = self._contexts(fleet[1], form)
+                if place + right.cell_length + clock.cell_length <= width:
+                    break
+        elif self.compact or right.cell_length > room:
             # As many problems with their details as fit, the first ones; the rest named, each panel saying more.
             troubled = len(
                 {
@@ -96,19 +116,44 @@ class TopBar(StatePanel):
         # A long refusal is cut with `…` before it pushes the clock off the line.
         right = right.truncate(max(10, width - 24 - clock.cell_length), ellipsis=True) + clock
         where = str(state.selected) if state.selected else "no canary"
+        if fleet is not None:
+            where = f"{fleet[0]} · {where}"  # the context the keys act in
         view = state.selected_view
         if view is not None and (strategy := strategy_for(state, view)) is not Strategy.CANARY:
             where += f" ({strategy.label})"
-        position = self._selected_position(state)
+        position = self._selected_position(state) if fleet is None else fleet[2]
         count = f" ({position[0]} of {position[1]})" if position else ""
         mode = self.mode
         if self.compact:
             mode = mode.split(" (")[0]  # `simulation (seed 1, x5)` reads `simulation`
-        left = Content.assemble(("canaryscope", "bold $accent"), f" · {mode} · ", (where, "bold"), count)
+        mode_text = f" · {mode} · " if fleet is None else " · "  # with several contexts, the context says where
+        left = Content.assemble(("canaryscope", "bold $accent"), mode_text, (where, "bold"), count)
         room = max(1, width - right.cell_length - 1)
         # The place and the health share the line; the place gives way, with `…`, the health and clock never do.
         left = left.truncate(room, ellipsis=True, pad=True)
         return Content.assemble(left, " ", right)
+
+    def _contexts(self, contexts: tuple[ContextHealth, ...], form: str) -> Content:
+        """`east ● connected  west ✖ unreachable (attempt 3)` (long), `east ●  west ✖ 3` (marks), or `● 1/2  west ✖ 3`
+        (grouped: the healthy contexts counted, those in trouble named)."""
+        parts: list[str | tuple[str, str] | Content] = []
+        healthy = [item for item in contexts if item.state is Health.CONNECTED]
+        if form == "grouped" and healthy:
+            mark, style = HEALTH_MARKS[Health.CONNECTED]
+            parts.extend([(mark, style), " ", (f"{len(healthy)}/{len(contexts)}", style), "  "])
+        for item in contexts:
+            if form == "grouped" and item.state is Health.CONNECTED:
+                continue
+            mark, style = HEALTH_MARKS.get(item.state, ("?", "$text-muted"))
+            parts.extend([item.context, " ", (mark, style)])
+            attempt = item.attempt if item.state in (Health.RECONNECTING, Health.UNREACHABLE) else 0
+            if form == "long":
+                label = item.state.value + (f" (attempt {attempt})" if attempt else "")
+                parts.extend([" ", (label, style)])
+            else:
+                parts.append(f" {attempt}" if attempt else "")
+            parts.append("  ")
+        return Content.assemble(*parts).rstrip()
 
     def _health(
         self, state: AppState, *, short: bool, details: int = 0, last_detail_cells: int | None = None

@@ -353,7 +353,7 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
         ([], "the following arguments are required: [NAMESPACE/]CANARY"),
         (["test/examiner", "--timeout", "soon"], "--timeout 'soon' is not a duration (use e.g. 30s, 4m, 1h30m)"),
         (["test/examiner", "--timeout", "0s"], "--timeout must be between 1s and 604800s, got 0s"),
-        (["a/b/c"], "CANARY: expected NAME or NAMESPACE/NAME, got 'a/b/c'"),
+        (["/b/c"], "CANARY: expected NAME, NAMESPACE/NAME or CONTEXT/NAMESPACE/NAME, got '/b/c'"),
         (["/examiner"], "CANARY: expected NAME or NAMESPACE/NAME, got '/examiner'"),
         (["apps/examiner", "-n", "test"], "CANARY 'apps/examiner' names namespace 'apps' but -n says 'test'"),
         (["test/examiner", "--logger", "logger"], "--logger: expected NAMESPACE/LABEL-SELECTOR"),

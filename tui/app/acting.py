@@ -37,8 +37,9 @@ class Acting:
         """`kind` on the followed canary; `confirmed`: asked already (a script the user agreed to run)."""
         state = self._state()
         key = state.selected
-        if self._actions.read_only:
-            self._report(self._actions.perform(kind, key) if key else Outcome(False, "Read-only"), kind)
+        actions = self._actions  # the followed canary's context: the question and the change go there only
+        if actions.read_only:
+            self._report(actions.perform(kind, key) if key else Outcome(False, "Read-only"), kind)
             return
         reason = why_not(kind, state.selected_view)
         if reason is not None:
@@ -47,33 +48,33 @@ class Acting:
         if key is None:
             self._report(Outcome(False, "No canary selected"), kind)
             return
-        if self._actions.needs_confirmation and not confirmed:
-            question = self._actions.describe(kind, key)
+        if actions.needs_confirmation and not confirmed:
+            question = actions.describe(kind, key)
             from tui.screens.confirm import ConfirmScreen
 
-            self._app.push_screen(ConfirmScreen(question), partial(self._confirmed, kind, key))
+            self._app.push_screen(ConfirmScreen(question), partial(self._confirmed, actions, kind, key))
             return
-        self._perform(kind, key)
+        self._perform(actions, kind, key)
 
-    def _confirmed(self, kind: ActionKind, key: CanaryKey, answer: bool | None) -> None:
+    def _confirmed(self, actions: RolloutActions, kind: ActionKind, key: CanaryKey, answer: bool | None) -> None:
         if answer:
-            self._perform(kind, key)
+            self._perform(actions, kind, key)
         else:
             self._app.notify("Nothing was changed", title=ACTION_TITLES[kind])
 
-    def _perform(self, kind: ActionKind, key: CanaryKey) -> None:
-        if self._actions.blocking:
+    def _perform(self, actions: RolloutActions, kind: ActionKind, key: CanaryKey) -> None:
+        if actions.blocking:
             self._app.run_worker(
-                partial(self._perform_in_thread, kind, key), thread=True, group="actions", exit_on_error=False
+                partial(self._perform_in_thread, actions, kind, key), thread=True, group="actions", exit_on_error=False
             )
             return
-        outcome = self._actions.perform(kind, key)
+        outcome = actions.perform(kind, key)
         self._pump()
         self._report(outcome, kind)
 
-    def _perform_in_thread(self, kind: ActionKind, key: CanaryKey) -> None:
+    def _perform_in_thread(self, actions: RolloutActions, kind: ActionKind, key: CanaryKey) -> None:
         try:
-            outcome = self._actions.perform(kind, key)
+            outcome = actions.perform(kind, key)
         except Exception as exc:  # an unexpected failure must reach the screen, not vanish in a worker
             outcome = Outcome(False, f"{ACTION_TITLES[kind]} failed: {exc.__class__.__name__}: {exc}")
         self._app.call_from_thread(self._report, outcome, kind)

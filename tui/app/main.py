@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from styles import STYLESHEET
 from tui.actions import ActionKind, RolloutActions
 from tui.app import navigation
 from tui.app.acting import Acting
+from tui.app.fleet_focus import FleetFocus, Selection, lists_canaries
 from tui.app.messages import ObservationBatch, ObservationsPending
 from tui.app.navigation import Navigator, screen_factories
 from tui.app.presenting import Presenter
@@ -25,6 +26,8 @@ from tui.app.screen_diff import ScreenDiff
 from tui.app.terminal import Terminal
 from tui.base.redact import scrub
 from tui.base.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES, next_theme
+from tui.domain.fleet import Fleet
+from tui.domain.fleet_health import ContextHealth, fleet_health
 from tui.domain.model import CanaryKey
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.reducer import reduce_all
@@ -66,19 +69,23 @@ class CanaryscopeApp(App[int]):
         script: Script | None = None,
         recorder: CastRecorder | None = None,
         screenshot_dir: Path | None = None,
+        contexts: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.source = source
         self.actions = actions
         self.state = AppState()
+        # Several kubeconfig contexts: every context's state, and the one followed (self.state is its state).
+        self.focus = FleetFocus(contexts) if len(contexts) > 1 else None
         # Screens are built when first opened and then kept (installed), so that a key press neither composes them
         # again nor leaves a screen's worth of widgets for the garbage collector.
         self.navigator = Navigator(
-            self, screen_factories(source.label, actions.read_only), lambda: self.state.selected, self._select
+            self, screen_factories(source.label, actions.read_only), self._followed, self._follow
         )
         # Without a named canary: the overview, until the first list shows whether there is more than one.
         self.start_with_overview = start_with_overview
-        self._settled = not start_with_overview
+        # With several contexts the overview stays the first screen: one context's first list says nothing of the rest.
+        self._settled = not start_with_overview or self.focus is not None
         self._listed = False
         self._last_flush = float("-inf")
         self._streaming = False  # the last flush came within a frame of the one before: wait for frames
@@ -88,7 +95,7 @@ class CanaryscopeApp(App[int]):
         self.screenshot_dir = screenshot_dir or Path.cwd()
         self.presenter = Presenter(self, script, recorder)
         self.terminal = Terminal(self)
-        self.acting = Acting(self, lambda: self.actions, lambda: self.state, lambda: self.source.pump())
+        self.acting = Acting(self, self._acting_actions, lambda: self.state, lambda: self.source.pump())
 
     # The screens, by the navigator's names.
     rollout_screen: RolloutScreen = navigation.ScreenNamed(navigation.ROLLOUT)  # type: ignore[assignment]
@@ -135,7 +142,7 @@ class CanaryscopeApp(App[int]):
             # chosen, a lone canary opens on its own screen without the overview composed and drawn first.
             self.mailbox.flush()
             first = navigation.OVERVIEW
-            if self._settled:
+            if self._settled and self.focus is None:  # several contexts: the overview, whatever one of them lists
                 first = settled((first,), len(self.state.canaries))[0]
             self.navigator.start(first)
         if (pacing := self.source.pacing) is not None and pacing.autorun:
@@ -150,6 +157,9 @@ class CanaryscopeApp(App[int]):
 
     def apply(self, observations: list[Observation]) -> None:
         if not observations:
+            return
+        if self.focus is not None:
+            self._apply_fleet(observations)
             return
         listed = not self._listed and any(isinstance(o, CanariesListed) for o in observations)
         state = reduce_all(self.state, observations)
@@ -167,6 +177,31 @@ class CanaryscopeApp(App[int]):
             self._first_list_shown()
         self.actions.after_state(state)
         self.presenter.state_changed(state)
+
+    @property
+    def fleet(self) -> Fleet:
+        """Every context's state (a single cluster or the simulation: the one local context)."""
+        return self.focus.fleet if self.focus is not None else Fleet.single(self.state)
+
+    def fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:
+        """With several contexts: the followed one, every context's health mark and the followed canary's place
+        among every context's canaries, for the top line."""
+        if self.focus is None:
+            return None
+        return self.focus.context, fleet_health(self.focus.fleet), self.focus.position()
+
+    def _apply_fleet(self, observations: list[Observation]) -> None:
+        assert self.focus is not None
+        listed = not self._listed and lists_canaries(observations)
+        if self.focus.fold(observations):
+            self.state = self.focus.state
+            self._show(self.state)
+            after_fleet = getattr(self.actions, "after_fleet", None)
+            if after_fleet is not None:
+                after_fleet(self.focus.fleet)
+            self.presenter.state_changed(self.state)
+        if listed:
+            self._first_list_shown()
 
     def _first_list_shown(self) -> None:
         """A source that waits to hear the first list is on screen (leaving it the CPU meanwhile) hears it after the
@@ -208,6 +243,10 @@ class CanaryscopeApp(App[int]):
             # Under a dialog (help, a question) only the top line keeps time: the display never looks frozen, and
             # the rest, which the dialog dims, is shown when the screen resumes.
             show = getattr(self.screen_stack[-2], "show_top_line", None)
+        if self.focus is not None and (show_fleet := getattr(screen, "show_fleet", None)) is not None:
+            with self.batch_update():
+                show_fleet(self.focus.fleet)
+            return
         if show is not None:
             with self.batch_update():
                 show(state)
@@ -282,13 +321,47 @@ class CanaryscopeApp(App[int]):
     open_rollout = action_open_rollout
 
     def _select(self, key: CanaryKey) -> None:
+        if self.focus is not None:
+            self.select_in(self.focus.context, key)
+            return
         self.apply([CanarySelected(key)])
+
+    def select_in(self, context: str, key: CanaryKey | None) -> None:
+        """Follow `key` in `context` (with several contexts; otherwise the one context's canary)."""
+        if self.focus is None:
+            if key is not None:
+                self._select(key)
+            return
+        before = self.focus.fleet
+        self.focus.select(context, key)
+        state = self.focus.state
+        if state is not self.state or self.focus.fleet is not before:
+            self.state = state
+            self._show(state)
+
+    def _followed(self) -> Selection | CanaryKey | None:
+        return self.focus.selection if self.focus is not None else self.state.selected
+
+    def _follow(self, chosen: Selection | CanaryKey) -> None:
+        if isinstance(chosen, Selection):
+            self.select_in(chosen.context, chosen.key)
+        else:
+            self._select(chosen)
+
+    def _acting_actions(self) -> RolloutActions:
+        for_context = getattr(self.actions, "for_context", None)
+        if self.focus is not None and for_context is not None:
+            return for_context(self.focus.context)  # type: ignore[no-any-return]
+        return self.actions
 
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
             self.rollout_screen.open_filter()
 
     def action_next_canary(self) -> None:
+        if self.focus is not None:
+            self._next_in_fleet()
+            return
         count = len(self.state.canaries)
         if count < 2 and (count == 0 or self.state.selected in self.state.canaries):
             only = "No canary is in scope yet" if not count else f"{self.state.selected} is the only canary in scope"
@@ -297,6 +370,16 @@ class CanaryscopeApp(App[int]):
         following = self.state.next_canary()
         if following is not None:
             self._select(following)
+
+    def _next_in_fleet(self) -> None:
+        assert self.focus is not None
+        if self.focus.count() < 2:
+            only = "No canary is in scope yet" if not self.focus.count() else "This is the only canary in scope"
+            self.notify(only, title="Next canary")
+            return
+        following = self.focus.next()
+        if following is not None:
+            self.select_in(following.context, following.key)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

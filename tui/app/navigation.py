@@ -14,7 +14,6 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
-from tui.domain.model import CanaryKey
 from tui.screens.keys import navigation_keys
 from tui.screens.moves import (
     ANALYSIS,
@@ -113,15 +112,16 @@ class Navigator:
         self,
         app: App[Any],
         factories: Mapping[str, Callable[[], Screen[Any]]],
-        selected: Callable[[], CanaryKey | None],
-        select: Callable[[CanaryKey], None],
+        selected: Callable[[], Any],
+        select: Callable[[Any], None],
     ) -> None:
         self._app = app
         self._factories = factories
         self._built: dict[str, Screen[Any]] = {}
         self._selected = selected
         self._select = select
-        self._followed_before_overview: CanaryKey | None = None
+        # A CanaryKey, or with several contexts the app's Selection (context and key).
+        self._followed_before_overview: Any = None
 
     def screen(self, name: str) -> Screen[Any]:
         """The screen called `name`, built and installed on first use."""

@@ -51,3 +51,22 @@ def resolve_namespace(text: str, ref_namespace: str | None, flag_namespace: str 
     if ref_namespace and flag_namespace and ref_namespace != flag_namespace:
         raise CanaryRefError(f"CANARY {text!r} names namespace {ref_namespace!r} but -n says {flag_namespace!r}")
     return ref_namespace or flag_namespace
+
+
+def split_context_ref(value: str) -> tuple[str | None, str]:
+    """`CONTEXT/NAMESPACE/NAME` as (context, `NAMESPACE/NAME`); anything with fewer parts as (None, value). A
+    context may itself hold '/' (EKS names contexts by ARN, `arn:…:cluster/prod`): the last two parts are the
+    namespace and the name, the rest is the context."""
+    if value.count("/") < 2:
+        return None, value
+    context, namespace, name = value.rsplit("/", 2)
+    if not context:
+        raise CanaryRefError(f"CANARY: expected NAME, NAMESPACE/NAME or CONTEXT/NAMESPACE/NAME, got {value!r}")
+    return context, f"{namespace}/{name}"
+
+
+def resolve_context(text: str, ref_context: str | None, flag_context: str | None) -> str | None:
+    """The context a reference and --context agree on (None: neither gives one, the kubeconfig's current one)."""
+    if ref_context and flag_context and ref_context != flag_context:
+        raise CanaryRefError(f"CANARY {text!r} names context {ref_context!r} but --context says {flag_context!r}")
+    return ref_context or flag_context

@@ -12,12 +12,15 @@ from textual.widgets import Static
 
 from tui.domain import facts, wording
 from tui.domain.changes import changed_keys
-from tui.domain.model import CanaryKey, MetricSample
+from tui.domain.fleet import Fleet
+from tui.domain.fleet_health import fleet_health
+from tui.domain.model import CanaryKey, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
 from tui.screens import keys, moves
+from tui.screens.fleet_rows import FleetRows, fleet_columns, table_key
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.problems import problem
@@ -243,11 +246,17 @@ class OverviewScreen(Screen[None]):
         self._pending: AppState | None = None
         self._timer_armed = False
         self.columns = FULL_COLUMNS
+        # Several contexts (show_fleet): a CONTEXT column, and each context's rows from its own cache.
+        self._fleet: Fleet | None = None
+        self._fleet_rows = FleetRows(RowCache)
 
     def compose(self) -> ComposeResult:
+        if getattr(self.app, "focus", None) is not None:
+            self._fleet = self.app.fleet  # type: ignore[attr-defined]  # several contexts: a CONTEXT column from the start
+        shown = self._table_columns()
         yield TopBar(self.mode, id="topbar")
         yield Static("", id="overview-note", markup=False)
-        yield CanaryTable(self.columns.titles, self.columns.widths, id="overview")
+        yield CanaryTable(shown.titles, shown.widths, id="overview")
         yield KeyBar()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -256,15 +265,29 @@ class OverviewScreen(Screen[None]):
         if columns == self.columns:
             return
         self.columns = columns
-        self.query_one(CanaryTable).set_columns(columns.titles, columns.widths, columns.padding)
+        shown = self._table_columns()
+        self.query_one(CanaryTable).set_columns(shown.titles, shown.widths, shown.padding)
+        self._apply_current()
+
+    def on_screen_resume(self) -> None:
+        self._apply_current()
+
+    def _apply_current(self) -> None:
+        if self._fleet is not None:
+            self._fleet = getattr(self.app, "fleet", self._fleet)
+            self._apply(self.app.state)  # type: ignore[attr-defined]
+            return
         state = getattr(self.app, "state", None)
         if isinstance(state, AppState):
             self._apply(state)
 
-    def on_screen_resume(self) -> None:
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self._apply(state)
+    def _table_columns(self) -> Columns:
+        return fleet_columns(self.columns).table if self._fleet is not None else self.columns
+
+    def show_fleet(self, fleet: Fleet) -> None:
+        """Every context's canaries, with the context in front; the followed context's state keeps the top line."""
+        self._fleet = fleet
+        self.show_state(self.app.state)  # type: ignore[attr-defined]
 
     def show_state(self, state: AppState) -> None:
         # Coalesced by frame: whatever arrives before the screen handles its queue again is shown in one refresh
@@ -287,7 +310,9 @@ class OverviewScreen(Screen[None]):
         """With no canary to list, a sentence says why (refused, not installed) or that none is there yet."""
         note = self.query_one("#overview-note", Static)
         text: Content | None = None
-        if not state.canaries:
+        if self._fleet is not None:
+            text = self._fleet_note(self._fleet)
+        elif not state.canaries:
             refused = problem(state, "canaries")
             if refused is not None:
                 text = Content.styled(f"canaries {refused}", "$error")
@@ -296,6 +321,22 @@ class OverviewScreen(Screen[None]):
         note.display = text is not None
         if text is not None:
             note.update(text)
+
+    def _fleet_note(self, fleet: Fleet) -> Content | None:
+        """The contexts in trouble, each with its worst source and why (the top line has room for marks only)."""
+        width = max(20, self.app.size.width - 1)
+        lines = [
+            # One line per context, cut with `…`: the top line's marks say the rest is there.
+            wording.shorten(
+                f"{item.context}: {worst.source} {worst.state.value}" + (f": {worst.detail}" if worst.detail else ""),
+                width,
+            )
+            for item in fleet_health(fleet)
+            if item.troubled and (worst := item.troubled[0]).state is not Health.CONNECTING
+        ]
+        if not lines and not any(state.canaries for state in fleet.states.values()):
+            return Content.styled("Waiting for a Canary in scope…", "$text-muted")
+        return Content.styled("\n".join(lines), "$warning") if lines else None
 
     def _flush(self) -> None:
         self._timer_armed = False
@@ -314,26 +355,39 @@ class OverviewScreen(Screen[None]):
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(state)
         self._show_note(state)
-        changes = self._row_cache.changes(state, self.columns)
-        for key in changes.removed:
+        if self._fleet is not None:
+            put, removed = self._fleet_rows.changes(self._fleet, fleet_columns(self.columns))
+            followed = table_key(self.app.focus.context, state.selected) if state.selected else None  # type: ignore[attr-defined]
+        else:
+            changes = self._row_cache.changes(state, self.columns)
+            put, removed = changes.put, changes.removed
+            followed = str(state.selected) if state.selected is not None else None
+        for key in removed:
             table.remove(key)
         column = self.sort_column
         # A new row, or a changed value in the sorted column, moves rows.
-        resort = any(key not in table or table.cells(key)[column] != row[column] for key, row in changes.put.items())
+        resort = any(key not in table or table.cells(key)[column] != row[column] for key, row in put.items())
         with table.batch():
-            for key, row in changes.put.items():
+            for key, row in put.items():
                 table.put(key, row)
         if resort:
             self._sort(table)
-        if state.selected is not None and str(state.selected) in table:
-            table.move_cursor(str(state.selected))
+        if followed is not None and followed in table:
+            table.move_cursor(followed)
 
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
-        table.sort(lambda cells: sort_value(column, cells[column]), reverse=self.sort_reverse)
+        # With a CONTEXT column in front, the numeric columns are one further right.
+        by = column - 1 if self._fleet is not None else column
+        table.sort(lambda cells: sort_value(by, cells[column]), reverse=self.sort_reverse)
 
     @on(CanaryTable.RowHighlighted)
     def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
+        if self._fleet is not None:
+            chosen = self._fleet_rows.keys.get(event.key)
+            if chosen is not None:
+                self.app.select_in(*chosen)  # type: ignore[attr-defined]
+            return
         namespace, _, name = event.key.partition("/")
         self.app.apply([CanarySelected(CanaryKey(namespace, name))])  # type: ignore[attr-defined]
 
@@ -345,7 +399,7 @@ class OverviewScreen(Screen[None]):
         self._sort(self.query_one(CanaryTable))
 
     def action_sort(self, step: int) -> None:
-        self.sort_column = (self.sort_column + step) % len(COLUMNS)
+        self.sort_column = (self.sort_column + step) % len(self._table_columns().titles)
         self._sort(self.query_one(CanaryTable))
 
     def action_reverse(self) -> None:

@@ -1,4 +1,4 @@
-"""`canaryscope wait [NAMESPACE/]CANARY [--timeout D]`: follow one rollout without a TUI, for pipelines.
+"""`canaryscope wait [[CONTEXT/]NAMESPACE/]CANARY [--timeout D]`: follow one rollout without a TUI, for pipelines.
 
 Prints one line per phase or weight change and one per Flagger event, unbuffered, each starting with a UTC
 timestamp. Exit codes: 0 the new revision succeeded, 1 it failed (was rolled back), 2 the timeout passed (also
@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from tui.base.safe_text import safe_line
-from tui.cmdline.names import CanaryRefError, parse_canary_ref, resolve_namespace
+from tui.cmdline.names import (
+    CanaryRefError,
+    parse_canary_ref,
+    resolve_context,
+    resolve_namespace,
+    split_context_ref,
+)
 from tui.cmdline.parser import OneLineParser, UsageError, report
 from tui.cmdline.registry import Subcommand
 from tui.domain.model import CanaryKey
@@ -47,7 +53,11 @@ def _parser() -> OneLineParser:
         description="Follow one canary's rollout and exit with its outcome: 0 succeeded, 1 failed, "
         "2 timeout or no rollout started, 3 error.",
     )
-    parser.add_argument("canary", metavar="[NAMESPACE/]CANARY", help="the Canary to follow")
+    parser.add_argument(
+        "canary",
+        metavar="[NAMESPACE/]CANARY",
+        help="the Canary to follow; CONTEXT/NAMESPACE/CANARY also names its kubeconfig context",
+    )
     parser.add_argument(
         "--timeout", default=DEFAULT_TIMEOUT, help=f"give up after this long, e.g. 90s, 20m (default {DEFAULT_TIMEOUT})"
     )
@@ -119,12 +129,14 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         raise WaitUsageError(str(exc)) from None
     try:
-        ref_namespace, name = parse_canary_ref(args.canary)
+        ref_context, ref = split_context_ref(args.canary)
+        context = resolve_context(args.canary, ref_context, args.context)
+        ref_namespace, name = parse_canary_ref(ref)
         namespace = resolve_namespace(args.canary, ref_namespace, args.namespace)
     except CanaryRefError as exc:
         raise WaitUsageError(str(exc)) from None
     try:
-        connection = connect(args.kubeconfig, args.context)
+        connection = connect(args.kubeconfig, context)
     except ClusterConfigError as exc:
         raise WaitUsageError(str(exc)) from None
     if connection.insecure:

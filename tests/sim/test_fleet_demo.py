@@ -1,0 +1,52 @@
+"""`demo --scenario fleet`: three simulated clusters on one clock, releases at different times, some failing, one
+waiting for promotion, shown through the same plumbing as several kubeconfig contexts."""
+
+from __future__ import annotations
+
+from tests.waiting import settle
+from tui.actions.fleet import FleetActions
+from tui.app import CanaryscopeApp
+from tui.domain.fleet import Fleet, reduce_fleet
+from tui.sim.actions import SimActions
+from tui.sim.fleet import CLUSTERS, GATED, PERIOD_S, SimulatedFleet, timetable
+from tui.sim.source import SimulationSource
+from widgets.canary_table import CanaryTable
+
+
+def test_the_timetable_releases_every_canary_once_a_period_some_faulty_the_gated_first() -> None:
+    releases = timetable()
+    assert (releases[0].context, releases[0].key) == GATED and not releases[0].faulty
+    canaries = sum(len(names) for spaces in CLUSTERS.values() for names in spaces.values())
+    assert len(releases) == len({(r.context, r.key) for r in releases}) == canaries >= 24
+    assert all(0 < r.at < PERIOD_S for r in releases)
+    assert len({r.at for r in releases}) == len(releases), "each release at a time of its own"
+    assert 0 < sum(r.faulty for r in releases) < len(releases)
+    # Consecutive releases go to different clusters while every cluster still has some to release.
+    assert [r.context for r in releases[1:4]] == ["eu-west", "us-east", "ap-south"]
+
+
+def test_the_clusters_move_together_and_the_fleet_shows_failures_and_a_waiting_promotion() -> None:
+    fleet = SimulatedFleet(seed=1)
+    state = reduce_fleet(Fleet.of_contexts(fleet.contexts), fleet.drain())
+    fleet.advance(240)
+    state = reduce_fleet(state, fleet.drain())
+    assert {s.now for s in state.states.values()} == {fleet.now}, "one virtual clock"
+    phases = {(c.context, c.key): c.view.info.phase for c in state.canaries()}
+    assert phases[GATED] == "WaitingPromotion"
+    assert "Failed" in phases.values() and "Succeeded" in phases.values()
+    assert {context for context, _ in phases} == set(CLUSTERS)
+
+
+async def test_the_fleet_demo_opens_on_the_overview_of_every_cluster() -> None:
+    fleet = SimulatedFleet(seed=1)
+    actions = FleetActions({c: SimActions(sim) for c, sim in fleet.sims.items()}, read_only=False)
+    source = SimulationSource(fleet, speed=5, autorun=False)  # type: ignore[arg-type]
+    app = CanaryscopeApp(source, actions, start_with_overview=True, contexts=fleet.contexts)
+    total = sum(len(names) for spaces in CLUSTERS.values() for names in spaces.values())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.screen is app.overview_screen, "the overview")
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == total, "every cluster's canaries")
+        assert {table.cells(k)[0] for k in table.row_keys()} == set(CLUSTERS)
+        source.advance(30)
+        await settle(pilot, lambda: app.state.now == fleet.now, "time moved on")

@@ -1,0 +1,82 @@
+"""Which context the app follows when it watches several: the fleet of every context's state, the focused context,
+and the selection across contexts (`n` steps through every context's canaries, in the order the contexts were
+given, then by namespace and name)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tui.domain.fleet import Fleet, InContext, reduce_fleet
+from tui.domain.model import CanaryKey
+from tui.domain.observations import CanariesListed, CanarySelected, Observation
+from tui.domain.state import AppState
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A canary with the context it runs in; `key` None: nothing selected in that context."""
+
+    context: str
+    key: CanaryKey | None
+
+
+def lists_canaries(observations: Iterable[Observation | InContext]) -> bool:
+    """Some context's list of canaries is among these."""
+    for observation in observations:
+        inner = observation.observations if isinstance(observation, InContext) else (observation,)
+        if any(isinstance(o, CanariesListed) for o in inner):
+            return True
+    return False
+
+
+class FleetFocus:
+    def __init__(self, contexts: Sequence[str]) -> None:
+        self.fleet = Fleet.of_contexts(contexts)
+        self.context = contexts[0]
+
+    @property
+    def state(self) -> AppState:
+        return self.fleet.state_of(self.context)
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.context, self.state.selected)
+
+    def fold(self, observations: Iterable[Observation | InContext]) -> bool:
+        """True when any context's state changed."""
+        fleet = reduce_fleet(self.fleet, observations)
+        changed = fleet is not self.fleet
+        self.fleet = fleet
+        return changed
+
+    def select(self, context: str, key: CanaryKey | None) -> None:
+        if context not in self.fleet.states:
+            return
+        self.context = context
+        if key is not None:
+            self.fold([InContext(context, (CanarySelected(key),))])
+
+    def ordered(self) -> list[Selection]:
+        return [
+            Selection(context, key) for context, state in self.fleet.states.items() for key in sorted(state.canaries)
+        ]
+
+    def next(self) -> Selection | None:
+        """The canary after the followed one across every context, the first after the last."""
+        every = self.ordered()
+        if not every:
+            return None
+        here = self.selection
+        if here in every:
+            return every[(every.index(here) + 1) % len(every)]
+        return every[0]
+
+    def position(self) -> tuple[int, int] | None:
+        """(k, n): the followed canary is the k-th of the n in every context."""
+        every = self.ordered()
+        here = self.selection
+        return (every.index(here) + 1, len(every)) if here in every and len(every) > 1 else None
+
+    def count(self) -> int:
+        return sum(len(state.canaries) for state in self.fleet.states.values())

@@ -1,0 +1,169 @@
+"""Several kubeconfig contexts as one source: one ClusterSource per context, each with its own connections, watches,
+Prometheus and health, and every observation it makes handed on wrapped in `InContext`.
+
+A context that cannot even be loaded (a kubeconfig entry that names a missing file, a broken exec plugin) is named
+on its own health line and tried again with backoff; a context in trouble never holds the others back, since each
+context writes through its own mailbox into the owner's.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from tui.cluster.backoff import FAST_CAP_S, Backoff
+from tui.cluster.kubeconfig import ClusterConfigError, Connection
+from tui.cluster.source import KUBERNETES, ClusterSource
+from tui.domain.fleet import InContext
+from tui.domain.model import Health
+from tui.domain.observations import Observation
+from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
+
+
+class ContextMailbox(Mailbox):
+    """What one context's source writes into: each burst goes on to the owner as one `InContext`. Health is kept
+    (and repeated reports dropped) per context, since every context has sources of the same names."""
+
+    def __init__(self, context: str, owner: Mailbox) -> None:
+        super().__init__()
+        self.context = context
+        self._owner = owner
+
+    def put(self, observations: Iterable[Observation]) -> None:
+        batch = tuple(observations)
+        if batch:
+            self._owner.put([InContext(self.context, batch)])  # type: ignore[list-item]
+
+    def flush(self) -> None:
+        self._owner.flush()
+
+
+class Member(Protocol):
+    """One context's part of the fleet (a ClusterSource, or a context still being loaded)."""
+
+    def begin(self) -> None: ...
+
+    def start(self, sink: Mailbox | Consumer) -> None: ...
+
+    def first_list_shown(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float = 5.0) -> None: ...
+
+
+class LoadingContext:
+    """A context whose kubeconfig entry failed to load: loaded again with backoff, and watched once it loads."""
+
+    def __init__(
+        self,
+        context: str,
+        error: str,
+        connect: Callable[[str], Connection],
+        build: Callable[[Connection], ClusterSource],
+        *,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.context = context
+        self.error = error
+        self._connect = connect
+        self._build = build
+        self._rand = rand
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._box: Mailbox | None = None
+        self.source: ClusterSource | None = None
+
+    def begin(self) -> None:
+        return None  # nothing to list before the owner is there
+
+    def start(self, sink: Mailbox | Consumer) -> None:
+        self._box = mailbox_for(sink)
+        self._thread = threading.Thread(target=self._run, name=f"context-{self.context}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        assert self._box is not None
+        backoff = Backoff(fast_cap=FAST_CAP_S)
+        error = self.error
+        while not self._stop.is_set():
+            self._box.health(KUBERNETES, Health.UNREACHABLE, error, backoff.attempt + 1)
+            if self._stop.wait(backoff.next_delay(self._rand)):
+                return
+            try:
+                connection = self._connect(self.context)
+            except ClusterConfigError as exc:
+                error = str(exc)
+                continue
+            try:
+                source = self._build(connection)
+            except Exception as exc:  # an option this context cannot take: said on its line, not lost in a thread
+                self._box.health(KUBERNETES, Health.UNREACHABLE, f"context {self.context}: {exc}")
+                return
+            self.source = source
+            if self._stop.is_set():
+                return
+            source.start(self._box)
+            return
+
+    def first_list_shown(self) -> None:
+        if self.source is not None:
+            self.source.first_list_shown()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.source is not None:
+            self.source.stop()
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.source is not None:
+            self.source.join(timeout)
+
+
+class FleetSource:
+    """Every context's source, started together and writing into the owner's mailbox through their own."""
+
+    pacing = None  # each cluster keeps its own time
+
+    def __init__(self, members: Mapping[str, ClusterSource | LoadingContext], scope: str) -> None:
+        self.members = dict(members)
+        self.contexts = tuple(self.members)
+        self.label = f"{len(self.contexts)} contexts" + (f" · {scope}" if scope else "")
+        self._owner: Mailbox | None = None
+
+    def begin(self) -> None:
+        """Every context connects and lists at once, before the screen is built."""
+        for member in self.members.values():
+            member.begin()
+
+    def start(self, sink: Mailbox | Consumer) -> None:
+        self._owner = mailbox_for(sink)
+        for context, member in self.members.items():
+            member.start(ContextMailbox(context, self._owner))
+
+    def first_list_shown(self) -> None:
+        for member in self.members.values():
+            member.first_list_shown()
+
+    def pump(self) -> None:
+        if self._owner is not None:
+            self._owner.flush()
+
+    def stop(self) -> None:
+        for member in self.members.values():
+            member.stop()
+
+    def join(self, timeout: float = 5.0) -> None:
+        for member in self.members.values():
+            member.join(timeout)
+
+    def source_of(self, context: str) -> ClusterSource | None:
+        """The context's ClusterSource, once it has one (a context still loading has none)."""
+        member = self.members.get(context)
+        if isinstance(member, LoadingContext):
+            return member.source
+        return member
