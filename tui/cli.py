@@ -155,8 +155,8 @@ def build_demo_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "a scenario YAML file, or a built-in name: demo (default), seed, gated, daemonset, configmap, lab, istio, "
-            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics; fleet: three simulated clusters as contexts of "
-            "one view"
+            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics; fleet: three simulated clusters as "
+            "contexts of one view"
         ),
     )
     _presenting(demo)
