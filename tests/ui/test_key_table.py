@@ -28,7 +28,7 @@ async def test_the_palette_lists_every_command_of_the_table(tmp_path: Path) -> N
         await settle(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette opening")
         palette = app.screen
         await settle(pilot, lambda: wanted <= offered(palette), f"the palette offering {wanted}")  # type: ignore[arg-type]
-    assert len(wanted) == len(keys.palette_rows()) == 15
+    assert len(wanted) == len(keys.palette_rows()) == 16
 
 
 async def test_a_palette_command_does_what_its_key_does() -> None:
