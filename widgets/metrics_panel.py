@@ -7,8 +7,10 @@ from typing import Any
 from textual.content import Content
 
 from tui.domain import facts, metric_notes, wording
+from tui.domain.check_failures import counts_by_check, release_failures
 from tui.domain.check_rows import CheckRow, custom_check_rows, interval_seconds, measured
-from tui.domain.state import AppState
+from tui.domain.model import CheckKind
+from tui.domain.state import AppState, CanaryView
 from widgets.panel import StatePanel
 from widgets.sparkline import bucketed, sparkline
 
@@ -41,6 +43,8 @@ class MetricsPanel(StatePanel):
 
     def render_state(self, state: AppState) -> Content:
         view = state.selected_view
+        # The panel judges a canary by its own checks: when it has checks of its own, it is named for them.
+        self.border_title = "Checks" if view is not None and _has_own_checks(view) else self.TITLE
         if view is None:
             return Content.styled("No canary selected", "$text-muted")
         success_min, duration_max = facts.thresholds(view)
@@ -157,7 +161,7 @@ class MetricsPanel(StatePanel):
         kind_w, verdict_w, value_w = (0, 20, 10) if narrow else (9, 30, 12)
         spark_w = max(4, width - 17 - kind_w - 15 - value_w - verdict_w - 2)
         lines = []
-        for row in custom_check_rows(view):
+        for row in custom_check_rows(view, counts_by_check(release_failures(state, view))):
             kind = f"{row.kind:<{kind_w}}" if kind_w else ""
             head = f"{wording.shorten(row.name, 16):<17}{kind}{wording.shorten(row.range, 14):<15}"
             style = "$error bold" if row.failed else "$text-muted"
@@ -190,3 +194,7 @@ def _measured(state: AppState, view: Any, row: CheckRow, spark_w: int, value_w: 
     line = sparkline(cols, low=low, high=high, rows=1, bad=check.fails)[0]
     style = "$text-muted" if failed is None else "$error bold" if failed else "$success"
     return [line, " ", Content.styled(f"{wording.shorten(text, value_w):<{value_w}}", style), " "]
+
+
+def _has_own_checks(view: CanaryView) -> bool:
+    return any(check.kind is not CheckKind.BUILTIN for check in view.info.analysis.checks)

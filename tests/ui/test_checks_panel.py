@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from textual.app import App, ComposeResult
 
+from tui.domain.check_failures import counts_by_check, release_failures
 from tui.domain.check_rows import custom_check_rows
 from tui.domain.model import CheckSample, FlaggerEvent, Health, MetricSample, SourceHealth
 from tui.domain.observations import (
@@ -192,3 +193,52 @@ async def test_check_rows_that_do_not_fit_are_counted_not_cut() -> None:
         lines = str(app.query_one("#m0", MetricsPanel).render()).splitlines()
     assert len(lines) == 3
     assert lines[1].startswith("check-0") and lines[2] == "… 3 more checks (4 in all)"
+
+
+def test_a_check_that_halted_earlier_ticks_says_so_after_the_tick_has_passed() -> None:
+    state = custom_state(halted=True, samples=False)
+    later = reduce_all(
+        state,
+        [
+            EventObserved(
+                FlaggerEvent(
+                    NOW + 25, "test", "podinfo", "Warning", "Halt podinfo.test advancement error-rate 2.10 > 1"
+                )
+            ),
+            EventObserved(
+                FlaggerEvent(
+                    NOW + 55,
+                    "test",
+                    "podinfo",
+                    "Warning",
+                    "Rolling back podinfo.test failed checks threshold reached 2",
+                )
+            ),
+            ClockTick(NOW + 60),
+        ],
+    )
+    view = later.selected_view
+    assert view is not None
+    rows = {row.name: row.verdict for row in custom_check_rows(view, counts_by_check(release_failures(later, view)))}
+    assert rows["error-rate"] == "halted 2× this release (Flagger)"
+    assert rows["latency"] == "no halt from Flagger"
+
+
+async def test_the_panel_is_named_checks_when_the_canary_has_checks_of_its_own() -> None:
+    builtin_only = {
+        **CUSTOM,
+        "spec": {
+            **CUSTOM["spec"],
+            "analysis": {
+                "interval": "30s",
+                "metrics": [{"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"}],
+            },
+        },
+    }
+    app = CheckPanelsApp(
+        [custom_state(halted=False, samples=True), custom_state(halted=False, samples=True, canary=builtin_only)]
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#m0", MetricsPanel).border_title == "Checks"
+        assert app.query_one("#m1", MetricsPanel).border_title == "Success rate · latency"

@@ -53,7 +53,7 @@ def empty(namespace: str, *deployments: str) -> MetricsObserved:
     return MetricsObserved(tuple(MetricSample(namespace, d, NOW - 2, None, None, None) for d in deployments))
 
 
-def test_a_canary_without_builtin_checks_names_its_metric_templates() -> None:
+def test_a_canary_without_builtin_checks_names_its_templates_and_queries() -> None:
     info = parse_canary(
         {
             "metadata": {"namespace": "apps", "name": "podinfo"},
@@ -72,7 +72,7 @@ def test_a_canary_without_builtin_checks_names_its_metric_templates() -> None:
     assert info is not None and not info.analysis.builtin_checks
     state = state_of(info)
     note = metric_notes.templates_note(state, state.canaries[info.key])
-    assert note == "the canary's MetricTemplates define its checks (error-rate, latency)"
+    assert note == "the canary's MetricTemplates and inline queries define its checks (error-rate, latency)"
     builtin = state_of(canary("podinfo", "istio"))
     assert metric_notes.templates_note(builtin, builtin.canaries[CanaryKey("apps", "podinfo")]) is None
 

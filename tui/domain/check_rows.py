@@ -5,6 +5,7 @@ verdict on it, read from Flagger's Halt event at its latest tick."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.domain.current_warning import from_last_tick
@@ -61,7 +62,9 @@ def _halted(view: CanaryView) -> tuple[str, str] | None:
     return None
 
 
-def custom_check_rows(view: CanaryView) -> list[CheckRow]:
+def custom_check_rows(view: CanaryView, halts: Mapping[str, int] | None = None) -> list[CheckRow]:
+    """`halts`: how many failed checks each check caused in this release (Flagger's Halt events), so a check that
+    halted earlier ticks still says so once the latest tick (or the rollback) has passed."""
     halted = _halted(view)
     rows = []
     for check in view.info.analysis.checks:
@@ -74,6 +77,9 @@ def custom_check_rows(view: CanaryView) -> list[CheckRow]:
             rows.append(CheckRow(check.name, source, kind, check.problem, "", True, check))
         elif halted is not None and halted[0] == check.name:
             rows.append(CheckRow(check.name, source, kind, range_text(check), f"{halted[1]} (Flagger)", True, check))
+        elif halts and halts.get(check.name):
+            verdict = f"halted {halts[check.name]}× this release (Flagger)"
+            rows.append(CheckRow(check.name, source, kind, range_text(check), verdict, None, check))
         else:
             rows.append(CheckRow(check.name, source, kind, range_text(check), "no halt from Flagger", None, check))
     return rows

@@ -33,9 +33,11 @@ def templates_note(state: AppState, view: CanaryView) -> str | None:
 
 
 def _whose(view: CanaryView) -> str:
-    """MetricTemplates, unless every custom check is an inline query."""
+    """MetricTemplates, inline queries, or both, as the custom checks are."""
     kinds = {check.kind for check in view.info.analysis.checks if check.kind is not CheckKind.BUILTIN}
-    return "inline queries" if kinds == {CheckKind.QUERY} else "MetricTemplates"
+    if kinds == {CheckKind.QUERY}:
+        return "inline queries"
+    return "MetricTemplates and inline queries" if CheckKind.QUERY in kinds else "MetricTemplates"
 
 
 def no_data_reason(state: AppState, view: CanaryView, role: str, series: tuple[MetricSample, ...]) -> str:
