@@ -1,0 +1,331 @@
+"""Bearer tokens that expire: exec credential plugins (EKS, GKE) and OIDC id-tokens, renewed off the UI thread.
+
+The `kubernetes` client would run an exec plugin without a timeout (a hung `aws` or `gke-gcloud-auth-plugin` hangs
+the request for ever), hand it our terminal when stdout is a TTY, refresh only five minutes before an expiry it was
+told about (a 60-second token is then renewed on every request), and never on a 401. Here one `Credentials` per
+context holds the token: the client's `refresh_api_key_hook` renews it shortly before it expires, and the
+watches, lists, log follows and Prometheus calls ask for a renewal when the server refuses it (`renew_refused`).
+Renewal runs on the thread that asks (never the UI's), one at a time, bounded by a timeout; a failed renewal is
+not tried again before a backoff. Tokens are registered with tui.base.redact and never put in any message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from tui.base import redact
+from tui.base.safe_text import safe_text
+from tui.cluster.backoff import Backoff
+from tui.domain.model import Health
+
+SOURCE = "credentials"
+EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+PLUGIN_TIMEOUT_S = 20.0
+# A plugin's answer larger than this is not an ExecCredential.
+MAX_OUTPUT_BYTES = 1024 * 1024
+# Renewed this long before the stated expiry (at most a tenth of the token's lifetime, so short tokens still last).
+EXPIRY_MARGIN_S = 30.0
+COMMAND_CHARS = 80
+
+
+class CredentialsProblem(Exception):
+    """One line naming the context and the plugin (its command) that could not hand out a token; never output."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str
+    expires_at: float | None  # epoch seconds, None when the issuer did not say
+
+
+class Issuer(Protocol):
+    describe: str
+
+    def issue(self) -> Issued: ...
+
+
+def _rfc3339(value: object) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class ExecPlugin:
+    """A kubeconfig `user.exec` entry, run as kubectl runs it, without a terminal and with a deadline."""
+
+    def __init__(
+        self,
+        exec_config: Mapping[str, Any],
+        base_dir: str,
+        cluster: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float = PLUGIN_TIMEOUT_S,
+    ) -> None:
+        command = exec_config.get("command")
+        if not isinstance(command, str) or not command:
+            raise CredentialsProblem("the exec credential plugin names no command")
+        self.api_version = str(exec_config.get("apiVersion") or "")
+        args = exec_config.get("args") or []
+        self.args = [str(a) for a in args] if isinstance(args, list) else []
+        if os.sep in command and not os.path.isabs(command):
+            command = os.path.join(base_dir, command)  # relative to the kubeconfig, as kubectl resolves it
+        self.command = command
+        env = exec_config.get("env") or []
+        self.env = {
+            str(e["name"]): str(e.get("value") or "")
+            for e in (env if isinstance(env, list) else [])
+            if isinstance(e, dict) and e.get("name")
+        }
+        self.interactive_only = exec_config.get("interactiveMode") == "Always"
+        self.cluster = dict(cluster) if cluster and exec_config.get("provideClusterInfo") else None
+        self.timeout_s = timeout_s
+        shown = " ".join([str(exec_config.get("command")), *self.args])
+        self.describe = safe_text(redact.scrub(shown), COMMAND_CHARS)
+
+    def issue(self) -> Issued:
+        if self.api_version not in EXEC_API_VERSIONS:
+            raise CredentialsProblem(
+                f"exec plugin `{self.describe}`: apiVersion {safe_text(self.api_version, 60)!r} is not one of "
+                + ", ".join(EXEC_API_VERSIONS)
+            )
+        if self.interactive_only:
+            raise CredentialsProblem(
+                f"exec plugin `{self.describe}` needs a terminal (interactiveMode: Always); run it once in a shell"
+            )
+        spec: dict[str, Any] = {"interactive": False}
+        if self.cluster is not None:
+            spec["cluster"] = self.cluster
+        info = {"apiVersion": self.api_version, "kind": "ExecCredential", "spec": spec}
+        env = {**os.environ, **self.env, "KUBERNETES_EXEC_INFO": json.dumps(info)}
+        try:
+            process = subprocess.Popen(
+                [self.command, *self.args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # never shown: a plugin may echo what it holds
+                env=env,
+                start_new_session=True,  # its own process group: a timeout ends whatever it started too
+            )
+        except FileNotFoundError:
+            raise CredentialsProblem(f"exec plugin `{self.describe}`: command not found") from None
+        except OSError as exc:
+            raise CredentialsProblem(f"exec plugin `{self.describe}`: cannot run ({exc.strerror})") from None
+        try:
+            stdout, _ = process.communicate(timeout=self.timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            raise CredentialsProblem(
+                f"exec plugin `{self.describe}` gave no credentials within {self.timeout_s:g} s"
+            ) from None
+        if process.returncode != 0:
+            raise CredentialsProblem(f"exec plugin `{self.describe}` failed (exit status {process.returncode})")
+        return self._parse(stdout[:MAX_OUTPUT_BYTES])
+
+    def _parse(self, stdout: bytes) -> Issued:
+        try:
+            document = json.loads(stdout)
+        except ValueError:
+            document = None
+        status = document.get("status") if isinstance(document, dict) else None
+        if not isinstance(document, dict) or document.get("kind") != "ExecCredential" or not isinstance(status, dict):
+            raise CredentialsProblem(f"exec plugin `{self.describe}` did not print an ExecCredential")
+        if document.get("apiVersion") != self.api_version:
+            raise CredentialsProblem(
+                f"exec plugin `{self.describe}` answered in {safe_text(str(document.get('apiVersion')), 60)!r}, "
+                f"not {self.api_version}"
+            )
+        token = status.get("token")
+        if not isinstance(token, str) or not token.strip():
+            raise CredentialsProblem(f"exec plugin `{self.describe}` handed out no token")
+        redact.register(token)
+        return Issued(token.strip(), _rfc3339(status.get("expirationTimestamp")))
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    # A descendant that left the group may hold the pipe: leave it, the pipe closes with it.
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.communicate(timeout=2.0)
+
+
+class Credentials:
+    """One context's bearer token, renewed by its issuer when due and when refused."""
+
+    def __init__(
+        self,
+        context: str,
+        issuer: Issuer,
+        *,
+        clock: Callable[[], float] = time.time,
+        margin_s: float = EXPIRY_MARGIN_S,
+        retry: Backoff | None = None,
+    ) -> None:
+        self.context = context
+        self.issuer = issuer
+        self.clock = clock
+        self.margin_s = margin_s
+        self.retry = retry or Backoff(initial=1.0, cap=30.0)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at: float | None = None
+        self._renew_at: float | None = None
+        self._not_before = 0.0  # monotonic: no new attempt before, after a failure
+        self.problem: str | None = None
+        # Incremented at each new token: a refusal seen before a renewal needs no renewal of its own.
+        self.generation = 0
+        self.runs = 0
+        self._reported: list[Any] = []  # mailboxes told of a problem, told again when it is over
+
+    @property
+    def describe(self) -> str:
+        return self.issuer.describe
+
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    def install(self, configuration: Any) -> None:
+        """Make the client's configuration ask this object for the token before each request."""
+        configuration.api_key_prefix["BearerToken"] = "Bearer"
+        if self._token is not None:
+            configuration.api_key["BearerToken"] = self._token
+        configuration.refresh_api_key_hook = self.refresh_hook
+
+    def refresh_hook(self, configuration: Any) -> None:
+        """Called by the client before each request, on the requesting thread: renew if due, never raise."""
+        if self._due():
+            with self._lock:
+                if self._due() and time.monotonic() >= self._not_before:
+                    # On failure the request goes out with what there is; its 401 reports the problem.
+                    with contextlib.suppress(CredentialsProblem):
+                        self._renew_locked()
+            self._recovered()
+        if self._token is not None:
+            configuration.api_key["BearerToken"] = self._token
+
+    def token_for_request(self, configuration: Any) -> str | None:
+        """`Bearer …` for a request made outside the client (Prometheus through the API server's proxy)."""
+        self.refresh_hook(configuration)
+        return f"Bearer {self._token}" if self._token is not None else None
+
+    def renew_refused(self, generation: int, emitter: Any = None) -> None:
+        """The server refused a request sent with token `generation`: renew it unless that is done already.
+        Raises CredentialsProblem (and says so on the health line of `emitter`) when no token can be had."""
+        with self._lock:
+            if self.generation != generation and self._token is not None:
+                return  # renewed since that request went out: try again with the new one
+            if time.monotonic() < self._not_before and self.problem is not None:
+                self._report(emitter)
+                raise CredentialsProblem(self.problem)
+            try:
+                self._renew_locked()
+            except CredentialsProblem:
+                self._report(emitter)
+                raise
+        self._recovered()
+
+    def first(self) -> None:
+        """The first token, at start-up; a failure is kept for the first request's refusal to report."""
+        with self._lock, contextlib.suppress(CredentialsProblem):
+            self._renew_locked()
+
+    def _due(self) -> bool:
+        return self._token is None or (self._renew_at is not None and self.clock() >= self._renew_at)
+
+    def _renew_locked(self) -> None:
+        self.runs += 1
+        try:
+            issued = self.issuer.issue()
+        except CredentialsProblem as problem:
+            self.problem = f"context {self.context}: {problem}"
+            self._not_before = time.monotonic() + self.retry.next_delay(lambda: 1.0)
+            raise CredentialsProblem(self.problem) from None
+        except Exception as exc:  # an issuer bug must not end the watch that asked
+            self.problem = f"context {self.context}: credentials from `{self.describe}` failed ({type(exc).__name__})"
+            self._not_before = time.monotonic() + self.retry.next_delay(lambda: 1.0)
+            raise CredentialsProblem(self.problem) from None
+        redact.register(issued.token)
+        now = self.clock()
+        self._token = issued.token
+        self._expires_at = issued.expires_at
+        if issued.expires_at is None:
+            self._renew_at = None  # renewed when refused
+        else:
+            lifetime = max(0.0, issued.expires_at - now)
+            self._renew_at = issued.expires_at - min(self.margin_s, lifetime / 10)
+        self.generation += 1
+        self.problem = None
+        self._not_before = 0.0
+        self.retry.reset()
+
+    def _report(self, emitter: Any) -> None:
+        if emitter is None or self.problem is None:
+            return
+        if emitter not in self._reported and len(self._reported) < 8:
+            self._reported.append(emitter)
+        emitter.health(SOURCE, Health.FORBIDDEN, self.problem)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            if self.problem is not None or not self._reported:
+                return
+            told, self._reported = self._reported, []
+        for emitter in told:
+            emitter.health(SOURCE, Health.CONNECTED, f"context {self.context}: credentials renewed by {self.describe}")
+
+
+def credentials_of(api_client: Any) -> Credentials | None:
+    """The renewable credentials behind an ApiClient, if its context has any."""
+    configuration = getattr(api_client, "configuration", None)
+    hook = getattr(configuration, "refresh_api_key_hook", None)
+    owner = getattr(hook, "__self__", None)
+    return owner if isinstance(owner, Credentials) else None
+
+
+def renew_after_refusal(api_client: Any, generation: int, emitter: Any = None) -> bool:
+    """After a 401 on a request sent when the credentials were at `generation`: True when renewed (send it again),
+    False when the context's credentials are not renewable; CredentialsProblem when renewal failed."""
+    creds = credentials_of(api_client)
+    if creds is None:
+        return False
+    creds.renew_refused(generation, emitter)
+    return True
+
+
+def renewed_after_refusal(api_client: Any, generation: int, emitter: Any = None) -> bool:
+    """As renew_after_refusal, False also when renewal failed (the problem is on the credentials' health line)."""
+    try:
+        return renew_after_refusal(api_client, generation, emitter)
+    except CredentialsProblem:
+        return False
+
+
+def generation_of(api_client: Any) -> int:
+    creds = credentials_of(api_client)
+    return creds.generation if creds is not None else 0
+
+
+def exec_plugin_for(
+    user: Mapping[str, Any], base_dir: str | Path, cluster: Mapping[str, Any] | None, *, timeout_s: float
+) -> ExecPlugin | None:
+    """The user's exec plugin when the client would use it (no auth-provider, token or tokenFile before it)."""
+    exec_config = user.get("exec")
+    if not isinstance(exec_config, dict) or any(user.get(k) for k in ("auth-provider", "token", "tokenFile")):
+        return None
+    return ExecPlugin(exec_config, str(base_dir), cluster, timeout_s=timeout_s)
