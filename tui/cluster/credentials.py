@@ -93,7 +93,8 @@ class ExecPlugin:
         self.interactive_only = exec_config.get("interactiveMode") == "Always"
         self.cluster = dict(cluster) if cluster and exec_config.get("provideClusterInfo") else None
         self.timeout_s = timeout_s
-        shown = " ".join([str(exec_config.get("command")), *self.args])
+        # The command by its name (a path to it says little and pushes the arguments off the line).
+        shown = " ".join([os.path.basename(str(exec_config.get("command"))), *self.args])
         self.describe = safe_text(redact.scrub(shown), COMMAND_CHARS)
 
     def issue(self) -> Issued:
@@ -192,6 +193,7 @@ class Credentials:
         self.generation = 0
         self.runs = 0
         self._reported: list[Any] = []  # mailboxes told of a problem, told again when it is over
+        self._configurations: list[Any] = []
 
     @property
     def describe(self) -> str:
@@ -206,6 +208,8 @@ class Credentials:
         if self._token is not None:
             configuration.api_key["BearerToken"] = self._token
         configuration.refresh_api_key_hook = self.refresh_hook
+        # The client asks the hook only once a token is there: a first token that came late is put in by renewal.
+        self._configurations.append(configuration)
 
     def refresh_hook(self, configuration: Any) -> None:
         """Called by the client before each request, on the requesting thread: renew if due, never raise."""
@@ -270,6 +274,8 @@ class Credentials:
             lifetime = max(0.0, issued.expires_at - now)
             self._renew_at = issued.expires_at - min(self.margin_s, lifetime / 10)
         self.generation += 1
+        for configuration in self._configurations:
+            configuration.api_key["BearerToken"] = issued.token
         self.problem = None
         self._not_before = 0.0
         self.retry.reset()
