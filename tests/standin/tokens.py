@@ -53,5 +53,10 @@ class TokenBook:
             self.accepted.add(token)
             return True
 
+    def outlived(self) -> bool:
+        """Every token accepted so far has expired: the next request with any of them is refused."""
+        with self._lock:
+            return all(self.clock() * 1000 >= int(t.split(".")[1]) for t in self.accepted)
+
     def issue(self, lifetime_s: float, serial: str = "local") -> str:
         return make_token(self.secret, int((self.clock() + lifetime_s) * 1000), serial)
