@@ -11,6 +11,7 @@ not tried again before a backoff. Tokens are registered with tui.base.redact and
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -154,6 +155,109 @@ class ExecPlugin:
             raise CredentialsProblem(f"exec plugin `{self.describe}` handed out no token")
         redact.register(token)
         return Issued(token.strip(), _rfc3339(status.get("expirationTimestamp")))
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The `exp` claim of a JWT (seconds since the epoch), read without checking its signature: the server does."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+
+class OidcRefresher:
+    """A kubeconfig `auth-provider: oidc` entry: its id-token, renewed with its refresh-token at the issuer's token
+    endpoint (found through the issuer's discovery document), as kubectl's oidc provider does. The renewed tokens
+    are kept in memory; the kubeconfig is not rewritten."""
+
+    def __init__(self, config: Mapping[str, Any], base_dir: str, *, timeout_s: float = PLUGIN_TIMEOUT_S) -> None:
+        self.issuer_url = str(config.get("idp-issuer-url") or "").rstrip("/")
+        self.client_id = str(config.get("client-id") or "")
+        self.client_secret = str(config.get("client-secret") or "")
+        self.id_token = str(config.get("id-token") or "")
+        self.refresh_token = str(config.get("refresh-token") or "")
+        ca_file = config.get("idp-certificate-authority")
+        if isinstance(ca_file, str) and ca_file and not os.path.isabs(ca_file):
+            ca_file = os.path.join(base_dir, ca_file)
+        self.ca_file = ca_file if isinstance(ca_file, str) and ca_file else None
+        ca_data = config.get("idp-certificate-authority-data")
+        self.ca_data = base64.b64decode(ca_data).decode() if isinstance(ca_data, str) and ca_data else None
+        self.timeout_s = timeout_s
+        self.describe = f"oidc {safe_text(redact.scrub(self.issuer_url), COMMAND_CHARS)}"
+        self._used_initial = False
+
+    def issue(self) -> Issued:
+        if not self._used_initial and self.id_token:
+            self._used_initial = True
+            expires = jwt_expiry(self.id_token)
+            if expires is None or expires > time.time():
+                return Issued(self.id_token, expires)
+        if not self.refresh_token or not self.issuer_url:
+            raise CredentialsProblem(f"{self.describe}: the id-token expired and there is no refresh-token to renew it")
+        endpoint = self._get_json(f"{self.issuer_url}/.well-known/openid-configuration").get("token_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            raise CredentialsProblem(f"{self.describe}: the issuer's discovery document names no token_endpoint")
+        form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id}
+        if self.client_secret:
+            form["client_secret"] = self.client_secret
+        answer = self._post_form(endpoint, form)
+        id_token = answer.get("id_token")
+        if not isinstance(id_token, str) or not id_token:
+            raise CredentialsProblem(f"{self.describe}: the token endpoint's answer has no id_token")
+        redact.register(id_token)
+        if isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]:
+            self.refresh_token = answer["refresh_token"]  # rotated: the old one may no longer work
+            redact.register(self.refresh_token)
+        self.id_token = id_token
+        return Issued(id_token, jwt_expiry(id_token))
+
+    def _pool(self) -> Any:
+        import urllib3
+
+        timeout = urllib3.Timeout(connect=min(5.0, self.timeout_s), read=self.timeout_s)
+        if self.ca_data is not None:
+            return urllib3.PoolManager(timeout=timeout, retries=False, ca_cert_data=self.ca_data)
+        return urllib3.PoolManager(timeout=timeout, retries=False, ca_certs=self.ca_file)
+
+    def _get_json(self, url: str) -> dict[str, Any]:
+        return self._request("GET", url, None)
+
+    def _post_form(self, url: str, form: dict[str, str]) -> dict[str, Any]:
+        return self._request("POST", url, form)
+
+    def _request(self, method: str, url: str, form: dict[str, str] | None) -> dict[str, Any]:
+        import urllib3
+
+        try:
+            if form is None:
+                response = self._pool().request(method, url, preload_content=False)
+            else:
+                response = self._pool().request_encode_body(
+                    method, url, fields=form, encode_multipart=False, preload_content=False
+                )
+            try:
+                body = response.read(MAX_OUTPUT_BYTES)
+            finally:
+                response.release_conn()
+        except urllib3.exceptions.HTTPError as exc:
+            from tui.cluster.connect_errors import describe_transport
+
+            raise CredentialsProblem(f"{self.describe}: {describe_transport(exc)}") from None
+        if response.status != 200:
+            # The body is not shown: an identity provider's error may repeat what it was sent.
+            raise CredentialsProblem(f"{self.describe}: the issuer answered HTTP {response.status}")
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise CredentialsProblem(f"{self.describe}: the issuer's answer is not a JSON object")
+        return document
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -325,6 +429,19 @@ def renewed_after_refusal(api_client: Any, generation: int, emitter: Any = None)
 def generation_of(api_client: Any) -> int:
     creds = credentials_of(api_client)
     return creds.generation if creds is not None else 0
+
+
+def issuer_for(
+    user: Mapping[str, Any], base_dir: str | Path, cluster: Mapping[str, Any] | None, *, timeout_s: float
+) -> Issuer | None:
+    """The user's exec plugin or OIDC provider when the client would use it: canaryscope renews those itself."""
+    provider = user.get("auth-provider")
+    if isinstance(provider, dict):
+        config = provider.get("config")
+        if provider.get("name") == "oidc" and isinstance(config, dict):
+            return OidcRefresher(config, str(base_dir), timeout_s=timeout_s)
+        return None  # another provider (gcp, azure): the client's own handling
+    return exec_plugin_for(user, base_dir, cluster, timeout_s=timeout_s)
 
 
 def exec_plugin_for(

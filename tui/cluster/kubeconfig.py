@@ -12,7 +12,7 @@ from typing import Any
 from tui.base import redact
 from tui.base.file_limits import KUBECONFIG_LIMIT
 from tui.base.yaml_file import YamlReadProblem, load_yaml_document
-from tui.cluster.credentials import PLUGIN_TIMEOUT_S, Credentials, CredentialsProblem, ExecPlugin, exec_plugin_for
+from tui.cluster.credentials import PLUGIN_TIMEOUT_S, Credentials, CredentialsProblem, Issuer, issuer_for
 
 
 class ClusterConfigError(Exception):
@@ -250,8 +250,9 @@ def _named(paths: list[Path], kind: str, name: object) -> tuple[dict[str, Any], 
     return None
 
 
-def _renewable(name: str, entry: dict[str, Any], paths: list[Path], timeout_s: float) -> tuple[str, ExecPlugin] | None:
-    """(user name, plugin) when the context's user gets its token from an exec plugin: canaryscope runs it."""
+def _renewable(name: str, entry: dict[str, Any], paths: list[Path], timeout_s: float) -> tuple[str, Issuer] | None:
+    """(user name, issuer) when the context's user gets its token from an exec plugin or an OIDC provider:
+    canaryscope runs the one and refreshes the other itself."""
     context = entry.get("context") if isinstance(entry.get("context"), dict) else {}
     found = _named(paths, "users", context.get("user"))
     if found is None or not isinstance(found[0].get("user"), dict):
@@ -259,17 +260,17 @@ def _renewable(name: str, entry: dict[str, Any], paths: list[Path], timeout_s: f
     (item, path), cluster = found, _named(paths, "clusters", context.get("cluster"))
     cluster_info = cluster[0].get("cluster") if cluster is not None else None
     try:
-        plugin = exec_plugin_for(
+        issuer = issuer_for(
             item["user"], path.parent, cluster_info if isinstance(cluster_info, dict) else None, timeout_s=timeout_s
         )
     except CredentialsProblem as problem:
         raise ClusterConfigError(f"context {name!r} cannot be used: {problem}") from None
-    return None if plugin is None else (str(item["name"]), plugin)
+    return None if issuer is None else (str(item["name"]), issuer)
 
 
 def _load_without(user_name: str, config_file: str, context: str, configuration: Any) -> None:
-    """Load the context as the client does, except the user's exec entry: its plugin is run by Credentials (with a
-    timeout, without the terminal) rather than by the client."""
+    """Load the context as the client does, except the user's exec or oidc entry: Credentials runs the plugin (with
+    a timeout, without the terminal) and refreshes the id-token (with a timeout, off the UI thread) instead."""
     from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader, KubeConfigMerger
 
     merger = KubeConfigMerger(config_file)
@@ -277,7 +278,7 @@ def _load_without(user_name: str, config_file: str, context: str, configuration:
     for index, node in enumerate(users):
         if node["name"] == user_name:
             value = dict(node.value)
-            value["user"] = {k: v for k, v in (value.get("user") or {}).items() if k != "exec"}
+            value["user"] = {k: v for k, v in (value.get("user") or {}).items() if k not in ("exec", "auth-provider")}
             users[index] = ConfigNode(node.name, value, node.path)
             break
     KubeConfigLoader(config_dict=merger.config, active_context=context, config_base_path=None).load_and_set(
