@@ -200,8 +200,9 @@ class LoggerFollower:
         try:
             if not renew_after_refusal(self.api_client, generation, self.emitter):
                 return False
-        except CredentialsProblem:
-            self.emitter.health(self.source, Health.RECONNECTING, "waiting for credentials", backoff.attempt + 1)
+        except CredentialsProblem as problem:
+            # The plugin's own line: on the top line, the reason this source (and the others) are waiting.
+            self.emitter.health(self.source, Health.RECONNECTING, str(problem), backoff.attempt + 1)
             self.stop.wait(backoff.next_delay(self.rand))
             return True
         self._refusals += 1

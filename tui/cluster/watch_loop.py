@@ -191,10 +191,11 @@ class WatchLoop:
             return False  # fresh tokens refused too: the credentials are wrong, not old
         try:
             self.credentials.renew_refused(self._generation, self.emitter)
-        except CredentialsProblem:
+        except CredentialsProblem as problem:
             self._refusals = 0
             delay = self.backoff.next_delay(self.rand)
-            self.emitter.health(self.spec.source, Health.RECONNECTING, "waiting for credentials", self.backoff.attempt)
+            # The plugin's own line: on the top line, the reason this watch (and the others) are waiting.
+            self.emitter.health(self.spec.source, Health.RECONNECTING, str(problem), self.backoff.attempt)
             self._sleep(delay)
             return True
         self.renewals += 1
