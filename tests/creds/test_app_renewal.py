@@ -11,7 +11,7 @@ from tests.creds.plugin import write_plugin
 from tests.reliability.apps import cluster_app, wait_state
 from tests.standin.apiserver import ApiServer
 from tests.standin.tokens import TokenBook
-from tests.waiting import wait_until
+from tests.waiting import settle
 from tui.cluster.source import ClusterOptions
 from tui.domain.model import CanaryKey, Health
 
@@ -37,7 +37,7 @@ async def test_the_overview_keeps_updating_across_renewals(apiserver: ApiServer,
         await wait_state(pilot, app, lambda s: len(s.canaries) == 3, "the three canaries")
         for step, phase in enumerate(PHASES):
             if step % 2:
-                wait_until(book.outlived, "the tokens expire", 10)
+                await settle(pilot, book.outlived, "the tokens expire")
                 apiserver.drop_connections()  # the watches come back with a refused token
             name = ("alpha", "bravo", "charlie")[step % 3]
             apiserver.patch_status("canaries.flagger.app", name, "test", {"phase": phase})
@@ -53,7 +53,7 @@ async def test_the_overview_keeps_updating_across_renewals(apiserver: ApiServer,
         assert all(h.state is not Health.FORBIDDEN for h in app.state.health.values())
         # A plugin that starts failing: the health line names it; the canaries are as they were.
         plugin.set(mode="fail")
-        wait_until(book.outlived, "the tokens expire", 10)
+        await settle(pilot, book.outlived, "the tokens expire")
         apiserver.drop_connections()
         await wait_state(pilot, app, lambda s: "credentials" in s.health, "the credentials' note", timeout=30)
         detail = app.state.health["credentials"].detail

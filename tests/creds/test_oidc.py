@@ -72,7 +72,16 @@ def test_an_expired_id_token_is_refreshed_and_the_watch_keeps_its_place(apiserve
                 if made % 2 == 0:
                     wait_until(book.outlived, "the id-token expires", 10)
                     apiserver.drop_connections()
-            # The issuer's key changes: the token in use is refused before its exp, and refreshed on that 401.
+            # A long-lived id-token, then the issuer's key changes: the token in use is refused long before its
+            # exp, and refreshed on that 401.
+            idp.lifetime_s = 60.0
+            refreshes = idp.refreshes
+            wait_until(book.outlived, "the id-token expires", 10)
+            apiserver.drop_connections()
+            wait_until(lambda: idp.refreshes > refreshes, "a long-lived id-token", 30)
+            made += 1
+            apiserver.put(objects.canary(f"c{made}"))
+            wait_until(lambda: f"c{made}" in events, "a change with the long-lived id-token", 30)
             book.secret = "rotated-idp-secret"
             apiserver.drop_connections()
             made += 1
