@@ -143,3 +143,22 @@ def test_jwt_expiry() -> None:
     assert jwt_expiry(f"h.{claims}.s") == 1700000000.0
     assert jwt_expiry("not-a-jwt") is None
     assert jwt_expiry("a.!!!.c") is None
+
+
+def test_a_plugin_handing_out_a_certificate_is_left_to_the_client(tmp_path: Path) -> None:
+    """Client certificates from a plugin are loaded by the client, as before: no renewal, no refusal."""
+    from tests.standin.kubeconfig import write_kubeconfig
+    from tui.cluster.credentials import credentials_of
+
+    cert = "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n"
+    key = "-----BEGIN PRIVATE KEY-----\\nMIIEcertificate-key-NEVER-SHOW\\n-----END PRIVATE KEY-----\\n"
+    answer = json.dumps(
+        {"apiVersion": V1, "kind": "ExecCredential", "status": {"clientCertificateData": cert, "clientKeyData": key}}
+    )
+    command = script(tmp_path, f"cat <<'END'\n{answer}\nEND\n")
+    kubeconfig = write_kubeconfig(
+        tmp_path / "kubeconfig", "http://127.0.0.1:9", user={"exec": {"apiVersion": V1, "command": command}}
+    )
+    connection = connect(str(kubeconfig), None)
+    assert credentials_of(connection.api_client) is None
+    assert connection.api_client.configuration.key_file, "the client loaded the plugin's key"

@@ -44,6 +44,10 @@ class CredentialsProblem(Exception):
     """One line naming the context and the plugin (its command) that could not hand out a token; never output."""
 
 
+class ClientCertificates(CredentialsProblem):
+    """The plugin hands out a client certificate rather than a bearer token: left to the client, as before."""
+
+
 @dataclass(frozen=True)
 class Issued:
     token: str
@@ -151,6 +155,9 @@ class ExecPlugin:
                 f"not {self.api_version}"
             )
         token = status.get("token")
+        if not token and status.get("clientCertificateData") and status.get("clientKeyData"):
+            redact.register(status.get("clientKeyData"))
+            raise ClientCertificates(f"exec plugin `{self.describe}` handed out a client certificate")
         if not isinstance(token, str) or not token.strip():
             raise CredentialsProblem(f"exec plugin `{self.describe}` handed out no token")
         redact.register(token)
@@ -298,6 +305,7 @@ class Credentials:
         self.runs = 0
         self._reported: list[Any] = []  # mailboxes told of a problem, told again when it is over
         self._configurations: list[Any] = []
+        self.client_certificates = False  # the first answer was a certificate: this object is not used
 
     @property
     def describe(self) -> str:
@@ -360,6 +368,11 @@ class Credentials:
         self.runs += 1
         try:
             issued = self.issuer.issue()
+        except ClientCertificates as problem:
+            self.client_certificates = self.generation == 0
+            self.problem = f"context {self.context}: {problem}, not a token; restart canaryscope"
+            self._not_before = time.monotonic() + self.retry.next_delay(lambda: 1.0)
+            raise CredentialsProblem(self.problem) from None
         except CredentialsProblem as problem:
             self.problem = f"context {self.context}: {problem}"
             self._not_before = time.monotonic() + self.retry.next_delay(lambda: 1.0)

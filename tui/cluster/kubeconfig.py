@@ -95,6 +95,12 @@ def connect(
     _check_references(chosen, entry, existing, config_file)
     configuration = client.Configuration()
     renewable = _renewable(chosen, entry, existing, plugin_timeout_s)
+    credentials = None
+    if renewable is not None:
+        credentials = Credentials(chosen, renewable[1])
+        credentials.first()  # bounded by the plugin's timeout; a failure is reported by the first refusal
+        if credentials.client_certificates:
+            credentials = renewable = None  # a certificate, not a token: the client loads it as before
     try:
         if renewable is None:
             config.load_kube_config(
@@ -109,9 +115,7 @@ def connect(
             f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
         ) from None
     _register_credentials(existing, configuration)
-    if renewable is not None:
-        credentials = Credentials(chosen, renewable[1])
-        credentials.first()  # bounded by the plugin's timeout; a failure is reported by the first refusal
+    if credentials is not None:
         credentials.install(configuration)
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
