@@ -162,3 +162,29 @@ def test_a_plugin_handing_out_a_certificate_is_left_to_the_client(tmp_path: Path
     connection = connect(str(kubeconfig), None)
     assert credentials_of(connection.api_client) is None
     assert connection.api_client.configuration.key_file, "the client loaded the plugin's key"
+
+
+def test_a_token_stated_as_expired_is_not_renewed_before_every_request() -> None:
+    class Stale:
+        describe = "stale"
+        calls = 0
+
+        def issue(self) -> Issued:
+            Stale.calls += 1
+            return Issued(f"stale-token-{Stale.calls:04d}", 1.0)  # 1970: expired already
+
+    credentials = Credentials("ctx", Stale(), clock=lambda: 1000.0)
+    credentials.first()
+
+    class Configuration:
+        api_key: dict[str, str] = {}
+        api_key_prefix: dict[str, str] = {}
+        refresh_api_key_hook = None
+
+    configuration = Configuration()
+    credentials.install(configuration)
+    for _ in range(5):
+        credentials.refresh_hook(configuration)
+    assert Stale.calls == 1, "renewed only when the server refuses it"
+    credentials.renew_refused(credentials.generation)
+    assert Stale.calls == 2

@@ -385,8 +385,10 @@ class Credentials:
         now = self.clock()
         self._token = issued.token
         self._expires_at = issued.expires_at
-        if issued.expires_at is None:
-            self._renew_at = None  # renewed when refused
+        if issued.expires_at is None or issued.expires_at <= now:
+            # Renewed when refused: a token said to be expired already (a plugin's stale cache, a skewed clock)
+            # would otherwise run the plugin before every request.
+            self._renew_at = None
         else:
             lifetime = max(0.0, issued.expires_at - now)
             self._renew_at = issued.expires_at - min(self.margin_s, lifetime / 10)
