@@ -14,6 +14,7 @@ from tests.prom.front import PromFront
 from tests.standin.apiserver import ApiServer
 from tests.standin.tokens import TokenBook
 from tests.waiting import wait_until
+from tui.actions.base import ActionKind
 from tui.cluster.credentials import CredentialsProblem, credentials_of
 from tui.cluster.kubeconfig import ClusterTarget, connect
 from tui.cluster.source import ClusterOptions, ClusterSource
@@ -173,3 +174,25 @@ def test_a_plugin_that_fails_at_start_connects_and_reports(apiserver: ApiServer,
         plugin.set(mode="ok")
         apiserver.put(objects.canary(phase="Progressing", weight=3))
         run.until(lambda s: weight(s) == 3, "the canaries once the plugin works", timeout=60)
+
+
+def test_an_action_refused_with_an_expired_token_renews_it(apiserver: ApiServer, tmp_path: Path) -> None:
+    """A 401 on an action: said once, the token renewed, and the same action then goes through."""
+    from tests.cluster.test_actions import actions_for
+
+    plugin = write_plugin(tmp_path / "plugin", lifetime_s=2.0, claim_s=None)
+    book = TokenBook(plugin.secret)
+    apiserver.require_tokens(book)
+    apiserver.put(objects.canary(phase="Progressing", weight=0))
+    options = ClusterOptions(prometheus=None, logger=None, read_timeout_s=30.0)
+    with Run(apiserver, plugin, tmp_path, options) as run:
+        run.until(lambda s: weight(s) == 0 and run.source.served is not None, "the first list")
+        actions = actions_for(run, state=lambda: run.sink.state)  # type: ignore[arg-type]
+        wait_until(book.outlived, "the token expires", 10)
+        refused = actions.perform(ActionKind.TOGGLE_SUSPEND, KEY)
+        assert not refused.ok
+        assert refused.message == "toggle_suspend refused: the credentials had expired; they are renewed now, try again"
+        assert actions.perform(ActionKind.TOGGLE_SUSPEND, KEY).ok
+        patches = apiserver.requests(method="PATCH")
+        assert [r.status for r in patches] == [401, 200]
+        assert apiserver.get("canaries.flagger.app", "examiner", "test")["spec"]["suspend"] is True
