@@ -196,3 +196,28 @@ def test_an_action_refused_with_an_expired_token_renews_it(apiserver: ApiServer,
         patches = apiserver.requests(method="PATCH")
         assert [r.status for r in patches] == [401, 200]
         assert apiserver.get("canaries.flagger.app", "examiner", "test")["spec"]["suspend"] is True
+
+
+def test_a_gate_opened_through_the_proxy_with_an_expired_token(apiserver: ApiServer, tmp_path: Path) -> None:
+    from tests.cluster.fake_loadtester import FakeLoadtester
+    from tests.cluster.test_actions import GATES, actions_for
+
+    plugin = write_plugin(tmp_path / "plugin", lifetime_s=2.0, claim_s=None)
+    book = TokenBook(plugin.secret)
+    apiserver.require_tokens(book)
+    apiserver.put(objects.canary(phase="Progressing", weight=0, hooks=GATES))
+    fake = FakeLoadtester().start()
+    apiserver.proxy_service("test", "flagger-loadtester:80", fake.url)
+    try:
+        options = ClusterOptions(prometheus=None, logger=None, read_timeout_s=30.0)
+        with Run(apiserver, plugin, tmp_path, options) as run:
+            run.until(lambda s: weight(s) == 0 and run.source.served is not None, "the first list")
+            actions = actions_for(run, state=lambda: run.sink.state)  # type: ignore[arg-type]
+            wait_until(book.outlived, "the token expires", 10)
+            refused = actions.perform(ActionKind.PROMOTE, KEY)
+            assert refused.message == "promote refused: the credentials had expired; they are renewed now, try again"
+            assert fake.open == set()
+            assert actions.perform(ActionKind.PROMOTE, KEY).ok
+            assert fake.open == {"examiner.test"}
+    finally:
+        fake.stop()
