@@ -171,7 +171,7 @@ def verdict(result: dict[str, Any]) -> list[str]:
         problems.append(f"the canaries were listed {result['canary_lists']} times")
     if result["forbidden_notes"]:
         problems.append(f"forbidden: {result['forbidden_notes']}")
-    if result["plugin_runs"] < lifetimes or result["plugin_runs"] > 2 * lifetimes + 2:
+    if result["plugin_runs"] < lifetimes - 1 or result["plugin_runs"] > 2 * lifetimes + 2:
         problems.append(f"the plugin ran {result['plugin_runs']} times over {lifetimes:.0f} token lifetimes")
     if result["prometheus_refreshes"] < result["seconds"] / 5.0 * 0.8:
         problems.append(f"only {result['prometheus_refreshes']} Prometheus refreshes")
