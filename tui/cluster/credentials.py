@@ -296,7 +296,6 @@ class Credentials:
         self.retry = retry or Backoff(initial=1.0, cap=30.0)
         self._lock = threading.Lock()
         self._token: str | None = None
-        self._expires_at: float | None = None
         self._renew_at: float | None = None
         self._not_before = 0.0  # monotonic: no new attempt before, after a failure
         self.problem: str | None = None
@@ -384,7 +383,6 @@ class Credentials:
         redact.register(issued.token)
         now = self.clock()
         self._token = issued.token
-        self._expires_at = issued.expires_at
         if issued.expires_at is None or issued.expires_at <= now:
             # Renewed when refused: a token said to be expired already (a plugin's stale cache, a skewed clock)
             # would otherwise run the plugin before every request.
