@@ -188,3 +188,11 @@ def test_a_token_stated_as_expired_is_not_renewed_before_every_request() -> None
     assert Stale.calls == 1, "renewed only when the server refuses it"
     credentials.renew_refused(credentials.generation)
     assert Stale.calls == 2
+
+
+def test_endless_output_is_read_within_a_bound(tmp_path: Path) -> None:
+    """A plugin printing without end is not held in memory whole: it is cut, drained, and named."""
+    plugin = ExecPlugin(
+        {"apiVersion": V1, "command": script(tmp_path, "head -c 20000000 /dev/zero\n")}, str(tmp_path), timeout_s=20
+    )
+    assert problem(plugin) == "exec plugin `plugin.sh` did not print an ExecCredential"

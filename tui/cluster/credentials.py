@@ -130,16 +130,20 @@ class ExecPlugin:
             raise CredentialsProblem(f"exec plugin `{self.describe}`: command not found") from None
         except OSError as exc:
             raise CredentialsProblem(f"exec plugin `{self.describe}`: cannot run ({exc.strerror})") from None
+        kept: list[bytes] = []
+        reader = threading.Thread(target=_read_bounded, args=(process, kept), name="exec-plugin-output", daemon=True)
+        reader.start()
         try:
-            stdout, _ = process.communicate(timeout=self.timeout_s)
+            process.wait(timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             raise CredentialsProblem(
                 f"exec plugin `{self.describe}` gave no credentials within {self.timeout_s:g} s"
             ) from None
+        reader.join(timeout=2.0)  # a descendant still holding the pipe is not waited for
         if process.returncode != 0:
             raise CredentialsProblem(f"exec plugin `{self.describe}` failed (exit status {process.returncode})")
-        return self._parse(stdout[:MAX_OUTPUT_BYTES])
+        return self._parse(b"".join(kept))
 
     def _parse(self, stdout: bytes) -> Issued:
         try:
@@ -267,14 +271,24 @@ class OidcRefresher:
         return document
 
 
+def _read_bounded(process: subprocess.Popen[bytes], kept: list[bytes]) -> None:
+    """The plugin's output up to MAX_OUTPUT_BYTES; the rest is read and dropped, so the plugin never blocks."""
+    assert process.stdout is not None
+    size = 0
+    with contextlib.suppress(OSError, ValueError):
+        while chunk := process.stdout.read1(65536):
+            if size < MAX_OUTPUT_BYTES:
+                kept.append(chunk[: MAX_OUTPUT_BYTES - size])
+            size += len(chunk)
+
+
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         process.kill()
-    # A descendant that left the group may hold the pipe: leave it, the pipe closes with it.
     with contextlib.suppress(subprocess.TimeoutExpired):
-        process.communicate(timeout=2.0)
+        process.wait(timeout=2.0)
 
 
 class Credentials:
