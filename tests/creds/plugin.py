@@ -17,7 +17,7 @@ import hashlib, hmac, json, os, sys, time
 here = {here!r}
 settings = json.load(open(os.path.join(here, "settings.json")))
 with open(os.path.join(here, "runs"), "a") as runs:
-    runs.write(f"{{time.time()}}\\n")
+    runs.write(f"{{time.time()}} {{os.getpid()}}\\n")
 mode = settings["mode"]
 if mode == "hang":
     time.sleep(3600)
@@ -49,6 +49,10 @@ class Plugin:
     @property
     def command(self) -> Path:
         return self.directory / "get-token"
+
+    def pids(self) -> list[int]:
+        path = self.directory / "runs"
+        return [int(line.split()[1]) for line in path.read_text().splitlines()] if path.exists() else []
 
     def runs(self) -> int:
         path = self.directory / "runs"

@@ -196,3 +196,30 @@ def test_endless_output_is_read_within_a_bound(tmp_path: Path) -> None:
         {"apiVersion": V1, "command": script(tmp_path, "head -c 20000000 /dev/zero\n")}, str(tmp_path), timeout_s=20
     )
     assert problem(plugin) == "exec plugin `plugin.sh` did not print an ExecCredential"
+
+
+def test_a_plugin_still_running_when_canaryscope_exits_is_ended(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.waiting import wait_until
+
+    plugin = write_plugin(tmp_path / "plugin", mode="hang")
+    program = (
+        "import threading, time\n"
+        "from tui.cluster.credentials import ExecPlugin\n"
+        f"p = ExecPlugin({{'apiVersion': {V1!r}, 'command': {str(plugin.command)!r}}}, '.', timeout_s=600)\n"
+        "threading.Thread(target=p.issue, daemon=True).start()\n"
+        f"while not open({str(plugin.directory / 'runs')!r}, 'a+').tell():\n"
+        "    time.sleep(0.02)\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)
+    [pid] = plugin.pids()
+    wait_until(lambda: not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), "the plugin ended", 10)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
+    except OSError:
+        return "Z"

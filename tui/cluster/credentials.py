@@ -11,6 +11,7 @@ not tried again before a backoff. Tokens are registered with tui.base.redact and
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import json
@@ -130,6 +131,15 @@ class ExecPlugin:
             raise CredentialsProblem(f"exec plugin `{self.describe}`: command not found") from None
         except OSError as exc:
             raise CredentialsProblem(f"exec plugin `{self.describe}`: cannot run ({exc.strerror})") from None
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            return self._answer(process)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+
+    def _answer(self, process: subprocess.Popen[bytes]) -> Issued:
         kept: list[bytes] = []
         reader = threading.Thread(target=_read_bounded, args=(process, kept), name="exec-plugin-output", daemon=True)
         reader.start()
@@ -269,6 +279,20 @@ class OidcRefresher:
         if not isinstance(document, dict):
             raise CredentialsProblem(f"{self.describe}: the issuer's answer is not a JSON object")
         return document
+
+
+# Plugins running now: in their own process groups, so a quitting canaryscope ends them itself.
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+@atexit.register
+def _end_running_plugins() -> None:
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _read_bounded(process: subprocess.Popen[bytes], kept: list[bytes]) -> None:
