@@ -223,3 +223,17 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
     except OSError:
         return "Z"
+
+
+def test_the_same_token_handed_out_again_is_not_a_renewal() -> None:
+    """A refused token that the plugin hands out again is wrong, not old: nothing is sent again at once."""
+
+    class Same:
+        describe = "same"
+
+        def issue(self) -> Issued:
+            return Issued("always-the-same-token", None)
+
+    credentials = Credentials("ctx", Same())
+    credentials.first()
+    assert credentials.renew_refused(credentials.generation) is False

@@ -26,6 +26,7 @@ LEAK = "plugin-output-SECRET-0d9e"
 KEY = CanaryKey("test", "examiner")
 LOGGER = ("monitoring", "app.kubernetes.io/name=logger")
 PROMETHEUS = ("monitoring", "prometheus:9090")
+EXPIRED = "refused (HTTP 401): the credentials had expired; they are renewed, try again"
 
 
 class Run:
@@ -191,7 +192,7 @@ def test_an_action_refused_with_an_expired_token_renews_it(apiserver: ApiServer,
         wait_until(book.outlived, "the token expires", 10)
         refused = actions.perform(ActionKind.TOGGLE_SUSPEND, KEY)
         assert not refused.ok
-        assert refused.message == "toggle_suspend refused: the credentials had expired; they are renewed now, try again"
+        assert refused.message == f"toggle_suspend {EXPIRED}"
         assert actions.perform(ActionKind.TOGGLE_SUSPEND, KEY).ok
         patches = apiserver.requests(method="PATCH")
         assert [r.status for r in patches] == [401, 200]
@@ -215,7 +216,7 @@ def test_a_gate_opened_through_the_proxy_with_an_expired_token(apiserver: ApiSer
             actions = actions_for(run, state=lambda: run.sink.state)  # type: ignore[arg-type]
             wait_until(book.outlived, "the token expires", 10)
             refused = actions.perform(ActionKind.PROMOTE, KEY)
-            assert refused.message == "promote refused: the credentials had expired; they are renewed now, try again"
+            assert refused.message == f"promote {EXPIRED}"
             assert fake.open == set()
             assert actions.perform(ActionKind.PROMOTE, KEY).ok
             assert fake.open == {"examiner.test"}

@@ -230,7 +230,7 @@ class ClusterActions(PlannedActions):
     @staticmethod
     def _expired(kind: ActionKind) -> Outcome:
         # Not sent again on its own: a step before the refused one may have been applied already.
-        return Outcome(False, f"{kind} refused: the credentials had expired; they are renewed now, try again")
+        return Outcome(False, f"{kind} refused (HTTP 401): the credentials had expired; they are renewed, try again")
 
     # --- the effector: facts for the planner, and its steps carried out ----------------------------------
 

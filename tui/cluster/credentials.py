@@ -377,21 +377,25 @@ class Credentials:
         self.refresh_hook(configuration)
         return f"Bearer {self._token}" if self._token is not None else None
 
-    def renew_refused(self, generation: int, emitter: Any = None) -> None:
-        """The server refused a request sent with token `generation`: renew it unless that is done already.
-        Raises CredentialsProblem (and says so on the health line of `emitter`) when no token can be had."""
+    def renew_refused(self, generation: int, emitter: Any = None) -> bool:
+        """The server refused a request sent with token `generation`: renew it unless that is done already. True
+        when another token is now in use (send the request again), False when the issuer handed out the refused one
+        again (the credentials are wrong, not old). Raises CredentialsProblem (and says so on the health line of
+        `emitter`) when no token can be had."""
         with self._lock:
             if self.generation != generation and self._token is not None:
-                return  # renewed since that request went out: try again with the new one
+                return True  # renewed since that request went out: try again with the new one
             if time.monotonic() < self._not_before and self.problem is not None:
                 self._report(emitter)
                 raise CredentialsProblem(self.problem)
+            refused = self._token
             try:
                 self._renew_locked()
             except CredentialsProblem:
                 self._report(emitter)
                 raise
         self._recovered()
+        return self._token != refused
 
     def first(self) -> None:
         """The first token, at start-up; a failure is kept for the first request's refusal to report."""
@@ -461,12 +465,10 @@ def credentials_of(api_client: Any) -> Credentials | None:
 
 def renew_after_refusal(api_client: Any, generation: int, emitter: Any = None) -> bool:
     """After a 401 on a request sent when the credentials were at `generation`: True when renewed (send it again),
-    False when the context's credentials are not renewable; CredentialsProblem when renewal failed."""
+    False when the context's credentials are not renewable or came back the same; CredentialsProblem when renewal
+    failed."""
     creds = credentials_of(api_client)
-    if creds is None:
-        return False
-    creds.renew_refused(generation, emitter)
-    return True
+    return creds is not None and creds.renew_refused(generation, emitter)
 
 
 def renewed_after_refusal(api_client: Any, generation: int, emitter: Any = None) -> bool:

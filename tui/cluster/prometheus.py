@@ -274,10 +274,13 @@ def deadline_session(deadline_s: float, bearer: Callable[[bool], str | None] | N
                 kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": bearer(False) or ""}
             response = super().request(method, url, *args, **kwargs)
             if bearer is not None and response.status_code == 401:
-                # A token refused through the API server's proxy: renewed (or CredentialsProblem) and asked again.
-                response.close()
-                kwargs["headers"] = {**kwargs["headers"], "Authorization": bearer(True) or ""}
-                response = super().request(method, url, *args, **kwargs)
+                # A token refused through the API server's proxy: renewed (or CredentialsProblem) and asked again,
+                # unless the same token came back.
+                renewed = bearer(True) or ""
+                if renewed != kwargs["headers"]["Authorization"]:
+                    response.close()
+                    kwargs["headers"] = {**kwargs["headers"], "Authorization": renewed}
+                    response = super().request(method, url, *args, **kwargs)
             chunks: list[bytes] = []
             size = 0
             try:

@@ -190,7 +190,8 @@ class WatchLoop:
             self._refusals = 0  # after this refusal's longer wait, renewing is worth one more try
             return False  # fresh tokens refused too: the credentials are wrong, not old
         try:
-            self.credentials.renew_refused(self._generation, self.emitter)
+            if not self.credentials.renew_refused(self._generation, self.emitter):
+                return False  # the same token again: refused like static credentials
         except CredentialsProblem as problem:
             self._refusals = 0
             delay = self.backoff.next_delay(self.rand)
