@@ -276,7 +276,11 @@ def deadline_session(deadline_s: float, bearer: Callable[[bool], str | None] | N
             if bearer is not None and response.status_code == 401:
                 # A token refused through the API server's proxy: renewed (or CredentialsProblem) and asked again,
                 # unless the same token came back.
-                renewed = bearer(True) or ""
+                try:
+                    renewed = bearer(True) or ""
+                except BaseException:
+                    response.close()
+                    raise
                 if renewed != kwargs["headers"]["Authorization"]:
                     response.close()
                     kwargs["headers"] = {**kwargs["headers"], "Authorization": renewed}
