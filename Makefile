@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: demo test lint bench reliability clean
+.PHONY: demo test lint bench soak-creds reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(VENV)/.installed-test
 # Not part of `make test`: minutes of measurements on real ptys; writes BENCHMARKS.md. ARGS=NAME runs one figure.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(ARGS)
+
+# Ten minutes of 60-second exec-plugin tokens against the stand-in; exits 1 on a lost, doubled or re-listed change.
+soak-creds: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.creds_soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -51,6 +51,7 @@ from tests.standin.resources import (
     crd_object,
 )
 from tests.standin.store import Store
+from tests.standin.tokens import TokenBook
 
 Resource = ResourceType | str
 DEFAULT_USER = "system:serviceaccount:monitoring:canaryscope"
@@ -165,6 +166,7 @@ class ApiServer:
         """`peer_support` also serves what kubectl and k9s ask for: Nodes (one, `standin-node`), the
         CustomResourceDefinitions of the installed CRDs (apiextensions.k8s.io) and SelfSubjectAccessReview."""
         self.token = token
+        self.tokens: TokenBook | None = None
         self.user = user
         self.git_version = git_version
         self.bookmark_interval = bookmark_interval
@@ -217,7 +219,14 @@ class ApiServer:
         return f"{'https' if self.listener.tls else 'http'}://127.0.0.1:{self.port}"
 
     def authorized(self, header: str | None) -> bool:
+        if self.tokens is not None:
+            return self.tokens.accepts(header)
         return self.token is None or header == f"Bearer {self.token}"
+
+    def require_tokens(self, book: TokenBook | None) -> None:
+        """From now on accept only the book's unexpired tokens (a new request with an expired one is answered 401;
+        a watch already streaming goes on, as kube-apiserver authenticates a request once, when it begins)."""
+        self.tokens = book
 
     def version_info(self) -> dict:
         major, minor = self.git_version.lstrip("v").split(".")[:2]
@@ -446,6 +455,7 @@ class ApiServer:
         context: str = "standin",
         extra_contexts: Mapping[str, str] | None = None,
         insecure: bool = False,
+        user: Mapping[str, object] | None = None,
     ) -> Path:
         return write_kubeconfig(
             Path(path),
@@ -455,6 +465,7 @@ class ApiServer:
             context=context,
             extra_contexts=extra_contexts,
             insecure=insecure,
+            user=user,
         )
 
     def client_configuration(self) -> Any:

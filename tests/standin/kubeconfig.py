@@ -20,10 +20,12 @@ def write_kubeconfig(
     context: str = "standin",
     extra_contexts: Mapping[str, str] | None = None,
     insecure: bool = False,
+    user: Mapping[str, object] | None = None,
 ) -> Path:
     """Write a kubeconfig whose current context is `context` -> `server`. `extra_contexts` maps more context names to
-    server URLs (e.g. a closed port for an unreachable cluster), all using the same user."""
-    user: dict = {"token": token} if token else {}
+    server URLs (e.g. a closed port for an unreachable cluster), all using the same user: `user` (e.g. an exec
+    plugin's entry) if given, else the token."""
+    user = dict(user) if user is not None else ({"token": token} if token else {})
     contexts = {context: server, **(extra_contexts or {})}
     doc = {
         "apiVersion": "v1",

@@ -37,6 +37,7 @@ from tui.actions.planner import SKIP_ANALYSIS_WARNING, pause_gate, promotion_gat
 from tui.base.redact import scrub
 from tui.cluster import config_change as cfg
 from tui.cluster import release as rel
+from tui.cluster.credentials import generation_of, renewed_after_refusal
 from tui.cluster.discovery import ServedGroups
 from tui.cluster.http import HttpProblem, get_json
 from tui.cluster.kubeconfig import Connection
@@ -215,11 +216,16 @@ class ClusterActions(PlannedActions):
     # --- doing it ----------------------------------------------------------------------------------------
 
     def perform(self, kind: ActionKind, key: CanaryKey) -> Outcome:
+        generation = generation_of(self.connection.api_client)
         try:
             return super().perform(kind, key)
         except (HttpProblem, LoadtesterError) as exc:
+            if self._renewed(exc, generation):
+                return self._expired(kind)
             return Outcome(False, f"Nothing changed: {exc}")
         except Exception as exc:  # a failing action is reported on screen, whatever went wrong
+            if self._renewed(exc, generation):
+                return self._expired(kind)
             from tui.load.errors import LoadError
 
             if isinstance(exc, LoadError):
@@ -228,6 +234,15 @@ class ClusterActions(PlannedActions):
             if status == 403:
                 return Outcome(False, f"Forbidden: your credentials may not change this object ({kind} on {key})")
             return Outcome(False, f"{kind} failed: {exc.__class__.__name__}: {str(exc).splitlines()[0][:160]}")
+
+    def _renewed(self, exc: Exception, generation: int) -> bool:
+        """A 401 with renewable credentials (an exec plugin's, an OIDC token), now renewed."""
+        return getattr(exc, "status", None) == 401 and renewed_after_refusal(self.connection.api_client, generation)
+
+    @staticmethod
+    def _expired(kind: ActionKind) -> Outcome:
+        # Not sent again on its own: a step before the refused one may have been applied already.
+        return Outcome(False, f"{kind} refused (HTTP 401): the credentials had expired; they are renewed, try again")
 
     # --- the effector: facts for the planner, and its steps carried out ----------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 from tui.base import redact
 from tui.base.file_limits import KUBECONFIG_LIMIT
 from tui.base.yaml_file import YamlReadProblem, load_yaml_document
+from tui.cluster.credentials import PLUGIN_TIMEOUT_S, Credentials, CredentialsProblem, Issuer, issuer_for
 
 
 class ClusterConfigError(Exception):
@@ -55,7 +56,13 @@ def kubeconfig_paths(explicit: str | None) -> list[Path]:
     return [Path("~/.kube/config").expanduser()]
 
 
-def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32) -> Connection:
+def connect(
+    kubeconfig: str | None,
+    context: str | None,
+    *,
+    pool_size: int = 32,
+    plugin_timeout_s: float = PLUGIN_TIMEOUT_S,
+) -> Connection:
     """Build an ApiClient for the context; raises ClusterConfigError with one line on any problem."""
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
@@ -87,10 +94,20 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
     entry = next(c for c in contexts if c.get("name") == chosen)
     _check_references(chosen, entry, existing, config_file)
     configuration = client.Configuration()
+    renewable = _renewable(chosen, entry, existing, plugin_timeout_s)
+    credentials = None
+    if renewable is not None:
+        credentials = Credentials(chosen, renewable[1])
+        credentials.first()  # bounded by the plugin's timeout; a failure is reported by the first refusal
+        if credentials.client_certificates:
+            credentials = renewable = None  # a certificate, not a token: the client loads it as before
     try:
-        config.load_kube_config(
-            config_file=config_file, context=chosen, client_configuration=configuration, persist_config=False
-        )
+        if renewable is None:
+            config.load_kube_config(
+                config_file=config_file, context=chosen, client_configuration=configuration, persist_config=False
+            )
+        else:
+            _load_without(renewable[0], config_file, chosen, configuration)
     except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
     except Exception:  # a value of the wrong type deep in the file (e.g. a numeric server)
@@ -98,6 +115,8 @@ def connect(kubeconfig: str | None, context: str | None, *, pool_size: int = 32)
             f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
         ) from None
     _register_credentials(existing, configuration)
+    if credentials is not None:
+        credentials.install(configuration)
     # Each watch and log follow holds a connection for its lifetime.
     configuration.connection_pool_maxsize = pool_size
     # urllib3 would otherwise sleep a whole Retry-After (an hour, if a server says so) inside one request,
@@ -217,6 +236,58 @@ def _check_references(name: str, entry: dict[str, Any], paths: list[Path], confi
         wanted = context.get(key)
         if wanted and wanted not in names[kind]:
             raise ClusterConfigError(f"context {name!r} names {key} {wanted!r}, which is not in {config_file}")
+
+
+def _named(paths: list[Path], kind: str, name: object) -> tuple[dict[str, Any], Path] | None:
+    """The first entry of `kind` (users, clusters) called `name` across the files, as the client merges them."""
+    import yaml
+
+    for path in paths:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        items = document.get(kind) if isinstance(document, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("name") == name:
+                return item, path
+    return None
+
+
+def _renewable(name: str, entry: dict[str, Any], paths: list[Path], timeout_s: float) -> tuple[str, Issuer] | None:
+    """(user name, issuer) when the context's user gets its token from an exec plugin or an OIDC provider:
+    canaryscope runs the one and refreshes the other itself."""
+    context = entry.get("context") if isinstance(entry.get("context"), dict) else {}
+    found = _named(paths, "users", context.get("user"))
+    if found is None or not isinstance(found[0].get("user"), dict):
+        return None
+    (item, path), cluster = found, _named(paths, "clusters", context.get("cluster"))
+    cluster_info = cluster[0].get("cluster") if cluster is not None else None
+    try:
+        issuer = issuer_for(
+            item["user"], path.parent, cluster_info if isinstance(cluster_info, dict) else None, timeout_s=timeout_s
+        )
+    except CredentialsProblem as problem:
+        raise ClusterConfigError(f"context {name!r} cannot be used: {problem}") from None
+    return None if issuer is None else (str(item["name"]), issuer)
+
+
+def _load_without(user_name: str, config_file: str, context: str, configuration: Any) -> None:
+    """Load the context as the client does, except the user's exec or oidc entry: Credentials runs the plugin (with
+    a timeout, without the terminal) and refreshes the id-token (with a timeout, off the UI thread) instead."""
+    from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader, KubeConfigMerger
+
+    merger = KubeConfigMerger(config_file)
+    users = merger.config.value["users"]
+    for index, node in enumerate(users):
+        if node["name"] == user_name:
+            value = dict(node.value)
+            value["user"] = {k: v for k, v in (value.get("user") or {}).items() if k not in ("exec", "auth-provider")}
+            users[index] = ConfigNode(node.name, value, node.path)
+            break
+    KubeConfigLoader(config_dict=merger.config, active_context=context, config_base_path=None).load_and_set(
+        configuration
+    )
 
 
 def _first_line(exc: BaseException) -> str:

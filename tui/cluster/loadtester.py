@@ -21,7 +21,11 @@ ROLLBACK_CHECK = "/rollback/check"
 
 
 class LoadtesterError(Exception):
-    """One line: what failed and where (never credentials)."""
+    """One line: what failed and where (never credentials); `status` when it answered with one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def hook(info: CanaryInfo, hook_type: str, path: str) -> Webhook | None:
@@ -64,7 +68,7 @@ class Loadtester:
     def _expect(self, path: str, name: str, namespace: str, ok: set[int]) -> None:
         status = self._post(path, name, namespace)
         if status not in ok:
-            raise LoadtesterError(f"flagger-loadtester {path} answered HTTP {status}")
+            raise LoadtesterError(f"flagger-loadtester {path} answered HTTP {status}", status)
 
     def open_gate(self, name: str, namespace: str) -> None:
         self._expect("/gate/open", name, namespace, {200, 202})

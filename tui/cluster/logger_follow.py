@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.cluster.backoff import FAST_CAP_S, Backoff
+from tui.cluster.credentials import CredentialsProblem, generation_of, renew_after_refusal
 from tui.cluster.http import HttpProblem, check, stream_lines
 from tui.domain.flagger.logger_stream import LoggerStreamParser
 from tui.domain.flagger.payload import as_event
@@ -86,6 +87,7 @@ class LoggerFollower:
         # Lines that looked like a record but were not one (broken JSON, a payload or log line missing its fields).
         self._skipped_before = 0
         self._parser: LoggerStreamParser | None = None
+        self._refusals = 0  # 401s in a row despite renewed credentials
 
     @property
     def skipped_lines(self) -> int:
@@ -159,11 +161,14 @@ class LoggerFollower:
                 self._changed.clear()
                 continue
             waiting_reported = False
+            generation = generation_of(self.api_client)
             try:
                 self._follow(core, pod, since)
                 backoff.reset()
             except (HttpProblem, ApiException) as exc:
                 status = getattr(exc, "status", 0) or 0
+                if status == 401 and self._renewed(generation, backoff):
+                    continue  # from the last line read, with the new token
                 if status == 403:
                     state = Health.DISABLED if self.quiet else Health.FORBIDDEN
                     self.emitter.health(self.source, state, f"cannot get pods/log in {self.namespace}")
@@ -190,6 +195,22 @@ class LoggerFollower:
                 )
                 self.stop.wait(backoff.next_delay(self.rand))
 
+    def _renewed(self, generation: int, backoff: Backoff) -> bool:
+        """A 401 with renewable credentials: renewed (True), or waited for after a failed renewal (True)."""
+        try:
+            if not renew_after_refusal(self.api_client, generation, self.emitter):
+                return False
+        except CredentialsProblem as problem:
+            # The plugin's own line: on the top line, the reason this source (and the others) are waiting.
+            self.emitter.health(self.source, Health.RECONNECTING, str(problem), backoff.attempt + 1)
+            self.stop.wait(backoff.next_delay(self.rand))
+            return True
+        self._refusals += 1
+        if self._refusals > 2:
+            self._refusals = 0
+            return False  # renewed tokens refused too: reported and waited for like any refusal
+        return True
+
     def _follow(self, core: Any, pod: str, since: dict[str, float]) -> None:
         kwargs: dict[str, Any] = {"follow": True, "timestamps": True}
         if self.container:
@@ -207,6 +228,7 @@ class LoggerFollower:
             self.followed.append(pod)
         try:
             check(resp)
+            self._refusals = 0
             self.emitter.health(self.source, Health.CONNECTED, f"{self.namespace}/{pod}")
             parser = self._parser = LoggerStreamParser()
             for raw in stream_lines(resp):

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from tui.base import redact
 from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.builtin_queries import FAMILIES, VALUES, MetricTarget, promql_duration, queries, rows
+from tui.cluster.credentials import Credentials, CredentialsProblem, credentials_of
 from tui.domain.flagger.observers import OBSERVERS
 from tui.domain.model import Health, MetricSample
 from tui.domain.observations import MetricsObserved
@@ -173,6 +174,8 @@ class PrometheusPoller:
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, CredentialsProblem):
+        return str(exc)
     name = exc.__class__.__name__
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if "Timeout" in name or "timed out" in text.lower():
@@ -255,7 +258,7 @@ def read_password(path: str | None, environ: Mapping[str, str]) -> str | None:
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
-def deadline_session(deadline_s: float) -> Any:
+def deadline_session(deadline_s: float, bearer: Callable[[bool], str | None] | None = None) -> Any:
     """A requests Session whose every request has an overall deadline, not only a per-read timeout.
 
     A server that trickles a byte a second keeps each read within its timeout for ever; here the answer must be
@@ -267,7 +270,21 @@ def deadline_session(deadline_s: float) -> Any:
         def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
             kwargs["stream"] = True
             started = time.monotonic()
+            if bearer is not None:
+                kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": bearer(False) or ""}
             response = super().request(method, url, *args, **kwargs)
+            if bearer is not None and response.status_code == 401:
+                # A token refused through the API server's proxy: renewed (or CredentialsProblem) and asked again,
+                # unless the same token came back.
+                try:
+                    renewed = bearer(True) or ""
+                except BaseException:
+                    response.close()
+                    raise
+                if renewed != kwargs["headers"]["Authorization"]:
+                    response.close()
+                    kwargs["headers"] = {**kwargs["headers"], "Authorization": renewed}
+                    response = super().request(method, url, *args, **kwargs)
             chunks: list[bytes] = []
             size = 0
             try:
@@ -294,6 +311,20 @@ def deadline_session(deadline_s: float) -> Any:
     return DeadlineSession()
 
 
+def _bearer(credentials: Credentials, api_client: Any) -> Callable[[bool], str | None]:
+    """The Authorization header for each query through the proxy: the current token, renewed when refused."""
+    sent = [credentials.generation]
+
+    def bearer(refused: bool) -> str | None:
+        if refused:
+            credentials.renew_refused(sent[0])
+        token = credentials.token_for_request(api_client.configuration)
+        sent[0] = credentials.generation
+        return token
+
+    return bearer
+
+
 def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout_s: float = 3.0) -> tuple[Any, str]:
     """A PrometheusConnect with a timeout and no retries; through the API server's proxy for svc/…
 
@@ -302,7 +333,8 @@ def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout
     from prometheus_api_client import PrometheusConnect
     from urllib3.util.retry import Retry
 
-    session = deadline_session(3 * timeout_s)
+    credentials = credentials_of(api_client) if not isinstance(target, str) else None
+    session = deadline_session(3 * timeout_s, _bearer(credentials, api_client) if credentials else None)
     headers: dict[str, str] = {}
     if isinstance(target, str):
         url = describe = redact.redact(target)
@@ -315,11 +347,12 @@ def prometheus_client(target: tuple[str, str] | str, api_client: Any, *, timeout
         configuration = api_client.configuration
         url = f"{configuration.host.rstrip('/')}/api/v1/namespaces/{namespace}/services/{service}/proxy"
         describe = f"svc/{namespace}/{service} (through the API server)"
-        if configuration.refresh_api_key_hook is not None:
-            configuration.refresh_api_key_hook(configuration)  # exec plugins hand out short-lived tokens
-        token = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
-        if token:
-            headers["Authorization"] = token
+        if credentials is None:
+            if configuration.refresh_api_key_hook is not None:
+                configuration.refresh_api_key_hook(configuration)  # the client's own short-lived tokens
+            token = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+            if token:
+                headers["Authorization"] = token
         if configuration.cert_file and configuration.key_file:
             session.cert = (configuration.cert_file, configuration.key_file)
         verify = configuration.ssl_ca_cert or configuration.verify_ssl

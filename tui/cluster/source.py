@@ -16,6 +16,7 @@ from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.builtin_queries import metric_target
 from tui.cluster.check_poller import CheckPoller
 from tui.cluster.connect_errors import describe_transport
+from tui.cluster.credentials import generation_of, renewed_after_refusal
 from tui.cluster.daemonsets import daemonsets_spec
 from tui.cluster.discovery import ServedGroups, discover
 from tui.cluster.flagger_install import LOOK, Defaulted, LogFollow, PrometheusChoice, plan_readers
@@ -205,11 +206,14 @@ class ClusterSource:
         self.emitter.health(KUBERNETES, Health.CONNECTING, where)
         backoff = Backoff(fast_cap=FAST_CAP_S)
         while not self.stop_event.is_set():
+            generation = generation_of(self.connection.api_client)
             try:
                 self.served = discover(self.connection.api_client)
                 break
             except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError, Exception) as exc:
                 status = getattr(exc, "status", None)
+                if status == 401 and renewed_after_refusal(self.connection.api_client, generation, self.emitter):
+                    continue
                 if status in (401, 403):
                     self.emitter.health(KUBERNETES, Health.FORBIDDEN, f"{where}: discovery refused ({status})")
                 else:

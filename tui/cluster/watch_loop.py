@@ -19,6 +19,7 @@ from typing import Any
 
 from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.connect_errors import describe_transport
+from tui.cluster.credentials import CredentialsProblem, credentials_of
 from tui.cluster.http import Gone, HttpProblem, ListCall, StalledStream, check, get_json, stream_lines
 from tui.domain.model import Health
 from tui.sources.mailbox import Mailbox
@@ -79,6 +80,11 @@ class WatchLoop:
         self._emptied = False
         # Watch events (bookmarks included) handled since the last list: a 410 before any is a loop, not news.
         self._delivered_since_list = 0
+        # Renewable credentials (exec plugin): a 401 renews them and resumes where the watch was.
+        self.credentials = credentials_of(getattr(spec.call, "api_client", None))
+        self._generation = 0
+        self._refusals = 0  # 401s in a row: a renewed token refused too is not renewed again at once
+        self.renewals = 0
 
     def close(self) -> None:
         """Unblock a thread waiting on the stream (called from another thread on shutdown)."""
@@ -96,6 +102,8 @@ class WatchLoop:
 
         self.emitter.health(self.spec.source, Health.CONNECTING)
         while not self.stop.is_set():
+            if self.credentials is not None:
+                self._generation = self.credentials.generation
             try:
                 if self.resource_version is None:
                     try:
@@ -164,11 +172,35 @@ class WatchLoop:
                 self._emptied = True
                 self.on_list([])
             self._sleep(self.backoff.next_delay(self.rand) * 4)
+        elif status == 401 and self._renewed():
+            return  # again at once, from the same resourceVersion
         elif status == 401:
             self.emitter.health(self.spec.source, Health.FORBIDDEN, "unauthorized: the credentials were refused")
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         else:
             self._retry(f"HTTP {status}: {reason}"[:200])
+
+    def _renewed(self) -> bool:
+        """After a 401: True when the request may be sent again at once with renewed credentials. A plugin that
+        fails is on the credentials' health line and this watch waits; static credentials are not renewable."""
+        if self.credentials is None:
+            return False
+        self._refusals += 1
+        if self._refusals > 2:
+            self._refusals = 0  # after this refusal's longer wait, renewing is worth one more try
+            return False  # fresh tokens refused too: the credentials are wrong, not old
+        try:
+            if not self.credentials.renew_refused(self._generation, self.emitter):
+                return False  # the same token again: refused like static credentials
+        except CredentialsProblem as problem:
+            self._refusals = 0
+            delay = self.backoff.next_delay(self.rand)
+            # The plugin's own line: on the top line, the reason this watch (and the others) are waiting.
+            self.emitter.health(self.spec.source, Health.RECONNECTING, str(problem), self.backoff.attempt)
+            self._sleep(delay)
+            return True
+        self.renewals += 1
+        return True
 
     def _retry(self, why: str) -> None:
         delay = self.backoff.next_delay(self.rand)
@@ -206,6 +238,7 @@ class WatchLoop:
             raise HttpProblem(0, f"the list did not end after {MAX_LIST_PAGES} pages")
         self.resource_version = str(meta.get("resourceVersion") or "") or None
         self.relists += 1
+        self._refusals = 0
         self._delivered_since_list = 0
         self._emptied = False
         self.on_list(items)
@@ -234,6 +267,7 @@ class WatchLoop:
         delivered = 0
         try:
             check(resp)
+            self._refusals = 0
             if self.backoff.attempt == 0:
                 self.emitter.health(self.spec.source, Health.CONNECTED)
             deadline.start()
