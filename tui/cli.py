@@ -455,7 +455,11 @@ def run_demo(args: argparse.Namespace) -> int:
     recorder = _open_recorder(
         args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
     )
-    app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    # Several canaries start on the overview, as a cluster watched without a canary's name does.
+    several = len(scenario.canaries) > 1
+    app = CanaryscopeApp(
+        SimulationSource(sim, args.speed), SimActions(sim), start_with_overview=several, recorder=recorder, **extra
+    )
     tune_for_interactive()
     try:
         result = app.run()

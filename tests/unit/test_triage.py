@@ -79,7 +79,16 @@ def test_ranked_by_severity_then_the_latest_change_first() -> None:
         view("new-failure", "Failed", changed=NOW - 20),
         view("gate", "WaitingPromotion", changed=NOW - 30),
     ]
-    assert [v.key.name for v, _ in ranked(views, NOW)] == ["new-failure", "old-failure", "gate", "moving", "ok"]
+    views += [view("calm-b", "Succeeded", changed=NOW - 2), view("calm-a", "Succeeded", changed=NOW - 900)]
+    assert [v.key.name for v, _ in ranked(views, NOW)] == [
+        "new-failure",
+        "old-failure",
+        "gate",
+        "moving",
+        "calm-a",
+        "calm-b",
+        "ok",
+    ], "canaries at rest in name order"
 
 
 def test_counts_make_the_summary_line() -> None:
@@ -120,6 +129,6 @@ def test_random_fleets_keep_the_severity_order(views: list[CanaryView]) -> None:
         first_succeeded = phases.index("Succeeded")
         assert last_failed < first_succeeded, "no Failed row below a Succeeded one"
     for (_, a), (_, b) in pairwise(rows):
-        if a.severity == b.severity and a.since is not None and b.since is not None:
+        if a.severity == b.severity < Severity.REST and a.since is not None and b.since is not None:
             assert a.since >= b.since, "within a severity, the latest change first"
     assert all(found.needs_human == bool(found.marker) == bool(found.reason) for _, found in rows)

@@ -282,6 +282,8 @@ class CanaryscopeApp(App[int]):
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
             self.rollout_screen.open_filter()
+        elif self.screen is self.overview_screen:
+            self.overview_screen.open_filter()
 
     def action_next_canary(self) -> None:
         count = len(self.state.canaries)

@@ -136,7 +136,10 @@ def triage(view: CanaryView, now: float) -> Triage:
 
 
 def rank(found: Triage) -> tuple[int, float]:
-    """Sort key: severity, then the most recent change first (a canary never seen changing last)."""
+    """Sort key: severity, then the most recent change first (a canary never seen changing last). Canaries at rest
+    tie, so that they keep the order of their names: a release that ended does not shuffle the calm rows."""
+    if found.severity == Severity.REST:
+        return (found.severity, 0.0)
     return (found.severity, -(found.since if found.since is not None else float("-inf")))
 
 
