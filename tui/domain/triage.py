@@ -88,8 +88,10 @@ def _count(n: int, what: str) -> str:
 
 
 def changed_at(view: CanaryView) -> float | None:
-    """When the canary's status last changed (else when its phase began)."""
-    return view.last_tick_at if view.last_tick_at is not None else view.phase_since
+    """When the canary's status last changed: Flagger stamps lastTransitionTime at every status write (an event
+    alone is no progress: a halted analysis logs one every tick); else when its phase was first seen."""
+    ltt = view.info.last_transition_time
+    return ltt if ltt is not None else view.phase_since
 
 
 def stuck_at(view: CanaryView, since: float) -> float:

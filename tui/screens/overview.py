@@ -459,6 +459,9 @@ class OverviewScreen(Screen[None]):
         note.display = text is not None
         if text is not None:
             note.update(text)
+        # No bare header over no rows: the sentence says why there are none.
+        table = self.query_one(CanaryTable)
+        table.display = text is None or len(table) > 0
 
     def _flush(self) -> None:
         self._timer_armed = False
@@ -596,9 +599,19 @@ class OverviewScreen(Screen[None]):
                 elif key in table:
                     table.remove(key)
         self._sort(table)
+        self._follow_cursor(table)
         if self._fleet is not None:
             self._show_summary(self._fleet)
             self._show_note(self._fleet)
+
+    def _follow_cursor(self, table: CanaryTable) -> None:
+        """The row under the cursor is the canary followed: a filter that hid the followed row moves both."""
+        key = table.cursor_key
+        if key is None or self._fleet is None:
+            return
+        selected = self._top_state(self._fleet).selected
+        if selected is None or table_key(self._context_of_selected(self._fleet), selected, self._several) != key:
+            self._highlighted(CanaryTable.RowHighlighted(table, key))
 
     @on(Input.Submitted, "#overview-filter")
     def _filter_submitted(self, _event: Input.Submitted) -> None:
@@ -662,7 +675,7 @@ def empty_scope(fleet: Fleet, scope: str = "in scope") -> Content:
             lines.append(Content.styled(where + f"Canaries cannot be listed: {refused}.", "$error"))
         elif health is not None and health.state == Health.CONNECTED:
             lines.append(
-                Content.styled(where + "No Canary in scope: Flagger has no canary to show here.", "$text-muted")
+                Content.styled(where + f"No Canary {scope}: none to show until one is created.", "$text-muted")
             )
         else:
             lines.append(Content.styled(where + "Waiting for a Canary in scope…", "$text-muted"))
