@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import App
 
+from styles import STYLESHEET
 from tests.cluster import objects
 from tui.domain.fleet import Fleet
 from tui.domain.model import CanaryKey, FlaggerEvent
@@ -77,6 +78,8 @@ def two_contexts() -> Fleet:
 
 class OverviewApp(App[None]):
     """The overview alone, fed a fleet as the app feeds it (apply folds selections into the first state)."""
+
+    CSS_PATH = str(STYLESHEET)
 
     def __init__(self, fleet: Fleet, theme: str = "textual-dark") -> None:
         super().__init__()

@@ -27,7 +27,7 @@ from widgets.problems import problem
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "why · last event")
-NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "why · last event")
+NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "why · event")
 # Added after the cells above (so that their indexes stay), drawn first: the triage marker, then the context when
 # there are several.
 MARKER_TITLE = "need"
@@ -74,7 +74,10 @@ def columns_for(width: int, several: bool = False) -> Columns:
     count = len(titles) + len(extra_titles)
     used = sum(fixed) + sum(extra_widths) + count * sum(padding) + SCROLLBAR
     event = max(MIN_EVENT, width - used)
-    return Columns((*titles, *extra_titles), (*fixed, event, *extra_widths), padding, narrow, several)
+    widths = (*fixed, event, *extra_widths)
+    # A title wider than its column is cut with `…` too.
+    shown = tuple(wording.shorten(title, width) for title, width in zip((*titles, *extra_titles), widths, strict=True))
+    return Columns(shown, widths, padding, narrow, several)
 
 
 FULL_COLUMNS = columns_for(FULL_FROM)
@@ -363,6 +366,10 @@ def matches(words: tuple[str, ...], text: str) -> bool:
 class OverviewScreen(Screen[None]):
     BINDINGS = keys.bindings(moves.OVERVIEW)
     AUTO_FOCUS = "CanaryTable"
+    # The table takes the height left under the top lines: taller than that, it scrolls, and the top lines stay.
+    DEFAULT_CSS = """
+    OverviewScreen > CanaryTable { height: 1fr; }
+    """
 
     def __init__(self, mode: str) -> None:
         super().__init__()
@@ -559,11 +566,11 @@ class OverviewScreen(Screen[None]):
             cache = self._row_caches.get(context)
             found = counts(f.triage for f in cache.facts.values()) if cache is not None else counts(())
             parts.append(f"{context}: {found.line()}" if fleet.several else found.line())
-        line = "   ".join(parts)
         if self._words:
             total = len(self._rows)
-            line += f"   ·   {len(self.query_one(CanaryTable))} of {total} match “{' '.join(self._words)}”"
-        self.query_one("#overview-summary", Static).update(line)
+            parts[-1] += f"   ·   {len(self.query_one(CanaryTable))} of {total} match “{' '.join(self._words)}”"
+        # One line per context: each says its own counts whole, and a glance down the lines compares them.
+        self.query_one("#overview-summary", Static).update("\n".join(parts))
 
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
