@@ -96,6 +96,14 @@ class OverviewApp(App[None]):
     def apply(self, observations: list[Observation]) -> None:
         self.state = reduce_all(self.state, observations)
         self.fleet = Fleet({**self.fleet.states, self._first: self.state})
+        show = getattr(self.screen, "show_fleet", None)
+        if show is not None:
+            show(self.fleet)
+
+    def select_in_context(self, context: str, key: CanaryKey) -> None:
+        """The hook the overview calls for a row of a context other than the local one."""
+        if context == self._first:
+            self.apply([CanarySelected(key)])
 
     def open_rollout(self) -> None:
         self.opened.append(self.state.selected)

@@ -34,6 +34,8 @@ async def test_rows_that_need_a_human_come_first_with_their_marker() -> None:
         assert phases.index("✔ Succeeded") > max(i for i, p in enumerate(phases) if p == "✖ Failed")
         first = table.cells(table.row_keys()[0])
         assert first[1] == "gateway-09", "the latest failure first"
+        assert table.cursor_key == "identity/gateway-09", "the first screen starts on the most urgent row"
+        await settle(pilot, lambda: str(app.state.selected) == "identity/gateway-09", "the first row followed")
         assert summary(app).startswith("2 failed · 2 halting · 1 waiting · 1 stuck · 1 terminating · 23 ok")
         halting = next(table.cells(k) for k in table.row_keys() if table.cells(k)[1] == "payments…west-13")
         assert halting[7].endswith("87.37% < 99%"), "a halt keeps its value and bound"

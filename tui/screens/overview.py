@@ -384,6 +384,7 @@ class OverviewScreen(Screen[None]):
         self._several = False
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
+        self._placed = False  # the cursor has been put on its first row
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -410,7 +411,7 @@ class OverviewScreen(Screen[None]):
             return
         self.columns = columns
         self.query_one(CanaryTable).set_columns(columns.titles, columns.widths, columns.padding, columns.shown)
-        fleet = self._fleet or self._current()
+        fleet = self._current() or self._fleet
         if fleet is not None:
             self._apply(fleet)
 
@@ -525,6 +526,12 @@ class OverviewScreen(Screen[None]):
             self._sort(table)
         self._show_summary(fleet)
         self._show_note(fleet)
+        if not self._placed and len(table):
+            self._placed = True
+            if len(self.app.screen_stack) <= 2 and table.row_keys()[0] != table.cursor_key:
+                # The first screen of a session: the cursor starts on the row that most needs a human.
+                table.move_cursor(table.row_keys()[0], notify=True)
+                return
         selected = self._top_state(fleet).selected
         if selected is not None:
             key = table_key(self._context_of_selected(fleet), selected, self._several)
