@@ -442,7 +442,7 @@ class OverviewScreen(Screen[None]):
     def show_top_line(self, state: AppState) -> None:
         if self._pending is not None:
             # Under a dialog only the top line is shown: a table refresh still waiting must not show an older state.
-            self._pending = Fleet.single(state)
+            self._pending = self._current() or Fleet.single(state)
         if self.is_mounted:
             self.query_one(TopBar).show(state)
             self._show_note(Fleet.single(state))
