@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -14,7 +13,7 @@ from textual.widgets import Input, Static
 from tui.domain import facts, wording
 from tui.domain.changes import changed_keys
 from tui.domain.fleet import LOCAL, Fleet
-from tui.domain.model import CanaryKey, Health, MetricSample
+from tui.domain.model import CanaryKey, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
@@ -23,7 +22,8 @@ from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank
 from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
-from widgets.problems import problem
+from widgets.overview_filter import OverviewFilter, matches
+from widgets.scope_note import empty_scope, scope_of
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "why · last event")
@@ -333,34 +333,6 @@ class RowCache:
 def table_key(context: str, key: CanaryKey, several: bool) -> str:
     """A row's key in the table: `namespace/name`, after its context when there are several."""
     return f"{context}\x1f{key}" if several else str(key)
-
-
-class OverviewFilter(Input):
-    """`/` on the overview: rows whose context, namespace, name or phase contain every word typed."""
-
-    DEFAULT_CSS = """
-    OverviewFilter, OverviewFilter:focus { height: 1; border: none; padding: 0 1; margin: 0; }
-    """
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.can_focus = False  # until `/` opens it: the keys go to the table
-
-    def open(self) -> None:
-        self.display = True
-        self.can_focus = True
-        self.focus()
-
-    def action_clear_filter(self) -> None:
-        self.value = ""
-        self.display = False
-        self.can_focus = False
-        self.screen.query_one(CanaryTable).focus()
-
-
-def matches(words: tuple[str, ...], text: str) -> bool:
-    return all(word in text for word in words)
 
 
 class OverviewScreen(Screen[None]):
@@ -673,43 +645,3 @@ class OverviewScreen(Screen[None]):
             self.app.open_rollout()  # type: ignore[attr-defined]
         else:
             self.notify("No canary in scope yet", title="Open")
-
-
-def empty_scope(fleet: Fleet, scope: str = "in scope") -> Content:
-    """Why the table is empty, as a sentence: refused (with the scopes that may be read, and `-n`), or none there."""
-    lines = []
-    for context in fleet.contexts:
-        state = fleet.state_of(context)
-        where = f"{context}: " if fleet.several else ""
-        health = state.health.get("canaries")
-        refused = problem(state, "canaries")
-        if refused is not None and health is not None and health.state == Health.FORBIDDEN:
-            lines.append(Content.styled(where + forbidden_sentence(health.detail), "$error"))
-        elif refused is not None:
-            lines.append(Content.styled(where + f"Canaries cannot be listed: {refused}.", "$error"))
-        elif health is not None and health.state == Health.CONNECTED:
-            lines.append(
-                Content.styled(where + f"No Canary {scope}: none to show until one is created.", "$text-muted")
-            )
-        else:
-            lines.append(Content.styled(where + "Waiting for a Canary in scope…", "$text-muted"))
-    return Content("\n").join(lines)
-
-
-def forbidden_sentence(detail: str) -> str:
-    """A refused list of Canaries as a sentence with what to do: `-A` needs cluster-wide rights, `-n` does not."""
-    everywhere = "all namespaces" in detail or "cluster" in detail or " in " not in detail
-    scope = "in every namespace" if everywhere else detail.rsplit(" in ", 1)[-1].join(("in ", ""))
-    hint = (
-        "Watch a namespace you may read with -n NAMESPACE."
-        if everywhere
-        else "Try another namespace with -n NAMESPACE, or ask for list and watch on canaries.flagger.app."
-    )
-    return f"You may not list Canaries {scope} ({detail}). {hint}"
-
-
-def scope_of(mode: str) -> str:
-    """`in apps`, `in all namespaces` from a source's label (`cluster kind · apps`); `in scope` otherwise."""
-    if mode.startswith("cluster ") and " · " in mode:
-        return "in " + mode.rsplit(" · ", 1)[1]
-    return "in scope"
