@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tests.ui.overview_fleets import OverviewApp, mixed_state, two_contexts
+from tests.ui.test_navigation import app_for
 from tests.waiting import settle
 from tui.domain.fleet import Fleet
 from tui.domain.model import Health, SourceHealth
@@ -128,3 +129,24 @@ async def test_an_empty_namespace_and_a_refused_list_are_sentences() -> None:
         note = app.screen.query_one("#overview-note")
         await settle(pilot, lambda: "-n NAMESPACE" in str(note.render()), "the hint")
         assert "You may not list Canaries in every namespace" in str(note.render())
+
+
+async def test_esc_clears_a_filter_left_on_then_goes_back_to_the_same_row() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        await pilot.press("slash", *"search", "enter", "down")
+        await settle(pilot, lambda: len(table) == 6, "the six in search")
+        chosen = app.state.selected
+        assert chosen is not None and chosen.namespace == "search"
+        await pilot.press("enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is app.overview_screen, "back on the overview")
+        assert table.cursor_key == str(chosen) and len(table) == 6, "the same row, the filter still on"
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(table) == 30, "Esc clears the filter first")
+        assert app.screen is app.overview_screen and table.cursor_key == str(chosen)
+        await pilot.press("enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen, "it opens again"

@@ -268,6 +268,9 @@ class CanaryscopeApp(App[int]):
         self.navigate(navigation.HELP)
 
     def action_back(self) -> None:
+        overview = self.navigator.built(navigation.OVERVIEW)
+        if overview is not None and self.screen is overview and overview.clear_filter():  # type: ignore[attr-defined]
+            return  # a filter left on the overview is cleared first, then Esc goes back
         self.navigate(navigation.BACK)
 
     def action_open_rollout(self) -> None:

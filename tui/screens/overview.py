@@ -603,6 +603,14 @@ class OverviewScreen(Screen[None]):
     def _filter_submitted(self, _event: Input.Submitted) -> None:
         self.query_one(CanaryTable).focus()  # Enter then opens the highlighted canary
 
+    def clear_filter(self) -> bool:
+        """Clear a filter still applied (its box no longer focused); False when there was none."""
+        box = self.query_one(OverviewFilter)
+        if not box.display:
+            return False
+        box.action_clear_filter()
+        return True
+
     def open_filter(self) -> None:
         self.query_one(OverviewFilter).open()
 
