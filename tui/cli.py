@@ -455,10 +455,10 @@ def run_demo(args: argparse.Namespace) -> int:
     recorder = _open_recorder(
         args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
     )
-    # Several canaries start on the overview, as a cluster watched without a canary's name does.
-    several = len(scenario.canaries) > 1
+    # The overview scenario starts where a cluster watched without a canary's name does: on the overview.
+    overview = args.scenario == "overview"
     app = CanaryscopeApp(
-        SimulationSource(sim, args.speed), SimActions(sim), start_with_overview=several, recorder=recorder, **extra
+        SimulationSource(sim, args.speed), SimActions(sim), start_with_overview=overview, recorder=recorder, **extra
     )
     tune_for_interactive()
     try:

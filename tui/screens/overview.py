@@ -30,7 +30,7 @@ COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "cana
 NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "why · event")
 # Added after the cells above (so that their indexes stay), drawn first: the triage marker, then the context when
 # there are several.
-MARKER_TITLE = "need"
+MARKER_TITLE = ""  # its words (FAIL, HALT, …) say what the column is
 CONTEXT_TITLE = "context"
 MARKER = 8
 CONTEXT = 9
