@@ -154,7 +154,7 @@ def build_demo_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "a scenario YAML file, or a built-in name: demo (default), seed, gated, lab, istio, gatewayapi, ab, "
-            "bluegreen, hooks, deadline"
+            "bluegreen, hooks, deadline, overview (thirty canaries, starting on the overview)"
         ),
     )
     _presenting(demo)
