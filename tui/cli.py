@@ -155,8 +155,8 @@ def build_demo_parser() -> argparse.ArgumentParser:
         default=None,
         help=(
             "a scenario YAML file, or a built-in name: demo (default), seed, gated, daemonset, configmap, lab, istio, "
-            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics; fleet: three simulated clusters as "
-            "contexts of one view"
+            "gatewayapi, ab, bluegreen, hooks, deadline, custom-metrics, overview (thirty canaries, starting on the "
+            "overview); fleet: three simulated clusters as contexts of one view"
         ),
     )
     _presenting(demo)
@@ -500,7 +500,11 @@ def run_demo(args: argparse.Namespace) -> int:
     recorder = _open_recorder(
         args.record, lambda: (sim.now - start) / args.speed, start, "canaryscope demo", args.theme
     )
-    app = CanaryscopeApp(SimulationSource(sim, args.speed), SimActions(sim), recorder=recorder, **extra)
+    # The overview scenario starts where a cluster watched without a canary's name does: on the overview.
+    overview = args.scenario == "overview"
+    app = CanaryscopeApp(
+        SimulationSource(sim, args.speed), SimActions(sim), start_with_overview=overview, recorder=recorder, **extra
+    )
     tune_for_interactive()
     try:
         result = app.run()

@@ -112,6 +112,7 @@ class CanaryTable(ScrollView, can_focus=True):
     def __init__(self, titles: Sequence[str], widths: Sequence[int], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.widths: tuple[int, ...] = ()
+        self.shown: tuple[int, ...] = ()
         self.starts: list[int] = []
         self.total_width = 0
         self.padding = (CELL_PADDING, CELL_PADDING)
@@ -126,19 +127,28 @@ class CanaryTable(ScrollView, can_focus=True):
         self.set_columns(titles, widths)
 
     def set_columns(
-        self, titles: Sequence[str], widths: Sequence[int], padding: tuple[int, int] = (CELL_PADDING, CELL_PADDING)
+        self,
+        titles: Sequence[str],
+        widths: Sequence[int],
+        padding: tuple[int, int] = (CELL_PADDING, CELL_PADDING),
+        shown: Sequence[int] | None = None,
     ) -> None:
         """Column titles, widths and the cells' padding (left, right): a narrow terminal gets narrower columns
-        with one space between them; the caller puts the rows in the matching forms."""
+        with one space between them; the caller puts the rows in the matching forms. `shown`: the cells' indexes
+        in the order they are drawn (a column added to the end of the cells can be drawn first); all, in order,
+        by default."""
         if len(titles) != len(widths):
             raise ValueError("one width per column title")
+        self.shown = tuple(range(len(widths))) if shown is None else tuple(shown)
+        if sorted(self.shown) != list(range(len(widths))):
+            raise ValueError("shown orders every column once")
         self.widths = tuple(widths)
         self.padding = padding
         self.starts = []
         x = 0
-        for width in self.widths:
+        for index in self.shown:
             self.starts.append(x)
-            x += width + sum(padding)
+            x += self.widths[index] + sum(padding)
         self.total_width = x
         self.header = self._line(titles)
         self._lines = {key: self._line(cells) for key, cells in self._cells.items()}
@@ -148,9 +158,11 @@ class CanaryTable(ScrollView, can_focus=True):
     # --- content ----------------------------------------------------------------------------------------
 
     def _line(self, cells: Sequence[str]) -> tuple[str, ...]:
-        """Each cell padded to its column: one segment per cell when drawn."""
+        """Each cell padded to its column, in the order drawn: one segment per cell when drawn."""
+        if len(cells) != len(self.widths):
+            raise ValueError("one cell per column")
         left, right = " " * self.padding[0], " " * self.padding[1]
-        return tuple(left + set_cell_size(text, width) + right for text, width in zip(cells, self.widths, strict=True))
+        return tuple(left + set_cell_size(cells[i], self.widths[i]) + right for i in self.shown)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -211,8 +223,8 @@ class CanaryTable(ScrollView, can_focus=True):
         """`line` (the padded `old` cells) with only the cells that differ in `cells` padded again."""
         left, right = " " * self.padding[0], " " * self.padding[1]
         return tuple(
-            text if was == now else left + set_cell_size(now, width) + right
-            for text, was, now, width in zip(line, old, cells, self.widths, strict=True)
+            text if old[i] == cells[i] else left + set_cell_size(cells[i], self.widths[i]) + right
+            for text, i in zip(line, self.shown, strict=True)
         )
 
     def _window(self) -> tuple[int, int]:
@@ -238,7 +250,11 @@ class CanaryTable(ScrollView, can_focus=True):
 
     def sort(self, key: Callable[[tuple[str, ...]], Any], *, reverse: bool = False) -> None:
         """Order the rows by key(cells); the sort is stable, the cursor stays on its row."""
-        order = sorted(self._order, key=lambda k: key(self._cells[k]), reverse=reverse)
+        self.sort_rows(lambda _row, cells: key(cells), reverse=reverse)
+
+    def sort_rows(self, key: Callable[[str, tuple[str, ...]], Any], *, reverse: bool = False) -> None:
+        """Order the rows by key(row key, cells): for orders the cells do not show."""
+        order = sorted(self._order, key=lambda k: key(k, self._cells[k]), reverse=reverse)
         if order != self._order:
             self._order = order
             self._reindex()
@@ -313,8 +329,8 @@ class CanaryTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         y, x = event.y, event.x + round(self.scroll_x)
         if y == 0:
-            column = max((i for i, start in enumerate(self.starts) if start <= x), default=0)
-            self.post_message(self.HeaderSelected(self, column))
+            drawn = max((i for i, start in enumerate(self.starts) if start <= x), default=0)
+            self.post_message(self.HeaderSelected(self, self.shown[drawn]))
         else:
             self._move_to_index(round(self.scroll_y) + y - 1)
 

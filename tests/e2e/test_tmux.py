@@ -129,3 +129,49 @@ def test_c_opens_the_analysis_view_and_esc_comes_back(demo: Terminal) -> None:
     demo.wait_for("Traffic split")
     demo.wait_gone("analysis · 2 checks")
     assert demo.alive()
+
+
+@pytest.fixture
+def overview_demo() -> Iterator[Terminal]:
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    session = f"canaryscope-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "TERM": "xterm-256color", "TZ": "UTC"}
+    command = f"{canaryscope_command()} demo --speed 10 --seed 3 --scenario overview"
+    subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True, env=env)
+    terminal = Terminal(session)
+    try:
+        yield terminal
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+
+
+def highlighted(screen: str) -> str:
+    """The canary the top line follows: `namespace/name`."""
+    top = screen.splitlines()[0] if screen else ""
+    return next((word for word in top.split() if "/" in word and "-" in word), "")
+
+
+def test_enter_and_esc_open_a_canary_every_time_and_come_back_to_its_row(overview_demo: Terminal) -> None:
+    demo = overview_demo
+    demo.wait_for("why · last event")  # several canaries: the demo starts on the overview
+    demo.wait_for("30 ok")
+    for round_ in range(6):
+        shown = highlighted(demo.screen())
+        demo.keys("Down")
+        deadline = time.monotonic() + 10
+        while highlighted(demo.screen()) in ("", shown) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = highlighted(demo.screen())
+        assert before not in ("", shown), demo.screen()
+        demo.keys("Enter")
+        demo.wait_for("Traffic split", timeout=20)
+        namespace, _, name = before.partition("/")
+        demo.wait_for(f"{namespace}/{name} ", timeout=10)
+        demo.keys("Escape")
+        demo.wait_for("why · last event", timeout=10)
+        demo.wait_gone("Traffic split")
+        screen = demo.screen()
+        assert highlighted(screen) == before, f"round {round_}: Esc comes back to {before}"
+        assert any(f" {name} " in line for line in screen.splitlines()[3:]), "its row is on screen"
+    demo.keys("q")

@@ -131,7 +131,8 @@ async def test_rows_carry_their_context_and_the_top_line_marks_each_context() ->
         await ready(pilot)
         table = app.overview_screen.query_one(CanaryTable)
         rows = [table.cells(k) for k in table.row_keys()]
-        assert sorted((r[0], r[2], r[3]) for r in rows) == [
+        # Cells: namespace, name, phase, ..., marker, context (the context is drawn first).
+        assert sorted((r[-1], r[1], r[2]) for r in rows) == [
             ("eu-west", "examiner", "▶ Progressing"),
             ("eu-west", "payments", "✔ Succeeded"),
             ("us-east", "checkout", "◷ WaitingPromotion"),
@@ -140,7 +141,8 @@ async def test_rows_carry_their_context_and_the_top_line_marks_each_context() ->
         line = app.overview_screen.query_one(TopBar).render_state(app.state).plain
         # No room at 120 columns for each context's word: its mark, and the attempt of the one being retried.
         assert line.endswith("eu-west ●  us-east ●  ap-south ✖ 3  12:10:00")
-        assert line.startswith("canaryscope · eu-west · apps/examiner (1 of 4)")
+        # The first screen starts on the row that most needs a human: us-east's failed canary.
+        assert line.startswith("canaryscope · us-east · apps/examiner (4 of 4)")
 
 
 async def test_n_steps_through_every_context_and_back_to_the_first() -> None:
@@ -153,14 +155,15 @@ async def test_n_steps_through_every_context_and_back_to_the_first() -> None:
             await pilot.press("n")
             await settle(pilot, lambda: app.focus is not None and app.focus.selection != seen[-1], "the next canary")
             seen.append(app.focus.selection)
+        # From the failed canary the overview starts on, through every context in name order, and round again.
         assert seen == [
+            Selection("us-east", key("examiner")),
             Selection("eu-west", key("examiner")),
             Selection("eu-west", key("payments")),
             Selection("us-east", key("checkout")),
             Selection("us-east", key("examiner")),
-            Selection("eu-west", key("examiner")),
         ]
-        assert app.state is app.focus.fleet.state_of("eu-west")
+        assert app.state is app.focus.fleet.state_of("us-east")
 
 
 async def test_enter_opens_the_row_in_its_context_and_esc_returns_to_it() -> None:
@@ -168,7 +171,7 @@ async def test_enter_opens_the_row_in_its_context_and_esc_returns_to_it() -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         table = app.overview_screen.query_one(CanaryTable)
-        wanted = next(k for k in table.row_keys() if table.cells(k)[0] == "us-east" and table.cells(k)[2] == "examiner")
+        wanted = next(k for k in table.row_keys() if (table.cells(k)[-1], table.cells(k)[1]) == ("us-east", "examiner"))
         for _ in range(3):
             table.move_cursor(wanted, notify=True)
             await settle(pilot, lambda: app.state.selected == key("examiner") and app.focus.context == "us-east", "row")  # type: ignore[union-attr]
@@ -215,7 +218,7 @@ async def test_a_narrow_top_line_counts_the_healthy_contexts_and_names_the_troub
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         line = app.overview_screen.query_one(TopBar).render_state(app.state).plain
-        assert line.startswith("canaryscope · eu-west · apps/examiner")
+        assert line.startswith("canaryscope · us-east · apps/examiner")
         assert line.endswith("● 2/3  ap-south ✖ 3  12:10:00")
 
 

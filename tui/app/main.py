@@ -312,6 +312,9 @@ class CanaryscopeApp(App[int]):
         self.navigate(navigation.HELP)
 
     def action_back(self) -> None:
+        overview = self.navigator.built(navigation.OVERVIEW)
+        if overview is not None and self.screen is overview and overview.clear_filter():  # type: ignore[attr-defined]
+            return  # a filter left on the overview is cleared first, then Esc goes back
         self.navigate(navigation.BACK)
 
     def action_open_rollout(self) -> None:
@@ -357,6 +360,8 @@ class CanaryscopeApp(App[int]):
     def action_filter_events(self) -> None:
         if self.screen is self.rollout_screen:
             self.rollout_screen.open_filter()
+        elif self.screen is self.overview_screen:
+            self.overview_screen.open_filter()
 
     def action_next_canary(self) -> None:
         if self.focus is not None:

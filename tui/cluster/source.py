@@ -28,6 +28,7 @@ from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
 from tui.domain.flagger.providers import router_family
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, kinds_of_family
 from tui.domain.model import CanaryInfo, CanaryKey, Health
+from tui.domain.not_found import not_found_text
 from tui.domain.observations import (
     CanariesListed,
     CanaryDeleted,
@@ -42,6 +43,8 @@ from tui.kube.translate import Translator
 from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
 KUBERNETES = "kubernetes"
+# A canary named on the command line and not found is said until it is created (a day, in practice for ever).
+NOT_FOUND_NOTICE_S = 86_400.0
 # The longest the other lists wait for the canaries' first list (a slow answer must not hold them back for ever).
 FIRST_LIST_WAIT_S = 3.0
 # Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
@@ -102,6 +105,8 @@ class ClusterSource:
         self._forecast_inputs = forecast_inputs
         self._forecast_lock = threading.RLock()
         self._selected_sent = False
+        self._canaries_listed = False  # the first list of canaries is in
+        self._missing_said = False  # the named canary was not in it, and the screen says so
         # Set by begin(): the source writes into its own mailbox, which hands everything on to the owner's.
         self._relay: Mailbox | None = None
         self._owner: Mailbox | None = None
@@ -416,6 +421,7 @@ class ClusterSource:
         with self._canaries_lock:
             for observation in observations:
                 if isinstance(observation, CanariesListed):
+                    self._canaries_listed = True
                     self._canaries = {info.key: info for info in observation.items}
                     providers_changed = True
                 elif isinstance(observation, CanaryObserved):
@@ -433,9 +439,17 @@ class ClusterSource:
         key = CanaryKey(namespace, self.target.canary)
         with self._canaries_lock:
             present = key in self._canaries
+            names = [k.name for k in self._canaries if k.namespace == namespace]
+        now = self.clock()
         if present:
             self._selected_sent = True
+            if self._missing_said:
+                self._emit(NoticeObserved("", "information", now, now))  # the notice below is over
             self._emit(CanarySelected(key))
+        elif self._canaries_listed and not self._missing_said:
+            # Listed and absent: said once (it stays until the canary is created), not waited for in silence.
+            self._missing_said = True
+            self._emit(NoticeObserved(not_found_text(key, names), "error", now, now + NOT_FOUND_NOTICE_S))
 
     def canaries(self) -> list[CanaryInfo]:
         with self._canaries_lock:

@@ -165,7 +165,7 @@ ROWS: tuple[Key, ...] = (
         "slash",
         "filter_events",
         "Filter",
-        "Filter the event log (Esc clears)",
+        "Filter the event log, or the overview by name, namespace, context or phase (Esc clears)",
         palette="Filter events",
         palette_help="Filter Flagger's event log",
         show=False,

@@ -8,30 +8,38 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tui.domain import facts, wording
 from tui.domain.changes import changed_keys
-from tui.domain.fleet import Fleet
+from tui.domain.fleet import LOCAL, Fleet
 from tui.domain.fleet_health import fleet_health
 from tui.domain.model import CanaryKey, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
+from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank, rank, stuck_deadline, triage
 from tui.screens import keys, moves
-from tui.screens.fleet_rows import FleetRows, fleet_columns, table_key
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
-from widgets.problems import problem
+from widgets.overview_filter import OverviewFilter, matches
+from widgets.scope_note import empty_scope, scope_of
 from widgets.topbar import TopBar
 
-COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "last event")
-NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "last event")
+COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "why · last event")
+NARROW_TITLES = ("ns", "name", "phase", "weight", "fail", "SR p", "SR c", "why · event")
+# Added after the cells above (so that their indexes stay), drawn first: the triage marker, then the context when
+# there are several.
+MARKER_TITLE = ""  # its words (FAIL, HALT, …) say what the column is
+CONTEXT_TITLE = "context"
+MARKER = 8
+CONTEXT = 9
 # Fixed widths: a column sized by whatever arrived first would change with the order of updates. The last event
 # takes the width that is left, so the table never scrolls sideways.
-FULL_WIDTHS = (10, 16, 18, 15, 6, 10, 9)
-NARROW_WIDTHS = (6, 12, 14, 7, 4, 6, 6)
+FULL_WIDTHS = (10, 16, 18, 14, 6, 10, 9)
+NARROW_WIDTHS = (5, 11, 13, 7, 4, 5, 5)
+CONTEXT_WIDTHS = (10, 6)  # full, narrow
 FULL_FROM = 120
 SCROLLBAR = 2  # kept free for the vertical scrollbar, so the columns do not move when it appears
 MIN_EVENT = 8
@@ -39,24 +47,38 @@ MIN_EVENT = 8
 
 @dataclass(frozen=True)
 class Columns:
-    """The overview's columns at one terminal width: full titles and forms from 120 columns, narrow below."""
+    """The overview's columns at one terminal width: full titles and forms from 120 columns, narrow below; a
+    context column when the fleet has several contexts."""
 
     titles: tuple[str, ...]
     widths: tuple[int, ...]
     padding: tuple[int, int]
+    narrow: bool = False
+    several: bool = False
 
     @property
-    def narrow(self) -> bool:
-        return self.titles is NARROW_TITLES
+    def shown(self) -> tuple[int, ...]:
+        """The cells in the order drawn: marker, context, then the rest."""
+        lead = (MARKER, CONTEXT) if self.several else (MARKER,)
+        return (*lead, *range(MARKER))
 
 
-def columns_for(width: int) -> Columns:
-    if width >= FULL_FROM:
-        titles, fixed, padding = COLUMNS, FULL_WIDTHS, (1, 1)
-    else:
-        titles, fixed, padding = NARROW_TITLES, NARROW_WIDTHS, (0, 1)
-    used = sum(fixed) + len(titles) * sum(padding) + SCROLLBAR
-    return Columns(titles, (*fixed, max(MIN_EVENT, width - used)), padding)
+def columns_for(width: int, several: bool = False) -> Columns:
+    narrow = width < FULL_FROM
+    titles, fixed = (NARROW_TITLES, NARROW_WIDTHS) if narrow else (COLUMNS, FULL_WIDTHS)
+    padding = (0, 1)
+    extra_titles: tuple[str, ...] = (MARKER_TITLE,)
+    extra_widths: tuple[int, ...] = (MARKER_WIDTH,)
+    if several:
+        extra_titles += (CONTEXT_TITLE if not narrow else "ctx",)
+        extra_widths += (CONTEXT_WIDTHS[narrow],)
+    count = len(titles) + len(extra_titles)
+    used = sum(fixed) + sum(extra_widths) + count * sum(padding) + SCROLLBAR
+    event = max(MIN_EVENT, width - used)
+    widths = (*fixed, event, *extra_widths)
+    # A title wider than its column is cut with `…` too.
+    shown = tuple(wording.shorten(title, width) for title, width in zip((*titles, *extra_titles), widths, strict=True))
+    return Columns(shown, widths, padding, narrow, several)
 
 
 FULL_COLUMNS = columns_for(FULL_FROM)
@@ -69,10 +91,15 @@ def _latest_rate(series: tuple[MetricSample, ...]) -> float | None:
 def _rate_text(value: float | None, narrow: bool) -> str:
     if value is None:
         return "–" if narrow else "no data"
-    return wording.percent(value, 1 if narrow else 2)
+    if narrow:
+        text = wording.percent(value, 1)
+        return text if len(text) <= 5 else wording.percent(value, 0)  # `100%`, not `100.0%`, in five cells
+    return wording.percent(value, 2)
 
 
-def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) -> tuple[str, ...]:
+def row_for(
+    state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS, context: str = LOCAL
+) -> tuple[str, ...]:
     info = view.info
     widths, narrow = columns.widths, columns.narrow
     weight, status = facts.canary_weight(state, view)
@@ -84,7 +111,7 @@ def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) 
     elif status != weight:
         weight_text += f" ({wording.number(status)})" if narrow else f" (status {wording.number(status)})"
     failed = facts.failed_checks(view)
-    event = view.last_event.message if view.last_event else ""
+    found = triage(view, state.now)
     phase = wording.phase_text(info.phase, short=narrow) + (" ॥" if info.suspend else "")
     cells = (
         wording.shorten_middle(info.key.namespace, widths[0]),
@@ -94,10 +121,23 @@ def row_for(state: AppState, view: CanaryView, columns: Columns = FULL_COLUMNS) 
         f"{wording.number(failed)}/{wording.number(view.threshold)}",
         _rate_text(_latest_rate(facts.primary_series(state, view)), narrow),
         _rate_text(_latest_rate(facts.canary_series(state, view)), narrow),
-        wording.short_message(event, widths[7]),
+        _why(view, found, widths[7]),
+        found.marker,
     )
+    if columns.several:
+        cells += (wording.shorten_middle(context, widths[CONTEXT]),)
     # Whatever is still too wide is cut with `…`, never silently by the column.
     return tuple(wording.shorten(text, width) for text, width in zip(cells, widths, strict=True))
+
+
+def _why(view: CanaryView, found: Triage, width: int) -> str:
+    """Why a human is needed, then the last event; a halt is its own message, which keeps its value and bound."""
+    event = view.last_event.message if view.last_event else ""
+    if found.severity == Severity.HALTING and view.last_halt is not None:
+        return wording.short_message(view.last_halt.message, width)
+    if not found.reason:
+        return wording.short_message(event, width)
+    return wording.shorten(f"{found.reason} · {event}" if event else found.reason, width)
 
 
 def _with_rates(
@@ -115,8 +155,19 @@ def _with_rates(
     return (*row[:5], *rates, *row[7:])
 
 
+def _phase_of(text: str) -> str:
+    """The phase's name in a phase cell (`✖ Failed ॥`, `◷ WaitPromote`)."""
+    parts = text.split()
+    name = parts[1] if len(parts) > 1 else text
+    return next((full for full, short in wording.SHORT_PHASES.items() if short == name), name)
+
+
 def sort_value(column: int, text: str) -> tuple[int, float | str]:
-    """Numbers sort as numbers, unknowns last."""
+    """Numbers sort as numbers, unknowns last; phases by urgency (Failed first), not by their icons."""
+    if column == 2:
+        return (phase_rank(_phase_of(text)), text.lower())
+    if column == MARKER:
+        return (0 if text else 1, text)
     if column in (3, 4, 5, 6):
         head = text.split("%")[0].split("/")[0].strip()
         try:
@@ -128,6 +179,20 @@ def sort_value(column: int, text: str) -> tuple[int, float | str]:
 
 RowSources = tuple[object, ...]
 Reads = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    """What the overview sorts and filters a row by, beside its cells."""
+
+    triage: Triage
+    phase: str | None
+    # Lower-case `context namespace name phase`, for the filter.
+    text: str
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        return rank(self.triage)
 
 
 @dataclass(frozen=True)
@@ -145,8 +210,12 @@ class RowCache:
     the dicts that are new objects (identity checks), and only the rows that read a changed object are built
     again and handed to the table: one status change among a thousand canaries costs one row."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: str = LOCAL) -> None:
+        self.context = context
         self._rows: dict[CanaryKey, tuple[RowSources, tuple[str, ...]]] = {}
+        self.facts: dict[CanaryKey, RowFacts] = {}
+        # When rows in flight become stuck if nothing changes (a row's triage changes with time alone then).
+        self._deadlines: dict[CanaryKey, float] = {}
         self._seen: AppState | None = None
         self._columns: Columns | None = None
         # Which rows read a router or a metric series (by its key in the state), to find them when it changes.
@@ -157,6 +226,15 @@ class RowCache:
         """Every row of the state, by its table key."""
         self.changes(state, columns)
         return {str(key): self._rows[key][1] for key in state.canaries}
+
+    def row(self, key: CanaryKey) -> tuple[str, ...] | None:
+        """The row last built for this canary."""
+        cached = self._rows.get(key)
+        return cached[1] if cached is not None else None
+
+    def _due(self, now: float) -> list[CanaryKey]:
+        """Rows whose stuck deadline has passed: their triage changed with the time alone."""
+        return sorted(key for key, deadline in self._deadlines.items() if deadline <= now)
 
     def changes(self, state: AppState, columns: Columns = FULL_COLUMNS) -> RowChanges:
         """The rows that differ from what the previous call saw (everything on the first call or new columns)."""
@@ -176,6 +254,8 @@ class RowCache:
                 for read in changed_keys(seen.metrics, state.metrics):
                     if _latest_rate(seen.metrics.get(read, ())) != _latest_rate(state.metrics.get(read, ())):
                         candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+            if state.now != seen.now and self._deadlines:
+                candidates.update(dict.fromkeys(self._due(state.now)))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
         canaries, metrics = state.canaries, state.metrics
@@ -194,13 +274,28 @@ class RowCache:
                 # Where its router may be (the name Flagger gives it for its provider), then its two series.
                 reads = (*state.router_keys(view), (ns, primary_name(target)), (ns, target))
                 router = state.router_for(view)
-            sources = (columns, view, router, metrics.get(reads[-2]), metrics.get(reads[-1]))
+            deadline = stuck_deadline(view)
+            stuck = deadline is not None and deadline <= state.now
+            if deadline is not None and not stuck:
+                self._deadlines[key] = deadline
+            else:
+                self._deadlines.pop(key, None)
+            sources = (columns, view, router, metrics.get(reads[-2]), metrics.get(reads[-1]), stuck)
             if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
                 continue
             if cached is not None and all(a is b for a, b in zip(cached[0][:3], sources[:3], strict=True)):
-                row = _with_rates(cached[1], sources[3], sources[4], columns)  # only its series are new
+                if cached[0][5] is stuck:
+                    row = _with_rates(cached[1], sources[3], sources[4], columns)  # only its series are new
+                else:
+                    row = row_for(state, view, columns, self.context)
             else:
-                row = row_for(state, view, columns)
+                row = row_for(state, view, columns, self.context)
+            info = view.info
+            self.facts[key] = RowFacts(
+                triage(view, state.now),
+                info.phase,
+                f"{self.context} {key.namespace} {key.name} {info.phase or ''}".lower(),
+            )
             self._rows[key] = (sources, row)
             self._read(key, reads)
             if cached is None or cached[1] != row:
@@ -212,6 +307,8 @@ class RowCache:
         )
         for key in gone:
             del self._rows[key]
+            self.facts.pop(key, None)
+            self._deadlines.pop(key, None)
             self._read(key, ())
             removed.append(str(key))
         return RowChanges(put, tuple(removed))
@@ -234,95 +331,126 @@ class RowCache:
             self._reads.pop(key, None)
 
 
+def table_key(context: str, key: CanaryKey, several: bool) -> str:
+    """A row's key in the table: `namespace/name`, after its context when there are several."""
+    return f"{context}\x1f{key}" if several else str(key)
+
+
 class OverviewScreen(Screen[None]):
     BINDINGS = keys.bindings(moves.OVERVIEW)
+    AUTO_FOCUS = "CanaryTable"
+    # The table takes the height left under the top lines: taller than that, it scrolls, and the top lines stay.
+    DEFAULT_CSS = """
+    OverviewScreen > CanaryTable { height: 1fr; }
+    """
 
     def __init__(self, mode: str) -> None:
         super().__init__()
         self.mode = mode
-        self.sort_column = 0
+        # None: by triage (who needs a human first, then the latest change); else a column's index.
+        self.sort_column: int | None = None
         self.sort_reverse = False
-        self._row_cache = RowCache()
-        self._pending: AppState | None = None
+        self._row_caches: dict[str, RowCache] = {}
+        self._rows: dict[str, tuple[str, CanaryKey]] = {}  # table key -> (context, canary)
+        self._pending: Fleet | None = None
         self._timer_armed = False
-        self.columns = FULL_COLUMNS
-        # Several contexts (show_fleet): a CONTEXT column, and each context's rows from its own cache.
+        self._several = False
+        self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
-        self._fleet_rows = FleetRows(RowCache)
+        self._placed = False  # the cursor has been put on its first row
+        self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
-        if getattr(self.app, "focus", None) is not None:
-            self._fleet = self.app.fleet  # type: ignore[attr-defined]  # several contexts: a CONTEXT column from the start
-        shown = self._table_columns()
         yield TopBar(self.mode, id="topbar")
+        yield Static("", id="overview-summary", markup=False)
+        filter_box = OverviewFilter(placeholder="filter: name, namespace, context or phase", id="overview-filter")
+        filter_box.display = False
+        yield filter_box
         yield Static("", id="overview-note", markup=False)
-        yield CanaryTable(shown.titles, shown.widths, id="overview")
+        yield CanaryTable(self.columns.titles, self.columns.widths, id="overview")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        self.query_one(CanaryTable).set_columns(
+            self.columns.titles, self.columns.widths, self.columns.padding, self.columns.shown
+        )
+
     def on_resize(self, event: events.Resize) -> None:
-        columns = columns_for(event.size.width)
         self.query_one(TopBar).set_compact(event.size.width < FULL_FROM)
+        self._set_columns(columns_for(event.size.width, self._several))
+
+    def _set_columns(self, columns: Columns) -> None:
         if columns == self.columns:
             return
         self.columns = columns
-        shown = self._table_columns()
-        self.query_one(CanaryTable).set_columns(shown.titles, shown.widths, shown.padding)
-        self._apply_current()
+        self.query_one(CanaryTable).set_columns(columns.titles, columns.widths, columns.padding, columns.shown)
+        fleet = self._current() or self._fleet
+        if fleet is not None:
+            self._apply(fleet)
+
+    def _current(self) -> Fleet | None:
+        fleet = getattr(self.app, "fleet", None)
+        if isinstance(fleet, Fleet):
+            return fleet
+        state = getattr(self.app, "state", None)
+        return Fleet.single(state) if isinstance(state, AppState) else None
 
     def on_screen_resume(self) -> None:
-        self._apply_current()
-
-    def _apply_current(self) -> None:
-        if self._fleet is not None:
-            self._fleet = getattr(self.app, "fleet", self._fleet)
-            self._apply(self.app.state)  # type: ignore[attr-defined]
-            return
-        state = getattr(self.app, "state", None)
-        if isinstance(state, AppState):
-            self._apply(state)
-
-    def _table_columns(self) -> Columns:
-        return fleet_columns(self.columns).table if self._fleet is not None else self.columns
-
-    def show_fleet(self, fleet: Fleet) -> None:
-        """Every context's canaries, with the context in front; the followed context's state keeps the top line."""
-        self._fleet = fleet
-        self.show_state(self.app.state)  # type: ignore[attr-defined]
+        fleet = self._current()
+        if fleet is not None:
+            self._apply(fleet)
 
     def show_state(self, state: AppState) -> None:
+        self.show_fleet(Fleet.single(state))
+
+    def show_fleet(self, fleet: Fleet) -> None:
         # Coalesced by frame: whatever arrives before the screen handles its queue again is shown in one refresh
         # of the rows it changed, and the compositor paints those lines on its next frame.
-        self._pending = state
+        self._pending = fleet
         if not self._timer_armed:
             self._timer_armed = True
             self.call_later(self._flush)
-        self.show_top_line(state)  # the state may come before the screen is mounted: on_screen_resume shows it
+        self._show_top(fleet)  # the state may come before the screen is mounted: on_screen_resume shows it
 
     def show_top_line(self, state: AppState) -> None:
         if self._pending is not None:
             # Under a dialog only the top line is shown: a table refresh still waiting must not show an older state.
-            self._pending = state
+            self._pending = self._current() or Fleet.single(state)
         if self.is_mounted:
             self.query_one(TopBar).show(state)
-            self._show_note(state)
+            self._show_note(Fleet.single(state))
 
-    def _show_note(self, state: AppState) -> None:
+    def _show_top(self, fleet: Fleet) -> None:
+        if self.is_mounted:
+            self.query_one(TopBar).show(self._top_state(fleet))
+            self._show_note(fleet)
+
+    def _top_state(self, fleet: Fleet) -> AppState:
+        """The followed context's state (the app's, with several contexts), else the one context's."""
+        state = getattr(self.app, "state", None)
+        if fleet.several and getattr(self.app, "focus", None) is not None and isinstance(state, AppState):
+            return state
+        return fleet.state_of(LOCAL) if LOCAL in fleet.states else fleet.state_of(fleet.contexts[0])
+
+    def _show_note(self, fleet: Fleet) -> None:
         """With no canary to list, a sentence says why (refused, not installed) or that none is there yet."""
         note = self.query_one("#overview-note", Static)
         text: Content | None = None
-        if self._fleet is not None:
-            text = self._fleet_note(self._fleet)
-        elif not state.canaries:
-            refused = problem(state, "canaries")
-            if refused is not None:
-                text = Content.styled(f"canaries {refused}", "$error")
-            else:
-                text = Content.styled("Waiting for a Canary in scope…", "$text-muted")
+        if not any(state.canaries for state in fleet.states.values()):
+            text = empty_scope(fleet, scope_of(self.mode))
+        elif self._words and not len(self.query_one(CanaryTable)):
+            text = Content.styled(f"No canary matches “{' '.join(self._words)}” (Esc clears the filter)", "$text-muted")
+        troubled = self._troubled_contexts(fleet) if fleet.several else None
+        if troubled is not None:
+            text = troubled if text is None else Content("\n").join([troubled, text])
         note.display = text is not None
         if text is not None:
             note.update(text)
+        # No bare header over no rows: the sentence says why there are none.
+        table = self.query_one(CanaryTable)
+        table.display = text is None or len(table) > 0
 
-    def _fleet_note(self, fleet: Fleet) -> Content | None:
+    def _troubled_contexts(self, fleet: Fleet) -> Content | None:
         """The contexts in trouble, each with its worst source and why (the top line has room for marks only)."""
         width = max(20, self.app.size.width - 1)
         lines = [
@@ -334,8 +462,6 @@ class OverviewScreen(Screen[None]):
             for item in fleet_health(fleet)
             if item.troubled and (worst := item.troubled[0]).state is not Health.CONNECTING
         ]
-        if not lines and not any(state.canaries for state in fleet.states.values()):
-            return Content.styled("Waiting for a Canary in scope…", "$text-muted")
         return Content.styled("\n".join(lines), "$warning") if lines else None
 
     def _flush(self) -> None:
@@ -345,61 +471,199 @@ class OverviewScreen(Screen[None]):
             # on_screen_resume shows the latest state instead.
             return
         if self._pending is not None:
-            state, self._pending = self._pending, None
-            self._apply(state)
+            fleet, self._pending = self._pending, None
+            self._apply(fleet)
 
-    def _apply(self, state: AppState) -> None:
+    def _apply(self, shown: Fleet | AppState) -> None:
         if not self.is_mounted:
             return
+        fleet = Fleet.single(shown) if isinstance(shown, AppState) else shown
         self._pending = None  # whatever was waiting for the timer is shown now
+        self._fleet = fleet
+        if fleet.several != self._several:
+            self._several = fleet.several
+            self._clear()
+            self._set_columns(columns_for(self.size.width or FULL_FROM, fleet.several))
+            return  # _set_columns applied the fleet with the new columns
         table = self.query_one(CanaryTable)
-        self.query_one(TopBar).show(state)
-        self._show_note(state)
-        if self._fleet is not None:
-            put, removed = self._fleet_rows.changes(self._fleet, fleet_columns(self.columns))
-            followed = table_key(self.app.focus.context, state.selected) if state.selected else None  # type: ignore[attr-defined]
-        else:
-            changes = self._row_cache.changes(state, self.columns)
-            put, removed = changes.put, changes.removed
-            followed = str(state.selected) if state.selected is not None else None
-        for key in removed:
-            table.remove(key)
-        column = self.sort_column
-        # A new row, or a changed value in the sorted column, moves rows.
-        resort = any(key not in table or table.cells(key)[column] != row[column] for key, row in put.items())
+        self.query_one(TopBar).show(self._top_state(fleet))
+        resort = False
+        for context in list(self._row_caches):
+            if context not in fleet.states:
+                self._forget_context(table, context)
+                resort = True
         with table.batch():
-            for key, row in put.items():
-                table.put(key, row)
+            for context, state in fleet.states.items():
+                cache = self._row_caches.setdefault(context, RowCache(context))
+                changes = cache.changes(state, self.columns)
+                for name in changes.removed:
+                    namespace, _, canary = name.partition("/")
+                    key = table_key(context, CanaryKey(namespace, canary), self._several)
+                    self._rows.pop(key, None)
+                    table.remove(key)
+                for name, row in changes.put.items():
+                    namespace, _, canary = name.partition("/")
+                    canary_key = CanaryKey(namespace, canary)
+                    key = table_key(context, canary_key, self._several)
+                    self._rows[key] = (context, canary_key)
+                    if not self._matches(context, canary_key):
+                        if key in table:
+                            table.remove(key)
+                            resort = True
+                        continue
+                    # A new row, or a changed value in the sorted column, moves rows.
+                    column = self.sort_column
+                    resort = resort or key not in table or column is None or table.cells(key)[column] != row[column]
+                    table.put(key, row)
         if resort:
             self._sort(table)
-        if followed is not None and followed in table:
-            table.move_cursor(followed)
+        self._show_summary(fleet)
+        self._show_note(fleet)
+        if not self._placed and len(table):
+            self._placed = True
+            if len(self.app.screen_stack) <= 2 and table.row_keys()[0] != table.cursor_key:
+                # The first screen of a session: the cursor starts on the row that most needs a human.
+                table.move_cursor(table.row_keys()[0], notify=True)
+                return
+        selected = self._top_state(fleet).selected
+        if selected is not None:
+            key = table_key(self._context_of_selected(fleet), selected, self._several)
+            if key in table:
+                table.move_cursor(key)
+
+    def _context_of_selected(self, fleet: Fleet) -> str:
+        focus = getattr(self.app, "focus", None)
+        if fleet.several and focus is not None and getattr(focus, "context", None) in fleet.states:
+            return focus.context
+        return LOCAL if LOCAL in fleet.states else fleet.contexts[0]
+
+    def _forget_context(self, table: CanaryTable, context: str) -> None:
+        for key, (where, _canary) in list(self._rows.items()):
+            if where == context:
+                del self._rows[key]
+                table.remove(key)
+        del self._row_caches[context]
+
+    def _clear(self) -> None:
+        """Every row again, from scratch (the columns or the keys changed)."""
+        table = self.query_one(CanaryTable)
+        for key in list(self._rows):
+            table.remove(key)
+        self._rows.clear()
+        self._row_caches.clear()
+
+    def _facts(self, context: str, key: CanaryKey) -> RowFacts | None:
+        cache = self._row_caches.get(context)
+        return cache.facts.get(key) if cache is not None else None
+
+    def _matches(self, context: str, key: CanaryKey) -> bool:
+        if not self._words:
+            return True
+        facts_ = self._facts(context, key)
+        return facts_ is not None and matches(self._words, facts_.text)
+
+    def _show_summary(self, fleet: Fleet) -> None:
+        """`east: 2 failed · 1 waiting · 41 ok` per context (just the counts with one), and the filter's matches."""
+        parts = []
+        for context in fleet.contexts:
+            cache = self._row_caches.get(context)
+            found = counts(f.triage for f in cache.facts.values()) if cache is not None else counts(())
+            parts.append(f"{context}: {found.line()}" if fleet.several else found.line())
+        if self._words:
+            total = len(self._rows)
+            parts[-1] += f"   ·   {len(self.query_one(CanaryTable))} of {total} match “{' '.join(self._words)}”"
+        # One line per context: each says its own counts whole, and a glance down the lines compares them.
+        self.query_one("#overview-summary", Static).update("\n".join(parts))
 
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
-        # With a CONTEXT column in front, the numeric columns are one further right.
-        by = column - 1 if self._fleet is not None else column
-        table.sort(lambda cells: sort_value(by, cells[column]), reverse=self.sort_reverse)
+        if column is None:
+            table.sort_rows(self._triage_key, reverse=self.sort_reverse)
+        elif column == 2:
+            table.sort_rows(self._phase_key, reverse=self.sort_reverse)
+        else:
+            table.sort(lambda cells: sort_value(column, cells[column]), reverse=self.sort_reverse)
+
+    def _triage_key(self, key: str, _cells: tuple[str, ...]) -> tuple[object, ...]:
+        context, canary = self._rows[key]
+        found = self._facts(context, canary)
+        return (*(found.rank if found is not None else (len(Severity), 0.0)), context, str(canary))
+
+    def _phase_key(self, key: str, cells: tuple[str, ...]) -> tuple[object, ...]:
+        context, canary = self._rows[key]
+        found = self._facts(context, canary)
+        return (phase_rank(found.phase if found is not None else _phase_of(cells[2])), cells[2])
+
+    @on(Input.Changed, "#overview-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._words = tuple(event.value.lower().split())
+        table = self.query_one(CanaryTable)
+        rows = {key: (context, canary) for key, (context, canary) in self._rows.items() if context in self._row_caches}
+        with table.batch():
+            for key, (context, canary) in rows.items():
+                if self._matches(context, canary):
+                    if key not in table:
+                        cells = self._row_caches[context].row(canary)
+                        if cells is not None:
+                            table.put(key, cells)
+                elif key in table:
+                    table.remove(key)
+        self._sort(table)
+        self._follow_cursor(table)
+        if self._fleet is not None:
+            self._show_summary(self._fleet)
+            self._show_note(self._fleet)
+
+    def _follow_cursor(self, table: CanaryTable) -> None:
+        """The row under the cursor is the canary followed: a filter that hid the followed row moves both."""
+        key = table.cursor_key
+        if key is None or self._fleet is None:
+            return
+        selected = self._top_state(self._fleet).selected
+        if selected is None or table_key(self._context_of_selected(self._fleet), selected, self._several) != key:
+            self._highlighted(CanaryTable.RowHighlighted(table, key))
+
+    @on(Input.Submitted, "#overview-filter")
+    def _filter_submitted(self, _event: Input.Submitted) -> None:
+        self.query_one(CanaryTable).focus()  # Enter then opens the highlighted canary
+
+    def clear_filter(self) -> bool:
+        """Clear a filter still applied (its box no longer focused); False when there was none."""
+        box = self.query_one(OverviewFilter)
+        if not box.display:
+            return False
+        box.action_clear_filter()
+        return True
+
+    def open_filter(self) -> None:
+        self.query_one(OverviewFilter).open()
 
     @on(CanaryTable.RowHighlighted)
     def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
-        if self._fleet is not None:
-            chosen = self._fleet_rows.keys.get(event.key)
-            if chosen is not None:
-                self.app.select_in(*chosen)  # type: ignore[attr-defined]
+        row = self._rows.get(event.key)
+        if row is None:
             return
-        namespace, _, name = event.key.partition("/")
-        self.app.apply([CanarySelected(CanaryKey(namespace, name))])  # type: ignore[attr-defined]
+        context, key = row
+        select = getattr(self.app, "select_in", None)
+        if context != LOCAL and select is not None:
+            select(context, key)
+        elif context == LOCAL or not self._several:
+            self.app.apply([CanarySelected(key)])  # type: ignore[attr-defined]
 
     @on(CanaryTable.HeaderSelected)
     def _header(self, event: CanaryTable.HeaderSelected) -> None:
-        if event.column == self.sort_column:
+        column = None if event.column in (MARKER, CONTEXT) else event.column
+        if column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
-        self.sort_column = event.column
+        else:
+            self.sort_reverse = False
+        self.sort_column = column
         self._sort(self.query_one(CanaryTable))
 
     def action_sort(self, step: int) -> None:
-        self.sort_column = (self.sort_column + step) % len(self._table_columns().titles)
+        # Triage first, then each column in the order drawn.
+        order: list[int | None] = [None, *range(MARKER)]
+        self.sort_column = order[(order.index(self.sort_column) + step) % len(order)]
         self._sort(self.query_one(CanaryTable))
 
     def action_reverse(self) -> None:

@@ -154,6 +154,21 @@ P99_SECONDS_QUERY = (
 )
 
 BUILTIN: dict[str, dict[str, Any]] = {
+    # Thirty canaries over five namespaces (a few behind a promotion gate): the overview's table to triage.
+    "overview": {
+        "canaries": [
+            {
+                "name": f"{app}-{i:02d}",
+                "namespace": namespace,
+                "gates": ["confirm-promotion", "rollback"] if i % 7 == 3 else ["rollback"],
+            }
+            for i, (app, namespace) in enumerate(
+                (app, namespace)
+                for namespace in ("payments", "checkout", "search", "catalog", "identity")
+                for app in ("api", "worker", "frontend", "gateway", "cache", "events")
+            )
+        ]
+    },
     # The seed demo's Canary exactly: no hooks but the event webhook.
     "seed": {"canaries": [{"name": "examiner", "namespace": "apps"}]},
     # The seed plus a flagger-loadtester rollback hook, so `a` can abort. The default for `demo`.
