@@ -9,10 +9,13 @@ CANARY_GLYPH = "▒"
 
 
 def split_bar(primary: int, canary: int, width: int) -> Content:
-    """`width` cells shared in proportion to the weights; a canary with any weight gets at least one cell."""
+    """`width` cells shared in proportion to the weights; a canary with any weight gets at least one cell. Weights
+    come from the cluster: a negative or absurd one never draws more than `width` cells."""
+    width = max(0, width)
+    primary, canary = max(0, primary), max(0, canary)
     total = max(1, primary + canary)
-    canary_cells = round(width * canary / total)
+    canary_cells = min(width, round(width * canary / total))
     if canary > 0:
-        canary_cells = max(1, canary_cells)
+        canary_cells = min(width, max(1, canary_cells))
     primary_cells = width - canary_cells
     return Content.assemble((PRIMARY_GLYPH * primary_cells, "$primary"), (CANARY_GLYPH * canary_cells, "$warning"))

@@ -22,3 +22,9 @@ def test_split_bar_shares_the_width_by_weight(primary: int, canary: int, width: 
     bar = split_bar(primary, canary, width)
     assert bar.plain == PRIMARY_GLYPH * cells[0] + CANARY_GLYPH * cells[1]
     assert bar.cell_length == width
+
+
+def test_a_weight_from_a_broken_status_never_draws_past_the_width() -> None:
+    for primary, canary in ((-(2**63), 2**63), (0, 29_000_000_000_000_000_000), (-5, -5), (10**30, 1)):
+        bar = split_bar(primary, canary, 40)
+        assert len(bar.plain) == 40, (primary, canary)
