@@ -65,7 +65,11 @@ class TopBar(StatePanel):
     def _fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:
         """With several contexts, the app's followed context, every context's health mark and the followed canary's
         place among all of them (None otherwise)."""
-        line = getattr(self.app, "fleet_line", None)
+        try:
+            app = self.app
+        except RuntimeError:  # Textual's NoActiveAppError: drawn outside a running app, so there is one context
+            return None
+        line = getattr(app, "fleet_line", None)
         return line() if callable(line) else None
 
     def slice_key(self, state: AppState) -> Any:
