@@ -175,3 +175,34 @@ def test_credentials_from_the_secret_are_sent_and_never_reported(
     reported = repr(run.seen)
     for secret_text in ("s3cret-pass", "tok-abc123", "tok-echoed-987"):
         assert secret_text not in reported
+
+
+def test_a_provider_not_queried_here_reads_flaggers_recorded_value(stub: QueryStub) -> None:
+    datadog = parse_metric_template(
+        {
+            "metadata": {"namespace": "test", "name": "dd-errors"},
+            "spec": {"provider": {"type": "datadog", "address": "https://api.datadoghq.com"}, "query": "avg:x{*}"},
+        }
+    )
+    check = {"name": "dd-errors", "templateRef": {"name": "dd-errors"}, "interval": "30s", "thresholdRange": {"max": 2}}
+    stub.rules = [('name="quiet"', "empty"), ('metric="dd-errors"', 3.25)]
+    run = Run([canary("shop", [check]), canary("quiet", [check])], [datadog], given=stub.url)
+    assert run.round() == 2
+    sent = sorted(stub.sent())
+    assert sent[0] == 'flagger_canary_metric_analysis{name="quiet",namespace="test",metric="dd-errors"}'
+    assert sent[1] == 'flagger_canary_metric_analysis{name="shop",namespace="test",metric="dd-errors"}'
+    samples = run.samples()
+    assert samples[("shop", "dd-errors")].value == 3.25 and samples[("shop", "dd-errors")].error is None
+    quiet = samples[("quiet", "dd-errors")]
+    assert quiet.value is None and quiet.error is not None and "Flagger's verdict is shown" in quiet.error
+    assert "avg:x" not in " ".join(stub.sent()), "the Datadog query itself is never sent to Prometheus"
+
+
+def test_without_a_prometheus_a_provider_not_queried_here_says_so(stub: QueryStub) -> None:
+    datadog = parse_metric_template(
+        {"metadata": {"namespace": "test", "name": "dd"}, "spec": {"provider": {"type": "datadog"}, "query": "avg:x"}}
+    )
+    run = Run([canary("shop", [{"name": "dd", "templateRef": {"name": "dd"}, "interval": "30s"}])], [datadog])
+    assert run.round() == 0
+    sample = run.samples()[("shop", "dd")]
+    assert sample.value is None and sample.error == "provider datadog is not queried here: Flagger's verdict is shown"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from tests.prom.exporter import LinkerdScenario, Traffic
+import pytest
+from prometheus_client.core import GaugeMetricFamily
+
+from tests.prom.exporter import LinkerdExporter, LinkerdScenario, Traffic
 from tests.prom.fixtures import wait_until
 from tests.prom.server import PrometheusServer
 from tui.cluster.check_query import NO_VALUES, evaluate
 from tui.cluster.prometheus import prometheus_client
+from tui.cluster.recorded_check import GAUGE, NOT_RECORDED, recorded_query, recorded_value
 from tui.domain.flagger.query_template import TemplateModel
 from tui.kube.checks import parse_checks, parse_metric_template
 
@@ -70,3 +74,36 @@ def test_template_and_inline_query_values_and_their_failures(
     rendered = evaluate(prom, unrendered, template, model("5s", {}))
     assert rendered.error is not None and 'no entry for key "direction"' in rendered.error
     assert evaluate(prom, missing, None, inbound).error == f"MetricTemplate {ns}/absent not found"
+
+
+class FlaggerRecorder:
+    """Flagger's own /metrics as the exporter serves it: the gauge its recorder sets for each check it ran."""
+
+    def __init__(self, namespace: str, values: dict[tuple[str, str], float]) -> None:
+        self.namespace = namespace
+        self.values = values
+
+    def add_samples(self, families: dict[str, Any]) -> None:
+        gauge = families.setdefault(
+            "flagger_analysis",
+            GaugeMetricFamily(GAUGE, "Last canary analysis result per metric", labels=["name", "namespace", "metric"]),
+        )
+        for (target, metric), value in self.values.items():
+            gauge.add_metric([target, self.namespace, metric], value)
+
+
+def test_flaggers_recorded_value_for_a_provider_not_queried_here(
+    prometheus: PrometheusServer, linkerd_exporter: LinkerdExporter
+) -> None:
+    recorder = FlaggerRecorder("recorded", {("examiner", "dd-errors"): 1.75})
+    linkerd_exporter.add(recorder)  # type: ignore[arg-type]
+    try:
+        prom, _ = prometheus_client(prometheus.url, None)
+        query = recorded_query("examiner", "recorded", "dd-errors")
+        wait_until(lambda: recorded_value(prom, query).value is not None, 20, "the recorder's gauge scraped")
+        found = recorded_value(prom, query)
+        assert found.value == 1.75 and found.error is None and found.query == query
+        missing = recorded_value(prom, recorded_query("examiner", "recorded", "latency"))
+        assert missing.value is None and missing.error == NOT_RECORDED
+    finally:
+        linkerd_exporter.remove(recorder)  # type: ignore[arg-type]
