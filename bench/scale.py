@@ -90,14 +90,21 @@ def press_keys(term: Terminal, presses: int) -> list[tuple[str, float]]:
     """Key press to frame: `]` (the rows re-sorted on the next column), `?` (help opens), `?` (help closes).
     A sort whose rows happen to be in that order already is not timed (nothing would change)."""
     timed: list[tuple[str, float]] = []
-    column = 0
+    # `]` steps from the triage order (None, where the overview starts) through each column in turn, and round.
+    order: list[int | None] = [None, *range(len(COLUMNS))]
+    place = 0
     while len(timed) < presses:
         time.sleep(0.4)
         kind = ("sort", "help", "close")[len(timed) % 3]
         if kind == "sort":
-            column = (column + 1) % len(COLUMNS)
-            shown = screens.overview_sorted_on(column)
+            place = (place + 1) % len(order)
+            column = order[place]
             text = term.screen_text()
+            if column is None:
+                term.send("]")  # back to the triage order: no column to read it by, so not timed
+                time.sleep(0.6)
+                continue
+            shown = screens.overview_sorted_on(column)
             if column + 1 >= len(screens.overview_rows(text)[0]) or shown(text):
                 term.send("]")  # out of view, or in that order already: nothing to see, so not timed
                 time.sleep(0.6)
