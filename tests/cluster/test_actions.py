@@ -16,6 +16,7 @@ from tests.cluster.fake_loadtester import FakeLoadtester
 from tests.cluster.harness import Harness
 from tests.load.examiner_server import ExaminerServer
 from tests.standin.apiserver import ApiServer
+from tests.waiting import settle
 from tui.actions import ActionKind, Outcome, ReadOnlyActions
 from tui.app import CanaryscopeApp
 from tui.cluster.actions import ClusterActions
@@ -421,23 +422,21 @@ async def test_the_config_map_key_asks_first_naming_the_change(apiserver: ApiSer
     app = CanaryscopeApp(h.source, actions_for(h, confirm=True, state=lambda: holder[0].state))
     holder.append(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            if KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served:
-                break
-            await pilot.pause(0.05)
+        await settle(
+            pilot,
+            lambda: KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served,
+            "the canary, its Deployments and the watches",
+        )
         await pilot.press("C")
         assert isinstance(app.screen, ConfirmScreen)
         question = str(app.screen.query_one("#confirm-question").render())
         assert "Patch the ConfigMap Deployment test/examiner reads" in question and "ECHO_VALUE" in question
         await pilot.press("n")
-        await pilot.pause(0.3)
-        assert writes(apiserver) == []
+        await settle(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question closing")
+        assert writes(apiserver) == []  # and the list after "y" below holds one write: "n" sent nothing
         await pilot.press("C")
         await pilot.press("y")
-        for _ in range(100):
-            if writes(apiserver):
-                break
-            await pilot.pause(0.05)
+        await settle(pilot, lambda: bool(writes(apiserver)), "the write")
         assert [w.path for w in writes(apiserver)] == ["/api/v1/namespaces/test/configmaps/examiner-config"]
         await pilot.press("q")
     h.source.stop()
@@ -451,24 +450,21 @@ async def test_every_change_asks_first_and_no_means_nothing_is_sent(apiserver: A
     app = CanaryscopeApp(h.source, actions)
     holder.append(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            if KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served:
-                break
-            await pilot.pause(0.05)
+        await settle(
+            pilot,
+            lambda: KEY in app.state.canaries and len(app.state.deployments) == 2 and h.source.served,
+            "the canary, its Deployments and the watches",
+        )
         await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
         question = str(app.screen.query_one("#confirm-question").render())
         assert "Patch Deployment test/examiner" in question and "ECHO_VALUE" in question
         await pilot.press("n")
         assert not isinstance(app.screen, ConfirmScreen)
-        await pilot.pause(0.3)
-        assert writes(apiserver) == []
+        assert writes(apiserver) == []  # and the list after "y" below holds one write: "n" sent nothing
         await pilot.press("r")
         await pilot.press("y")
-        for _ in range(100):
-            if writes(apiserver):
-                break
-            await pilot.pause(0.05)
+        await settle(pilot, lambda: bool(writes(apiserver)), "the write")
         assert [w.path for w in writes(apiserver)] == ["/apis/apps/v1/namespaces/test/deployments/examiner"]
         await pilot.press("q")
     h.source.stop()
@@ -485,16 +481,14 @@ async def test_read_only_sends_nothing_but_gets_and_watches_for_every_key_and_co
     notes: list[str] = []
     app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            if KEY in app.state.canaries:
-                break
-            await pilot.pause(0.05)
+        await settle(pilot, lambda: KEY in app.state.canaries, "the canary")
         for key in ["r", "R", "l", "e", "p", "a", "s", "C"]:
             await pilot.press(key)
         for command in app.get_system_commands(app.screen):
             if "canaryscope action" in (command.help or ""):
                 command.callback()
-        await pilot.pause(0.5)
+        read_only = lambda: len([n for n in notes if n.startswith("Read-only")])  # noqa: E731
+        await settle(pilot, lambda: read_only() >= 16, "a read-only notice for every key and command")
         await pilot.press("q")
     h.source.stop()
     assert len([n for n in notes if n.startswith("Read-only")]) == 16

@@ -26,6 +26,7 @@ from tests.lab.template_checks import (
     simulated_initialisation,
 )
 from tests.lab.trace import payloads, read_log
+from tests.waiting import settle
 from tui.domain.state import AppState
 from tui.lab.controlplane import LabInfo
 
@@ -100,7 +101,12 @@ async def _watch(lab: LabInfo) -> dict[str, str]:
     try:
         async with driver.app.run_test(size=SIZE) as pilot:
             await driver.wait(pilot, halted, "the failed canary and its halts", 120)
-            await pilot.pause(0.2)
+            # The panels draw the state the wait saw: the checks panel names both checks, the narration the halt.
+            await settle(
+                pilot,
+                lambda: "latency-p99" in driver.panel("#metrics") and "error-rate" in driver.panel("#narration"),
+                "the checks panel and the narration drawn",
+            )
             driver.snapshot_panels()
             panels = dict(driver.shown.panels)
             panels["metrics"] = driver.panel("#metrics")
