@@ -21,6 +21,7 @@ from tui.base import redact
 from tui.cluster.check_endpoint import Endpoint, EndpointProblem, Target, endpoint_for, make_client
 from tui.cluster.check_query import check_query, evaluate
 from tui.cluster.recorded_check import recorded_query, recorded_value, records
+from tui.domain.analysis_checks import check_model
 from tui.domain.check_rows import interval_seconds
 from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
 from tui.domain.model import CanaryInfo, CanaryKey, Check, CheckKind, CheckSample, MetricTemplateInfo
@@ -33,20 +34,6 @@ MAX_REQUESTS_PER_ROUND = 200
 ROUND_S = 1.0
 # A secret's credentials are read again after this long (a rotated password is picked up).
 CLIENT_TTL_S = 300.0
-
-
-def model_for(info: CanaryInfo, check: Check) -> TemplateModel:
-    """Flagger's toMetricModel for this canary and check."""
-    return TemplateModel.for_canary(
-        name=info.key.name,
-        namespace=info.key.namespace,
-        target=info.target,
-        interval=check.interval,
-        service=info.service,
-        ingress=info.ingress_ref,
-        route=info.route_ref,
-        variables=dict(check.variables),
-    )
 
 
 def polled(check: Check) -> bool:
@@ -138,7 +125,7 @@ class CheckPoller:
                     continue  # not listed yet: "not found" would be a guess
                 template = templates.get(check.template_key or "") if templates is not None else None
                 template = template if check.kind is CheckKind.TEMPLATE else None
-                found.append(self._prepare(Due(info.key, check, template, model_for(info, check))))
+                found.append(self._prepare(Due(info.key, check, template, check_model(info, check))))
         for slot in [s for s in self._next if s not in seen]:
             del self._next[slot]  # a canary or check gone: forgotten
         return found

@@ -14,7 +14,7 @@ from tui.domain.flagger.builtin_query import DURATION, SUCCESS_RATE, builtin_que
 from tui.domain.flagger.checks import duration_fails, success_rate_fails
 from tui.domain.flagger.observers import observer_family
 from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
-from tui.domain.model import Check, CheckKind
+from tui.domain.model import CanaryInfo, Check, CheckKind
 from tui.domain.state import AppState, CanaryView
 
 # Values shown per check: the newest, one per check interval at most for the builtin series.
@@ -52,8 +52,8 @@ def window_start(view: CanaryView, now: float) -> float:
     return now - WINDOW_INTERVALS * view.interval_s
 
 
-def _model(view: CanaryView, check: Check) -> TemplateModel:
-    info = view.info
+def check_model(info: CanaryInfo, check: Check) -> TemplateModel:
+    """Flagger's toMetricModel for one canary and one of its checks: what its query is rendered with."""
     return TemplateModel.for_canary(
         name=info.key.name,
         namespace=info.key.namespace,
@@ -75,7 +75,7 @@ def _query(state: AppState, view: CanaryView, check: Check) -> tuple[str, str]:
         family = observer_family(view.info.provider, state.flagger.mesh_provider, view.info.target_kind)
         if family is None:
             return "", "Flagger's provider is unknown: the builtin query depends on it"
-        query = builtin_query(family, check.name, _model(view, check))
+        query = builtin_query(family, check.name, check_model(view.info, check))
         return (query, f"Flagger's {family} query") if query else ("", "not a builtin check Flagger knows")
     written = check.query
     note = "inline query"
@@ -89,7 +89,7 @@ def _query(state: AppState, view: CanaryView, check: Check) -> tuple[str, str]:
     if not written:
         return "", "no query"
     try:
-        return render_query(written, _model(view, check)), f"{note}, rendered"
+        return render_query(written, check_model(view.info, check)), f"{note}, rendered"
     except RenderError as error:
         return written, f"{note} as written ({error})"
 
