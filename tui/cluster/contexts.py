@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tui.cluster.kubeconfig import ClusterConfigError, NoKubeconfig, _check_document, kubeconfig_paths
+from tui.cluster.kubeconfig import ClusterConfigError, list_contexts
 
 
 def split_contexts(values: Iterable[str] | None) -> tuple[str, ...]:
@@ -26,23 +26,7 @@ def split_contexts(values: Iterable[str] | None) -> tuple[str, ...]:
 def kubeconfig_contexts(kubeconfig: str | None) -> tuple[tuple[str, ...], str | None]:
     """The context names of the kubeconfig (every file of KUBECONFIG, merged as the client merges them) and the
     current one."""
-    from kubernetes import config
-    from kubernetes.config.config_exception import ConfigException
-
-    paths = kubeconfig_paths(kubeconfig)
-    existing = [p for p in paths if p.exists() and not p.is_dir()]
-    if not existing:
-        where = ", ".join(str(p) for p in paths)
-        raise NoKubeconfig(f"no kubeconfig found at {where} (use --kubeconfig or KUBECONFIG)")
-    for path in existing:
-        _check_document(path)
-    config_file = str(existing[0]) if kubeconfig else os.pathsep.join(str(p) for p in existing)
-    try:
-        contexts, active = config.list_kube_config_contexts(config_file=config_file)
-    except (ConfigException, OSError, ValueError, TypeError, AttributeError) as exc:
-        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {_first_line(exc)}") from None
-    except Exception:  # anything else the client trips over in a document of the right shape
-        raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: a value has the wrong form") from None
+    _existing, _config_file, contexts, active = list_contexts(kubeconfig)
     names = tuple(str(c.get("name")) for c in contexts or [] if isinstance(c, dict) and c.get("name"))
     current = (active or {}).get("name") if isinstance(active, dict) else None
     return names, str(current) if current else None

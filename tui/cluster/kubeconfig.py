@@ -56,15 +56,10 @@ def kubeconfig_paths(explicit: str | None) -> list[Path]:
     return [Path("~/.kube/config").expanduser()]
 
 
-def connect(
-    kubeconfig: str | None,
-    context: str | None,
-    *,
-    pool_size: int = 32,
-    plugin_timeout_s: float = PLUGIN_TIMEOUT_S,
-) -> Connection:
-    """Build an ApiClient for the context; raises ClusterConfigError with one line on any problem."""
-    from kubernetes import client, config
+def list_contexts(kubeconfig: str | None) -> tuple[list[Path], str, list[Any], Any]:
+    """(the kubeconfig files found, the file name the client reads, its contexts, the current one), as the client
+    merges the files of KUBECONFIG; ClusterConfigError or NoKubeconfig with one line on any problem."""
+    from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
 
     paths = kubeconfig_paths(kubeconfig)
@@ -84,6 +79,21 @@ def connect(
         raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: {_first_line(exc)}") from None
     except Exception:  # anything else the client trips over in a document of the right shape
         raise ClusterConfigError(f"kubeconfig {config_file} cannot be read: a value has the wrong form") from None
+    return existing, config_file, list(contexts or []), active
+
+
+def connect(
+    kubeconfig: str | None,
+    context: str | None,
+    *,
+    pool_size: int = 32,
+    plugin_timeout_s: float = PLUGIN_TIMEOUT_S,
+) -> Connection:
+    """Build an ApiClient for the context; raises ClusterConfigError with one line on any problem."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    existing, config_file, contexts, active = list_contexts(kubeconfig)
     names = [c.get("name") for c in contexts or []]
     chosen = context or (active or {}).get("name")
     if not chosen:
