@@ -78,6 +78,21 @@ def test_a_check_below_its_minimum_and_a_custom_check_without_values() -> None:
     assert halt_reason(empty) == "error-rate: no values found"
 
 
+def test_an_inline_query_without_values_is_named_not_blamed_on_traffic() -> None:
+    # Flagger's wording for an inline `query:` check differs from a templateRef's (scheduler_metrics.go:229).
+    inline = FlaggerEvent(0, "test", "podinfo", "Warning", "Halt advancement no values found for metric: latency")
+    assert halt_reason(inline) == "latency: no values found"
+    builtin = FlaggerEvent(
+        0,
+        "test",
+        "podinfo",
+        "Warning",
+        "Halt advancement no values found for linkerd metric request-success-rate probably podinfo.test is not "
+        "receiving traffic",
+    )
+    assert halt_reason(builtin) == "no traffic reached the canary (Flagger found no metric values)"
+
+
 def test_without_a_halt_no_builtin_check_the_canary_lacks_is_mentioned() -> None:
     line = narrate(_state(None, 0))
     assert "success rate" not in line and "p99" not in line and "99" not in line

@@ -260,16 +260,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-_CUSTOM_NO_VALUES = re.compile(r"^custom metric: (\S+):")
+# templateRef checks: "custom metric: NAME: <error>"; inline query checks: "metric: NAME" (scheduler_metrics.go:229).
+_CUSTOM_NO_VALUES = re.compile(r"^(?:custom metric: (\S+):|metric: (\S+)$)")
 
 
 def no_values_check(found: Classified) -> str | None:
     """The check a "no values found" halt names when it is a templateRef or query check (scheduler_metrics.go:
-    "Halt advancement no values found for custom metric: error-rate: no values found"); else None."""
+    "Halt advancement no values found for custom metric: error-rate: no values found", and for an inline query
+    "Halt advancement no values found for metric: error-rate"); else None."""
     if found.kind != "no-values":
         return None
     match = _CUSTOM_NO_VALUES.match(found.values.get("rest", ""))
-    return match.group(1) if match else None
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def strip_combined(message: str) -> tuple[str, bool]:
