@@ -24,6 +24,7 @@ from bench import (
     prom_cost,
     report,
     scale,
+    scale_checks,
     scale_mixed,
 )
 from bench.commands import REPO, reproduce
@@ -37,6 +38,7 @@ FIGURES = (
     idle_cpu,
     scale,
     scale_mixed,
+    scale_checks,
     change_latency,
     prom_cost,
     check_cost,

@@ -112,3 +112,9 @@ def rollout_panel(name: str) -> Callable[[str], bool]:
     """True when the rollout screen's panel `name` (a key of ROLLOUT_PANELS) shows data."""
     pattern = ROLLOUT_PANELS[name]
     return lambda text: pattern.search(text) is not None
+
+
+def check_values_shown(names: tuple[str, ...]) -> Callable[[str], bool]:
+    """True when the rollout screen's checks panel has a measured value (`0.91 ✔`) on the row of every check named."""
+    patterns = [re.compile(re.escape(name) + r" .*\d\.\d\d [✔✖]") for name in names]
+    return lambda text: all(p.search(text) for p in patterns)

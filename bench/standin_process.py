@@ -9,7 +9,9 @@ canary Deployment; prints {"at": time.monotonic() just before the write}).
 
 With `--probe` (or `--spare-first`) the writer never touches the first canary, so a targeted write is the only thing
 that moves it; `probe PHASE WEIGHT` writes its status and prints {"at": ...} like `change` (one clock for every
-process on the machine). `--peer-support` serves what kubectl and k9s need as well (see bench.cluster.new_standin).
+process on the machine). `--checks ADDRESS` gives every canary the custom checks of bench/check_fleet.py, their
+MetricTemplates' provider at ADDRESS. `--peer-support` serves what kubectl and k9s need as well (see
+bench.cluster.new_standin).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.check_fleet import add_checks
 from bench.cluster import CanaryRef, ChangeWriter, names, new_standin, populate
 from bench.live_prometheus import LivePrometheus
 from tests.cluster import objects
@@ -56,11 +59,14 @@ def main() -> int:
         "--providers", choices=("linkerd", "mixed"), default="linkerd", help="mixed: four providers in turn"
     )
     parser.add_argument("--spare-first", action="store_true", help="the writer leaves the first canary alone")
+    parser.add_argument("--checks", metavar="ADDRESS", help="three custom checks per canary, templates at ADDRESS")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
     mixed = args.providers == "mixed"
     api = new_standin(peer_support=args.peer_support, mixed=mixed)
     populate(api, refs, mixed=mixed)
+    if args.checks:
+        add_checks(api, refs, args.checks)
     changed = refs[1:] if args.probe or (args.spare_first and len(refs) > 1) else refs
     deployments = [(r.namespace, d) for r in refs for d in (r.name, f"{r.name}-primary")]
     prom = LivePrometheus(deployments, seed=args.seed).start()

@@ -30,6 +30,7 @@ NAMES = (
     "idle-cpu",
     "scale",
     "scale-mixed",
+    "scale-checks",
     "change-latency",
     "prom-cost",
     "check-cost",
