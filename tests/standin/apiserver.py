@@ -16,7 +16,10 @@ Not emulated (tests must not rely on them): validation and defaulting (no defaul
 admission, controllers (a Deployment never gets ReplicaSets, Pods or status unless the test writes them), garbage
 collection of owned objects, server-side apply (415), namespace existence checks, protobuf (except a
 SelfSubjectAccessReview's body), kube-apiserver's own Table printers for built-in kinds (Tables show Name and Age),
-consistent snapshots across list pages, and waiting on a resourceVersion newer than the store's.
+and consistent snapshots across list pages. A list (or a watch-list) from a resourceVersion newer than the store's
+waits `too_large_wait_s` for it, then is answered 504 "Too large resource version", as kube-apiserver's watch cache
+does; a plain watch from one is accepted and sends only the changes past it (so a client that resumes a watch on a
+restarted server with a fresh store hears nothing until the store catches up).
 """
 
 from __future__ import annotations
@@ -181,6 +184,8 @@ class ApiServer:
         self._timer: threading.Timer | None = None
         self.startup_seconds: float | None = None
         self.peer_support = peer_support
+        # How long a read from a resourceVersion not reached yet waits before "Too large resource version" (504).
+        self.too_large_wait_s = 3.0
         for rt in BUILTINS + (PEER_TYPES if peer_support else ()):
             self.store.install(rt)
         if peer_support:
