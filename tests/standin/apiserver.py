@@ -122,9 +122,21 @@ class Faults:
     throttled: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     # Watches that send a byte every `trickle` seconds and never a newline.
     trickle: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Resources granted only in these namespaces (RoleBindings, no ClusterRoleBinding).
+    granted_in: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def is_forbidden(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
+        return self.is_denied(rt, verb, namespace, sub) or not self.is_granted(rt, namespace)
+
+    def is_granted(self, rt: ResourceType, namespace: str | None) -> bool:
+        """RBAC: a resource granted in some namespaces only is not granted elsewhere, nor across the cluster."""
+        with self.lock:
+            namespaces = self.granted_in.get(rt.key)
+        return namespaces is None or (namespace is not None and namespace in namespaces)
+
+    def is_denied(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
+        """A forbid() rule matches."""
         with self.lock:
             return any(
                 key == rt.key
@@ -386,13 +398,22 @@ class ApiServer:
         with self.faults.lock:
             self.faults.forbidden.append((rt.key, sub, frozenset(verbs) if verbs else None, namespace))
 
+    def grant_only_in(self, resource: Resource, namespaces: Iterable[str]) -> None:
+        """RBAC as with RoleBindings in these namespaces and no ClusterRoleBinding: the resource is refused (403)
+        everywhere else and across all namespaces, and SelfSubjectAccessReview answers per namespace accordingly."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            self.faults.granted_in[key] = frozenset(namespaces)
+
     def allow(self, resource: Resource | None = None) -> None:
         with self.faults.lock:
             if resource is None:
+                self.faults.granted_in.clear()
                 self.faults.forbidden.clear()
             else:
                 key = self.resolve(resource).key
                 self.faults.forbidden = [r for r in self.faults.forbidden if r[0] != key]
+                self.faults.granted_in.pop(key, None)
 
     def empty_watches(self, resource: Resource, on: bool = True) -> None:
         """Every watch on the resource is answered 200 and ends at once without an event."""

@@ -399,7 +399,8 @@ class Handler(BaseHTTPRequestHandler):
         return tables.table(r.rt, items, api_version, self.table, meta, now, with_columns=with_columns)
 
     def _access_review(self) -> None:
-        """SelfSubjectAccessReview: allowed unless a forbid() rule matches the asked resource, verb and namespace."""
+        """SelfSubjectAccessReview: allowed unless a forbid() rule matches the asked resource, verb and namespace, or
+        the resource is granted only in other namespaces (grant_only_in)."""
         if self.content_type == PROTOBUF:
             try:
                 attributes: dict = protobuf.access_review_attributes(self.body)
@@ -415,12 +416,14 @@ class Handler(BaseHTTPRequestHandler):
         verb, namespace = attributes.get("verb") or "", attributes.get("namespace") or None
         sub = attributes.get("subresource") or None
         rt = next((t for t in self.app.store.types() if t.key == (group, plural)), None)
-        denied = rt is not None and self.app.faults.is_forbidden(rt, verb, namespace, sub)
-        status: dict = {"allowed": not denied}
+        denied = rt is not None and self.app.faults.is_denied(rt, verb, namespace, sub)
+        granted = rt is None or self.app.faults.is_granted(rt, namespace)
+        status: dict = {"allowed": granted and not denied}
         if denied:
             status["denied"] = True
-        else:
+        elif granted:
             status["reason"] = "allowed by the stand-in's rules"
+        # Not granted: RBAC has no opinion, so kube-apiserver answers allowed false, without denied or a reason.
         self._send_json(
             201,
             {

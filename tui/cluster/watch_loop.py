@@ -50,6 +50,8 @@ class WatchSpec:
     missing: str  # what is not installed when the API answers 404
     call: ListCall
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # Called (on the watch's thread) each time the list or watch is refused with 403.
+    on_forbidden: Callable[[], None] | None = None
 
 
 class WatchLoop:
@@ -178,6 +180,8 @@ class WatchLoop:
         elif status == 403:
             # RBAC grants list and watch separately: name the verb that was refused.
             self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.verb} {self.spec.resource}")
+            if self.spec.on_forbidden is not None:
+                self.spec.on_forbidden()
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 404:
             self.emitter.health(self.spec.source, Health.NOT_INSTALLED, self.spec.missing)
