@@ -4,8 +4,10 @@ read from a resourceVersion it has not reached the way kube-apiserver does."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from kubernetes import client
@@ -14,6 +16,7 @@ from tests.cluster import objects
 from tests.cluster.harness import Harness
 from tests.cluster.test_fleet_source import Watching, one_kubeconfig, seed
 from tests.standin.apiserver import ApiServer
+from tests.standin.kubeconfig import FAKE_TOKEN
 from tests.standin.resources import DEMO_CRDS
 from tui.cluster.watch_loop import too_large
 from tui.domain.fleet import Fleet
@@ -133,3 +136,26 @@ def test_a_list_from_a_version_the_store_has_not_reached_is_answered_too_large(t
             "test", resource_version=str(api.resource_version)
         )
         assert listed.items == []
+
+
+def test_a_watch_list_from_a_version_not_reached_ends_with_too_large_and_a_plain_watch_waits(tmp_path: Path) -> None:
+    with ApiServer(crds=DEMO_CRDS) as api:
+        api.too_large_wait_s = 0.2
+        api_client = client.ApiClient(api.client_configuration())
+        ahead = str(api.resource_version + 5)
+        path = "/api/v1/namespaces/test/configmaps"
+        base = {"watch": "true", "resourceVersion": ahead, "timeoutSeconds": "1", "allowWatchBookmarks": "true"}
+
+        def watch(**extra: str) -> list[dict]:
+            url = api.url + path + "?" + urlencode({**base, **extra})
+            response = api_client.call_api("GET", url, header_params={"Authorization": f"Bearer {FAKE_TOKEN}"})
+            response.read()
+            assert response.status == 200
+            return [json.loads(line) for line in response.data.decode().splitlines() if line.strip()]
+
+        events = watch(sendInitialEvents="true", resourceVersionMatch="NotOlderThan")
+        assert [e["type"] for e in events] == ["ERROR"]
+        status = events[0]["object"]
+        assert (status["code"], status["reason"]) == (504, "Timeout") and too_large(status)
+        # A plain watch from there is accepted and hears only what comes after it (here: nothing but bookmarks).
+        assert all(e["type"] == "BOOKMARK" for e in watch())
