@@ -5,8 +5,11 @@ read from a resourceVersion it has not reached the way kube-apiserver does."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -18,10 +21,13 @@ from tests.cluster.test_fleet_source import Watching, one_kubeconfig, seed
 from tests.standin.apiserver import ApiServer
 from tests.standin.kubeconfig import FAKE_TOKEN
 from tests.standin.resources import DEMO_CRDS
-from tui.cluster.watch_loop import too_large
+from tui.cluster.api_paths import PathCall, collection_path
+from tui.cluster.kubeconfig import connect
+from tui.cluster.watch_loop import WatchLoop, WatchSpec, too_large
 from tui.domain.fleet import Fleet
 from tui.domain.model import CanaryKey, Health
 from tui.domain.state import AppState
+from tui.sources.mailbox import Mailbox
 
 OLD = CanaryKey("test", "examiner")
 NEW = CanaryKey("test", "newcomer")
@@ -159,3 +165,59 @@ def test_a_watch_list_from_a_version_not_reached_ends_with_too_large_and_a_plain
         assert (status["code"], status["reason"]) == (504, "Timeout") and too_large(status)
         # A plain watch from there is accepted and hears only what comes after it (here: nothing but bookmarks).
         assert all(e["type"] == "BOOKMARK" for e in watch())
+
+
+class WatchListCall(PathCall):
+    """Watches asked as watch-lists (sendInitialEvents), as client-go's WatchListClient does."""
+
+    def query(self, kwargs: dict[str, Any]) -> list[tuple[str, str]]:
+        extra = [("sendInitialEvents", "true"), ("resourceVersionMatch", "NotOlderThan")] if kwargs.get("watch") else []
+        return super().query(kwargs) + extra
+
+
+def test_a_watch_answered_too_large_lists_the_new_store(tmp_path: Path) -> None:
+    """The address answers from another store with no outage seen (a fail-over, a restart faster than the
+    reconnection): its 504 "Too large resource version" makes the watch list that store anew instead of asking again
+    from the same resourceVersion."""
+    other = ApiServer(crds=DEMO_CRDS)  # never started: only its store is used
+    refill(other)
+    with ApiServer(crds=DEMO_CRDS, bookmark_interval=0.5) as api:
+        api.too_large_wait_s = 0.2
+        for n in range(30):
+            api.put(objects.deployment(f"filler-{n}", echo="x"))
+        api.put(objects.canary())
+        kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig", namespace="test")
+        connection = connect(str(kubeconfig), None)
+        path = collection_path("flagger.app", "v1beta1", "canaries", "test")
+        call = WatchListCall(connection.api_client, path)
+        spec = WatchSpec("canaries", "canaries.flagger.app in test", "no Canary CRD", call)
+        lists: list[set[str]] = []
+        stop = threading.Event()
+        loop = WatchLoop(
+            spec,
+            Mailbox(wake=lambda: None),
+            lambda items: lists.append({i["metadata"]["name"] for i in items}),
+            lambda kind, obj: None,
+            stop,
+            read_timeout_s=15.0,
+        )
+        thread = threading.Thread(target=loop.run, daemon=True)
+        thread.start()
+        try:
+            api.wait_for_watches("canaries.flagger.app")
+            assert lists == [{"examiner"}]
+            watched = loop.resource_version
+            assert watched is not None and int(watched) > other.resource_version
+            old_store, api.store = api.store, other.store
+            old_store.close_watchers()
+            api.request_log.clear()
+            deadline = time.monotonic() + 20
+            while lists[-1] != {"newcomer"}:
+                assert time.monotonic() < deadline, f"lists seen: {lists}"
+                time.sleep(0.02)
+            refused = [r for r in api.requests(verb="watch") if r.query.get("resourceVersion") == watched]
+            assert len(refused) == 1, "not asked again from the version the new store has not reached"
+        finally:
+            stop.set()
+            loop.close()
+            thread.join(5)

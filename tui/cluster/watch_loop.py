@@ -128,16 +128,13 @@ class WatchLoop:
                 # Whatever the stalled watch held back is unknown: list again rather than resume.
                 self.resource_version = None
                 self._retry(f"stalled: {exc}")
-            except TooLargeVersion as exc:
-                # The server is behind what this watch has seen: its store is not the one listed. List it anew.
-                self.resource_version = None
-                self._problem(504, str(exc), exc.retry_after_s)
             except (HttpProblem, ApiException) as exc:
                 status = getattr(exc, "status", 0) or 0
                 if status == 410:
                     self._gone()
                     continue
                 if status == 504 and (too_large(getattr(exc, "body", None)) or TOO_LARGE in str(exc).lower()):
+                    # The server is behind what this watch has seen: its store is not the one listed. List anew.
                     self.resource_version = None
                 self._problem(status, str(getattr(exc, "reason", exc)), getattr(exc, "retry_after_s", None))
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
@@ -324,10 +321,6 @@ class WatchLoop:
             code = obj.get("code")
             if code == 410:
                 raise Gone(str(obj.get("message", "")))
-            if code == 504 and too_large(obj):
-                details = obj.get("details")
-                retry = details.get("retryAfterSeconds") if isinstance(details, dict) else None
-                raise TooLargeVersion(str(obj.get("message") or TOO_LARGE), retry)
             raise HttpProblem(int(code or 0), str(obj.get("message") or obj.get("reason") or "watch error"))
         meta = obj.get("metadata")
         version = meta.get("resourceVersion") if isinstance(meta, dict) else None
@@ -335,14 +328,6 @@ class WatchLoop:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self.on_event(kind, obj)
-
-
-class TooLargeVersion(Exception):
-    """A watch asked for a resourceVersion newer than the server's store (504, cause ResourceVersionTooLarge)."""
-
-    def __init__(self, message: str, retry_after_s: object = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = float(retry_after_s) if isinstance(retry_after_s, int | float) else None
 
 
 def too_large(status: object) -> bool:
