@@ -8,6 +8,7 @@ Usage:
         api.append_log("monitoring", "logger-0", "line")
         api.drop_connections(); api.refuse_connections(2.0); api.silence_watches("pods")
         api.forbid("canaries.flagger.app"); api.uninstall_crd(CANARIES); api.expire_next_watch("pods")
+        api.grant_only_in("canaries.flagger.app", ["apps"])  # RoleBindings only (SelfSubjectAccessReview agrees)
         api.requests(method="PATCH")          # what clients sent
 
 Thread-safe: handlers run on their own threads and the Python API may be called from any thread.
