@@ -30,7 +30,7 @@ def run_fleet(args: argparse.Namespace, wanted: Sequence[str], cli: WatchSteps) 
     """Watch the contexts; a context name (not an exit code) when `--all-contexts` finds only that one."""
     from tui.actions.fleet import FleetActions
     from tui.cluster.contexts import choose_contexts
-    from tui.cluster.fleet_source import FleetSource, LoadingContext
+    from tui.cluster.fleet_source import FleetSource, connect_all
     from tui.cluster.kubeconfig import ClusterConfigError, NoKubeconfig
 
     if args.canary:
@@ -49,15 +49,9 @@ def run_fleet(args: argparse.Namespace, wanted: Sequence[str], cli: WatchSteps) 
     holder: list[Any] = []
     fleet_actions = FleetActions({}, read_only=args.read_only)
     build = _builder(args, prometheus, logger, holder, fleet_actions, cli.build_actions)
-    members: dict[str, Any] = {}
-    for context in contexts:
-        try:
-            connection = _connect(args.kubeconfig, context)
-        except ClusterConfigError as exc:
-            # Named on its own health line and loaded again with backoff; the others start now.
-            members[context] = LoadingContext(context, str(exc), lambda c: _connect(args.kubeconfig, c), build)
-            continue
-        members[context] = build(connection)
+    # Each context connects on its own thread: one whose credential plugin hangs is named as connecting on its
+    # health line while the others are on screen.
+    members = connect_all(contexts, lambda c: _connect(args.kubeconfig, c), build)
     scope = "all namespaces" if args.all_namespaces else args.namespace or ""
     source = FleetSource(members, scope)
     fleet_actions.needs_confirmation = not args.yes and not args.read_only

@@ -1,5 +1,6 @@
 """A test exec credential plugin, written to a test's tmp_path: it hands out tokens valid a few seconds that
-tests/standin/tokens.py accepts, records each run, and can be told (through its settings file) to fail or hang."""
+tests/standin/tokens.py accepts, records each run, and can be told (through its settings file) to fail or hang, or
+to wait until the test releases it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ with open(os.path.join(here, "runs"), "a") as runs:
 mode = settings["mode"]
 if mode == "hang":
     time.sleep(3600)
+if mode == "wait":
+    # Blocks until the test releases it; the line in `runs` above says it started.
+    while not os.path.exists(os.path.join(here, "release")):
+        time.sleep(0.05)
 if mode == "fail":
     sys.stderr.write("plugin failed; its token was " + settings.get("leak", "") + "\\n")
     sys.exit(3)
@@ -53,6 +58,10 @@ class Plugin:
     def pids(self) -> list[int]:
         path = self.directory / "runs"
         return [int(line.split()[1]) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def release(self) -> None:
+        """Let a plugin in mode "wait" hand out its token."""
+        (self.directory / "release").touch()
 
     def runs(self) -> int:
         path = self.directory / "runs"

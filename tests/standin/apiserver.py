@@ -8,6 +8,7 @@ Usage:
         api.append_log("monitoring", "logger-0", "line")
         api.drop_connections(); api.refuse_connections(2.0); api.silence_watches("pods")
         api.forbid("canaries.flagger.app"); api.uninstall_crd(CANARIES); api.expire_next_watch("pods")
+        api.grant_only_in("canaries.flagger.app", ["apps"])  # RoleBindings only (SelfSubjectAccessReview agrees)
         api.requests(method="PATCH")          # what clients sent
 
 Thread-safe: handlers run on their own threads and the Python API may be called from any thread.
@@ -16,7 +17,10 @@ Not emulated (tests must not rely on them): validation and defaulting (no defaul
 admission, controllers (a Deployment never gets ReplicaSets, Pods or status unless the test writes them), garbage
 collection of owned objects, server-side apply (415), namespace existence checks, protobuf (except a
 SelfSubjectAccessReview's body), kube-apiserver's own Table printers for built-in kinds (Tables show Name and Age),
-consistent snapshots across list pages, and waiting on a resourceVersion newer than the store's.
+and consistent snapshots across list pages. A list (or a watch-list) from a resourceVersion newer than the store's
+waits `too_large_wait_s` for it, then is answered 504 "Too large resource version", as kube-apiserver's watch cache
+does; a plain watch from one is accepted and sends only the changes past it (so a client that resumes a watch on a
+restarted server with a fresh store hears nothing until the store catches up).
 """
 
 from __future__ import annotations
@@ -119,9 +123,21 @@ class Faults:
     throttled: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     # Watches that send a byte every `trickle` seconds and never a newline.
     trickle: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Resources granted only in these namespaces (RoleBindings, no ClusterRoleBinding).
+    granted_in: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def is_forbidden(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
+        return self.is_denied(rt, verb, namespace, sub) or not self.is_granted(rt, namespace)
+
+    def is_granted(self, rt: ResourceType, namespace: str | None) -> bool:
+        """RBAC: a resource granted in some namespaces only is not granted elsewhere, nor across the cluster."""
+        with self.lock:
+            namespaces = self.granted_in.get(rt.key)
+        return namespaces is None or (namespace is not None and namespace in namespaces)
+
+    def is_denied(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
+        """A forbid() rule matches."""
         with self.lock:
             return any(
                 key == rt.key
@@ -181,6 +197,8 @@ class ApiServer:
         self._timer: threading.Timer | None = None
         self.startup_seconds: float | None = None
         self.peer_support = peer_support
+        # How long a read from a resourceVersion not reached yet waits before "Too large resource version" (504).
+        self.too_large_wait_s = 3.0
         for rt in BUILTINS + (PEER_TYPES if peer_support else ()):
             self.store.install(rt)
         if peer_support:
@@ -381,13 +399,22 @@ class ApiServer:
         with self.faults.lock:
             self.faults.forbidden.append((rt.key, sub, frozenset(verbs) if verbs else None, namespace))
 
+    def grant_only_in(self, resource: Resource, namespaces: Iterable[str]) -> None:
+        """RBAC as with RoleBindings in these namespaces and no ClusterRoleBinding: the resource is refused (403)
+        everywhere else and across all namespaces, and SelfSubjectAccessReview answers per namespace accordingly."""
+        key = self.resolve(resource).key
+        with self.faults.lock:
+            self.faults.granted_in[key] = frozenset(namespaces)
+
     def allow(self, resource: Resource | None = None) -> None:
         with self.faults.lock:
             if resource is None:
+                self.faults.granted_in.clear()
                 self.faults.forbidden.clear()
             else:
                 key = self.resolve(resource).key
                 self.faults.forbidden = [r for r in self.faults.forbidden if r[0] != key]
+                self.faults.granted_in.pop(key, None)
 
     def empty_watches(self, resource: Resource, on: bool = True) -> None:
         """Every watch on the resource is answered 200 and ends at once without an event."""

@@ -77,6 +77,15 @@ def expired(message: str) -> ApiError:
     return ApiError(410, "Expired", message)
 
 
+def too_large(wanted: int, current: int, retry_after_s: int = 1) -> ApiError:
+    """kube-apiserver's answer to a resourceVersion its store has not reached within its wait (storage/errors.go)."""
+    details = {
+        "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+        "retryAfterSeconds": retry_after_s,
+    }
+    return ApiError(504, "Timeout", f"Timeout: Too large resource version: {wanted}, current: {current}", details)
+
+
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
     message = "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted)
     return ApiError(415, "UnsupportedMediaType", message if content_type else "missing content type")

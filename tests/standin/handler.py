@@ -101,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.bad_request(str(exc)) from None
             self._route(method, url.path)
         except ApiError as exc:
-            self._send_json(exc.code, exc.status())
+            self._send_json(exc.code, exc.status(), retry_after=exc.details.get("retryAfterSeconds"))
         except OSError:  # the peer went away or the connection was dropped on purpose
             self.close_connection = True
         except Exception as exc:  # a stand-in bug: answer 500 and keep it for the fixture to report
@@ -110,12 +110,15 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(500, ApiError(500, "InternalError", f"stand-in failure: {exc!r}").status())
             self.close_connection = True
 
-    def _send_json(self, code: int, body: dict) -> None:
+    def _send_json(self, code: int, body: dict, retry_after: object = None) -> None:
         data = json.dumps(body, separators=(",", ":")).encode()
         self.entry.status = code
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")
+        if isinstance(retry_after, int) and retry_after > 0:
+            # kube-apiserver turns a Status's retryAfterSeconds into the header (responsewriters.ErrorNegotiated).
+            self.send_header("Retry-After", str(retry_after))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -362,6 +365,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list(self, r: _Route) -> None:
         labels, fields = self._selectors(r)
+        if not self.query.get("continue"):
+            self._wait_until_fresh(self.query.get("resourceVersion"))
         items, rv = self.app.store.list(r.rt, r.namespace, labels, fields)
         token = self.query.get("continue")
         if token:
@@ -394,7 +399,8 @@ class Handler(BaseHTTPRequestHandler):
         return tables.table(r.rt, items, api_version, self.table, meta, now, with_columns=with_columns)
 
     def _access_review(self) -> None:
-        """SelfSubjectAccessReview: allowed unless a forbid() rule matches the asked resource, verb and namespace."""
+        """SelfSubjectAccessReview: allowed unless a forbid() rule matches the asked resource, verb and namespace, or
+        the resource is granted only in other namespaces (grant_only_in)."""
         if self.content_type == PROTOBUF:
             try:
                 attributes: dict = protobuf.access_review_attributes(self.body)
@@ -410,12 +416,14 @@ class Handler(BaseHTTPRequestHandler):
         verb, namespace = attributes.get("verb") or "", attributes.get("namespace") or None
         sub = attributes.get("subresource") or None
         rt = next((t for t in self.app.store.types() if t.key == (group, plural)), None)
-        denied = rt is not None and self.app.faults.is_forbidden(rt, verb, namespace, sub)
-        status: dict = {"allowed": not denied}
+        denied = rt is not None and self.app.faults.is_denied(rt, verb, namespace, sub)
+        granted = rt is None or self.app.faults.is_granted(rt, namespace)
+        status: dict = {"allowed": granted and not denied}
         if denied:
             status["denied"] = True
-        else:
+        elif granted:
             status["reason"] = "allowed by the stand-in's rules"
+        # Not granted: RBAC has no opinion, so kube-apiserver answers allowed false, without denied or a reason.
         self._send_json(
             201,
             {
@@ -470,9 +478,13 @@ class Handler(BaseHTTPRequestHandler):
         if trickle is not None:
             return self._trickle_stream(trickle)
         try:
+            if initial:
+                # A watch-list from a resourceVersion waits for the store to reach it, as a list does; a plain
+                # watch from one does not: it is accepted and waits for changes past it (the watch cache's way).
+                self._wait_until_fresh(self.query.get("resourceVersion"))
             w = self.app.store.watch(r.rt, r.version, r.namespace, labels, fields, rv)
         except ApiError as exc:
-            if exc.code == 410:
+            if exc.code in (410, 504):
                 return self._watch_error(exc)
             raise
         try:
@@ -482,6 +494,24 @@ class Handler(BaseHTTPRequestHandler):
             self._pump(r, w, timeout, bookmarks)
         finally:
             self.app.store.unwatch(w)
+
+    def _wait_until_fresh(self, wanted: str | None) -> None:
+        """A read from a resourceVersion the store has not reached waits for it (kube-apiserver's watch cache waits
+        3 s), then is answered 504 "Too large resource version"."""
+        if wanted in (None, "", "0"):
+            return
+        try:
+            version = int(wanted)
+        except ValueError:
+            raise errors.bad_request(f"invalid resource version: {wanted}") from None
+        store = self.app.store
+        deadline = time.monotonic() + self.app.too_large_wait_s
+        with store.changed:
+            while store.resource_version < version:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.too_large(version, store.resource_version)
+                store.changed.wait(left)
 
     def _watch_error(self, err: ApiError) -> None:
         """Expired is sent the way kube-apiserver does: 200, one ERROR event, end of stream."""

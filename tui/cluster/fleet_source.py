@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
@@ -54,20 +55,76 @@ class Member(Protocol):
     def join(self, timeout: float = 5.0) -> None: ...
 
 
+# How long start-up waits for the contexts to connect (each on its own thread) before the screen is built: enough
+# for a kubeconfig entry and a cached token; a credential plugin that takes longer finishes behind the first screen.
+CONNECT_GRACE_S = 1.0
+# What a context still connecting after that says on its health line.
+STILL_CONNECTING = "still connecting: waiting for its credentials (an exec credential plugin may be slow)"
+
+
+class Attempt:
+    """One context's first connection, on its own thread: a credential plugin that hangs holds up only this one."""
+
+    def __init__(self, context: str, connect: Callable[[str], Connection]) -> None:
+        self.context = context
+        self.done = threading.Event()
+        self.connection: Connection | None = None
+        self.error: str | None = None
+        self._connect = connect
+        threading.Thread(target=self._run, name=f"connect-{context}", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.connection = self._connect(self.context)
+        except ClusterConfigError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # a bug in one context's loading is said on its line, not lost in a thread
+            self.error = f"context {self.context} cannot be used ({type(exc).__name__})"
+        finally:
+            self.done.set()
+
+
+def connect_all(
+    contexts: Iterable[str],
+    connect: Callable[[str], Connection],
+    build: Callable[[Connection], ClusterSource],
+    *,
+    grace_s: float = CONNECT_GRACE_S,
+) -> dict[str, ClusterSource | LoadingContext]:
+    """Every context connecting at once; those that have not connected within `grace_s` go on behind the screen."""
+    attempts = {context: Attempt(context, connect) for context in contexts}
+    deadline = time.monotonic() + grace_s
+    for attempt in attempts.values():
+        attempt.done.wait(max(0.0, deadline - time.monotonic()))
+    members: dict[str, ClusterSource | LoadingContext] = {}
+    for context, attempt in attempts.items():
+        if not attempt.done.is_set():
+            members[context] = LoadingContext(context, None, connect, build, attempt=attempt)
+        elif attempt.connection is None:
+            # Named on its own health line and loaded again with backoff; the others start now.
+            members[context] = LoadingContext(context, attempt.error or "cannot connect", connect, build)
+        else:
+            members[context] = build(attempt.connection)
+    return members
+
+
 class LoadingContext:
-    """A context whose kubeconfig entry failed to load: loaded again with backoff, and watched once it loads."""
+    """A context whose kubeconfig entry failed to load, or is still loading (`attempt`): loaded (again) with
+    backoff, and watched once it loads."""
 
     def __init__(
         self,
         context: str,
-        error: str,
+        error: str | None,
         connect: Callable[[str], Connection],
         build: Callable[[Connection], ClusterSource],
         *,
         rand: Callable[[], float] = random.random,
+        attempt: Attempt | None = None,
     ) -> None:
         self.context = context
         self.error = error
+        self._attempt = attempt
         self._connect = connect
         self._build = build
         self._rand = rand
@@ -88,7 +145,17 @@ class LoadingContext:
         assert self._box is not None
         backoff = Backoff(fast_cap=FAST_CAP_S)
         error = self.error
-        while not self._stop.is_set():
+        attempt = self._attempt
+        if attempt is not None:
+            self._box.health(KUBERNETES, Health.CONNECTING, STILL_CONNECTING)
+            while not attempt.done.wait(0.25):
+                if self._stop.is_set():
+                    return
+            if attempt.connection is not None:
+                self._adopt(attempt.connection)
+                return
+            error = attempt.error or "cannot connect"
+        while not self._stop.is_set() and error is not None:
             self._box.health(KUBERNETES, Health.UNREACHABLE, error, backoff.attempt + 1)
             if self._stop.wait(backoff.next_delay(self._rand)):
                 return
@@ -97,16 +164,21 @@ class LoadingContext:
             except ClusterConfigError as exc:
                 error = str(exc)
                 continue
-            try:
-                source = self._build(connection)
-            except Exception as exc:  # an option this context cannot take: said on its line, not lost in a thread
-                self._box.health(KUBERNETES, Health.UNREACHABLE, f"context {self.context}: {exc}")
-                return
-            self.source = source
-            if self._stop.is_set():
-                return
-            source.start(self._box)
+            self._adopt(connection)
             return
+
+    def _adopt(self, connection: Connection) -> None:
+        """Watch the context now that it has loaded."""
+        assert self._box is not None
+        try:
+            source = self._build(connection)
+        except Exception as exc:  # an option this context cannot take: said on its line, not lost in a thread
+            self._box.health(KUBERNETES, Health.UNREACHABLE, f"context {self.context}: {exc}")
+            return
+        self.source = source
+        if self._stop.is_set():
+            return
+        source.start(self._box)
 
     def first_list_shown(self) -> None:
         if self.source is not None:

@@ -23,6 +23,7 @@ from tui.cluster.flagger_install import LOOK, Defaulted, LogFollow, PrometheusCh
 from tui.cluster.kubeconfig import ClusterTarget, Connection, insecure_notice
 from tui.cluster.logger_follow import LoggerFollower
 from tui.cluster.prometheus import PrometheusPoller, Scope, prometheus_client
+from tui.cluster.scope_probe import find_allowed
 from tui.cluster.template_watch import QuietRefusal, TemplateWatches, templates_served
 from tui.cluster.watch_loop import DEFAULT_READ_TIMEOUT_S, WatchLoop, WatchSpec
 from tui.domain.flagger.providers import router_family
@@ -30,6 +31,7 @@ from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, kinds_of_f
 from tui.domain.model import CanaryInfo, CanaryKey, Health
 from tui.domain.not_found import not_found_text
 from tui.domain.observations import (
+    AllowedScopesObserved,
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -115,6 +117,7 @@ class ClusterSource:
         # Router kinds the server does not serve (known after discovery), and whether a note on them was shown.
         self._unserved_routers: tuple[RouterKind, ...] | None = None
         self._routers_noted = False
+        self._scopes_probed = False  # the namespaces that allow listing Canaries were looked for
         # MetricTemplates (once the kind is known to be served) and the poller of the custom checks' values.
         self.template_watches: TemplateWatches | None = None
         self.check_poller: CheckPoller | None = None
@@ -254,6 +257,19 @@ class ClusterSource:
         self._spawn(f"watch-{spec.source}", loop.run)
         return loop
 
+    def _find_allowed_scopes(self) -> None:
+        """Every namespace refused: find the ones that allow it, once, on a thread of its own."""
+        if self._scopes_probed:
+            return
+        self._scopes_probed = True
+
+        def probe() -> None:
+            allowed = find_allowed(self.connection.api_client, self.connection.namespace, self.stop_event)
+            if allowed is not None and not self.stop_event.is_set():
+                self._emit(AllowedScopesObserved(allowed))
+
+        self._spawn("scope-probe", probe)
+
     def _path(self, group: str, version: str, plural: str) -> PathCall:
         """The list (and watch) of `plural` in scope: every namespace with -A, else the one namespace."""
         return PathCall(self.connection.api_client, collection_path(group, version, plural, self.namespace))
@@ -278,6 +294,7 @@ class ClusterSource:
                         f"canaries.flagger.app {ns_text}",
                         f"canaries.flagger.app/{flagger} is not served in context {context}",
                         self._path("flagger.app", flagger, "canaries"),
+                        on_forbidden=self._find_allowed_scopes if self.namespace is None else None,
                     ),
                     functools.partial(self._listed, "Canary"),
                     self._canary_event,

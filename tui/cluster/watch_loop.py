@@ -4,6 +4,10 @@ A client-side read timeout catches connections that go silent (NAT, sleep, a dea
 timeout is shorter, so a healthy watch ends politely before the read timeout ever fires. A server that keeps
 the connection busy without completing a line, or that ends every watch at once, or answers every watch with
 410, is backed off from like an outage and counted on the health line: the loop never hammers the API server.
+
+A server that was out of reach may come back with another store (restored or rebuilt, its resourceVersions lower):
+resuming a watch there would wait for a resourceVersion it has never seen, so the loop lists again after an outage,
+and on "Too large resource version" (504 with cause ResourceVersionTooLarge), as on 410.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ RETRY_AFTER_CAP_S = 60.0
 LIST_PAGE_SIZE = 500
 # A server that keeps answering with another continue token is not followed for ever.
 MAX_LIST_PAGES = 1000
+# kube-apiserver's words for a resourceVersion its store has not reached (its Status cause: ResourceVersionTooLarge).
+TOO_LARGE = "too large resource version"
 
 
 @dataclass
@@ -44,6 +50,8 @@ class WatchSpec:
     missing: str  # what is not installed when the API answers 404
     call: ListCall
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # Called (on the watch's thread) each time the list or watch is refused with 403.
+    on_forbidden: Callable[[], None] | None = None
 
 
 class WatchLoop:
@@ -125,6 +133,9 @@ class WatchLoop:
                 if status == 410:
                     self._gone()
                     continue
+                if status == 504 and (too_large(getattr(exc, "body", None)) or TOO_LARGE in str(exc).lower()):
+                    # The server is behind what this watch has seen: its store is not the one listed. List anew.
+                    self.resource_version = None
                 self._problem(status, str(getattr(exc, "reason", exc)), getattr(exc, "retry_after_s", None))
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 if self.stop.is_set():
@@ -133,6 +144,9 @@ class WatchLoop:
                     # Silent for a whole read timeout: reconnect at once; it only counts if it happens again.
                     self.backoff.attempt = 1
                     continue
+                if unreachable(exc):
+                    # Down, restarting or moved: what comes back may hold another store. List it anew.
+                    self.resource_version = None
                 self._retry(describe_transport(exc))
             except Exception as exc:  # a bug must show and be retried, not end this watch and leave stale data
                 if self.stop.is_set():
@@ -163,6 +177,8 @@ class WatchLoop:
         elif status == 403:
             # RBAC grants list and watch separately: name the verb that was refused.
             self.emitter.health(self.spec.source, Health.FORBIDDEN, f"cannot {self.verb} {self.spec.resource}")
+            if self.spec.on_forbidden is not None:
+                self.spec.on_forbidden()
             self._sleep(self.backoff.next_delay(self.rand) * 4)
         elif status == 404:
             self.emitter.health(self.spec.source, Health.NOT_INSTALLED, self.spec.missing)
@@ -312,3 +328,28 @@ class WatchLoop:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self.on_event(kind, obj)
+
+
+def too_large(status: object) -> bool:
+    """A Status (or its JSON text) that is kube-apiserver's "Too large resource version" answer."""
+    if isinstance(status, bytes | str):
+        try:
+            status = json.loads(status)
+        except ValueError:
+            return False
+    if not isinstance(status, dict):
+        return False
+    details = status.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    return isinstance(causes, list) and any(
+        isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes
+    )
+
+
+def unreachable(exc: BaseException) -> bool:
+    """The request never reached a server (refused, timed out connecting, no such host): not a dropped stream."""
+    import urllib3.exceptions
+
+    if isinstance(exc, urllib3.exceptions.MaxRetryError):
+        exc = exc.reason or exc
+    return isinstance(exc, urllib3.exceptions.ConnectTimeoutError | ConnectionRefusedError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.domain.allowed_scopes import AllowedScopes
 from tui.domain.forecast import Forecast
 from tui.domain.model import (
     CanaryInfo,
@@ -155,6 +156,13 @@ class CaptionObserved:
 
 
 @dataclass(frozen=True)
+class AllowedScopesObserved:
+    """Every namespace refused the list of Canaries: the namespaces that allow it, as far as was checked."""
+
+    allowed: AllowedScopes
+
+
+@dataclass(frozen=True)
 class FlaggerSettingsObserved:
     """Flagger's settings (mesh provider, metrics server) as read from its Deployment or given on the command line."""
 
@@ -224,4 +232,5 @@ Observation = (
     | MetricTemplateObserved
     | MetricTemplateDeleted
     | MetricTemplatesListed
+    | AllowedScopesObserved
 )

@@ -29,6 +29,7 @@ from tui.domain.model import (
     Phase,
 )
 from tui.domain.observations import (
+    AllowedScopesObserved,
     CanariesListed,
     CanaryDeleted,
     CanaryObserved,
@@ -195,6 +196,8 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             return replace(state, notice=(text, severity, until))
         case CaptionObserved(text=caption):
             return state if caption == state.caption else replace(state, caption=caption)
+        case AllowedScopesObserved(allowed=allowed):
+            return state if allowed == state.allowed_scopes else replace(state, allowed_scopes=allowed)
         case FlaggerSettingsObserved(settings=settings):
             return state if settings == state.flagger else replace(state, flagger=settings)
         case ForecastObserved(key=key, forecast=forecast):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from tui.domain.allowed_scopes import AllowedScopes
 from tui.domain.flagger import weights
 from tui.domain.flagger.providers import effective_provider, router_family
 from tui.domain.flagger.router_kinds import ROUTER_KINDS, RouterKind, implied_provider, kinds_of_family
@@ -133,6 +134,8 @@ class AppState:
     check_values: dict[CanaryKey, dict[str, tuple[CheckSample, ...]]] = field(default_factory=dict)
     # MetricTemplates in scope by `namespace/name` (no secret contents: only the secret's name).
     templates: dict[str, MetricTemplateInfo] = field(default_factory=dict)
+    # With every namespace refused: the namespaces found to allow listing Canaries (None: not checked).
+    allowed_scopes: AllowedScopes | None = None
 
     @property
     def selected_view(self) -> CanaryView | None:

@@ -24,7 +24,7 @@ from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.overview_filter import OverviewFilter, matches
-from widgets.scope_note import empty_scope, scope_of
+from widgets.scope_note import empty_scope, scope_of, trouble_line
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "why · last event")
@@ -455,10 +455,7 @@ class OverviewScreen(Screen[None]):
         width = max(20, self.app.size.width - 1)
         lines = [
             # One line per context, cut with `…`: the top line's marks say the rest is there.
-            wording.shorten(
-                f"{item.context}: {worst.source} {worst.state.value}" + (f": {worst.detail}" if worst.detail else ""),
-                width,
-            )
+            wording.shorten(trouble_line(item.context, worst, fleet.state_of(item.context)), width)
             for item in fleet_health(fleet)
             if item.troubled and (worst := item.troubled[0]).state is not Health.CONNECTING
         ]

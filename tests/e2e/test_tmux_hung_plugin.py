@@ -1,0 +1,58 @@
+"""`canaryscope watch --context east,west` where west's exec credential plugin blocks: the first screen shows east's
+canary and names west as connecting while the plugin is still blocked; west fills in once the plugin answers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.cluster import objects
+from tests.cluster.test_hung_plugin import kubeconfig_with_plugin
+from tests.creds.plugin import write_plugin
+from tests.e2e.test_tmux import TMUX, Terminal, canaryscope_command
+from tests.standin.apiserver import ApiServer
+from tests.standin.resources import DEMO_CRDS
+from tests.standin.tokens import TokenBook
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_blocked_plugin_does_not_hold_the_first_screen(tmp_path: Path) -> None:
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    plugin = write_plugin(tmp_path / "plugin", lifetime_s=600.0, mode="wait")
+    with ApiServer(crds=DEMO_CRDS) as east, ApiServer(crds=DEMO_CRDS) as west:
+        east.put(objects.canary(phase="Progressing", weight=20))
+        west.put(objects.canary("checkout", phase="Progressing", weight=40))
+        west.require_tokens(TokenBook(plugin.secret))
+        kubeconfig = kubeconfig_with_plugin(tmp_path / "kubeconfig", east, west, plugin)
+        session = f"canaryscope-{uuid.uuid4().hex[:8]}"
+        env = {**os.environ, "TERM": "xterm-256color", "TZ": "UTC"}
+        command = (
+            f"{canaryscope_command()} watch --kubeconfig {kubeconfig} --context east,west "
+            "--prometheus none --logger none --read-only"
+        )
+        subprocess.run(
+            [TMUX, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True, env=env
+        )
+        terminal = Terminal(session)
+        try:
+            deadline = time.monotonic() + 30
+            while plugin.runs() == 0:
+                assert time.monotonic() < deadline, "the plugin never started"
+                time.sleep(0.05)
+            screen = terminal.wait_for("east       test       examiner")
+            # East is on screen while west's plugin is still blocked (not yet timed out and killed).
+            os.kill(plugin.pids()[0], 0)
+            assert "checkout" not in screen
+            terminal.wait_for("west ◌ connecting")
+            plugin.release()
+            terminal.wait_for("west       test       checkout")
+            terminal.wait_for("east ● connected  west ● connected")
+        finally:
+            subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
