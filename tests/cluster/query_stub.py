@@ -5,6 +5,7 @@ Prometheus's error body); `delay` holds every answer."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ class QueryStub:
         self.default: Any = 1.5
         self.delay = 0.0
         self.queries: list[tuple[str, str | None]] = []
+        self.posted = 0
+        self.absent: set[str] = set()  # label values a grouped answer has no series for
         self._lock = threading.Lock()
         stub = self
 
@@ -28,8 +31,14 @@ class QueryStub:
                 pass
 
             def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                query = parse_qs(url.query).get("query", [""])[-1]
+                self.reply(parse_qs(urlsplit(self.path).query).get("query", [""])[-1])
+
+            def do_POST(self) -> None:
+                form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                stub.posted += 1
+                self.reply(parse_qs(form).get("query", [""])[-1])
+
+            def reply(self, query: str) -> None:
                 with stub._lock:
                     stub.queries.append((query, self.headers.get("Authorization")))
                 if stub.delay:
@@ -53,12 +62,26 @@ class QueryStub:
         if outcome == "empty":
             result: list[Any] = []
         else:
-            result = [{"metric": {}, "value": [time.time(), "NaN" if outcome == "nan" else str(outcome)]}]
+            value = [time.time(), "NaN" if outcome == "nan" else str(outcome)]
+            found = [labels for labels in groups(query) if not set(labels.values()) & self.absent]
+            result = [{"metric": labels, "value": value} for labels in found]
         return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
 
     def sent(self) -> list[str]:
         with self._lock:
             return [q for q, _ in self.queries]
+
+
+def groups(query: str) -> list[dict[str, str]]:
+    """The label sets a grouped query's answer has: one per combination of its alternations' values (`l=~"a|b"`
+    whose values are plain names); one empty set for any other query."""
+    found: list[dict[str, str]] = [{}]
+    for label, alternation in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=~"([^"]*)"', query):
+        values = [re.sub(r"\\\\(.)", r"\\1", v) for v in alternation.split("|")]
+        if len(values) < 2 or len(found) * len(values) > 20_000:
+            continue
+        found = [{**labels, label: value} for labels in found for value in values]
+    return found
 
 
 @contextmanager

@@ -61,19 +61,66 @@ def test_each_check_runs_at_its_own_interval_and_never_more_often(stub: QueryStu
 
 
 def test_identical_queries_in_a_round_are_sent_once(stub: QueryStub) -> None:
-    # Four canaries share the template with the same variables; one asks for another app.
+    # Four canaries share the template with the same variables; one asks for another app: one grouped query.
     canaries = [canary(f"c{i}", [shared()]) for i in range(4)] + [canary("other", [shared(app="books")])]
     run = Run(canaries, [template(stub.url)], given=stub.url)
-    assert run.round() == 2
-    assert sorted(stub.sent()) == sorted(
-        [
-            'sum(rate(errors{namespace="test", app="shop"}[30s]))',
-            'sum(rate(errors{namespace="test", app="books"}[30s]))',
-        ]
-    )
+    assert run.round() == 1
+    assert stub.sent() == ['sum by (app) (rate(errors{namespace="test", app=~"books|shop"}[30s]))']
     samples = run.samples()
     assert {samples[(f"c{i}", "error-rate")].value for i in range(4)} == {1.5}
     assert samples[("other", "error-rate")].value == 1.5
+
+
+PER_TARGET = 'sum(rate(requests{namespace="{{ namespace }}", deployment="{{ target }}"}[{{ interval }}]))'
+
+
+def per_target(interval: str = "30s") -> dict[str, Any]:
+    return {"name": "rate", "templateRef": {"name": "rate", "namespace": "test"}, "interval": interval}
+
+
+def test_canaries_sharing_a_template_cost_one_query_and_each_gets_its_own_share(stub: QueryStub) -> None:
+    stub.absent = {"quiet"}  # no series for this deployment: its own query would answer nothing
+    canaries = [canary(name, [per_target()], namespace=ns) for name, ns in (("a", "x"), ("b", "x"), ("quiet", "y"))]
+    canaries.append(canary("slow", [per_target("1m")]))  # another interval: another query
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 2
+    assert sorted(stub.sent()) == [
+        'sum by (namespace, deployment) (rate(requests{namespace=~"x|y", deployment=~"a|b|quiet"}[30s]))',
+        'sum(rate(requests{namespace="test", deployment="slow"}[1m]))',
+    ]
+    samples = run.samples()
+    assert samples[("a", "rate")].value == 1.5 and samples[("b", "rate")].value == 1.5
+    assert samples[("quiet", "rate")].value is None and samples[("quiet", "rate")].error == "no values found"
+    # What the analysis view shows and copies: each canary's own query.
+    assert samples[("a", "rate")].query == 'sum(rate(requests{namespace="x", deployment="a"}[30s]))'
+    assert samples[("quiet", "rate")].query == 'sum(rate(requests{namespace="y", deployment="quiet"}[30s]))'
+    run.clock.now += 30
+    assert run.round() == 1, "the next interval: the grouped query again, the 1m check not yet due"
+
+
+def test_a_refused_grouped_query_asks_each_canary_its_own(stub: QueryStub) -> None:
+    stub.rules = [("=~", (422, "execution: query processing would load too many samples")), ('"b"', (400, "b refused"))]
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 1 and not run.samples(), "refused as a group: nothing said yet, the checks stay due"
+    assert run.round() == 2
+    samples = run.samples()
+    assert samples[("a", "rate")].value == 1.5
+    assert samples[("b", "rate")].error == "query failed: b refused"
+    run.clock.now += 30
+    assert run.round() == 2 and len(stub.sent()) == 5, "still asked one by one"
+
+
+def test_a_failed_grouped_request_is_each_canarys_failure_in_its_own_words() -> None:
+    with query_stub() as gone:
+        url = gone.url
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(url, PER_TARGET, name="rate")], given=url)
+    assert run.round() == 1
+    for name in ("a", "b"):
+        sample = run.samples()[(name, "rate")]
+        assert sample.error is not None and sample.error.startswith("query failed:")
+        assert "%7C" not in sample.error and "=~" not in sample.error, "no trace of the grouped query"
 
 
 def test_a_round_sends_a_bounded_number_and_the_rest_follow(stub: QueryStub) -> None:
