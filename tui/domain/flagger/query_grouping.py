@@ -179,6 +179,13 @@ class _Parser:
         self.at += 1
         return text
 
+    def separator(self, closing: str) -> None:
+        """A comma, or the closing bracket next: Prometheus refuses two items side by side, so this does too."""
+        if self.peek()[1] == ",":
+            self.take()
+        elif self.peek()[1] != closing:
+            raise Unsupported(f"expected , or {closing}")
+
     def parse(self) -> Any:
         node = self.expression(1)
         if self.peek()[0] != "end":
@@ -222,8 +229,7 @@ class _Parser:
             if self.peek()[0] != "ident":
                 raise Unsupported("label list")
             found.append(self.take())
-            if self.peek()[1] == ",":
-                self.take()
+            self.separator(")")
         self.take(")")
         return found
 
@@ -288,10 +294,7 @@ class _Parser:
         args: list[Any] = []
         while self.peek()[1] != ")":
             args.append(self.expression(1))
-            if self.peek()[1] == ",":
-                self.take()
-            elif self.peek()[1] != ")":
-                raise Unsupported("argument list")
+            self.separator(")")
         self.take(")")
         return args
 
@@ -333,8 +336,7 @@ class _Parser:
             if "\\" in text or text.startswith("`"):
                 raise Unsupported("escapes in a matcher")  # kept simple: Flagger's templates use none
             found.append(Matcher(label, op, text[1:-1]))
-            if self.peek()[1] == ",":
-                self.take()
+            self.separator("}")
         self.take("}")
         return found
 
