@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,9 +74,11 @@ DOCS = {
         / sum(rate(istio_requests_total{reporter="source", destination_workload_namespace=~"{{ namespace }}",
           destination_workload=~"{{ target }}", }[{{ interval }}])) * 100""",
     "contour errors (contour tutorial)": """
-        100 - sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ target }}-canary_[0-9a-zA-Z-]+",
+        100 - sum(rate(envoy_cluster_upstream_rq{
+          envoy_cluster_name=~"{{ namespace }}_{{ target }}-canary_[0-9a-zA-Z-]+",
           envoy_response_code!~"5.*"}[{{ interval }}]))
-        / sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ target }}-canary_[0-9a-zA-Z-]+",
+        / sum(rate(envoy_cluster_upstream_rq{
+          envoy_cluster_name=~"{{ namespace }}_{{ target }}-canary_[0-9a-zA-Z-]+",
           }[{{ interval }}])) * 100""",
     "nginx p99 (nginx tutorial)": """
         histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",
