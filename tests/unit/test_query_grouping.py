@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.domain.flagger.query_grouping import plan
+from tui.domain.flagger.query_grouping import MARKER, plan
 from tui.domain.flagger.query_template import TemplateModel
 
 RATE = 'sum(rate(requests{namespace="{{ namespace }}", deployment="{{ target }}", code!~"5.."}[{{ interval }}]))'
@@ -57,22 +57,39 @@ def test_values_are_escaped_as_regex_literals() -> None:
         'max_over_time(sum(rate(x{d="{{ target }}"}[1m]))[5m:1m])',
         'sum(label_replace(x{d="{{ target }}"}, "a", "$1", "b", "(.*)"))',
         'sum(x{d="{{ target }}"}) / on (d) group_left sum(y{d="{{ target }}"})',
-        'sum(x{d="{{ target }}"}) / ignoring (d) sum(y{d="{{ target }}"})',
         'sum(rate(x{ns="a"}[{{ variables.window }}]))',
+        'sum(rate(x{d=~"{{ target }}.*"}[1m])) / sum(y)',  # y is the same series for every canary
+        'sum(x{d="{{ target }}"} offset {{ variables.window }})',
         'quantile({{ variables.q }}, x{d="{{ target }}"})',
-        'sum(x{d!="{{ target }}"})',
-        'sum(x{pod=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"})',  # a pod regex alone cannot tell canaries apart
         'sum(x{d="{{ target }}"}) / sum(y)',  # y is the same series for every canary
-        'sum(x{d="{{ target }}"}) / sum(y{ns="{{ namespace }}"})',  # selectors on different labels
         'sum(x{d="{{ target }}" ns="{{ namespace }}"})',  # Prometheus refuses it: so does grouping
         'sum(x{d="{{ target }}"}) @ 100',
         'sum(x{d="{{ target }}"}',
-        'sum(x{d=~"{{ target }}"}) / sum(x{d="{{ target }}-x"})',
     ],
 )
 def test_shapes_not_understood_fall_back_to_one_query_per_canary(template: str) -> None:
     models = [model("a", "web", window="1m", q="0.5"), model("b", "api", window="5m", q="0.9")]
     assert plan(template, models) is None
+
+
+def test_canaries_the_answer_cannot_tell_apart_are_each_asked_their_own_selectors_with_a_marker() -> None:
+    # Flagger's pod regex: a pod of one canary's may match another's regex, so each canary gets its own copy.
+    pods = 'sum(rate(x{ns="{{ namespace }}", pod=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[1m])) by (le)'
+    copy = 'label_replace(rate(x{{ns="{}", pod=~"{}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}}[1m]), "{}", "{}", "", "")'
+    assert one_query(pods) == (
+        f"sum by (le, {MARKER}) (({copy.format('a', 'web', MARKER, 0)} or {copy.format('b', 'api', MARKER, 1)}))"
+    )
+    for template in (
+        'sum(x{d!="{{ target }}"})',
+        'sum(x{d="{{ target }}"}) / sum(y{ns="{{ namespace }}"})',
+        'sum(x{d=~"{{ target }}"}) / sum(x{d="{{ target }}-x"})',
+        'x{d=~"{{ target }}.+"}',
+        'sum by (d) (x{d="{{ target }}"}) / ignoring (d) sum by (d) (y{d="{{ target }}"})',
+    ):
+        (grouped,) = plan(template, TWO) or []
+        assert grouped.labels == (MARKER,) and grouped.rows == (("0",), ("1",))
+    answer = [{"metric": {MARKER: "1"}, "value": [0, "2"]}, {"metric": {MARKER: "0"}, "value": [0, "1"]}]
+    assert grouped.share(0, answer) == [answer[1]] and grouped.share(1, answer) == [answer[0]]
 
 
 def test_nothing_to_group_when_every_canary_renders_the_same_query() -> None:

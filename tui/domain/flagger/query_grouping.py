@@ -3,13 +3,20 @@
 A template such as `sum(rate(x{namespace="{{ namespace }}", deployment="{{ target }}"}[1m]))` costs one request per
 canary when rendered per canary. Where every variable that differs between the canaries sits inside an equality
 matcher (or a regex matcher whose rendered text is a plain name), the canaries' values are put in one alternation
-(`deployment=~"a|b"`) and every aggregation keeps those labels (`sum by (namespace, deployment)`), so the answer holds
-one group per canary, told apart by the labels the canary's own query selects on. A canary with no series in the
-answer gets an empty share: exactly what its own query gives (Flagger's "no values found"), never another's value.
+(`deployment=~"a|b"`, regex-escaped) and every aggregation keeps those labels (`sum by (namespace, deployment)`), so
+the answer holds one group per canary, told apart by the labels the canary's own query selects on.
 
-Anything else (a differing variable outside a label matcher, `without`, `topk`, `absent()`, `vector()`, subqueries,
-label_replace, group_left, a selector that does not select on the distinguishing labels...) is not grouped: `plan`
-returns None and the canaries are asked one by one, as Flagger asks them.
+Where the answer's labels cannot tell the canaries apart (Flagger's pod regex `{{ target }}-[0-9a-zA-Z]+(...)`, a
+`!=` on a differing value, selectors on different labels), each canary's own selectors are copied into the query,
+each copy labelled with a marker (`label_replace(rate(x{...}[1m]), "canaryscope_canary", "3", "", "")`) and the
+copies joined with `or`; aggregations keep the marker. A series two canaries' regexes both select is counted for
+each, as their own queries count it. Longer, but exact.
+
+Either way a canary with no series in the answer gets an empty share: exactly what its own query gives (Flagger's
+"no values found"), never another's value. Anything else (a differing variable outside a label matcher, `without`,
+`topk`, `absent()`, `vector()`, `scalar()`, subqueries, `label_replace`, `group_left`, `@`, a selector the same for
+every canary next to one that differs...) is not grouped: `plan` returns None and the canaries are asked one by one,
+as Flagger asks them.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from tui.domain.flagger.query_template import RenderError, TemplateModel, evalua
 
 # A grouped query longer than this is split into several groups.
 MAX_QUERY_CHARS = 12_000
+# The label that tells members apart where their own label values cannot (see _Grouping.copies).
+MARKER = "canaryscope_canary"
 
 AGGREGATIONS = frozenset({"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "quantile"})
 # Functions that keep each series' labels (save the metric name): a group's series stay apart.
@@ -356,11 +365,28 @@ def _regex_escape(value: str) -> str:
 @dataclass
 class _Grouping:
     values: list[dict[int, str]]  # each member's value of each differing placeholder
+    marked: bool = False  # each member's own selectors, told apart by a marker label (see `copies`)
     keys: list[str] = field(default_factory=list)  # the distinguishing labels, in the order first met
     rows: list[dict[str, str]] = field(default_factory=list)  # each member's value of each distinguishing label
+    member: int | None = None  # while printing one member's copy
 
     def label_values(self, member: int, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self.values[member][int(m.group(1))], text)
+
+    def copies(self, node: Any) -> str:
+        """Marked: each member's own copy of a vector that selects on it, labelled with its marker, joined by `or`.
+        The copies carry different markers, so `or` drops none of them, even a series two members' regexes share."""
+        markers: dict[tuple[tuple[int, str], ...], int] = {}
+        rows = [str(markers.setdefault(tuple(sorted(v.items())), i)) for i, v in enumerate(self.values)]
+        parts = []
+        for i in sorted(set(markers.values())):
+            self.member = i
+            try:
+                parts.append(f'label_replace({self.text(node)}, "{MARKER}", "{i}", "", "")')
+            finally:
+                self.member = None
+        self._agree({MARKER: rows})
+        return "(" + " or ".join(parts) + ")"
 
     def selector(self, node: Selector) -> str:
         seen: dict[str, list[str]] = {}
@@ -369,6 +395,11 @@ class _Grouping:
             if not _PLACEHOLDER.search(matcher.text):
                 parts.append(f"{matcher.label}{matcher.op}{_quote(matcher.text)}")
                 continue
+            if self.member is not None:
+                parts.append(f"{matcher.label}{matcher.op}{_quote(self.label_values(self.member, matcher.text))}")
+                continue
+            if self.marked:
+                raise Unsupported("a range selector outside a function")
             if matcher.op not in ("=", "=~") or matcher.label in seen or matcher.label == "__name__":
                 raise Unsupported(f"a differing value in {matcher.label}{matcher.op}")
             values = [self.label_values(i, matcher.text) for i in range(len(self.values))]
@@ -377,7 +408,8 @@ class _Grouping:
             seen[matcher.label] = values
             alternation = "|".join(_regex_escape(v) for v in sorted(set(values)))
             parts.append(f"{matcher.label}=~{_quote(alternation)}")
-        self._agree(seen)
+        if self.member is None:
+            self._agree(seen)
         text = (node.name or "") + "{" + ", ".join(parts) + "}"
         if node.range:
             text += node.range
@@ -399,6 +431,8 @@ class _Grouping:
             raise Unsupported("selectors disagree on the distinguishing labels")
 
     def text(self, node: Any) -> str:
+        if self.marked and self.member is None and _selects_per_member(node):
+            return self.copies(node)
         if isinstance(node, Number):
             return node.text
         if isinstance(node, Selector):
@@ -423,6 +457,17 @@ class _Grouping:
                 modifiers += " ignoring (" + ", ".join(node.ignoring) + ")"
             return f"{_wrap(node.lhs, lhs)} {node.op}{modifiers} {_wrap(node.rhs, rhs)}"
         raise Unsupported(type(node).__name__)
+
+
+def _differs(node: Any) -> bool:
+    return isinstance(node, Selector) and any(_PLACEHOLDER.search(m.text) for m in node.matchers)
+
+
+def _selects_per_member(node: Any) -> bool:
+    """An instant vector whose selection differs per member: a selector, or a function of a range that does."""
+    if isinstance(node, Selector):
+        return node.range is None and _differs(node)
+    return isinstance(node, Call) and any(_differs(arg) and arg.range is not None for arg in node.args)
 
 
 def _wrap(node: Any, text: str) -> str:
@@ -488,15 +533,23 @@ def plan(template: str, models: Sequence[TemplateModel], max_chars: int = MAX_QU
     text, values = held
     try:
         tree = _Parser(text).parse()
-        whole = _Grouping(values)
-        whole.text(tree)
     except (Unsupported, RecursionError):
+        return None
+    marked = None
+    for mode in (False, True):  # label values where they tell canaries apart, else a marker per canary
+        try:
+            _Grouping(values, mode).text(tree)
+        except (Unsupported, RecursionError):
+            continue
+        marked = mode
+        break
+    if marked is None:
         return None
     groups: list[Grouped] = []
     pending = [list(range(len(models)))]
     while pending:
         members = pending.pop()
-        grouping = _Grouping([values[i] for i in members])
+        grouping = _Grouping([values[i] for i in members], marked)
         query = grouping.text(tree)
         rows = tuple(tuple(row[k] for k in grouping.keys) for row in grouping.rows)
         if len(set(rows)) < 2:
