@@ -42,6 +42,7 @@ ROUND_S = 1.0
 CLIENT_TTL_S = 300.0
 # A template whose grouped query Prometheus refused is asked per canary for this long.
 UNGROUPED_S = 600.0
+MAX_PLANS = 512
 
 
 def polled(check: Check) -> bool:
@@ -126,6 +127,8 @@ class CheckPoller:
         self._next: dict[tuple[CanaryKey, str], float] = {}
         self._clients: dict[Endpoint, tuple[float, Any]] = {}
         self._ungrouped: dict[tuple[Endpoint, str, str], float] = {}  # (endpoint, template, interval) -> until
+        # (endpoint, template, interval) -> (the rendered queries planned, their groups)
+        self._plans: dict[tuple[Endpoint, str, str], tuple[tuple[str, ...], list[Grouped] | None]] = {}
         self.requests = 0  # sent since the start
 
     def run(self) -> None:
@@ -235,7 +238,7 @@ class CheckPoller:
         for key, queries in shared.items():
             groups = None
             if len(queries) > 1 and key not in self._ungrouped:
-                groups = plan(key[1], [item.model for _, item in queries])
+                groups = self._plan(key, queries)
             covered: set[int] = set()
             for grouped in groups or []:
                 parts = tuple((queries[member][0], member) for member in grouped.members)
@@ -243,6 +246,17 @@ class CheckPoller:
                 covered.update(grouped.members)
             requests += [Request(key[0], q, ((q, 0),)) for i, (q, _) in enumerate(queries) if i not in covered]
         return requests + alone
+
+    def _plan(self, key: tuple[Endpoint, str, str], queries: Sequence[tuple[str, Due]]) -> list[Grouped] | None:
+        """The template's groups, planned again only when the canaries' rendered queries change."""
+        rendered = tuple(q for q, _ in queries)
+        held = self._plans.get(key)
+        if held is None or held[0] != rendered:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # templates edited or gone: bounded, planned again when due
+            held = (rendered, plan(key[1], [item.model for _, item in queries]))
+            self._plans[key] = held
+        return held[1]
 
     def _observed(self, item: Due, client: Answered, at: float) -> CheckValueObserved:
         if item.problem is not None:

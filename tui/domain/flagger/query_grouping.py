@@ -555,8 +555,10 @@ def plan(template: str, models: Sequence[TemplateModel], max_chars: int = MAX_QU
         if len(set(rows)) < 2:
             continue  # one canary's query: sent as its own
         if len(query) > max_chars:
-            half = len(members) // 2
-            pending += [members[half:], members[:half]]
+            # As many parts as the length asks for (a part still too long is split again).
+            parts = min(len(members), max(2, -(-len(query) * 10 // (max_chars * 9))))
+            size = -(-len(members) // parts)
+            pending += [members[at : at + size] for at in range(0, len(members), size)][::-1]
             continue
         groups.append(Grouped(query, tuple(members), tuple(grouping.keys), rows))
     return groups
