@@ -224,6 +224,20 @@ def test_credentials_from_the_secret_are_sent_and_never_reported(
         assert secret_text not in reported
 
 
+def test_a_long_grouped_query_goes_as_form_data_with_the_templates_credentials(
+    stub: QueryStub, apiserver: ApiServer, kubeconfig: Any
+) -> None:
+    apiserver.install_crd(SECRETS)
+    apiserver.put(secret("prom-token", token="tok-abc123"))
+    rate = template(stub.url, PER_TARGET, name="rate", secretRef={"name": "prom-token"})
+    canaries = [canary(f"service-with-a-long-name-{i:03d}", [per_target()]) for i in range(80)]
+    run = Run(canaries, [rate], api_client=connect(str(kubeconfig), None).api_client)
+    assert run.round() == 1
+    ((query, authorization),) = stub.queries
+    assert len(query) > 2000 and stub.posted == 1 and authorization == "Bearer tok-abc123"
+    assert {sample.value for sample in run.samples().values()} == {1.5} and len(run.samples()) == 80
+
+
 def test_a_provider_not_queried_here_reads_flaggers_recorded_value(stub: QueryStub) -> None:
     datadog = parse_metric_template(
         {
