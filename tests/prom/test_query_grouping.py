@@ -22,8 +22,10 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from tests.prom.fixtures import wait_until
 from tests.prom.server import PrometheusServer
+from tui.cluster.builtin_queries import FAMILIES as GROUPED_FAMILIES
+from tui.cluster.builtin_queries import MetricTarget, queries, rows
 from tui.cluster.check_query import flagger_value
-from tui.domain.flagger.builtin_query import TEMPLATES
+from tui.domain.flagger.builtin_query import BUILTIN_NAMES, TEMPLATES, builtin_query
 from tui.domain.flagger.query_grouping import MARKER, plan
 from tui.domain.flagger.query_template import TemplateModel, render_query
 
@@ -97,6 +99,7 @@ DOCS = {
           ingress="{{ ingress }}"}[{{ interval }}])) by (canary) * 1000""",
 }
 FAMILIES = ("istio", "linkerd", "osm", "appmesh", "http", "contour", "gloo", "kuma", "knative", "nginx")
+FAMILIES_BOTH_WAYS = ("istio", "linkerd", "osm", "http", "appmesh", "contour", "gloo", "kuma", "nginx")
 TEMPLATES_UNDER_TEST = {
     **DOCS,
     **{f"builtin {family} {i}": TEMPLATES[family][i] for family in FAMILIES for i in (0, 1)},
@@ -133,6 +136,8 @@ def series_of(k: int, namespace: str, target: str) -> list[tuple[str, dict[str, 
         istio = {"reporter": reporter, "destination_workload_namespace": namespace, "destination_workload": target}
         requests("istio_requests_total", istio, "response_code")
         histogram("istio_request_duration_milliseconds_bucket", istio)
+        statuses["500"] *= 3  # the source side sees more errors: a query on the wrong reporter shows
+    statuses["500"] = rps * bad
     linkerd = {"namespace": namespace, "deployment": target, "direction": "inbound"}
     out += [("response_total", {**linkerd, "classification": "failure", "status_code": "500"}, rps * bad)]
     out += [("response_total", {**linkerd, "classification": "success", "status_code": "200"}, rps * (1 - bad))]
@@ -243,3 +248,32 @@ def test_each_canarys_share_of_the_grouped_answer_is_its_own_querys_value(fleet_
         assert shared[i] == (pytest.approx(expected, rel=1e-9) if expected is not None else None), (namespace, target)
     if "per series" not in name:  # 100 - x / x * 100 per series is 0 for every canary, 100 for 5xx
         assert len({v for v in own if v is not None}) > 1, "the canaries' values differ: a mix-up would show"
+
+
+@pytest.mark.parametrize("family", FAMILIES_BOTH_WAYS)
+def test_the_builtin_checks_two_forms_agree(fleet_prometheus: str, family: str) -> None:
+    """The builtin checks as the poller asks them for every canary at once (tui/cluster/builtin_queries.py) and as
+    Flagger asks them per canary, shown and copied in the analysis view (tui/domain/flagger/builtin_query.py): a
+    selector changed in one form and not the other shows here."""
+    grouped = GROUPED_FAMILIES[family]
+    asked = queries(grouped, None, 10.0)
+    at = time.time() - 1.0
+    answers = {
+        value: rows(grouped, instant(fleet_prometheus, asked[value], at)) for value in ("success_rate", "p99_ms")
+    }
+    for namespace, target in CANARIES:
+        keys = grouped.keys(MetricTarget(namespace, target, family=family))
+        (key,) = [k for k, workload in keys.items() if workload == target]
+        for check, value in zip(BUILTIN_NAMES, ("success_rate", "p99_ms"), strict=True):
+            own_query = builtin_query(family, check, model(namespace, target))
+            assert own_query is not None
+            own = flagger_value(instant(fleet_prometheus, own_query, at))
+            row = answers[value].get(key)
+            mine = flagger_value([row] if row is not None else [])
+            if own is None or mine is None:
+                assert own is None and mine is None and target == SILENT, (namespace, target, check)
+                continue
+            # Flagger's http and App Mesh durations are in its metric's unit; the poller shows milliseconds.
+            scaled = value == "success_rate" or own_query.rstrip().endswith("1000")
+            scale = 1.0 if scaled else grouped.scale
+            assert mine == pytest.approx(own * scale, rel=1e-9), (namespace, target, check)
