@@ -104,6 +104,7 @@ _TOKEN = re.compile(
 )
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 _REGEX_META = re.compile(r"[.+*?()\[\]{}|^$\\]")
+_UNQUOTABLE = re.compile(r"[\"'`\\\x00-\x1f\x7f]")  # would end, escape or break a string literal
 
 
 class Unsupported(ValueError):
@@ -516,8 +517,8 @@ def _placeheld(template: str, models: Sequence[TemplateModel]) -> tuple[str, lis
         text = render_actions(template, evaluate)
     except RenderError:
         return None
-    if any("\x00" in v or '"' in v or "\\" in v for row in values for v in row.values()):
-        return None  # a value that would end or escape a string literal: not worth guessing
+    if any(_UNQUOTABLE.search(v) for row in values for v in row.values()):
+        return None  # a value that would end or escape a string literal: the canary's own query is what it is
     return text, values
 
 
