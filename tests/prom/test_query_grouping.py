@@ -25,6 +25,7 @@ from tests.prom.server import PrometheusServer
 from tui.cluster.builtin_queries import FAMILIES as GROUPED_FAMILIES
 from tui.cluster.builtin_queries import MetricTarget, queries, rows
 from tui.cluster.check_query import flagger_value
+from tui.cluster.recorded_check import recorded_template
 from tui.domain.flagger.builtin_query import BUILTIN_NAMES, TEMPLATES, builtin_query
 from tui.domain.flagger.query_grouping import MARKER, plan
 from tui.domain.flagger.query_template import TemplateModel, render_query
@@ -102,11 +103,13 @@ FAMILIES = ("istio", "linkerd", "osm", "appmesh", "http", "contour", "gloo", "ku
 FAMILIES_BOTH_WAYS = ("istio", "linkerd", "osm", "http", "appmesh", "contour", "gloo", "kuma", "nginx")
 TEMPLATES_UNDER_TEST = {
     **DOCS,
+    "flagger's recorded value of a datadog check": recorded_template("dd-errors"),
     **{f"builtin {family} {i}": TEMPLATES[family][i] for family in FAMILIES for i in (0, 1)},
 }
 # Grouped by the canaries' own label values; the others (regexes that are more than a name: Flagger's pod regex,
 # Contour's, Gloo's, Kuma's cluster names...) by a marker label on each canary's own copy of its selectors.
 BY_LABELS = {
+    "flagger's recorded value of a datadog check",
     "linkerd p99 (metrics.md)",
     "istio not found % (metrics.md)",
     "linkerd success rate (linkerd tutorial)",
@@ -174,6 +177,8 @@ def series_of(k: int, namespace: str, target: str) -> list[tuple[str, dict[str, 
             1.0,
         )
     ]
+    # Flagger's own gauge of a check it ran with another provider (recorder.go SetAnalysis).
+    out += [("flagger_canary_metric_analysis", {"name": target, "namespace": namespace, "metric": "dd-errors"}, rps)]
     return out
 
 

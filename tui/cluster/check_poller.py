@@ -25,7 +25,7 @@ from urllib.parse import quote_plus
 from tui.base import redact
 from tui.cluster.check_endpoint import Endpoint, EndpointProblem, QueryRefused, Target, endpoint_for, make_client
 from tui.cluster.check_query import check_query, evaluate
-from tui.cluster.recorded_check import recorded_query, recorded_value, records
+from tui.cluster.recorded_check import recorded_query, recorded_template, recorded_value, records
 from tui.domain.analysis_checks import check_model
 from tui.domain.check_rows import interval_seconds
 from tui.domain.flagger.query_grouping import Grouped, plan
@@ -169,7 +169,17 @@ class CheckPoller:
             if given is None:
                 return Due(due.key, due.check, due.template, due.model, problem=check_query(due.check, due.template)[1])
             query = recorded_query(due.model.target, due.model.namespace, due.check.name)
-            return Due(due.key, due.check, due.template, due.model, Endpoint(given), query, recorded=True)
+            template = recorded_template(due.check.name)
+            return Due(
+                due.key,
+                due.check,
+                due.template,
+                due.model,
+                Endpoint(given),
+                query,
+                recorded=True,
+                template_query=template,
+            )
         query, problem = check_query(due.check, due.template)
         if query is None:
             return Due(due.key, due.check, due.template, due.model, problem=problem)
@@ -230,7 +240,7 @@ class CheckPoller:
             del self._ungrouped[key]
         for (endpoint, rendered), items in by_query.items():
             first = items[0]
-            if first.recorded or first.template_query is None:
+            if first.template_query is None:
                 alone.append(Request(endpoint, rendered, ((rendered, 0),)))
                 continue
             shared.setdefault((endpoint, first.template_query, first.model.interval), []).append((rendered, first))
