@@ -82,7 +82,7 @@ class Request:
     query: str
     parts: tuple[tuple[str, int], ...]  # (rendered query, member index in `grouped`)
     grouped: Grouped | None = None
-    group_key: tuple[Endpoint, str, str] = (Endpoint(""), "", "")
+    group_key: tuple[Endpoint, str, str] | None = None  # (endpoint, template, interval) of a grouped query
 
 
 def _share(grouped: Grouped, member: int, outcome: Any, sent: str, own: str) -> Any:
@@ -212,7 +212,7 @@ class CheckPoller:
             self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
         for request in requests:
             outcome = outcomes[(request.endpoint, request.query)]
-            if request.grouped is not None and isinstance(outcome, QueryRefused):
+            if request.group_key is not None and isinstance(outcome, QueryRefused):
                 # Refused as a group: each canary is asked its own query next round, and gets its own error.
                 self._ungrouped[request.group_key] = now + UNGROUPED_S
                 continue
