@@ -20,6 +20,7 @@ class QueryStub:
         self.rules: list[tuple[str, Any]] = []
         self.default: Any = 1.5
         self.delay = 0.0
+        self.slow: list[tuple[str, float]] = []  # (text, seconds): queries holding the text are answered this late
         self.queries: list[tuple[str, str | None]] = []
         self.posted = 0
         self.absent: set[str] = set()  # label values a grouped answer has no series for
@@ -41,8 +42,9 @@ class QueryStub:
             def reply(self, query: str) -> None:
                 with stub._lock:
                     stub.queries.append((query, self.headers.get("Authorization")))
-                if stub.delay:
-                    time.sleep(stub.delay)  # a slow Prometheus, not a wait for anything
+                delay = stub.delay + sum(seconds for text, seconds in stub.slow if text in query)
+                if delay:
+                    time.sleep(delay)  # a slow Prometheus, not a wait for anything
                 status, body = stub.answer(query)
                 data = json.dumps(body).encode()
                 self.send_response(status)

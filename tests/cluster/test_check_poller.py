@@ -111,6 +111,15 @@ def test_a_refused_grouped_query_asks_each_canary_its_own(stub: QueryStub) -> No
     assert run.round() == 2 and len(stub.sent()) == 5, "still asked one by one"
 
 
+def test_a_grouped_query_too_heavy_to_answer_in_time_asks_each_canary_its_own(stub: QueryStub) -> None:
+    stub.slow = [("=~", 4.0)]  # past the 3 s read timeout: only the grouped query is that slow
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 1 and not run.samples(), "timed out as a group: the checks stay due"
+    assert run.round() == 2
+    assert {name: sample.value for (name, _), sample in run.samples().items()} == {"a": 1.5, "b": 1.5}
+
+
 def test_a_failed_grouped_request_is_each_canarys_failure_in_its_own_words() -> None:
     with query_stub() as gone:
         url = gone.url

@@ -40,7 +40,7 @@ MAX_REQUESTS_PER_ROUND = 200
 ROUND_S = 1.0
 # A secret's credentials are read again after this long (a rotated password is picked up).
 CLIENT_TTL_S = 300.0
-# A template whose grouped query Prometheus refused is asked per canary for this long.
+# A template whose grouped query Prometheus refused or did not answer in time is asked per canary for this long.
 UNGROUPED_S = 600.0
 MAX_PLANS = 512
 
@@ -83,6 +83,20 @@ class Request:
     parts: tuple[tuple[str, int], ...]  # (rendered query, member index in `grouped`)
     grouped: Grouped | None = None
     group_key: tuple[Endpoint, str, str] | None = None  # (endpoint, template, interval) of a grouped query
+
+
+def _too_much(outcome: Any) -> bool:
+    """A grouped query Prometheus refused or did not answer in time (a connection that failed is not its fault)."""
+    from requests.exceptions import ConnectTimeout, Timeout
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    if isinstance(outcome, QueryRefused):
+        return True
+    if isinstance(outcome, Timeout):
+        return not isinstance(outcome, ConnectTimeout)
+    # Without retries, requests reports a read timeout as a connection error around urllib3's.
+    cause = outcome.args[0] if isinstance(outcome, Exception) and outcome.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
 
 
 def _share(grouped: Grouped, member: int, outcome: Any, sent: str, own: str) -> Any:
@@ -212,8 +226,9 @@ class CheckPoller:
             self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
         for request in requests:
             outcome = outcomes[(request.endpoint, request.query)]
-            if request.group_key is not None and isinstance(outcome, QueryRefused):
-                # Refused as a group: each canary is asked its own query next round, and gets its own error.
+            if request.group_key is not None and _too_much(outcome):
+                # Refused or timed out as a group: each canary is asked its own query next round, and gets its own
+                # answer or error.
                 self._ungrouped[request.group_key] = now + UNGROUPED_S
                 continue
             for rendered, member in request.parts:
