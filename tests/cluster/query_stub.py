@@ -5,6 +5,7 @@ Prometheus's error body); `delay` holds every answer."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +20,10 @@ class QueryStub:
         self.rules: list[tuple[str, Any]] = []
         self.default: Any = 1.5
         self.delay = 0.0
+        self.slow: list[tuple[str, float]] = []  # (text, seconds): queries holding the text are answered this late
         self.queries: list[tuple[str, str | None]] = []
+        self.posted = 0
+        self.absent: set[str] = set()  # label values a grouped answer has no series for
         self._lock = threading.Lock()
         stub = self
 
@@ -28,12 +32,19 @@ class QueryStub:
                 pass
 
             def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                query = parse_qs(url.query).get("query", [""])[-1]
+                self.reply(parse_qs(urlsplit(self.path).query).get("query", [""])[-1])
+
+            def do_POST(self) -> None:
+                form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                stub.posted += 1
+                self.reply(parse_qs(form).get("query", [""])[-1])
+
+            def reply(self, query: str) -> None:
                 with stub._lock:
                     stub.queries.append((query, self.headers.get("Authorization")))
-                if stub.delay:
-                    time.sleep(stub.delay)  # a slow Prometheus, not a wait for anything
+                delay = stub.delay + sum(seconds for text, seconds in stub.slow if text in query)
+                if delay:
+                    time.sleep(delay)  # a slow Prometheus, not a wait for anything
                 status, body = stub.answer(query)
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -53,12 +64,26 @@ class QueryStub:
         if outcome == "empty":
             result: list[Any] = []
         else:
-            result = [{"metric": {}, "value": [time.time(), "NaN" if outcome == "nan" else str(outcome)]}]
+            value = [time.time(), "NaN" if outcome == "nan" else str(outcome)]
+            found = [labels for labels in groups(query) if not set(labels.values()) & self.absent]
+            result = [{"metric": labels, "value": value} for labels in found]
         return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
 
     def sent(self) -> list[str]:
         with self._lock:
             return [q for q, _ in self.queries]
+
+
+def groups(query: str) -> list[dict[str, str]]:
+    """The label sets a grouped query's answer has: one per combination of its alternations' values (`l=~"a|b"`
+    whose values are plain names); one empty set for any other query."""
+    found: list[dict[str, str]] = [{}]
+    for label, alternation in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=~"([^"]*)"', query):
+        values = [re.sub(r"\\\\(.)", r"\\1", v) for v in alternation.split("|")]
+        if len(values) < 2 or len(found) * len(values) > 20_000:
+            continue
+        found = [{**labels, label: value} for labels in found for value in values]
+    return found
 
 
 @contextmanager

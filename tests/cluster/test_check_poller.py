@@ -61,19 +61,75 @@ def test_each_check_runs_at_its_own_interval_and_never_more_often(stub: QueryStu
 
 
 def test_identical_queries_in_a_round_are_sent_once(stub: QueryStub) -> None:
-    # Four canaries share the template with the same variables; one asks for another app.
+    # Four canaries share the template with the same variables; one asks for another app: one grouped query.
     canaries = [canary(f"c{i}", [shared()]) for i in range(4)] + [canary("other", [shared(app="books")])]
     run = Run(canaries, [template(stub.url)], given=stub.url)
-    assert run.round() == 2
-    assert sorted(stub.sent()) == sorted(
-        [
-            'sum(rate(errors{namespace="test", app="shop"}[30s]))',
-            'sum(rate(errors{namespace="test", app="books"}[30s]))',
-        ]
-    )
+    assert run.round() == 1
+    assert stub.sent() == ['sum by (app) (rate(errors{namespace="test", app=~"books|shop"}[30s]))']
     samples = run.samples()
     assert {samples[(f"c{i}", "error-rate")].value for i in range(4)} == {1.5}
     assert samples[("other", "error-rate")].value == 1.5
+
+
+PER_TARGET = 'sum(rate(requests{namespace="{{ namespace }}", deployment="{{ target }}"}[{{ interval }}]))'
+
+
+def per_target(interval: str = "30s") -> dict[str, Any]:
+    return {"name": "rate", "templateRef": {"name": "rate", "namespace": "test"}, "interval": interval}
+
+
+def test_canaries_sharing_a_template_cost_one_query_and_each_gets_its_own_share(stub: QueryStub) -> None:
+    stub.absent = {"quiet"}  # no series for this deployment: its own query would answer nothing
+    canaries = [canary(name, [per_target()], namespace=ns) for name, ns in (("a", "x"), ("b", "x"), ("quiet", "y"))]
+    canaries.append(canary("slow", [per_target("1m")]))  # another interval: another query
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 2
+    assert sorted(stub.sent()) == [
+        'sum by (namespace, deployment) (rate(requests{namespace=~"x|y", deployment=~"a|b|quiet"}[30s]))',
+        'sum(rate(requests{namespace="test", deployment="slow"}[1m]))',
+    ]
+    samples = run.samples()
+    assert samples[("a", "rate")].value == 1.5 and samples[("b", "rate")].value == 1.5
+    assert samples[("quiet", "rate")].value is None and samples[("quiet", "rate")].error == "no values found"
+    # What the analysis view shows and copies: each canary's own query.
+    assert samples[("a", "rate")].query == 'sum(rate(requests{namespace="x", deployment="a"}[30s]))'
+    assert samples[("quiet", "rate")].query == 'sum(rate(requests{namespace="y", deployment="quiet"}[30s]))'
+    run.clock.now += 30
+    assert run.round() == 1, "the next interval: the grouped query again, the 1m check not yet due"
+
+
+def test_a_refused_grouped_query_asks_each_canary_its_own(stub: QueryStub) -> None:
+    stub.rules = [("=~", (422, "execution: query processing would load too many samples")), ('"b"', (400, "b refused"))]
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 1 and not run.samples(), "refused as a group: nothing said yet, the checks stay due"
+    assert run.round() == 2
+    samples = run.samples()
+    assert samples[("a", "rate")].value == 1.5
+    assert samples[("b", "rate")].error == "query failed: b refused"
+    run.clock.now += 30
+    assert run.round() == 2 and len(stub.sent()) == 5, "still asked one by one"
+
+
+def test_a_grouped_query_too_heavy_to_answer_in_time_asks_each_canary_its_own(stub: QueryStub) -> None:
+    stub.slow = [("=~", 4.0)]  # past the 3 s read timeout: only the grouped query is that slow
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(stub.url, PER_TARGET, name="rate")], given=stub.url)
+    assert run.round() == 1 and not run.samples(), "timed out as a group: the checks stay due"
+    assert run.round() == 2
+    assert {name: sample.value for (name, _), sample in run.samples().items()} == {"a": 1.5, "b": 1.5}
+
+
+def test_a_failed_grouped_request_is_each_canarys_failure_in_its_own_words() -> None:
+    with query_stub() as gone:
+        url = gone.url
+    canaries = [canary(name, [per_target()]) for name in ("a", "b")]
+    run = Run(canaries, [template(url, PER_TARGET, name="rate")], given=url)
+    assert run.round() == 1
+    for name in ("a", "b"):
+        sample = run.samples()[(name, "rate")]
+        assert sample.error is not None and sample.error.startswith("query failed:")
+        assert "%7C" not in sample.error and "=~" not in sample.error, "no trace of the grouped query"
 
 
 def test_a_round_sends_a_bounded_number_and_the_rest_follow(stub: QueryStub) -> None:
@@ -177,6 +233,20 @@ def test_credentials_from_the_secret_are_sent_and_never_reported(
         assert secret_text not in reported
 
 
+def test_a_long_grouped_query_goes_as_form_data_with_the_templates_credentials(
+    stub: QueryStub, apiserver: ApiServer, kubeconfig: Any
+) -> None:
+    apiserver.install_crd(SECRETS)
+    apiserver.put(secret("prom-token", token="tok-abc123"))
+    rate = template(stub.url, PER_TARGET, name="rate", secretRef={"name": "prom-token"})
+    canaries = [canary(f"service-with-a-long-name-{i:03d}", [per_target()]) for i in range(80)]
+    run = Run(canaries, [rate], api_client=connect(str(kubeconfig), None).api_client)
+    assert run.round() == 1
+    ((query, authorization),) = stub.queries
+    assert len(query) > 2000 and stub.posted == 1 and authorization == "Bearer tok-abc123"
+    assert {sample.value for sample in run.samples().values()} == {1.5} and len(run.samples()) == 80
+
+
 def test_a_provider_not_queried_here_reads_flaggers_recorded_value(stub: QueryStub) -> None:
     datadog = parse_metric_template(
         {
@@ -185,13 +255,15 @@ def test_a_provider_not_queried_here_reads_flaggers_recorded_value(stub: QuerySt
         }
     )
     check = {"name": "dd-errors", "templateRef": {"name": "dd-errors"}, "interval": "30s", "thresholdRange": {"max": 2}}
-    stub.rules = [('name="quiet"', "empty"), ('metric="dd-errors"', 3.25)]
+    stub.rules = [('metric="dd-errors"', 3.25)]
+    stub.absent = {"quiet"}  # Flagger has recorded nothing for this one
     run = Run([canary("shop", [check]), canary("quiet", [check])], [datadog], given=stub.url)
-    assert run.round() == 2
-    sent = sorted(stub.sent())
-    assert sent[0] == 'flagger_canary_metric_analysis{name="quiet",namespace="test",metric="dd-errors"}'
-    assert sent[1] == 'flagger_canary_metric_analysis{name="shop",namespace="test",metric="dd-errors"}'
+    assert run.round() == 1, "the canaries sharing the check are asked one query"
+    assert stub.sent() == ['flagger_canary_metric_analysis{name=~"quiet|shop", namespace="test", metric="dd-errors"}']
     samples = run.samples()
+    assert samples[("shop", "dd-errors")].query == (
+        'flagger_canary_metric_analysis{name="shop",namespace="test",metric="dd-errors"}'
+    ), "each canary's own query is the one shown"
     assert samples[("shop", "dd-errors")].value == 3.25 and samples[("shop", "dd-errors")].error is None
     quiet = samples[("quiet", "dd-errors")]
     assert quiet.value is None and quiet.error is not None and "Flagger's verdict is shown" in quiet.error

@@ -107,3 +107,15 @@ def test_flaggers_recorded_value_for_a_provider_not_queried_here(
         assert missing.value is None and missing.error == NOT_RECORDED
     finally:
         linkerd_exporter.remove(recorder)  # type: ignore[arg-type]
+
+
+def test_a_long_grouped_query_is_sent_as_form_data_and_answered(prometheus: PrometheusServer) -> None:
+    from tui.cluster.check_endpoint import GET_MAX_CHARS, Endpoint, make_client
+
+    names = "|".join(f"job-{i:04d}" for i in range(400))
+    query = f'count by (job) (up{{job=~"{names}|{prometheus.job}"}})'
+    assert len(query) > GET_MAX_CHARS
+    client = make_client(Endpoint(prometheus.url), None)
+    assert client.custom_query(query) == [
+        {"metric": {"job": prometheus.job}, "value": [pytest.approx(0, abs=1e12), "1"]}
+    ]

@@ -6,6 +6,9 @@ fixed filters and the same window are grouped instead by the label that names th
 for the primaries and the canaries of every canary in scope. Where that label carries more than the workload name
 (an Envoy cluster name, a pod name), `label_replace` cuts the name out first. Each answer row is then mapped back to
 (namespace, deployment) through the keys a target gives for its primary and its canary.
+
+The metrics and success matchers are those of the per-canary queries the analysis view shows
+(tui/domain/flagger/builtin_query.py MEASURED); tests/prom/test_query_grouping.py checks both forms' values agree.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.base.safe_text import MAX_CHARS, safe_text
+from tui.domain.flagger.builtin_query import MEASURED
 from tui.domain.flagger.observers import observer_family
 from tui.domain.model import CanaryInfo
 from tui.domain.names import primary_name
@@ -76,6 +80,18 @@ def regex_escape(value: str) -> str:
     return re.sub(r"([.\\+*?()|\[\]{}^$])", r"\\\1", value)
 
 
+def _measured(family: str) -> dict[str, Any]:
+    """The metrics and the success matcher Flagger's observer reads, as the per-canary queries have them."""
+    measured = MEASURED[family]
+    return {
+        "requests": measured.requests,
+        "ok": measured.ok,
+        "latency": measured.latency,
+        "mean": measured.mean,
+        "count_fixed": measured.count_fixed,
+    }
+
+
 def _label_filter(label: str) -> Callable[[str | None], str]:
     return lambda namespace: f'{label}="{_quote(namespace)}"' if namespace else ""
 
@@ -115,10 +131,8 @@ FAMILIES: dict[str, Family] = {
         # istio.go
         Family(
             "istio",
-            requests="istio_requests_total",
+            **_measured("istio"),
             fixed='reporter="destination"',
-            ok='response_code!~"5.*"',
-            latency="istio_request_duration_milliseconds_bucket",
             by=("destination_workload_namespace", "destination_workload"),
             keys=_workload_keys,
             namespace_filter=_label_filter("destination_workload_namespace"),
@@ -126,10 +140,8 @@ FAMILIES: dict[str, Family] = {
         # linkerd.go
         Family(
             "linkerd",
-            requests="response_total",
+            **_measured("linkerd"),
             fixed='direction="inbound"',
-            ok='classification!="failure"',
-            latency="response_latency_ms_bucket",
             by=("namespace", "deployment"),
             keys=_workload_keys,
             namespace_filter=_label_filter("namespace"),
@@ -137,10 +149,8 @@ FAMILIES: dict[str, Family] = {
         # osm.go (equality on the name: grouping by it selects exactly that workload)
         Family(
             "osm",
-            requests="osm_request_total",
+            **_measured("osm"),
             fixed='destination_kind="Deployment"',
-            ok='response_code!~"5.*"',
-            latency="osm_request_duration_ms_bucket",
             by=("destination_namespace", "destination_name"),
             keys=_workload_keys,
             namespace_filter=_label_filter("destination_namespace"),
@@ -148,10 +158,8 @@ FAMILIES: dict[str, Family] = {
         # http.go (gatewayapi*, kubernetes): the app's own histogram, in seconds, per pod
         Family(
             "http",
-            requests="http_request_duration_seconds_count",
+            **_measured("http"),
             fixed=f'kubernetes_pod_name=~".+{POD}"',
-            ok='status!~"5.*"',
-            latency="http_request_duration_seconds_bucket",
             scale=1000.0,
             relabel=(("workload", "$1", "kubernetes_pod_name", f"(.+){POD}"),),
             by=("kubernetes_namespace", "workload"),
@@ -161,10 +169,8 @@ FAMILIES: dict[str, Family] = {
         # appmesh.go: Envoy's upstream counters, per pod
         Family(
             "appmesh",
-            requests="envoy_cluster_upstream_rq",
+            **_measured("appmesh"),
             fixed=f'kubernetes_pod_name=~".+{POD}"',
-            ok='envoy_response_code!~"5.*"',
-            latency="envoy_cluster_upstream_rq_time_bucket",
             relabel=(("workload", "$1", "kubernetes_pod_name", f"(.+){POD}"),),
             by=("kubernetes_namespace", "workload"),
             keys=_workload_keys,
@@ -173,9 +179,7 @@ FAMILIES: dict[str, Family] = {
         # contour.go: envoy_cluster_name `<namespace>_<service>-canary_<port>`
         Family(
             "contour",
-            requests="envoy_cluster_upstream_rq",
-            ok='envoy_response_code!~"5.*"',
-            latency="envoy_cluster_upstream_rq_time_bucket",
+            **_measured("contour"),
             relabel=(
                 ("cluster_namespace", "$1", "envoy_cluster_name", f"([^_]+)_(.+)-{ROLE}_[0-9a-zA-Z-]+"),
                 ("cluster_service", "$2", "envoy_cluster_name", f"([^_]+)_(.+)-{ROLE}_[0-9a-zA-Z-]+"),
@@ -188,9 +192,7 @@ FAMILIES: dict[str, Family] = {
         # gloo.go: envoy_cluster_name `<namespace>-<target>-canaryupstream-<port>_<gloo namespace>`
         Family(
             "gloo",
-            requests="envoy_cluster_upstream_rq",
-            ok='envoy_response_code!~"5.*"',
-            latency="envoy_cluster_upstream_rq_time_bucket",
+            **_measured("gloo"),
             relabel=(
                 ("upstream", "$1", "envoy_cluster_name", f"(.+)-{ROLE}upstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"),
                 ("role", "$2", "envoy_cluster_name", f"(.+)-{ROLE}upstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"),
@@ -204,9 +206,7 @@ FAMILIES: dict[str, Family] = {
         # kuma.go: service `<target>-canary_<namespace>_svc_<port>`
         Family(
             "kuma",
-            requests="envoy_cluster_upstream_rq",
-            ok='envoy_response_code!~"5.*"',
-            latency="envoy_cluster_upstream_rq_time_bucket",
+            **_measured("kuma"),
             relabel=(
                 ("kuma_target", "$1", "service", f"(.+)-{ROLE}_(.+)_svc_[0-9a-zA-Z-]+"),
                 ("role", "$2", "service", f"(.+)-{ROLE}_(.+)_svc_[0-9a-zA-Z-]+"),
@@ -219,10 +219,7 @@ FAMILIES: dict[str, Family] = {
         # traefik.go: service `<namespace>-<target>-canary-<port>@kubernetescrd`; counts are the +Inf bucket
         Family(
             "traefik",
-            requests="traefik_service_request_duration_seconds_bucket",
-            count_fixed='le="+Inf"',
-            ok='code!~"5.."',
-            latency="traefik_service_request_duration_seconds_bucket",
+            **_measured("traefik"),
             scale=1000.0,
             relabel=(
                 ("traefik_service", "$1", "service", f"(.+)-{ROLE}-[0-9a-zA-Z-]+@kubernetescrd"),
@@ -235,12 +232,7 @@ FAMILIES: dict[str, Family] = {
         # nginx.go: the apex ingress's requests; `canary` names the canary backend, empty for the primary's
         Family(
             "nginx",
-            requests="nginx_ingress_controller_requests",
-            ok='status!~"5.*"',
-            mean=(
-                "nginx_ingress_controller_response_duration_seconds_sum",
-                "nginx_ingress_controller_response_duration_seconds_count",
-            ),
+            **_measured("nginx"),
             scale=1000.0,
             relabel=(("role", "canary", "canary", ".+"), ("role", "primary", "canary", "")),
             by=("namespace", "ingress", "role"),
@@ -250,10 +242,7 @@ FAMILIES: dict[str, Family] = {
         # skipper.go: route ids `kube(ew)?_<ns>__<ingress>_canary__<host>__<service>_(primary|canary)(_<port>)?`
         Family(
             "skipper",
-            requests="skipper_response_duration_seconds_bucket",
-            count_fixed='le="+Inf"',
-            ok='code!~"5.."',
-            mean=("skipper_serve_route_duration_seconds_sum", "skipper_serve_route_duration_seconds_count"),
+            **_measured("skipper"),
             scale=1000.0,
             relabel=(
                 (

@@ -21,6 +21,9 @@ from tui.cluster.http import get_json
 from tui.domain.model import Check, CheckKind, MetricTemplateInfo
 from tui.kube.flagger_deployment import in_cluster_service
 
+# Queries longer than this are sent as POST form data (Prometheus's query API takes both).
+GET_MAX_CHARS = 2000
+
 Target = tuple[str, str] | str  # (namespace, `name:port`) for the service proxy, or a URL
 
 
@@ -117,9 +120,13 @@ class QueryClient:
 
     def custom_query(self, query: str) -> Any:
         session = self.prom._session
-        response = session.get(
+        # A long (grouped) query goes as form data: URLs that long are refused by some proxies.
+        long = len(query) > GET_MAX_CHARS
+        response = session.request(
+            "POST" if long else "GET",
             f"{self.prom.url}/api/v1/query",
-            params={"query": query},
+            params=None if long else {"query": query},
+            data={"query": query} if long else None,
             headers=self.headers or None,
             auth=self.auth or session.auth,
             timeout=self.prom._timeout,

@@ -2,9 +2,13 @@
 them (tui/cluster/check_query.py), each at its own interval and never more often, on a thread of its own.
 
 Each round takes the checks that are due, renders their queries and sends each distinct (endpoint, query) once:
-N canaries sharing a template with identical variables cost one request. Requests run on a few worker threads, a
-round sends a bounded number of them (the rest stay due for the next round), and every request has a deadline
-(tui/cluster/prometheus.py), so a slow Prometheus slows only this thread, never the other sources.
+N canaries sharing a template with identical variables cost one request. Canaries whose rendered queries differ only
+in label values (`{{ target }}`, `{{ namespace }}`...) are asked one grouped query per template, interval and endpoint
+(tui/domain/flagger/query_grouping.py) and each takes its own share of the answer; a template whose shape cannot be
+grouped is asked per canary, and so is one whose grouped query Prometheus refuses (for a while), so each canary gets
+the error its own query gets. Requests run on a few worker threads, a round sends a bounded number of them (the rest
+stay due for the next round), and every request has a deadline (tui/cluster/prometheus.py), so a slow Prometheus
+slows only this thread, never the other sources.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
 from tui.base import redact
-from tui.cluster.check_endpoint import Endpoint, EndpointProblem, Target, endpoint_for, make_client
+from tui.cluster.check_endpoint import Endpoint, EndpointProblem, QueryRefused, Target, endpoint_for, make_client
 from tui.cluster.check_query import check_query, evaluate
-from tui.cluster.recorded_check import recorded_query, recorded_value, records
+from tui.cluster.recorded_check import recorded_query, recorded_template, recorded_value, records
 from tui.domain.analysis_checks import check_model
 from tui.domain.check_rows import interval_seconds
+from tui.domain.flagger.query_grouping import Grouped, plan
 from tui.domain.flagger.query_template import RenderError, TemplateModel, render_query
 from tui.domain.model import CanaryInfo, CanaryKey, Check, CheckKind, CheckSample, MetricTemplateInfo
 from tui.domain.observations import CheckValueObserved
@@ -34,6 +40,9 @@ MAX_REQUESTS_PER_ROUND = 200
 ROUND_S = 1.0
 # A secret's credentials are read again after this long (a rotated password is picked up).
 CLIENT_TTL_S = 300.0
+# A template whose grouped query Prometheus refused or did not answer in time is asked per canary for this long.
+UNGROUPED_S = 600.0
+MAX_PLANS = 512
 
 
 def polled(check: Check) -> bool:
@@ -50,6 +59,7 @@ class Due:
     rendered: str | None = None
     problem: str | None = None
     recorded: bool = False  # the query reads Flagger's own recorded value (a provider not queried here)
+    template_query: str | None = None  # the query before rendering: canaries sharing it may be asked together
 
 
 class Answered:
@@ -62,6 +72,39 @@ class Answered:
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query sent: a canary's own, or a grouped one whose parts are the canaries' rendered queries."""
+
+    endpoint: Endpoint
+    query: str
+    parts: tuple[tuple[str, int], ...]  # (rendered query, member index in `grouped`)
+    grouped: Grouped | None = None
+    group_key: tuple[Endpoint, str, str] | None = None  # (endpoint, template, interval) of a grouped query
+
+
+def _too_much(outcome: Any) -> bool:
+    """A grouped query Prometheus refused or did not answer in time (a connection that failed is not its fault)."""
+    from requests.exceptions import ConnectTimeout, Timeout
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    if isinstance(outcome, QueryRefused):
+        return True
+    if isinstance(outcome, Timeout):
+        return not isinstance(outcome, ConnectTimeout)
+    # Without retries, requests reports a read timeout as a connection error around urllib3's.
+    cause = outcome.args[0] if isinstance(outcome, Exception) and outcome.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
+
+
+def _share(grouped: Grouped, member: int, outcome: Any, sent: str, own: str) -> Any:
+    """A canary's part of a grouped answer; a failure worded for the canary's own query (no grouped text in it)."""
+    if isinstance(outcome, BaseException):
+        text = str(outcome).replace(sent, own).replace(quote_plus(sent), quote_plus(own))
+        return RuntimeError(text) if text.strip() else outcome
+    return grouped.share(member, outcome)
 
 
 class CheckPoller:
@@ -97,6 +140,9 @@ class CheckPoller:
         self.max_requests = max_requests
         self._next: dict[tuple[CanaryKey, str], float] = {}
         self._clients: dict[Endpoint, tuple[float, Any]] = {}
+        self._ungrouped: dict[tuple[Endpoint, str, str], float] = {}  # (endpoint, template, interval) -> until
+        # (endpoint, template, interval) -> (the rendered queries planned, their groups)
+        self._plans: dict[tuple[Endpoint, str, str], tuple[tuple[str, ...], list[Grouped] | None]] = {}
         self.requests = 0  # sent since the start
 
     def run(self) -> None:
@@ -137,7 +183,17 @@ class CheckPoller:
             if given is None:
                 return Due(due.key, due.check, due.template, due.model, problem=check_query(due.check, due.template)[1])
             query = recorded_query(due.model.target, due.model.namespace, due.check.name)
-            return Due(due.key, due.check, due.template, due.model, Endpoint(given), query, recorded=True)
+            template = recorded_template(due.check.name)
+            return Due(
+                due.key,
+                due.check,
+                due.template,
+                due.model,
+                Endpoint(given),
+                query,
+                recorded=True,
+                template_query=template,
+            )
         query, problem = check_query(due.check, due.template)
         if query is None:
             return Due(due.key, due.check, due.template, due.model, problem=problem)
@@ -149,35 +205,83 @@ class CheckPoller:
             rendered = render_query(query, due.model)
         except RenderError:
             return Due(due.key, due.check, due.template, due.model)  # evaluate() words it as Flagger does
-        return Due(due.key, due.check, due.template, due.model, endpoint, rendered)
+        return Due(due.key, due.check, due.template, due.model, endpoint, rendered, template_query=query)
 
     def round(self, pool: ThreadPoolExecutor | None = None) -> int:
         """One round: the due checks evaluated and emitted; returns the requests sent."""
         due = self.due()
-        requests: dict[tuple[Endpoint, str], list[Due]] = {}
+        by_query: dict[tuple[Endpoint, str], list[Due]] = {}
         ready: list[Due] = []
         for item in due:
             if item.endpoint is None or item.rendered is None:
                 ready.append(item)
-                continue
-            request = (item.endpoint, item.rendered)
-            if request not in requests and len(requests) >= self.max_requests:
-                continue  # stays due: the next round sends it
-            requests.setdefault(request, []).append(item)
-        outcomes = self._send(list(requests), pool)
+            else:
+                by_query.setdefault((item.endpoint, item.rendered), []).append(item)
+        requests = self._requests(by_query)[: self.max_requests]  # what is left stays due: the next round sends it
+        outcomes = self._send([(r.endpoint, r.query) for r in requests], pool)
         now, at = self.monotonic(), self.clock()
         observations = []
         for item in ready:
             observations.append(self._observed(item, Answered(RuntimeError("not sent")), at))
             self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
-        for request, items in requests.items():
-            for item in items:
-                observations.append(self._observed(item, Answered(outcomes[request]), at))
-                self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
+        for request in requests:
+            outcome = outcomes[(request.endpoint, request.query)]
+            if request.group_key is not None and _too_much(outcome):
+                # Refused or timed out as a group: each canary is asked its own query next round, and gets its own
+                # answer or error.
+                self._ungrouped[request.group_key] = now + UNGROUPED_S
+                continue
+            for rendered, member in request.parts:
+                answer = (
+                    outcome
+                    if request.grouped is None
+                    else _share(request.grouped, member, outcome, request.query, rendered)
+                )
+                for item in by_query[(request.endpoint, rendered)]:
+                    observations.append(self._observed(item, Answered(answer), at))
+                    self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)
         if observations:
             self.emitter.emit(*observations)
         self.requests += len(requests)
         return len(requests)
+
+    def _requests(self, by_query: Mapping[tuple[Endpoint, str], Sequence[Due]]) -> list[Request]:
+        """The requests for the distinct queries: grouped per (endpoint, template, interval) where the template's
+        shape allows it, one per query otherwise; in the order the queries were first met."""
+        shared: dict[tuple[Endpoint, str, str], list[tuple[str, Due]]] = {}
+        alone: list[Request] = []
+        now = self.monotonic()
+        for key in [k for k, until in self._ungrouped.items() if until <= now]:
+            del self._ungrouped[key]
+        for (endpoint, rendered), items in by_query.items():
+            first = items[0]
+            if first.template_query is None:
+                alone.append(Request(endpoint, rendered, ((rendered, 0),)))
+                continue
+            shared.setdefault((endpoint, first.template_query, first.model.interval), []).append((rendered, first))
+        requests: list[Request] = []
+        for key, queries in shared.items():
+            groups = None
+            if len(queries) > 1 and key not in self._ungrouped:
+                groups = self._plan(key, queries)
+            covered: set[int] = set()
+            for grouped in groups or []:
+                parts = tuple((queries[member][0], member) for member in grouped.members)
+                requests.append(Request(key[0], grouped.query, parts, grouped, key))
+                covered.update(grouped.members)
+            requests += [Request(key[0], q, ((q, 0),)) for i, (q, _) in enumerate(queries) if i not in covered]
+        return requests + alone
+
+    def _plan(self, key: tuple[Endpoint, str, str], queries: Sequence[tuple[str, Due]]) -> list[Grouped] | None:
+        """The template's groups, planned again only when the canaries' rendered queries change."""
+        rendered = tuple(q for q, _ in queries)
+        held = self._plans.get(key)
+        if held is None or held[0] != rendered:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # templates edited or gone: bounded, planned again when due
+            held = (rendered, plan(key[1], [item.model for _, item in queries]))
+            self._plans[key] = held
+        return held[1]
 
     def _observed(self, item: Due, client: Answered, at: float) -> CheckValueObserved:
         if item.problem is not None:

@@ -27,6 +27,11 @@ def recorded_query(target: str, namespace: str, check: str) -> str:
     return f'{GAUGE}{{name="{_label(target)}",namespace="{_label(namespace)}",metric="{_label(check)}"}}'
 
 
+def recorded_template(check: str) -> str:
+    """The gauge's query as a template on the canary's names: canaries sharing a check are asked it grouped."""
+    return f'{GAUGE}{{name="{{{{ target }}}}",namespace="{{{{ namespace }}}}",metric="{_label(check)}"}}'
+
+
 def records(template: MetricTemplateInfo | None) -> bool:
     """A template Flagger evaluates with a provider canaryscope does not query: only its recorded value can be read."""
     return template is not None and template.provider not in ("", "prometheus")

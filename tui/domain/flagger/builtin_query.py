@@ -8,6 +8,7 @@ and window; only insignificant commas differ), rendered with the same model as a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from tui.domain.flagger.query_template import TemplateModel, render_query
 
@@ -49,61 +50,80 @@ _SKIPPER = 'route=~"{{ skipper_route }}"'
 _TRAEFIK = 'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"'
 _APISIX = 'route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+"'
 
-# observer family -> (request-success-rate, request-duration), as templates.
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "istio": (
-        _ratio("istio_requests_total", _ISTIO, 'response_code!~"5.*"'),
-        _p99("istio_request_duration_milliseconds_bucket", _ISTIO),
-    ),
-    "linkerd": (
-        _ratio("response_total", _LINKERD, 'classification!="failure"'),
-        _p99("response_latency_ms_bucket", _LINKERD),
-    ),
-    "osm": (_ratio("osm_request_total", _OSM, 'response_code!~"5.*"'), _p99("osm_request_duration_ms_bucket", _OSM)),
-    "appmesh": (
-        _ratio("envoy_cluster_upstream_rq", _POD, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _POD),
-    ),
-    "http": (
-        _ratio("http_request_duration_seconds_count", _POD, 'status!~"5.*"'),
-        _p99("http_request_duration_seconds_bucket", _POD),
-    ),
-    "contour": (
-        _ratio("envoy_cluster_upstream_rq", _CONTOUR, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _CONTOUR),
-    ),
-    "gloo": (
-        _ratio("envoy_cluster_upstream_rq", _GLOO, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _GLOO),
-    ),
-    "kuma": (
-        _ratio("envoy_cluster_upstream_rq", _KUMA, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _KUMA),
-    ),
-    "knative": (
-        _ratio("envoy_cluster_upstream_rq", _KNATIVE, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _KNATIVE),
-    ),
-    "nginx": (
-        _ratio("nginx_ingress_controller_requests", _NGINX, 'status!~"5.*"'),
-        _mean(
+
+@dataclass(frozen=True)
+class Measured:
+    """What an observer family's builtin checks read (pkg/metrics/observers/<provider>.go): the request counter, the
+    matcher keeping the successful requests, and the latency histogram or the (sum, count) of a mean. Both the
+    per-canary queries here and the grouped ones the poller asks (tui/cluster/builtin_queries.py) are built on it."""
+
+    requests: str
+    ok: str
+    latency: str = ""
+    mean: tuple[str, str] = ("", "")
+    count_fixed: str = ""  # a matcher only on the request counter (le="+Inf" where it is a histogram bucket)
+
+
+_ENVOY = Measured("envoy_cluster_upstream_rq", 'envoy_response_code!~"5.*"', "envoy_cluster_upstream_rq_time_bucket")
+MEASURED: dict[str, Measured] = {
+    "istio": Measured("istio_requests_total", 'response_code!~"5.*"', "istio_request_duration_milliseconds_bucket"),
+    "linkerd": Measured("response_total", 'classification!="failure"', "response_latency_ms_bucket"),
+    "osm": Measured("osm_request_total", 'response_code!~"5.*"', "osm_request_duration_ms_bucket"),
+    "appmesh": _ENVOY,
+    "http": Measured("http_request_duration_seconds_count", 'status!~"5.*"', "http_request_duration_seconds_bucket"),
+    "contour": _ENVOY,
+    "gloo": _ENVOY,
+    "kuma": _ENVOY,
+    "knative": _ENVOY,
+    "nginx": Measured(
+        "nginx_ingress_controller_requests",
+        'status!~"5.*"',
+        mean=(
             "nginx_ingress_controller_response_duration_seconds_sum",
             "nginx_ingress_controller_response_duration_seconds_count",
-            _NGINX,
         ),
     ),
-    "skipper": (
-        _ratio("skipper_response_duration_seconds_bucket", _SKIPPER + ',le="+Inf"', 'code!~"5.."'),
-        _mean("skipper_serve_route_duration_seconds_sum", "skipper_serve_route_duration_seconds_count", _SKIPPER),
+    "skipper": Measured(
+        "skipper_response_duration_seconds_bucket",
+        'code!~"5.."',
+        mean=("skipper_serve_route_duration_seconds_sum", "skipper_serve_route_duration_seconds_count"),
+        count_fixed='le="+Inf"',
     ),
-    "traefik": (
-        _ratio("traefik_service_request_duration_seconds_bucket", _TRAEFIK + ', le="+Inf"', 'code!~"5.."'),
-        _p99("traefik_service_request_duration_seconds_bucket", _TRAEFIK, " * 1000"),
+    "traefik": Measured(
+        "traefik_service_request_duration_seconds_bucket",
+        'code!~"5.."',
+        "traefik_service_request_duration_seconds_bucket",
+        count_fixed='le="+Inf"',
     ),
-    "apisix": (
-        _ratio("apisix_http_status", _APISIX, 'code!~"5.."'),
-        _p99("apisix_http_latency_bucket", 'type=~"request", ' + _APISIX),
-    ),
+    "apisix": Measured("apisix_http_status", 'code!~"5.."', "apisix_http_latency_bucket"),
+}
+
+
+def _templates(family: str, selector: str, latency_selector: str | None = None, scale: str = "") -> tuple[str, str]:
+    measured = MEASURED[family]
+    counted = ", ".join(m for m in (selector, measured.count_fixed) if m)
+    if measured.latency:
+        duration = _p99(measured.latency, latency_selector or selector, scale)
+    else:
+        duration = _mean(*measured.mean, selector)
+    return _ratio(measured.requests, counted, measured.ok), duration
+
+
+# observer family -> (request-success-rate, request-duration), as templates.
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "istio": _templates("istio", _ISTIO),
+    "linkerd": _templates("linkerd", _LINKERD),
+    "osm": _templates("osm", _OSM),
+    "appmesh": _templates("appmesh", _POD),
+    "http": _templates("http", _POD),
+    "contour": _templates("contour", _CONTOUR),
+    "gloo": _templates("gloo", _GLOO),
+    "kuma": _templates("kuma", _KUMA),
+    "knative": _templates("knative", _KNATIVE),
+    "nginx": _templates("nginx", _NGINX),
+    "skipper": _templates("skipper", _SKIPPER),
+    "traefik": _templates("traefik", _TRAEFIK, scale=" * 1000"),
+    "apisix": _templates("apisix", _APISIX, 'type=~"request", ' + _APISIX),
 }
 
 _NON_WORD = re.compile(r"\W")

@@ -9,7 +9,7 @@ inside braces is refused with a one-line error rather than guessed at.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 _ACTION = re.compile(r"\{\{(-\s)?\s*(.*?)\s*(\s-)?\}\}", re.DOTALL)
@@ -54,12 +54,17 @@ class RenderError(ValueError):
 
 
 def render_query(query: str, model: TemplateModel) -> str:
+    return render_actions(query, lambda action: evaluate_action(action, model))
+
+
+def render_actions(query: str, evaluate: Callable[[str], str]) -> str:
+    """The query with each action's text replaced by `evaluate(action)`, trimming as Go's text/template does."""
     out: list[str] = []
     at = 0
     for match in _ACTION.finditer(query):
         before = query[at : match.start()]
         out.append(before.rstrip() if match.group(1) else before)
-        out.append(_evaluate(match.group(2), model))
+        out.append(evaluate(match.group(2)))
         at = match.end()
         if match.group(3):
             rest = query[at:]
@@ -71,7 +76,7 @@ def render_query(query: str, model: TemplateModel) -> str:
     return "".join(out)
 
 
-def _evaluate(action: str, model: TemplateModel) -> str:
+def evaluate_action(action: str, model: TemplateModel) -> str:
     call = _CALL.match(action)
     if call is None:
         raise RenderError(f"template parsing failed: unsupported action {{{{ {action[:60]} }}}}")
