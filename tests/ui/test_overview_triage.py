@@ -150,3 +150,29 @@ async def test_esc_clears_a_filter_left_on_then_goes_back_to_the_same_row() -> N
         assert app.screen is app.overview_screen and table.cursor_key == str(chosen)
         await pilot.press("enter")
         assert app.screen is app.rollout_screen and app.state.selected == chosen, "it opens again"
+
+
+async def test_rows_keep_the_triage_order_as_canaries_change() -> None:
+    """The overview moves rows only when a row's triage changes; after every change its order is the full sort's."""
+    import random
+
+    from tests.cluster import objects
+    from tests.ui.overview_fleets import NOW, names
+    from tui.domain.observations import CanaryObserved
+    from tui.domain.triage import ranked
+    from tui.kube.parse import parse_canary
+
+    app = OverviewApp(Fleet.single(mixed_state()))
+    chooser = random.Random(7)
+    phases = ("Succeeded", "Failed", "Progressing", "WaitingPromotion", "Terminating", "Initialized")
+    async with app.run_test(size=SIZE) as pilot:
+        table = table_of(app)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        for step in range(25):
+            namespace, name = chooser.choice(names())
+            phase = chooser.choice(phases)
+            stamp = f"2026-03-04T12:59:{step:02d}Z"  # each change newer than the last: recency reorders too
+            info = parse_canary(objects.canary(name, namespace, phase=phase, transition=stamp))
+            app.apply([CanaryObserved(info, NOW)])
+            expected = [str(view.key) for view, _ in ranked(app.state.canaries.values(), app.state.now)]
+            await settle(pilot, lambda expected=expected: table.row_keys() == expected, f"step {step}: {phase}")

@@ -352,6 +352,9 @@ class OverviewScreen(Screen[None]):
         self.sort_reverse = False
         self._row_caches: dict[str, RowCache] = {}
         self._rows: dict[str, tuple[str, CanaryKey]] = {}  # table key -> (context, canary)
+        # Each row's triage sort key with the facts it came from: a sort over a thousand rows reads them, and a
+        # change that leaves a row's key alone does not move rows.
+        self._triage_keys: dict[str, tuple[RowFacts | None, tuple[object, ...]]] = {}
         self._pending: Fleet | None = None
         self._timer_armed = False
         self._several = False
@@ -497,6 +500,7 @@ class OverviewScreen(Screen[None]):
                     namespace, _, canary = name.partition("/")
                     key = table_key(context, CanaryKey(namespace, canary), self._several)
                     self._rows.pop(key, None)
+                    self._triage_keys.pop(key, None)
                     table.remove(key)
                 for name, row in changes.put.items():
                     namespace, _, canary = name.partition("/")
@@ -508,9 +512,14 @@ class OverviewScreen(Screen[None]):
                             table.remove(key)
                             resort = True
                         continue
-                    # A new row, or a changed value in the sorted column, moves rows.
+                    # A new row, or a changed value in the sorted column (or triage), moves rows.
                     column = self.sort_column
-                    resort = resort or key not in table or column is None or table.cells(key)[column] != row[column]
+                    if column is None:
+                        before = self._triage_keys.get(key)
+                        moved = before is None or before[1] != self._triage_key(key, row)
+                    else:
+                        moved = table.cells(key)[column] != row[column]
+                    resort = resort or moved or key not in table
                     table.put(key, row)
         if resort:
             self._sort(table)
@@ -538,6 +547,7 @@ class OverviewScreen(Screen[None]):
         for key, (where, _canary) in list(self._rows.items()):
             if where == context:
                 del self._rows[key]
+                self._triage_keys.pop(key, None)
                 table.remove(key)
         del self._row_caches[context]
 
@@ -547,6 +557,7 @@ class OverviewScreen(Screen[None]):
         for key in list(self._rows):
             table.remove(key)
         self._rows.clear()
+        self._triage_keys.clear()
         self._row_caches.clear()
 
     def _facts(self, context: str, key: CanaryKey) -> RowFacts | None:
@@ -584,7 +595,12 @@ class OverviewScreen(Screen[None]):
     def _triage_key(self, key: str, _cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]
         found = self._facts(context, canary)
-        return (*(found.rank if found is not None else (len(Severity), 0.0)), context, str(canary))
+        cached = self._triage_keys.get(key)
+        if cached is not None and cached[0] is found:
+            return cached[1]  # the row cache keeps a row's facts the same object until the row changes
+        value = (*(found.rank if found is not None else (len(Severity), 0.0)), context, str(canary))
+        self._triage_keys[key] = (found, value)
+        return value
 
     def _phase_key(self, key: str, cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]
