@@ -150,3 +150,49 @@ async def test_esc_clears_a_filter_left_on_then_goes_back_to_the_same_row() -> N
         assert app.screen is app.overview_screen and table.cursor_key == str(chosen)
         await pilot.press("enter")
         assert app.screen is app.rollout_screen and app.state.selected == chosen, "it opens again"
+
+
+async def test_a_filter_that_hid_the_row_then_cleared_goes_back_to_it() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        await pilot.press("down", "down", "down")
+        chosen = app.state.selected
+        assert chosen is not None and table.cursor_key == str(chosen)
+        await pilot.press("slash", *"pay")
+        await settle(pilot, lambda: len(table) == 6, "the six in payments")
+        assert app.state.selected != chosen, "the highlighted match is followed meanwhile"
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen, "back on the row it was on"
+        await pilot.press("enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen
+        # A word that matches nothing, then deleted: the same row again.
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is app.overview_screen, "back on the overview")
+        await pilot.press("slash", *"zzz")
+        await settle(pilot, lambda: len(table) == 0, "no row")
+        await pilot.press("backspace", "backspace", "backspace")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen
+
+
+async def test_a_row_chosen_under_the_filter_stays_chosen_once_it_is_cleared() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        await pilot.press("slash", *"identity", "enter", "down", "down")
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        chosen = app.state.selected
+        assert chosen is not None and chosen.namespace == "identity"
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen
+        # Filtered again with a word its row matches: the cursor stays on it.
+        await pilot.press("slash", *"iden")
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        assert table.cursor_key == str(chosen)
+        await pilot.press("enter", "enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen

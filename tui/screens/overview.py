@@ -358,6 +358,10 @@ class OverviewScreen(Screen[None]):
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
         self._placed = False  # the cursor has been put on its first row
+        # The row the user was on: where the cursor was when `/` opened, then each row they move to or open. A filter
+        # that hides it moves the cursor meanwhile; once the row shows again (the filter changed or cleared) the
+        # cursor goes back to it.
+        self._chosen: str | None = None
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -609,6 +613,8 @@ class OverviewScreen(Screen[None]):
                 elif key in table:
                     table.remove(key)
         self._sort(table)
+        if self._chosen is not None and self._chosen in table:
+            table.move_cursor(self._chosen)
         self._follow_cursor(table)
         if self._fleet is not None:
             self._show_summary(self._fleet)
@@ -621,7 +627,7 @@ class OverviewScreen(Screen[None]):
             return
         selected = self._top_state(self._fleet).selected
         if selected is None or table_key(self._context_of_selected(self._fleet), selected, self._several) != key:
-            self._highlighted(CanaryTable.RowHighlighted(table, key))
+            self._follow(key)
 
     @on(Input.Submitted, "#overview-filter")
     def _filter_submitted(self, _event: Input.Submitted) -> None:
@@ -636,11 +642,19 @@ class OverviewScreen(Screen[None]):
         return True
 
     def open_filter(self) -> None:
-        self.query_one(OverviewFilter).open()
+        box = self.query_one(OverviewFilter)
+        if not box.display:
+            self._chosen = self.query_one(CanaryTable).cursor_key
+        box.open()
 
     @on(CanaryTable.RowHighlighted)
     def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
-        row = self._rows.get(event.key)
+        self._chosen = event.key  # the user moved there
+        self._follow(event.key)
+
+    def _follow(self, row_key: str) -> None:
+        """Follow the canary of this row."""
+        row = self._rows.get(row_key)
         if row is None:
             return
         context, key = row
@@ -674,6 +688,7 @@ class OverviewScreen(Screen[None]):
         # The highlighted row is the selected canary; from the state, so that Enter typed right after `o` (before
         # the table is drawn) opens it too.
         if self.app.state.selected is not None:  # type: ignore[attr-defined]
+            self._chosen = self.query_one(CanaryTable).cursor_key
             self.app.open_rollout()  # type: ignore[attr-defined]
         else:
             self.notify("No canary in scope yet", title="Open")
