@@ -3,6 +3,9 @@ waiting for promotion, shown through the same plumbing as several kubeconfig con
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from tests.waiting import settle
 from tui.actions.fleet import FleetActions
 from tui.app import CanaryscopeApp
@@ -35,6 +38,18 @@ def test_the_clusters_move_together_and_the_fleet_shows_failures_and_a_waiting_p
     assert phases[GATED] == "WaitingPromotion"
     assert "Failed" in phases.values() and "Succeeded" in phases.values()
     assert {context for context, _ in phases} == set(CLUSTERS)
+
+
+def test_the_readme_describes_the_fleet_scenario_as_it_is() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    entry = re.search(r"- `fleet`: (.*?)(?:\n\s*\n|\n  - )", readme, re.S)
+    assert entry is not None, "README lists the fleet scenario"
+    text = " ".join(entry.group(1).split())
+    said = re.search(r"(\d+) canaries", text)
+    assert said is not None and int(said.group(1)) == sum(len(n) for s in CLUSTERS.values() for n in s.values())
+    assert re.findall(r"`([a-z]+-[a-z]+)`", text.split(" on one clock")[0]) == list(CLUSTERS)
+    gated_context, gated = GATED
+    assert f"`{gated_context}` `{gated}`" in text
 
 
 async def test_the_fleet_demo_opens_on_the_overview_of_every_cluster() -> None:
