@@ -196,3 +196,14 @@ async def test_a_row_chosen_under_the_filter_stays_chosen_once_it_is_cleared() -
         assert table.cursor_key == str(chosen)
         await pilot.press("enter", "enter")
         assert app.screen is app.rollout_screen and app.state.selected == chosen
+
+
+async def test_the_top_line_counts_the_canaries_in_the_order_the_overview_lists_them() -> None:
+    app = OverviewApp(Fleet.single(mixed_state()))
+    async with app.run_test(size=SIZE) as pilot:
+        table = table_of(app)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        top = app.screen.query_one("#topbar")
+        for place in (1, 2, 5, 30):
+            table.move_cursor(table.row_keys()[place - 1], notify=True)
+            await settle(pilot, lambda p=place: f"({p} of 30)" in str(top.render()), f"row {place} counted {place}")

@@ -20,6 +20,7 @@ from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
 from tui.domain.state import AppState, CanaryView
 from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank, rank, stuck_deadline, triage
+from tui.domain.triage_order import order_key
 from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
@@ -362,6 +363,7 @@ class OverviewScreen(Screen[None]):
         # that hides it moves the cursor meanwhile; once the row shows again (the filter changed or cleared) the
         # cursor goes back to it.
         self._chosen: str | None = None
+        self._context_index: dict[str, int] = {}  # each context's place in the order given, for the triage order
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -582,6 +584,7 @@ class OverviewScreen(Screen[None]):
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
         if column is None:
+            self._context_index = {context: i for i, context in enumerate(self._fleet.states if self._fleet else ())}
             table.sort_rows(self._triage_key, reverse=self.sort_reverse)
         elif column == 2:
             table.sort_rows(self._phase_key, reverse=self.sort_reverse)
@@ -591,7 +594,11 @@ class OverviewScreen(Screen[None]):
     def _triage_key(self, key: str, _cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]
         found = self._facts(context, canary)
-        return (*(found.rank if found is not None else (len(Severity), 0.0)), context, str(canary))
+        # Ties in the order the contexts were given, as the top line counts them (tui/domain/triage_order.py).
+        index = self._context_index.get(context, 0)
+        if found is None:
+            return (len(Severity), 0.0, index, str(canary))
+        return order_key(found.triage, index, canary)
 
     def _phase_key(self, key: str, cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]
