@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual import events, on
@@ -18,6 +19,7 @@ from tui.domain.model import CanaryKey, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
+from tui.domain.short_names import distinct_short
 from tui.domain.state import AppState, CanaryView
 from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank, rank, stuck_deadline, triage
 from tui.domain.triage_order import order_key
@@ -56,6 +58,8 @@ class Columns:
     padding: tuple[int, int]
     narrow: bool = False
     several: bool = False
+    # Each context's name as its column shows it, cut so that the contexts still tell apart.
+    contexts: tuple[tuple[str, str], ...] = ()
 
     @property
     def shown(self) -> tuple[int, ...]:
@@ -63,8 +67,14 @@ class Columns:
         lead = (MARKER, CONTEXT) if self.several else (MARKER,)
         return (*lead, *range(MARKER))
 
+    def context_text(self, context: str) -> str:
+        return next((short for name, short in self.contexts if name == context), context)
 
-def columns_for(width: int, several: bool = False) -> Columns:
+
+MIN_NAMESPACE = 3
+
+
+def columns_for(width: int, several: bool = False, contexts: Sequence[str] = ()) -> Columns:
     narrow = width < FULL_FROM
     titles, fixed = (NARROW_TITLES, NARROW_WIDTHS) if narrow else (COLUMNS, FULL_WIDTHS)
     padding = (0, 1)
@@ -76,10 +86,35 @@ def columns_for(width: int, several: bool = False) -> Columns:
     count = len(titles) + len(extra_titles)
     used = sum(fixed) + sum(extra_widths) + count * sum(padding) + SCROLLBAR
     event = max(MIN_EVENT, width - used)
+    shorts: dict[str, str] | None = {}
+    if several and contexts:
+        fixed, event, context_width, shorts = _room_for_contexts(contexts, fixed, event, extra_widths[-1])
+        extra_widths = (*extra_widths[:-1], context_width)
     widths = (*fixed, event, *extra_widths)
     # A title wider than its column is cut with `…` too.
     shown = tuple(wording.shorten(title, width) for title, width in zip((*titles, *extra_titles), widths, strict=True))
-    return Columns(shown, widths, padding, narrow, several)
+    return Columns(shown, widths, padding, narrow, several, tuple((shorts or {}).items()))
+
+
+def _room_for_contexts(
+    contexts: Sequence[str], fixed: tuple[int, ...], event: int, width: int
+) -> tuple[tuple[int, ...], int, int, dict[str, str] | None]:
+    """The context column as wide as the contexts need to tell apart when cut: the cells it needs come from the
+    last event's spare width, then from the namespace column (its neighbour, which the filter and the rollout
+    screen show whole). Returns the fixed widths, the event's width, the context's and each context's cut."""
+    shorts = distinct_short(contexts, width)
+    needed = width
+    longest = max(len(name) for name in contexts)
+    while shorts is None and needed < longest:
+        needed += 1
+        shorts = distinct_short(contexts, needed)
+    extra = needed - width
+    from_event = min(extra, max(0, event - MIN_EVENT))
+    from_namespace = min(extra - from_event, max(0, fixed[0] - MIN_NAMESPACE))
+    width += from_event + from_namespace
+    if shorts is not None and from_event + from_namespace < extra:
+        shorts = distinct_short(contexts, width)  # not all the room it needed: the best cut in what there is
+    return (fixed[0] - from_namespace, *fixed[1:]), event - from_event, width, shorts
 
 
 FULL_COLUMNS = columns_for(FULL_FROM)
@@ -126,7 +161,7 @@ def row_for(
         found.marker,
     )
     if columns.several:
-        cells += (wording.shorten_middle(context, widths[CONTEXT]),)
+        cells += (wording.shorten_middle(columns.context_text(context), widths[CONTEXT]),)
     # Whatever is still too wide is cut with `…`, never silently by the column.
     return tuple(wording.shorten(text, width) for text, width in zip(cells, widths, strict=True))
 
@@ -383,7 +418,10 @@ class OverviewScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(TopBar).set_compact(event.size.width < FULL_FROM)
-        self._set_columns(columns_for(event.size.width, self._several))
+        self._set_columns(columns_for(event.size.width, self._several, self._contexts()))
+
+    def _contexts(self) -> tuple[str, ...]:
+        return self._fleet.contexts if self._fleet is not None and self._fleet.several else ()
 
     def _set_columns(self, columns: Columns) -> None:
         if columns == self.columns:
@@ -489,8 +527,12 @@ class OverviewScreen(Screen[None]):
         if fleet.several != self._several:
             self._several = fleet.several
             self._clear()
-            self._set_columns(columns_for(self.size.width or FULL_FROM, fleet.several))
+            self._set_columns(columns_for(self.size.width or FULL_FROM, fleet.several, fleet.contexts))
             return  # _set_columns applied the fleet with the new columns
+        if fleet.several and tuple(name for name, _ in self.columns.contexts) != fleet.contexts:
+            # Other contexts: their names are cut again, so that they still tell apart.
+            self._set_columns(columns_for(self.size.width or FULL_FROM, True, fleet.contexts))
+            return
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(self._top_state(fleet))
         resort = False
