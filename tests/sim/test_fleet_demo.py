@@ -65,3 +65,37 @@ async def test_the_fleet_demo_opens_on_the_overview_of_every_cluster() -> None:
         assert {table.cells(k)[-1] for k in table.row_keys()} == set(CLUSTERS)  # the context, drawn first
         source.advance(30)
         await settle(pilot, lambda: app.state.now == fleet.now, "time moved on")
+
+
+async def test_the_fleet_demo_starts_on_the_first_row_and_goes_to_the_first_canary_that_needs_a_human() -> None:
+    fleet = SimulatedFleet(seed=1)
+    actions = FleetActions({c: SimActions(sim) for c, sim in fleet.sims.items()}, read_only=False)
+    source = SimulationSource(fleet, speed=5, autorun=False)  # type: ignore[arg-type]
+    app = CanaryscopeApp(source, actions, start_with_overview=True, contexts=fleet.contexts)
+    total = sum(len(names) for spaces in CLUSTERS.values() for names in spaces.values())
+
+    def on_first_row() -> bool:
+        first = table.row_keys()[0]
+        return table.cursor_key == first and app.focus is not None and app.focus.position() == (1, total)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.screen is app.overview_screen, "the overview")
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == total, "every cluster's canaries")
+        await settle(pilot, on_first_row, "the first row followed, counted first")
+        # Nothing needs a human yet: ties follow the contexts in the order given.
+        assert table.cells(table.row_keys()[0])[-1] == fleet.contexts[0]
+        for _ in range(30):
+            source.advance(10)
+            await settle(pilot, lambda: app.state.now == fleet.now, "time moved on")
+            if table.cells(table.row_keys()[0])[8] == "FAIL":
+                break
+        await settle(pilot, lambda: table.cells(table.row_keys()[0])[8] == "FAIL", "a failed canary first")
+        await settle(pilot, on_first_row, "the failed canary followed")
+        # Once the user picks a row, the cursor stays on it.
+        await pilot.press("down")
+        chosen = table.cursor_key
+        source.advance(120)
+        await settle(pilot, lambda: app.state.now == fleet.now, "time moved on")
+        await pilot.pause()
+        assert table.cursor_key == chosen

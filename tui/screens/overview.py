@@ -393,7 +393,8 @@ class OverviewScreen(Screen[None]):
         self._several = False
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
-        self._placed = False  # the cursor has been put on its first row
+        self._placed = False  # the user has picked a row: the cursor no longer goes to the first row by itself
+        self._placed_on: str | None = None  # the row the cursor was put on by itself
         # The row the user was on: where the cursor was when `/` opened, then each row they move to or open. A filter
         # that hides it moves the cursor meanwhile; once the row shows again (the filter changed or cleared) the
         # cursor goes back to it.
@@ -567,17 +568,38 @@ class OverviewScreen(Screen[None]):
             self._sort(table)
         self._show_summary(fleet)
         self._show_note(fleet)
-        if not self._placed and len(table):
-            self._placed = True
-            if len(self.app.screen_stack) <= 2 and table.row_keys()[0] != table.cursor_key:
-                # The first screen of a session: the cursor starts on the row that most needs a human.
-                table.move_cursor(table.row_keys()[0], notify=True)
-                return
+        if not self._placed and len(table) and self._place_first(fleet, table):
+            return  # the cursor is on the first row and follows it; this fleet still holds the selection before
         selected = self._top_state(fleet).selected
         if selected is not None:
             key = table_key(self._context_of_selected(fleet), selected, self._several)
             if key in table:
                 table.move_cursor(key)
+
+    def _place_first(self, fleet: Fleet, table: CanaryTable) -> bool:
+        """The first screen of a session starts on the row triage puts first, and goes to a row that comes to need a
+        human first (a context that lists later, a canary that fails) until the user picks a row or a sort."""
+        selected = self._top_state(fleet).selected
+        followed = table_key(self._context_of_selected(fleet), selected, self._several) if selected else None
+        if (
+            len(self.app.screen_stack) > 2
+            or self.sort_column is not None
+            or self.sort_reverse
+            or (self._placed_on is not None and followed != self._placed_on)
+        ):
+            self._placed = True  # the user chose (`n`, another screen, a sort): the cursor stays theirs
+            return False
+        first = table.row_keys()[0]
+        if first == self._placed_on:
+            return False
+        context, canary = self._rows[first]
+        found = self._facts(context, canary)
+        if self._placed_on is not None and (found is None or not found.triage.needs_human):
+            return False
+        self._placed_on = first
+        table.move_cursor(first)
+        self._follow(first)
+        return True
 
     def _context_of_selected(self, fleet: Fleet) -> str:
         focus = getattr(self.app, "focus", None)
@@ -685,6 +707,7 @@ class OverviewScreen(Screen[None]):
     def clear_filter(self) -> bool:
         """Clear a filter still applied (its box no longer focused); False when there was none."""
         box = self.query_one(OverviewFilter)
+        self._placed = True
         if not box.display:
             return False
         box.action_clear_filter()
@@ -692,6 +715,7 @@ class OverviewScreen(Screen[None]):
 
     def open_filter(self) -> None:
         box = self.query_one(OverviewFilter)
+        self._placed = True
         if not box.display:
             self._chosen = self.query_one(CanaryTable).cursor_key
         box.open()
@@ -699,6 +723,7 @@ class OverviewScreen(Screen[None]):
     @on(CanaryTable.RowHighlighted)
     def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
         self._chosen = event.key  # the user moved there
+        self._placed = True
         self._follow(event.key)
 
     def _follow(self, row_key: str) -> None:
@@ -738,6 +763,7 @@ class OverviewScreen(Screen[None]):
         # the table is drawn) opens it too.
         if self.app.state.selected is not None:  # type: ignore[attr-defined]
             self._chosen = self.query_one(CanaryTable).cursor_key
+            self._placed = True
             self.app.open_rollout()  # type: ignore[attr-defined]
         else:
             self.notify("No canary in scope yet", title="Open")
