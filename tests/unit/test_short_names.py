@@ -53,3 +53,11 @@ def test_cut_names_fit_never_read_alike_and_never_as_another(names: list[str], w
         head, _, tail = short.partition("…")
         readers = [other for other in shorts if len(other) > width and other.startswith(head) and other.endswith(tail)]
         assert readers == [name]
+
+
+def test_short_context_names_leave_their_spare_cells_to_the_last_event() -> None:
+    wide = columns_for(120, several=True, contexts=("eu-west-123", "us-east-123"))
+    short = columns_for(120, several=True, contexts=("east", "west"))
+    assert short.widths[CONTEXT] == len("context") < wide.widths[CONTEXT]
+    assert short.widths[7] - wide.widths[7] == wide.widths[CONTEXT] - short.widths[CONTEXT]
+    assert dict(short.contexts) == {"east": "east", "west": "west"}

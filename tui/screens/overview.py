@@ -88,7 +88,9 @@ def columns_for(width: int, several: bool = False, contexts: Sequence[str] = ())
     event = max(MIN_EVENT, width - used)
     shorts: dict[str, str] | None = {}
     if several and contexts:
-        fixed, event, context_width, shorts = _room_for_contexts(contexts, fixed, event, extra_widths[-1])
+        fixed, event, context_width, shorts = _room_for_contexts(
+            contexts, fixed, event, extra_widths[-1], extra_titles[-1]
+        )
         extra_widths = (*extra_widths[:-1], context_width)
     widths = (*fixed, event, *extra_widths)
     # A title wider than its column is cut with `…` too.
@@ -97,11 +99,15 @@ def columns_for(width: int, several: bool = False, contexts: Sequence[str] = ())
 
 
 def _room_for_contexts(
-    contexts: Sequence[str], fixed: tuple[int, ...], event: int, width: int
+    contexts: Sequence[str], fixed: tuple[int, ...], event: int, width: int, title: str
 ) -> tuple[tuple[int, ...], int, int, dict[str, str] | None]:
     """The context column as wide as the contexts need to tell apart when cut: the cells it needs come from the
     last event's spare width, then from the namespace column (its neighbour, which the filter and the rollout
     screen show whole). Returns the fixed widths, the event's width, the context's and each context's cut."""
+    # Names shorter than the column give the cells they do not need to the last event.
+    fit = max(len(title), max(len(name) for name in contexts))
+    if fit < width:
+        event, width = event + width - fit, fit
     shorts = distinct_short(contexts, width)
     needed = width
     longest = max(len(name) for name in contexts)
