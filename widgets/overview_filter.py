@@ -14,7 +14,11 @@ class OverviewFilter(Input):
     DEFAULT_CSS = """
     OverviewFilter, OverviewFilter:focus { height: 1; border: none; padding: 0 1; margin: 0; }
     """
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
+    # Shown in the key bar while the box has the keys: the screen's own keys would be typed into it.
+    BINDINGS = [
+        Binding("enter", "submit", "Done", key_display="⏎"),
+        Binding("escape", "clear_filter", "Clear", key_display="Esc"),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]

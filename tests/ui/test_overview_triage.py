@@ -12,6 +12,7 @@ from tui.domain.observations import HealthObserved
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from widgets.canary_table import CanaryTable
+from widgets.key_bar import KeyBar
 
 SIZE = (120, 40)
 
@@ -207,3 +208,20 @@ async def test_the_top_line_counts_the_canaries_in_the_order_the_overview_lists_
         for place in (1, 2, 5, 30):
             table.move_cursor(table.row_keys()[place - 1], notify=True)
             await settle(pilot, lambda p=place: f"({p} of 30)" in str(top.render()), f"row {place} counted {place}")
+
+
+async def test_while_the_filter_is_typed_the_key_bar_shows_its_keys_not_keys_it_types() -> None:
+    app = OverviewApp(Fleet.single(mixed_state()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = table_of(app)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        bar = app.screen.query_one(KeyBar)
+        assert " - Reverse " in bar.render().plain
+        app.screen.open_filter()
+        await settle(pilot, lambda: " Esc Clear " in bar.render().plain, "the filter's keys")
+        text = bar.render().plain
+        assert " ⏎ Done " in text and "Reverse" not in text and "Sort" not in text, text
+        await pilot.press("minus")
+        assert app.screen.query_one("#overview-filter").value == "-", "typed, not a sort"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot, lambda: " - Reverse " in bar.render().plain, "the overview's keys again")
