@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from tests.ui.overview_fleets import OverviewApp, mixed_state, two_contexts
 from tests.ui.test_navigation import app_for
 from tests.waiting import settle
@@ -13,6 +15,7 @@ from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
+from widgets.overview_filter import OverviewFilter
 
 SIZE = (120, 40)
 
@@ -225,3 +228,16 @@ async def test_while_the_filter_is_typed_the_key_bar_shows_its_keys_not_keys_it_
         assert app.screen.query_one("#overview-filter").value == "-", "typed, not a sort"  # type: ignore[attr-defined]
         await pilot.press("escape")
         await settle(pilot, lambda: " - Reverse " in bar.render().plain, "the overview's keys again")
+
+
+async def test_words_typed_fast_after_slash_go_into_the_filter_not_to_the_keys() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        # As a terminal sends a burst: every key is queued before the first is handled (`d` would open the detail).
+        for character in "/identity":
+            app.post_message(events.Key("slash" if character == "/" else character, character))
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        assert app.screen is app.overview_screen
+        assert app.overview_screen.query_one(OverviewFilter).value == "identity"

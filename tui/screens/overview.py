@@ -423,6 +423,19 @@ class OverviewScreen(Screen[None]):
             self.columns.titles, self.columns.widths, self.columns.padding, self.columns.shown
         )
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed fast after `/` were sent to the table before the box had the focus, and reach the screen
+        after the table: `/` opens the box here, in their order, and the keys behind it are the box's."""
+        box = self.query_one(OverviewFilter)
+        if event.key == "slash" and self.focused is not box:
+            self.open_filter()
+        elif self.focused is box and event.is_printable and event.character is not None:
+            box.insert_text_at_cursor(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(TopBar).set_compact(event.size.width < FULL_FROM)
         self._set_columns(columns_for(event.size.width, self._several, self._contexts()))
