@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.ui.test_navigation import painted
 from tests.waiting import settle
 from tui.actions.fleet import FleetActions
 from tui.app import CanaryscopeApp
@@ -99,3 +100,27 @@ async def test_the_fleet_demo_starts_on_the_first_row_and_goes_to_the_first_cana
         await settle(pilot, lambda: app.state.now == fleet.now, "time moved on")
         await pilot.pause()
         assert table.cursor_key == chosen
+
+
+async def test_at_80x24_the_top_lines_stay_above_the_25_rows() -> None:
+    fleet = SimulatedFleet(seed=1)
+    actions = FleetActions({c: SimActions(sim) for c, sim in fleet.sims.items()}, read_only=False)
+    source = SimulationSource(fleet, speed=5, autorun=False)  # type: ignore[arg-type]
+    app = CanaryscopeApp(source, actions, start_with_overview=True, contexts=fleet.contexts)
+    total = sum(len(names) for spaces in CLUSTERS.values() for names in spaces.values())
+
+    def top_lines_shown() -> bool:
+        lines = painted(app)
+        return lines[0].startswith(" canaryscope ") and lines[1].startswith(f"{fleet.contexts[0]}: ")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: app.screen is app.overview_screen, "the overview")
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == total, "every cluster's canaries")
+        assert total > 24 - 4, "more rows than the screen has lines"
+        await settle(pilot, top_lines_shown, "the top lines")
+        for keys in (("end",), ("enter", "escape"), ("slash", "z", "z"), ("escape",), ("pagedown", "pagedown")):
+            await pilot.press(*keys)
+            await settle(pilot, lambda: app.screen is app.overview_screen, "the overview")
+            await settle(pilot, top_lines_shown, f"the top lines after {keys}")
+            assert app.screen.scroll_y == 0
