@@ -617,6 +617,8 @@ class OverviewScreen(Screen[None]):
             return False
         self._placed_on = first
         table.move_cursor(first)
+        if followed == first:
+            return False
         self._follow(first)
         return True
 
