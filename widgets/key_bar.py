@@ -13,10 +13,14 @@ from typing import Any
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.keys import key_to_character
 from textual.screen import Screen
 from textual.widget import Widget
 
 from tui.base.key_groups import SPARE
+
+# Keys whose name Textual does not turn back into the character they type.
+_TYPED = {"minus": "-"}
 
 KeyShown = tuple[str, str, str, bool]  # key, how it is displayed, description, enabled
 
@@ -28,9 +32,12 @@ def shown_keys(screen: Screen[Any]) -> tuple[list[KeyShown], KeyShown | None]:
     keys: list[KeyShown] = []
     actions: set[str] = set()
     palette: KeyShown | None = None
+    focused = screen.focused
     for key, (_, binding, enabled, _tooltip) in screen.active_bindings.items():
         if key == palette_key:
             palette = _shown(app.get_key_display(binding), binding, enabled)
+        elif focused is not None and focused.check_consume_key(key, key_to_character(key) or _TYPED.get(key)):
+            continue  # a text box takes the key as a character (`-` in a filter): it does not do what its label says
         elif binding.show and binding.action not in actions:
             actions.add(binding.action)
             keys.append(_shown(app.get_key_display(binding), binding, enabled))

@@ -10,12 +10,13 @@ from textual.content import Content
 from textual.visual import VisualType
 
 from tui.domain import wording
-from tui.domain.changes import same_keys
 from tui.domain.flagger.strategy import Strategy
+from tui.domain.fleet import LOCAL
 from tui.domain.fleet_health import ContextHealth
 from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.progress import strategy_for
 from tui.domain.state import AppState
+from tui.domain.triage_order import TriageOrder
 from widgets.panel import StatePanel
 
 # A reason cut shorter than this (with its `…`) says too little to be worth the room.
@@ -44,7 +45,10 @@ class TopBar(StatePanel):
     def __init__(self, mode: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
-        self._position_memo: tuple[Mapping[CanaryKey, object], CanaryKey | None, tuple[int, int] | None] | None = None
+        self._position_memo: (
+            tuple[Mapping[CanaryKey, object], CanaryKey | None, float, tuple[int, int] | None] | None
+        ) = None
+        self._order = TriageOrder()
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         # One line of fixed height: a new second or a health change never moves anything else on the screen, and
@@ -52,14 +56,13 @@ class TopBar(StatePanel):
         super().update(content, layout=False)
 
     def _selected_position(self, state: AppState) -> tuple[int, int] | None:
-        """state.selected_position(), counted again only when the selection or the canaries in scope change: a
-        thousand canaries change many times a second, and the line is asked on every change."""
+        """The selected canary's place in the overview's order (triage), counted again only when the selection,
+        the canaries or the time change; a count reads again only the canaries whose view changed."""
         memo = self._position_memo
-        if memo is not None and memo[1] == state.selected and same_keys(memo[0], state.canaries):
-            position = memo[2]
-        else:
-            position = state.selected_position() if len(state.canaries) > 1 else None
-        self._position_memo = (state.canaries, state.selected, position)
+        if memo is not None and memo[0] is state.canaries and memo[1] == state.selected and memo[2] == state.now:
+            return memo[3]
+        position = self._order.position({LOCAL: state}, LOCAL, state.selected)
+        self._position_memo = (state.canaries, state.selected, state.now, position)
         return position
 
     def _fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:

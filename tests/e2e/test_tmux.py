@@ -175,3 +175,59 @@ def test_enter_and_esc_open_a_canary_every_time_and_come_back_to_its_row(overvie
         assert highlighted(screen) == before, f"round {round_}: Esc comes back to {before}"
         assert any(f" {name} " in line for line in screen.splitlines()[3:]), "its row is on screen"
     demo.keys("q")
+
+
+def wait_highlighted(demo: Terminal, wanted: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while highlighted(demo.screen()) != wanted:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the top line does not follow {wanted}:\n{demo.screen()}")
+        time.sleep(0.1)
+    return demo.screen()
+
+
+def open_and_come_back(demo: Terminal, expected: str) -> None:
+    """Enter opens `expected`, Esc comes back to the overview on its row."""
+    demo.keys("Enter")
+    demo.wait_for("Traffic split", timeout=20)
+    wait_highlighted(demo, expected)
+    demo.keys("Escape")
+    demo.wait_for("why · last event", timeout=10)
+    demo.wait_gone("Traffic split")
+    wait_highlighted(demo, expected)
+
+
+def test_enter_and_esc_with_a_filter_in_between_come_back_to_the_row_every_time(overview_demo: Terminal) -> None:
+    demo = overview_demo
+    demo.wait_for("why · last event")
+    demo.wait_for("30 ok")
+    for round_ in range(3):
+        shown = highlighted(demo.screen())
+        demo.keys(*["Down"] * (round_ + 2))
+        deadline = time.monotonic() + 10
+        while highlighted(demo.screen()) in ("", shown) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        row = highlighted(demo.screen())
+        assert row not in ("", shown), demo.screen()
+        namespace = row.partition("/")[0]
+        other = "identity" if namespace != "identity" else "payments"
+        # A filter that hides the row, cleared at once: back on the row, which Enter opens.
+        demo.keys("/", other)
+        demo.wait_for(f"match “{other}”")
+        demo.keys("Escape")
+        demo.wait_gone("match “")
+        wait_highlighted(demo, row)
+        open_and_come_back(demo, row)
+        # A filter, Enter on the first match: that match is the row now, with the filter on and once cleared.
+        demo.keys("/", other)
+        demo.wait_for(f"match “{other}”")
+        demo.keys("Enter")
+        match = highlighted(demo.screen())
+        assert match.startswith(f"{other}/"), demo.screen()
+        open_and_come_back(demo, match)
+        assert f"match “{other}”" in demo.screen(), "the filter is still on"
+        demo.keys("Escape")
+        demo.wait_gone("match “")
+        wait_highlighted(demo, match)
+        open_and_come_back(demo, match)
+    demo.keys("q")

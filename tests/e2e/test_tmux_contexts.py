@@ -48,15 +48,16 @@ def test_two_contexts_in_one_terminal(two_clusters: tuple[ApiServer, ApiServer],
     subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True, env=env)
     terminal = Terminal(session)
     try:
-        # The failed canary needs a human first: its row leads, and the first screen starts on it.
-        screen = terminal.wait_for("FAIL west       test       checkout")
-        assert "east       test       examiner" in screen
+        # The failed canary needs a human first: its row leads, and the first screen starts on it. The context
+        # column is as wide as its title, the longest name being shorter.
+        screen = terminal.wait_for("FAIL west    test       checkout")
+        assert "east    test       examiner" in screen
         terminal.wait_for("east ● connected  west ● connected")
         terminal.wait_for("canaryscope · west · test/checkout")
         terminal.keys("Enter")
         terminal.wait_for("test/checkout   ✖ Failed")
         terminal.keys("Escape")
-        terminal.wait_for("context    namespace")
+        terminal.wait_for("context namespace")
         terminal.keys("Down")
         terminal.wait_for("canaryscope · east · test/examiner")
         east.refuse_connections(None)

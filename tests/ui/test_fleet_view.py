@@ -141,8 +141,8 @@ async def test_rows_carry_their_context_and_the_top_line_marks_each_context() ->
         line = app.overview_screen.query_one(TopBar).render_state(app.state).plain
         # No room at 120 columns for each context's word: its mark, and the attempt of the one being retried.
         assert line.endswith("eu-west ●  us-east ●  ap-south ✖ 3  12:10:00")
-        # The first screen starts on the row that most needs a human: us-east's failed canary.
-        assert line.startswith("canaryscope · us-east · apps/examiner (4 of 4)")
+        # The first screen starts on the row that most needs a human: us-east's failed canary, the first counted.
+        assert line.startswith("canaryscope · us-east · apps/examiner (1 of 4)")
 
 
 async def test_n_steps_through_every_context_and_back_to_the_first() -> None:

@@ -9,6 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from tests.cluster import objects
+from tui.domain import triage_order
 from tui.domain.model import CanaryKey, MetricSample, RouterInfo
 from tui.domain.observations import (
     CanariesListed,
@@ -147,22 +148,24 @@ def test_a_canary_gone_from_the_list_is_removed_and_new_columns_rebuild_every_ro
     assert len(built) == 9 and len(narrow.put) == 9
 
 
-def test_the_top_line_counts_the_position_again_only_when_the_canaries_in_scope_change(
+def test_the_top_line_counts_the_position_again_reading_only_the_canaries_that_changed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     counted: list[int] = []
-    real = AppState.selected_position
-    monkeypatch.setattr(AppState, "selected_position", lambda s: counted.append(1) or real(s))
+    real = triage_order.triage
+    monkeypatch.setattr(triage_order, "triage", lambda view, now: counted.append(1) or real(view, now))
     bar = TopBar("test")
     state = reduce_all(fleet(10), [CanarySelected(CanaryKey("team-03", "app-0003"))])
-    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 10
+    assert bar._selected_position(state) == (4, 10) and len(counted) == 10, "the same state: not counted again"
     state = reduce_all(state, [phase_change(state, CanaryKey("team-05", "app-0005"), "Progressing")])
-    assert bar._selected_position(state) == (4, 10) and len(counted) == 1
+    # In flight, app-0005 comes first now: the triage of the one canary that changed is read again.
+    assert bar._selected_position(state) == (5, 10) and len(counted) == 11
     gone = CanariesListed(tuple(v.info for v in state.canaries.values() if v.key.name != "app-0001"), None, 2.0)
     state = reduce_all(state, [gone])
-    assert bar._selected_position(state) == (3, 9) and len(counted) == 2
+    assert bar._selected_position(state) == (4, 9)
     state = reduce_all(state, [CanarySelected(CanaryKey("team-08", "app-0008"))])
-    assert bar._selected_position(state) == (8, 9) and len(counted) == 3
+    assert bar._selected_position(state) == (8, 9)
 
 
 async def test_a_changed_row_out_of_view_is_not_repainted_until_it_is_scrolled_into_view(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from tests.ui.overview_fleets import OverviewApp, mixed_state, two_contexts
 from tests.ui.test_navigation import app_for
 from tests.waiting import settle
@@ -12,6 +14,8 @@ from tui.domain.observations import HealthObserved
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
 from widgets.canary_table import CanaryTable
+from widgets.key_bar import KeyBar
+from widgets.overview_filter import OverviewFilter
 
 SIZE = (120, 40)
 
@@ -176,3 +180,90 @@ async def test_rows_keep_the_triage_order_as_canaries_change() -> None:
             app.apply([CanaryObserved(info, NOW)])
             expected = [str(view.key) for view, _ in ranked(app.state.canaries.values(), app.state.now)]
             await settle(pilot, lambda expected=expected: table.row_keys() == expected, f"step {step}: {phase}")
+
+
+async def test_a_filter_that_hid_the_row_then_cleared_goes_back_to_it() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        await pilot.press("down", "down", "down")
+        chosen = app.state.selected
+        assert chosen is not None and table.cursor_key == str(chosen)
+        await pilot.press("slash", *"pay")
+        await settle(pilot, lambda: len(table) == 6, "the six in payments")
+        assert app.state.selected != chosen, "the highlighted match is followed meanwhile"
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen, "back on the row it was on"
+        await pilot.press("enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen
+        # A word that matches nothing, then deleted: the same row again.
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is app.overview_screen, "back on the overview")
+        await pilot.press("slash", *"zzz")
+        await settle(pilot, lambda: len(table) == 0, "no row")
+        await pilot.press("backspace", "backspace", "backspace")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen
+
+
+async def test_a_row_chosen_under_the_filter_stays_chosen_once_it_is_cleared() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        await pilot.press("slash", *"identity", "enter", "down", "down")
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        chosen = app.state.selected
+        assert chosen is not None and chosen.namespace == "identity"
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(table) == 30, "every row again")
+        assert table.cursor_key == str(chosen) and app.state.selected == chosen
+        # Filtered again with a word its row matches: the cursor stays on it.
+        await pilot.press("slash", *"iden")
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        assert table.cursor_key == str(chosen)
+        await pilot.press("enter", "enter")
+        assert app.screen is app.rollout_screen and app.state.selected == chosen
+
+
+async def test_the_top_line_counts_the_canaries_in_the_order_the_overview_lists_them() -> None:
+    app = OverviewApp(Fleet.single(mixed_state()))
+    async with app.run_test(size=SIZE) as pilot:
+        table = table_of(app)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        top = app.screen.query_one("#topbar")
+        for place in (1, 2, 5, 30):
+            table.move_cursor(table.row_keys()[place - 1], notify=True)
+            await settle(pilot, lambda p=place: f"({p} of 30)" in str(top.render()), f"row {place} counted {place}")
+
+
+async def test_while_the_filter_is_typed_the_key_bar_shows_its_keys_not_keys_it_types() -> None:
+    app = OverviewApp(Fleet.single(mixed_state()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = table_of(app)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        bar = app.screen.query_one(KeyBar)
+        assert " - Reverse " in bar.render().plain
+        app.screen.open_filter()
+        await settle(pilot, lambda: " Esc Clear " in bar.render().plain, "the filter's keys")
+        text = bar.render().plain
+        assert " ⏎ Done " in text and "Reverse" not in text and "Sort" not in text, text
+        await pilot.press("minus")
+        assert app.screen.query_one("#overview-filter").value == "-", "typed, not a sort"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot, lambda: " - Reverse " in bar.render().plain, "the overview's keys again")
+
+
+async def test_words_typed_fast_after_slash_go_into_the_filter_not_to_the_keys() -> None:
+    app, _source = app_for("overview", start_with_overview=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.overview_screen.query_one(CanaryTable)
+        await settle(pilot, lambda: len(table) == 30, "thirty rows")
+        # As a terminal sends a burst: every key is queued before the first is handled (`d` would open the detail).
+        for character in "/identity":
+            app.post_message(events.Key("slash" if character == "/" else character, character))
+        await settle(pilot, lambda: len(table) == 6, "the six in identity")
+        assert app.screen is app.overview_screen
+        assert app.overview_screen.query_one(OverviewFilter).value == "identity"

@@ -11,6 +11,7 @@ from tui.domain.fleet import Fleet, InContext, reduce_fleet
 from tui.domain.model import CanaryKey
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.state import AppState
+from tui.domain.triage_order import TriageOrder
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class FleetFocus:
     def __init__(self, contexts: Sequence[str]) -> None:
         self.fleet = Fleet.of_contexts(contexts)
         self.context = contexts[0]
+        self._order = TriageOrder()
 
     @property
     def state(self) -> AppState:
@@ -73,10 +75,8 @@ class FleetFocus:
         return every[0]
 
     def position(self) -> tuple[int, int] | None:
-        """(k, n): the followed canary is the k-th of the n in every context."""
-        every = self.ordered()
-        here = self.selection
-        return (every.index(here) + 1, len(every)) if here in every and len(every) > 1 else None
+        """(k, n): the followed canary is the k-th of the n in every context, in the overview's order (triage)."""
+        return self._order.position(self.fleet.states, self.context, self.state.selected)
 
     def count(self) -> int:
         return sum(len(state.canaries) for state in self.fleet.states.values())

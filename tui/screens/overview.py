@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual import events, on
@@ -18,8 +19,10 @@ from tui.domain.model import CanaryKey, Health, MetricSample
 from tui.domain.names import primary_name
 from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
+from tui.domain.short_names import distinct_short
 from tui.domain.state import AppState, CanaryView
 from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank, rank, stuck_deadline, triage
+from tui.domain.triage_order import order_key
 from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
@@ -55,6 +58,8 @@ class Columns:
     padding: tuple[int, int]
     narrow: bool = False
     several: bool = False
+    # Each context's name as its column shows it, cut so that the contexts still tell apart.
+    contexts: tuple[tuple[str, str], ...] = ()
 
     @property
     def shown(self) -> tuple[int, ...]:
@@ -62,8 +67,14 @@ class Columns:
         lead = (MARKER, CONTEXT) if self.several else (MARKER,)
         return (*lead, *range(MARKER))
 
+    def context_text(self, context: str) -> str:
+        return next((short for name, short in self.contexts if name == context), context)
 
-def columns_for(width: int, several: bool = False) -> Columns:
+
+MIN_NAMESPACE = 3
+
+
+def columns_for(width: int, several: bool = False, contexts: Sequence[str] = ()) -> Columns:
     narrow = width < FULL_FROM
     titles, fixed = (NARROW_TITLES, NARROW_WIDTHS) if narrow else (COLUMNS, FULL_WIDTHS)
     padding = (0, 1)
@@ -75,10 +86,41 @@ def columns_for(width: int, several: bool = False) -> Columns:
     count = len(titles) + len(extra_titles)
     used = sum(fixed) + sum(extra_widths) + count * sum(padding) + SCROLLBAR
     event = max(MIN_EVENT, width - used)
+    shorts: dict[str, str] | None = {}
+    if several and contexts:
+        fixed, event, context_width, shorts = _room_for_contexts(
+            contexts, fixed, event, extra_widths[-1], extra_titles[-1]
+        )
+        extra_widths = (*extra_widths[:-1], context_width)
     widths = (*fixed, event, *extra_widths)
     # A title wider than its column is cut with `…` too.
     shown = tuple(wording.shorten(title, width) for title, width in zip((*titles, *extra_titles), widths, strict=True))
-    return Columns(shown, widths, padding, narrow, several)
+    return Columns(shown, widths, padding, narrow, several, tuple((shorts or {}).items()))
+
+
+def _room_for_contexts(
+    contexts: Sequence[str], fixed: tuple[int, ...], event: int, width: int, title: str
+) -> tuple[tuple[int, ...], int, int, dict[str, str] | None]:
+    """The context column as wide as the contexts need to tell apart when cut: the cells it needs come from the
+    last event's spare width, then from the namespace column (its neighbour, which the filter and the rollout
+    screen show whole). Returns the fixed widths, the event's width, the context's and each context's cut."""
+    # Names shorter than the column give the cells they do not need to the last event.
+    fit = max(len(title), max(len(name) for name in contexts))
+    if fit < width:
+        event, width = event + width - fit, fit
+    shorts = distinct_short(contexts, width)
+    needed = width
+    longest = max(len(name) for name in contexts)
+    while shorts is None and needed < longest:
+        needed += 1
+        shorts = distinct_short(contexts, needed)
+    extra = needed - width
+    from_event = min(extra, max(0, event - MIN_EVENT))
+    from_namespace = min(extra - from_event, max(0, fixed[0] - MIN_NAMESPACE))
+    width += from_event + from_namespace
+    if shorts is not None and from_event + from_namespace < extra:
+        shorts = distinct_short(contexts, width)  # not all the room it needed: the best cut in what there is
+    return (fixed[0] - from_namespace, *fixed[1:]), event - from_event, width, shorts
 
 
 FULL_COLUMNS = columns_for(FULL_FROM)
@@ -125,7 +167,7 @@ def row_for(
         found.marker,
     )
     if columns.several:
-        cells += (wording.shorten_middle(context, widths[CONTEXT]),)
+        cells += (wording.shorten_middle(columns.context_text(context), widths[CONTEXT]),)
     # Whatever is still too wide is cut with `…`, never silently by the column.
     return tuple(wording.shorten(text, width) for text, width in zip(cells, widths, strict=True))
 
@@ -360,7 +402,13 @@ class OverviewScreen(Screen[None]):
         self._several = False
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
-        self._placed = False  # the cursor has been put on its first row
+        self._placed = False  # the user has picked a row: the cursor no longer goes to the first row by itself
+        self._placed_on: str | None = None  # the row the cursor was put on by itself
+        # The row the user was on: where the cursor was when `/` opened, then each row they move to or open. A filter
+        # that hides it moves the cursor meanwhile; once the row shows again (the filter changed or cleared) the
+        # cursor goes back to it.
+        self._chosen: str | None = None
+        self._context_index: dict[str, int] = {}  # each context's place in the order given, for the triage order
         self.columns = FULL_COLUMNS
 
     def compose(self) -> ComposeResult:
@@ -378,9 +426,25 @@ class OverviewScreen(Screen[None]):
             self.columns.titles, self.columns.widths, self.columns.padding, self.columns.shown
         )
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed fast after `/` were sent to the table before the box had the focus, and reach the screen
+        after the table: `/` opens the box here, in their order, and the keys behind it are the box's."""
+        box = self.query_one(OverviewFilter)
+        if event.key == "slash" and self.focused is not box:
+            self.open_filter()
+        elif self.focused is box and event.is_printable and event.character is not None:
+            box.insert_text_at_cursor(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(TopBar).set_compact(event.size.width < FULL_FROM)
-        self._set_columns(columns_for(event.size.width, self._several))
+        self._set_columns(columns_for(event.size.width, self._several, self._contexts()))
+
+    def _contexts(self) -> tuple[str, ...]:
+        return self._fleet.contexts if self._fleet is not None and self._fleet.several else ()
 
     def _set_columns(self, columns: Columns) -> None:
         if columns == self.columns:
@@ -480,11 +544,16 @@ class OverviewScreen(Screen[None]):
         fleet = Fleet.single(shown) if isinstance(shown, AppState) else shown
         self._pending = None  # whatever was waiting for the timer is shown now
         self._fleet = fleet
+        self._context_index = {context: i for i, context in enumerate(fleet.states)}
         if fleet.several != self._several:
             self._several = fleet.several
             self._clear()
-            self._set_columns(columns_for(self.size.width or FULL_FROM, fleet.several))
+            self._set_columns(columns_for(self.size.width or FULL_FROM, fleet.several, fleet.contexts))
             return  # _set_columns applied the fleet with the new columns
+        if fleet.several and tuple(name for name, _ in self.columns.contexts) != fleet.contexts:
+            # Other contexts: their names are cut again, so that they still tell apart.
+            self._set_columns(columns_for(self.size.width or FULL_FROM, True, fleet.contexts))
+            return
         table = self.query_one(CanaryTable)
         self.query_one(TopBar).show(self._top_state(fleet))
         resort = False
@@ -525,17 +594,40 @@ class OverviewScreen(Screen[None]):
             self._sort(table)
         self._show_summary(fleet)
         self._show_note(fleet)
-        if not self._placed and len(table):
-            self._placed = True
-            if len(self.app.screen_stack) <= 2 and table.row_keys()[0] != table.cursor_key:
-                # The first screen of a session: the cursor starts on the row that most needs a human.
-                table.move_cursor(table.row_keys()[0], notify=True)
-                return
+        if not self._placed and len(table) and self._place_first(fleet, table):
+            return  # the cursor is on the first row and follows it; this fleet still holds the selection before
         selected = self._top_state(fleet).selected
         if selected is not None:
             key = table_key(self._context_of_selected(fleet), selected, self._several)
             if key in table:
                 table.move_cursor(key)
+
+    def _place_first(self, fleet: Fleet, table: CanaryTable) -> bool:
+        """The first screen of a session starts on the row triage puts first, and goes to a row that comes to need a
+        human first (a context that lists later, a canary that fails) until the user picks a row or a sort."""
+        selected = self._top_state(fleet).selected
+        followed = table_key(self._context_of_selected(fleet), selected, self._several) if selected else None
+        if (
+            len(self.app.screen_stack) > 2
+            or self.sort_column is not None
+            or self.sort_reverse
+            or (self._placed_on is not None and followed != self._placed_on)
+        ):
+            self._placed = True  # the user chose (`n`, another screen, a sort): the cursor stays theirs
+            return False
+        first = table.row_keys()[0]
+        if first == self._placed_on:
+            return False
+        context, canary = self._rows[first]
+        found = self._facts(context, canary)
+        if self._placed_on is not None and (found is None or not found.triage.needs_human):
+            return False
+        self._placed_on = first
+        table.move_cursor(first)
+        if followed == first:
+            return False
+        self._follow(first)
+        return True
 
     def _context_of_selected(self, fleet: Fleet) -> str:
         focus = getattr(self.app, "focus", None)
@@ -595,10 +687,15 @@ class OverviewScreen(Screen[None]):
     def _triage_key(self, key: str, _cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]
         found = self._facts(context, canary)
+        # Ties in the order the contexts were given, as the top line counts them (tui/domain/triage_order.py).
+        index = self._context_index.get(context, 0)
         cached = self._triage_keys.get(key)
-        if cached is not None and cached[0] is found:
+        if cached is not None and cached[0] is found and cached[1][2] == index:
             return cached[1]  # the row cache keeps a row's facts the same object until the row changes
-        value = (*(found.rank if found is not None else (len(Severity), 0.0)), context, str(canary))
+        if found is None:
+            value: tuple[object, ...] = (len(Severity), 0.0, index, str(canary))
+        else:
+            value = order_key(found.triage, index, canary)
         self._triage_keys[key] = (found, value)
         return value
 
@@ -622,6 +719,8 @@ class OverviewScreen(Screen[None]):
                 elif key in table:
                     table.remove(key)
         self._sort(table)
+        if self._chosen is not None and self._chosen in table:
+            table.move_cursor(self._chosen)
         self._follow_cursor(table)
         if self._fleet is not None:
             self._show_summary(self._fleet)
@@ -634,7 +733,7 @@ class OverviewScreen(Screen[None]):
             return
         selected = self._top_state(self._fleet).selected
         if selected is None or table_key(self._context_of_selected(self._fleet), selected, self._several) != key:
-            self._highlighted(CanaryTable.RowHighlighted(table, key))
+            self._follow(key)
 
     @on(Input.Submitted, "#overview-filter")
     def _filter_submitted(self, _event: Input.Submitted) -> None:
@@ -643,17 +742,28 @@ class OverviewScreen(Screen[None]):
     def clear_filter(self) -> bool:
         """Clear a filter still applied (its box no longer focused); False when there was none."""
         box = self.query_one(OverviewFilter)
+        self._placed = True
         if not box.display:
             return False
         box.action_clear_filter()
         return True
 
     def open_filter(self) -> None:
-        self.query_one(OverviewFilter).open()
+        box = self.query_one(OverviewFilter)
+        self._placed = True
+        if not box.display:
+            self._chosen = self.query_one(CanaryTable).cursor_key
+        box.open()
 
     @on(CanaryTable.RowHighlighted)
     def _highlighted(self, event: CanaryTable.RowHighlighted) -> None:
-        row = self._rows.get(event.key)
+        self._chosen = event.key  # the user moved there
+        self._placed = True
+        self._follow(event.key)
+
+    def _follow(self, row_key: str) -> None:
+        """Follow the canary of this row."""
+        row = self._rows.get(row_key)
         if row is None:
             return
         context, key = row
@@ -687,6 +797,8 @@ class OverviewScreen(Screen[None]):
         # The highlighted row is the selected canary; from the state, so that Enter typed right after `o` (before
         # the table is drawn) opens it too.
         if self.app.state.selected is not None:  # type: ignore[attr-defined]
+            self._chosen = self.query_one(CanaryTable).cursor_key
+            self._placed = True
             self.app.open_rollout()  # type: ignore[attr-defined]
         else:
             self.notify("No canary in scope yet", title="Open")
