@@ -403,7 +403,7 @@ def reader_options(args: argparse.Namespace) -> tuple[Any, Any]:
 def _run_one_context(args: argparse.Namespace) -> int:
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.forecast import LiveForecasts
+    from tui.sim.live_forecast import LiveForecasts
 
     apply_lab_defaults(args)
     prometheus, logger = reader_options(args)
