@@ -17,6 +17,7 @@ class Terminal:
         self._app = app
         # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
+        self._freeze_pending = False
 
     # --- changed cells ----------------------------------------------------------------------------------
 
@@ -51,13 +52,24 @@ class Terminal:
             self._app.app_suspend_signal.subscribe(self._app, lambda _app: self.forget())
             self._app.app_resume_signal.subscribe(self._app, lambda _app: self.forget())
 
-    def started(self) -> None:
+    def started(self, *, first_list_pending: bool = False) -> None:
         """The first screen is up. What exists now (libraries, screens) lives as long as the app. Moved out of the
         collector's sight, a full collection only walks what came later: otherwise it walks a few hundred thousand
-        objects and stalls whatever key press it happens to interrupt by ~100 ms."""
-        self._app.call_after_refresh(freeze_heap)
+        objects and stalls whatever key press it happens to interrupt by ~100 ms. A source whose first list is still
+        on its way would see it drawn after that collection (50 to 200 ms at a thousand canaries): then the collection
+        waits for the list to be drawn."""
+        if first_list_pending:
+            self._freeze_pending = True
+        else:
+            self._app.call_after_refresh(freeze_heap)
         # Again once a cluster's first lists are in (a thousand canaries arrive a second or two later).
         self._app.set_timer(3.0, gc.freeze)
+
+    def first_list_shown(self) -> None:
+        """The first list is in and scheduled to be drawn: collect after the refresh that draws it."""
+        if self._freeze_pending:
+            self._freeze_pending = False
+            self._app.call_later(self._app.call_after_refresh, freeze_heap)
 
     def unmounted(self) -> None:
         gc.unfreeze()
