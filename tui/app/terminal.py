@@ -11,6 +11,9 @@ from textual.app import App
 
 from tui.app.screen_diff import ScreenDiff
 
+# Time for the writer thread to send a frame before the heap is collected.
+WRITE_GRACE_S = 0.2
+
 
 class Terminal:
     def __init__(self, app: App[Any]) -> None:
@@ -18,11 +21,17 @@ class Terminal:
         # CANARYSCOPE_REPAINT=full turns the diff off (Textual's own output: every dirty region in full).
         self.screen_diff = None if os.environ.get("CANARYSCOPE_REPAINT") == "full" else ScreenDiff()
         self._freeze_pending = False
+        self._freeze_on_output = False
 
     # --- changed cells ----------------------------------------------------------------------------------
 
     def output(self, renderable: Any) -> Any:
         """What of a compositor update goes out: only the changed cells, when it reaches a terminal at all."""
+        if self._freeze_on_output:
+            self._freeze_on_output = False
+            # Textual's writer thread sends this frame, the first with the first list, once it holds the interpreter
+            # lock, which a collection keeps to the end: the collection waits for the frame to be written.
+            self._app.set_timer(WRITE_GRACE_S, freeze_heap)
         if self.screen_diff is not None and renderable is not None and self.writes_to_terminal():
             return self.screen_diff.reduce(renderable, self._app.size.width)
         return renderable
@@ -66,10 +75,11 @@ class Terminal:
         self._app.set_timer(3.0, gc.freeze)
 
     def first_list_shown(self) -> None:
-        """The first list is in and scheduled to be drawn: collect after the refresh that draws it."""
+        """The first list is in the state: collect once the next frame, which draws it, has gone out (a thousand rows
+        take a few turns of the message queue to reach the compositor; the next refresh can come before them)."""
         if self._freeze_pending:
             self._freeze_pending = False
-            self._app.call_later(self._app.call_after_refresh, freeze_heap)
+            self._freeze_on_output = True
 
     def unmounted(self) -> None:
         gc.unfreeze()
