@@ -58,3 +58,18 @@ async def test_a_source_that_does_not_list_is_collected_after_the_first_frame(mo
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: bool(seen), "the collection after the first frame")
     assert len(seen) == 1
+
+
+async def test_the_collector_paused_for_the_start_runs_again_after_the_first_frame() -> None:
+    import gc
+
+    sim = simulation(TWO)
+    app = CanaryscopeApp(SimulationSource(sim, speed=5, autorun=False), SimActions(sim))
+    gc.disable()  # as the command line does for the start (tui/base/gc_tuning.py)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, gc.isenabled, "the collector on again")
+            assert gc.get_freeze_count() > 0, "what the start made is frozen"
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -10,6 +10,7 @@ from typing import Any
 from textual.app import App
 
 from tui.app.screen_diff import ScreenDiff
+from tui.base import gc_tuning
 
 # Time for the writer thread to send a frame before the heap is collected.
 WRITE_GRACE_S = 0.2
@@ -71,8 +72,9 @@ class Terminal:
             self._freeze_pending = True
         else:
             self._app.call_after_refresh(freeze_heap)
-        # Again once a cluster's first lists are in (a thousand canaries arrive a second or two later).
-        self._app.set_timer(3.0, gc.freeze)
+        # Again once a cluster's first lists are in (a thousand canaries arrive a second or two later); the collector,
+        # paused for the start (tui/base/gc_tuning.py), runs again by then whatever the first list does.
+        self._app.set_timer(3.0, freeze_and_resume)
 
     def first_list_shown(self) -> None:
         """The first list is in the state: collect once the next frame, which draws it, has gone out (a thousand rows
@@ -87,4 +89,9 @@ class Terminal:
 
 def freeze_heap() -> None:
     gc.collect()
+    freeze_and_resume()
+
+
+def freeze_and_resume() -> None:
     gc.freeze()
+    gc_tuning.resume_collector()
