@@ -19,7 +19,7 @@ from tui.domain.names import primary_name
 from tui.domain.observations import ForecastObserved
 from tui.kube.parse import parse_timestamp
 from tui.sim.flagger import PROVIDER, SimFlagger, _Run
-from tui.sim.live_forecast import HOLDS, IN_FLIGHT, GateAnswer, all_open_but_rollback
+from tui.sim.forecast_gates import HOLDS, IN_FLIGHT, GateAnswer, all_open_but_rollback
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.routers import RouterError
