@@ -199,3 +199,22 @@ def test_connecting_with_a_token_leaves_the_client_s_loaders_unimported(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["http://127.0.0.1:1 Bearer", "[]"]
+
+
+LAZY = """
+import sys
+from tui.cluster import lazy_kubernetes
+lazy_kubernetes.register()
+from kubernetes import client
+print("kubernetes.config" in sys.modules)
+from kubernetes import watch
+print("kubernetes.config" in sys.modules, watch.Watch.__name__)
+import kubernetes
+print(kubernetes.__version__ == client.__version__, "kubernetes.config" in sys.modules)
+"""
+
+
+def test_the_lazy_package_imports_a_submodule_when_named_and_runs_its_init_for_anything_else() -> None:
+    done = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "Watch", "True", "True"]

@@ -25,8 +25,6 @@ def register() -> None:
     loader = spec.loader
 
     def attribute(name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
         try:
             return importlib.import_module(f"kubernetes.{name}")
         except ModuleNotFoundError as missing:
