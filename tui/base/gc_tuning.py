@@ -20,7 +20,7 @@ def tune_for_interactive() -> None:
 
 def pause_for_start_up() -> None:
     """Start-up creates a few hundred thousand objects that live as long as the app (modules, classes, screens):
-    the collector walked them some 150 times before the first screen, 50-80 ms of the start. It is paused until the
+    the collector walked them some 150 times before the first screen, about 30 ms of CPU. It is paused until the
     app has drawn its first screen; `resume_collector` (the app, once it has collected and frozen what exists, or the
     command on its way out) turns it back on."""
     gc.disable()
