@@ -12,10 +12,18 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from typing import Any
+
+_registering = threading.Lock()  # contexts may connect from several threads at once
 
 
 def register() -> None:
+    with _registering:
+        _register()
+
+
+def _register() -> None:
     if "kubernetes" in sys.modules:
         return
     spec = importlib.util.find_spec("kubernetes")
