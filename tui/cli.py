@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tui import __version__
-from tui.base.gc_tuning import tune_for_interactive
+from tui.base.gc_tuning import pause_for_start_up, resume_collector, tune_for_interactive
 from tui.cmdline import registry
 from tui.cmdline.duration import duration_option
 from tui.cmdline.parser import OneLineParser, UsageError, report
@@ -403,7 +403,7 @@ def reader_options(args: argparse.Namespace) -> tuple[Any, Any]:
 def _run_one_context(args: argparse.Namespace) -> int:
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.forecast import LiveForecasts
+    from tui.sim.live_forecast import LiveForecasts
 
     apply_lab_defaults(args)
     prometheus, logger = reader_options(args)
@@ -551,12 +551,15 @@ def _tui_command(
     """demo and watch: every mistake, in the arguments or found before the UI starts, is one line and exit 2."""
 
     def parse_and_run(argv: Sequence[str]) -> int:
+        pause_for_start_up()
         try:
             return run(build().parse_args(list(argv)))
         except UsageError as exc:
             return report("canaryscope", exc, sys.stderr)
         except KeyboardInterrupt:
             return 130
+        finally:
+            resume_collector()
 
     return Subcommand(name, help_line, build, parse_and_run, tui=True)
 

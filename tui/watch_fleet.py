@@ -98,7 +98,7 @@ def _builder(
     later, on the thread that loaded it)."""
     from tui.cluster.kubeconfig import ClusterTarget
     from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.forecast import LiveForecasts
+    from tui.sim.live_forecast import LiveForecasts
 
     options = ClusterOptions(
         prometheus=prometheus,

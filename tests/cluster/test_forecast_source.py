@@ -13,7 +13,7 @@ from tests.standin.apiserver import ApiServer
 from tests.standin.events import EventRecorder
 from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_timestamp
-from tui.sim.forecast import LiveForecasts
+from tui.sim.live_forecast import LiveForecasts
 
 KEY = CanaryKey("test", "examiner")
 

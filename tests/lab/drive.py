@@ -30,7 +30,7 @@ from tui.load.policy import LoadPolicy
 from tui.load.presets import BACKGROUND_LOAD, ERROR_INJECTION
 from tui.load.registry import LoadRegistry
 from tui.screens.confirm import ConfirmScreen
-from tui.sim.forecast import LiveForecasts
+from tui.sim.live_forecast import LiveForecasts
 
 KEY = CanaryKey(apps.APPS, "examiner")
 SIZE = (120, 40)

@@ -20,7 +20,7 @@ from tui.domain.model import CanaryKey
 from tui.lab import apps
 from tui.lab import lab as full_lab
 from tui.lab.controlplane import LabInfo
-from tui.sim.forecast import IN_FLIGHT, LiveForecasts
+from tui.sim.live_forecast import IN_FLIGHT, LiveForecasts
 
 PROVIDER = "istio"
 

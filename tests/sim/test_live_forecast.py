@@ -4,6 +4,9 @@ scheduler or loadtester, and must still predict the promotion the run then makes
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from tests.cluster import objects
@@ -13,7 +16,7 @@ from tui.domain.forecast import Forecast
 from tui.domain.model import CanaryKey, RouterInfo
 from tui.domain.observations import ForecastObserved, Observation, RouterObserved
 from tui.sim.engine import Simulation
-from tui.sim.forecast import LiveForecasts
+from tui.sim.live_forecast import LiveForecasts
 from tui.sim.store import rfc3339
 
 
@@ -114,3 +117,26 @@ def test_a_routers_change_is_run_forward_only_for_a_canary_that_reads_it() -> No
     (found,) = live.observed(split(50, 50), "linkerd")
     assert isinstance(found, ForecastObserved) and found.forecast is not None and found.forecast.ticks_left == 5
     assert live.observed(split(50, 50), "linkerd") == []  # nothing changed, nothing sent
+
+
+AT_REST_THEN_IN_FLIGHT = """
+import sys
+from tests.cluster import objects
+from tui.sim.live_forecast import LiveForecasts
+live = LiveForecasts()
+(at_rest,) = live.changed("ADDED", objects.canary(phase="Succeeded"), "linkerd")
+print(at_rest.forecast, "tui.sim.flagger" in sys.modules)
+(moving,) = live.changed("MODIFIED", objects.canary(phase="Progressing", weight=20), "linkerd")
+print(moving.forecast is not None, "tui.sim.flagger" in sys.modules)
+"""
+
+
+def test_canaries_at_rest_do_not_import_the_scheduler_before_the_first_screen() -> None:
+    # Watching a cluster builds LiveForecasts before the first screen; the simulation it runs forward is imported
+    # only for a canary in flight (about 60 ms of start-up for a fleet at rest).
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", AT_REST_THEN_IN_FLIGHT], capture_output=True, text=True, timeout=60, cwd=repo
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "False", "True", "True"]

@@ -147,7 +147,7 @@ class CanaryscopeApp(App[int]):
             self.navigator.start(first)
         if (pacing := self.source.pacing) is not None and pacing.autorun:
             self.set_interval(pacing.tick_s, pacing.step)
-        self.terminal.started()
+        self.terminal.started(first_list_pending=not self._listed and hasattr(self.source, "first_list_shown"))
         # Once the first frame is out, build what the first `?` needs, so that key is as quick as the rest.
         self.set_timer(1.0, lambda: self.help_screen)
         self.presenter.started()
@@ -207,6 +207,7 @@ class CanaryscopeApp(App[int]):
         """A source that waits to hear the first list is on screen (leaving it the CPU meanwhile) hears it after the
         screen has drawn it (what the screen scheduled to draw it runs first)."""
         self._listed = True
+        self.terminal.first_list_shown()
         shown = getattr(self.source, "first_list_shown", None)
         if shown is not None:
             self.call_later(self.call_after_refresh, shown)

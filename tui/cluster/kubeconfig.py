@@ -12,6 +12,7 @@ from typing import Any
 from tui.base import redact
 from tui.base.file_limits import KUBECONFIG_LIMIT
 from tui.base.yaml_file import YamlReadProblem, load_yaml_document
+from tui.cluster import kubeconfig_plain, lazy_kubernetes
 from tui.cluster.credentials import PLUGIN_TIMEOUT_S, Credentials, CredentialsProblem, Issuer, issuer_for
 
 
@@ -59,9 +60,6 @@ def kubeconfig_paths(explicit: str | None) -> list[Path]:
 def list_contexts(kubeconfig: str | None) -> tuple[list[Path], str, list[Any], Any]:
     """(the kubeconfig files found, the file name the client reads, its contexts, the current one), as the client
     merges the files of KUBECONFIG; ClusterConfigError or NoKubeconfig with one line on any problem."""
-    from kubernetes import config
-    from kubernetes.config.config_exception import ConfigException
-
     paths = kubeconfig_paths(kubeconfig)
     existing = [p for p in paths if p.exists() and not p.is_dir()]
     if not existing:
@@ -73,6 +71,13 @@ def list_contexts(kubeconfig: str | None) -> tuple[list[Path], str, list[Any], A
     for path in existing:
         _check_document(path)
     config_file = str(existing[0]) if kubeconfig else os.pathsep.join(str(p) for p in existing)
+    merged = _plain(config_file)
+    listed = kubeconfig_plain.contexts(merged) if merged is not None else None
+    if listed is not None:
+        return existing, config_file, listed[0], listed[1]
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         contexts, active = config.list_kube_config_contexts(config_file=config_file)
     except (ConfigException, OSError, ValueError, TypeError, AttributeError) as exc:
@@ -90,8 +95,8 @@ def connect(
     plugin_timeout_s: float = PLUGIN_TIMEOUT_S,
 ) -> Connection:
     """Build an ApiClient for the context; raises ClusterConfigError with one line on any problem."""
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
+    lazy_kubernetes.register()
+    from kubernetes import client
 
     existing, config_file, contexts, active = list_contexts(kubeconfig)
     names = [c.get("name") for c in contexts or []]
@@ -111,19 +116,10 @@ def connect(
         credentials.first()  # bounded by the plugin's timeout; a failure is reported by the first refusal
         if credentials.client_certificates:
             credentials = renewable = None  # a certificate, not a token: the client loads it as before
-    try:
-        if renewable is None:
-            config.load_kube_config(
-                config_file=config_file, context=chosen, client_configuration=configuration, persist_config=False
-            )
-        else:
-            _load_without(renewable[0], config_file, chosen, configuration)
-    except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
-        raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
-    except Exception:  # a value of the wrong type deep in the file (e.g. a numeric server)
-        raise ClusterConfigError(
-            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
-        ) from None
+    merged = _plain(config_file)
+    without = renewable[0] if renewable is not None else None
+    if merged is None or not kubeconfig_plain.load(merged, chosen, configuration, without_user_keys=without):
+        _load_with_client(config_file, chosen, configuration, without)
     _register_credentials(existing, configuration)
     if credentials is not None:
         credentials.install(configuration)
@@ -141,6 +137,33 @@ def connect(
         quiet_insecure_warnings()  # said once by the caller instead of once per request
     namespace = (entry.get("context") or {}).get("namespace") or "default"
     return Connection(client.ApiClient(configuration), chosen, configuration.host, namespace, insecure)
+
+
+def _plain(config_file: str) -> kubeconfig_plain.Merged | None:
+    """The files merged without the client's loader; None sends every question to the client."""
+    try:
+        return kubeconfig_plain.merge(config_file, kubeconfig_plain.read_yaml)
+    except Exception:  # any problem reading them: the client reads them again and words it
+        return None
+
+
+def _load_with_client(config_file: str, chosen: str, configuration: Any, without: str | None) -> None:
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        if without is None:
+            config.load_kube_config(
+                config_file=config_file, context=chosen, client_configuration=configuration, persist_config=False
+            )
+        else:
+            _load_without(without, config_file, chosen, configuration)
+    except (ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
+        raise ClusterConfigError(f"context {chosen!r} cannot be used: {_first_line(exc)}") from None
+    except Exception:  # a value of the wrong type deep in the file (e.g. a numeric server)
+        raise ClusterConfigError(
+            f"context {chosen!r} cannot be used: a value in {config_file} has the wrong type"
+        ) from None
 
 
 def _check_document(path: Path) -> None:

@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import copy
 import random
-import threading
-from collections import deque
-from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.domain.flagger.messages import classify
-from tui.domain.flagger.providers import effective_provider, router_family
-from tui.domain.flagger.router_kinds import ROUTER_KINDS, kinds_of_family
 from tui.domain.forecast import Forecast
-from tui.domain.hook_results import HookOutcome, HookResult, hook_results, read_hook_event
-from tui.domain.model import CanaryInfo, CanaryKey, FlaggerEvent, RouterInfo
+from tui.domain.model import CanaryKey
 from tui.domain.names import primary_name
-from tui.domain.observations import (
-    EventObserved,
-    ForecastObserved,
-    Observation,
-    RouterDeleted,
-    RouterObserved,
-    RoutersListed,
-)
-from tui.kube.parse import parse_canary, parse_timestamp
+from tui.domain.observations import ForecastObserved
+from tui.kube.parse import parse_timestamp
 from tui.sim.flagger import PROVIDER, SimFlagger, _Run
+from tui.sim.forecast_gates import HOLDS, IN_FLIGHT, GateAnswer, all_open_but_rollback
 from tui.sim.loadtester import SimLoadtester
 from tui.sim.logger_pod import LoggerPod
 from tui.sim.routers import RouterError
@@ -41,20 +28,7 @@ from tui.sim.traffic import TrafficModel
 from tui.sim.workloads import Workloads
 
 MAX_TICKS = 300
-# A cluster source's memory: router objects seen (any canary's), and per canary in flight its latest hook events.
-MAX_ROUTERS = 5000
-EVENTS_KEPT = 64
-MAX_CANARIES = 2000
-IN_FLIGHT = frozenset({"Progressing", "Waiting", "WaitingPromotion", "Promoting", "Finalising"})
 _AT_REST = frozenset({"Initialized", "Succeeded", "Failed"})
-_HOLDS = frozenset({"confirm-rollout", "confirm-promotion", "confirm-traffic-increase"})
-
-# A gate's answer now: True when the hook would let the canary go on (for a rollback hook: roll back).
-GateAnswer = Callable[[dict[str, Any]], bool]
-
-
-def _all_open_but_rollback(hook: dict[str, Any]) -> bool:
-    return (hook.get("type") or "rollout") != "rollback"
 
 
 class _Checks:
@@ -102,7 +76,7 @@ class _ForecastFlagger(SimFlagger):
 
     def _hook_passes(self, hook: dict[str, Any], name: str, namespace: str) -> bool:
         passes = self._gates(hook)
-        if not passes and (hook.get("type") or "rollout") in _HOLDS:
+        if not passes and (hook.get("type") or "rollout") in HOLDS:
             self.held_by = str(hook.get("name") or hook.get("type"))
         return passes
 
@@ -174,7 +148,7 @@ def forecast(
     weights: tuple[int, int, bool],
     last_tick: float | None = None,
     mesh_provider: str = PROVIDER,
-    gates: GateAnswer = _all_open_but_rollback,
+    gates: GateAnswer = all_open_but_rollback,
 ) -> Forecast | None:
     """The forecast for a Canary in flight (None at rest or when it cannot be told). `weights`: the router's
     (primary, canary, mirrored) now; `last_tick`: when the last analysis tick ran (else the status's
@@ -213,19 +187,7 @@ def loadtester_gates(loadtester: SimLoadtester, name: str, namespace: str) -> Ga
         if path in ("/gate/approve", "/gate/halt", "/gate/check", "/rollback/check"):
             code, _ = loadtester.call(str(hook.get("url")), name, namespace)
             return code is not None and code <= 202
-        return _all_open_but_rollback(hook)
-
-    return answer
-
-
-def phase_gates(canary: dict[str, Any]) -> GateAnswer:
-    """Gates as a live Canary shows them without asking: the confirm gate it waits behind is closed, others open."""
-    phase = (canary.get("status") or {}).get("phase")
-    closed = {"Waiting": "confirm-rollout", "WaitingPromotion": "confirm-promotion"}.get(str(phase))
-
-    def answer(hook: dict[str, Any]) -> bool:
-        kind = hook.get("type") or "rollout"
-        return kind != closed and _all_open_but_rollback(hook)
+        return all_open_but_rollback(hook)
 
     return answer
 
@@ -265,178 +227,3 @@ class SimForecasts:
         target = self._store.get("Deployment", key.namespace, canary["spec"]["targetRef"]["name"])
         gates = loadtester_gates(self._loadtester, key.name, key.namespace)
         return forecast(canary, target, (primary, weight, mirrored), None, self._flagger.mesh_provider, gates)
-
-
-def status_weights(canary: dict[str, Any]) -> tuple[int, int, bool]:
-    """The router's weights as the Canary's status tells them, for a source that does not read the router."""
-    weight = max(0, min(100, int((canary.get("status") or {}).get("canaryWeight") or 0)))
-    return 100 - weight, weight, False
-
-
-def result_gates(canary: dict[str, Any], results: tuple[HookResult, ...]) -> GateAnswer:
-    """Gates as Flagger last reported them: a confirm gate whose newest event says it waits is closed, one that
-    passed since is open; a gate with no result yet is closed only if the Canary's phase waits behind it."""
-    by_phase = phase_gates(canary)
-    closed = {r.name for r in results if r.outcome is HookOutcome.WAITING}
-    opened = {r.name for r in results if r.outcome is HookOutcome.PASSED}
-
-    def answer(hook: dict[str, Any]) -> bool:
-        if (hook.get("type") or "rollout") in _HOLDS:
-            name = str(hook.get("name") or "")
-            if name in closed:
-                return False
-            if name in opened:
-                return True
-        return by_phase(hook)
-
-    return answer
-
-
-RouterId = tuple[str, str, str]  # namespace, name, kind
-
-
-class LiveForecasts:
-    """A cluster source's forecasts, for canaries in flight only: one whenever something the run forward starts
-    from changes: the Canary (spec and status), its router's weights where the status does not tell them (see
-    _weights) and its webhooks' last results in Flagger's events (the confirm gates). `changed` takes each Canary
-    the source watches, `observed` whatever else it reports; both run on the source's threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._canaries: dict[CanaryKey, dict[str, Any]] = {}
-        self._infos: dict[CanaryKey, CanaryInfo] = {}
-        self._routers: dict[RouterId, RouterInfo] = {}
-        self._events: dict[CanaryKey, deque[FlaggerEvent]] = {}
-        self._sent: dict[CanaryKey, Forecast | None] = {}
-        self._router_readers: set[CanaryKey] = set()  # the canaries in flight whose forecast reads their router
-        self._mesh_provider: str | None = None
-
-    def changed(self, change: str, obj: dict[str, Any], mesh_provider: str | None) -> list[ForecastObserved]:
-        meta = obj.get("metadata") or {}
-        key = CanaryKey(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-        with self._lock:
-            self._mesh_provider = mesh_provider or self._mesh_provider
-            old = self._canaries.get(key)
-            if change == "DELETED":
-                self._forget(key)
-                self._events.pop(key, None)
-                self._sent.pop(key, None)
-                return []
-            if old is not None and old.get("status") == obj.get("status") and old.get("spec") == obj.get("spec"):
-                return []
-            info = parse_canary(obj)
-            if info is None or (obj.get("status") or {}).get("phase") not in IN_FLIGHT:
-                self._forget(key)
-                if key in self._sent and self._sent[key] is None:
-                    return []
-                self._sent[key] = None
-                return [ForecastObserved(key, None)]
-            self._canaries[key] = copy.deepcopy(obj)
-            self._infos[key] = info
-            if self._reads_router(key):
-                self._router_readers.add(key)
-            else:
-                self._router_readers.discard(key)
-            found = self._forecast(key)
-            self._sent[key] = found
-            return [ForecastObserved(key, found)]
-
-    def observed(self, observations: Sequence[Observation], mesh_provider: str | None) -> list[ForecastObserved]:
-        """Forecasts again the canaries in flight whose router or webhook results these observations change."""
-        touched: set[CanaryKey] = set()
-        with self._lock:
-            self._mesh_provider = mesh_provider or self._mesh_provider
-            for observation in observations:
-                touched |= self._take(observation)
-            out: list[ForecastObserved] = []
-            for key in sorted(touched, key=str):
-                found = self._forecast(key)
-                if self._sent.get(key) != found:
-                    self._sent[key] = found
-                    out.append(ForecastObserved(key, found))
-            return out
-
-    def _take(self, observation: Observation) -> set[CanaryKey]:
-        match observation:
-            case RouterObserved(info=router):
-                if len(self._routers) >= MAX_ROUTERS:
-                    self._routers.pop(next(iter(self._routers)))
-                self._routers[(router.namespace, router.name, router.kind)] = router
-                return self._routed_by({(router.namespace, router.name, router.kind)})
-            case RouterDeleted(namespace=namespace, name=name, kind=kind):
-                gone = {rid for rid in self._routers if rid[:2] == (namespace, name) and kind in (None, rid[2])}
-                for rid in gone:
-                    del self._routers[rid]
-                return self._routed_by(gone)
-            case RoutersListed(items=items, namespace=namespace, kind=kind):
-                for rid in [r for r in self._routers if namespace in (None, r[0]) and kind in (None, r[2])]:
-                    del self._routers[rid]
-                for router in items[:MAX_ROUTERS]:
-                    self._routers[(router.namespace, router.name, router.kind)] = router
-                return set(self._router_readers)
-            case EventObserved(event=event):
-                # Kept for any canary, in flight or not yet: a gate's one "waiting" event may come first.
-                if read_hook_event(event.message) is None and not _releases(event):
-                    return set()
-                key = CanaryKey(event.namespace, event.name)
-                if key not in self._events and len(self._events) >= MAX_CANARIES:
-                    self._events.pop(next(iter(self._events)))
-                self._events.setdefault(key, deque(maxlen=EVENTS_KEPT)).append(event)
-                return {key} if key in self._canaries else set()
-        return set()
-
-    def _forget(self, key: CanaryKey) -> None:
-        self._canaries.pop(key, None)
-        self._infos.pop(key, None)
-        self._router_readers.discard(key)
-
-    def _router_ids(self, key: CanaryKey) -> list[RouterId]:
-        info = self._infos[key]
-        provider = effective_provider(info.provider, self._mesh_provider)
-        family = router_family(provider).family if provider is not None else None
-        kinds = kinds_of_family(family) if family is not None else ROUTER_KINDS
-        return [(rk.namespace_for(info), name, rk.kind) for rk in kinds if (name := rk.name_for(info)) is not None]
-
-    def _routed_by(self, routers: set[RouterId]) -> set[CanaryKey]:
-        """The canaries whose forecast reads one of these routers (see _weights): few, so a router's change on
-        every tick costs nothing for the others."""
-        return {key for key in self._router_readers if routers.intersection(self._router_ids(key))}
-
-    def _reads_router(self, key: CanaryKey) -> bool:
-        canary = self._canaries[key]
-        analysis = (canary.get("spec") or {}).get("analysis") or {}
-        return (canary.get("status") or {}).get("phase") == "WaitingPromotion" and not analysis.get("iterations")
-
-    def _weights(self, key: CanaryKey) -> tuple[int, int, bool]:
-        """The status's weights, or the router's where the status does not tell them: WaitingPromotion reads 0
-        while the traffic stays where the last step put it. (In the other phases a router that differs from the
-        status is a tick under way: Flagger writes the router first and the status a moment later. An A/B or
-        blue/green route's weights are its rules', not a share: those move by iterations.)"""
-        canary = self._canaries[key]
-        if self._reads_router(key):
-            for rid in self._router_ids(key):
-                router = self._routers.get(rid)
-                if router is not None and router.primary_weight is not None and router.canary_weight is not None:
-                    return router.primary_weight, router.canary_weight, False
-        return status_weights(canary)
-
-    def _forecast(self, key: CanaryKey) -> Forecast | None:
-        canary = self._canaries.get(key)
-        if canary is None:
-            return None
-        results = hook_results(self._infos[key].webhooks, self._events.get(key, ()))
-        try:
-            return forecast(
-                canary,
-                None,
-                self._weights(key),
-                None,
-                self._mesh_provider or PROVIDER,
-                result_gates(canary, results),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):  # a Canary too malformed to run forward
-            return None
-
-
-def _releases(event: FlaggerEvent) -> bool:
-    return classify(event.message).kind in ("new-revision", "restart")
