@@ -401,6 +401,7 @@ def reader_options(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _run_one_context(args: argparse.Namespace) -> int:
+    from tui.cluster.credentials import notice_slow_plugins
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
     from tui.cluster.source import ClusterOptions, ClusterSource
     from tui.sim.live_forecast import LiveForecasts
@@ -421,7 +422,8 @@ def _run_one_context(args: argparse.Namespace) -> int:
     if canary and args.all_namespaces:
         raise UsageError("a CANARY needs one namespace: give -n NAMESPACE or NAMESPACE/NAME instead of -A")
     try:
-        connection = connect(args.kubeconfig, args.context)
+        with notice_slow_plugins(lambda line: print(f"canaryscope: {line}", file=sys.stderr, flush=True)):
+            connection = connect(args.kubeconfig, args.context)
     except NoKubeconfig as exc:
         raise UsageError(f"{exc}; to try canaryscope without a cluster, run `canaryscope demo`") from None
     except ClusterConfigError as exc:

@@ -39,6 +39,21 @@ MAX_OUTPUT_BYTES = 1024 * 1024
 # Renewed this long before the stated expiry (at most a tenth of the token's lifetime, so short tokens still last).
 EXPIRY_MARGIN_S = 30.0
 COMMAND_CHARS = 80
+# Before any screen is up a slow plugin leaves the terminal blank: after this long, say what is being waited for.
+SLOW_PLUGIN_S = 1.0
+_slow_notice: Callable[[str], None] | None = None
+
+
+@contextlib.contextmanager
+def notice_slow_plugins(say: Callable[[str], None]) -> Any:
+    """While connecting before the UI starts, a plugin that has not answered within SLOW_PLUGIN_S is said by `say`
+    (one line naming the command, never its output)."""
+    global _slow_notice
+    _slow_notice = say
+    try:
+        yield
+    finally:
+        _slow_notice = None
 
 
 class CredentialsProblem(Exception):
@@ -144,7 +159,7 @@ class ExecPlugin:
         reader = threading.Thread(target=_read_bounded, args=(process, kept), name="exec-plugin-output", daemon=True)
         reader.start()
         try:
-            process.wait(timeout=self.timeout_s)
+            self._wait(process)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             raise CredentialsProblem(
@@ -154,6 +169,18 @@ class ExecPlugin:
         if process.returncode != 0:
             raise CredentialsProblem(f"exec plugin `{self.describe}` failed (exit status {process.returncode})")
         return self._parse(b"".join(kept))
+
+    def _wait(self, process: subprocess.Popen[bytes]) -> None:
+        say = _slow_notice
+        if say is None or self.timeout_s <= SLOW_PLUGIN_S:
+            process.wait(timeout=self.timeout_s)
+            return
+        try:
+            process.wait(timeout=SLOW_PLUGIN_S)
+            return
+        except subprocess.TimeoutExpired:
+            say(f"waiting for credentials from exec plugin `{self.describe}` (at most {self.timeout_s:g} s)")
+        process.wait(timeout=self.timeout_s - SLOW_PLUGIN_S)
 
     def _parse(self, stdout: bytes) -> Issued:
         try:

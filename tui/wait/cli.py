@@ -117,6 +117,7 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
 
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    from tui.cluster.credentials import notice_slow_plugins
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, connect, insecure_notice
     from tui.cluster.logger_follow import parse_logger_option
     from tui.cluster.source import ClusterOptions, ClusterSource
@@ -136,7 +137,8 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     except CanaryRefError as exc:
         raise WaitUsageError(str(exc)) from None
     try:
-        connection = connect(args.kubeconfig, context)
+        with notice_slow_plugins(lambda line: print(f"{PROG}: {line}", file=err, flush=True)):
+            connection = connect(args.kubeconfig, context)
     except ClusterConfigError as exc:
         raise WaitUsageError(str(exc)) from None
     if connection.insecure:
