@@ -30,6 +30,7 @@ NAMES = (
     "idle-cpu",
     "scale",
     "scale-mixed",
+    "fleet",
     "change-latency",
     "prom-cost",
     "check-cost",
