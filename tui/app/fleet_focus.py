@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tui.domain.changes import same_keys
 from tui.domain.fleet import Fleet, InContext, reduce_fleet
 from tui.domain.model import CanaryKey
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
-from tui.domain.state import AppState
+from tui.domain.state import AppState, CanaryView
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class FleetFocus:
     def __init__(self, contexts: Sequence[str]) -> None:
         self.fleet = Fleet.of_contexts(contexts)
         self.context = contexts[0]
+        # Every context's canaries when the order was last built, the order, and each selection's place in it: the
+        # top line asks for the place on every change, and a thousand canaries change many times a second.
+        self._order: tuple[dict[str, dict[CanaryKey, CanaryView]], list[Selection], dict[Selection, int]] | None = None
 
     @property
     def state(self) -> AppState:
@@ -58,9 +62,22 @@ class FleetFocus:
             self.fold([InContext(context, (CanarySelected(key),))])
 
     def ordered(self) -> list[Selection]:
-        return [
-            Selection(context, key) for context, state in self.fleet.states.items() for key in sorted(state.canaries)
-        ]
+        return self._ordered()[1]
+
+    def _ordered(self) -> tuple[dict[str, dict[CanaryKey, CanaryView]], list[Selection], dict[Selection, int]]:
+        """Sorted again only when some context's canaries (not just their views) or the contexts changed."""
+        canaries = {context: state.canaries for context, state in self.fleet.states.items()}
+        memo = self._order
+        if (
+            memo is not None
+            and memo[0].keys() == canaries.keys()
+            and all(same_keys(memo[0][c], canaries[c]) for c in canaries)
+        ):
+            self._order = (canaries, memo[1], memo[2])
+            return self._order
+        every = [Selection(context, key) for context, keys in canaries.items() for key in sorted(keys)]
+        self._order = (canaries, every, {selection: index for index, selection in enumerate(every)})
+        return self._order
 
     def next(self) -> Selection | None:
         """The canary after the followed one across every context, the first after the last."""
@@ -74,9 +91,9 @@ class FleetFocus:
 
     def position(self) -> tuple[int, int] | None:
         """(k, n): the followed canary is the k-th of the n in every context."""
-        every = self.ordered()
-        here = self.selection
-        return (every.index(here) + 1, len(every)) if here in every and len(every) > 1 else None
+        _, every, index = self._ordered()
+        place = index.get(self.selection)
+        return (place + 1, len(every)) if place is not None and len(every) > 1 else None
 
     def count(self) -> int:
         return sum(len(state.canaries) for state in self.fleet.states.values())
