@@ -11,8 +11,9 @@ With every context up: CPU (user + system) over the window, peak RSS, Prometheus
 key press to frame (`]`, `?`, `?` as the scale figure), then change to screen for the probe's phase on the overview
 (sorted by name, so that the probe's row stays in view while the writers fail other canaries). Then the last
 context's stand-in refuses connections, its mark on the top line turns from ●, and the same figures are taken
-again with it down. The first screen is the time from the process start until every context's summary line counts
-its 200 canaries and the rows fill the screen.
+again with it down; CPU and RSS once more when it is back (so that the outage's cost is told from the time into
+the run). The first screen is the time from the process start until every context's summary line counts its 200
+canaries and the rows fill the screen.
 """
 
 from __future__ import annotations
@@ -285,12 +286,18 @@ def one_run(size: Size, seed: int) -> dict[str, Any]:
                 outage = phase_figures(steps, fleet, size, rng)
                 came_up = fleet.switch(down, "up")
                 shown_up = term.wait_for(context_mark(down, up=True), 120) - came_up
+                # All up again, in the same sort as the first window: what the run's later windows cost without an
+                # outage, to tell the outage's cost from the time into the run.
+                steps.sort_on(None)
+                time.sleep(size.settle)
+                after = window(term, fleet, size.seconds)
                 return {
                     "first_screen_s": first_screen,
                     "up": up,
                     "outage": outage,
                     "outage_shown_s": shown_down,
                     "recovered_s": shown_up,
+                    "after": after,
                 }
         finally:
             fleet.close()
@@ -351,7 +358,9 @@ def run(quick: bool = False, runs: int | None = None) -> Result:
             f"{_spread(results, 'outage', 'key_p50_ms').median:.0f} ms; {down}'s own Prometheus "
             f"{outage_queries.text('{:.1f}')} per refresh",
             f"{down}'s mark on the top line left ● {shown.text('{:.1f}', ' s')} after it went down, and came back "
-            f"{recovered.text('{:.1f}', ' s')} after it listened again",
+            f"{recovered.text('{:.1f}', ' s')} after it listened again; then all up again: CPU "
+            f"{_spread(results, 'after', 'cpu_pct').text('{:.1f}', ' %')}, RSS "
+            f"{_spread(results, 'after', 'rss_mb').text('{:.0f}', ' MB')}",
         ],
         values={"runs": results},
     )
