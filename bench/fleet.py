@@ -18,6 +18,7 @@ canaries and the rows fill the screen.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import tempfile
@@ -123,7 +124,7 @@ class Fleet:
         helper.send(command)
         assert helper.process.stdout is not None
         line = helper.process.stdout.readline()
-        return float(yaml.safe_load(line)["at"])
+        return float(json.loads(line)["at"])
 
     def close(self) -> None:
         for helper in self.helpers.values():
