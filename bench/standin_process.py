@@ -11,7 +11,10 @@ With `--probe` (or `--spare-first`) the writer never touches the first canary, s
 that moves it; `probe PHASE WEIGHT` writes its status and prints {"at": ...} like `change` (one clock for every
 process on the machine). `--checks ADDRESS` gives every canary the custom checks of bench/check_fleet.py, their
 MetricTemplates' provider at ADDRESS. `--peer-support` serves what kubectl and k9s need as well (see
-bench.cluster.new_standin).
+bench.cluster.new_standin). `--prometheus-service NAMESPACE/NAME:PORT` also serves the Prometheus stand-in through
+the API server's service proxy (so each of several stand-ins has its own, as `--prometheus svc/...` finds it);
+`down` refuses connections until `up` (each prints {"at": ...}); the ready line names the API server's URL as
+"server" too.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main() -> int:
     )
     parser.add_argument("--spare-first", action="store_true", help="the writer leaves the first canary alone")
     parser.add_argument("--checks", metavar="ADDRESS", help="three custom checks per canary, templates at ADDRESS")
+    parser.add_argument("--prometheus-service", metavar="NAMESPACE/NAME:PORT", help="Prometheus behind the proxy too")
     args = parser.parse_args()
     refs = names(args.canaries, args.namespaces)
     mixed = args.providers == "mixed"
@@ -70,9 +74,12 @@ def main() -> int:
     changed = refs[1:] if args.probe or (args.spare_first and len(refs) > 1) else refs
     deployments = [(r.namespace, d) for r in refs for d in (r.name, f"{r.name}-primary")]
     prom = LivePrometheus(deployments, seed=args.seed).start()
+    if args.prometheus_service:
+        namespace, _, service = args.prometheus_service.partition("/")
+        api.proxy_service(namespace, service, prom.url)
     kubeconfig = api.write_kubeconfig(Path(args.kubeconfig), namespace=refs[0].namespace)
     writer: ChangeWriter | None = None
-    print(json.dumps({"kubeconfig": str(kubeconfig), "prometheus": prom.url}), flush=True)
+    print(json.dumps({"kubeconfig": str(kubeconfig), "prometheus": prom.url, "server": api.url}), flush=True)
     try:
         for line in sys.stdin:
             command, _, value = line.strip().partition(" ")
@@ -99,6 +106,13 @@ def main() -> int:
             elif command == "change":
                 kind, _, argument = value.partition(" ")
                 print(json.dumps({"at": change(api, refs[0], kind, argument)}), flush=True)
+            elif command in ("down", "up"):
+                at = time.monotonic()
+                if command == "down":
+                    api.refuse_connections(None)
+                else:
+                    api.resume_listening()
+                print(json.dumps({"at": at}), flush=True)
             elif command == "quit":
                 break
     finally:

@@ -31,6 +31,7 @@ NAMES = (
     "scale",
     "scale-mixed",
     "scale-checks",
+    "fleet",
     "change-latency",
     "prom-cost",
     "check-cost",

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tui.domain.changes import same_keys
 from tui.domain.fleet import Fleet, InContext, reduce_fleet
 from tui.domain.model import CanaryKey
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
-from tui.domain.state import AppState
+from tui.domain.state import AppState, CanaryView
 from tui.domain.triage_order import TriageOrder
 
 
@@ -36,6 +37,9 @@ class FleetFocus:
         self.fleet = Fleet.of_contexts(contexts)
         self.context = contexts[0]
         self._order = TriageOrder()
+        # Every context's canaries when `n`'s order (by name) was last built, the order, and each selection's place
+        # in it: a thousand canaries change many times a second, and only their coming and going changes it.
+        self._names: tuple[dict[str, dict[CanaryKey, CanaryView]], list[Selection], dict[Selection, int]] | None = None
 
     @property
     def state(self) -> AppState:
@@ -60,19 +64,30 @@ class FleetFocus:
             self.fold([InContext(context, (CanarySelected(key),))])
 
     def ordered(self) -> list[Selection]:
-        return [
-            Selection(context, key) for context, state in self.fleet.states.items() for key in sorted(state.canaries)
-        ]
+        return self._ordered()[1]
+
+    def _ordered(self) -> tuple[dict[str, dict[CanaryKey, CanaryView]], list[Selection], dict[Selection, int]]:
+        """Sorted again only when some context's canaries (not just their views) or the contexts changed."""
+        canaries = {context: state.canaries for context, state in self.fleet.states.items()}
+        memo = self._names
+        if (
+            memo is not None
+            and memo[0].keys() == canaries.keys()
+            and all(same_keys(memo[0][c], canaries[c]) for c in canaries)
+        ):
+            self._names = (canaries, memo[1], memo[2])
+            return self._names
+        every = [Selection(context, key) for context, keys in canaries.items() for key in sorted(keys)]
+        self._names = (canaries, every, {selection: index for index, selection in enumerate(every)})
+        return self._names
 
     def next(self) -> Selection | None:
         """The canary after the followed one across every context, the first after the last."""
-        every = self.ordered()
+        _, every, index = self._ordered()
         if not every:
             return None
-        here = self.selection
-        if here in every:
-            return every[(every.index(here) + 1) % len(every)]
-        return every[0]
+        place = index.get(self.selection)
+        return every[(place + 1) % len(every)] if place is not None else every[0]
 
     def position(self) -> tuple[int, int] | None:
         """(k, n): the followed canary is the k-th of the n in every context, in the overview's order (triage)."""
