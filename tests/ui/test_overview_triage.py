@@ -157,13 +157,14 @@ async def test_esc_clears_a_filter_left_on_then_goes_back_to_the_same_row() -> N
 
 
 async def test_rows_keep_the_triage_order_as_canaries_change() -> None:
-    """The overview moves rows only when a row's triage changes; after every change its order is the full sort's."""
+    """The overview moves rows only when a row's triage changes and keeps its counts as rows change; after every change
+    its order is the full sort's and its summary a full count's."""
     import random
 
     from tests.cluster import objects
     from tests.ui.overview_fleets import NOW, names
     from tui.domain.observations import CanaryObserved
-    from tui.domain.triage import ranked
+    from tui.domain.triage import counts, ranked, triage
     from tui.kube.parse import parse_canary
 
     app = OverviewApp(Fleet.single(mixed_state()))
@@ -180,6 +181,9 @@ async def test_rows_keep_the_triage_order_as_canaries_change() -> None:
             app.apply([CanaryObserved(info, NOW)])
             expected = [str(view.key) for view, _ in ranked(app.state.canaries.values(), app.state.now)]
             await settle(pilot, lambda expected=expected: table.row_keys() == expected, f"step {step}: {phase}")
+            # The summary's counts, kept as rows change, equal a count over every canary.
+            line = counts(triage(view, app.state.now) for view in app.state.canaries.values()).line()
+            assert summary(app).startswith(line), (summary(app), line)
 
 
 async def test_a_filter_that_hid_the_row_then_cleared_goes_back_to_it() -> None:

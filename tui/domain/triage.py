@@ -7,7 +7,8 @@ property test rank the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -188,7 +189,12 @@ _FIELDS = {
 
 
 def counts(found: Iterable[Triage]) -> Counts:
-    tally = dict.fromkeys([*_FIELDS.values(), "ok"], 0)
-    for one in found:
-        tally[_FIELDS.get(one.severity, "ok")] += 1
-    return Counts(**tally)
+    return tally(Counter(one.severity for one in found))
+
+
+def tally(severities: Mapping[Severity, int]) -> Counts:
+    """The summary's counts from how many canaries are at each severity."""
+    fields = dict.fromkeys([*_FIELDS.values(), "ok"], 0)
+    for severity, number in severities.items():
+        fields[_FIELDS.get(severity, "ok")] += number
+    return Counts(**fields)

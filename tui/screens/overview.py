@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from tui.domain.observations import CanarySelected
 from tui.domain.progress import progress
 from tui.domain.short_names import distinct_short
 from tui.domain.state import AppState, CanaryView
-from tui.domain.triage import MARKER_WIDTH, Severity, Triage, counts, phase_rank, rank, stuck_deadline, triage
+from tui.domain.triage import MARKER_WIDTH, Severity, Triage, phase_rank, rank, stuck_deadline, tally, triage
 from tui.domain.triage_order import order_key
 from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
@@ -256,6 +257,8 @@ class RowCache:
         self.context = context
         self._rows: dict[CanaryKey, tuple[RowSources, tuple[str, ...]]] = {}
         self.facts: dict[CanaryKey, RowFacts] = {}
+        # How many rows are at each severity, kept as facts change: the summary line reads it on every state.
+        self.severities: Counter[Severity] = Counter()
         # When rows in flight become stuck if nothing changes (a row's triage changes with time alone then).
         self._deadlines: dict[CanaryKey, float] = {}
         self._seen: AppState | None = None
@@ -333,11 +336,13 @@ class RowCache:
             else:
                 row = row_for(state, view, columns, self.context)
             info = view.info
-            self.facts[key] = RowFacts(
+            fact = RowFacts(
                 triage(view, state.now),
                 info.phase,
                 f"{self.context} {key.namespace} {key.name} {info.phase or ''}".lower(),
             )
+            self._count(self.facts.get(key), fact)
+            self.facts[key] = fact
             self._rows[key] = (sources, row)
             self._read(key, reads)
             if cached is None or cached[1] != row:
@@ -349,11 +354,17 @@ class RowCache:
         )
         for key in gone:
             del self._rows[key]
-            self.facts.pop(key, None)
+            self._count(self.facts.pop(key, None), None)
             self._deadlines.pop(key, None)
             self._read(key, ())
             removed.append(str(key))
         return RowChanges(put, tuple(removed))
+
+    def _count(self, before: RowFacts | None, after: RowFacts | None) -> None:
+        if before is not None:
+            self.severities[before.triage.severity] -= 1
+        if after is not None:
+            self.severities[after.triage.severity] += 1
 
     def _read(self, key: CanaryKey, reads: Reads) -> None:
         old = self._reads.get(key, ())
@@ -667,7 +678,7 @@ class OverviewScreen(Screen[None]):
         parts = []
         for context in fleet.contexts:
             cache = self._row_caches.get(context)
-            found = counts(f.triage for f in cache.facts.values()) if cache is not None else counts(())
+            found = tally(cache.severities if cache is not None else {})
             parts.append(f"{context}: {found.line()}" if fleet.several else found.line())
         if self._words:
             total = len(self._rows)
