@@ -4,6 +4,7 @@ canary and names west as connecting while the plugin is still blocked; west fill
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -20,6 +21,18 @@ from tests.standin.resources import DEMO_CRDS
 from tests.standin.tokens import TokenBook
 
 pytestmark = pytest.mark.e2e
+
+
+def wait_for_row(terminal: Terminal, context: str, name: str, timeout: float = 30.0) -> str:
+    """The screen once a row of `context` shows canary test/`name` (the columns are as wide as their names need)."""
+    row = re.compile(rf"\b{context}\s+test\s+{name}\b")
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = terminal.screen()
+        if row.search(screen):
+            return screen
+        assert time.monotonic() < deadline, f"no row for {context} test/{name}; screen was:\n{screen}"
+        time.sleep(0.2)
 
 
 def test_a_blocked_plugin_does_not_hold_the_first_screen(tmp_path: Path) -> None:
@@ -46,13 +59,13 @@ def test_a_blocked_plugin_does_not_hold_the_first_screen(tmp_path: Path) -> None
             while plugin.runs() == 0:
                 assert time.monotonic() < deadline, "the plugin never started"
                 time.sleep(0.05)
-            screen = terminal.wait_for("east       test       examiner")
+            screen = wait_for_row(terminal, "east", "examiner")
             # East is on screen while west's plugin is still blocked (not yet timed out and killed).
             os.kill(plugin.pids()[0], 0)
             assert "checkout" not in screen
             terminal.wait_for("west ◌ connecting")
             plugin.release()
-            terminal.wait_for("west       test       checkout")
+            wait_for_row(terminal, "west", "checkout")
             terminal.wait_for("east ● connected  west ● connected")
         finally:
             subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
