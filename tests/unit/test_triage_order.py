@@ -13,6 +13,7 @@ from tui.domain.fleet import Fleet
 from tui.domain.model import CanaryKey
 from tui.domain.observations import CanaryObserved
 from tui.domain.reducer import reduce_all
+from tui.domain.state import AppState
 from tui.domain.triage import Severity, triage
 
 
@@ -63,3 +64,53 @@ def test_a_change_reads_the_triage_of_the_changed_canary_only(monkeypatch: pytes
     # Failed now, it joins the two failed ones, after them: its last change is the oldest of the three.
     assert order.position({"": state}, "", selected) == (3, 30)
     assert counted == [selected]
+
+
+def full_count(states: dict[str, AppState], context: str, selected: CanaryKey) -> tuple[int, int]:
+    """The place by sorting every canary afresh: what the kept order must always equal."""
+    keys = sorted(
+        triage_order.order_key(triage(view, state.now), index, view.key)
+        for index, state in enumerate(states.values())
+        for view in state.canaries.values()
+    )
+    state = states[context]
+    mine = triage_order.order_key(triage(state.canaries[selected], state.now), list(states).index(context), selected)
+    return keys.index(mine) + 1, len(keys)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_kept_order_equals_a_full_sort_through_changes_time_and_deletions(seed: int) -> None:
+    import random
+
+    from tests.cluster import objects
+    from tests.ui.overview_fleets import names
+    from tui.domain.observations import CanaryDeleted, ClockTick
+    from tui.kube.parse import parse_canary
+
+    chooser = random.Random(seed)
+    fleet = two_contexts()
+    states = dict(fleet.states)
+    order = triage_order.TriageOrder()
+    phases = ("Succeeded", "Failed", "Progressing", "WaitingPromotion", "Terminating", "Promoting")
+    for step in range(120):
+        context = chooser.choice(list(states))
+        state = states[context]
+        roll = chooser.random()
+        if roll < 0.15:
+            # Time alone: canaries in flight become stuck after three intervals without a change.
+            state = reduce_all(state, [ClockTick(state.now + chooser.choice((5, 30, 120, 900)))])
+        elif roll < 0.22 and len(state.canaries) > 3:
+            state = reduce_all(state, [CanaryDeleted(chooser.choice(sorted(state.canaries)), state.now)])
+        else:
+            namespace, name = chooser.choice(names())
+            stamp = f"2026-03-04T{12 + step // 60:02d}:{step % 60:02d}:00Z"
+            info = parse_canary(
+                objects.canary(
+                    name, namespace, phase=chooser.choice(phases), failed=chooser.choice((0, 1)), transition=stamp
+                )
+            )
+            state = reduce_all(state, [CanaryObserved(info, state.now)])
+        states[context] = state
+        for where, each in states.items():
+            for key in each.canaries:
+                assert order.position(states, where, key) == full_count(states, where, key), (step, where, key)
