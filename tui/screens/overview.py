@@ -245,6 +245,8 @@ class RowChanges:
 
     put: dict[str, tuple[str, ...]]
     removed: tuple[str, ...]
+    # Rows whose facts (triage, phase) were found again: the only ones whose place in the triage order may move.
+    refacted: tuple[CanaryKey, ...] = ()
 
 
 class RowCache:
@@ -303,6 +305,7 @@ class RowCache:
                 candidates.update(dict.fromkeys(self._due(state.now)))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
+        refacted: list[CanaryKey] = []
         canaries, metrics = state.canaries, state.metrics
         # Same routers and Flagger settings as the last state: a row whose view is the same reads the same router
         # from the same places (a Prometheus refresh reaches every row, and asks for nothing else).
@@ -343,6 +346,7 @@ class RowCache:
             )
             self._count(self.facts.get(key), fact)
             self.facts[key] = fact
+            refacted.append(key)
             self._rows[key] = (sources, row)
             self._read(key, reads)
             if cached is None or cached[1] != row:
@@ -358,7 +362,7 @@ class RowCache:
             self._deadlines.pop(key, None)
             self._read(key, ())
             removed.append(str(key))
-        return RowChanges(put, tuple(removed))
+        return RowChanges(put, tuple(removed), tuple(refacted))
 
     def _count(self, before: RowFacts | None, after: RowFacts | None) -> None:
         if before is not None:
@@ -408,6 +412,7 @@ class OverviewScreen(Screen[None]):
         # Each row's triage sort key with the facts it came from: a sort over a thousand rows reads them, and a
         # change that leaves a row's key alone does not move rows.
         self._triage_keys: dict[str, tuple[RowFacts | None, tuple[object, ...]]] = {}
+        self._order_values: dict[str, tuple[object, ...]] = {}  # the same keys alone, for a sort done in C
         self._pending: Fleet | None = None
         self._timer_armed = False
         self._several = False
@@ -555,7 +560,11 @@ class OverviewScreen(Screen[None]):
         fleet = Fleet.single(shown) if isinstance(shown, AppState) else shown
         self._pending = None  # whatever was waiting for the timer is shown now
         self._fleet = fleet
-        self._context_index = {context: i for i, context in enumerate(fleet.states)}
+        index = {context: i for i, context in enumerate(fleet.states)}
+        if index != self._context_index:
+            self._context_index = index
+            for key in self._rows:
+                self._triage_key(key, ())  # every key holds its context's place
         if fleet.several != self._several:
             self._several = fleet.several
             self._clear()
@@ -581,6 +590,7 @@ class OverviewScreen(Screen[None]):
                     key = table_key(context, CanaryKey(namespace, canary), self._several)
                     self._rows.pop(key, None)
                     self._triage_keys.pop(key, None)
+                    self._order_values.pop(key, None)
                     table.remove(key)
                 for name, row in changes.put.items():
                     namespace, _, canary = name.partition("/")
@@ -592,15 +602,17 @@ class OverviewScreen(Screen[None]):
                             table.remove(key)
                             resort = True
                         continue
-                    # A new row, or a changed value in the sorted column (or triage), moves rows.
+                    # A new row, or a changed value in the sorted column, moves rows.
                     column = self.sort_column
-                    if column is None:
-                        before = self._triage_keys.get(key)
-                        moved = before is None or before[1] != self._triage_key(key, row)
-                    else:
-                        moved = table.cells(key)[column] != row[column]
+                    moved = column is not None and key in table and table.cells(key)[column] != row[column]
                     resort = resort or moved or key not in table
                     table.put(key, row)
+                for canary_key in changes.refacted:
+                    key = table_key(context, canary_key, self._several)
+                    if key in self._rows:
+                        before = self._triage_keys.get(key)
+                        changed = self._triage_key(key, ()) != (before[1] if before is not None else None)
+                        resort = resort or (changed and self.sort_column is None and key in table)
         if resort:
             self._sort(table)
         self._show_summary(fleet)
@@ -651,6 +663,7 @@ class OverviewScreen(Screen[None]):
             if where == context:
                 del self._rows[key]
                 self._triage_keys.pop(key, None)
+                self._order_values.pop(key, None)
                 table.remove(key)
         del self._row_caches[context]
 
@@ -661,6 +674,7 @@ class OverviewScreen(Screen[None]):
             table.remove(key)
         self._rows.clear()
         self._triage_keys.clear()
+        self._order_values.clear()
         self._row_caches.clear()
 
     def _facts(self, context: str, key: CanaryKey) -> RowFacts | None:
@@ -689,7 +703,7 @@ class OverviewScreen(Screen[None]):
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
         if column is None:
-            table.sort_rows(self._triage_key, reverse=self.sort_reverse)
+            table.sort_by(self._order_values, reverse=self.sort_reverse)
         elif column == 2:
             table.sort_rows(self._phase_key, reverse=self.sort_reverse)
         else:
@@ -708,6 +722,7 @@ class OverviewScreen(Screen[None]):
         else:
             value = order_key(found.triage, index, canary)
         self._triage_keys[key] = (found, value)
+        self._order_values[key] = value
         return value
 
     def _phase_key(self, key: str, cells: tuple[str, ...]) -> tuple[object, ...]:
