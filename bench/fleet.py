@@ -257,6 +257,8 @@ def phase_figures(term: SortSteps, fleet: Fleet, size: Size, rng: random.Random)
     figures["key_p50_ms"] = percentile([v for _, v in keys], 50) * 1000
     figures["keys_ms"] = [(kind, round(v * 1000)) for kind, v in keys]
     term.sort_on(NAME_COLUMN)
+    # The cursor may sit on a row that failed meanwhile (the first screen follows those): Home shows the top rows.
+    term.send("home")
     probe = probe_latencies(term.term, fleet, size.probes, rng)
     figures["probe_ms"] = [round(v * 1000, 1) for v in probe]
     figures["probe_p50_ms"] = percentile(probe, 50) * 1000

@@ -26,7 +26,7 @@ READ_CHUNK = 65536
 # The screen history kept for waiters: enough for any wait, bounded for hours of output.
 CHUNK_LOG_LIMIT = 100_000
 
-KEYS = {"escape": b"\x1b", "enter": b"\r", "tab": b"\t"}
+KEYS = {"escape": b"\x1b", "enter": b"\r", "tab": b"\t", "home": b"\x1b[H"}
 
 
 @dataclass(frozen=True)
