@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -393,6 +394,11 @@ def table_key(context: str, key: CanaryKey, several: bool) -> str:
     return f"{context}\x1f{key}" if several else str(key)
 
 
+# In triage order rows move at most this often: at fifty changes a second the rows on screen would otherwise shift
+# every frame, too fast to read and a repaint of the whole table each time. A change shows in its row at once.
+REORDER_S = 0.25
+
+
 class OverviewScreen(Screen[None]):
     BINDINGS = keys.bindings(moves.OVERVIEW)
     AUTO_FOCUS = "CanaryTable"
@@ -413,6 +419,8 @@ class OverviewScreen(Screen[None]):
         # change that leaves a row's key alone does not move rows.
         self._triage_keys: dict[str, tuple[RowFacts | None, tuple[object, ...]]] = {}
         self._order_values: dict[str, tuple[object, ...]] = {}  # the same keys alone, for a sort done in C
+        self._sorted_at = 0.0  # time.monotonic() of the last triage sort
+        self._sort_due = False  # a triage sort was put off (REORDER_S) and a timer will do it
         self._pending: Fleet | None = None
         self._timer_armed = False
         self._several = False
@@ -613,6 +621,8 @@ class OverviewScreen(Screen[None]):
                         before = self._triage_keys.get(key)
                         changed = self._triage_key(key, ()) != (before[1] if before is not None else None)
                         resort = resort or (changed and self.sort_column is None and key in table)
+        if resort and self.sort_column is None:
+            resort = self._triage_sort_now()
         if resort:
             self._sort(table)
         self._show_summary(fleet)
@@ -700,9 +710,28 @@ class OverviewScreen(Screen[None]):
         # One line per context: each says its own counts whole, and a glance down the lines compares them.
         self.query_one("#overview-summary", Static).update("\n".join(parts))
 
+    def _triage_sort_now(self) -> bool:
+        """Whether the triage sort may run now; else it is put off to REORDER_S after the last one."""
+        wait = self._sorted_at + REORDER_S - time.monotonic()
+        if wait <= 0:
+            return True
+        if not self._sort_due:
+            self._sort_due = True
+            self.set_timer(wait, self._sort_late)
+        return False
+
+    def _sort_late(self) -> None:
+        if self._sort_due and self.is_mounted:
+            self._sort_due = False
+            self._sort(self.query_one(CanaryTable))
+            if self._fleet is not None and not self._placed and len(self.query_one(CanaryTable)):
+                self._place_first(self._fleet, self.query_one(CanaryTable))
+
     def _sort(self, table: CanaryTable) -> None:
         column = self.sort_column
         if column is None:
+            self._sorted_at = time.monotonic()
+            self._sort_due = False
             table.sort_by(self._order_values, reverse=self.sort_reverse)
         elif column == 2:
             table.sort_rows(self._phase_key, reverse=self.sort_reverse)
