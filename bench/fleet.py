@@ -196,33 +196,34 @@ class SortSteps:
             self.term.wait_for(screens.overview_sorted_on(column), 10)
 
 
-def probe_shown(namespace: str, name: str, phase: str) -> Callable[[str], bool]:
-    """The probe's row (the first context's canary, on the top rows sorted by name) shows `phase`."""
+def probe_shown(context: str, namespace: str, name: str, phase: str) -> Callable[[str], bool]:
+    """The probe's row (the first context's canary, on the top rows sorted by name) shows `phase`. Every context has
+    a canary of that name, changed by its own writer: the row is the probe's only with its context's cell."""
+    row = re.compile(rf"(^|\s){re.escape(context)}\s+{re.escape(namespace)}\s+{re.escape(name)}\s+\S+ {phase}\b")
 
     def shown(text: str) -> bool:
-        return any(
-            row[:2] == [namespace, name] and row[PHASE_COLUMN].endswith(f" {phase}")
-            for row in screens.overview_rows(text)
-            if len(row) > PHASE_COLUMN
-        )
+        return any(row.search(line) for line in text.splitlines())
 
     return shown
 
 
 def probe_latencies(term: Terminal, fleet: Fleet, samples: int, rng: random.Random) -> list[float]:
-    ref, probe = fleet.probe, next(iter(fleet.helpers.values()))
+    context, probe = next(iter(fleet.helpers.items()))
+    ref = fleet.probe
     latencies: list[float] = []
     for _ in range(samples):
         # The other phase than the one shown (the first write moves it off Succeeded).
         phase = (
-            "Promoting" if probe_shown(ref.namespace, ref.name, "Progressing")(term.screen_text()) else "Progressing"
+            "Promoting"
+            if probe_shown(context, ref.namespace, ref.name, "Progressing")(term.screen_text())
+            else "Progressing"
         )
         time.sleep(rng.uniform(0.2, 0.6))  # not in step with the clock tick or the writers
         written: list[float] = []
         # The write runs beside the wait, so the waiter is in place before the change can reach the screen.
         writer = threading.Thread(target=lambda p=phase, out=written: out.append(probe.probe(p, 10)))
         writer.start()
-        shown_at = term.wait_for(probe_shown(ref.namespace, ref.name, phase), 20)
+        shown_at = term.wait_for(probe_shown(context, ref.namespace, ref.name, phase), 20)
         writer.join()
         latencies.append(shown_at - written[0])
     return latencies

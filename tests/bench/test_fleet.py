@@ -36,3 +36,18 @@ def test_a_contexts_mark_tells_up_from_down() -> None:
     assert context_mark("ctx-3", up=False)(down) and not context_mark("ctx-3", up=True)(down)
     assert context_mark("ctx-2", up=True)(down)
     assert not context_mark("ctx-9", up=True)(up) and not context_mark("ctx-9", up=False)(up)
+
+
+def test_the_probe_is_the_row_of_its_own_context() -> None:
+    from bench.fleet import probe_shown
+
+    screen = "\n".join(
+        [
+            "     context namespace  name      phase          weight",
+            "     ctx-2   team-00    app-0000  ▶ Progressing  10%",
+            "FAIL ctx-1   team-00    app-0000  ⇡ Promoting    10%",
+        ]
+    )
+    assert not probe_shown("ctx-1", "team-00", "app-0000", "Progressing")(screen), "another context's row"
+    assert probe_shown("ctx-1", "team-00", "app-0000", "Promoting")(screen)
+    assert not probe_shown("ctx-1", "team-00", "app-000", "Promoting")(screen), "a name is matched whole"
