@@ -13,6 +13,7 @@ from bench.check_fleet import TEMPLATES, is_check_query
 from bench.check_prometheus import CheckBackend
 from bench.cluster import names
 from tests.prom.server import find_prometheus
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(find_prometheus() is None, reason="Debian's prometheus binary is missing")
 WINDOW = "6s"  # three 2 s scrapes: the window is covered, so rate() needs no guess at its edges
@@ -22,10 +23,11 @@ def test_per_canary_and_grouped_queries_get_the_same_true_answers(tmp_path: Path
     refs = names(6, 2)
     with CheckBackend(refs, tmp_path / "prometheus") as backend:
         prom = backend.prometheus
-        deadline = time.monotonic() + 30
-        while min((v for _, v in prom.query(f"count_over_time(http_requests_total[{WINDOW}])")), default=0) < 3:
-            assert time.monotonic() < deadline, "three scrapes within 30 s"
-            time.sleep(0.2)
+        wait_until(
+            lambda: min((v for _, v in prom.query(f"count_over_time(http_requests_total[{WINDOW}])")), default=0) >= 3,
+            "three scrapes",
+            30,
+        )
         offset = prom.log_offset()
         at = time.time()  # one instant for every query, so both forms see the same samples
 
@@ -49,8 +51,7 @@ def test_per_canary_and_grouped_queries_get_the_same_true_answers(tmp_path: Path
         rates = {name: rate for _, name, rate, app in backend.exporter.deployments if app}
         for name, value in per_canary.items():
             assert float(value) == pytest.approx(rates[name], rel=0.05)
-        deadline = time.monotonic() + 10
-        while len(logged := prom.queries_since(offset)) < len(refs) + 1 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(prom.queries_since(offset)) >= len(refs) + 1, "the queries in Prometheus's log")
+        logged = prom.queries_since(offset)
         assert sum(is_check_query(q) for q in logged) == len(refs) + 1
         assert not is_check_query('sum(rate(response_total{direction="inbound"}[30s]))')

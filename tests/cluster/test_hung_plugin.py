@@ -4,7 +4,7 @@ watched, fills in when the plugin answers, and says why in one line when the plu
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from tests.standin.apiserver import ApiServer
 from tests.standin.kubeconfig import write_kubeconfig
 from tests.standin.resources import DEMO_CRDS
 from tests.standin.tokens import TokenBook
+from tests.waiting import wait_until
 from tui.cluster.fleet_source import STILL_CONNECTING, FleetSource, LoadingContext, connect_all
 from tui.cluster.kubeconfig import Connection, connect
 from tui.cluster.source import KUBERNETES, ClusterSource
@@ -48,11 +49,8 @@ def kubeconfig_with_plugin(path: Path, east: ApiServer, west: ApiServer, plugin:
     return str(path)
 
 
-def wait_for(what: str, condition: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+def wait_for(what: str, condition: Callable[[], object], timeout: float = 15.0) -> None:
+    wait_until(condition, what, timeout)
 
 
 class Run:

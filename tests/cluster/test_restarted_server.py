@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from tests.cluster.test_fleet_source import Watching, one_kubeconfig, seed
 from tests.standin.apiserver import ApiServer
 from tests.standin.kubeconfig import FAKE_TOKEN
 from tests.standin.resources import DEMO_CRDS
+from tests.waiting import wait_until
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.kubeconfig import connect
 from tui.cluster.watch_loop import WatchLoop, WatchSpec, too_large
@@ -211,10 +211,7 @@ def test_a_watch_answered_too_large_lists_the_new_store(tmp_path: Path) -> None:
             old_store, api.store = api.store, other.store
             old_store.close_watchers()
             api.request_log.clear()
-            deadline = time.monotonic() + 20
-            while lists[-1] != {"newcomer"}:
-                assert time.monotonic() < deadline, f"lists seen: {lists}"
-                time.sleep(0.02)
+            wait_until(lambda: lists[-1] == {"newcomer"}, f"a list of the new store (lists seen: {lists})", 20)
             refused = [r for r in api.requests(verb="watch") if r.query.get("resourceVersion") == watched]
             assert len(refused) == 1, "not asked again from the version the new store has not reached"
         finally:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
+
 pytestmark = pytest.mark.e2e
 
 TMUX = shutil.which("tmux")
@@ -159,9 +161,7 @@ def test_enter_and_esc_open_a_canary_every_time_and_come_back_to_its_row(overvie
     for round_ in range(6):
         shown = highlighted(demo.screen())
         demo.keys("Down")
-        deadline = time.monotonic() + 10
-        while highlighted(demo.screen()) in ("", shown) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda shown=shown: highlighted(demo.screen()) not in ("", shown), "the cursor moved")
         before = highlighted(demo.screen())
         assert before not in ("", shown), demo.screen()
         demo.keys("Enter")
@@ -178,11 +178,7 @@ def test_enter_and_esc_open_a_canary_every_time_and_come_back_to_its_row(overvie
 
 
 def wait_highlighted(demo: Terminal, wanted: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while highlighted(demo.screen()) != wanted:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the top line does not follow {wanted}:\n{demo.screen()}")
-        time.sleep(0.1)
+    wait_until(lambda: highlighted(demo.screen()) == wanted, f"the top line following {wanted}", timeout)
     return demo.screen()
 
 
@@ -204,9 +200,7 @@ def test_enter_and_esc_with_a_filter_in_between_come_back_to_the_row_every_time(
     for round_ in range(3):
         shown = highlighted(demo.screen())
         demo.keys(*["Down"] * (round_ + 2))
-        deadline = time.monotonic() + 10
-        while highlighted(demo.screen()) in ("", shown) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda shown=shown: highlighted(demo.screen()) not in ("", shown), "the cursor moved")
         row = highlighted(demo.screen())
         assert row not in ("", shown), demo.screen()
         namespace = row.partition("/")[0]

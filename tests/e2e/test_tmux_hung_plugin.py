@@ -19,6 +19,7 @@ from tests.e2e.test_tmux import TMUX, Terminal, canaryscope_command
 from tests.standin.apiserver import ApiServer
 from tests.standin.resources import DEMO_CRDS
 from tests.standin.tokens import TokenBook
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +27,8 @@ pytestmark = pytest.mark.e2e
 def wait_for_row(terminal: Terminal, context: str, name: str, timeout: float = 30.0) -> str:
     """The screen once a row of `context` shows canary test/`name` (the columns are as wide as their names need)."""
     row = re.compile(rf"\b{context}\s+test\s+{name}\b")
-    deadline = time.monotonic() + timeout
-    while True:
-        screen = terminal.screen()
-        if row.search(screen):
-            return screen
-        assert time.monotonic() < deadline, f"no row for {context} test/{name}; screen was:\n{screen}"
-        time.sleep(0.2)
+    wait_until(lambda: row.search(terminal.screen()), f"a row for {context} test/{name}", timeout)
+    return terminal.screen()
 
 
 def test_a_blocked_plugin_does_not_hold_the_first_screen(tmp_path: Path) -> None:
