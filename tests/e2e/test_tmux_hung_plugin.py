@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -51,10 +50,7 @@ def test_a_blocked_plugin_does_not_hold_the_first_screen(tmp_path: Path) -> None
         )
         terminal = Terminal(session)
         try:
-            deadline = time.monotonic() + 30
-            while plugin.runs() == 0:
-                assert time.monotonic() < deadline, "the plugin never started"
-                time.sleep(0.05)
+            wait_until(lambda: plugin.runs() > 0, "the plugin to start", 30)
             screen = wait_for_row(terminal, "east", "examiner")
             # East is on screen while west's plugin is still blocked (not yet timed out and killed).
             os.kill(plugin.pids()[0], 0)
