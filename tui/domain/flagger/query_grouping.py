@@ -308,21 +308,20 @@ class _Parser:
         self.take(")")
         return args
 
+    def grouping(self, by: list[str]) -> list[str]:
+        """A `by (...)` clause here, else `by` as it was (PromQL puts it before or after the arguments)."""
+        clause = self.peek()[1].lower()
+        if clause == "without":
+            raise Unsupported("without")
+        if clause == "by":
+            self.take()
+            return self.labels()
+        return by
+
     def aggregation(self, op: str) -> Aggregation:
-        by: list[str] = []
-        clause = self.peek()[1].lower()
-        if clause == "without":
-            raise Unsupported("without")
-        if clause == "by":
-            self.take()
-            by = self.labels()
+        by = self.grouping([])
         args = self.arguments()
-        clause = self.peek()[1].lower()
-        if clause == "without":
-            raise Unsupported("without")
-        if clause == "by":
-            self.take()
-            by = self.labels()
+        by = self.grouping(by)
         expected = 2 if op == "quantile" else 1
         if len(args) != expected:
             raise Unsupported(f"{op} arguments")
