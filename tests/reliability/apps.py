@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,19 @@ async def wait_state(
         await pilot.pause(0.05)
     await pilot.pause()
     return time.monotonic() - started
+
+
+# Key press to screen, as the UI thread's CPU: the budget is a measurement, held in RELIABILITY.md by
+# `make reliability`; on a busy test machine the same work can cost twice the CPU time. `make test` holds only the
+# behaviour the tests are named for: no press freezes the screen.
+KEY_BUDGET_MS = 100.0
+FREEZE_MS = 1000.0
+
+
+def keys_answer(cpu_p95_ms: float, within_budget: bool) -> bool:
+    """Whether key presses answered: within their budget when measuring, and without a freeze in any run."""
+    measuring = os.environ.get("CANARYSCOPE_WRITE_RELIABILITY") == "1"
+    return cpu_p95_ms < FREEZE_MS and (within_budget or not measuring)
 
 
 def panel(app: CanaryscopeApp, selector: str) -> str:
