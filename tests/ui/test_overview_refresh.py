@@ -4,9 +4,12 @@ refresh, and only the rows that changed are built and handed to the table, among
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.widget import Widget
 
 from tests.cluster import objects
 from tui.domain import triage_order
@@ -25,6 +28,7 @@ from tui.kube.parse import parse_canary
 from tui.screens import overview
 from tui.screens.overview import OverviewScreen, RowCache
 from widgets.canary_table import CanaryTable
+from widgets.steady_static import SteadyStatic
 from widgets.topbar import TopBar
 
 
@@ -210,3 +214,62 @@ async def test_a_new_second_on_the_top_line_asks_for_no_layout_pass(monkeypatch:
         await pilot.pause()
         assert layouts and not any(layouts)
         assert bar.visual is not None and "00:00:" in str(bar.render())
+
+
+async def test_a_change_that_keeps_the_summarys_shape_lays_nothing_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A layout pass reflows the whole screen and repaints the table's scrollbar: at fifty changes a second that
+    # was most of the overview's CPU. The summary line is set on every state; only a new line count lays it out.
+    layouts: list[str] = []
+    refresh = Widget.refresh
+
+    def recording(widget: Widget, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Widget:
+        if layout:
+            layouts.append(widget.id or type(widget).__name__)
+        return refresh(widget, *regions, repaint=repaint, layout=layout, **kw)
+
+    app = OverviewApp(fleet())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        summary = app.screen.query_one("#overview-summary")
+        before = str(summary.render())
+        monkeypatch.setattr(Widget, "refresh", recording)
+        for index, phase in enumerate(("Progressing", "Failed", "Succeeded", "Progressing")):
+            key = CanaryKey(f"team-{index % 100:02d}", f"app-{index:04d}")
+            app.apply([phase_change(app.state, key, phase, at=1.0 + index)])
+            await pilot.pause()
+        after = str(summary.render())
+        assert after != before, "the counts changed"
+        assert after == "1 failed · 999 ok", after
+        assert layouts == [], layouts
+
+
+async def test_the_same_summary_set_again_repaints_nothing() -> None:
+    class Recording(SteadyStatic):
+        def __init__(self) -> None:
+            super().__init__("")
+            self.asked: list[bool] = []
+
+        def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Recording:
+            self.asked.append(layout)
+            return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Recording()
+
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        line = app.query_one(Recording)
+        line.update("2 failed · 41 ok")
+        await pilot.pause()
+        line.asked.clear()
+        line.update("2 failed · 41 ok")
+        assert line.asked == [], "the same text again"
+        line.update("3 failed · 40 ok")
+        assert line.asked == [False], "as many lines, as wide as fits: a repaint alone"
+        line.update("3 failed · 40 ok\nwest: 1 failed")
+        assert line.asked == [False, True], "a new line: the screen is laid out again"
+        await pilot.pause()
+        assert str(line.render()) == "3 failed · 40 ok\nwest: 1 failed"
+        line.update(Content("x" * 60 + "\nwest: 1 failed"))
+        assert line.asked[-1] is True, "wider than the widget: it wraps, so its height may change"

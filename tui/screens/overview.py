@@ -30,6 +30,7 @@ from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.overview_filter import OverviewFilter, matches
 from widgets.scope_note import empty_scope, scope_of, trouble_line
+from widgets.steady_static import SteadyStatic
 from widgets.topbar import TopBar
 
 COLUMNS = ("namespace", "name", "phase", "weight", "failed", "primary SR", "canary SR", "why · last event")
@@ -437,11 +438,11 @@ class OverviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.mode, id="topbar")
-        yield Static("", id="overview-summary", markup=False)
+        yield SteadyStatic("", id="overview-summary", markup=False)
         filter_box = OverviewFilter(placeholder="filter: name, namespace, context or phase", id="overview-filter")
         filter_box.display = False
         yield filter_box
-        yield Static("", id="overview-note", markup=False)
+        yield SteadyStatic("", id="overview-note", markup=False)
         yield CanaryTable(self.columns.titles, self.columns.widths, id="overview")
         yield KeyBar()
 
