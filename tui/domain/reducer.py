@@ -234,8 +234,10 @@ def _put_check_value(state: AppState, key: CanaryKey, check: str, sample: CheckS
 def _put_forecast(state: AppState, key: CanaryKey, forecast: Forecast | None) -> AppState:
     if state.forecasts.get(key) == forecast:
         return state
-    forecasts = {k: v for k, v in state.forecasts.items() if k != key}
-    if forecast is not None:
+    forecasts = dict(state.forecasts)  # a C-level copy: a thousand canaries' forecasts change many times a second
+    if forecast is None:
+        del forecasts[key]
+    else:
         forecasts[key] = forecast
     return replace(state, forecasts=forecasts)
 
