@@ -9,9 +9,9 @@ from textual.widgets import Static
 
 
 class SteadyStatic(Static):
-    """Static text set again on every state (the overview's summary and notes). An unchanged text costs nothing;
-    a changed one whose lines are as many as before and fit the width repaints only itself, because a layout pass
-    reflows the whole screen and repaints the table's scrollbar with it."""
+    """Static text set again on every state (the panels, the overview's summary and notes). An unchanged text
+    costs nothing; a changed one whose lines are as many as before and none wraps repaints only itself (its height
+    follows its lines), because a layout pass reflows the whole screen and repaints the table's scrollbar with it."""
 
     def __init__(self, content: VisualType = "", **kwargs: object) -> None:
         super().__init__(content, **kwargs)  # type: ignore[arg-type]

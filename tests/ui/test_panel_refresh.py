@@ -20,7 +20,8 @@ class Ticking(StatePanel):
     def __init__(self, text: Callable[[float], str]) -> None:
         super().__init__()
         self.text = text
-        self.refreshes: list[bool] = []  # one per repaint asked: whether it asked for a layout pass too
+        self.refreshes: list[bool] = []  # one per repaint the panel asked for: whether it asked for a layout pass too
+        self._showing = False
 
     def slice_key(self, state: AppState) -> Any:
         return int(state.now)
@@ -28,9 +29,17 @@ class Ticking(StatePanel):
     def render_state(self, state: AppState) -> Content:
         return Content(self.text(state.now))
 
-    def update(self, content: Any = "", *, layout: bool = True) -> None:
-        self.refreshes.append(layout)
-        super().update(content, layout=layout)
+    def show(self, state: AppState) -> None:
+        self._showing = True
+        try:
+            super().show(state)
+        finally:
+            self._showing = False
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Ticking:
+        if getattr(self, "_showing", False):  # not the screen's own refreshes of the panel
+            self.refreshes.append(layout)
+        return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
 
 
 class PanelApp(App[None]):
