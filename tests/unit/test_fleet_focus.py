@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from tui.app.fleet_focus import FleetFocus, Selection
 from tui.domain.fleet import InContext
-from tui.domain.model import CanaryInfo, CanaryKey
-from tui.domain.observations import CanariesListed, CanaryDeleted, CanaryObserved
+from tui.domain.model import CanaryInfo, CanaryKey, Health, SourceHealth
+from tui.domain.observations import CanariesListed, CanaryDeleted, CanaryObserved, HealthObserved
 
 
 def info(name: str, phase: str = "Succeeded") -> CanaryInfo:
@@ -40,3 +40,18 @@ def test_a_status_change_keeps_the_order_and_a_new_canary_moves_the_place() -> N
     focus.select("a", CanaryKey("apps", "y"))
     assert focus.position() == (1, 3), "in flight, y comes before the canaries at rest"
     assert focus.next() == Selection("b", CanaryKey("apps", "x")), "`n` goes by name: after a/y, b/x"
+
+
+def test_the_first_screen_is_complete_when_every_context_has_listed_or_cannot() -> None:
+    focus = FleetFocus(("a", "b", "c"))
+
+    def batch(*items: InContext) -> bool:
+        focus.fold(items)
+        return focus.all_listed(items)
+
+    assert not batch(InContext("a", (listed("x"),)))
+    assert not batch(InContext("b", (HealthObserved(SourceHealth("kubernetes", Health.CONNECTING)),)))
+    # A context that cannot be reached lists nothing until it recovers: nobody waits for it.
+    assert not batch(InContext("c", (HealthObserved(SourceHealth("kubernetes", Health.UNREACHABLE, "refused")),)))
+    assert batch(InContext("b", (listed(),)))  # an empty list is a list
+    assert not batch(InContext("c", (listed("y"),))), "said once"

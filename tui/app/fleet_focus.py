@@ -8,11 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tui.domain.changes import same_keys
-from tui.domain.fleet import Fleet, InContext, reduce_fleet
-from tui.domain.model import CanaryKey
+from tui.domain.fleet import LOCAL, Fleet, InContext, reduce_fleet
+from tui.domain.fleet_health import context_health
+from tui.domain.model import CanaryKey, Health
 from tui.domain.observations import CanariesListed, CanarySelected, Observation
 from tui.domain.state import AppState, CanaryView
 from tui.domain.triage_order import TriageOrder
+
+# A context in one of these states lists nothing until it recovers; the first screen does not wait for it.
+GAVE_UP = (Health.UNREACHABLE, Health.FORBIDDEN, Health.NOT_INSTALLED)
 
 
 @dataclass(frozen=True)
@@ -23,19 +27,23 @@ class Selection:
     key: CanaryKey | None
 
 
-def lists_canaries(observations: Iterable[Observation | InContext]) -> bool:
-    """Some context's list of canaries is among these."""
+def listing_contexts(observations: Iterable[Observation | InContext]) -> set[str]:
+    """The contexts whose list of canaries is among these (LOCAL for observations of no context)."""
+    listed: set[str] = set()
     for observation in observations:
         inner = observation.observations if isinstance(observation, InContext) else (observation,)
         if any(isinstance(o, CanariesListed) for o in inner):
-            return True
-    return False
+            listed.add(observation.context if isinstance(observation, InContext) else LOCAL)
+    return listed
 
 
 class FleetFocus:
     def __init__(self, contexts: Sequence[str]) -> None:
         self.fleet = Fleet.of_contexts(contexts)
         self.context = contexts[0]
+        # The contexts whose first list has not come: the first screen is every context's canaries, and until it
+        # is drawn no context starts its other watches (their lists would compete with the canaries' for the CPU).
+        self.unlisted = set(contexts)
         self._order = TriageOrder()
         # Every context's canaries when `n`'s order (by name) was last built, the order, and each selection's place
         # in it: a thousand canaries change many times a second, and only their coming and going changes it.
@@ -48,6 +56,19 @@ class FleetFocus:
     @property
     def selection(self) -> Selection:
         return Selection(self.context, self.state.selected)
+
+    def all_listed(self, observations: Iterable[Observation | InContext]) -> bool:
+        """Whether, with these (folded) observations, the last context has brought its first list or failed to: a
+        context that cannot be reached or read holds no other up."""
+        if not self.unlisted:
+            return False
+        self.unlisted -= listing_contexts(observations)
+        self.unlisted = {
+            context
+            for context in self.unlisted
+            if context_health(context, self.fleet.state_of(context)).state not in GAVE_UP
+        }
+        return not self.unlisted
 
     def fold(self, observations: Iterable[Observation | InContext]) -> bool:
         """True when any context's state changed."""

@@ -18,7 +18,7 @@ from styles import STYLESHEET
 from tui.actions import ActionKind, RolloutActions
 from tui.app import navigation
 from tui.app.acting import Acting
-from tui.app.fleet_focus import FleetFocus, Selection, lists_canaries
+from tui.app.fleet_focus import FleetFocus, Selection
 from tui.app.messages import ObservationBatch, ObservationsPending
 from tui.app.navigation import Navigator, screen_factories
 from tui.app.presenting import Presenter
@@ -192,8 +192,9 @@ class CanaryscopeApp(App[int]):
 
     def _apply_fleet(self, observations: list[Observation]) -> None:
         assert self.focus is not None
-        listed = not self._listed and lists_canaries(observations)
-        if self.focus.fold(observations):
+        folded = self.focus.fold(observations)
+        listed = not self._listed and self.focus.all_listed(observations)
+        if folded:
             self.state = self.focus.state
             self._show(self.state)
             after_fleet = getattr(self.actions, "after_fleet", None)
