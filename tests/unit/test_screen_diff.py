@@ -108,6 +108,14 @@ def test_cells_measure_wide_and_combining_characters() -> None:
     assert cells[2][1] == bold and cells[3][1] == bold
 
 
+def test_plain_ascii_and_control_characters_are_measured_alike() -> None:
+    dim = Style(dim=True)
+    # An ASCII control character is zero cells wide, as Rich measures it; a printable run is one cell each.
+    cells = cells_of([Segment("ok 12", dim), Segment("a\tb", None), Segment("~", dim)])
+    assert [c for c, _ in cells] == ["o", "k", " ", "1", "2", "a\t", "b", "~"]
+    assert [s for _, s in cells] == [dim] * 5 + [None, None, dim]
+
+
 def test_changed_runs_join_small_gaps_and_keep_wide_characters_whole() -> None:
     old = cells_of([Segment("12:00:05 status ok " + " " * 30 + "x")])
     new = cells_of([Segment("12:00:06 status ok " + " " * 30 + "y")])

@@ -16,6 +16,7 @@ made it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from rich.cells import get_character_cell_size
@@ -41,9 +42,12 @@ UNKNOWN: Cell = ("\x00", None)  # never equal to a real cell
 def cells_of(segments: Iterable[Segment]) -> list[Cell]:
     """One (character, style) per terminal cell, as Rich measures them."""
     cells: list[Cell] = []
-    append = cells.append
+    append, extend = cells.append, cells.extend
     for text, style, control in segments:
         if control:
+            continue
+        if text.isascii() and text.isprintable():  # one cell per character, checked in C: most of every line
+            extend(zip(text, repeat(style)))
             continue
         for char in text:
             width = get_character_cell_size(char)
