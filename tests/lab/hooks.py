@@ -9,7 +9,9 @@ initialise it, then makes one release traced with an independent FlaggerTrace:
 * `lab-hooks-load`: pre-rollout and rollout tasks (`type: cmd`, queued) that send load with curl through the
   mesh emulator's ingress, the only traffic the canary gets;
 * `lab-deadline-canary`: a release whose pods ask for a node that does not exist, so they stay Pending and the
-  canary Deployment never becomes available (progressDeadlineSeconds 90);
+  canary Deployment never becomes available (progressDeadlineSeconds 95: the deadline falls between two ticks,
+  so the second the cluster stamps on the Deployment's condition, late on a busy machine, cannot move it across
+  one);
 * `lab-gate-promote` and `lab-gate-rollback`: a confirm-promotion gate (and a rollback hook) on the loadtester's
   /gate/check and /rollback/check, with a steady load; the run waits in WaitingPromotion for the test to press
   canaryscope's `p` or `a`.
@@ -18,6 +20,7 @@ initialise it, then makes one release traced with an independent FlaggerTrace:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 import traceback
@@ -43,6 +46,9 @@ PREFAIL, LOAD, DEADLINE, GATE_PROMOTE, GATE_ROLLBACK = (
     "lab-gate-rollback",
 )
 GATED = (GATE_PROMOTE, GATE_ROLLBACK)
+# Half an interval past a tick: at 90 s the deadline fell on the ninth tick, and whether that tick warned once more
+# depended on the second the deployment controller stamped on the condition (a second late made ten warnings).
+DEADLINE_S = 95
 # The simulation's scenario-wide fields for a canary: the load test's canary gets no other traffic.
 SIMULATED_LOAD = {LOAD: {"backgroundOn": False}}
 # The run's end: the phase each release ends in (the gated ones wait for the test's key first).
@@ -70,7 +76,7 @@ SIMULATED = {
             for hook_type in ("pre-rollout", "rollout")
         ],
     },
-    DEADLINE: {"neverReady": "canary"},
+    DEADLINE: {"neverReady": "canary", "progressDeadlineSeconds": DEADLINE_S},
     GATE_PROMOTE: {"gates": ["confirm-promotion"]},
     GATE_ROLLBACK: {"gates": ["confirm-promotion", "rollback"]},
 }
@@ -196,6 +202,8 @@ class HookRuns:
         from kubernetes import client
 
         spec = apps.lab_canary(run.namespace)
+        if run.namespace == DEADLINE:
+            spec = dataclasses.replace(spec, progress_deadline_s=DEADLINE_S)
         objects = apps.app_objects(spec, self.lab.extras[full_lab.EVENT_WEBHOOK], "linkerd", host=host(run.namespace))
         canary = objects[-1]
         webhooks = canary["spec"]["analysis"]["webhooks"]

@@ -238,7 +238,7 @@ def test_a_canary_that_never_becomes_ready_is_rolled_back_at_its_progress_deadli
     ]
     assert statuses[-1] == ("Failed", 0, 0)
     # The simulation decides the same, tick for tick: one readiness warning per tick until the tick whose `now` is
-    # past the scale-up's whole second plus the deadline (progressDeadlineSeconds 90 at 10 s: nine of them).
-    assert len(waiting) == 9
+    # past the condition's whole second plus the deadline (progressDeadlineSeconds 95 at 10 s: ten of them).
+    assert len(waiting) == 10
     real = reduce(run.trace.events(), statuses, run.trace.router(), readiness=True)
     assert_simulation_matches(DEADLINE, real, readiness=True)
