@@ -46,6 +46,14 @@ def _overview_cell(first: CanaryRef, column: int, wanted: Callable[[str], bool])
     return shown
 
 
+def _first_row(first: CanaryRef) -> Callable[[str], bool]:
+    def shown(text: str) -> bool:
+        rows = screens.overview_rows(text)
+        return bool(rows) and rows[0][:2] == [first.namespace, first.name]
+
+    return shown
+
+
 def shown_on(first: CanaryRef, screen: str, kind: str, value: str) -> Callable[[str], bool]:
     """The screen text shows the first canary with the changed value."""
     if screen == "overview":
@@ -120,6 +128,13 @@ def one_run(
                 time.sleep(2.0)  # past the writer's start
                 busy = cpu_percent(term, cpu_s)
                 rss = term.rss_bytes()
+                # In triage order the rows the writer fails come first and push the probe's row off the screen;
+                # sorted by name (`]` twice: namespace, then name) it is the first row, and stays there; Home
+                # moves the cursor (and the view) to it from whichever failed row it was following.
+                term.send("]")
+                term.send("]")
+                term.send("home")
+                term.wait_for(_first_row(first), 20)
                 overview = timed_changes(term, helper, first, "overview", samples, rng)
                 term.wait_for(_overview_cell(first, 0, lambda cell: True), 10)
                 # The cursor follows rows that newly fail (the writer fails others) until a key moves it: the filter
