@@ -40,8 +40,10 @@ from tui.sources.port import Source
 # While observations stream in, they are folded and shown at most once per frame of this length: at a thousand
 # canaries changing fifty times a second, each change would otherwise cost the screen a refresh and the compositor a
 # frame of its own. A change more than a frame after the last one, or the first to follow it within a frame (a change
-# right after the clock's tick), is shown at once: only a stream waits for frames.
-FRAME_S = 1 / 30
+# right after the clock's tick), is shown at once: only a stream waits for frames. Twenty a second: a table that
+# changes faster is not read any better, and at 1,000 canaries a 30th of a second cost a quarter more CPU (change to
+# screen p95 40-50 ms at 30 a second, 70-105 ms at 15; BENCHMARKS.md).
+FRAME_S = 1 / 20
 
 if TYPE_CHECKING:
     from tui.app.recording import CastRecorder
