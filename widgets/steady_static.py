@@ -1,4 +1,4 @@
-"""A line or two of text that many frames set again: repainted only when the text changes."""
+"""Text that many frames set again (panels, summary lines): repainted only when it changes."""
 
 from __future__ import annotations
 

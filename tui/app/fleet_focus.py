@@ -62,11 +62,11 @@ class FleetFocus:
         context that cannot be reached or read holds no other up."""
         if not self.unlisted:
             return False
-        self.unlisted -= listing_contexts(observations)
+        listed = listing_contexts(observations)
         self.unlisted = {
             context
             for context in self.unlisted
-            if context_health(context, self.fleet.state_of(context)).state not in GAVE_UP
+            if context not in listed and context_health(context, self.fleet.state_of(context)).state not in GAVE_UP
         }
         return not self.unlisted
 
