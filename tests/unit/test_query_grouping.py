@@ -89,7 +89,7 @@ def test_canaries_the_answer_cannot_tell_apart_are_each_asked_their_own_selector
         (grouped,) = plan(template, TWO) or []
         assert grouped.labels == (MARKER,) and grouped.rows == (("0",), ("1",))
     answer = [{"metric": {MARKER: "1"}, "value": [0, "2"]}, {"metric": {MARKER: "0"}, "value": [0, "1"]}]
-    assert grouped.share(0, answer) == [answer[1]] and grouped.share(1, answer) == [answer[0]]
+    assert grouped.shares(answer)[0] == [answer[1]] and grouped.shares(answer)[1] == [answer[0]]
 
 
 @pytest.mark.parametrize("value", ["it's", 'say "hi"', "back\\slash", "new\nline", "tick`"])
@@ -112,10 +112,43 @@ def test_a_canary_without_series_gets_nothing_never_anothers_value() -> None:
         {"metric": {"namespace": "a", "deployment": "web"}, "value": [0, "1"]},
         {"metric": {"namespace": "b", "deployment": "api"}, "value": [0, "2"]},
     ]
-    assert grouped.share(0, answer) == [answer[0]]
-    assert grouped.share(1, answer) == [answer[1]]
-    assert grouped.share(2, answer) == [], "a/api has no series: its own query would answer nothing"
-    assert grouped.share(0, "not a vector") == []
+    assert grouped.shares(answer) == {0: [answer[0]], 1: [answer[1]], 2: []}, "a/api has no series: none of another's"
+    assert grouped.shares("not a vector") == {0: [], 1: [], 2: []}
+
+
+label_value = st.one_of(st.sampled_from(["a", "b", "web", "api", ""]), st.lists(st.just("a"), max_size=1))
+samples = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "metric": st.fixed_dictionaries(
+                {}, optional={"namespace": label_value, "deployment": label_value, "pod": st.just("p")}
+            ),
+            "value": st.tuples(st.just(0), st.sampled_from(["1", "2"])),
+        }
+    ),
+    st.just({"metric": "not a map"}),
+    st.just("not a sample"),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(samples, max_size=12))
+def test_one_pass_shares_out_what_each_canarys_own_filter_would(answer: list[object]) -> None:
+    # The answer is indexed once by its distinguishing labels; each member gets exactly the samples whose labels
+    # equal its row, in the answer's order, and a hostile sample (no map, a label that is not text) goes to no one.
+    (grouped,) = plan(RATE, [model("a", "web"), model("b", "api"), model("a", "api")]) or []
+
+    def own(member: int) -> list[object]:
+        row = dict(zip(grouped.labels, grouped.rows[grouped.members.index(member)], strict=True))
+        return [
+            s
+            for s in answer
+            if isinstance(s, dict)
+            and isinstance(s.get("metric"), dict)
+            and all(s["metric"].get(k, "") == v for k, v in row.items())
+        ]
+
+    assert grouped.shares(answer) == {m: own(m) for m in grouped.members}
 
 
 names = st.text(alphabet="abc.-1", min_size=1, max_size=6).filter(lambda s: s[0].isalnum())
@@ -147,6 +180,6 @@ def test_groups_are_bounded_and_each_answer_row_goes_to_its_canary_only(
         ]
         for member in grouped.members:
             ns, target = canaries[member]
-            assert [s["metric"] for s in grouped.share(member, answer)] == [{"namespace": ns, "deployment": target}]
+            assert [s["metric"] for s in grouped.shares(answer)[member]] == [{"namespace": ns, "deployment": target}]
     if not groups:
         assert len(RATE) + 40 > max_chars or len(canaries) < 2

@@ -99,12 +99,10 @@ def _too_much(outcome: Any) -> bool:
     return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
 
 
-def _share(grouped: Grouped, member: int, outcome: Any, sent: str, own: str) -> Any:
-    """A canary's part of a grouped answer; a failure worded for the canary's own query (no grouped text in it)."""
-    if isinstance(outcome, BaseException):
-        text = str(outcome).replace(sent, own).replace(quote_plus(sent), quote_plus(own))
-        return RuntimeError(text) if text.strip() else outcome
-    return grouped.share(member, outcome)
+def _own_failure(outcome: BaseException, sent: str, own: str) -> BaseException:
+    """A grouped query's failure worded for the canary's own query (no grouped text in it)."""
+    text = str(outcome).replace(sent, own).replace(quote_plus(sent), quote_plus(own))
+    return RuntimeError(text) if text.strip() else outcome
 
 
 class CheckPoller:
@@ -231,12 +229,18 @@ class CheckPoller:
                 # answer or error.
                 self._ungrouped[request.group_key] = now + UNGROUPED_S
                 continue
+            shares = (
+                request.grouped.shares(outcome)
+                if request.grouped is not None and not isinstance(outcome, BaseException)
+                else None
+            )
             for rendered, member in request.parts:
-                answer = (
-                    outcome
-                    if request.grouped is None
-                    else _share(request.grouped, member, outcome, request.query, rendered)
-                )
+                if request.grouped is None:
+                    answer = outcome
+                elif shares is None:
+                    answer = _own_failure(outcome, request.query, rendered)
+                else:
+                    answer = shares[member]
                 for item in by_query[(request.endpoint, rendered)]:
                     observations.append(self._observed(item, Answered(answer), at))
                     self._next[(item.key, item.check.name)] = now + interval_seconds(item.check)

@@ -484,15 +484,22 @@ class Grouped:
     labels: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # each member's value of each label, in `members` order
 
-    def share(self, member: int, result: Any) -> list[Any]:
-        """The samples of the answer that the member's own query selects, in the answer's order."""
-        row = self.rows[self.members.index(member)]
-        found = []
+    def shares(self, result: Any) -> dict[int, list[Any]]:
+        """Each member's samples of the answer (those its own query selects), in the answer's order.
+
+        One pass over the answer, keyed by the distinguishing labels: a thousand members sharing a thousand series
+        cost a thousand lookups, not a million comparisons."""
+        by_row: dict[tuple[Any, ...], list[Any]] = {}
         for sample in result if isinstance(result, list) else []:
             metric = sample.get("metric") if isinstance(sample, dict) else None
-            if isinstance(metric, dict) and all(metric.get(k, "") == v for k, v in zip(self.labels, row, strict=True)):
-                found.append(sample)
-        return found
+            if not isinstance(metric, dict):
+                continue
+            key = tuple(metric.get(label, "") for label in self.labels)
+            try:
+                by_row.setdefault(key, []).append(sample)
+            except TypeError:
+                continue  # a label value that is not text (hostile answer) equals no member's
+        return {member: list(by_row.get(row, ())) for member, row in zip(self.members, self.rows, strict=True)}
 
 
 def _placeheld(template: str, models: Sequence[TemplateModel]) -> tuple[str, list[dict[int, str]]] | None:
