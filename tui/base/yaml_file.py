@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.base import yaml_fast
 from tui.base.file_limits import MIB, FileTooLarge, read_bytes_limited
 from tui.cmdline.duration import DurationError, parse_duration
 
@@ -40,7 +41,7 @@ def load_yaml_document(path: str | Path, limit: int = MIB) -> Any:
     import yaml  # only user files need it, not the built-in scenarios `canaryscope demo` starts with
 
     try:
-        return yaml.safe_load(text)
+        return yaml_fast.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise YamlReadProblem(

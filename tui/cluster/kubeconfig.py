@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.base import redact
+from tui.base import redact, yaml_fast
 from tui.base.file_limits import KUBECONFIG_LIMIT
 from tui.base.yaml_file import YamlReadProblem, load_yaml_document
 from tui.cluster import kubeconfig_plain, lazy_kubernetes
@@ -195,7 +195,7 @@ def _register_credentials(paths: list[Path], configuration: Any) -> None:
 
     for path in paths:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = yaml_fast.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         users = document.get("users") if isinstance(document, dict) else None
@@ -258,7 +258,7 @@ def _check_references(name: str, entry: dict[str, Any], paths: list[Path], confi
     names: dict[str, set[str]] = {"users": set(), "clusters": set()}
     for path in paths:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = yaml_fast.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return  # already read once by the client; leave the wording of other problems to it
         for kind, found in names.items():
@@ -277,7 +277,7 @@ def _named(paths: list[Path], kind: str, name: object) -> tuple[dict[str, Any], 
 
     for path in paths:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = yaml_fast.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         items = document.get(kind) if isinstance(document, dict) else None

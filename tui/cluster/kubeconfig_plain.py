@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.base import yaml_fast
+
 # The user keys read here; any other one that could change how the client authenticates sends the document to it.
 _FOREIGN_USER_KEYS = ("auth-provider", "exec")
 
@@ -237,7 +239,5 @@ def _remove_temporaries() -> None:
 
 def read_yaml(path: str | Path) -> object:
     """One file as the client reads it (PyYAML's safe loader, the platform's encoding)."""
-    import yaml
-
     with open(path) as handle:
-        return yaml.safe_load(handle)
+        return yaml_fast.safe_load(handle.read())
