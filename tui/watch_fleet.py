@@ -45,7 +45,6 @@ def run_fleet(args: argparse.Namespace, wanted: Sequence[str], cli: WatchSteps) 
         return contexts[0]
     cli.apply_lab_defaults(args)
     prometheus, logger = cli.reader_options(args)
-    extra = cli.presentation_options(args)
     holder: list[Any] = []
     fleet_actions = FleetActions({}, read_only=args.read_only)
     build = _builder(args, prometheus, logger, holder, fleet_actions, cli.build_actions)
@@ -56,8 +55,9 @@ def run_fleet(args: argparse.Namespace, wanted: Sequence[str], cli: WatchSteps) 
     source = FleetSource(members, scope)
     fleet_actions.needs_confirmation = not args.yes and not args.read_only
     fleet_actions.blocking = not args.read_only
-    source.begin()
+    source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:
+        extra = cli.presentation_options(args)
         started = time.monotonic()
         title = f"canaryscope {', '.join(contexts)}"
         recorder = cli.open_recorder(args.record, lambda: time.monotonic() - started, time.time(), title, args.theme)
