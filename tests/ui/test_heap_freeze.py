@@ -73,3 +73,33 @@ async def test_the_collector_paused_for_the_start_runs_again_after_the_first_fra
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_a_first_list_in_before_the_first_screen_goes_out_before_the_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Several contexts list while the app starts: their lists are in the state when the first screen is chosen.
+    # The frame that draws them must reach the terminal before the collection holds the interpreter.
+    holder: list[CanaryscopeApp] = []
+    seen = frozen_screens(monkeypatch, holder)
+    infos = tuple(parse_canary(objects.canary(f"app-{i:02d}", f"team-{i % 3}")) for i in range(30))
+
+    class ListedAtStart(SimulationSource):
+        def start(self, sink: object) -> None:
+            super().start(sink)  # type: ignore[arg-type]
+            assert self._sink is not None
+            self._sink.hand_over([CanariesListed(infos, None, 0.0)])  # type: ignore[arg-type]
+
+        def first_list_shown(self) -> None:
+            pass
+
+    sim = simulation(TWO)
+    app = CanaryscopeApp(ListedAtStart(sim, speed=5, autorun=False), SimActions(sim), start_with_overview=True)
+    holder.append(app)
+    frames: list[int] = []
+    output = app.terminal.output
+    monkeypatch.setattr(app.terminal, "output", lambda renderable: (frames.append(len(seen)), output(renderable))[1])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: bool(seen), "the collection after the first frame")
+    assert "of 30)" in seen[0]
+    assert frames and frames[0] == 0, "a frame went out before the collection"

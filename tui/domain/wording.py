@@ -149,7 +149,7 @@ def shorten(text: str, width: int, *, keep: str = "") -> str:
     `value < threshold` of a halt message), survives whole when it fits: the part before it is cut instead."""
     if width <= 0:
         return ""
-    if cell_len(text) <= width:
+    if (len(text) <= width and text.isascii()) or cell_len(text) <= width:  # ASCII: at most a cell a character
         return text
     if width == 1:
         return ELLIPSIS
@@ -162,7 +162,7 @@ def shorten(text: str, width: int, *, keep: str = "") -> str:
 
 def shorten_middle(text: str, width: int) -> str:
     """`text` in at most `width` cells with `…` in the middle: the ends of names (`-canary-7`) tell them apart."""
-    if cell_len(text) <= width:
+    if (len(text) <= width and text.isascii()) or cell_len(text) <= width:
         return text
     if width <= 2:
         return shorten(text, width)

@@ -8,6 +8,7 @@ so `gatewayapi` without a version routes through Istio's VirtualService.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Flagger's -mesh-provider default (cmd/flagger/main.go).
 FLAGGER_DEFAULT = "istio"
@@ -48,6 +49,7 @@ class Resolved:
     unknown: bool = False
 
 
+@lru_cache(maxsize=256)  # asked for every row on every state; a cluster has a handful of provider names
 def router_family(name: str) -> Resolved:
     """The router Flagger uses for a provider name (`linkerd` → smi, `gatewayapi:v1` → gatewayapi, `foo` → istio)."""
     for prefix, family in _PREFIXES:

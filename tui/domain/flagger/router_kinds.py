@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from tui.domain.model import CanaryInfo, RouterInfo
 
@@ -179,6 +180,7 @@ def kind_of(router: RouterInfo) -> RouterKind | None:
     return fallback
 
 
+@lru_cache(maxsize=64)  # a handful of families, asked for every row on every state
 def kinds_of_family(family: str) -> tuple[RouterKind, ...]:
     return tuple(rk for rk in ROUTER_KINDS if family in rk.families)
 
