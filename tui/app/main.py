@@ -97,6 +97,7 @@ class CanaryscopeApp(App[int]):
         self.screenshot_dir = screenshot_dir or Path.cwd()
         self.presenter = Presenter(self, script, recorder)
         self.terminal = Terminal(self)
+        self._terminal_gone = False
         self.acting = Acting(self, self._acting_actions, lambda: self.state, lambda: self.source.pump())
 
     # The screens, by the navigator's names.
@@ -117,6 +118,11 @@ class CanaryscopeApp(App[int]):
     # Textual's private hook for each compositor update, handed to tui.app.terminal (only the changed cells go out). A
     # thin override rather than a mixin: one plain base class, and one visible method to override in a subclass.
     def _display(self, screen: Screen, renderable: Any) -> None:
+        if self.terminal.gone():
+            if not self._terminal_gone:
+                self._terminal_gone = True
+                self.exit(return_code=1)  # nobody can see or steer the app: its watches and load end with it
+            return
         super()._display(screen, self.terminal.output(renderable))
 
     def on_resize(self, _event: events.Resize) -> None:

@@ -49,6 +49,13 @@ class Terminal:
             and not getattr(app, "_batch_count", 1)
         )
 
+    def gone(self) -> bool:
+        """The terminal went away without a hang-up signal: Textual's writer thread died on a write to it. (A pty
+        closed under a process that never made it its controlling terminal sends no SIGHUP; the app would then block
+        on the writer's full queue while the input thread spins on end-of-file.)"""
+        writer = getattr(getattr(self._app, "_driver", None), "_writer_thread", None)
+        return writer is not None and not writer.is_alive() and self.writes_to_terminal()
+
     def forget(self) -> None:
         """The terminal no longer shows what was written (a resize reflowed it): the next update goes out whole."""
         if self.screen_diff is not None:
