@@ -140,15 +140,11 @@ class EventsPanel(Vertical):
         if not events:
             return
         log = self.query_one(LineLog)
-        # Follow the newest event unless the reader has scrolled up to older ones.
-        follow = log.scroll_y >= log.max_scroll_y - 1
         colours = LogColours.from_theme(self.app.theme_variables)
         for logged in events:
             log.write(event_line(logged.event, colours, compact=self.compact))
         self._shown += len(events)
-        if follow:
-            # After the layout has taken the new lines in, or the end would be the old one.
-            log.call_after_refresh(log.scroll_end, animate=False, immediate=True)
+        log.follow()  # the newest event, unless the reader has scrolled up to older ones
 
     def _rewrite(self, state: AppState) -> None:
         self.query_one(LineLog).clear()

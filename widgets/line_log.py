@@ -36,6 +36,18 @@ class LineLog(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._counts: deque[int] = deque()
         self._wrapped_at = 0
+        # The view stays on the newest line until the reader scrolls up. Decided when the view moves, not when lines
+        # arrive: a log that got shorter (a panel above it grew) is still following, though no longer at its end.
+        self.following = True
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y - 1
+
+    def follow(self) -> None:
+        """Scroll to the newest line once the layout has taken in what was written, if the view is following."""
+        if self.following:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     @property
     def lines(self) -> list[Strip]:
@@ -107,6 +119,7 @@ class LineLog(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._wrap_to(self._width())
+        self.follow()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -70,3 +70,30 @@ async def test_clear_empties_it() -> None:
         log.clear()
         await pilot.pause()
         assert log.lines == [] and log.render_line(0).text.strip() == ""
+
+
+async def test_it_keeps_following_the_newest_line_when_it_gets_shorter_and_stops_when_scrolled_up() -> None:
+    # A panel above the log that grows makes the log shorter: the view is no longer at the end, yet the reader did
+    # not scroll away, so the next line (and the resize itself) must still bring the view to the end.
+    app = LogApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        log = app.query_one(LineLog)
+        for n in range(40):
+            log.write(Text(f"entry {n}"))
+        log.follow()
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y > 0
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert log.following and log.scroll_y == log.max_scroll_y, "the shorter log still shows the newest line"
+        log.write(Text("entry 40"))
+        log.follow()
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+        assert log.render_line(log.size.height - 1).text.rstrip() == "entry 40"
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        log.write(Text("entry 41"))
+        log.follow()
+        await pilot.pause()
+        assert not log.following and log.scroll_y == 0, "a reader who scrolled up stays where they are"
