@@ -144,12 +144,17 @@ def latency(ms: float) -> str:
 ELLIPSIS = "…"
 
 
+def _fits(text: str, width: int) -> bool:
+    # ASCII takes at most a cell a character: no need to measure it cell by cell when it is short enough.
+    return (len(text) <= width and text.isascii()) or cell_len(text) <= width
+
+
 def shorten(text: str, width: int, *, keep: str = "") -> str:
     """`text` in at most `width` cells: cut with `…`, never silently. `keep`, a tail of `text` (such as the
     `value < threshold` of a halt message), survives whole when it fits: the part before it is cut instead."""
     if width <= 0:
         return ""
-    if (len(text) <= width and text.isascii()) or cell_len(text) <= width:  # ASCII: at most a cell a character
+    if _fits(text, width):
         return text
     if width == 1:
         return ELLIPSIS
@@ -162,7 +167,7 @@ def shorten(text: str, width: int, *, keep: str = "") -> str:
 
 def shorten_middle(text: str, width: int) -> str:
     """`text` in at most `width` cells with `…` in the middle: the ends of names (`-canary-7`) tell them apart."""
-    if (len(text) <= width and text.isascii()) or cell_len(text) <= width:
+    if _fits(text, width):
         return text
     if width <= 2:
         return shorten(text, width)
