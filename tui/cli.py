@@ -440,7 +440,12 @@ def _run_one_context(args: argparse.Namespace) -> int:
     )
     forecasts = LiveForecasts()
     source = ClusterSource(
-        connection, target, options, forecaster=forecasts.changed, forecast_inputs=forecasts.observed
+        connection,
+        target,
+        options,
+        forecaster=forecasts.changed,
+        forecast_inputs=forecasts.observed,
+        forecast_follow=forecasts.follow,
     )
     source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:

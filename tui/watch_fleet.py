@@ -114,7 +114,12 @@ def _builder(
         target = ClusterTarget(args.kubeconfig, context, namespace, None)
         forecasts = LiveForecasts()
         source = ClusterSource(
-            connection, target, options, forecaster=forecasts.changed, forecast_inputs=forecasts.observed
+            connection,
+            target,
+            options,
+            forecaster=forecasts.changed,
+            forecast_inputs=forecasts.observed,
+            forecast_follow=forecasts.follow,
         )
 
         def state() -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cluster.kubeconfig import ClusterTarget, connect
-from tui.cluster.source import ClusterOptions, ClusterSource, Forecaster, ForecastInputs
+from tui.cluster.source import ClusterOptions, ClusterSource, Forecaster, ForecastFollow, ForecastInputs
 from tui.domain.observations import Observation
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
@@ -37,6 +37,7 @@ class Harness:
         options: ClusterOptions | None = None,
         forecaster: Forecaster | None = None,
         forecast_inputs: ForecastInputs | None = None,
+        forecast_follow: ForecastFollow | None = None,
     ) -> None:
         connection = connect(str(kubeconfig), None)
         target = ClusterTarget(str(kubeconfig), connection.context, namespace, canary)
@@ -46,6 +47,7 @@ class Harness:
             options or ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0),
             forecaster=forecaster,
             forecast_inputs=forecast_inputs,
+            forecast_follow=forecast_follow,
         )
         self.sink = StateSink()
 

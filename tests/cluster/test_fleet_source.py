@@ -22,6 +22,7 @@ from tui.cluster.source import ClusterOptions, ClusterSource
 from tui.domain.fleet import Fleet, reduce_fleet
 from tui.domain.model import CanaryKey, Health
 from tui.domain.observations import Observation
+from tui.sim.live_forecast import LiveForecasts
 
 KEY = CanaryKey("test", "examiner")
 OPTIONS = ClusterOptions(prometheus=None, logger=None, read_timeout_s=5.0)
@@ -38,14 +39,15 @@ class FleetSink:
 class Watching:
     """A FleetSource over the given contexts of a kubeconfig, folding into a Fleet."""
 
-    def __init__(self, kubeconfig: str | None, contexts: tuple[str, ...]) -> None:
+    def __init__(self, kubeconfig: str | None, contexts: tuple[str, ...], builder: Builder | None = None) -> None:
         members: dict[str, ClusterSource | LoadingContext] = {}
+        make = builder or build
         for context in contexts:
             try:
-                members[context] = build(kubeconfig, connect(kubeconfig, context))
+                members[context] = make(kubeconfig, connect(kubeconfig, context))
             except ClusterConfigError as exc:
                 members[context] = LoadingContext(
-                    context, str(exc), lambda c: connect(kubeconfig, c), lambda conn: build(kubeconfig, conn)
+                    context, str(exc), lambda c: connect(kubeconfig, c), lambda conn: make(kubeconfig, conn)
                 )
         self.source = FleetSource(members, "test")
         self.sink = FleetSink(contexts)
@@ -71,8 +73,24 @@ class Watching:
             self.source.pump()
 
 
+Builder = Callable[[str | None, Connection], ClusterSource]
+
+
 def build(kubeconfig: str | None, connection: Connection) -> ClusterSource:
     return ClusterSource(connection, ClusterTarget(kubeconfig, connection.context, "test", None), OPTIONS)
+
+
+def forecasting(kubeconfig: str | None, connection: Connection) -> ClusterSource:
+    """A context's source with forecasts, as the command line wires it."""
+    forecasts = LiveForecasts()
+    return ClusterSource(
+        connection,
+        ClusterTarget(kubeconfig, connection.context, "test", None),
+        OPTIONS,
+        forecaster=forecasts.changed,
+        forecast_inputs=forecasts.observed,
+        forecast_follow=forecasts.follow,
+    )
 
 
 def weight(fleet: Fleet, context: str) -> int | None:
@@ -298,3 +316,27 @@ def test_a_context_whose_server_is_killed_and_restarted_resyncs_while_the_other_
             assert weight(w.sink.fleet, "west") == 40
         finally:
             restarted.stop()
+
+
+def test_only_the_followed_contexts_canary_is_forecast(standins: list[ApiServer], tmp_path: Path) -> None:
+    east, west, _ = standins
+    seed(east, 10)
+    seed(west, 30)
+    kubeconfig = str(one_kubeconfig(tmp_path / "kubeconfig", {"east": east.url, "west": west.url}))
+
+    def forecast_in(context: str) -> Callable[[Fleet], bool]:
+        return lambda f: KEY in f.state_of(context).forecasts
+
+    with Watching(kubeconfig, ("east", "west"), forecasting) as w:
+        w.wait_for(lambda f: forecast_in("east")(f) and forecast_in("west")(f), "both forecasts (none followed yet)")
+        east.wait_for_watches("canaries.flagger.app")
+        west.wait_for_watches("canaries.flagger.app")
+        w.source.follow("east", KEY)
+        west.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 40})
+        w.wait_for(lambda f: not forecast_in("west")(f), "west's forecast withdrawn once it changed")
+        east.patch_status("canaries.flagger.app", "examiner", "test", {"canaryWeight": 20})
+        w.wait_for(lambda f: f.state_of("east").forecasts[KEY].ticks_left == 8, "east forecast again from 20 %")
+        assert not forecast_in("west")(w.sink.fleet)
+        w.source.follow("west", KEY)
+        w.wait_for(forecast_in("west"), "west's forecast, once followed")
+        assert w.sink.fleet.state_of("west").forecasts[KEY].ticks_left == 6

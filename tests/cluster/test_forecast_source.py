@@ -9,8 +9,11 @@ from typing import Any
 from tests import router_objects as ro
 from tests.cluster import objects
 from tests.cluster.harness import Harness
+from tests.cluster.test_actions import actions_for
 from tests.standin.apiserver import ApiServer
 from tests.standin.events import EventRecorder
+from tests.waiting import settle
+from tui.app import CanaryscopeApp
 from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_timestamp
 from tui.sim.live_forecast import LiveForecasts
@@ -120,3 +123,73 @@ def test_a_confirm_promotion_gate_that_passed_is_open_though_the_phase_still_wai
             lambda s: s.forecasts.get(KEY) is not None and s.forecasts[KEY].promotion_at is not None,
             what="a promotion time",
         )
+
+
+# --- forecasts for the followed canary only ---------------------------------------------------------------------
+
+OTHER = CanaryKey("test", "other")
+
+
+def following(kubeconfig: Path) -> Harness:
+    """The source as the command line wires it, able to narrow its forecasts to the followed canary."""
+    forecasts = LiveForecasts()
+    return Harness(
+        kubeconfig,
+        forecaster=forecasts.changed,
+        forecast_inputs=forecasts.observed,
+        forecast_follow=forecasts.follow,
+    )
+
+
+def test_only_the_followed_canary_is_forecast(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    apiserver.put(objects.canary(OTHER.name, phase="Progressing", weight=20))
+    with following(kubeconfig) as h:
+        h.wait_for(lambda s: KEY in s.forecasts and OTHER in s.forecasts, what="both forecasts (nothing followed yet)")
+        h.source.follow(None, KEY)
+        # The other canary moves on: its forecast is withdrawn, not made again, and not left stale.
+        apiserver.put(objects.canary(OTHER.name, phase="Progressing", weight=30))
+        h.wait_for(lambda s: OTHER not in s.forecasts, what="the other canary's forecast withdrawn")
+        assert h.state.canaries[OTHER].info.canary_weight == 30
+        # The followed one still gets a new forecast with each change.
+        apiserver.put(objects.canary(phase="Progressing", weight=30))
+        h.wait_for(lambda s: KEY in s.forecasts and s.forecasts[KEY].ticks_left == 7, what="7 ticks from 30 %")
+        assert OTHER not in h.state.forecasts
+        # Followed in turn, the other canary's forecast is made from its latest status, without waiting for a change.
+        h.source.follow(None, OTHER)
+        h.wait_for(lambda s: OTHER in s.forecasts, what="the newly followed canary's forecast")
+        assert h.state.forecasts[OTHER].ticks_left == 7
+
+
+async def test_the_app_tells_the_source_which_canary_it_follows(apiserver: ApiServer, kubeconfig: Path) -> None:
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    apiserver.put(objects.canary(OTHER.name, phase="Progressing", weight=20))
+    h = following(kubeconfig)
+    holder: list[CanaryscopeApp] = []
+    app = CanaryscopeApp(h.source, actions_for(h, state=lambda: holder[0].state), start_with_overview=True)
+    holder.append(app)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+
+            def followed_forecast() -> bool:
+                return app.state.selected is not None and app.state.selected in app.state.forecasts
+
+            await settle(pilot, followed_forecast, "the followed canary's forecast")
+            first = app.state.selected
+            assert first is not None
+            second = OTHER if first == KEY else KEY
+            # A change to the canary not followed, then one to the followed canary on the same watch: once the second
+            # is shown, the first has been handled, and left no forecast.
+            apiserver.put(objects.canary(second.name, phase="Progressing", weight=30))
+            apiserver.put(objects.canary(first.name, phase="Progressing", weight=30))
+            await settle(
+                pilot, lambda: app.state.canaries[first].info.canary_weight == 30, "the followed canary's change"
+            )
+            assert app.state.canaries[second].info.canary_weight == 30
+            assert second not in app.state.forecasts
+            await pilot.press("down" if second == OTHER else "up")
+            await settle(pilot, lambda: app.state.selected == second, "the other canary followed")
+            await settle(pilot, lambda: second in app.state.forecasts, "its forecast")
+            assert app.state.forecasts[second].ticks_left == 7
+    finally:
+        h.source.stop()

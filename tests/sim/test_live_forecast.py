@@ -119,6 +119,34 @@ def test_a_routers_change_is_run_forward_only_for_a_canary_that_reads_it() -> No
     assert live.observed(split(50, 50), "linkerd") == []  # nothing changed, nothing sent
 
 
+def test_a_canary_not_followed_is_run_forward_once_followed_from_its_latest_inputs() -> None:
+    key, other = CanaryKey("test", "examiner"), CanaryKey("test", "other")
+    narrowed, full = LiveForecasts(), LiveForecasts()
+    router = [RouterObserved(RouterInfo(key.namespace, key.name, "TrafficSplit", "v1alpha1", 50, 50))]
+    narrowed.follow(frozenset({other}))
+    # Nothing was sent for the canary not followed, so nothing is withdrawn.
+    assert narrowed.changed("ADDED", objects.canary(phase="Progressing", weight=20), "linkerd") == []
+    full.changed("ADDED", objects.canary(phase="Progressing", weight=20), "linkerd")
+    # Its inputs move on (the status, then the router it reads while waiting): still nothing is run forward.
+    waiting = objects.canary(phase="WaitingPromotion", weight=0)
+    assert narrowed.changed("MODIFIED", waiting, "linkerd") == []
+    assert narrowed.observed(router, "linkerd") == []
+    full.changed("MODIFIED", waiting, "linkerd")
+    (expected,) = full.observed(router, "linkerd")
+    # Followed, it is forecast from all of them at once: the router's 50/50, not the status's 0.
+    (made,) = narrowed.follow(frozenset({key, other}))
+    assert made == expected and made.forecast is not None and made.forecast.ticks_left == 5
+    assert narrowed.follow(frozenset({key})) == []  # nothing changed since
+    # No longer followed, its next change withdraws the forecast it has.
+    (withdrawn,) = narrowed.follow(frozenset()) + narrowed.changed(
+        "MODIFIED", objects.canary(phase="Progressing", weight=30), "linkerd"
+    )
+    assert withdrawn == ForecastObserved(key, None)
+    # Following every canary again (None) makes the forecasts that were set aside.
+    (again,) = narrowed.follow(None)
+    assert again.key == key and again.forecast is not None and again.forecast.ticks_left == 7
+
+
 AT_REST_THEN_IN_FLIGHT = """
 import sys
 from tests.cluster import objects

@@ -96,6 +96,10 @@ class CanaryscopeApp(App[int]):
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
         self.presenter = Presenter(self, script, recorder)
+        # A source that can make forecasts for the followed canary alone is told which one that is; a recording
+        # keeps every canary's, since its replay may follow any of them.
+        self._follow_source = getattr(source, "follow", None) if recorder is None else None
+        self._forecasts_for: tuple[str | None, CanaryKey | None] | None = None
         self.terminal = Terminal(self)
         self._terminal_gone = False
         self.acting = Acting(self, self._acting_actions, lambda: self.state, lambda: self.source.pump())
@@ -245,6 +249,7 @@ class CanaryscopeApp(App[int]):
         self.mailbox.flush()
 
     def _show(self, state: AppState) -> None:
+        self._tell_followed(state)
         if not self.screen_stack:
             return  # before the first screen is chosen: it shows the state when it mounts
         screen = self.screen
@@ -260,6 +265,14 @@ class CanaryscopeApp(App[int]):
         if show is not None:
             with self.batch_update():
                 show(state)
+
+    def _tell_followed(self, state: AppState) -> None:
+        if self._follow_source is None:
+            return
+        followed = (self.focus.context if self.focus is not None else None, state.selected)
+        if followed != self._forecasts_for:
+            self._forecasts_for = followed
+            self._follow_source(*followed)
 
     async def action_quit(self) -> None:
         self.source.stop()

@@ -18,7 +18,7 @@ from tui.cluster.backoff import FAST_CAP_S, Backoff
 from tui.cluster.kubeconfig import ClusterConfigError, Connection
 from tui.cluster.source import KUBERNETES, ClusterSource
 from tui.domain.fleet import InContext
-from tui.domain.model import Health
+from tui.domain.model import CanaryKey, Health
 from tui.domain.observations import Observation
 from tui.sources.mailbox import Consumer, Mailbox, mailbox_for
 
@@ -49,6 +49,8 @@ class Member(Protocol):
     def start(self, sink: Mailbox | Consumer) -> None: ...
 
     def first_list_shown(self) -> None: ...
+
+    def follow(self, context: str | None, key: CanaryKey | None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -132,6 +134,7 @@ class LoadingContext:
         self._thread: threading.Thread | None = None
         self._box: Mailbox | None = None
         self.source: ClusterSource | None = None
+        self._followed: tuple[str | None, CanaryKey | None] | None = None  # told before the source was there
 
     def begin(self) -> None:
         return None  # nothing to list before the owner is there
@@ -179,6 +182,13 @@ class LoadingContext:
         if self._stop.is_set():
             return
         source.start(self._box)
+        if self._followed is not None:
+            source.follow(*self._followed)
+
+    def follow(self, context: str | None, key: CanaryKey | None) -> None:
+        self._followed = (context, key)
+        if self.source is not None:
+            self.source.follow(context, key)
 
     def first_list_shown(self) -> None:
         if self.source is not None:
@@ -224,6 +234,11 @@ class FleetSource:
     def pump(self) -> None:
         if self._owner is not None:
             self._owner.flush()
+
+    def follow(self, context: str | None, key: CanaryKey | None) -> None:
+        """Forecasts only for `key` in `context`: the other contexts make none."""
+        for name, member in self.members.items():
+            member.follow(name, key if name == context else None)
 
     def stop(self) -> None:
         for member in self.members.values():

@@ -56,6 +56,8 @@ FIRST_SCREEN_WAIT_S = 2.0
 Forecaster = Callable[[str, dict[str, Any], str | None], Sequence[Observation]]
 # (what the source reports, Flagger's -mesh-provider) -> forecasts that changed with it (a router, a gate's result).
 ForecastInputs = Callable[[Sequence[Observation], str | None], Sequence[Observation]]
+# (the canaries whose forecasts are wanted, None: all) -> the forecasts of those newly followed.
+ForecastFollow = Callable[[frozenset[CanaryKey] | None], Sequence[Observation]]
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,11 @@ class ClusterSource:
         clock: Callable[[], float] = time.time,
         forecaster: Forecaster | None = None,
         forecast_inputs: ForecastInputs | None = None,
+        forecast_follow: ForecastFollow | None = None,
     ) -> None:
         """`forecaster`: forecasts a Canary's rollout from each status it watches (the composition root passes the
         simulation's, which this module does not import); `forecast_inputs`: sees every other observation, for what
-        the forecast also depends on."""
+        the forecast also depends on; `forecast_follow`: narrows the forecasts to the canaries a screen shows."""
         self.connection = connection
         self.target = target
         self.options = options
@@ -106,6 +109,8 @@ class ClusterSource:
         self._forecaster = forecaster  # runs on the watch thread, off the UI thread
         self._forecast_inputs = forecast_inputs
         self._forecast_lock = threading.RLock()
+        self._forecast_follow = forecast_follow
+        self._followed: frozenset[CanaryKey] | None = None
         self._selected_sent = False
         self._canaries_listed = False  # the first list of canaries is in
         self._missing_said = False  # the named canary was not in it, and the screen says so
@@ -415,6 +420,22 @@ class ClusterSource:
             return
         with self._forecast_lock:
             self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
+
+    def follow(self, _context: str | None, key: CanaryKey | None) -> None:
+        """Forecasts are made only for `key`, the canary the screen follows (none for None). Called on the UI
+        thread: the followed canary's forecast is made on a thread of its own, from the latest choice when it
+        runs, so that choices made in quick succession end on the last."""
+        followed = frozenset() if key is None else frozenset((key,))
+        if self._forecast_follow is None or followed == self._followed:
+            return
+        self._followed = followed
+        threading.Thread(target=self._refollow, name="forecast-follow", daemon=True).start()
+
+    def _refollow(self) -> None:
+        if self._forecast_follow is None:
+            return
+        with self._forecast_lock:
+            self._deliver(list(self._forecast_follow(self._followed)))
 
     def _deliver(self, observations: list[Observation]) -> None:
         if not observations:
