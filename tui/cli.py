@@ -438,7 +438,8 @@ def _run_one_context(args: argparse.Namespace) -> int:
         refresh_s=args.refresh,
         provider=args.provider,
     )
-    forecasts = LiveForecasts()
+    # Without a recording (whose replay may follow any canary) the app says which canary to forecast.
+    forecasts = LiveForecasts(None if args.record else frozenset())
     source = ClusterSource(
         connection,
         target,

@@ -112,7 +112,7 @@ def _builder(
         context = connection.context
         namespace = None if args.all_namespaces else args.namespace or connection.namespace
         target = ClusterTarget(args.kubeconfig, context, namespace, None)
-        forecasts = LiveForecasts()
+        forecasts = LiveForecasts(None if args.record else frozenset())  # see tui.cli
         source = ClusterSource(
             connection,
             target,

@@ -130,9 +130,10 @@ def test_a_confirm_promotion_gate_that_passed_is_open_though_the_phase_still_wai
 OTHER = CanaryKey("test", "other")
 
 
-def following(kubeconfig: Path) -> Harness:
-    """The source as the command line wires it, able to narrow its forecasts to the followed canary."""
-    forecasts = LiveForecasts()
+def following(kubeconfig: Path, followed: frozenset[CanaryKey] | None = None) -> Harness:
+    """The source able to narrow its forecasts to the followed canary (the command line starts with none followed,
+    until the app says which)."""
+    forecasts = LiveForecasts(followed)
     return Harness(
         kubeconfig,
         forecaster=forecasts.changed,
@@ -164,7 +165,7 @@ def test_only_the_followed_canary_is_forecast(apiserver: ApiServer, kubeconfig: 
 async def test_the_app_tells_the_source_which_canary_it_follows(apiserver: ApiServer, kubeconfig: Path) -> None:
     apiserver.put(objects.canary(phase="Progressing", weight=20))
     apiserver.put(objects.canary(OTHER.name, phase="Progressing", weight=20))
-    h = following(kubeconfig)
+    h = following(kubeconfig, frozenset())  # as the command line wires it: none until the app says which
     holder: list[CanaryscopeApp] = []
     app = CanaryscopeApp(h.source, actions_for(h, state=lambda: holder[0].state), start_with_overview=True)
     holder.append(app)

@@ -147,6 +147,15 @@ def test_a_canary_not_followed_is_run_forward_once_followed_from_its_latest_inpu
     assert again.key == key and again.forecast is not None and again.forecast.ticks_left == 7
 
 
+def test_a_forecaster_that_waits_to_be_told_runs_nothing_forward_until_then() -> None:
+    # The command line's: a first list of a thousand canaries in flight runs none forward before the screen follows.
+    live = LiveForecasts(frozenset())
+    key = CanaryKey("test", "examiner")
+    assert live.changed("ADDED", objects.canary(phase="Progressing", weight=20), "linkerd") == []
+    (made,) = live.follow(frozenset({key}))
+    assert made.key == key and made.forecast is not None and made.forecast.ticks_left == 8
+
+
 AT_REST_THEN_IN_FLIGHT = """
 import sys
 from tests.cluster import objects

@@ -47,7 +47,10 @@ class LiveForecasts:
     reads. A canary that is not followed keeps no forecast (a stale one is withdrawn); following it again makes
     its forecast from the latest of everything it reads."""
 
-    def __init__(self) -> None:
+    def __init__(self, followed: frozenset[CanaryKey] | None = None) -> None:
+        """`followed`: the canaries forecast until `follow` says otherwise (None: every one; an app that will say
+        which it follows starts with none, so that a first list of a thousand canaries in flight runs none forward
+        before the screen has chosen one)."""
         self._lock = threading.Lock()
         self._canaries: dict[CanaryKey, dict[str, Any]] = {}
         self._infos: dict[CanaryKey, CanaryInfo] = {}
@@ -56,7 +59,7 @@ class LiveForecasts:
         self._sent: dict[CanaryKey, Forecast | None] = {}
         self._router_readers: set[CanaryKey] = set()  # the canaries in flight whose forecast reads their router
         self._mesh_provider: str | None = None
-        self._followed: frozenset[CanaryKey] | None = None  # None: every canary's forecast is made
+        self._followed = followed  # None: every canary's forecast is made
         self._stale: set[CanaryKey] = set()  # in flight, not followed, changed since their forecast was made
 
     def follow(self, keys: frozenset[CanaryKey] | None) -> list[ForecastObserved]:
