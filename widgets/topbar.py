@@ -17,6 +17,7 @@ from tui.domain.model import CanaryKey, Health, SourceHealth
 from tui.domain.progress import strategy_for
 from tui.domain.state import AppState
 from tui.domain.triage_order import TriageOrder
+from widgets.pace import Pace
 from widgets.panel import StatePanel
 
 # A reason cut shorter than this (with its `…`) says too little to be worth the room.
@@ -49,6 +50,9 @@ class TopBar(StatePanel):
             tuple[Mapping[CanaryKey, object], CanaryKey | None, float, tuple[int, int] | None] | None
         ) = None
         self._order = TriageOrder()
+        # The selected canary's place among all ("k of N") moves with the whole fleet: at most once a second.
+        self._pace = Pace(self, self._show_latest)
+        self._latest: AppState | None = None
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         # One line of fixed height: a new second or a health change never moves anything else on the screen, and
@@ -75,16 +79,39 @@ class TopBar(StatePanel):
         line = getattr(app, "fleet_line", None)
         return line() if callable(line) else None
 
+    def show(self, state: AppState) -> None:
+        self._latest = state
+        last = self._last_key
+        if isinstance(last, tuple):
+            line = self._fleet_line()
+            size = line[2][1] if line is not None and line[2] is not None else len(state.canaries)
+            if self._pace.hold(size) and self._steady_key(state, line) == last[0]:
+                return  # only the place may have moved: drawn with the latest state when the second is over
+        super().show(state)
+        if self._last_key is not last:
+            self._pace.drawn()
+
+    def _show_latest(self) -> None:
+        if self._latest is not None and self.is_mounted:
+            self.show(self._latest)
+
     def slice_key(self, state: AppState) -> Any:
-        position = self._selected_position(state)
+        line = self._fleet_line()
+        position = self._selected_position(state) if line is None else line[2]
+        return (self._steady_key(state, line), position)
+
+    def _steady_key(
+        self, state: AppState, line: tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None
+    ) -> Any:
+        """What the line shows except the selected canary's place (`line`: the fleet's, or None with one context):
+        drawn as soon as it changes."""
         return (
-            self._fleet_line(),
+            line[:2] if line is not None else None,
             state.selected,
             state.selected_view.info.analysis if state.selected_view else None,
             tuple(sorted(state.health.items())),
             int(state.now),
             self.compact,
-            position,
             self.size.width,
         )
 

@@ -29,6 +29,7 @@ from tui.screens import keys, moves
 from widgets.canary_table import CanaryTable
 from widgets.key_bar import KeyBar
 from widgets.overview_filter import OverviewFilter, matches
+from widgets.pace import Pace
 from widgets.scope_note import empty_scope, scope_of, trouble_line
 from widgets.steady_static import SteadyStatic
 from widgets.topbar import TopBar
@@ -427,6 +428,9 @@ class OverviewScreen(Screen[None]):
         self._several = False
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
+        # The tally counts every row: on a large fleet it moves at most once a second (a filter's words at once).
+        self._summary_pace = Pace(self, self._show_latest_summary)
+        self._summary_words: tuple[str, ...] | None = None
         self._placed = False  # the user has picked a row: the cursor no longer goes to the first row by itself
         self._placed_on: str | None = None  # the row the cursor was put on by itself
         # The row the user was on: where the cursor was when `/` opened, then each row they move to or open. A filter
@@ -698,8 +702,16 @@ class OverviewScreen(Screen[None]):
         facts_ = self._facts(context, key)
         return facts_ is not None and matches(self._words, facts_.text)
 
+    def _show_latest_summary(self) -> None:
+        if self._fleet is not None and self.is_mounted:
+            self._show_summary(self._fleet)
+
     def _show_summary(self, fleet: Fleet) -> None:
         """`east: 2 failed · 1 waiting · 41 ok` per context (just the counts with one), and the filter's matches."""
+        if self._words == self._summary_words and self._summary_pace.hold(len(self._rows)):
+            return
+        self._summary_words = self._words
+        self._summary_pace.drawn()
         parts = []
         for context in fleet.contexts:
             cache = self._row_caches.get(context)
