@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.content import Content
+from textual.geometry import Region
 from textual.visual import VisualType
+from textual.widget import Widget
 from textual.widgets import Static
+
+Line = tuple[str, tuple[object, ...]]
 
 
 class SteadyStatic(Static):
     """Static text set again on every state (the panels, the overview's summary and notes). An unchanged text
     costs nothing; a changed one whose lines are as many as before and none wraps repaints only itself (its height
-    follows its lines), because a layout pass reflows the whole screen and repaints the table's scrollbar with it."""
+    follows its lines), because a layout pass reflows the whole screen and repaints the table's scrollbar with it.
+    Of a Content whose lines keep their number and fit, only the lines that differ are repainted: a panel whose
+    countdown ticks each second redraws that line, not its border and every other line with it."""
 
     def __init__(self, content: VisualType = "", **kwargs: object) -> None:
         super().__init__(content, **kwargs)  # type: ignore[arg-type]
         self._shown: tuple[str, tuple[object, ...]] | None = None
         self._shape: tuple[int, int] | None = None
+        self._lines: list[Line] | None = None  # the Content's lines as last shown
+        self._only: list[int] | None = None  # the lines the next refresh repaints (None: the whole widget)
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         if isinstance(content, str):
@@ -35,4 +43,21 @@ class SteadyStatic(Static):
         width = self.content_region.width
         steady = self._shape is not None and self._shape[0] == shape[0] and 0 < max(self._shape[1], shape[1]) <= width
         self._shape = shape
-        super().update(content, layout=layout and not steady)
+        before, self._lines = self._lines, _lines_of(content) if isinstance(content, Content) else None
+        if steady and before is not None and self._lines is not None and len(before) == len(self._lines):
+            self._only = [y for y, (old, new) in enumerate(zip(before, self._lines, strict=True)) if old != new]
+        try:
+            super().update(content, layout=layout and not steady)
+        finally:
+            self._only = None
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Widget:
+        only = self._only
+        if only is not None and not regions and repaint and not layout and not recompose and self.is_mounted:
+            width = self.content_region.width
+            return super().refresh(*(Region(0, y, width, 1) for y in only))
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+def _lines_of(content: Content) -> list[Line]:
+    return [(line.plain, tuple(line.spans)) for line in content.split("\n")]

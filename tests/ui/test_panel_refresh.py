@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.geometry import Region
+from textual.widget import Widget
 
 from tui.domain.state import AppState
 from widgets.panel import StatePanel
@@ -17,7 +20,7 @@ from widgets.panel import StatePanel
 class Ticking(StatePanel):
     """Shows what `text` makes of the state's clock; its slice key is the whole second, like the real panels'."""
 
-    def __init__(self, text: Callable[[float], str]) -> None:
+    def __init__(self, text: Callable[[float], str | Content]) -> None:
         super().__init__()
         self.text = text
         self.refreshes: list[bool] = []  # one per repaint the panel asked for: whether it asked for a layout pass too
@@ -27,7 +30,8 @@ class Ticking(StatePanel):
         return int(state.now)
 
     def render_state(self, state: AppState) -> Content:
-        return Content(self.text(state.now))
+        text = self.text(state.now)
+        return text if isinstance(text, Content) else Content(text)
 
     def show(self, state: AppState) -> None:
         self._showing = True
@@ -87,3 +91,44 @@ async def test_a_new_line_or_a_wrapped_one_lays_the_screen_out_again() -> None:
         assert await shown_at(app, pilot, [2.0, 3.0, 4.0, 5.0]) == [True, True, True]
         await pilot.pause()
         assert app.panel.outer_size.height == 4  # 80 cells wrap to two lines within the border and padding
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_countdown_repaints_only_its_own_line_and_reads_as_a_fresh_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def text(now: float) -> Content:
+        return Content.assemble(
+            ("status", "bold"), f" ok\nnext tick in {60 - int(now) % 60}s\nrouter ", ("SMI", "italic")
+        )
+
+    app = PanelApp(Ticking(text))
+    repaints: list[tuple[Region, ...]] = []
+    refresh = Widget.refresh
+
+    def recording(widget: Widget, *regions: Region, **kw: Any) -> Widget:
+        if widget is app.panel:
+            repaints.append(regions)
+        return refresh(widget, *regions, **kw)
+
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.panel.show(replace(AppState(), now=1.0))
+        await pilot.pause()
+        monkeypatch.setattr(Widget, "refresh", recording)
+        for now in (2.0, 3.0):
+            app.panel.show(replace(AppState(), now=now))
+            await pilot.pause()
+        monkeypatch.undo()
+        width = app.panel.content_region.width
+        # The second line alone, twice (no region: the whole panel, border included).
+        assert repaints == [(Region(0, 1, width, 1),), (Region(0, 1, width, 1),)]
+        shown = screen_lines(app)
+    fresh = PanelApp(Ticking(text))
+    async with fresh.run_test(size=(60, 10)) as pilot:
+        fresh.panel.show(replace(AppState(), now=3.0))
+        await pilot.pause()
+        assert screen_lines(fresh) == shown
+        assert any("next tick in 57s" in line for line in shown)
