@@ -403,8 +403,8 @@ def reader_options(args: argparse.Namespace) -> tuple[Any, Any]:
 def _run_one_context(args: argparse.Namespace) -> int:
     from tui.cluster.credentials import notice_slow_plugins
     from tui.cluster.kubeconfig import ClusterConfigError, ClusterTarget, NoKubeconfig, connect
-    from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.live_forecast import LiveForecasts
+    from tui.cluster.source import ClusterOptions
+    from tui.watched_source import forecasting_source
 
     apply_lab_defaults(args)
     prometheus, logger = reader_options(args)
@@ -438,16 +438,7 @@ def _run_one_context(args: argparse.Namespace) -> int:
         refresh_s=args.refresh,
         provider=args.provider,
     )
-    # Without a recording (whose replay may follow any canary) the app says which canary to forecast.
-    forecasts = LiveForecasts(None if args.record else frozenset())
-    source = ClusterSource(
-        connection,
-        target,
-        options,
-        forecaster=forecasts.changed,
-        forecast_inputs=forecasts.observed,
-        forecast_follow=forecasts.follow,
-    )
+    source = forecasting_source(connection, target, options, recording=bool(args.record))
     source.begin()  # the first lists travel while the rest starts (the screen's imports and layout)
     try:
         holder: list[CanaryscopeApp] = []

@@ -98,7 +98,7 @@ def _builder(
     later, on the thread that loaded it)."""
     from tui.cluster.kubeconfig import ClusterTarget
     from tui.cluster.source import ClusterOptions, ClusterSource
-    from tui.sim.live_forecast import LiveForecasts
+    from tui.watched_source import forecasting_source
 
     options = ClusterOptions(
         prometheus=prometheus,
@@ -112,15 +112,7 @@ def _builder(
         context = connection.context
         namespace = None if args.all_namespaces else args.namespace or connection.namespace
         target = ClusterTarget(args.kubeconfig, context, namespace, None)
-        forecasts = LiveForecasts(None if args.record else frozenset())  # see tui.cli
-        source = ClusterSource(
-            connection,
-            target,
-            options,
-            forecaster=forecasts.changed,
-            forecast_inputs=forecasts.observed,
-            forecast_follow=forecasts.follow,
-        )
+        source = forecasting_source(connection, target, options, recording=bool(args.record))
 
         def state() -> Any:
             return holder[0].fleet.state_of(context)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests import router_objects as ro
 from tests.cluster import objects
 from tests.cluster.harness import Harness
@@ -17,6 +19,7 @@ from tui.app import CanaryscopeApp
 from tui.domain.model import CanaryKey
 from tui.kube.parse import parse_timestamp
 from tui.sim.live_forecast import LiveForecasts
+from tui.watched_source import forecasting_source
 
 KEY = CanaryKey("test", "examiner")
 
@@ -194,3 +197,23 @@ async def test_the_app_tells_the_source_which_canary_it_follows(apiserver: ApiSe
             assert app.state.forecasts[second].ticks_left == 7
     finally:
         h.source.stop()
+
+
+@pytest.mark.parametrize("recording", [False, True])
+def test_watch_forecasts_no_canary_until_the_app_follows_one_unless_recording(
+    recording: bool, apiserver: ApiServer, kubeconfig: Path
+) -> None:
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    h = Harness(kubeconfig)
+    h.source = forecasting_source(h.source.connection, h.source.target, h.source.options, recording=recording)
+    with h:
+        if recording:  # its replay may follow any canary: every one is forecast from the start
+            h.wait_for(lambda s: KEY in s.forecasts, what="a forecast without being told")
+            return
+        h.wait_for(lambda s: KEY in s.canaries, what="the canary")
+        apiserver.put(objects.canary(phase="Progressing", weight=30))
+        h.wait_for(lambda s: s.canaries[KEY].info.canary_weight == 30, what="its change")
+        assert KEY not in h.state.forecasts
+        h.source.follow(None, KEY)
+        h.wait_for(lambda s: KEY in s.forecasts, what="its forecast once followed")
+        assert h.state.forecasts[KEY].ticks_left == 7

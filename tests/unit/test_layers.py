@@ -23,7 +23,16 @@ FLOORS: dict[str, tuple[str, ...]] = {
     "widgets": ("widgets",),
     "screens": ("tui.screens",),
     "app": ("tui.app",),
-    "tools": ("tui.__main__", "tui.cli", "tui.watch_fleet", "tui.serve", "tui.wait", "tui.lab", "tui.export"),
+    "tools": (
+        "tui.__main__",
+        "tui.cli",
+        "tui.watch_fleet",
+        "tui.watched_source",
+        "tui.serve",
+        "tui.wait",
+        "tui.lab",
+        "tui.export",
+    ),
 }
 
 # floor -> the floors below it that it may use. Sources and widgets stand side by side: neither knows the other.
