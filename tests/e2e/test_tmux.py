@@ -125,8 +125,9 @@ def test_c_opens_the_analysis_view_and_esc_comes_back(demo: Terminal) -> None:
     demo.keys("c")
     screen = demo.wait_for("Initialized: no analysis runs until the target changes.")
     assert "apps/examiner · " in screen.splitlines()[0] and " · analysis · 2 checks" in screen.splitlines()[0]
+    # The header comes first; the check cards are mounted under it a frame or more later.
     for check in ("request-success-rate  min 99%", "request-duration  max 500ms", "Flagger's linkerd query"):
-        assert check in screen, screen
+        demo.wait_for(check)
     demo.keys("Escape")
     demo.wait_for("Traffic split")
     demo.wait_gone("analysis · 2 checks")
