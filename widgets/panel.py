@@ -36,13 +36,17 @@ class StatePanel(SteadyStatic):
             self._last_key = object()
 
     def show(self, state: AppState) -> None:
-        key = self.slice_key(state)
+        self.show_keyed(state, self.slice_key(state))
+
+    def show_keyed(self, state: AppState, key: Any) -> bool:
+        """Renders `state` when `key` (its slice key) differs from the last one shown; True when it did."""
         if key == self._last_key:
-            return
+            return False
         self._last_key = key
         # A new second that reads the same ("for 5m") repaints nothing; a countdown that ticks repaints this panel
         # alone (SteadyStatic lays the screen out only when the panel's height may change).
         self.update(self.render_state(state))
+        return True
 
     def slice_key(self, state: AppState) -> Any:
         """A value that changes exactly when what this panel shows changes."""

@@ -24,6 +24,9 @@ from widgets.panel import StatePanel
 MIN_CUT_DETAIL = 12
 # More sources than this in the same trouble are counted, not named, on a short top line.
 GROUP_FROM = 3
+# With several contexts: the followed one, every context's health mark, the followed canary's place among them all.
+FleetLine = tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None]
+
 # The forms of the per-context health, longest first (several contexts).
 CONTEXT_FORMS = ("long", "marks", "grouped")
 
@@ -69,7 +72,7 @@ class TopBar(StatePanel):
         self._position_memo = (state.canaries, state.selected, state.now, position)
         return position
 
-    def _fleet_line(self) -> tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None:
+    def _fleet_line(self) -> FleetLine | None:
         """With several contexts, the app's followed context, every context's health mark and the followed canary's
         place among all of them (None otherwise)."""
         try:
@@ -81,14 +84,13 @@ class TopBar(StatePanel):
 
     def show(self, state: AppState) -> None:
         self._latest = state
+        line = self._fleet_line()  # asked once: with several contexts it counts every context's canaries
+        steady = self._steady_key(state, line)
         last = self._last_key
-        if isinstance(last, tuple):
-            line = self._fleet_line()
-            size = line[2][1] if line is not None and line[2] is not None else len(state.canaries)
-            if self._pace.hold(size) and self._steady_key(state, line) == last[0]:
-                return  # only the place may have moved: drawn with the latest state when the second is over
-        super().show(state)
-        if self._last_key is not last:
+        size = line[2][1] if line is not None and line[2] is not None else len(state.canaries)
+        if isinstance(last, tuple) and steady == last[0] and self._pace.hold(size):
+            return  # only the place may have moved: drawn with the latest state when the second is over
+        if self.show_keyed(state, (steady, self._position(state, line))):
             self._pace.drawn()
 
     def _show_latest(self) -> None:
@@ -97,12 +99,12 @@ class TopBar(StatePanel):
 
     def slice_key(self, state: AppState) -> Any:
         line = self._fleet_line()
-        position = self._selected_position(state) if line is None else line[2]
-        return (self._steady_key(state, line), position)
+        return (self._steady_key(state, line), self._position(state, line))
 
-    def _steady_key(
-        self, state: AppState, line: tuple[str, tuple[ContextHealth, ...], tuple[int, int] | None] | None
-    ) -> Any:
+    def _position(self, state: AppState, line: FleetLine | None) -> tuple[int, int] | None:
+        return self._selected_position(state) if line is None else line[2]
+
+    def _steady_key(self, state: AppState, line: FleetLine | None) -> Any:
         """What the line shows except the selected canary's place (`line`: the fleet's, or None with one context):
         drawn as soon as it changes."""
         return (
