@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
+import subprocess
 import sys
 import time
 import traceback
@@ -117,6 +119,23 @@ def compile_sources() -> None:
 
     for package in ("tui", "widgets", "styles", "bench"):
         compileall.compile_dir(REPO / package, quiet=1)
+    # The dataclass methods' cache (tui/base/compiled_methods.py) follows the same rule: a start writes it on its
+    # way out, unless Python may not write bytecode. Written here from every module, as a first start would.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", _WARM_METHODS], cwd=REPO, env=env, check=True)
+
+
+_WARM_METHODS = """
+import importlib, pkgutil
+from tui.base import compiled_methods
+cache = compiled_methods.install()
+for name in ("tui", "widgets", "styles"):
+    package = importlib.import_module(name)
+    for module in pkgutil.walk_packages(package.__path__, name + "."):
+        if not module.name.endswith(".__main__"):
+            importlib.import_module(module.name)
+cache.save()
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tui import __version__
+from tui.base import compiled_methods
 from tui.base.gc_tuning import pause_for_start_up, resume_collector, tune_for_interactive
 from tui.cmdline import registry
 from tui.cmdline.duration import duration_option
@@ -551,6 +552,7 @@ def _tui_command(
 
     def parse_and_run(argv: Sequence[str]) -> int:
         pause_for_start_up()
+        methods = compiled_methods.install()
         try:
             return run(build().parse_args(list(argv)))
         except UsageError as exc:
@@ -559,6 +561,9 @@ def _tui_command(
             return 130
         finally:
             resume_collector()
+            if methods is not None:
+                methods.save()
+                compiled_methods.uninstall()
 
     return Subcommand(name, help_line, build, parse_and_run, tui=True)
 
