@@ -20,6 +20,10 @@ class RecordedPrometheus:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keeps connections open between queries, as Prometheus does: a poller's cost is its queries, not a
+            # new connection for each.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
