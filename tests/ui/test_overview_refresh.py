@@ -274,3 +274,87 @@ async def test_the_same_summary_set_again_repaints_nothing() -> None:
         assert str(line.render()) == "3 failed · 40 ok\nwest: 1 failed"
         line.update(Content("x" * 60 + "\nwest: 1 failed"))
         assert line.asked[-1] is True, "wider than the widget: it wraps, so its height may change"
+
+
+def _metrics_refresh(state: AppState, at: float, rate: float) -> MetricsObserved:
+    """Prometheus answering for every canary's primary and canary at once, as one refresh does."""
+    samples = tuple(
+        MetricSample(key.namespace, deployment, at, success_rate=rate, rps=10.0, p99_ms=12.0)
+        for key in state.canaries
+        for deployment in (key.name, f"{key.name}-primary")
+    )
+    return MetricsObserved(samples)
+
+
+def test_a_limited_call_builds_status_changes_first_and_the_rest_of_a_refresh_in_later_calls() -> None:
+    state = fleet(400)
+    cache = RowCache()
+    cache.changes(state)
+    state = reduce_all(state, [_metrics_refresh(state, 2.0, 97.5)])
+    first = cache.changes(state, limit=150)
+    assert len(first.put) == 150 and cache.backlog == 250
+
+    # A status change and a router change arrive while rows of the refresh are still waiting.
+    moved = CanaryKey("team-99", "app-0399")
+    state = reduce_all(state, [phase_change(state, moved, "Progressing", at=3.0)])
+    routed = CanaryKey("team-98", "app-0398")
+    router = RouterInfo("team-98", "app-0398", "TrafficSplit", "split.smi-spec.io/v1alpha1", 70, 30)
+    state = reduce_all(state, [RouterObserved(router)])
+    second = cache.changes(state, limit=150)
+    assert next(iter(second.put)) == str(moved), "the status change is not queued behind the refresh"
+    assert len(second.put) == 150 and cache.backlog == 100  # both canaries were among the rows waiting
+
+    third = cache.changes(state, limit=150)
+    assert len(third.put) == 100 and cache.backlog == 0
+    assert cache.changes(state, limit=150).put == {}
+
+    # What was built in pieces is what one call builds from the same state.
+    whole = RowCache().rows(state)
+    assert {str(key): cache.row(key) for key in state.canaries} == whole
+    assert whole[str(routed)][3] == "30% (status 0)" and all(row[6] == "97.50%" for row in whole.values())
+
+
+def test_rows_left_waiting_for_a_canary_that_is_gone_are_dropped() -> None:
+    state = fleet(300)
+    cache = RowCache()
+    cache.changes(state)
+    state = reduce_all(state, [_metrics_refresh(state, 2.0, 97.5)])
+    cache.changes(state, limit=100)
+    kept = tuple(view.info for view in state.canaries.values() if view.key.name != "app-0299")
+    state = reduce_all(state, [CanariesListed(kept, None, 3.0)])  # type: ignore[arg-type]
+    removed: list[str] = []
+    while True:
+        changes = cache.changes(state, limit=100)
+        removed.extend(changes.removed)
+        if not cache.backlog:
+            break
+    assert removed == ["team-99/app-0299"]
+    assert cache.row(CanaryKey("team-99", "app-0299")) is None
+    assert RowCache().rows(state) == {str(key): cache.row(key) for key in state.canaries}
+
+
+async def test_a_refresh_of_a_thousand_rows_reaches_the_table_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces: list[int] = []
+    put, apply = CanaryTable.put, OverviewScreen._apply
+
+    def counting_put(table: CanaryTable, key: str, cells: tuple[str, ...]) -> bool:
+        pieces[-1] += 1
+        return put(table, key, cells)
+
+    def counting_apply(screen: OverviewScreen, state: AppState) -> None:
+        pieces.append(0)
+        apply(screen, state)
+
+    monkeypatch.setattr(CanaryTable, "put", counting_put)
+    monkeypatch.setattr(OverviewScreen, "_apply", counting_apply)
+    app = OverviewApp(fleet())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(CanaryTable)
+        pieces.clear()
+        app.apply([_metrics_refresh(app.state, 2.0, 97.5)])
+        await settle(pilot, lambda: sum(pieces) == 1000, "every row of the refresh on the table")
+        assert max(pieces) == overview.ROWS_PER_FRAME and len(pieces) >= 1000 // overview.ROWS_PER_FRAME
+        assert all(table.cells(str(key))[6] == "97.50%" for key in app.state.canaries)
+        await pilot.press("down")
+        assert table.cursor_row == 1

@@ -271,6 +271,7 @@ class RowCache:
         # Which rows read a router or a metric series (by its key in the state), to find them when it changes.
         self._reads: dict[CanaryKey, Reads] = {}
         self._readers: dict[tuple[str, str], set[CanaryKey]] = {}
+        self._backlog: dict[CanaryKey, None] = {}
 
     def rows(self, state: AppState, columns: Columns = FULL_COLUMNS) -> dict[str, tuple[str, ...]]:
         """Every row of the state, by its table key."""
@@ -286,16 +287,31 @@ class RowCache:
         """Rows whose stuck deadline has passed: their triage changed with the time alone."""
         return sorted(key for key, deadline in self._deadlines.items() if deadline <= now)
 
-    def changes(self, state: AppState, columns: Columns = FULL_COLUMNS) -> RowChanges:
-        """The rows that differ from what the previous call saw (everything on the first call or new columns)."""
+    @property
+    def backlog(self) -> int:
+        """Rows whose sources changed that a limited call has not built yet."""
+        return len(self._backlog)
+
+    def changes(self, state: AppState, columns: Columns = FULL_COLUMNS, limit: int | None = None) -> RowChanges:
+        """The rows that differ from what the previous call saw (everything on the first call or new columns).
+
+        With a `limit`, at most that many rows are built; the rest wait for the next call, which builds them from
+        its own state. Status changes come first, then the rows left waiting, then those of new routers and
+        series: a Prometheus refresh that reaches a thousand rows is spread over several frames, and a status
+        change is never queued behind it."""
         seen, self._seen = self._seen, state
+        carried, self._backlog = self._backlog, {}
         if seen is None or columns != self._columns or seen.flagger != state.flagger:
             # Flagger's settings decide every canary's provider, so which router each row reads.
             self._columns = columns
             candidates: dict[CanaryKey, None] | None = None
+            carried = {}
         else:
             # In the state's order, so that new rows are added in it.
             candidates = dict.fromkeys(changed_keys(seen.canaries, state.canaries))
+            if state.now != seen.now and self._deadlines:
+                candidates.update(dict.fromkeys(self._due(state.now)))
+            candidates.update(carried)
             if state.routers is not seen.routers:
                 for read in changed_keys(seen.routers, state.routers):
                     candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
@@ -304,15 +320,22 @@ class RowCache:
                 for read in changed_keys(seen.metrics, state.metrics):
                     if _latest_rate(seen.metrics.get(read, ())) != _latest_rate(state.metrics.get(read, ())):
                         candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
-            if state.now != seen.now and self._deadlines:
-                candidates.update(dict.fromkeys(self._due(state.now)))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
         refacted: list[CanaryKey] = []
         canaries, metrics = state.canaries, state.metrics
+        gone = (
+            [key for key in self._rows if key not in canaries]
+            if candidates is None
+            else [key for key in candidates if key not in canaries and key in self._rows]
+        )
+        if candidates is not None and limit is not None and len(candidates) > limit:
+            waiting = list(candidates)
+            candidates, self._backlog = dict.fromkeys(waiting[:limit]), dict.fromkeys(waiting[limit:])
         # Same routers and Flagger settings as the last state: a row whose view is the same reads the same router
-        # from the same places (a Prometheus refresh reaches every row, and asks for nothing else).
-        same_routers = candidates is not None and seen is not None and state.routers is seen.routers
+        # from the same places (a Prometheus refresh reaches every row, and asks for nothing else). A row left
+        # waiting may have been left when the routers changed, so the shortcut waits until none is left.
+        same_routers = candidates is not None and seen is not None and state.routers is seen.routers and not carried
         for key in canaries if candidates is None else candidates:
             view = canaries.get(key)
             if view is None:
@@ -354,11 +377,6 @@ class RowCache:
             self._read(key, reads)
             if cached is None or cached[1] != row:
                 put[str(key)] = row
-        gone = (
-            [key for key in self._rows if key not in state.canaries]
-            if candidates is None
-            else [key for key in candidates if key not in state.canaries and key in self._rows]
-        )
         for key in gone:
             del self._rows[key]
             self._count(self.facts.pop(key, None), None)
@@ -399,6 +417,12 @@ def table_key(context: str, key: CanaryKey, several: bool) -> str:
 # In triage order rows move at most this often: at fifty changes a second the rows on screen would otherwise shift
 # every frame, too fast to read and a repaint of the whole table each time. A change shows in its row at once.
 REORDER_S = 0.25
+# Rows built per frame, shared by the contexts. A Prometheus refresh reaches every row at once (a thousand: 60-70 ms
+# of the UI thread in one go, which a key press then waited behind); in pieces of this size, about 10 ms each, a key
+# and a status change are handled between them, and the refresh is on screen a few frames later.
+ROWS_PER_FRAME = 150
+# The pause before the next piece: long enough for the event loop to take keys and paint the piece just built.
+BACKLOG_PAUSE_S = 1 / 60
 
 
 class OverviewScreen(Screen[None]):
@@ -567,6 +591,14 @@ class OverviewScreen(Screen[None]):
             fleet, self._pending = self._pending, None
             self._apply(fleet)
 
+    def _build_rest_later(self, fleet: Fleet) -> None:
+        """The rows a frame left waiting are built from the latest fleet shown once the pause is over."""
+        if self._pending is None:
+            self._pending = fleet
+        if not self._timer_armed:
+            self._timer_armed = True
+            self.set_timer(BACKLOG_PAUSE_S, self._flush, name="overview rows left")
+
     def _apply(self, shown: Fleet | AppState) -> None:
         if not self.is_mounted:
             return
@@ -594,10 +626,11 @@ class OverviewScreen(Screen[None]):
             if context not in fleet.states:
                 self._forget_context(table, context)
                 resort = True
+        limit = max(1, ROWS_PER_FRAME // max(1, len(fleet.states)))  # shared by the contexts
         with table.batch():
             for context, state in fleet.states.items():
                 cache = self._row_caches.setdefault(context, RowCache(context))
-                changes = cache.changes(state, self.columns)
+                changes = cache.changes(state, self.columns, limit=limit)
                 for name in changes.removed:
                     namespace, _, canary = name.partition("/")
                     key = table_key(context, CanaryKey(namespace, canary), self._several)
@@ -626,6 +659,8 @@ class OverviewScreen(Screen[None]):
                         before = self._triage_keys.get(key)
                         changed = self._triage_key(key, ()) != (before[1] if before is not None else None)
                         resort = resort or (changed and self.sort_column is None and key in table)
+        if any(cache.backlog for cache in self._row_caches.values()):
+            self._build_rest_later(fleet)
         if resort and self.sort_column is None:
             resort = self._triage_sort_now()
         if resort:
