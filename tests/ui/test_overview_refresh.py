@@ -302,16 +302,22 @@ def test_a_limited_call_builds_status_changes_first_and_the_rest_of_a_refresh_in
     state = reduce_all(state, [RouterObserved(router)])
     second = cache.changes(state, limit=150)
     assert next(iter(second.put)) == str(moved), "the status change is not queued behind the refresh"
-    assert len(second.put) == 150 and cache.backlog == 100  # both canaries were among the rows waiting
+    assert len(second.put) == 151 and cache.backlog == 99  # both canaries were among the rows waiting
 
+    # Canaries new to the list are rows at once, however many rows of the refresh still wait.
+    newcomers = tuple(parse_canary(objects.canary(f"new-{i:03d}", "team-new", phase="Succeeded")) for i in range(200))
+    listed = (*(view.info for view in state.canaries.values()), *newcomers)
+    state = reduce_all(state, [CanariesListed(listed, None, 4.0)])  # type: ignore[arg-type]
     third = cache.changes(state, limit=150)
-    assert len(third.put) == 100 and cache.backlog == 0
+    assert sum(key.startswith("team-new/") for key in third.put) == 200
+    assert len(third.put) == 200 + 99 and cache.backlog == 0
     assert cache.changes(state, limit=150).put == {}
 
     # What was built in pieces is what one call builds from the same state.
     whole = RowCache().rows(state)
     assert {str(key): cache.row(key) for key in state.canaries} == whole
-    assert whole[str(routed)][3] == "30% (status 0)" and all(row[6] == "97.50%" for row in whole.values())
+    assert whole[str(routed)][3] == "30% (status 0)"
+    assert all(row[6] == "97.50%" for key, row in whole.items() if not key.startswith("team-new/"))
 
 
 def test_rows_left_waiting_for_a_canary_that_is_gone_are_dropped() -> None:

@@ -295,10 +295,10 @@ class RowCache:
     def changes(self, state: AppState, columns: Columns = FULL_COLUMNS, limit: int | None = None) -> RowChanges:
         """The rows that differ from what the previous call saw (everything on the first call or new columns).
 
-        With a `limit`, at most that many rows are built; the rest wait for the next call, which builds them from
-        its own state. Status changes come first, then the rows left waiting, then those of new routers and
-        series: a Prometheus refresh that reaches a thousand rows is spread over several frames, and a status
-        change is never queued behind it."""
+        With a `limit`, at most that many rows are built for new routers and series; the rest wait for the next
+        call, which builds them from its own state. Rows whose canary changed (new, changed, gone) are all built at
+        once and first: a Prometheus refresh that reaches a thousand rows is spread over several frames, and
+        neither a status change nor a canary's first row waits behind it."""
         seen, self._seen = self._seen, state
         carried, self._backlog = self._backlog, {}
         if seen is None or columns != self._columns or seen.flagger != state.flagger:
@@ -311,15 +311,19 @@ class RowCache:
             candidates = dict.fromkeys(changed_keys(seen.canaries, state.canaries))
             if state.now != seen.now and self._deadlines:
                 candidates.update(dict.fromkeys(self._due(state.now)))
-            candidates.update(carried)
+            later = dict(carried)
             if state.routers is not seen.routers:
                 for read in changed_keys(seen.routers, state.routers):
-                    candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+                    later.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
             if state.metrics is not seen.metrics:
                 # A Prometheus refresh replaces every series; a row shows only the latest success rate of two.
                 for read in changed_keys(seen.metrics, state.metrics):
                     if _latest_rate(seen.metrics.get(read, ())) != _latest_rate(state.metrics.get(read, ())):
-                        candidates.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+                        later.update(dict.fromkeys(sorted(self._readers.get(read, ()))))
+            waiting = [key for key in later if key not in candidates]
+            if limit is not None and len(waiting) > limit:
+                waiting, self._backlog = waiting[:limit], dict.fromkeys(waiting[limit:])
+            candidates.update(dict.fromkeys(waiting))
         put: dict[str, tuple[str, ...]] = {}
         removed: list[str] = []
         refacted: list[CanaryKey] = []
@@ -329,9 +333,6 @@ class RowCache:
             if candidates is None
             else [key for key in candidates if key not in canaries and key in self._rows]
         )
-        if candidates is not None and limit is not None and len(candidates) > limit:
-            waiting = list(candidates)
-            candidates, self._backlog = dict.fromkeys(waiting[:limit]), dict.fromkeys(waiting[limit:])
         # Same routers and Flagger settings as the last state: a row whose view is the same reads the same router
         # from the same places (a Prometheus refresh reaches every row, and asks for nothing else). A row left
         # waiting may have been left when the routers changed, so the shortcut waits until none is left.
