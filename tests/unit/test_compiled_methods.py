@@ -120,6 +120,20 @@ def test_a_directory_that_cannot_be_written_leaves_every_start_compiling(
     assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
 
 
+def test_past_the_limit_a_save_keeps_only_what_this_process_used(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {f"# an older class {i}\n": compile("pass", "<string>", "exec") for i in range(5)}
+    compiled_methods.cache_path(cache_dir).write_bytes(marshal.dumps(old))
+    monkeypatch.setattr(compiled_methods, "LIMIT", 5)
+    cache = compiled_methods.install()
+    assert cache is not None
+    _point()
+    assert cache.save()
+    saved = _saved(cache_dir)
+    assert not set(saved) & set(old) and set(saved) == set(cache.used)
+
+
 def test_only_one_cache_is_installed_at_a_time(cache_dir: Path) -> None:
     assert compiled_methods.install() is not None
     assert compiled_methods.install() is None
