@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from textual.timer import Timer
 from textual.widget import Widget
+
+from tui.base.pump_calls import Alarm
 
 PACE_S = 1.0
 # Below this many canaries, counts change rarely: every change is drawn at once.
@@ -24,7 +25,7 @@ class Pace:
         self._redraw = redraw
         self._clock = clock
         self._drawn_at = float("-inf")
-        self._timer: Timer | None = None
+        self._alarm = Alarm(widget, self._redraw)
 
     def hold(self, canaries: int) -> bool:
         """True when the line was drawn less than PACE_S ago and the fleet is large: it is drawn again when the
@@ -34,13 +35,8 @@ class Pace:
         wait = self._drawn_at + PACE_S - self._clock()
         if wait <= 0:
             return False
-        if self._timer is None:
-            self._timer = self._widget.set_timer(wait, self._fire, name="pace")
+        self._alarm.arm(wait)
         return True
 
     def drawn(self) -> None:
         self._drawn_at = self._clock()
-
-    def _fire(self) -> None:
-        self._timer = None
-        self._redraw()

@@ -254,7 +254,9 @@ def test_replayed_overview(replay: Any, snap_compare: Any) -> None:
         await pilot.press("o")
         overview = r.app.screen
         # The overview refreshes at most twice a second: its last refresh has the final state.
-        await r.wait(pilot, lambda _: overview._pending is None and not overview._timer_armed, "the overview refreshed")
+        await r.wait(
+            pilot, lambda _: overview._pending is None and not overview._flush_alarm.pending, "the overview refreshed"
+        )
         await pilot.pause()
 
     assert snap_compare(r.app, terminal_size=(120, 40), run_before=run_before)

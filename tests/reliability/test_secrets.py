@@ -259,7 +259,7 @@ async def test_no_credential_is_ever_shown_logged_or_exported(
         overview = app.overview_screen
         deadline = time.monotonic() + 30
         # The overview refreshes its table at most twice a second: wait for the refresh with the current state.
-        while app.screen is not overview or overview._pending is not None or overview._timer_armed:
+        while app.screen is not overview or overview._pending is not None or overview._flush_alarm.pending:
             assert time.monotonic() < deadline, "the overview did not refresh within 30 s"
             await pilot.pause(0.02)
         await pilot.pause()

@@ -67,4 +67,4 @@ async def test_a_lone_change_is_applied_without_waiting_for_a_frame(monkeypatch:
             now = app.state.now + step
             app.mailbox.put([ClockTick(now)])
             await settle(pilot, lambda now=now: app.state.now == now, "the change applied")
-            assert app._flush_timer is None, "taken at once, no frame timer armed"
+            assert not app._frame_alarm.pending, "taken at once, no frame timer armed"

@@ -12,7 +12,6 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
-from textual.timer import Timer
 
 from styles import STYLESHEET
 from tui.actions import ActionKind, RolloutActions
@@ -24,6 +23,7 @@ from tui.app.navigation import Navigator, screen_factories
 from tui.app.presenting import Presenter
 from tui.app.screen_diff import ScreenDiff
 from tui.app.terminal import Terminal
+from tui.base.pump_calls import Alarm
 from tui.base.redact import scrub
 from tui.base.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES, next_theme
 from tui.domain.fleet import Fleet
@@ -91,7 +91,7 @@ class CanaryscopeApp(App[int]):
         self._listed = False
         self._last_flush = float("-inf")
         self._streaming = False  # the last flush came within a frame of the one before: wait for frames
-        self._flush_timer: Timer | None = None
+        self._frame_alarm = Alarm(self, self._flush_frame)
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
         self.screenshot_dir = screenshot_dir or Path.cwd()
@@ -231,17 +231,16 @@ class CanaryscopeApp(App[int]):
 
     @on(ObservationsPending)
     def _pending(self, _message: ObservationsPending) -> None:
-        if self._flush_timer is not None:
+        if self._frame_alarm.pending:
             return  # the burst is taken when the frame's timer fires, with whatever joined it meanwhile
         wait = self._last_flush + FRAME_S - time.monotonic()
         if wait > 0 and self._streaming:
-            self._flush_timer = self.set_timer(wait, self._flush_frame, name="observations")
+            self._frame_alarm.arm(wait)
             return
         self._streaming = wait > 0
         self._flush_mailbox()
 
     def _flush_frame(self) -> None:
-        self._flush_timer = None
         self._flush_mailbox()
 
     def _flush_mailbox(self) -> None:

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from tui.base.pump_calls import Alarm
 from tui.domain import facts, wording
 from tui.domain.changes import changed_keys
 from tui.domain.fleet import LOCAL, Fleet
@@ -449,7 +450,8 @@ class OverviewScreen(Screen[None]):
         self._sorted_at = 0.0  # time.monotonic() of the last triage sort
         self._sort_due = False  # a triage sort was put off (REORDER_S) and a timer will do it
         self._pending: Fleet | None = None
-        self._timer_armed = False
+        self._flush_alarm = Alarm(self, self._flush)  # pending: a refresh of the rows is on its way
+        self._sort_alarm = Alarm(self, self._sort_late)
         self._several = False
         self._words: tuple[str, ...] = ()
         self._fleet: Fleet | None = None
@@ -528,9 +530,7 @@ class OverviewScreen(Screen[None]):
         # Coalesced by frame: whatever arrives before the screen handles its queue again is shown in one refresh
         # of the rows it changed, and the compositor paints those lines on its next frame.
         self._pending = fleet
-        if not self._timer_armed:
-            self._timer_armed = True
-            self.call_later(self._flush)
+        self._flush_alarm.soon()
         self._show_top(fleet)  # the state may come before the screen is mounted: on_screen_resume shows it
 
     def show_top_line(self, state: AppState) -> None:
@@ -583,7 +583,6 @@ class OverviewScreen(Screen[None]):
         return Content.styled("\n".join(lines), "$warning") if lines else None
 
     def _flush(self) -> None:
-        self._timer_armed = False
         if not self.is_current:
             # Under a dialog (help, confirmation) a change would repaint the dialog and everything it dims;
             # on_screen_resume shows the latest state instead.
@@ -596,9 +595,7 @@ class OverviewScreen(Screen[None]):
         """The rows a frame left waiting are built from the latest fleet shown once the pause is over."""
         if self._pending is None:
             self._pending = fleet
-        if not self._timer_armed:
-            self._timer_armed = True
-            self.set_timer(BACKLOG_PAUSE_S, self._flush, name="overview rows left")
+        self._flush_alarm.arm(BACKLOG_PAUSE_S)
 
     def _apply(self, shown: Fleet | AppState) -> None:
         if not self.is_mounted:
@@ -766,7 +763,7 @@ class OverviewScreen(Screen[None]):
             return True
         if not self._sort_due:
             self._sort_due = True
-            self.set_timer(wait, self._sort_late)
+            self._sort_alarm.arm(wait)
         return False
 
     def _sort_late(self) -> None:
