@@ -217,3 +217,22 @@ def test_watch_forecasts_no_canary_until_the_app_follows_one_unless_recording(
         h.source.follow(None, KEY)
         h.wait_for(lambda s: KEY in s.forecasts, what="its forecast once followed")
         assert h.state.forecasts[KEY].ticks_left == 7
+
+
+def test_the_forecaster_reads_each_canary_as_the_source_parsed_it(
+    apiserver: ApiServer, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each Canary a watch or a list brings is parsed once, by the source's translator; the forecaster is handed
+    # that parse (a thousand canaries at fifty changes a second parsed each twice was a percent of a core).
+    import tui.sim.live_forecast as live_forecast
+
+    again: list[object] = []
+    monkeypatch.setattr(live_forecast, "parse_canary", lambda obj: again.append(obj))
+    apiserver.put(objects.canary(phase="Progressing", weight=20))
+    with live(kubeconfig) as h:
+        h.wait_for(
+            lambda s: KEY in s.forecasts and s.forecasts[KEY].ticks_left == 8, what="the listed canary's forecast"
+        )
+        apiserver.put(objects.canary(phase="Progressing", weight=30))
+        h.wait_for(lambda s: KEY in s.forecasts and s.forecasts[KEY].ticks_left == 7, what="the watched change's")
+    assert again == []

@@ -4,10 +4,14 @@ scheduler or loadtester, and must still predict the promotion the run then makes
 
 from __future__ import annotations
 
+import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.cluster import objects
 from tests.sim.test_forecast import APEX, HEADER, NS, phase, scenario
@@ -15,6 +19,7 @@ from tests.simkit import EXAMINER, simulation
 from tui.domain.forecast import Forecast
 from tui.domain.model import CanaryKey, RouterInfo
 from tui.domain.observations import ForecastObserved, Observation, RouterObserved
+from tui.kube.parse import parse_canary
 from tui.sim.engine import Simulation
 from tui.sim.live_forecast import LiveForecasts
 from tui.sim.store import rfc3339
@@ -30,7 +35,9 @@ class Watcher:
 
     def look(self) -> Forecast | None:
         provider = self.sim.scenario.provider
-        canary = self.sim.store.get("Canary", NS, APEX)
+        # As a watch hands it over: the API's answer decoded afresh, not the simulation's own object (which it
+        # goes on changing in place).
+        canary = json.loads(json.dumps(self.sim.store.get("Canary", NS, APEX)))
         found = self.live.observed(self.sim.drain(), provider) + self.live.changed("MODIFIED", canary, provider)
         for observation in found:
             if isinstance(observation, ForecastObserved) and observation.key == EXAMINER:
@@ -145,6 +152,38 @@ def test_a_canary_not_followed_is_run_forward_once_followed_from_its_latest_inpu
     # Following every canary again (None) makes the forecasts that were set aside.
     (again,) = narrowed.follow(None)
     assert again.key == key and again.forecast is not None and again.forecast.ticks_left == 7
+
+
+def test_the_objects_kept_are_never_changed_by_running_them_forward() -> None:
+    # LiveForecasts keeps each Canary as the watch decoded it, uncopied: its runs forward (on a change, a router's
+    # move, a gate's result, following it) copy it, and must leave it as it came.
+    live = LiveForecasts()
+    key = CanaryKey("test", "examiner")
+    gate = {"name": "approve", "type": "confirm-promotion", "url": "http://flagger-loadtester.test/gate/check"}
+    waiting = objects.canary(phase="WaitingPromotion", weight=0, failed=1, hooks=[gate])
+    kept = copy.deepcopy(waiting)
+    found = [*live.changed("MODIFIED", waiting, "linkerd")]
+    found += live.observed(
+        [RouterObserved(RouterInfo(key.namespace, key.name, "TrafficSplit", "v1alpha1", 50, 50))], "linkerd"
+    )
+    live.follow(frozenset())
+    found += live.follow(frozenset({key}))
+    assert any(isinstance(o, ForecastObserved) and o.forecast is not None for o in found)
+    assert waiting == kept
+
+
+def test_a_canary_parsed_already_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.sim.live_forecast as live_forecast
+
+    parsed: list[object] = []
+    monkeypatch.setattr(live_forecast, "parse_canary", lambda obj: parsed.append(obj) or parse_canary(obj))
+    live = LiveForecasts()
+    progressing = objects.canary(phase="Progressing", weight=20)
+    (made,) = live.changed("ADDED", progressing, "linkerd", parse_canary(progressing))
+    assert made.forecast is not None and made.forecast.ticks_left == 8
+    assert parsed == []
+    (again,) = live.changed("MODIFIED", objects.canary(phase="Progressing", weight=30), "linkerd")
+    assert again.forecast is not None and len(parsed) == 1  # not given: read here
 
 
 def test_a_forecaster_that_waits_to_be_told_runs_nothing_forward_until_then() -> None:

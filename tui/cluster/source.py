@@ -52,8 +52,9 @@ FIRST_LIST_WAIT_S = 3.0
 # Begun before the screen: the longest they then wait for the owner to say the canaries are on screen.
 FIRST_SCREEN_WAIT_S = 2.0
 
-# (change, Canary object, Flagger's -mesh-provider if known) -> observations (a ForecastObserved).
-Forecaster = Callable[[str, dict[str, Any], str | None], Sequence[Observation]]
+# (change, Canary object, Flagger's -mesh-provider if known, the object as parsed already if it was) -> observations
+# (a ForecastObserved). The object is the API's answer as decoded, which nothing changes: it may be kept as it is.
+Forecaster = Callable[[str, dict[str, Any], str | None, CanaryInfo | None], Sequence[Observation]]
 # (what the source reports, Flagger's -mesh-provider) -> forecasts that changed with it (a router, a gate's result).
 ForecastInputs = Callable[[Sequence[Observation], str | None], Sequence[Observation]]
 # (the canaries whose forecasts are wanted, None: all) -> the forecasts of those newly followed.
@@ -400,26 +401,31 @@ class ClusterSource:
         return self.namespace is None or namespace == self.namespace
 
     def _listed(self, kind: str, items: list[dict[str, Any]]) -> None:
-        self._deliver(self.translator.listed(kind, items))
+        observations = self.translator.listed(kind, items)
+        self._deliver(observations)
         if kind == "Canary":
+            parsed = _parsed_canaries(observations)
             for item in items:
-                self._forecast("MODIFIED", item)
+                self._forecast("MODIFIED", item, parsed)
 
-    def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> None:
-        self._deliver(self.translator.changed(change, obj, kind))
+    def _changed(self, kind: str, change: str, obj: dict[str, Any]) -> list[Observation]:
+        observations = self.translator.changed(change, obj, kind)
+        self._deliver(observations)
+        return observations
 
     def _canary_event(self, change: str, obj: dict[str, Any]) -> None:
         """The canaries watch's events: a method of its own, so a fault can be injected into exactly this watch."""
-        self._changed("Canary", change, obj)
-        self._forecast(change, obj)
+        self._forecast(change, obj, _parsed_canaries(self._changed("Canary", change, obj)))
 
-    def _forecast(self, change: str, obj: dict[str, Any]) -> None:
+    def _forecast(self, change: str, obj: dict[str, Any], parsed: dict[CanaryKey, CanaryInfo]) -> None:
+        """`parsed`: the Canaries the translator read from these objects, which the forecaster need not read again."""
         meta = obj.get("metadata") or {}
-        in_scope = self._in_scope(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-        if self._forecaster is None or not in_scope:
+        namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+        if self._forecaster is None or not self._in_scope(namespace, name):
             return
+        info = parsed.get(CanaryKey(namespace, name))
         with self._forecast_lock:
-            self._deliver(list(self._forecaster(change, obj, self._mesh_provider)))
+            self._deliver(list(self._forecaster(change, obj, self._mesh_provider, info)))
 
     def follow(self, _context: str | None, key: CanaryKey | None) -> None:
         """Forecasts are made only for `key`, the canary the screen follows (none for None). Called on the UI
@@ -627,3 +633,7 @@ def _canary_infos(observations: Sequence[Observation]) -> list[CanaryInfo]:
         elif isinstance(observation, CanaryObserved):
             infos.append(observation.info)
     return infos
+
+
+def _parsed_canaries(observations: Sequence[Observation]) -> dict[CanaryKey, CanaryInfo]:
+    return {info.key: info for info in _canary_infos(observations)}

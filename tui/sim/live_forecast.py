@@ -5,7 +5,6 @@ screen."""
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -82,7 +81,11 @@ class LiveForecasts:
         self._sent[key] = found
         return True
 
-    def changed(self, change: str, obj: dict[str, Any], mesh_provider: str | None) -> list[ForecastObserved]:
+    def changed(
+        self, change: str, obj: dict[str, Any], mesh_provider: str | None, info: CanaryInfo | None = None
+    ) -> list[ForecastObserved]:
+        """`obj` is kept as it is (the source's decoded answer, which nothing changes; a run forward copies it);
+        `info`, when given, is `obj` as parse_canary reads it."""
         meta = obj.get("metadata") or {}
         key = CanaryKey(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         with self._lock:
@@ -95,14 +98,15 @@ class LiveForecasts:
                 return []
             if old is not None and old.get("status") == obj.get("status") and old.get("spec") == obj.get("spec"):
                 return []
-            info = parse_canary(obj)
+            if info is None:
+                info = parse_canary(obj)
             if info is None or (obj.get("status") or {}).get("phase") not in IN_FLIGHT:
                 self._forget(key)
                 if key in self._sent and self._sent[key] is None:
                     return []
                 self._sent[key] = None
                 return [ForecastObserved(key, None)]
-            self._canaries[key] = copy.deepcopy(obj)
+            self._canaries[key] = obj
             self._infos[key] = info
             if self._reads_router(key):
                 self._router_readers.add(key)
