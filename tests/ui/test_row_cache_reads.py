@@ -41,6 +41,7 @@ def test_a_prometheus_refresh_asks_no_row_for_its_router_again(monkeypatch: pyte
     changes = cache.changes(state)
     assert asked == []
     assert changes.put == {str(key): row_for(state, view) for key, view in state.canaries.items()}
+    assert changes.refacted == ()  # no row's triage or phase is found again: none can move in triage order
 
     asked.clear()  # row_for above read routers too
     view = next(iter(state.canaries.values()))

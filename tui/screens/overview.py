@@ -357,15 +357,21 @@ class RowCache:
             else:
                 self._deadlines.pop(key, None)
             sources = (columns, view, router, metrics.get(reads[-2]), metrics.get(reads[-1]), stuck)
-            if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
-                continue
-            if cached is not None and all(a is b for a, b in zip(cached[0][:3], sources[:3], strict=True)):
-                if cached[0][5] is stuck:
-                    row = _with_rates(cached[1], sources[3], sources[4], columns)  # only its series are new
-                else:
-                    row = row_for(state, view, columns, self.context)
-            else:
-                row = row_for(state, view, columns, self.context)
+            if cached is not None:
+                before = cached[0]
+                if before[0] is columns and before[1] is view and before[2] is router and before[5] is stuck:
+                    if before[3] is sources[3] and before[4] is sources[4]:
+                        continue
+                    if candidates is not None:
+                        # Only its series are new (a Prometheus refresh, every row every few seconds): its facts
+                        # come from its view and the time that made it stuck, and what it reads from its view and
+                        # Flagger's settings, all as they were.
+                        row = _with_rates(cached[1], sources[3], sources[4], columns)
+                        self._rows[key] = (sources, row)
+                        if row != cached[1]:
+                            put[str(key)] = row
+                        continue
+            row = row_for(state, view, columns, self.context)
             info = view.info
             fact = RowFacts(
                 triage(view, state.now),
@@ -528,10 +534,10 @@ class OverviewScreen(Screen[None]):
 
     def show_fleet(self, fleet: Fleet) -> None:
         # Coalesced by frame: whatever arrives before the screen handles its queue again is shown in one refresh
-        # of the rows it changed, and the compositor paints those lines on its next frame.
+        # of the rows it changed and of the top line, and the compositor paints those lines on its next frame. (A
+        # state that comes before the screen is mounted is shown by on_screen_resume.)
         self._pending = fleet
         self._flush_alarm.soon()
-        self._show_top(fleet)  # the state may come before the screen is mounted: on_screen_resume shows it
 
     def show_top_line(self, state: AppState) -> None:
         if self._pending is not None:
@@ -540,11 +546,6 @@ class OverviewScreen(Screen[None]):
         if self.is_mounted:
             self.query_one(TopBar).show(state)
             self._show_note(Fleet.single(state))
-
-    def _show_top(self, fleet: Fleet) -> None:
-        if self.is_mounted:
-            self.query_one(TopBar).show(self._top_state(fleet))
-            self._show_note(fleet)
 
     def _top_state(self, fleet: Fleet) -> AppState:
         """The followed context's state (the app's, with several contexts), else the one context's."""
