@@ -118,7 +118,11 @@ class CanaryTable(ScrollView, can_focus=True):
         self.padding = (CELL_PADDING, CELL_PADDING)
         self.header: tuple[str, ...] = ()
         self._cells: dict[str, tuple[str, ...]] = {}
+        # Each row's cells padded to their columns, made when the row is drawn: a thousand rows change, a few dozen
+        # are on screen. A row changed since its line was made keeps the cells that line shows in _stale, and only
+        # the cells that differ are padded again.
         self._lines: dict[str, tuple[str, ...]] = {}
+        self._stale: dict[str, tuple[str, ...]] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._cursor_key: str | None = None
@@ -151,7 +155,7 @@ class CanaryTable(ScrollView, can_focus=True):
             x += self.widths[index] + sum(padding)
         self.total_width = x
         self.header = self._line(titles)
-        self._lines = {key: self._line(cells) for key, cells in self._cells.items()}
+        self._lines, self._stale = {}, {}
         self._resize()
         self.refresh()
 
@@ -204,20 +208,30 @@ class CanaryTable(ScrollView, can_focus=True):
         batch = self._batch
         assert batch is not None
         if old is None:
-            self._lines[key] = self._line(cells)
             self._index[key] = len(self._order)
             self._order.append(key)
             batch.added = True
             if self._cursor_key is None:
                 self._cursor_key = key
             return True
-        self._lines[key] = self._relined(self._lines[key], old, cells)
+        if key in self._lines:
+            self._stale.setdefault(key, old)
         if batch.window is None:
             batch.window = self._window()
         line = self._index[key] + 1
         if batch.window[0] <= line < batch.window[1]:
             self.refresh_line(line)
         return True
+
+    def line(self, key: str) -> tuple[str, ...]:
+        """The row's cells as drawn: each padded to its column's width."""
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = self._line(self._cells[key])
+            self._stale.pop(key, None)
+        elif (shown := self._stale.pop(key, None)) is not None:
+            line = self._lines[key] = self._relined(line, shown, self._cells[key])
+        return line
 
     def _relined(self, line: tuple[str, ...], old: tuple[str, ...], cells: tuple[str, ...]) -> tuple[str, ...]:
         """`line` (the padded `old` cells) with only the cells that differ in `cells` padded again."""
@@ -240,7 +254,9 @@ class CanaryTable(ScrollView, can_focus=True):
         if key not in self._cells:
             return
         index = self._index[key]
-        del self._cells[key], self._lines[key]
+        del self._cells[key]
+        self._lines.pop(key, None)
+        self._stale.pop(key, None)
         self._order.pop(index)
         self._reindex()
         if self._cursor_key == key:
@@ -377,7 +393,7 @@ class CanaryTable(ScrollView, can_focus=True):
             if not 0 <= index < len(self._order):
                 return Strip.blank(width, self.rich_style)
             key = self._order[index]
-            text = self._lines[key]
+            text = self.line(key)
             if key == self._cursor_key:
                 style = self._style("cursor")
             else:

@@ -4,6 +4,7 @@ equal row_for over every canary; the table's lines, patched cell by cell, equal 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -23,6 +24,7 @@ from tui.domain.observations import (
 )
 from tui.domain.reducer import reduce_all
 from tui.domain.state import AppState
+from tui.domain.triage import triage
 from tui.kube.parse import parse_canary
 from tui.screens.overview import FULL_COLUMNS, RowCache, columns_for, row_for
 from widgets.canary_table import CanaryTable
@@ -79,6 +81,11 @@ def test_row_changes_applied_in_turn_equal_every_row_built_afresh(steps: list[tu
             del shown[key]
         shown.update(changes.put)
         assert shown == {str(key): row_for(state, view, columns) for key, view in state.canaries.items()}
+        # The facts a row is sorted and counted by, kept as incrementally as its cells.
+        assert {key: fact.triage for key, fact in cache.facts.items()} == {
+            key: triage(view, state.now) for key, view in state.canaries.items()
+        }
+        assert +cache.severities == Counter(triage(view, state.now).severity for view in state.canaries.values())
 
 
 class TableApp(App[None]):
@@ -101,4 +108,4 @@ async def test_table_lines_patched_cell_by_cell_equal_the_cells_padded_afresh() 
                 table.set_columns(("name", "phase", "rate"), (rng.randint(3, 9), 8, 7), (rng.randint(0, 1), 1))
                 await pilot.pause()
             for key in table.row_keys():
-                assert table._lines[key] == table._line(table.cells(key)), key
+                assert table.line(key) == table._line(table.cells(key)), key
