@@ -68,3 +68,21 @@ def test_the_log_equals_a_plain_walk_over_every_record(arrivals: list[tuple], lo
             walked = reducer.reduce_all(AppState(), [EventObserved(e) for e in events])
     assert fast.events == walked.events
     assert fast.event_seq == walked.event_seq
+
+
+def test_events_added_at_the_end_are_looked_up_without_reading_the_log_again() -> None:
+    # At fifty events a second each lookup read the messages of the last DUPLICATE_LOOKBACK records again; the
+    # messages of the log each event makes are known from the last ones and its own.
+    read: list[object] = []
+    message = reducer._MESSAGE
+
+    def counting(logged: LoggedEvent) -> str:
+        read.append(logged)
+        return message(logged)
+
+    events = [FlaggerEvent(float(t), "ns", f"c{t % 7}", "Normal", f"Advance c{t % 7} weight {t}") for t in range(300)]
+    state = reducer.reduce_all(AppState(), [EventObserved(e) for e in events[:10]])
+    with mock.patch.object(reducer, "_MESSAGE", counting):
+        state = reducer.reduce_all(state, [EventObserved(e) for e in events[10:]])
+    assert len(state.events) == 300
+    assert len(read) <= reducer.DUPLICATE_LOOKBACK  # at most once, for a log it had not seen

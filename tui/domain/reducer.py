@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import replace
 from functools import reduce as _fold
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from tui.domain.evolve import evolve
 from tui.domain.flagger.messages import classify
 from tui.domain.flagger.router_kinds import ROUTER_KINDS
 from tui.domain.forecast import Forecast
@@ -85,10 +85,10 @@ _HALT_KINDS = frozenset(
 def reduce(state: AppState, observation: Observation) -> AppState:
     match observation:
         case ClockTick(now=now):
-            return replace(state, now=max(state.now, now)) if now != state.now else state
+            return evolve(state, now=max(state.now, now)) if now != state.now else state
         case CanaryObserved(info=info, t=t):
             if state.deleted is not None and state.deleted[0] == info.key:
-                state = replace(state, deleted=None)  # created again under the same name
+                state = evolve(state, deleted=None)  # created again under the same name
             return _select_default(_put_canary(state, info, t))
         case CanariesListed(items=items, namespace=namespace, t=t):
             return _list_canaries(state, items, namespace, t)
@@ -96,46 +96,46 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             canaries = dict(state.canaries)
             canaries.pop(key, None)
             if key == state.selected:
-                return replace(state, canaries=canaries, deleted=(key, t))
+                return evolve(state, canaries=canaries, deleted=(key, t))
             selected = state.selected if state.selected in canaries else None
             state = _put_forecast(state, key, None)
             if key in state.check_values:
-                state = replace(state, check_values={k: v for k, v in state.check_values.items() if k != key})
-            return _select_default(replace(state, canaries=canaries, selected=selected))
+                state = evolve(state, check_values={k: v for k, v in state.check_values.items() if k != key})
+            return _select_default(evolve(state, canaries=canaries, selected=selected))
         case DeploymentObserved(info=info):
             old = state.deployments.get((info.namespace, info.name))
             if old == info:
                 return state
-            state = replace(state, deployments={**state.deployments, (info.namespace, info.name): info})
+            state = evolve(state, deployments={**state.deployments, (info.namespace, info.name): info})
             return _new_revisions(state, _changed_templates(old, info))
         case DeploymentDeleted(namespace=ns, name=name):
-            return replace(state, deployments=_without(state.deployments, (ns, name)))
+            return evolve(state, deployments=_without(state.deployments, (ns, name)))
         case DeploymentsListed(items=items, namespace=namespace, kind=kind):
             listed = {(d.namespace, d.name): d for d in items}
             changed = [k for d in items for k in _changed_templates(state.deployments.get((d.namespace, d.name)), d)]
             # Deployments and DaemonSets are listed apart: each list leaves the other kind alone.
             relisted = _relisted(state.deployments, listed, namespace, lambda d: d.kind != kind)
-            state = replace(state, deployments=relisted)
+            state = evolve(state, deployments=relisted)
             return _new_revisions(state, changed)
         case ConfigObserved(config=config):
             key = (config.namespace, config.name)
             old = state.configs.get(key)
             if old == config:
                 return state
-            state = replace(state, configs={**state.configs, key: config})
+            state = evolve(state, configs={**state.configs, key: config})
             return _new_revisions(state, _readers(state, old, config))
         case ConfigDeleted(namespace=ns, name=name):
-            return replace(state, configs=_without(state.configs, (ns, name)))
+            return evolve(state, configs=_without(state.configs, (ns, name)))
         case ConfigsListed(items=items, namespace=namespace):
             listed = {(c.namespace, c.name): c for c in items}
             readers = [k for c in items for k in _readers(state, state.configs.get((c.namespace, c.name)), c)]
-            state = replace(state, configs=_relisted(state.configs, listed, namespace))
+            state = evolve(state, configs=_relisted(state.configs, listed, namespace))
             return _new_revisions(state, readers)
         case RouterObserved(info=info):
             key = (info.namespace, info.name)
             if state.routers.get(key) == info and state.routers_by_kind.get((*key, info.kind)) == info:
                 return state
-            return replace(
+            return evolve(
                 state,
                 routers={**state.routers, key: info},
                 routers_by_kind={**state.routers_by_kind, (*key, info.kind): info},
@@ -150,7 +150,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             remaining = next((r for each in ROUTER_KINDS if (r := by_kind.get((ns, name, each.kind)))), None)
             if remaining is not None:
                 routers[(ns, name)] = remaining
-            return replace(state, routers=routers, routers_by_kind=by_kind)
+            return evolve(state, routers=routers, routers_by_kind=by_kind)
         case RoutersListed(items=items, namespace=namespace, kind=kind):
             listed = {(r.namespace, r.name): r for r in items}
             # A list of one router kind replaces only that kind (TrafficSplits and HTTPRoutes are listed apart).
@@ -164,7 +164,7 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             by_kind.update({(r.namespace, r.name, r.kind): r for r in items})
             for key, router in by_kind.items():
                 routers.setdefault(key[:2], router)  # a name whose listed kind went, while another kind has it
-            return replace(state, routers=routers, routers_by_kind=by_kind)
+            return evolve(state, routers=routers, routers_by_kind=by_kind)
         case EventObserved(event=event):
             return _add_event(state, event)
         case MetricsObserved(samples=samples):
@@ -177,29 +177,29 @@ def reduce(state: AppState, observation: Observation) -> AppState:
                 if series and series[-1].t >= sample.t:
                     continue  # a late or repeated sample must not scramble the series order
                 metrics[key] = _appended(series, sample)
-            return replace(state, metrics=metrics)
+            return evolve(state, metrics=metrics)
         case LoadObserved(stats=stats):
             if state.loads.get(stats.id) == stats:
                 return state
-            return replace(state, loads=_bounded_loads({**state.loads, stats.id: stats}))
+            return evolve(state, loads=_bounded_loads({**state.loads, stats.id: stats}))
         case LoadRemoved(id=load_id):
             if load_id not in state.loads:
                 return state
             loads = dict(state.loads)
             del loads[load_id]
-            return replace(state, loads=loads)
+            return evolve(state, loads=loads)
         case HealthObserved(health=health):
             if state.health.get(health.source) == health:
                 return state
-            return replace(state, health={**state.health, health.source: health})
+            return evolve(state, health={**state.health, health.source: health})
         case NoticeObserved(text=text, severity=severity, until=until):
-            return replace(state, notice=(text, severity, until))
+            return evolve(state, notice=(text, severity, until))
         case CaptionObserved(text=caption):
-            return state if caption == state.caption else replace(state, caption=caption)
+            return state if caption == state.caption else evolve(state, caption=caption)
         case AllowedScopesObserved(allowed=allowed):
-            return state if allowed == state.allowed_scopes else replace(state, allowed_scopes=allowed)
+            return state if allowed == state.allowed_scopes else evolve(state, allowed_scopes=allowed)
         case FlaggerSettingsObserved(settings=settings):
-            return state if settings == state.flagger else replace(state, flagger=settings)
+            return state if settings == state.flagger else evolve(state, flagger=settings)
         case ForecastObserved(key=key, forecast=forecast):
             return _put_forecast(state, key, forecast)
         case CheckValueObserved(key=key, check=check, sample=sample):
@@ -207,19 +207,19 @@ def reduce(state: AppState, observation: Observation) -> AppState:
         case MetricTemplateObserved(template=template):
             if state.templates.get(template.key) == template:
                 return state
-            return replace(state, templates={**state.templates, template.key: template})
+            return evolve(state, templates={**state.templates, template.key: template})
         case MetricTemplateDeleted(namespace=namespace, name=name):
             key = f"{namespace}/{name}"
             if key not in state.templates:
                 return state
-            return replace(state, templates={k: v for k, v in state.templates.items() if k != key})
+            return evolve(state, templates={k: v for k, v in state.templates.items() if k != key})
         case MetricTemplatesListed(templates=templates):
             listed = {t.key: t for t in templates}
-            return state if listed == state.templates else replace(state, templates=listed)
+            return state if listed == state.templates else evolve(state, templates=listed)
         case CanarySelected(key=key):
             if key is not None and key not in state.canaries:
                 return state
-            return replace(state, selected=key, deleted=None)
+            return evolve(state, selected=key, deleted=None)
     return state
 
 
@@ -228,7 +228,7 @@ def _put_check_value(state: AppState, key: CanaryKey, check: str, sample: CheckS
         return state
     checks = state.check_values.get(key, {})
     kept = (*checks.get(check, ()), sample)[-2 * CHECK_SAMPLES_LIMIT :]  # two subjects share one series
-    return replace(state, check_values={**state.check_values, key: {**checks, check: kept}})
+    return evolve(state, check_values={**state.check_values, key: {**checks, check: kept}})
 
 
 def _put_forecast(state: AppState, key: CanaryKey, forecast: Forecast | None) -> AppState:
@@ -239,7 +239,7 @@ def _put_forecast(state: AppState, key: CanaryKey, forecast: Forecast | None) ->
         del forecasts[key]
     else:
         forecasts[key] = forecast
-    return replace(state, forecasts=forecasts)
+    return evolve(state, forecasts=forecasts)
 
 
 def _appended(series: tuple[MetricSample, ...], sample: MetricSample) -> tuple[MetricSample, ...]:
@@ -257,7 +257,7 @@ def reduce_all(state: AppState, observations: list[Observation]) -> AppState:
 
 def _select_default(state: AppState) -> AppState:
     if state.selected is None and state.canaries:
-        return replace(state, selected=min(state.canaries))
+        return evolve(state, selected=min(state.canaries))
     return state
 
 
@@ -281,25 +281,25 @@ def _next_view(previous: CanaryView | None, info: CanaryInfo, t: float) -> Canar
             sticky_failed_checks=info.failed_checks or 0,
         )
     old = previous.info
-    view = replace(previous, info=info)
+    view = evolve(previous, info=info)
     if old.phase != info.phase:
-        view = replace(view, phase_since=t)
+        view = evolve(view, phase_since=t)
     if _status_changed(old, info):
         tick = info.last_transition_time if info.last_transition_time is not None else t
-        view = replace(view, last_tick_at=max(tick, previous.last_tick_at or tick))
+        view = evolve(view, last_tick_at=max(tick, previous.last_tick_at or tick))
     new_release = info.phase == Phase.PROGRESSING and (
         old.phase in (Phase.INITIALIZED, Phase.SUCCEEDED, Phase.FAILED, Phase.WAITING)
         or (old.last_applied_spec is not None and old.last_applied_spec != info.last_applied_spec)
     )
     if new_release:
         restarted = old.phase in (Phase.PROGRESSING, Phase.WAITING_PROMOTION)
-        view = replace(view, sticky_failed_checks=0, release_started_at=t, restarted=restarted)
+        view = evolve(view, sticky_failed_checks=0, release_started_at=t, restarted=restarted)
     if old.last_applied_spec != info.last_applied_spec:
-        view = replace(view, revision_changed_at=None)  # Flagger has taken up the target as it is now
+        view = evolve(view, revision_changed_at=None)  # Flagger has taken up the target as it is now
     elif view.revision_changed_at is not None and old.phase != info.phase:
-        view = replace(view, revision_changed_at=t)  # still pending: Flagger acts on it from this phase on
+        view = evolve(view, revision_changed_at=t)  # still pending: Flagger acts on it from this phase on
     if info.failed_checks:
-        view = replace(view, sticky_failed_checks=info.failed_checks)
+        view = evolve(view, sticky_failed_checks=info.failed_checks)
     return view
 
 
@@ -307,7 +307,7 @@ def _put_canary(state: AppState, info: CanaryInfo, t: float) -> AppState:
     previous = state.canaries.get(info.key)
     if previous is not None and previous.info == info:
         return state
-    return replace(state, canaries={**state.canaries, info.key: _next_view(previous, info, t)})
+    return evolve(state, canaries={**state.canaries, info.key: _next_view(previous, info, t)})
 
 
 def _list_canaries(state: AppState, items: tuple[CanaryInfo, ...], namespace: str | None, t: float) -> AppState:
@@ -315,7 +315,7 @@ def _list_canaries(state: AppState, items: tuple[CanaryInfo, ...], namespace: st
     for info in items:
         canaries[info.key] = _next_view(state.canaries.get(info.key), info, t)
     selected = state.selected if state.selected in canaries else None
-    return _select_default(replace(state, canaries=canaries, selected=selected))
+    return _select_default(evolve(state, canaries=canaries, selected=selected))
 
 
 def _bounded_loads(loads: dict[str, LoadStats]) -> dict[str, LoadStats]:
@@ -354,13 +354,38 @@ def _same_event(a: FlaggerEvent, b: FlaggerEvent) -> bool:
     )
 
 
+# The messages of the last DUPLICATE_LOOKBACK records of one log (the log, its messages): each event is looked up
+# among them, and the log it makes is the next one looked at. Kept as one tuple, read and replaced whole, so that
+# reducers on other threads (another context's, a test's) never see a log with another log's messages.
+_recent: tuple[tuple[LoggedEvent, ...], list[str]] = ((), [])
+
+
+def _recent_messages(events: tuple[LoggedEvent, ...]) -> list[str]:
+    global _recent
+    known = _recent
+    if known[0] is events:
+        return known[1]
+    messages = list(map(_MESSAGE, events[max(0, len(events) - DUPLICATE_LOOKBACK) :]))
+    _recent = (events, messages)
+    return messages
+
+
+def _appended_to_recent(before: tuple[LoggedEvent, ...], after: tuple[LoggedEvent, ...], message: str) -> None:
+    """`after` is `before` with one record added at its end (its message `message`): its messages are `before`'s
+    and that one, found without reading the records again."""
+    global _recent
+    known = _recent
+    if known[0] is before:
+        _recent = (after, [*known[1][-(DUPLICATE_LOOKBACK - 1) :], message])
+
+
 def _copy_of(state: AppState, event: FlaggerEvent) -> tuple[int | None, bool]:
     """(index of a whole-second copy that `event` replaces, whether `event` is a duplicate to drop)."""
     events, message = state.events, event.message
     start = max(0, len(events) - DUPLICATE_LOOKBACK)
-    # Only a record with the same message can be a copy; the messages are read and compared in C, so a new message
-    # (the usual case) costs no Python step per record.
-    messages = list(map(_MESSAGE, events[start:]))
+    # Only a record with the same message can be a copy; the messages are compared in C, so a new message (the usual
+    # case) costs no Python step per record.
+    messages = _recent_messages(events)
     if message not in messages:
         return None, False
     same_message = [start + offset for offset, other in enumerate(messages) if other == message]
@@ -406,13 +431,16 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
         coarse = events[replaced].event
         logged = LoggedEvent(seq, event, replaces=events[replaced].seq)
         events = (*events[:replaced], *events[replaced + 1 :])
+    before = events
     events, index = _inserted(events, logged)
     newest_of_canary = not any(
         e.event.namespace == event.namespace and e.event.name == event.name for e in events[index + 1 :]
     )
     if len(events) > EVENT_LOG_LIMIT:
         events = events[-EVENT_LOG_LIMIT:]
-    state = replace(state, events=events, event_seq=seq)
+    if replaced is None and index == len(before):
+        _appended_to_recent(before, events, event.message)
+    state = evolve(state, events=events, event_seq=seq)
     key = CanaryKey(event.namespace, event.name)
     view = state.canaries.get(key)
     if view is None:
@@ -421,21 +449,21 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
         # Earlier in the log than what the canary already shows: the log has it, the status line does not need it,
         # unless the copy it replaced was the one shown.
         if coarse is not None and view.last_event == coarse:
-            view = replace(view, last_event=_last_of(events, key))
-            return replace(state, canaries={**state.canaries, key: view})
+            view = evolve(view, last_event=_last_of(events, key))
+            return evolve(state, canaries={**state.canaries, key: view})
         return state
     kind = classify(event.message)
-    view = replace(
+    view = evolve(
         view,
         last_event=event,
         last_tick_at=max(event.t, view.last_tick_at or event.t),
     )
     if event.type == "Warning":
-        view = replace(view, last_warning=event)
+        view = evolve(view, last_warning=event)
     if kind.kind in _HALT_KINDS:
-        view = replace(view, last_halt=event)
+        view = evolve(view, last_halt=event)
     if kind.kind in _NEW_RELEASE_KINDS:
-        view = replace(
+        view = evolve(
             view,
             sticky_failed_checks=0,
             release_started_at=event.t,
@@ -446,8 +474,8 @@ def _add_event(state: AppState, event: FlaggerEvent) -> AppState:
         )
     elif kind.kind == "threshold-rollback":
         # The pattern only matches digits here.
-        view = replace(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))
-    return replace(state, canaries={**state.canaries, key: view})
+        view = evolve(view, sticky_failed_checks=max(view.sticky_failed_checks, int(kind.values.get("n", "0"))))
+    return evolve(state, canaries={**state.canaries, key: view})
 
 
 def _changed_templates(old: DeploymentInfo | None, new: DeploymentInfo) -> list[tuple[str, str]]:
@@ -470,13 +498,13 @@ def _new_revisions(state: AppState, targets: list[tuple[str, str]]) -> AppState:
         return state
     changed = set(targets)
     marked = {
-        key: replace(view, revision_changed_at=state.now)
+        key: evolve(view, revision_changed_at=state.now)
         for key, view in state.canaries.items()
         if (key.namespace, view.info.target) in changed
     }
     if not marked:
         return state
-    return replace(state, canaries={**state.canaries, **marked})
+    return evolve(state, canaries={**state.canaries, **marked})
 
 
 def _without(objects: dict[Any, T], key: Any) -> dict[Any, T]:
