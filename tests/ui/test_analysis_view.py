@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.selection import Selection
 
 from tests import analysis_states as st
@@ -53,6 +54,12 @@ def test_analysis_view(snap_compare, case: str, size: tuple[int, int]) -> None: 
     assert snap_compare(app, terminal_size=size, run_before=open_it)
 
 
+async def shows(pilot: Pilot[None], app: CanaryscopeApp, *parts: str) -> str:
+    """The screen's text once every part is painted on it."""
+    await settle(pilot, lambda: all(part in screen_text(app) for part in parts), f"{parts} painted")
+    return screen_text(app)
+
+
 async def test_c_opens_the_view_of_the_followed_canary_and_esc_or_c_comes_back() -> None:
     app = app_with(st.halted_custom_observations())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -60,10 +67,14 @@ async def test_c_opens_the_view_of_the_followed_canary_and_esc_or_c_comes_back()
         assert isinstance(app.screen, RolloutScreen)
         await pilot.press("c")
         await settle(pilot, lambda: isinstance(app.screen, AnalysisScreen), "the analysis view")
-        await settle(pilot, lambda: "Halted 2 of 2 times by error-rate" in screen_text(app), "the why line painted")
-        text = screen_text(app)
-        assert "error-rate  max 1 · 2 failed · every 1m · templateRef test/error-rate (prometheus)" in text
-        assert "latency  max 0.8 · no failure · every 1m · inline query" in text
+        # The why line and the cards are painted in frames of their own: waited for together.
+        text = await shows(
+            pilot,
+            app,
+            "Halted 2 of 2 times by error-rate",
+            "error-rate  max 1 · 2 failed · every 1m · templateRef test/error-rate (prometheus)",
+            "latency  max 0.8 · no failure · every 1m · inline query",
+        )
         # No builtin threshold is drawn for checks the Canary does not have.
         assert "min 99" not in text and "99%" not in text and "500ms" not in text
         await pilot.press("escape")
@@ -127,7 +138,7 @@ async def test_a_check_without_a_query_says_why_nothing_was_copied() -> None:
         await pilot.press("y")
         assert notes[-1][0] == "error-rate has no query to copy: MetricTemplate test/error-rate not found"
         assert notes[-1][1].get("severity") == "warning"
-        assert "no values yet" in screen_text(app)
+        await shows(pilot, app, "no values yet")
 
 
 async def test_text_from_the_cluster_is_never_markup() -> None:
@@ -150,10 +161,10 @@ async def test_text_from_the_cluster_is_never_markup() -> None:
         await settle(pilot, lambda: app.state.now == st.NOW and app.state.canaries, "the state applied")
         await pilot.press("c")
         await settle(pilot, lambda: isinstance(app.screen, AnalysisScreen) and app.screen.cards, "the view open")
-        await settle(pilot, lambda: "Halted" in screen_text(app), "the why line painted")
-        text = screen_text(app)
-        assert "[red]lat[/red]" in text and "[link=http://evil]y[/link]" in text
-        assert "by [red]lat[/red]: 0.95 > 0.8" in text
+        # Read as markup, these would never show as written: the wait would end in its failure.
+        await shows(
+            pilot, app, "Halted", "[red]lat[/red]", "[link=http://evil]y[/link]", "by [red]lat[/red]: 0.95 > 0.8"
+        )
 
 
 async def test_c_on_the_overview_opens_the_highlighted_canary_and_esc_returns_to_the_overview() -> None:
