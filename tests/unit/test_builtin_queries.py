@@ -347,3 +347,50 @@ def test_a_canarys_ingress_ref_and_provider_reach_the_poller() -> None:
     bare = replace(info, provider=None)
     assert metric_target(bare, mesh_provider="gatewayapi:v1beta1").family == "http"
     assert metric_target(bare, mesh_provider=None).family is None
+
+
+class AnsweringPrometheus:
+    """Answers each of Linkerd's three grouped queries with rows by namespace and deployment."""
+
+    def __init__(self, answers: dict[str, dict[str, str]]) -> None:
+        self.answers = answers  # value name -> deployment -> the value Prometheus writes (a string, maybe NaN)
+
+    def custom_query(self, query: str) -> list[Any]:
+        value = "p99_ms" if "histogram_quantile" in query else "success_rate" if "* 100" in query else "rps"
+        return [
+            {"metric": {"namespace": "shop", "deployment": name}, "value": [1700000000.5, text]}
+            for name, text in self.answers[value].items()
+        ]
+
+
+class Emitted:
+    def __init__(self) -> None:
+        self.observations: list[Any] = []
+
+    def emit(self, observation: Any) -> None:
+        self.observations.append(observation)
+
+    def health(self, *args: Any) -> None:
+        pass
+
+
+def test_each_deployments_three_values_land_in_its_sample() -> None:
+    prom = AnsweringPrometheus(
+        {
+            "success_rate": {"front-primary": "99.5", "front": "NaN"},
+            "rps": {"front-primary": "12", "front": "3.5"},
+            "p99_ms": {"front-primary": "250", "back-primary": "7"},
+        }
+    )
+    targets = (MetricTarget("shop", "front", 60.0, "linkerd"), MetricTarget("shop", "back", 60.0, "linkerd"))
+    emitted = Emitted()
+    poller = PrometheusPoller(lambda: prom, "test", lambda: Scope(None, targets), emitted, None)  # type: ignore[arg-type]
+    poller.refresh(prom)
+    [observed] = emitted.observations
+    got = {s.deployment: (s.t, s.success_rate, s.rps, s.p99_ms) for s in observed.samples}
+    assert got == {
+        "front-primary": (1700000000.5, 99.5, 12.0, 250.0),
+        "front": (1700000000.5, None, 3.5, None),  # NaN and a missing row are gaps, never 0
+        "back-primary": (1700000000.5, None, None, 7.0),
+        "back": (1700000000.5, None, None, None),
+    }
