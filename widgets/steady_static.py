@@ -14,8 +14,9 @@ Line = tuple[str, tuple[object, ...]]
 
 class SteadyStatic(Static):
     """Static text set again on every state (the panels, the overview's summary and notes). An unchanged text
-    costs nothing; a changed one whose lines are as many as before and none wraps repaints only itself (its height
-    follows its lines), because a layout pass reflows the whole screen and repaints the table's scrollbar with it.
+    costs nothing; a changed one whose lines are as many as before and none wraps, or one in a widget whose size the
+    stylesheet fixes, repaints only itself, because a layout pass reflows the whole screen and repaints the table's
+    scrollbar with it.
     Of a Content whose lines keep their number and fit, only the lines that differ are repainted: a panel whose
     countdown ticks each second redraws that line, not its border and every other line with it."""
 
@@ -47,9 +48,16 @@ class SteadyStatic(Static):
         if steady and before is not None and self._lines is not None and len(before) == len(self._lines):
             self._only = [y for y, (old, new) in enumerate(zip(before, self._lines, strict=True)) if old != new]
         try:
-            super().update(content, layout=layout and not steady)
+            # A widget whose size the stylesheet fixes (the rollout screen's panels) is laid out the same whatever
+            # its text: only one whose height or width follows its text may move the rest of the screen.
+            super().update(content, layout=layout and not steady and self._sized_by_text())
         finally:
             self._only = None
+
+    def _sized_by_text(self) -> bool:
+        styles = self.styles
+        height, width = styles.height, styles.width
+        return height is None or height.is_auto or width is None or width.is_auto
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Widget:
         only = self._only

@@ -276,6 +276,39 @@ async def test_the_same_summary_set_again_repaints_nothing() -> None:
         assert line.asked[-1] is True, "wider than the widget: it wraps, so its height may change"
 
 
+async def test_a_panel_of_fixed_size_is_never_laid_out_for_its_text() -> None:
+    class Recording(SteadyStatic):
+        DEFAULT_CSS = "Recording { height: 6; width: 1fr; border: round white; }"
+
+        def __init__(self) -> None:
+            super().__init__("")
+            self.asked: list[bool] = []
+
+        def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Recording:
+            self.asked.append(layout)
+            return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Recording()
+
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        panel = app.query_one(Recording)
+        panel.update("weight 10%\nchecks 0/2")
+        await pilot.pause()
+        region = panel.region
+        panel.asked.clear()
+        panel.update("weight 20%\nchecks 0/2\nforecast 12:07")  # a line more
+        panel.update("x" * 60)  # wider than the panel: it wraps inside the same box
+        panel.update("weight 30%\nchecks 1/2")
+        assert panel.asked == [False, False, False], "its box is the stylesheet's, whatever the text"
+        await pilot.pause()
+        assert panel.region == region
+        lines = [strip.text for strip in panel.render_lines(panel.region.reset_offset)]
+        assert any("checks 1/2" in line for line in lines) and not any("forecast" in line for line in lines)
+
+
 def _metrics_refresh(state: AppState, at: float, rate: float) -> MetricsObserved:
     """Prometheus answering for every canary's primary and canary at once, as one refresh does."""
     samples = tuple(
