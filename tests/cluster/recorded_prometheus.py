@@ -29,12 +29,19 @@ class RecordedPrometheus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._samples: dict[tuple[str, str], dict[str, Any]] = {}
+        # The threads that served a connection, to tell when this server's clients have all gone.
+        self.connection_threads: list[threading.Thread] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             # Keeps connections open between queries, as Prometheus does: a poller's cost is its queries, not a
             # new connection for each.
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with owner._lock:
+                    owner.connection_threads.append(threading.current_thread())
+                super().setup()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
