@@ -244,21 +244,33 @@ async def test_a_change_that_keeps_the_summarys_shape_lays_nothing_out(monkeypat
         assert layouts == [], layouts
 
 
+class Recording(SteadyStatic):
+    """Text whose refreshes are recorded: whether each asked for a layout pass."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.asked: list[bool] = []
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Recording:
+        self.asked.append(layout)
+        return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
+
+
+class FixedRecording(Recording):
+    DEFAULT_CSS = "FixedRecording { height: 6; width: 1fr; border: round white; }"
+
+
+class One(App[None]):
+    def __init__(self, widget: Recording) -> None:
+        super().__init__()
+        self._recording = widget
+
+    def compose(self) -> ComposeResult:
+        yield self._recording
+
+
 async def test_the_same_summary_set_again_repaints_nothing() -> None:
-    class Recording(SteadyStatic):
-        def __init__(self) -> None:
-            super().__init__("")
-            self.asked: list[bool] = []
-
-        def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Recording:
-            self.asked.append(layout)
-            return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
-
-    class One(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Recording()
-
-    app = One()
+    app = One(Recording())
     async with app.run_test(size=(40, 10)) as pilot:
         line = app.query_one(Recording)
         line.update("2 failed · 41 ok")
@@ -277,24 +289,9 @@ async def test_the_same_summary_set_again_repaints_nothing() -> None:
 
 
 async def test_a_panel_of_fixed_size_is_never_laid_out_for_its_text() -> None:
-    class Recording(SteadyStatic):
-        DEFAULT_CSS = "Recording { height: 6; width: 1fr; border: round white; }"
-
-        def __init__(self) -> None:
-            super().__init__("")
-            self.asked: list[bool] = []
-
-        def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, **kw: Any) -> Recording:
-            self.asked.append(layout)
-            return super().refresh(*regions, repaint=repaint, layout=layout, **kw)  # type: ignore[return-value]
-
-    class One(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Recording()
-
-    app = One()
+    app = One(FixedRecording())
     async with app.run_test(size=(40, 10)) as pilot:
-        panel = app.query_one(Recording)
+        panel = app.query_one(FixedRecording)
         panel.update("weight 10%\nchecks 0/2")
         await pilot.pause()
         region = panel.region
