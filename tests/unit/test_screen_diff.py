@@ -7,6 +7,8 @@ step the two screens must be identical, cell by cell and style by style.
 
 from __future__ import annotations
 
+import itertools
+import random
 import re
 
 from rich.console import Console
@@ -17,7 +19,7 @@ from textual.strip import Strip
 
 from tests.simkit import simulation
 from tui.app import CanaryscopeApp
-from tui.app.screen_diff import WIDE_TAIL, ScreenDiff, cells_of, changed_runs
+from tui.app.screen_diff import JOIN_GAP, WIDE_TAIL, ScreenDiff, cells_of, changed_runs, segments_of
 from tui.sim.actions import SimActions
 from tui.sim.source import SimulationSource
 
@@ -127,6 +129,62 @@ def test_changed_runs_join_small_gaps_and_keep_wide_characters_whole() -> None:
     wide_new = cells_of([Segment("ab語cd")])
     wide_new[3] = (WIDE_TAIL, Style(bold=True))  # only the right half of the wide character differs
     assert list(changed_runs(wide_old, wide_new)) == [(2, 4)]
+
+
+def test_changed_runs_cover_every_changed_cell_and_nothing_far_from_one() -> None:
+    rng = random.Random(7)
+    styles = [None, Style(bold=True), Style(color="red")]
+    for _ in range(300):
+        text = "".join(rng.choice("ab 語1") for _ in range(rng.randint(0, 40)))
+        old = cells_of([Segment(text, rng.choice(styles))])
+        new = list(old)
+        for _ in range(rng.randint(0, 6)):  # restyle a few characters (both halves of a wide one)
+            if new:
+                i = rng.randrange(len(new))
+                i -= new[i][0] == WIDE_TAIL
+                restyled = rng.choice(styles)
+                new[i] = (new[i][0], restyled)
+                if i + 1 < len(new) and new[i + 1][0] == WIDE_TAIL:
+                    new[i + 1] = (WIDE_TAIL, restyled)
+        runs = list(changed_runs(old, new))
+        differing = {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b}
+        covered = {i for start, stop in runs for i in range(start, stop)}
+        assert differing <= covered
+        for start, stop in runs:
+            assert start < stop and new[start][0] != WIDE_TAIL  # never the right half alone
+            assert stop == len(new) or new[stop][0] != WIDE_TAIL
+        for (_, stop), (start, _) in itertools.pairwise(runs):
+            assert start - stop > JOIN_GAP  # closer runs are joined
+        # A run starts and ends at a changed cell, or at the other half of a changed wide character.
+        for start, stop in runs:
+            assert {start, start + 1} & differing and {stop - 1, stop - 2} & differing
+
+
+def test_runs_are_written_as_segments_of_their_cells() -> None:
+    bold = Style(bold=True)
+    cells = cells_of([Segment("ab", None), Segment("語c", bold), Segment("d", bold)])
+    assert segments_of(cells) == [Segment("ab", None), Segment("語c" + "d", bold)]
+    assert segments_of([]) == []
+
+
+def test_a_strip_equal_to_the_one_on_screen_is_skipped_until_something_overwrites_it() -> None:
+    from textual._compositor import ChopsUpdate
+
+    def update(strip: Strip, x1: int = 0, x2: int = 10) -> ChopsUpdate:
+        return ChopsUpdate([{0: strip}], [(0, x1, x2)], [[10]])
+
+    diff = ScreenDiff()
+    assert diff.reduce(update(Strip([Segment("0123456789", None)])), 10) is not None
+    sent = diff.sent_cells
+    # A new strip object with the same segments: nothing to send, nothing measured.
+    assert diff.reduce(update(Strip([Segment("0123456789", None)])), 10) is None
+    assert diff.sent_cells == sent
+    # Part of the chop rewritten (a span that ends inside it: Textual writes the strip up to the span's end), then
+    # the whole strip again: the cells that were overwritten go out once more.
+    assert diff.reduce(update(Strip([Segment("abcdefghij", None)]), 2, 5), 10) is not None
+    again = diff.reduce(update(Strip([Segment("0123456789", None)])), 10)
+    assert again is not None
+    assert again.render_segments(Console()) == "\x1b[1;1H01234"
 
 
 def test_unknown_cells_are_always_sent() -> None:
