@@ -143,6 +143,36 @@ def test_metric_series_are_bounded_and_ordered() -> None:
     assert series[-1].success_rate == 99.0
 
 
+def sample(t: float, deployment: str = "examiner", rate: float = 99.0) -> MetricSample:
+    return MetricSample("apps", deployment, t, rate, 1.0, 200.0)
+
+
+def test_a_late_sample_takes_its_place_in_time_and_a_repeated_one_is_dropped() -> None:
+    state = reduce(AppState(), MetricsObserved((sample(100.0), sample(110.0))))
+    # A range answer's points that fill what a row off screen missed, and one at a time already there.
+    state = reduce(state, MetricsObserved((sample(95.0, rate=1.0), sample(105.0, rate=2.0), sample(110.0, rate=3.0))))
+    series = state.series("apps", "examiner")
+    assert [(s.t, s.success_rate) for s in series] == [(95.0, 1.0), (100.0, 99.0), (105.0, 2.0), (110.0, 99.0)]
+    same = reduce(state, MetricsObserved((sample(105.0, rate=7.0), sample(110.0))))
+    assert same is state, "nothing new: the state is kept"
+    # Older than the history kept: not brought back.
+    old = reduce(state, MetricsObserved((sample(110.0 - METRIC_HISTORY_S - 1),)))
+    assert old.series("apps", "examiner") == series
+
+
+def test_a_run_of_samples_is_appended_in_order_and_bounded_like_one_at_a_time() -> None:
+    run = tuple(sample(float(t)) for t in range(0, 3000, 5))
+    at_once = reduce(AppState(), MetricsObserved(run))
+    one_by_one = AppState()
+    for s in run:
+        one_by_one = reduce(one_by_one, MetricsObserved((s,)))
+    assert at_once.series("apps", "examiner") == one_by_one.series("apps", "examiner")
+    assert at_once.series("apps", "examiner")[0].t == 3000 - 5 - METRIC_HISTORY_S
+    # Runs of several deployments in one answer, each kept apart.
+    both = reduce(AppState(), MetricsObserved((sample(1.0), sample(2.0), sample(1.0, "other"), sample(2.0, "other"))))
+    assert [s.t for s in both.series("apps", "other")] == [1.0, 2.0]
+
+
 def test_router_and_status_weights_are_kept_apart() -> None:
     state = reduce_all(
         AppState(),

@@ -8,8 +8,10 @@ de-duplication across the logger stream and Kubernetes Events, and bounded histo
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable
 from functools import reduce as _fold
+from itertools import groupby, pairwise
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -171,13 +173,13 @@ def reduce(state: AppState, observation: Observation) -> AppState:
             if not samples:
                 return state
             metrics = dict(state.metrics)
-            for sample in samples:
-                key = (sample.namespace, sample.deployment)
+            changed = False
+            for key, run in groupby(samples, _DEPLOYMENT):
                 series = metrics.get(key, ())
-                if series and series[-1].t >= sample.t:
-                    continue  # a late or repeated sample must not scramble the series order
-                metrics[key] = _appended(series, sample)
-            return evolve(state, metrics=metrics)
+                extended = _with_samples(series, tuple(run))
+                if extended is not series:
+                    metrics[key], changed = extended, True
+            return evolve(state, metrics=metrics) if changed else state
         case LoadObserved(stats=stats):
             if state.loads.get(stats.id) == stats:
                 return state
@@ -249,6 +251,41 @@ def _appended(series: tuple[MetricSample, ...], sample: MetricSample) -> tuple[M
     while start < len(series) and series[start].t < cutoff:
         start += 1
     return (*series[start:], sample)
+
+
+_TIME = attrgetter("t")
+_DEPLOYMENT = attrgetter("namespace", "deployment")
+
+
+def _with_samples(series: tuple[MetricSample, ...], run: tuple[MetricSample, ...]) -> tuple[MetricSample, ...]:
+    """The series with a deployment's run of samples: appended in one go when they follow it in time order (a
+    range answer brings a minute of them at once); else one by one, a late sample in its place by time and a
+    repeated one dropped, so that the series stays in time order."""
+    last = series[-1].t if series else -math.inf
+    if run[0].t > last and all(a.t < b.t for a, b in pairwise(run)):
+        if len(run) == 1:
+            return _appended(series, run[0])
+        joined = (*series, *run)
+        cutoff = run[-1].t - METRIC_HISTORY_S
+        start = max(0, len(joined) - METRIC_SAMPLES_LIMIT)
+        while joined[start].t < cutoff:
+            start += 1
+        return joined[start:]
+    for sample in run:
+        late = series and series[-1].t >= sample.t
+        series = _merged(series, sample) if late else _appended(series, sample)
+    return series
+
+
+def _merged(series: tuple[MetricSample, ...], sample: MetricSample) -> tuple[MetricSample, ...]:
+    """The series with an older `sample` in its place by time; the same series when its time is already there or
+    is older than the kept history."""
+    if sample.t < series[-1].t - METRIC_HISTORY_S or (len(series) >= METRIC_SAMPLES_LIMIT and sample.t < series[0].t):
+        return series
+    at = bisect.bisect_left(series, sample.t, key=_TIME)
+    if at < len(series) and series[at].t == sample.t:
+        return series
+    return (*series[:at], sample, *series[at:])[-METRIC_SAMPLES_LIMIT:]
 
 
 def reduce_all(state: AppState, observations: list[Observation]) -> AppState:
