@@ -16,7 +16,9 @@ from tests.cluster.poller_run import Run, canary
 from tests.cluster.query_stub import QueryStub, query_stub
 from tests.standin.apiserver import ApiServer
 from tests.standin.resources import SECRETS
+from tui.cluster import check_poller
 from tui.cluster.kubeconfig import connect
+from tui.domain.observations import CheckValueObserved
 from tui.kube.checks import parse_metric_template
 
 ERROR_RATE = 'sum(rate(errors{namespace="{{ namespace }}", app="{{ variables.app }}"}[{{ interval }}]))'
@@ -278,3 +280,37 @@ def test_without_a_prometheus_a_provider_not_queried_here_says_so(stub: QueryStu
     assert run.round() == 0
     sample = run.samples()[("shop", "dd")]
     assert sample.value is None and sample.error == "provider datadog is not queried here: Flagger's verdict is shown"
+
+
+def test_a_quiet_fleet_is_not_looked_through_again_until_a_canary_changes_or_a_check_falls_due(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked: list[str] = []
+    real = check_poller.polled
+    monkeypatch.setattr(check_poller, "polled", lambda check: looked.append(check.name) or real(check))
+    builtin = [{"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "30s"}]
+    run = Run([], [])
+    run.canaries = tuple(canary(f"c{i}", builtin) for i in range(50))  # type: ignore[assignment]
+    run.round()
+    assert len(looked) == 50, "the first round looks at every canary's checks"
+    looked.clear()
+    for _ in range(3):
+        run.clock.now += 1
+        run.round()
+    assert looked == [], "the same Canaries, nothing due: nothing looked at"
+    with_query = canary("c7", [{"name": "errors", "query": "sum(up)", "interval": "30s"}])
+    run.canaries = (*run.canaries[:7], with_query, *run.canaries[8:])  # type: ignore[assignment]
+    run.round()
+    assert looked == ["errors"], "a Canary changed: its new check is found at once"
+
+    def evaluated() -> int:
+        return sum(1 for o in run.seen if isinstance(o, CheckValueObserved) and o.check == "errors")
+
+    assert evaluated() == 1
+    looked.clear()
+    run.clock.now += 1
+    run.round()
+    assert looked == [] and evaluated() == 1
+    run.clock.now += 30
+    run.round()
+    assert evaluated() == 2, "evaluated again once its interval has passed"

@@ -14,6 +14,7 @@ slows only this thread, never the other sources.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +44,7 @@ CLIENT_TTL_S = 300.0
 # A template whose grouped query Prometheus refused or did not answer in time is asked per canary for this long.
 UNGROUPED_S = 600.0
 MAX_PLANS = 512
+QUIET_UNKNOWN: tuple[object, object, float] = (None, None, -math.inf)
 
 
 def polled(check: Check) -> bool:
@@ -142,6 +144,9 @@ class CheckPoller:
         # (endpoint, template, interval) -> (the rendered queries planned, their groups)
         self._plans: dict[tuple[Endpoint, str, str], tuple[tuple[str, ...], list[Grouped] | None]] = {}
         self.requests = 0  # sent since the start
+        self._polled: dict[CanaryKey, tuple[CanaryInfo, tuple[Check, ...]]] = {}  # each Canary's polled checks
+        # (canaries, templates, until): a round found nothing due among these, and nothing falls due before `until`.
+        self._quiet: tuple[object, object, float] = QUIET_UNKNOWN
 
     def run(self) -> None:
         with ThreadPoolExecutor(self.workers, thread_name_prefix="check-query") as pool:
@@ -155,12 +160,23 @@ class CheckPoller:
         """The checks whose interval has passed since they were last sent, canaries in scope only."""
         now = self.monotonic()
         templates = self.templates()
+        infos = self.canaries()
+        # The same tuple (a source hands a new one when a Canary changes; a list may have changed in place) and
+        # templates as the last round, which found nothing due before `until`: nothing is due now either.
+        quiet_infos, quiet_templates, until = self._quiet
+        if isinstance(infos, tuple) and infos is quiet_infos and templates == quiet_templates and now < until:
+            return []
         found: list[Due] = []
         seen: set[tuple[CanaryKey, str]] = set()
-        for info in self.canaries():
-            for check in info.analysis.checks:
-                if not polled(check):
-                    continue
+        if len(self._polled) > len(infos):
+            self._polled = {}  # canaries gone: what is kept is rebuilt from those left
+        for info in infos:
+            # Most canaries have builtin checks alone: a round over a thousand of them looks at each Canary's checks
+            # only when its parse changed.
+            kept = self._polled.get(info.key)
+            if kept is None or kept[0] is not info:
+                kept = self._polled[info.key] = (info, tuple(c for c in info.analysis.checks if polled(c)))
+            for check in kept[1]:
                 slot = (info.key, check.name)
                 seen.add(slot)
                 if self._next.get(slot, now) > now:
@@ -172,6 +188,8 @@ class CheckPoller:
                 found.append(self._prepare(Due(info.key, check, template, check_model(info, check))))
         for slot in [s for s in self._next if s not in seen]:
             del self._next[slot]  # a canary or check gone: forgotten
+        # Nothing found due: until the next check falls due, a round with these same Canaries finds nothing either.
+        self._quiet = (infos, templates, min(self._next.values(), default=math.inf)) if not found else QUIET_UNKNOWN
         return found
 
     def _prepare(self, due: Due) -> Due:
