@@ -14,7 +14,7 @@ The metrics and success matchers are those of the per-canary queries the analysi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,9 @@ class Family:
     mean: tuple[str, str] = ("", "")  # (sum, count) metrics when the duration is a mean
     scale: float = 1.0  # to milliseconds
     relabel: tuple[tuple[str, str, str, str], ...] = ()  # label_replace(dst, replacement, src, regex)
+    # Matchers asking for just these targets' rows, where the raw labels name them (else None: the family is asked
+    # whole and its rows picked).
+    narrow: Callable[[Sequence[MetricTarget]], str] | None = None
 
 
 def _quote(value: str) -> str:
@@ -99,6 +102,22 @@ def _label_filter(label: str) -> Callable[[str | None], str]:
 def _pattern_filter(label: str, pattern: Callable[[str], str]) -> Callable[[str | None], str]:
     """A regex matcher on `label` with the namespace part filled in (any namespace: `.+`)."""
     return lambda namespace: f'{label}=~"{_quote(pattern(regex_escape(namespace) if namespace else ".+"))}"'
+
+
+def _alternatives(values: Iterable[str]) -> str:
+    return _quote("|".join(regex_escape(v) for v in sorted(set(values))))
+
+
+def _workload_filter(namespace: str, workload: str, pod: str = "") -> Callable[[Sequence[MetricTarget]], str]:
+    """Matchers on the namespace label and on the workload label (or the pod name, `pod`, that the workload's
+    label is taken from): both deployments of each target."""
+
+    def matchers(targets: Sequence[MetricTarget]) -> str:
+        names = _alternatives(n for t in targets for n in (t.target, primary_name(t.target)))
+        where = f'{namespace}=~"{_alternatives(t.namespace for t in targets)}"'
+        return f'{where}, {pod}=~"({names}){POD}"' if pod else f'{where}, {workload}=~"{names}"'
+
+    return matchers
 
 
 def _workload_keys(t: MetricTarget) -> Keys:
@@ -136,6 +155,7 @@ FAMILIES: dict[str, Family] = {
             by=("destination_workload_namespace", "destination_workload"),
             keys=_workload_keys,
             namespace_filter=_label_filter("destination_workload_namespace"),
+            narrow=_workload_filter("destination_workload_namespace", "destination_workload"),
         ),
         # linkerd.go
         Family(
@@ -145,6 +165,7 @@ FAMILIES: dict[str, Family] = {
             by=("namespace", "deployment"),
             keys=_workload_keys,
             namespace_filter=_label_filter("namespace"),
+            narrow=_workload_filter("namespace", "deployment"),
         ),
         # osm.go (equality on the name: grouping by it selects exactly that workload)
         Family(
@@ -154,6 +175,7 @@ FAMILIES: dict[str, Family] = {
             by=("destination_namespace", "destination_name"),
             keys=_workload_keys,
             namespace_filter=_label_filter("destination_namespace"),
+            narrow=_workload_filter("destination_namespace", "destination_name"),
         ),
         # http.go (gatewayapi*, kubernetes): the app's own histogram, in seconds, per pod
         Family(
@@ -165,6 +187,7 @@ FAMILIES: dict[str, Family] = {
             by=("kubernetes_namespace", "workload"),
             keys=_workload_keys,
             namespace_filter=_label_filter("kubernetes_namespace"),
+            narrow=_workload_filter("kubernetes_namespace", "workload", pod="kubernetes_pod_name"),
         ),
         # appmesh.go: Envoy's upstream counters, per pod
         Family(
@@ -175,6 +198,7 @@ FAMILIES: dict[str, Family] = {
             by=("kubernetes_namespace", "workload"),
             keys=_workload_keys,
             namespace_filter=_label_filter("kubernetes_namespace"),
+            narrow=_workload_filter("kubernetes_namespace", "workload", pod="kubernetes_pod_name"),
         ),
         # contour.go: envoy_cluster_name `<namespace>_<service>-canary_<port>`
         Family(
@@ -277,10 +301,15 @@ def promql_duration(seconds: float) -> str:
     return f"{int(seconds)}s" if seconds == int(seconds) else f"{int(seconds * 1000)}ms"
 
 
-def queries(family: Family, namespace: str | None, window_s: float) -> dict[str, str]:
-    """The family's three grouped queries: success rate (%), requests per second, duration (ms)."""
+def queries(
+    family: Family, namespace: str | None, window_s: float, only: Sequence[MetricTarget] | None = None
+) -> dict[str, str]:
+    """The family's three grouped queries: success rate (%), requests per second, duration (ms); with `only`, for
+    those targets alone where the family's labels allow (else for all)."""
     w = promql_duration(window_s)
     scope = family.namespace_filter(namespace)
+    if only and family.narrow is not None:
+        scope = _matchers(scope, family.narrow(only))
     by = ", ".join(family.by)
 
     def rate(metric: str, *matchers: str) -> str:

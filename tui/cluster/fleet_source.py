@@ -52,6 +52,8 @@ class Member(Protocol):
 
     def follow(self, context: str | None, key: CanaryKey | None) -> None: ...
 
+    def in_view(self, keys: frozenset[CanaryKey] | None) -> None: ...
+
     def stop(self) -> None: ...
 
     def join(self, timeout: float = 5.0) -> None: ...
@@ -135,6 +137,7 @@ class LoadingContext:
         self._box: Mailbox | None = None
         self.source: ClusterSource | None = None
         self._followed: tuple[str | None, CanaryKey | None] | None = None  # told before the source was there
+        self._in_view: frozenset[CanaryKey] | None = None
 
     def begin(self) -> None:
         return None  # nothing to list before the owner is there
@@ -184,11 +187,17 @@ class LoadingContext:
         source.start(self._box)
         if self._followed is not None:
             source.follow(*self._followed)
+        source.in_view(self._in_view)
 
     def follow(self, context: str | None, key: CanaryKey | None) -> None:
         self._followed = (context, key)
         if self.source is not None:
             self.source.follow(context, key)
+
+    def in_view(self, keys: frozenset[CanaryKey] | None) -> None:
+        self._in_view = keys
+        if self.source is not None:
+            self.source.in_view(keys)
 
     def first_list_shown(self) -> None:
         if self.source is not None:
@@ -239,6 +248,11 @@ class FleetSource:
         """Forecasts only for `key` in `context`: the other contexts make none."""
         for name, member in self.members.items():
             member.follow(name, key if name == context else None)
+
+    def in_view_by_context(self, shown: Mapping[str, frozenset[CanaryKey]] | None) -> None:
+        """Each context's canaries on screen (a context not named shows none; None: every canary counts)."""
+        for name, member in self.members.items():
+            member.in_view(None if shown is None else shown.get(name, frozenset()))
 
     def stop(self) -> None:
         for member in self.members.values():

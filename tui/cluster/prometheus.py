@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -24,6 +25,7 @@ from tui.cluster.credentials import Credentials, CredentialsProblem, credentials
 from tui.domain.flagger.observers import OBSERVERS
 from tui.domain.model import Health, MetricSample
 from tui.domain.observations import MetricsObserved
+from tui.domain.state import METRIC_HISTORY_S
 from tui.sources.mailbox import Mailbox
 
 SOURCE = "prometheus"
@@ -34,13 +36,29 @@ QUERIES_PER_REFRESH = 3
 UNKNOWN_FAMILY = "linkerd"
 
 
+# From this many canaries on, once the screen says which canaries it shows, the refreshes ask for the shown and
+# followed ones alone (narrowed to them where the family's labels allow), and every canary once in
+# COLD_REFRESH_S: a thousand canaries' rates every 5 s were most of a quiet fleet's CPU (6,000 series parsed, and
+# folded into rows nobody sees). A row that comes on screen is asked for at once (the source pokes the poller), so a
+# row off screen needs only a value to show until that answer. A canary followed gets its history (_backfill).
+TIER_FROM = 100
+POKE_GAP_S = 1.0
+COLD_REFRESH_S = 300.0
+# More canaries than this are asked for with the family's whole query (a regex of them would make a long URL).
+NARROW_LIMIT = 80
+NEVER = (math.inf, -math.inf)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What to ask for: the canaries in scope with their metric intervals and observer families; namespace None =
-    all."""
+    all. `hot`: the canaries (namespace, target) on screen or followed, asked every refresh (None: every
+    canary); `followed`: the one whose history the screen draws."""
 
     namespace: str | None
     targets: tuple[MetricTarget, ...]
+    hot: frozenset[tuple[str, str]] | None = None
+    followed: tuple[str, str] | None = None
 
 
 def window_for(targets: Iterable[MetricTarget]) -> float:
@@ -109,6 +127,18 @@ class PrometheusPoller:
         self.rand = rand
         self.requests = 0
         self.refreshes = 0
+        self._poked = threading.Event()
+        self._everyone_at = -math.inf  # when every canary was last asked (TIER_FROM)
+        # For these targets: each family's window, and each target by (namespace, target).
+        self._kept: tuple[object, dict[str, float], dict[tuple[str, str], MetricTarget]] = ((), {}, {})
+        # Each canary's run of refreshes: since when it has been asked every refresh, and when last.
+        self._asked: dict[tuple[str, str], tuple[float, float]] = {}
+        self._backfilled: tuple[str, str] | None = None  # the followed canary whose history was filled in
+        self._empty: list[str] = []  # the notes of the last refresh that asked every canary
+
+    def poke(self) -> None:
+        """Refresh now (from any thread): canaries came on screen, or the source is stopping."""
+        self._poked.set()
 
     def run(self) -> None:
         # Early in an outage, retry at the refresh cadence: metrics come back as soon as Prometheus does.
@@ -127,7 +157,11 @@ class PrometheusPoller:
                 prom = None
                 self.emitter.health(SOURCE, Health.UNREACHABLE, f"{self.describe}: {_why(exc)}", backoff.attempt + 1)
                 delay = backoff.next_delay(self.rand)
-            self.stop.wait(max(0.1, delay))
+            self._poked.wait(max(0.1, delay))
+            self._poked.clear()
+            # Rows coming on screen one reorder after another poke in bursts: one refresh a POKE_GAP_S at most (or a
+            # refresh_s, when that is shorter).
+            self.stop.wait(max(0.0, min(POKE_GAP_S, self.refresh_s) - (time.monotonic() - started)))
 
     def refresh(self, prom: Any) -> None:
         scope = self.scope()
@@ -135,14 +169,66 @@ class PrometheusPoller:
             self.emitter.health(SOURCE, Health.CONNECTED, f"{self.describe} (no canary in scope yet)")
             return
         asked = self.clock()
+        if self._kept[0] is not scope.targets:  # worked out again only when the canaries changed
+            windows = {name: window_for(ts) for name, ts in by_family(scope.targets).items()}
+            self._kept = (scope.targets, windows, {(t.namespace, t.target): t for t in scope.targets})
+        _, windows, by_key = self._kept
+        tiered = scope.hot is not None and len(scope.targets) >= TIER_FROM
+        everyone = not tiered or asked - self._everyone_at >= COLD_REFRESH_S
+        if everyone:
+            ask = list(scope.targets)
+            self._everyone_at = asked
+            self._asked = {k: v for k, v in self._asked.items() if k in {(t.namespace, t.target) for t in ask}}
+        else:
+            assert scope.hot is not None
+            # A refresh that a new row on screen brought forward asks for that row only: two samples of one
+            # deployment close together would make its cadence (and when it reads stale) look shorter than it is.
+            due = asked - self.refresh_s / 2
+            ask = [by_key[k] for k in sorted(scope.hot) if k in by_key and self._asked.get(k, NEVER)[1] <= due]
+        values, stamps, empty = self._instant(prom, scope.namespace, ask, windows, narrow=not everyone)
+        # A sample describes the window ending where Prometheus evaluated it (else when we asked).
+        now = min(stamps) if stamps else asked
+        for target in ask:
+            # Since when each canary has been asked every refresh: a break longer than two refreshes starts anew.
+            key = (target.namespace, target.target)
+            first, last = self._asked.get(key, NEVER)
+            self._asked[key] = (first if now - last <= 2 * self.refresh_s else now, now)
+        samples = [
+            MetricSample(namespace, deployment, now, v["success_rate"], v["rps"], v["p99_ms"])
+            for (namespace, deployment), v in values.items()
+        ]
+        self.refreshes += 1
+        self.emitter.emit(MetricsObserved(tuple(samples)))
+        if scope.followed is not None:
+            self._backfill(prom, scope, windows)
+        if everyone:
+            self._empty = empty
+        notes = self._empty
+        unknown = sum(1 for t in scope.targets if t.family is None)
+        if unknown:
+            which = "1 canary" if unknown == 1 else f"{unknown} canaries"
+            notes = [*notes, f"provider unknown for {which}: Linkerd's metrics asked"]
+        self.emitter.health(SOURCE, Health.CONNECTED, " · ".join([self.describe, *notes]))
+
+    def _instant(
+        self,
+        prom: Any,
+        namespace: str | None,
+        targets: list[MetricTarget],
+        windows: dict[str, float],
+        *,
+        narrow: bool,
+    ) -> tuple[dict[tuple[str, str], dict[str, float | None]], list[float], list[str]]:
+        """Each deployment's three values now, the evaluation stamps, and a note per family that answered nothing."""
         stamps: list[float] = []
         values: dict[tuple[str, str], dict[str, float | None]] = {}
         empty: list[str] = []
-        for name, targets in sorted(by_family(scope.targets).items()):
+        for name, family_targets in sorted(by_family(targets).items()):
             family = FAMILIES[name]
-            window = window_for(targets)
+            window = windows[name]
+            only = family_targets if narrow and len(family_targets) <= NARROW_LIMIT else None
             answers: dict[str, dict[tuple[str, ...], Any]] = {}
-            for value, query in queries(family, scope.namespace, window).items():
+            for value, query in queries(family, namespace, window, only).items():
                 self.requests += 1
                 answer = prom.custom_query(query)
                 answers[value] = rows(family, answer)
@@ -150,27 +236,63 @@ class PrometheusPoller:
                     stamps.append(stamp)
             found = False
             columns = [(value, answers[value]) for value in VALUES]
-            for target in targets:
+            for target in family_targets:
                 for key, deployment in family.keys(target).items():
                     got = {value: _value(rows_of[key]) if key in rows_of else None for value, rows_of in columns}
                     found = found or any(v is not None for v in got.values())
                     values[(target.namespace, deployment)] = got
             if not found:
                 empty.append(f"no {OBSERVERS[name].label} metrics for these deployments over {promql_duration(window)}")
-        # A sample describes the window ending where Prometheus evaluated it (else when we asked).
-        now = min(stamps) if stamps else asked
-        self.refreshes += 1
-        samples = tuple(
-            MetricSample(namespace, deployment, now, v["success_rate"], v["rps"], v["p99_ms"])
-            for (namespace, deployment), v in values.items()
-        )
-        self.emitter.emit(MetricsObserved(samples))
-        unknown = sum(1 for t in scope.targets if t.family is None)
-        notes = [*empty]
-        if unknown:
-            which = "1 canary" if unknown == 1 else f"{unknown} canaries"
-            notes.append(f"provider unknown for {which}: Linkerd's metrics asked")
-        self.emitter.health(SOURCE, Health.CONNECTED, " · ".join([self.describe, *notes]))
+        return values, stamps, empty
+
+    def _backfill(self, prom: Any, scope: Scope, windows: dict[str, float]) -> None:
+        """The followed canary's history before it was asked every refresh, from one range query per value with a
+        point a refresh (METRIC_HISTORY_S of it): a canary opened shows the minutes before, not an empty chart. Once
+        each time another canary is followed; one whose family cannot be asked for it alone is not filled in on a
+        large fleet."""
+        followed = scope.followed
+        first = self._asked.get(followed, NEVER)[0] if followed is not None else math.inf
+        if followed is None or not math.isfinite(first) or self._backfilled == followed:
+            return
+        self._backfilled = followed
+        target = next((t for t in scope.targets if (t.namespace, t.target) == followed), None)
+        name = (target.family or UNKNOWN_FAMILY) if target is not None else ""
+        if target is None or name not in FAMILIES:
+            return
+        family = FAMILIES[name]
+        if family.narrow is None and len(by_family(scope.targets)[name]) > NARROW_LIMIT:
+            return
+        step = max(1, round(self.refresh_s))
+        # Points on a grid of the step, all before the first sample of its refreshes: a second fill lands on the
+        # same times (dropped as repeats), and the newest samples keep their cadence.
+        end = math.floor((first - step) / step) * step
+        start = end - math.floor(METRIC_HISTORY_S / step) * step
+        between = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        series = {}
+        for value, query in queries(family, scope.namespace, windows[name], [target]).items():
+            self.requests += 1
+            series[value] = rows(family, prom.custom_query_range(query, *between, f"{step}s"))
+        samples = []
+        for key, deployment in family.keys(target).items():
+            sr, rps, p99 = (_points(series[value].get(key)) for value in VALUES)
+            samples.extend(
+                MetricSample(target.namespace, deployment, t, sr.get(t), rps.get(t), p99.get(t))
+                for t in sorted(sr.keys() | rps.keys() | p99.keys())
+            )
+        if samples:
+            self.emitter.emit(MetricsObserved(tuple(samples)))
+
+
+def _points(sample: Any) -> dict[float, float | None]:
+    """A range answer row's values by time; a value that is not a finite number is a gap."""
+    out: dict[float, float | None] = {}
+    for point in sample.get("values", ()) if isinstance(sample, dict) else ():
+        try:
+            t, value = float(point[0]), float(point[1])
+        except (IndexError, TypeError, ValueError):
+            continue
+        out[t] = value if math.isfinite(value) else None
+    return out
 
 
 def _why(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.cluster.api_paths import PathCall, collection_path
 from tui.cluster.backoff import FAST_CAP_S, Backoff
-from tui.cluster.builtin_queries import metric_target
+from tui.cluster.builtin_queries import MetricTarget, metric_target
 from tui.cluster.check_poller import CheckPoller
 from tui.cluster.connect_errors import describe_transport
 from tui.cluster.credentials import generation_of, renewed_after_refusal
@@ -105,6 +105,7 @@ class ClusterSource:
         self._threads: list[threading.Thread] = []
         self._canaries: dict[CanaryKey, CanaryInfo] = {}
         self._canaries_lock = threading.Lock()
+        self._canaries_kept: tuple[CanaryInfo, ...] | None = None
         self._mesh_provider: str | None = None  # Flagger's -mesh-provider, once known (_note_settings)
         self.translator = Translator(clock, self.namespace, target.canary)
         self._forecaster = forecaster  # runs on the watch thread, off the UI thread
@@ -112,6 +113,16 @@ class ClusterSource:
         self._forecast_lock = threading.RLock()
         self._forecast_follow = forecast_follow
         self._followed: frozenset[CanaryKey] | None = None
+        # What the screen shows (in_view) and follows: their rates are asked every refresh (tui/cluster/prometheus.py).
+        self._in_view: frozenset[CanaryKey] | None = None
+        self._metrics_followed: CanaryKey | None = None
+        # Counts changes to what Prometheus is asked for the canaries (added, removed, target or provider changed).
+        self._targets_version = 0
+        # The poller's last Scope, with what it was made from: (version, mesh, shown, followed, targets by canary).
+        self._scope_kept: (
+            tuple[int, str | None, frozenset[CanaryKey] | None, CanaryKey | None, dict[CanaryKey, MetricTarget], Scope]
+            | None
+        ) = None
         self._selected_sent = False
         self._canaries_listed = False  # the first list of canaries is in
         self._missing_said = False  # the named canary was not in it, and the screen says so
@@ -176,6 +187,8 @@ class ClusterSource:
     def stop(self) -> None:
         self.stop_event.set()
         self._first_shown.set()
+        if self.poller is not None:
+            self.poller.poke()
         for loop in list(self.loops.values()):
             loop.close()
         for follower in list(self.followers):
@@ -431,6 +444,10 @@ class ClusterSource:
         """Forecasts are made only for `key`, the canary the screen follows (none for None). Called on the UI
         thread: the followed canary's forecast is made on a thread of its own, from the latest choice when it
         runs, so that choices made in quick succession end on the last."""
+        if key != self._metrics_followed:
+            self._metrics_followed = key
+            if key is not None and self.poller is not None:
+                self.poller.poke()
         followed = frozenset() if key is None else frozenset((key,))
         if self._forecast_follow is None or followed == self._followed:
             return
@@ -463,17 +480,26 @@ class ClusterSource:
         True when the providers they name may have changed (a status update, the usual change, does not)."""
         providers_changed = False
         with self._canaries_lock:
+            self._canaries_kept = None
             for observation in observations:
                 if isinstance(observation, CanariesListed):
                     self._canaries_listed = True
                     self._canaries = {info.key: info for info in observation.items}
                     providers_changed = True
+                    self._targets_version += 1
                 elif isinstance(observation, CanaryObserved):
-                    old = self._canaries.get(observation.info.key)
-                    providers_changed |= old is None or old.provider != observation.info.provider
-                    self._canaries[observation.info.key] = observation.info
+                    info = observation.info
+                    old = self._canaries.get(info.key)
+                    providers_changed |= old is None or old.provider != info.provider
+                    self._canaries[info.key] = info
+                    # A status change (the usual one) leaves what Prometheus is asked alone.
+                    mesh = self._mesh_provider
+                    if old is None or metric_target(old, mesh) != metric_target(info, mesh):
+                        self._targets_version += 1
                 elif isinstance(observation, CanaryDeleted):
-                    providers_changed |= self._canaries.pop(observation.key, None) is not None
+                    gone = self._canaries.pop(observation.key, None) is not None
+                    providers_changed |= gone
+                    self._targets_version += gone
         return providers_changed
 
     def _select_requested(self) -> None:
@@ -495,9 +521,13 @@ class ClusterSource:
             self._missing_said = True
             self._emit(NoticeObserved(not_found_text(key, names), "error", now, now + NOT_FOUND_NOTICE_S))
 
-    def canaries(self) -> list[CanaryInfo]:
+    def canaries(self) -> tuple[CanaryInfo, ...]:
+        """Every Canary in scope, as last parsed: the same tuple until one changes (the pollers that ask every second
+        tell a quiet fleet by it)."""
         with self._canaries_lock:
-            return list(self._canaries.values())
+            if self._canaries_kept is None:
+                self._canaries_kept = tuple(self._canaries.values())
+            return self._canaries_kept
 
     # --- logger and Prometheus ---------------------------------------------------------------------------
 
@@ -563,10 +593,45 @@ class ClusterSource:
         self._spawn(f"watch-{pods.source}", loop.run)
         self._spawn(f"follow-{follow.source}", follower.run)
 
+    def in_view(self, keys: frozenset[CanaryKey] | None) -> None:
+        """The canaries whose rows the screen shows now (None: all of them count, as when rows are sorted by a rate).
+        Called on the UI thread; a canary that comes into view is asked for at once."""
+        before, self._in_view = self._in_view, keys
+        if keys is None or self.poller is None:
+            return
+        # Rows new on screen, or the followed canary leaving the overview for its own screen (its history is drawn).
+        followed = self._metrics_followed
+        drawn = followed is not None and followed not in keys and (before is None or followed in before)
+        if before is None or not keys <= before or drawn:
+            self.poller.poke()
+
     def _scope(self) -> Scope:
-        mesh = self._mesh_provider
-        targets = tuple(metric_target(c, mesh) for c in sorted(self.canaries(), key=lambda c: c.key))
-        return Scope(self.namespace, targets)
+        """What the Prometheus poller asks for: the same Scope while the canaries' targets, the mesh, the rows on screen
+        and the followed canary stay the same (a quiet fleet's refreshes, and a busy one's status changes, build
+        nothing)."""
+        with self._canaries_lock:
+            version = self._targets_version
+        mesh, shown, followed = self._mesh_provider, self._in_view, self._metrics_followed
+        kept = self._scope_kept
+        if kept is not None and kept[:4] == (version, mesh, shown, followed):
+            return kept[5]
+        if kept is not None and kept[:2] == (version, mesh):
+            by_key = kept[4]
+            targets = kept[5].targets
+        else:
+            by_key = {c.key: metric_target(c, mesh) for c in sorted(self.canaries(), key=lambda c: c.key)}
+            targets = tuple(by_key.values())
+        # Its history is filled in for the screen that draws it: not for a row the cursor passes on the overview.
+        drawn = by_key.get(followed) if followed is not None and shown is not None and followed not in shown else None
+        where = (drawn.namespace, drawn.target) if drawn is not None else None
+        if shown is None:
+            scope = Scope(self.namespace, targets)
+        else:
+            # Shown or followed: every refresh. (Nothing else reads a canary's rates: triage goes by its status.)
+            hot = frozenset((t.namespace, t.target) for k in (*shown, followed) if (t := by_key.get(k)) is not None)
+            scope = Scope(self.namespace, targets, hot, where)
+        self._scope_kept = (version, mesh, shown, followed, by_key, scope)
+        return scope
 
     def _start_prometheus(self, choice: PrometheusChoice) -> None:
         assert self.emitter is not None
