@@ -109,6 +109,17 @@ class CanaryTable(ScrollView, can_focus=True):
         def control(self) -> CanaryTable:
             return self.table
 
+    class WindowChanged(Message):
+        """Other rows may be on screen: the table scrolled, or its height changed."""
+
+        def __init__(self, table: CanaryTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> CanaryTable:
+            return self.table
+
     def __init__(self, titles: Sequence[str], widths: Sequence[int], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.widths: tuple[int, ...] = ()
@@ -249,6 +260,19 @@ class CanaryTable(ScrollView, can_focus=True):
             return (1, len(self._order) + 2)
         top = round(self.scroll_y)
         return (top + 1, top + height)
+
+    def keys_in_view(self) -> list[str]:
+        """The keys of the rows on screen, top to bottom."""
+        first, last = self._window()
+        return self._order[first - 1 : last - 1]
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(self.WindowChanged(self))
+
+    def on_resize(self) -> None:
+        self.post_message(self.WindowChanged(self))
 
     def remove(self, key: str) -> None:
         if key not in self._cells:

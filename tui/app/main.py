@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,11 @@ class CanaryscopeApp(App[int]):
         # keeps every canary's, since its replay may follow any of them.
         self._follow_source = getattr(source, "follow", None) if recorder is None else None
         self._forecasts_for: tuple[str | None, CanaryKey | None] | None = None
+        # Likewise for the rows on screen, whose rates are asked every refresh (the rest less often on a large fleet).
+        self._tell_in_view = (getattr(source, "in_view_by_context", None), getattr(source, "in_view", None))
+        if recorder is not None:
+            self._tell_in_view = (None, None)
+        self._in_view: Mapping[str, frozenset[CanaryKey]] | bool | None = False  # False: nothing told yet
         self.terminal = Terminal(self)
         self._terminal_gone = False
         self.acting = Acting(self, self._acting_actions, lambda: self.state, lambda: self.source.pump())
@@ -272,6 +277,18 @@ class CanaryscopeApp(App[int]):
         if followed != self._forecasts_for:
             self._forecasts_for = followed
             self._follow_source(*followed)
+
+    def rows_in_view(self, shown: Mapping[str, frozenset[CanaryKey]] | None) -> None:
+        """The canaries whose rows are on screen, by context (None: every canary's rates are shown, as when rows are
+        sorted by one)."""
+        if shown == self._in_view:
+            return
+        self._in_view = shown
+        by_context, single = self._tell_in_view
+        if by_context is not None:
+            by_context(shown)
+        elif single is not None:
+            single(None if shown is None else frozenset().union(*shown.values()))
 
     async def action_quit(self) -> None:
         self.source.stop()

@@ -425,6 +425,8 @@ def table_key(context: str, key: CanaryKey, several: bool) -> str:
 # In triage order rows move at most this often: at fifty changes a second the rows on screen would otherwise shift
 # every frame, too fast to read and a repaint of the whole table each time. A change shows in its row at once.
 REORDER_S = 0.25
+# The columns that show rates: sorted by one, every row's rates count, not just those on screen.
+RATE_COLUMNS = frozenset({COLUMNS.index("primary SR"), COLUMNS.index("canary SR")})
 # On a large fleet rows move once a second at most, in step with the tally and the top line's "k of N" (the
 # selected row's place): four reorders a second were a fifth of the UI thread at a thousand canaries.
 REORDER_LARGE_S = PACE_S
@@ -667,6 +669,7 @@ class OverviewScreen(Screen[None]):
             resort = self._triage_sort_now()
         if resort:
             self._sort(table)
+        self._tell_in_view()
         self._show_summary(fleet)
         self._show_note(fleet)
         if not self._placed and len(table) and self._place_first(fleet, table):
@@ -676,6 +679,30 @@ class OverviewScreen(Screen[None]):
             key = table_key(self._context_of_selected(fleet), selected, self._several)
             if key in table:
                 table.move_cursor(key)
+
+    def _tell_in_view(self) -> None:
+        """Tell the app which canaries' rows are on screen (their rates are asked every refresh; on a large fleet
+        the others less often), or that every row's rates count (sorted by one)."""
+        tell = getattr(self.app, "rows_in_view", None)
+        if tell is None or not self.is_mounted:
+            return
+        if self.sort_column in RATE_COLUMNS:
+            tell(None)
+            return
+        shown: dict[str, set[CanaryKey]] = {}
+        for key in self.query_one(CanaryTable).keys_in_view():
+            context, canary = self._rows[key]
+            shown.setdefault(context, set()).add(canary)
+        tell({context: frozenset(keys) for context, keys in shown.items()})
+
+    @on(CanaryTable.WindowChanged)
+    def _window_changed(self, _event: CanaryTable.WindowChanged) -> None:
+        self._tell_in_view()
+
+    def on_screen_suspend(self) -> None:
+        tell = getattr(self.app, "rows_in_view", None)
+        if tell is not None:
+            tell({})  # covered or left: no row of it is read now
 
     def _place_first(self, fleet: Fleet, table: CanaryTable) -> bool:
         """The first screen of a session starts on the row triage puts first, and goes to a row that comes to need a
@@ -789,6 +816,7 @@ class OverviewScreen(Screen[None]):
             table.sort_rows(self._phase_key, reverse=self.sort_reverse)
         else:
             table.sort(lambda cells: sort_value(column, cells[column]), reverse=self.sort_reverse)
+        self._tell_in_view()
 
     def _triage_key(self, key: str, _cells: tuple[str, ...]) -> tuple[object, ...]:
         context, canary = self._rows[key]

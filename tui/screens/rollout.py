@@ -84,6 +84,10 @@ class RolloutScreen(Screen[None]):
         return self._shown_at == (self.size.width, self.size.height) and self.size.width > 0
 
     def on_screen_resume(self) -> None:
+        # No overview row on screen now: the followed canary, whose history this screen draws, is what is shown.
+        tell = getattr(self.app, "rows_in_view", None)
+        if tell is not None:
+            tell({})
         state = getattr(self.app, "state", None)
         if isinstance(state, AppState):
             self.show_state(state)
