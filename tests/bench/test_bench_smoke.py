@@ -28,6 +28,7 @@ NAMES = (
     "latency",
     "bandwidth",
     "idle-cpu",
+    "quiet-fleet",
     "scale",
     "scale-mixed",
     "scale-checks",
