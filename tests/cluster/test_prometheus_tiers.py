@@ -21,7 +21,8 @@ from tui.cluster.prometheus import (
     _value,
     prometheus_client,
 )
-from tui.domain.observations import MetricsObserved
+from tui.domain.model import Health
+from tui.domain.observations import HealthObserved, MetricsObserved
 from tui.domain.state import METRIC_HISTORY_S
 from tui.sources.mailbox import Mailbox
 
@@ -188,3 +189,22 @@ def test_a_narrowed_query_reads_the_named_canaries_alone_and_what_the_whole_quer
         for key in app_keys:
             assert narrowed[value][key] == pytest.approx(whole[value][key], rel=0.05), value
     assert family.narrow is not None
+
+
+def test_a_refused_range_query_leaves_the_history_to_the_refreshes_and_prometheus_connected(
+    prom: RecordedPrometheus,
+) -> None:
+    poll = Poll(prom, fleet(3))
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("HTTP Status Code 405 (query_range not allowed here)")
+
+    poll.client.custom_query_range = refused  # a proxy that lets instant queries through only
+    poll.give_values()
+    poll.scope = Scope(None, poll.targets, hot(1), ("team-01", "app-0001"))
+    poll.poller.refresh(poll.client)  # raises nothing: run() would count an exception as Prometheus unreachable
+    seen = poll.mailbox.drain()
+    metrics = [o for o in seen if isinstance(o, MetricsObserved)]
+    assert len(metrics) == 1 and len(metrics[0].samples) == 6, "this refresh's values, as without the history"
+    health = [o.health for o in seen if isinstance(o, HealthObserved)]
+    assert [h.state for h in health] == [Health.CONNECTED]
