@@ -178,7 +178,7 @@ class PrometheusPoller:
         if everyone:
             ask = list(scope.targets)
             self._everyone_at = asked
-            self._asked = {k: v for k, v in self._asked.items() if k in {(t.namespace, t.target) for t in ask}}
+            self._asked = {k: v for k, v in self._asked.items() if k in by_key}  # canaries gone: forgotten
         else:
             assert scope.hot is not None
             # A refresh that a new row on screen brought forward asks for that row only: two samples of one

@@ -668,8 +668,9 @@ class OverviewScreen(Screen[None]):
         if resort and self.sort_column is None:
             resort = self._triage_sort_now()
         if resort:
-            self._sort(table)
-        self._tell_in_view()
+            self._sort(table)  # which tells the rows in view
+        else:
+            self._tell_in_view()
         self._show_summary(fleet)
         self._show_note(fleet)
         if not self._placed and len(table) and self._place_first(fleet, table):
